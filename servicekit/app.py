@@ -1,0 +1,133 @@
+"""The Starlette app every service runs: GraphQL, health endpoints, GraphiQL, lifespan.
+
+``create_service_app`` is the composition root of a service: it opens the PostgreSQL pool,
+the HTTP session and the JWKS cache in the lifespan, verifies the bearer token of each
+request into the GraphQL context, and mounts ``/graphql``, ``/healthz`` and ``/readyz``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypedDict
+
+import aiohttp
+import asyncpg
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from servicekit import graphiql
+from servicekit.database import create_pool
+from servicekit.graphql import RequestContext
+from servicekit.settings import ServiceSettings
+from servicekit.tokens import (
+    InvalidToken,
+    JwksCache,
+    JwksFetcher,
+    TokenVerifier,
+    bearer_token,
+    http_jwks_fetcher,
+)
+
+
+class ServiceState(TypedDict):
+    """Long-lived resources of a running service, created in its lifespan."""
+
+    pool: asyncpg.Pool
+    verifier: TokenVerifier
+
+
+class ServiceGraphQL(GraphQL[RequestContext, None]):
+    """Strawberry's ASGI app with the service's context and a self-hosted GraphiQL."""
+
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        title: str,
+        graphiql_enabled: bool,
+        make_loaders: Callable[[asyncpg.Pool], Any] | None,
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql_enabled else None,
+            allow_queries_via_get=False,
+        )
+        self.title = title
+        self.make_loaders = make_loaders
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> RequestContext:
+        verifier: TokenVerifier = request.state.verifier
+        principal, problem = None, None
+        token = bearer_token(request.headers)
+        if token is not None:
+            try:
+                principal = await verifier.verify(token)
+            except InvalidToken as invalid:
+                problem = str(invalid)
+        pool: asyncpg.Pool = request.state.pool
+        loaders = self.make_loaders(pool) if self.make_loaders else None
+        return RequestContext(
+            pool=pool, principal=principal, token_problem=problem, loaders=loaders
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql.graphiql_page(title=self.title, endpoint=str(request.url.path))
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    schema: Any,
+    *,
+    title: str,
+    make_loaders: Callable[[asyncpg.Pool], Any] | None = None,
+    jwks_fetcher: Callable[[aiohttp.ClientSession], JwksFetcher] | None = None,
+) -> Starlette:
+    """Build the ASGI app of one service from its settings and schema."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[ServiceState]:
+        pool = await create_pool(settings.database_url.value)
+        async with aiohttp.ClientSession() as session:
+            fetch = (
+                jwks_fetcher(session)
+                if jwks_fetcher is not None
+                else http_jwks_fetcher(session, settings.jwks_url)
+            )
+            verifier = TokenVerifier(
+                JwksCache(fetch), issuer=settings.token_issuer, audience=settings.token_audience
+            )
+            try:
+                yield {"pool": pool, "verifier": verifier}
+            finally:
+                await pool.close()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        pool: asyncpg.Pool = request.state.pool
+        try:
+            async with asyncio.timeout(2):
+                await pool.fetchval("SELECT 1")
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            return JSONResponse({"status": "database unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    graphql_app = ServiceGraphQL(
+        schema, title=title, graphiql_enabled=settings.graphiql, make_loaders=make_loaders
+    )
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        graphiql.static_files(),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,53 @@
+"""The PostgreSQL connection pool of a service, and creating a service's database."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+_DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    """Open the service's pool; called from the app's lifespan, never at import."""
+    return await asyncpg.create_pool(
+        database_url,
+        min_size=min_size,
+        max_size=max_size,
+        command_timeout=30,
+        # statement_timeout bounds what one request may cost the database
+        server_settings={"application_name": "wnwa", "statement_timeout": "15s"},
+    )
+
+
+def database_name(database_url: str) -> str:
+    """The database a URL points at (its path), e.g. ``wnwa_membership``."""
+    name = urlsplit(database_url).path.lstrip("/")
+    if not _DATABASE_NAME.match(name):
+        raise ValueError("the database URL must name a database such as wnwa_membership")
+    return name
+
+
+def with_database(server_url: str, name: str) -> str:
+    """The same server URL pointing at database ``name``."""
+    if not _DATABASE_NAME.match(name):
+        raise ValueError(f"{name!r} is not a valid database name")
+    parts = urlsplit(server_url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+async def ensure_database(database_url: str) -> bool:
+    """Create the database a URL names if the server lacks it; True when it was created."""
+    name = database_name(database_url)
+    admin = await asyncpg.connect(with_database(database_url, "postgres"))
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists:
+            return False
+        # identifiers cannot be parameters; the name was checked against a strict pattern
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        return True
+    finally:
+        await admin.close()

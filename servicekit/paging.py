@@ -1,0 +1,46 @@
+"""Opaque cursors for keyset paging, and the shared ``PageInfo`` type."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import strawberry
+
+from servicekit.graphql import PublicError
+
+MAX_PAGE_SIZE = 100
+
+
+class BadCursor(PublicError):
+    code = "BAD_USER_INPUT"
+
+
+@strawberry.federation.type(shareable=True, description="Where a page ends and whether more follow.")
+class PageInfo:
+    end_cursor: str | None
+    has_next_page: bool
+
+
+def encode_cursor(*values: Any) -> str:
+    """An opaque cursor for the last row of a page (its sort key)."""
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """The sort key inside a cursor made by :func:`encode_cursor`."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeError):
+        raise BadCursor("The `after` cursor is not one this service issued.") from None
+    if not isinstance(values, list) or len(values) != size:
+        raise BadCursor("The `after` cursor is not one this service issued.")
+    return values
+
+
+def page_size(first: int) -> int:
+    """``first`` checked against the allowed range."""
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise BadCursor(f"`first` must be between 1 and {MAX_PAGE_SIZE}.")
+    return first

@@ -1,0 +1,145 @@
+"""Configuration read from environment variables with a per-service prefix.
+
+Every service reads its configuration once, through an :class:`Environment`, in its own
+``settings.py``. Secrets have no default outside development: a deployment that forgot one
+stops at start with a message naming the variable, instead of running with a known value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+_DEPLOYMENTS = (DEVELOPMENT, "test", PRODUCTION)
+
+
+class ConfigurationError(Exception):
+    """A required setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A value that must never be printed; ``str()`` and ``repr()`` hide it."""
+
+    value: str
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+
+class Environment:
+    """Reads ``{prefix}_{NAME}`` variables, falling back to shared ``WNWA_{NAME}`` ones."""
+
+    def __init__(self, prefix: str, environ: Mapping[str, str] | None = None) -> None:
+        self.prefix = prefix.upper()
+        self._environ = os.environ if environ is None else environ
+        self.deployment = self._environ.get("WNWA_ENV", DEVELOPMENT)
+        if self.deployment not in _DEPLOYMENTS:
+            raise ConfigurationError(
+                f"WNWA_ENV must be one of {', '.join(_DEPLOYMENTS)}, not {self.deployment!r}"
+            )
+
+    @property
+    def is_development(self) -> bool:
+        """True for local development and tests, where convenient defaults are allowed."""
+        return self.deployment != PRODUCTION
+
+    def _lookup(self, name: str, *, shared: bool = True) -> tuple[str, str | None]:
+        own = f"{self.prefix}_{name}"
+        if own in self._environ or not shared:
+            return own, self._environ.get(own)
+        shared = f"WNWA_{name}"
+        return own, self._environ.get(shared)
+
+    def str(self, name: str, default: str | None = None) -> str:
+        """A plain string setting; without a default the variable is required."""
+        variable, value = self._lookup(name)
+        if value is None or value == "":
+            if default is None:
+                raise ConfigurationError(f"{variable} is required")
+            return default
+        return value
+
+    def int(self, name: str, default: int) -> int:
+        """An integer setting."""
+        variable, value = self._lookup(name)
+        if value is None or value == "":
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigurationError(f"{variable} must be a whole number, not {value!r}") from None
+
+    def bool(self, name: str, default: bool) -> bool:
+        """A boolean setting: true/false, yes/no, on/off or 1/0."""
+        variable, value = self._lookup(name)
+        if value is None or value == "":
+            return default
+        lowered = value.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigurationError(f"{variable} must be true or false, not {value!r}")
+
+    def secret(
+        self, name: str, development_default: str | None = None, *, shared: bool = True
+    ) -> Secret:
+        """A secret: required outside development, where no default is ever used.
+
+        ``shared=False`` ignores the ``WNWA_{NAME}`` fallback, for values that must be
+        the service's own (its database).
+        """
+        variable, value = self._lookup(name, shared=shared)
+        if value:
+            if not self.is_development and value == development_default:
+                raise ConfigurationError(
+                    f"{variable} still holds the development value; set a real secret"
+                )
+            return Secret(value)
+        if self.is_development and development_default is not None:
+            return Secret(development_default)
+        raise ConfigurationError(f"{variable} is required outside development")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    """Settings every service has: where it listens, its database, whom it trusts."""
+
+    name: str
+    host: str
+    port: int
+    database_url: Secret
+    jwks_url: str
+    token_issuer: str
+    token_audience: str
+    graphiql: bool
+    deployment: str
+
+    @classmethod
+    def from_environment(
+        cls, name: str, default_port: int, environ: Mapping[str, str] | None = None
+    ) -> ServiceSettings:
+        """Read the common settings of service ``name`` (prefix ``WNWA_{NAME}``)."""
+        env = Environment(f"WNWA_{name}", environ)
+        return cls(
+            name=name,
+            host=env.str("HOST", "127.0.0.1"),
+            port=env.int("PORT", default_port),
+            database_url=env.secret(
+                "DATABASE_URL",
+                development_default=f"postgresql://postgres@127.0.0.1:5432/wnwa_{name}",
+                shared=False,
+            ),
+            jwks_url=env.str("JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json"),
+            token_issuer=env.str("TOKEN_ISSUER", "http://127.0.0.1:8001"),
+            token_audience=env.str("TOKEN_AUDIENCE", "wnwa"),
+            graphiql=env.bool("GRAPHIQL", env.is_development),
+            deployment=env.deployment,
+        )

@@ -1,0 +1,69 @@
+"""Validation of values several services accept: states, phones, emails, text sizes.
+
+Each check returns the normalised value or ``None`` after adding a field error written
+for the person who typed the value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from servicekit.graphql import InputErrors
+
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
+    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP".split()
+)
+
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+_PHONE_PUNCTUATION = re.compile(r"[\s().-]")
+
+
+def state_code(value: str, field: str, errors: InputErrors) -> str | None:
+    """A two-letter USPS code (states, DC and territories), upper-cased."""
+    code = value.strip().upper()
+    if code not in US_STATES:
+        errors.add(field, f"'{value.strip()[:10]}' is not a US state code; use two letters such as IL.")
+        return None
+    return code
+
+
+def text(
+    value: str | None, field: str, errors: InputErrors, *, max_length: int, required: bool = True
+) -> str | None:
+    """Trimmed text of at most ``max_length`` characters; empty is an error when required."""
+    trimmed = (value or "").strip()
+    if not trimmed:
+        if required:
+            errors.add(field, "This is required.")
+        return None
+    if len(trimmed) > max_length:
+        errors.add(field, f"Keep this under {max_length} characters (it has {len(trimmed)}).")
+        return None
+    if any(ord(char) < 32 and char not in "\n\t" for char in trimmed):
+        errors.add(field, "This contains control characters; please retype it.")
+        return None
+    return trimmed
+
+
+def email(value: str, field: str, errors: InputErrors) -> str | None:
+    """A plausible email address (one @, a dotted domain), at most 254 characters."""
+    trimmed = value.strip()
+    if len(trimmed) > 254 or not _EMAIL.match(trimmed):
+        errors.add(field, "Enter an email address such as name@agency.gov.")
+        return None
+    return trimmed
+
+
+def phone(value: str, field: str, errors: InputErrors) -> str | None:
+    """A phone number in E.164 form; ten-digit US numbers get +1 added."""
+    compact = _PHONE_PUNCTUATION.sub("", value.strip())
+    if re.fullmatch(r"\d{10}", compact):
+        compact = "+1" + compact
+    elif re.fullmatch(r"1\d{10}", compact):
+        compact = "+" + compact
+    if not _E164.match(compact) or (compact.startswith("+1") and len(compact) != 12):
+        errors.add(field, "Enter a phone number such as +1 312 555 0142.")
+        return None
+    return compact

@@ -1,0 +1,1 @@
+"""Membership: departments, subscription terms, fee tiers, joining inquiries."""

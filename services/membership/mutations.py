@@ -1,0 +1,285 @@
+"""Membership mutations: network admins manage departments, terms and fees; anyone may ask
+to join or request a demo. Every mutation validates all input first and writes nothing
+when any field is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import asyncpg
+import strawberry
+from strawberry.types import Info
+
+from servicekit.graphql import FieldError, InputErrors, context_of, require_role
+from servicekit import validation
+
+from . import rules, store
+from .schema import (
+    Department,
+    DepartmentContact,
+    DepartmentStatus,
+    DemoFormat,
+    FeeTier,
+    SubscriptionTerm,
+    loaders,
+    parse_id,
+)
+
+
+@strawberry.input(description="A new department; ORI and state must agree.")
+class DepartmentInput:
+    name: str
+    ori: str = strawberry.field(description="The 9-character FBI Originating Agency Identifier.")
+    county: str
+    state: str = strawberry.field(description="USPS state code, e.g. IL.")
+    sworn_officers: int
+    civilians_enrolled: bool = False
+    status: DepartmentStatus = DepartmentStatus.PROSPECT
+    joined_on: dt.date | None = None
+
+
+@strawberry.input(description="Changes to a department; omitted fields stay as they are.")
+class DepartmentChanges:
+    name: str | None = None
+    ori: str | None = None
+    county: str | None = None
+    state: str | None = None
+    sworn_officers: int | None = None
+    civilians_enrolled: bool | None = None
+    status: DepartmentStatus | None = None
+    joined_on: dt.date | None = None
+
+
+@strawberry.type
+class DepartmentPayload:
+    department: Department | None
+    errors: list[FieldError]
+
+
+@strawberry.type
+class SubscriptionTermPayload:
+    term: SubscriptionTerm | None
+    department: Department | None
+    errors: list[FieldError]
+
+
+@strawberry.input
+class FeeTierInput:
+    min_sworn_officers: int
+    max_sworn_officers: int | None = None
+    annual_fee_cents: int
+
+
+@strawberry.type
+class FeeTiersPayload:
+    tiers: list[FeeTier]
+    errors: list[FieldError]
+
+
+@strawberry.input(description="A department asking about joining the network.")
+class JoinInquiryInput:
+    agency: str
+    contact_name: str
+    contact_role: str = strawberry.field(description="e.g. Chief, Sheriff, Wellness coordinator.")
+    email: str
+    phone: str | None = None
+    message: str
+
+
+@strawberry.input(description="A request for a demonstration of the network.")
+class DemoRequestInput:
+    agency: str
+    contact_name: str
+    contact_role: str
+    email: str
+    phone: str | None = None
+    format: DemoFormat
+    preferred_times: str = strawberry.field(description="When suits you, in your own words.")
+
+
+@strawberry.type(description="Acknowledgement of a contact: a reference to quote, nothing more.")
+class ContactReceipt:
+    reference: strawberry.ID | None
+    errors: list[FieldError]
+
+
+@strawberry.type
+class DepartmentContactPayload:
+    contact: DepartmentContact | None
+    errors: list[FieldError]
+
+
+def _fields(source: DepartmentInput | DepartmentChanges) -> rules.DepartmentFields:
+    return rules.DepartmentFields(
+        name=source.name,
+        ori=source.ori,
+        county=source.county,
+        state=source.state,
+        sworn_officers=source.sworn_officers,
+        civilians_enrolled=source.civilians_enrolled,
+        status=source.status.value if source.status else None,
+        joined_on=source.joined_on,
+    )
+
+
+async def _ori_taken(info: Info[Any, Any], ori: object, errors: InputErrors, own: Any) -> None:
+    if isinstance(ori, str) and not errors.has("input.ori"):
+        other = await store.get_by_ori(db=context_of(info).pool, ori=ori)
+        if other is not None and other.id != own:
+            errors.add("input.ori", f"{ori} already belongs to {other.name}.")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Add a department: network admins only.")
+    async def create_department(self, info: Info[Any, Any], input: DepartmentInput) -> DepartmentPayload:
+        require_role(info, "network_admin")
+        errors = InputErrors()
+        department_in = rules.check_department(_fields(input), errors)
+        await _ori_taken(info, department_in["ori"], errors, None)
+        if errors:
+            return DepartmentPayload(department=None, errors=errors.items)
+        try:
+            row = await store.create_department(db=context_of(info).pool, department_in=department_in)
+        except asyncpg.UniqueViolationError:
+            errors.add("input.ori", "This ORI was just registered by someone else.")
+            return DepartmentPayload(department=None, errors=errors.items)
+        return DepartmentPayload(department=Department.from_row(row), errors=[])
+
+    @strawberry.mutation(description="Change a department: network admins only.")
+    async def update_department(
+        self, info: Info[Any, Any], id: strawberry.ID, input: DepartmentChanges
+    ) -> DepartmentPayload:
+        require_role(info, "network_admin")
+        errors = InputErrors()
+        department_id = parse_id(id)
+        current = await loaders(info).departments.load(department_id) if department_id else None
+        if department_id is None or current is None:
+            errors.add("id", "There is no department with this id.")
+            return DepartmentPayload(department=None, errors=errors.items)
+        department_in = rules.check_department(_fields(input), errors, current=current)
+        await _ori_taken(info, department_in["ori"], errors, department_id)
+        if errors:
+            return DepartmentPayload(department=None, errors=errors.items)
+        try:
+            row = await store.update_department(
+                db=context_of(info).pool, department_id=department_id, department_in=department_in
+            )
+        except asyncpg.UniqueViolationError:
+            errors.add("input.ori", "This ORI was just registered by someone else.")
+            return DepartmentPayload(department=None, errors=errors.items)
+        if row is None:
+            errors.add("id", "There is no department with this id.")
+            return DepartmentPayload(department=None, errors=errors.items)
+        return DepartmentPayload(department=Department.from_row(row), errors=[])
+
+    @strawberry.mutation(
+        description="Record the department's next term: its first (three years) or a renewal "
+        "(one year, by default from the previous term's end). Makes a prospect an active member."
+    )
+    async def record_subscription_term(
+        self, info: Info[Any, Any], department_id: strawberry.ID, starts_on: dt.date | None = None
+    ) -> SubscriptionTermPayload:
+        require_role(info, "network_admin")
+        errors = InputErrors()
+        parsed = parse_id(department_id)
+        async with context_of(info).pool.acquire() as connection, connection.transaction():
+            department = (
+                await store.lock_department(connection=connection, department_id=parsed)
+                if parsed
+                else None
+            )
+            if parsed is None or department is None:
+                errors.add("departmentId", "There is no department with this id.")
+                return SubscriptionTermPayload(term=None, department=None, errors=errors.items)
+            latest = await store.latest_term(connection=connection, department_id=parsed)
+            planned = rules.next_term(latest, starts_on, errors)
+            fee = await store.fee_for(db=connection, sworn_officers=department.sworn_officers)
+            if fee is None:
+                errors.add(
+                    "departmentId",
+                    "No fee tier covers this department's size; set the fee tiers first.",
+                )
+            if planned is None or fee is None:
+                return SubscriptionTermPayload(term=None, department=None, errors=errors.items)
+            kind, start = planned
+            term = await store.record_term(
+                connection=connection, department_id=parsed, kind=kind, starts_on=start,
+                annual_fee_cents=fee,
+            )
+            await store.activate(connection=connection, department_id=parsed, joined_on=start)
+        loaders(info).departments.clear(parsed)
+        loaders(info).terms.clear(parsed)
+        refreshed = await loaders(info).departments.load(parsed)
+        return SubscriptionTermPayload(
+            term=SubscriptionTerm.from_row(term),
+            department=Department.from_row(refreshed) if refreshed else None,
+            errors=[],
+        )
+
+    @strawberry.mutation(description="Replace the fee tiers: network admins only.")
+    async def set_fee_tiers(self, info: Info[Any, Any], tiers: list[FeeTierInput]) -> FeeTiersPayload:
+        require_role(info, "network_admin")
+        errors = InputErrors()
+        rows = [
+            store.FeeTierRow(
+                min_sworn=tier.min_sworn_officers,
+                max_sworn=tier.max_sworn_officers,
+                annual_fee_cents=tier.annual_fee_cents,
+            )
+            for tier in tiers
+        ]
+        rules.check_fee_tiers(rows, errors)
+        if errors:
+            return FeeTiersPayload(tiers=[], errors=errors.items)
+        saved = await store.replace_fee_tiers(db=context_of(info).pool, tiers=rows)
+        return FeeTiersPayload(tiers=[FeeTier.from_row(row) for row in saved], errors=[])
+
+    @strawberry.mutation(description="Ask about joining the network. No sign-in needed.")
+    async def submit_join_inquiry(self, info: Info[Any, Any], input: JoinInquiryInput) -> ContactReceipt:
+        errors = InputErrors()
+        inquiry_in = rules.check_contact(
+            agency=input.agency, contact_name=input.contact_name, contact_role=input.contact_role,
+            email=input.email, phone=input.phone, errors=errors,
+        )
+        inquiry_in["message"] = validation.text(input.message, "input.message", errors, max_length=4000)
+        if errors:
+            return ContactReceipt(reference=None, errors=errors.items)
+        reference = await store.create_inquiry(db=context_of(info).pool, inquiry_in=inquiry_in)
+        return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
+
+    @strawberry.mutation(description="Request a demo, virtual or in person. No sign-in needed.")
+    async def request_demo(self, info: Info[Any, Any], input: DemoRequestInput) -> ContactReceipt:
+        errors = InputErrors()
+        demo_in: dict[str, Any] = rules.check_contact(
+            agency=input.agency, contact_name=input.contact_name, contact_role=input.contact_role,
+            email=input.email, phone=input.phone, errors=errors,
+        )
+        demo_in["format"] = input.format.value
+        demo_in["preferred_times"] = validation.text(
+            input.preferred_times, "input.preferredTimes", errors, max_length=1000
+        )
+        if errors:
+            return ContactReceipt(reference=None, errors=errors.items)
+        reference = await store.create_demo_request(db=context_of(info).pool, demo_in=demo_in)
+        return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
+
+    @strawberry.mutation(description="Mark an inquiry or demo request handled (or open again).")
+    async def mark_department_contact_handled(
+        self, info: Info[Any, Any], id: strawberry.ID, handled: bool = True
+    ) -> DepartmentContactPayload:
+        require_role(info, "network_admin")
+        contact_id = parse_id(id)
+        row = (
+            await store.mark_contact_handled(
+                db=context_of(info).pool, contact_id=contact_id, handled=handled
+            )
+            if contact_id
+            else None
+        )
+        if row is None:
+            return DepartmentContactPayload(
+                contact=None, errors=[FieldError(field="id", message="There is no contact with this id.")]
+            )
+        return DepartmentContactPayload(contact=DepartmentContact.from_row(row), errors=[])

@@ -1,0 +1,371 @@
+"""The membership subgraph: the `Department` entity, terms, fee tiers and contacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from servicekit.graphql import (
+    FieldError,
+    Forbidden,
+    InputErrors,
+    PublicError,
+    ServiceSchema,
+    context_of,
+    require_principal,
+    require_role,
+)
+from servicekit.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from servicekit.tokens import Principal
+
+from . import rules, store
+
+# -- per-request loaders ------------------------------------------------------------------
+
+
+class MembershipLoaders:
+    """DataLoaders of one request, so a page of departments costs one query per kind."""
+
+    def __init__(self, pool: asyncpg.Pool, renewal_notice_days: int) -> None:
+        self.renewal_notice_days = renewal_notice_days
+        self.departments = DataLoader[UUID, store.DepartmentRow | None](
+            lambda ids: self._departments(pool, ids)
+        )
+        self.terms = DataLoader[UUID, list[store.TermRow]](lambda ids: self._terms(pool, ids))
+
+    @staticmethod
+    async def _departments(
+        pool: asyncpg.Pool, ids: list[UUID]
+    ) -> list[store.DepartmentRow | None]:
+        found = await store.get_departments(db=pool, ids=ids)
+        return [found.get(department_id) for department_id in ids]
+
+    @staticmethod
+    async def _terms(pool: asyncpg.Pool, ids: list[UUID]) -> list[list[store.TermRow]]:
+        terms = await store.list_terms(db=pool, department_ids=ids)
+        return [[term for term in terms if term.department_id == one] for one in ids]
+
+
+def loaders(info: Info[Any, Any]) -> MembershipLoaders:
+    found: MembershipLoaders = context_of(info).loaders
+    return found
+
+
+def parse_id(value: strawberry.ID | str) -> UUID | None:
+    """A department id, or None when it is not one this service could have issued."""
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
+
+
+# -- types --------------------------------------------------------------------------------
+
+
+@strawberry.enum(description="Where a department stands with the network.")
+class DepartmentStatus(Enum):
+    PROSPECT = "prospect"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    LAPSED = "lapsed"
+
+
+@strawberry.enum
+class TermKind(Enum):
+    FIRST = "first"
+    RENEWAL = "renewal"
+
+
+@strawberry.type(description="A subscription term: three years first, then one year each.")
+class SubscriptionTerm:
+    id: strawberry.ID
+    kind: TermKind
+    starts_on: dt.date
+    ends_on: dt.date = strawberry.field(description="The day after the term's last day.")
+    annual_fee_cents: int
+
+    @classmethod
+    def from_row(cls, row: store.TermRow) -> SubscriptionTerm:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=TermKind(row.kind),
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            annual_fee_cents=row.annual_fee_cents,
+        )
+
+
+@strawberry.type(
+    description="A department's membership record: for network admins and the department's "
+    "own coordinators."
+)
+class MembershipRecord:
+    row: strawberry.Private[store.DepartmentRow]
+
+    @strawberry.field
+    def ori(self) -> str:
+        return self.row.ori
+
+    @strawberry.field
+    def sworn_officers(self) -> int:
+        return self.row.sworn_officers
+
+    @strawberry.field(description="Whether civilian staff may sign in.")
+    def civilians_enrolled(self) -> bool:
+        return self.row.civilians_enrolled
+
+    @strawberry.field
+    def status(self) -> DepartmentStatus:
+        return DepartmentStatus(self.row.status)
+
+    @strawberry.field
+    def joined_on(self) -> dt.date | None:
+        return self.row.joined_on
+
+    @strawberry.field(description="All terms, oldest first.")
+    async def terms(self, info: Info[Any, Any]) -> list[SubscriptionTerm]:
+        rows = await loaders(info).terms.load(self.row.id)
+        return [SubscriptionTerm.from_row(row) for row in rows]
+
+    @strawberry.field(description="The term covering today, if any.")
+    async def current_term(self, info: Info[Any, Any]) -> SubscriptionTerm | None:
+        rows = await loaders(info).terms.load(self.row.id)
+        term = rules.current_term(rows, dt.date.today())
+        return SubscriptionTerm.from_row(term) if term else None
+
+    @strawberry.field(
+        description="True from the renewal notice period before the last term's end onwards."
+    )
+    async def renewal_due(self, info: Info[Any, Any]) -> bool:
+        rows = await loaders(info).terms.load(self.row.id)
+        return rules.renewal_due(rows, dt.date.today(), loaders(info).renewal_notice_days)
+
+    @strawberry.field(description="The annual fee its size tier quotes today, in cents.")
+    async def annual_fee_quote_cents(self, info: Info[Any, Any]) -> int | None:
+        return await store.fee_for(db=context_of(info).pool, sworn_officers=self.row.sworn_officers)
+
+
+def may_read_record(principal: Principal, department_id: UUID) -> bool:
+    if principal.has_role("network_admin", "service"):
+        return True
+    return principal.has_role("coordinator") and principal.department_id == str(department_id)
+
+
+@strawberry.federation.type(keys=["id"], description="A police department.")
+class Department:
+    id: strawberry.ID
+    row: strawberry.Private[store.DepartmentRow | None] = None
+
+    @classmethod
+    def from_row(cls, row: store.DepartmentRow) -> Department:
+        return cls(id=strawberry.ID(str(row.id)), row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Department | None:
+        require_principal(info)
+        department_id = parse_id(id)
+        row = await loaders(info).departments.load(department_id) if department_id else None
+        return cls.from_row(row) if row else None
+
+    def _row(self) -> store.DepartmentRow:
+        assert self.row is not None
+        return self.row
+
+    @strawberry.field
+    def name(self) -> str:
+        return self._row().name
+
+    @strawberry.field
+    def county(self) -> str:
+        return self._row().county
+
+    @strawberry.field(description="USPS state code, e.g. IL.")
+    def state(self) -> str:
+        return self._row().state
+
+    @strawberry.field(description="Whether the department is an active member of the network.")
+    def is_member(self) -> bool:
+        return self._row().status == "active"
+
+    @strawberry.field(description="Membership details: network admins and own coordinators only.")
+    def record(self, info: Info[Any, Any]) -> MembershipRecord | None:
+        principal = require_principal(info)
+        row = self._row()
+        if not may_read_record(principal, row.id):
+            raise Forbidden("Only network admins and this department's coordinators see its record.")
+        return MembershipRecord(row=row)
+
+
+@strawberry.type
+class DepartmentConnection:
+    nodes: list[Department]
+    page_info: PageInfo
+
+
+@strawberry.type(description="Public figures about the network's membership.")
+class MembershipFigures:
+    member_departments: int
+    counties: int
+    states: int
+
+
+@strawberry.type(description="Annual fee for departments within a range of sworn officers.")
+class FeeTier:
+    min_sworn_officers: int
+    max_sworn_officers: int | None = strawberry.field(description="Empty for the top tier.")
+    annual_fee_cents: int
+
+    @classmethod
+    def from_row(cls, row: store.FeeTierRow) -> FeeTier:
+        return cls(
+            min_sworn_officers=row.min_sworn,
+            max_sworn_officers=row.max_sworn,
+            annual_fee_cents=row.annual_fee_cents,
+        )
+
+
+@strawberry.enum
+class ContactKind(Enum):
+    JOIN_INQUIRY = "inquiry"
+    DEMO_REQUEST = "demo"
+
+
+@strawberry.enum
+class DemoFormat(Enum):
+    VIRTUAL = "virtual"
+    IN_PERSON = "in_person"
+
+
+@strawberry.type(description="A joining inquiry or demo request, for the network's staff.")
+class DepartmentContact:
+    id: strawberry.ID
+    kind: ContactKind
+    agency: str
+    contact_name: str
+    contact_role: str
+    email: str
+    phone: str | None
+    message: str = strawberry.field(description="The message, or the preferred demo times.")
+    demo_format: DemoFormat | None
+    received_at: dt.datetime
+    handled_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, row: store.ContactRow) -> DepartmentContact:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=ContactKind(row.kind),
+            agency=row.agency,
+            contact_name=row.contact_name,
+            contact_role=row.contact_role,
+            email=row.email,
+            phone=row.phone,
+            message=row.message,
+            demo_format=DemoFormat(row.demo_format) if row.demo_format else None,
+            received_at=row.received_at,
+            handled_at=row.handled_at,
+        )
+
+
+@strawberry.type
+class DepartmentContactConnection:
+    nodes: list[DepartmentContact]
+    page_info: PageInfo
+
+
+# -- queries ------------------------------------------------------------------------------
+
+First = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Member departments (name, county, state), for signed-in users.")
+    async def member_departments(
+        self, info: Info[Any, Any], state: str | None = None, first: First = 50,
+        after: str | None = None,
+    ) -> DepartmentConnection:
+        require_principal(info)
+        limit = page_size(first)
+        key = decode_cursor(after, 4) if after else None
+        cursor = (key[0], key[1], key[2], UUID(key[3])) if key else None
+        rows = await store.list_members(
+            db=context_of(info).pool,
+            state=state.strip().upper() if state else None,
+            after=cursor,
+            limit=limit + 1,
+        )
+        page = rows[:limit]
+        end = encode_cursor(page[-1].state, page[-1].county, page[-1].name, page[-1].id) if page else None
+        return DepartmentConnection(
+            nodes=[Department.from_row(row) for row in page],
+            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+        )
+
+    @strawberry.field(description="One department by id; null when there is none.")
+    async def department(self, info: Info[Any, Any], id: strawberry.ID) -> Department | None:
+        return await Department.resolve_reference(info, id)
+
+    @strawberry.field(description="Every department in any status: network admins only.")
+    async def departments(
+        self, info: Info[Any, Any], status: DepartmentStatus | None = None, first: First = 50,
+        after: str | None = None,
+    ) -> DepartmentConnection:
+        require_role(info, "network_admin")
+        limit = page_size(first)
+        key = decode_cursor(after, 2) if after else None
+        rows = await store.list_departments(
+            db=context_of(info).pool,
+            status=status.value if status else None,
+            after=(key[0], UUID(key[1])) if key else None,
+            limit=limit + 1,
+        )
+        page = rows[:limit]
+        end = encode_cursor(page[-1].name, page[-1].id) if page else None
+        return DepartmentConnection(
+            nodes=[Department.from_row(row) for row in page],
+            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+        )
+
+    @strawberry.field(description="How many departments, counties and states are members.")
+    async def membership_figures(self, info: Info[Any, Any]) -> MembershipFigures:
+        departments, counties, states = await store.membership_figures(db=context_of(info).pool)
+        return MembershipFigures(member_departments=departments, counties=counties, states=states)
+
+    @strawberry.field(description="The annual fee tiers by number of sworn officers.")
+    async def fee_tiers(self, info: Info[Any, Any]) -> list[FeeTier]:
+        return [FeeTier.from_row(row) for row in await store.list_fee_tiers(db=context_of(info).pool)]
+
+    @strawberry.field(description="The annual fee for a department of this size, in cents.")
+    async def annual_fee_quote_cents(self, info: Info[Any, Any], sworn_officers: int) -> int | None:
+        if not 1 <= sworn_officers <= 100_000:
+            raise PublicError("`swornOfficers` must be between 1 and 100000.")
+        return await store.fee_for(db=context_of(info).pool, sworn_officers=sworn_officers)
+
+    @strawberry.field(description="Joining inquiries and demo requests: network admins only.")
+    async def department_contacts(
+        self, info: Info[Any, Any], handled: bool | None = None, first: First = 50,
+        after: str | None = None,
+    ) -> DepartmentContactConnection:
+        require_role(info, "network_admin")
+        limit = page_size(first)
+        key = decode_cursor(after, 2) if after else None
+        rows = await store.list_contacts(
+            db=context_of(info).pool,
+            handled=handled,
+            after=(dt.datetime.fromisoformat(key[0]), UUID(key[1])) if key else None,
+            limit=limit + 1,
+        )
+        page = rows[:limit]
+        end = encode_cursor(page[-1].received_at.isoformat(), page[-1].id) if page else None
+        return DepartmentContactConnection(
+            nodes=[DepartmentContact.from_row(row) for row in page],
+            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+        )

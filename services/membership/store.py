@@ -1,0 +1,367 @@
+"""SQL of the membership service: departments, terms, fee tiers, contacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+DEPARTMENT_COLUMNS = (
+    "id, name, ori, county, state, sworn_officers, civilians_enrolled, status, joined_on"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentRow:
+    id: UUID
+    name: str
+    ori: str
+    county: str
+    state: str
+    sworn_officers: int
+    civilians_enrolled: bool
+    status: str
+    joined_on: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class TermRow:
+    id: UUID
+    department_id: UUID
+    kind: str
+    starts_on: dt.date
+    ends_on: dt.date
+    annual_fee_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeeTierRow:
+    min_sworn: int
+    max_sworn: int | None
+    annual_fee_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    id: UUID
+    kind: str
+    agency: str
+    contact_name: str
+    contact_role: str
+    email: str
+    phone: str | None
+    message: str
+    demo_format: str | None
+    received_at: dt.datetime
+    handled_at: dt.datetime | None
+
+
+def _department(row: asyncpg.Record) -> DepartmentRow:
+    return DepartmentRow(**dict(row))
+
+
+# departments -----------------------------------------------------------------------------
+
+
+async def get_departments(*, db: asyncpg.Pool, ids: Sequence[UUID]) -> dict[UUID, DepartmentRow]:
+    """Departments by id (one query for any number of ids)."""
+    rows = await db.fetch(
+        f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE id = ANY($1::uuid[])", list(ids)
+    )
+    return {row["id"]: _department(row) for row in rows}
+
+
+async def get_by_ori(*, db: asyncpg.Pool | asyncpg.Connection, ori: str) -> DepartmentRow | None:
+    row = await db.fetchrow(f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE ori = $1", ori)
+    return _department(row) if row else None
+
+
+async def list_members(
+    *, db: asyncpg.Pool, state: str | None, after: tuple[str, str, str, UUID] | None, limit: int
+) -> list[DepartmentRow]:
+    """Active departments ordered by state, county and name (keyset paged)."""
+    rows = await db.fetch(
+        f"""
+        SELECT {DEPARTMENT_COLUMNS} FROM departments
+        WHERE status = 'active'
+          AND ($1::text IS NULL OR state = $1)
+          AND ($2::text IS NULL OR (state, county, name, id) > ($2, $3, $4, $5::uuid))
+        ORDER BY state, county, name, id
+        LIMIT $6
+        """,
+        state,
+        *(after or (None, None, None, None)),
+        limit,
+    )
+    return [_department(row) for row in rows]
+
+
+async def list_departments(
+    *, db: asyncpg.Pool, status: str | None, after: tuple[str, UUID] | None, limit: int
+) -> list[DepartmentRow]:
+    """Every department (any status) ordered by name, for network admins."""
+    rows = await db.fetch(
+        f"""
+        SELECT {DEPARTMENT_COLUMNS} FROM departments
+        WHERE ($1::department_status IS NULL OR status = $1)
+          AND ($2::text IS NULL OR (name, id) > ($2, $3::uuid))
+        ORDER BY name, id
+        LIMIT $4
+        """,
+        status,
+        *(after or (None, None)),
+        limit,
+    )
+    return [_department(row) for row in rows]
+
+
+async def create_department(*, db: asyncpg.Pool, department_in: dict[str, Any]) -> DepartmentRow:
+    row = await db.fetchrow(
+        f"""
+        INSERT INTO departments (name, ori, county, state, sworn_officers, civilians_enrolled,
+                                 status, joined_on)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        RETURNING {DEPARTMENT_COLUMNS}
+        """,
+        department_in["name"],
+        department_in["ori"],
+        department_in["county"],
+        department_in["state"],
+        department_in["sworn_officers"],
+        department_in["civilians_enrolled"],
+        department_in["status"],
+        department_in["joined_on"],
+    )
+    assert row is not None
+    return _department(row)
+
+
+async def update_department(
+    *, db: asyncpg.Pool, department_id: UUID, department_in: dict[str, Any]
+) -> DepartmentRow | None:
+    """Replace the given department's fields; None when the id is unknown."""
+    row = await db.fetchrow(
+        f"""
+        UPDATE departments SET name = $2, ori = $3, county = $4, state = $5,
+            sworn_officers = $6, civilians_enrolled = $7, status = $8, joined_on = $9
+        WHERE id = $1
+        RETURNING {DEPARTMENT_COLUMNS}
+        """,
+        department_id,
+        department_in["name"],
+        department_in["ori"],
+        department_in["county"],
+        department_in["state"],
+        department_in["sworn_officers"],
+        department_in["civilians_enrolled"],
+        department_in["status"],
+        department_in["joined_on"],
+    )
+    return _department(row) if row else None
+
+
+async def membership_figures(*, db: asyncpg.Pool) -> tuple[int, int, int]:
+    """Active departments, distinct counties and distinct states among them."""
+    row = await db.fetchrow(
+        """
+        SELECT count(*) AS departments,
+               count(DISTINCT (state, county)) AS counties,
+               count(DISTINCT state) AS states
+        FROM departments WHERE status = 'active'
+        """
+    )
+    assert row is not None
+    return row["departments"], row["counties"], row["states"]
+
+
+# subscription terms --------------------------------------------------------------------
+
+TERM_COLUMNS = "id, department_id, kind, starts_on, ends_on, annual_fee_cents"
+
+
+async def list_terms(*, db: asyncpg.Pool, department_ids: Sequence[UUID]) -> list[TermRow]:
+    """Terms of the given departments, oldest first."""
+    rows = await db.fetch(
+        f"""
+        SELECT {TERM_COLUMNS} FROM subscription_terms
+        WHERE department_id = ANY($1::uuid[]) ORDER BY department_id, starts_on
+        """,
+        list(department_ids),
+    )
+    return [TermRow(**dict(row)) for row in rows]
+
+
+async def record_term(
+    *, connection: asyncpg.Connection, department_id: UUID, kind: str, starts_on: dt.date,
+    annual_fee_cents: int,
+) -> TermRow:
+    row = await connection.fetchrow(
+        f"""
+        INSERT INTO subscription_terms (department_id, kind, starts_on, annual_fee_cents)
+        VALUES ($1, $2, $3, $4) RETURNING {TERM_COLUMNS}
+        """,
+        department_id,
+        kind,
+        starts_on,
+        annual_fee_cents,
+    )
+    assert row is not None
+    return TermRow(**dict(row))
+
+
+async def lock_department(*, connection: asyncpg.Connection, department_id: UUID) -> DepartmentRow | None:
+    """The department, locked until the transaction ends (serialises term recording)."""
+    row = await connection.fetchrow(
+        f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE id = $1 FOR UPDATE", department_id
+    )
+    return _department(row) if row else None
+
+
+async def activate(*, connection: asyncpg.Connection, department_id: UUID, joined_on: dt.date) -> None:
+    """Make a prospect (or lapsed) department an active member from ``joined_on``."""
+    await connection.execute(
+        """
+        UPDATE departments SET status = 'active', joined_on = coalesce(joined_on, $2)
+        WHERE id = $1 AND status IN ('prospect', 'lapsed')
+        """,
+        department_id,
+        joined_on,
+    )
+
+
+async def latest_term(*, connection: asyncpg.Connection, department_id: UUID) -> TermRow | None:
+    row = await connection.fetchrow(
+        f"""
+        SELECT {TERM_COLUMNS} FROM subscription_terms
+        WHERE department_id = $1 ORDER BY starts_on DESC LIMIT 1
+        """,
+        department_id,
+    )
+    return TermRow(**dict(row)) if row else None
+
+
+# fee tiers -------------------------------------------------------------------------------
+
+
+async def list_fee_tiers(*, db: asyncpg.Pool | asyncpg.Connection) -> list[FeeTierRow]:
+    rows = await db.fetch("SELECT min_sworn, max_sworn, annual_fee_cents FROM fee_tiers ORDER BY min_sworn")
+    return [FeeTierRow(**dict(row)) for row in rows]
+
+
+async def replace_fee_tiers(*, db: asyncpg.Pool, tiers: Sequence[FeeTierRow]) -> list[FeeTierRow]:
+    """Swap the whole tier table in one transaction."""
+    async with db.acquire() as connection, connection.transaction():
+        await connection.execute("DELETE FROM fee_tiers")
+        await connection.executemany(
+            "INSERT INTO fee_tiers (min_sworn, max_sworn, annual_fee_cents) VALUES ($1, $2, $3)",
+            [(tier.min_sworn, tier.max_sworn, tier.annual_fee_cents) for tier in tiers],
+        )
+        return await list_fee_tiers(db=connection)
+
+
+async def fee_for(*, db: asyncpg.Pool | asyncpg.Connection, sworn_officers: int) -> int | None:
+    """The annual fee (cents) of the tier that covers ``sworn_officers``, if any."""
+    fee: int | None = await db.fetchval(
+        """
+        SELECT annual_fee_cents FROM fee_tiers
+        WHERE min_sworn <= $1 AND (max_sworn IS NULL OR max_sworn >= $1)
+        """,
+        sworn_officers,
+    )
+    return fee
+
+
+# inquiries and demo requests -------------------------------------------------------------
+
+
+async def create_inquiry(*, db: asyncpg.Pool, inquiry_in: dict[str, Any]) -> UUID:
+    inquiry_id: UUID = await db.fetchval(
+        """
+        INSERT INTO join_inquiries (agency, contact_name, contact_role, email, phone, message)
+        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+        """,
+        inquiry_in["agency"],
+        inquiry_in["contact_name"],
+        inquiry_in["contact_role"],
+        inquiry_in["email"],
+        inquiry_in["phone"],
+        inquiry_in["message"],
+    )
+    return inquiry_id
+
+
+async def create_demo_request(*, db: asyncpg.Pool, demo_in: dict[str, Any]) -> UUID:
+    demo_id: UUID = await db.fetchval(
+        """
+        INSERT INTO demo_requests (agency, contact_name, contact_role, email, phone, format,
+                                   preferred_times)
+        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+        """,
+        demo_in["agency"],
+        demo_in["contact_name"],
+        demo_in["contact_role"],
+        demo_in["email"],
+        demo_in["phone"],
+        demo_in["format"],
+        demo_in["preferred_times"],
+    )
+    return demo_id
+
+
+_CONTACTS = """
+    SELECT id, 'inquiry' AS kind, agency, contact_name, contact_role, email, phone, message,
+           NULL::text AS demo_format, received_at, handled_at
+    FROM join_inquiries
+    UNION ALL
+    SELECT id, 'demo' AS kind, agency, contact_name, contact_role, email, phone,
+           preferred_times AS message, format::text AS demo_format, received_at, handled_at
+    FROM demo_requests
+"""
+
+
+async def list_contacts(
+    *, db: asyncpg.Pool, handled: bool | None, after: tuple[str, UUID] | None, limit: int
+) -> list[ContactRow]:
+    """Inquiries and demo requests, oldest first."""
+    rows = await db.fetch(
+        f"""
+        SELECT * FROM ({_CONTACTS}) AS contacts
+        WHERE ($1::boolean IS NULL OR (handled_at IS NOT NULL) = $1)
+          AND ($2::timestamptz IS NULL OR (received_at, id) > ($2, $3::uuid))
+        ORDER BY received_at, id
+        LIMIT $4
+        """,
+        handled,
+        *(after or (None, None)),
+        limit,
+    )
+    return [ContactRow(**dict(row)) for row in rows]
+
+
+async def mark_contact_handled(*, db: asyncpg.Pool, contact_id: UUID, handled: bool) -> ContactRow | None:
+    """Set or clear the handled time of an inquiry or demo request; None when unknown."""
+    async with db.acquire() as connection, connection.transaction():
+        await connection.execute(
+            """
+            UPDATE join_inquiries SET handled_at = CASE WHEN $2 THEN coalesce(handled_at, now()) END
+            WHERE id = $1
+            """,
+            contact_id,
+            handled,
+        )
+        await connection.execute(
+            """
+            UPDATE demo_requests SET handled_at = CASE WHEN $2 THEN coalesce(handled_at, now()) END
+            WHERE id = $1
+            """,
+            contact_id,
+            handled,
+        )
+        row = await connection.fetchrow(
+            f"SELECT * FROM ({_CONTACTS}) AS contacts WHERE id = $1", contact_id
+        )
+    return ContactRow(**dict(row)) if row else None

@@ -1,0 +1,1 @@
+"""The `wnwa` command: run, migrate, seed and compose the WeNeverWalkAlone services."""

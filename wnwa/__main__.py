@@ -1,0 +1,3 @@
+from wnwa.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,192 @@
+"""`wnwa up | serve | migrate | seed --demo | compose`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+import asyncpg
+
+from servicekit.database import ensure_database
+from servicekit.logging import configure_logging
+from servicekit.migrations import apply_migrations
+from wnwa.postgres import database_server, service_database_url
+from wnwa.registry import Service, available_services, service_named
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wnwa", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="run the whole stack on this machine")
+    up.add_argument("--no-seed", action="store_true", help="do not add demo data")
+    serve = commands.add_parser("serve", help="run one service (its settings from the environment)")
+    serve.add_argument("service")
+    migrate = commands.add_parser("migrate", help="create the databases and apply migrations")
+    migrate.add_argument("services", nargs="*")
+    seed = commands.add_parser("seed", help="add demo data to empty databases")
+    seed.add_argument("--demo", action="store_true", required=True)
+    compose = commands.add_parser("compose", help="export every service's SDL")
+    compose.add_argument("--check", action="store_true", help="fail when a file is out of date")
+    args = parser.parse_args(argv)
+
+    configure_logging(os.environ.get("WNWA_LOG_LEVEL", "INFO"))
+    if args.command == "up":
+        return run_stack(seed_demo=not args.no_seed)
+    if args.command == "serve":
+        return serve_service(service_named(args.service))
+    if args.command == "migrate":
+        chosen = [service_named(name) for name in args.services] or available_services()
+        with database_server() as server_url:
+            asyncio.run(prepare_databases(server_url, chosen, seed_demo=False))
+        return 0
+    if args.command == "seed":
+        with database_server() as server_url:
+            asyncio.run(prepare_databases(server_url, available_services(), seed_demo=True))
+        return 0
+    return export_schemas(check=args.check)
+
+
+async def prepare_databases(server_url: str, services: Sequence[Service], *, seed_demo: bool) -> None:
+    """Create each service's database if missing, migrate it and, if asked, seed it."""
+    for service in services:
+        url = service_database_url(server_url, service.name)
+        created = await ensure_database(url)
+        connection = await asyncpg.connect(url)
+        try:
+            applied = await apply_migrations(connection, service.migrations)
+            seeded = await service.seed(connection) if seed_demo else False
+        finally:
+            await connection.close()
+        print(
+            f"  {service.name:<14} database {'created' if created else 'present'}, "
+            f"{len(applied)} migration(s) applied{', demo data added' if seeded else ''}"
+        )
+
+
+def serve_service(service: Service) -> int:
+    """Run one service with uvicorn; access logs off, no server header."""
+    import uvicorn
+
+    app = service.module("app").create_app()
+    settings = service.module("settings").load().service
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        log_config=None,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def _service_environment(service: Service, server_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    prefix = f"WNWA_{service.name.upper()}"
+    env.setdefault(f"{prefix}_DATABASE_URL", service_database_url(server_url, service.name))
+    env.setdefault(f"{prefix}_PORT", str(service.port))
+    return env
+
+
+def _port(service: Service, env: dict[str, str]) -> int:
+    return int(env[f"WNWA_{service.name.upper()}_PORT"])
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:  # noqa: S310
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def run_stack(*, seed_demo: bool) -> int:
+    """Database, migrations, demo data, every service; stops everything on Ctrl-C."""
+    started = time.monotonic()
+    services = available_services()
+    print("WeNeverWalkAlone: starting", ", ".join(service.name for service in services))
+    with database_server() as server_url:
+        asyncio.run(prepare_databases(server_url, services, seed_demo=seed_demo))
+        children: list[tuple[Service, int, subprocess.Popen[bytes]]] = []
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            for service in services:
+                env = _service_environment(service, server_url)
+                process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                    [sys.executable, "-m", "wnwa", "serve", service.name], env=env
+                )
+                children.append((service, _port(service, env), process))
+            pending = {service.name for service, _, _ in children}
+            while pending and not stopping:
+                for service, port, process in children:
+                    if process.poll() is not None:
+                        print(f"wnwa: {service.name} exited with {process.returncode}", file=sys.stderr)
+                        return 1
+                    if service.name in pending and _ready(port):
+                        pending.discard(service.name)
+                if time.monotonic() - started > 60:
+                    print(f"wnwa: not ready after 60 s: {', '.join(sorted(pending))}", file=sys.stderr)
+                    return 1
+                time.sleep(0.05)
+            if stopping:
+                return 0
+            print(f"\nReady in {time.monotonic() - started:.1f} s. Press Ctrl-C to stop.")
+            for service, port, _ in children:
+                print(f"  {service.name:<14} http://127.0.0.1:{port}/graphql")
+            sys.stdout.flush()
+            while not stopping:
+                for service, _, process in children:
+                    if process.poll() is not None:
+                        print(f"wnwa: {service.name} exited with {process.returncode}", file=sys.stderr)
+                        return 1
+                time.sleep(0.2)
+            return 0
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            for _, _, process in children:
+                if process.poll() is None:
+                    process.terminate()
+            for _, _, process in children:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            print("wnwa: stopped.")
+
+
+def export_schemas(*, check: bool) -> int:
+    """Write each service's SDL to ``services/<name>/schema.graphql`` (or check it)."""
+    stale: list[Path] = []
+    for service in available_services():
+        sdl = service.build_schema().as_str().rstrip() + "\n"
+        path = service.schema_file
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == sdl:
+            continue
+        if check:
+            stale.append(path)
+        else:
+            path.write_text(sdl, encoding="utf-8")
+            print(f"wrote {path}")
+    if stale:
+        print("out of date (run `wnwa compose`):", *map(str, stale), file=sys.stderr)
+        return 1
+    return 0

