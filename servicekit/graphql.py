@@ -115,7 +115,7 @@ class ServiceSchema(strawberry.federation.Schema):
     """A Federation v2 schema that masks unexpected errors and logs them without data."""
 
     def __init__(self, **kwargs: Any) -> None:
-        extensions = [*kwargs.pop("extensions", ()), MaskErrors(_is_unexpected, GENERIC_ERROR)]
+        extensions = [*kwargs.pop("extensions", ()), lambda: MaskErrors(_is_unexpected, GENERIC_ERROR)]
         super().__init__(extensions=extensions, **kwargs)
 
     def process_errors(

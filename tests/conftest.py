@@ -1,0 +1,73 @@
+"""Fixtures every test may use: the database server, the token issuer, service clients."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.database import TemplateDatabases, database_server_for_tests
+from tests.support.graphql import GraphQLClient, running
+from tests.support.tokens import ISSUER, TokenIssuer
+from wnwa.registry import service_named
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with database_server_for_tests() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def databases(postgres_url: str) -> AsyncIterator[TemplateDatabases]:
+    templates = TemplateDatabases(postgres_url)
+    yield templates
+    await templates.drop_all()
+
+
+@pytest.fixture(scope="session")
+async def issuer() -> AsyncIterator[TokenIssuer]:
+    test_issuer = TokenIssuer()
+    await test_issuer.start()
+    yield test_issuer
+    await test_issuer.stop()
+
+
+ServiceFactory = Callable[..., contextlib.AbstractAsyncContextManager["ServiceUnderTest"]]
+
+
+class ServiceUnderTest:
+    """One service's app on a fresh database: a GraphQL client and the database URL."""
+
+    def __init__(self, graphql: GraphQLClient, database_url: str, http: Any) -> None:
+        self.graphql = graphql
+        self.database_url = database_url
+        self.http = http
+
+
+@pytest.fixture
+def start_service(
+    databases: TemplateDatabases, issuer: TokenIssuer
+) -> ServiceFactory:
+    """``async with start_service("membership", EXTRA=...) as svc``: the app on a new database."""
+
+    @contextlib.asynccontextmanager
+    async def start(name: str, **extra_env: str) -> AsyncIterator[ServiceUnderTest]:
+        service = service_named(name)
+        database_url = await databases.fresh(name, service.migrations)
+        prefix = f"WNWA_{name.upper()}"
+        environ = {
+            "WNWA_ENV": "test",
+            f"{prefix}_DATABASE_URL": database_url,
+            "WNWA_JWKS_URL": issuer.jwks_url,
+            "WNWA_TOKEN_ISSUER": ISSUER,
+            **{f"{prefix}_{key}": value for key, value in extra_env.items()},
+        }
+        settings = service.module("settings").load(environ)
+        app = service.module("app").create_app(settings)
+        async with running(app) as http:
+            yield ServiceUnderTest(GraphQLClient(http), database_url, http)
+
+    return start

@@ -1,0 +1,1 @@
+"""Shared test support: a real PostgreSQL, a token issuer, GraphQL clients."""

