@@ -6,6 +6,11 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+# what store functions accept: a pool, a connection, or a connection taken from a pool
+Connection = asyncpg.Connection | PoolConnectionProxy
+Executor = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
 
 _DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

@@ -40,9 +40,13 @@ def _ori(state: str, county_number: int, serial: int) -> str:
 
 DEMO_DEPARTMENTS: tuple[DemoDepartment, ...] = (
     DemoDepartment(_ori("IL", 1, 1), "Marrow Bluff Police Department", "Adams", "IL", 38, True),
-    DemoDepartment(_ori("IL", 1, 2), "Lindell Crossing Police Department", "Adams", "IL", 12, False),
+    DemoDepartment(
+        _ori("IL", 1, 2), "Lindell Crossing Police Department", "Adams", "IL", 12, False
+    ),
     DemoDepartment(_ori("IL", 16, 1), "Harlow Park Police Department", "Cook", "IL", 46, True),
-    DemoDepartment(_ori("IL", 16, 2), "Westmere Village Police Department", "Cook", "IL", 29, False),
+    DemoDepartment(
+        _ori("IL", 16, 2), "Westmere Village Police Department", "Cook", "IL", 29, False
+    ),
     DemoDepartment(_ori("IL", 16, 3), "Calder Heights Police Department", "Cook", "IL", 41, True),
     DemoDepartment(_ori("IL", 22, 1), "Fenwood Police Department", "DuPage", "IL", 35, True),
     DemoDepartment(_ori("IL", 22, 2), "Ashgrove Police Department", "DuPage", "IL", 24, False),
@@ -54,7 +58,9 @@ DEMO_DEPARTMENTS: tuple[DemoDepartment, ...] = (
     DemoDepartment(_ori("IL", 49, 1), "Shorecliff Police Department", "Lake", "IL", 44, True),
     DemoDepartment(_ori("IL", 49, 2), "Brindle Lake Police Department", "Lake", "IL", 27, False),
     DemoDepartment(_ori("IL", 56, 1), "Pellham Woods Police Department", "McHenry", "IL", 31, True),
-    DemoDepartment(_ori("IL", 57, 1), "Corliss Junction Police Department", "McLean", "IL", 26, False),
+    DemoDepartment(
+        _ori("IL", 57, 1), "Corliss Junction Police Department", "McLean", "IL", 26, False
+    ),
     DemoDepartment(_ori("IL", 71, 1), "Ravensford Police Department", "Ogle", "IL", 11, False),
     DemoDepartment(_ori("IL", 72, 1), "Larkmoor Police Department", "Peoria", "IL", 39, True),
     DemoDepartment(_ori("IL", 82, 1), "Quillan Police Department", "St. Clair", "IL", 30, True),
@@ -62,6 +68,10 @@ DEMO_DEPARTMENTS: tuple[DemoDepartment, ...] = (
     DemoDepartment(_ori("IL", 99, 2), "Stonemill Police Department", "Will", "IL", 21, False),
     DemoDepartment(_ori("WI", 30, 1), "Norrland Bay Police Department", "Kenosha", "WI", 28, False),
     DemoDepartment(_ori("IN", 45, 1), "Dunmore Flats Police Department", "Lake", "IN", 23, True),
-    DemoDepartment(_ori("MO", 95, 1), "Cobble Creek Police Department", "St. Louis", "MO", 36, False),
-    DemoDepartment(_ori("IL", 16, 4), "Wrenfield Police Department", "Cook", "IL", 18, False, "prospect"),
+    DemoDepartment(
+        _ori("MO", 95, 1), "Cobble Creek Police Department", "St. Louis", "MO", 36, False
+    ),
+    DemoDepartment(
+        _ori("IL", 16, 4), "Wrenfield Police Department", "Cook", "IL", 18, False, "prospect"
+    ),
 )

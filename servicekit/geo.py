@@ -72,7 +72,9 @@ def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, a)))
 
 
-def bounding_box(latitude: float, longitude: float, miles: float) -> tuple[float, float, float, float]:
+def bounding_box(
+    latitude: float, longitude: float, miles: float
+) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) enclosing every point within ``miles``;
     lets an index narrow a search before the exact distance is computed."""
     d_lat = math.degrees(miles / EARTH_RADIUS_MILES)

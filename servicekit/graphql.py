@@ -107,15 +107,20 @@ def _is_unexpected(error: GraphQLError) -> bool:
 
 def _where(exception: BaseException) -> str:
     frames = traceback.extract_tb(exception.__traceback__)[-3:]
-    return " <- ".join(f"{frame.name}@{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
-                       for frame in reversed(frames))
+    return " <- ".join(
+        f"{frame.name}@{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+        for frame in reversed(frames)
+    )
 
 
 class ServiceSchema(strawberry.federation.Schema):
     """A Federation v2 schema that masks unexpected errors and logs them without data."""
 
     def __init__(self, **kwargs: Any) -> None:
-        extensions = [*kwargs.pop("extensions", ()), lambda: MaskErrors(_is_unexpected, GENERIC_ERROR)]
+        extensions = [
+            *kwargs.pop("extensions", ()),
+            lambda: MaskErrors(_is_unexpected, GENERIC_ERROR),
+        ]
         super().__init__(extensions=extensions, **kwargs)
 
     def process_errors(

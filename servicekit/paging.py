@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -17,7 +18,9 @@ class BadCursor(PublicError):
     code = "BAD_USER_INPUT"
 
 
-@strawberry.federation.type(shareable=True, description="Where a page ends and whether more follow.")
+@strawberry.federation.type(
+    shareable=True, description="Where a page ends and whether more follow."
+)
 class PageInfo:
     end_cursor: str | None
     has_next_page: bool
@@ -28,15 +31,18 @@ def encode_cursor(*values: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    """The sort key inside a cursor made by :func:`encode_cursor`."""
+def decode_cursor(cursor: str | None, *types: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+    """The sort key inside a cursor made by :func:`encode_cursor`, each value converted by
+    the matching callable (e.g. ``str, UUID``); None without a cursor."""
+    if cursor is None:
+        return None
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, UnicodeError):
+        if not isinstance(values, list) or len(values) != len(types):
+            raise ValueError
+        return tuple(convert(value) for convert, value in zip(types, values, strict=True))
+    except (ValueError, TypeError, UnicodeError):
         raise BadCursor("The `after` cursor is not one this service issued.") from None
-    if not isinstance(values, list) or len(values) != size:
-        raise BadCursor("The `after` cursor is not one this service issued.")
-    return values
 
 
 def page_size(first: int) -> int:

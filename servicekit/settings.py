@@ -54,10 +54,10 @@ class Environment:
         own = f"{self.prefix}_{name}"
         if own in self._environ or not shared:
             return own, self._environ.get(own)
-        shared = f"WNWA_{name}"
-        return own, self._environ.get(shared)
+        fallback = f"WNWA_{name}"
+        return own, self._environ.get(fallback)
 
-    def str(self, name: str, default: str | None = None) -> str:
+    def text(self, name: str, default: str | None = None) -> str:
         """A plain string setting; without a default the variable is required."""
         variable, value = self._lookup(name)
         if value is None or value == "":
@@ -66,7 +66,7 @@ class Environment:
             return default
         return value
 
-    def int(self, name: str, default: int) -> int:
+    def integer(self, name: str, default: int) -> int:
         """An integer setting."""
         variable, value = self._lookup(name)
         if value is None or value == "":
@@ -76,7 +76,7 @@ class Environment:
         except ValueError:
             raise ConfigurationError(f"{variable} must be a whole number, not {value!r}") from None
 
-    def bool(self, name: str, default: bool) -> bool:
+    def flag(self, name: str, default: bool) -> bool:
         """A boolean setting: true/false, yes/no, on/off or 1/0."""
         variable, value = self._lookup(name)
         if value is None or value == "":
@@ -130,16 +130,16 @@ class ServiceSettings:
         env = Environment(f"WNWA_{name}", environ)
         return cls(
             name=name,
-            host=env.str("HOST", "127.0.0.1"),
-            port=env.int("PORT", default_port),
+            host=env.text("HOST", "127.0.0.1"),
+            port=env.integer("PORT", default_port),
             database_url=env.secret(
                 "DATABASE_URL",
                 development_default=f"postgresql://postgres@127.0.0.1:5432/wnwa_{name}",
                 shared=False,
             ),
-            jwks_url=env.str("JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json"),
-            token_issuer=env.str("TOKEN_ISSUER", "http://127.0.0.1:8001"),
-            token_audience=env.str("TOKEN_AUDIENCE", "wnwa"),
-            graphiql=env.bool("GRAPHIQL", env.is_development),
+            jwks_url=env.text("JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json"),
+            token_issuer=env.text("TOKEN_ISSUER", "http://127.0.0.1:8001"),
+            token_audience=env.text("TOKEN_AUDIENCE", "wnwa"),
+            graphiql=env.flag("GRAPHIQL", env.is_development),
             deployment=env.deployment,
         )

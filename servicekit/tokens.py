@@ -153,9 +153,7 @@ def _principal(claims: Mapping[str, Any]) -> Principal:
         raise InvalidToken("the token has no department")
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
         raise InvalidToken("the token's roles are malformed")
-    return Principal(
-        subject=subject, department_id=department, roles=frozenset(roles) & ROLES
-    )
+    return Principal(subject=subject, department_id=department, roles=frozenset(roles) & ROLES)
 
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:

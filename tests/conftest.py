@@ -48,9 +48,7 @@ class ServiceUnderTest:
 
 
 @pytest.fixture
-def start_service(
-    databases: TemplateDatabases, issuer: TokenIssuer
-) -> ServiceFactory:
+def start_service(databases: TemplateDatabases, issuer: TokenIssuer) -> ServiceFactory:
     """``async with start_service("membership", EXTRA=...) as svc``: the app on a new database."""
 
     @contextlib.asynccontextmanager

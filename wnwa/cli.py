@@ -55,7 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return export_schemas(check=args.check)
 
 
-async def prepare_databases(server_url: str, services: Sequence[Service], *, seed_demo: bool) -> None:
+async def prepare_databases(
+    server_url: str, services: Sequence[Service], *, seed_demo: bool
+) -> None:
     """Create each service's database if missing, migrate it and, if asked, seed it."""
     for service in services:
         url = service_database_url(server_url, service.name)
@@ -105,7 +107,7 @@ def _port(service: Service, env: dict[str, str]) -> int:
 
 def _ready(port: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
@@ -138,12 +140,17 @@ def run_stack(*, seed_demo: bool) -> int:
             while pending and not stopping:
                 for service, port, process in children:
                     if process.poll() is not None:
-                        print(f"wnwa: {service.name} exited with {process.returncode}", file=sys.stderr)
+                        print(
+                            f"wnwa: {service.name} exited with {process.returncode}",
+                            file=sys.stderr,
+                        )
                         return 1
                     if service.name in pending and _ready(port):
                         pending.discard(service.name)
                 if time.monotonic() - started > 60:
-                    print(f"wnwa: not ready after 60 s: {', '.join(sorted(pending))}", file=sys.stderr)
+                    print(
+                        f"wnwa: not ready after 60 s: {', '.join(sorted(pending))}", file=sys.stderr
+                    )
                     return 1
                 time.sleep(0.05)
             if stopping:
@@ -155,7 +162,10 @@ def run_stack(*, seed_demo: bool) -> int:
             while not stopping:
                 for service, _, process in children:
                     if process.poll() is not None:
-                        print(f"wnwa: {service.name} exited with {process.returncode}", file=sys.stderr)
+                        print(
+                            f"wnwa: {service.name} exited with {process.returncode}",
+                            file=sys.stderr,
+                        )
                         return 1
                 time.sleep(0.2)
             return 0

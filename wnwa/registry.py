@@ -13,7 +13,12 @@ from typing import Any
 import asyncpg
 
 # name and default loopback port, in start order (identity first: others fetch its keys)
-KNOWN_SERVICES = (("identity", 8001), ("directory", 8002), ("membership", 8003), ("professionals", 8004))
+KNOWN_SERVICES = (
+    ("identity", 8001),
+    ("directory", 8002),
+    ("membership", 8003),
+    ("professionals", 8004),
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,9 +35,15 @@ async def seed(connection: asyncpg.Connection) -> bool:
                                          civilians_enrolled, status, joined_on)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                 """,
-                department.id, department.name, department.ori, department.county,
-                department.state, department.sworn_officers, department.civilians_enrolled,
-                department.status, joined,
+                department.id,
+                department.name,
+                department.ori,
+                department.county,
+                department.state,
+                department.sworn_officers,
+                department.civilians_enrolled,
+                department.status,
+                joined,
             )
             if joined is None:
                 continue
@@ -49,13 +55,17 @@ async def seed(connection: asyncpg.Connection) -> bool:
             await connection.execute(
                 "INSERT INTO subscription_terms (department_id, kind, starts_on, annual_fee_cents)"
                 " VALUES ($1, 'first', $2, $3)",
-                department.id, joined, fee,
+                department.id,
+                joined,
+                fee,
             )
             renewal = term_end("first", joined)
             if renewal <= today:
                 await connection.execute(
                     "INSERT INTO subscription_terms (department_id, kind, starts_on,"
                     " annual_fee_cents) VALUES ($1, 'renewal', $2, $3)",
-                    department.id, renewal, fee,
+                    department.id,
+                    renewal,
+                    fee,
                 )
     return True

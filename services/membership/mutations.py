@@ -11,15 +11,15 @@ import asyncpg
 import strawberry
 from strawberry.types import Info
 
-from servicekit.graphql import FieldError, InputErrors, context_of, require_role
 from servicekit import validation
+from servicekit.graphql import FieldError, InputErrors, context_of, require_role
 
 from . import rules, store
 from .schema import (
+    DemoFormat,
     Department,
     DepartmentContact,
     DepartmentStatus,
-    DemoFormat,
     FeeTier,
     SubscriptionTerm,
     loaders,
@@ -133,7 +133,9 @@ async def _ori_taken(info: Info[Any, Any], ori: object, errors: InputErrors, own
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Add a department: network admins only.")
-    async def create_department(self, info: Info[Any, Any], input: DepartmentInput) -> DepartmentPayload:
+    async def create_department(
+        self, info: Info[Any, Any], input: DepartmentInput
+    ) -> DepartmentPayload:
         require_role(info, "network_admin")
         errors = InputErrors()
         department_in = rules.check_department(_fields(input), errors)
@@ -141,7 +143,9 @@ class Mutation:
         if errors:
             return DepartmentPayload(department=None, errors=errors.items)
         try:
-            row = await store.create_department(db=context_of(info).pool, department_in=department_in)
+            row = await store.create_department(
+                db=context_of(info).pool, department_in=department_in
+            )
         except asyncpg.UniqueViolationError:
             errors.add("input.ori", "This ORI was just registered by someone else.")
             return DepartmentPayload(department=None, errors=errors.items)
@@ -205,7 +209,10 @@ class Mutation:
                 return SubscriptionTermPayload(term=None, department=None, errors=errors.items)
             kind, start = planned
             term = await store.record_term(
-                connection=connection, department_id=parsed, kind=kind, starts_on=start,
+                connection=connection,
+                department_id=parsed,
+                kind=kind,
+                starts_on=start,
                 annual_fee_cents=fee,
             )
             await store.activate(connection=connection, department_id=parsed, joined_on=start)
@@ -219,7 +226,9 @@ class Mutation:
         )
 
     @strawberry.mutation(description="Replace the fee tiers: network admins only.")
-    async def set_fee_tiers(self, info: Info[Any, Any], tiers: list[FeeTierInput]) -> FeeTiersPayload:
+    async def set_fee_tiers(
+        self, info: Info[Any, Any], tiers: list[FeeTierInput]
+    ) -> FeeTiersPayload:
         require_role(info, "network_admin")
         errors = InputErrors()
         rows = [
@@ -237,13 +246,21 @@ class Mutation:
         return FeeTiersPayload(tiers=[FeeTier.from_row(row) for row in saved], errors=[])
 
     @strawberry.mutation(description="Ask about joining the network. No sign-in needed.")
-    async def submit_join_inquiry(self, info: Info[Any, Any], input: JoinInquiryInput) -> ContactReceipt:
+    async def submit_join_inquiry(
+        self, info: Info[Any, Any], input: JoinInquiryInput
+    ) -> ContactReceipt:
         errors = InputErrors()
         inquiry_in = rules.check_contact(
-            agency=input.agency, contact_name=input.contact_name, contact_role=input.contact_role,
-            email=input.email, phone=input.phone, errors=errors,
+            agency=input.agency,
+            contact_name=input.contact_name,
+            contact_role=input.contact_role,
+            email=input.email,
+            phone=input.phone,
+            errors=errors,
         )
-        inquiry_in["message"] = validation.text(input.message, "input.message", errors, max_length=4000)
+        inquiry_in["message"] = validation.text(
+            input.message, "input.message", errors, max_length=4000
+        )
         if errors:
             return ContactReceipt(reference=None, errors=errors.items)
         reference = await store.create_inquiry(db=context_of(info).pool, inquiry_in=inquiry_in)
@@ -253,8 +270,12 @@ class Mutation:
     async def request_demo(self, info: Info[Any, Any], input: DemoRequestInput) -> ContactReceipt:
         errors = InputErrors()
         demo_in: dict[str, Any] = rules.check_contact(
-            agency=input.agency, contact_name=input.contact_name, contact_role=input.contact_role,
-            email=input.email, phone=input.phone, errors=errors,
+            agency=input.agency,
+            contact_name=input.contact_name,
+            contact_role=input.contact_role,
+            email=input.email,
+            phone=input.phone,
+            errors=errors,
         )
         demo_in["format"] = input.format.value
         demo_in["preferred_times"] = validation.text(
@@ -280,6 +301,7 @@ class Mutation:
         )
         if row is None:
             return DepartmentContactPayload(
-                contact=None, errors=[FieldError(field="id", message="There is no contact with this id.")]
+                contact=None,
+                errors=[FieldError(field="id", message="There is no contact with this id.")],
             )
         return DepartmentContactPayload(contact=DepartmentContact.from_row(row), errors=[])

@@ -38,20 +38,24 @@ def check_department(
     merged = {
         "name": fields.name if fields.name is not None else (current.name if current else None),
         "ori": fields.ori if fields.ori is not None else (current.ori if current else None),
-        "county": fields.county if fields.county is not None else (current.county if current else None),
+        "county": fields.county
+        if fields.county is not None
+        else (current.county if current else None),
         "state": fields.state if fields.state is not None else (current.state if current else None),
     }
     name = validation.text(merged["name"], "input.name", errors, max_length=200)
     county = validation.text(merged["county"], "input.county", errors, max_length=100)
-    state = (
-        validation.state_code(merged["state"], "input.state", errors)
-        if merged["state"] is not None
-        else errors.add("input.state", "This is required.")
-    )
+    state = None
+    if merged["state"] is None:
+        errors.add("input.state", "This is required.")
+    else:
+        state = validation.state_code(merged["state"], "input.state", errors)
     ori = _check_ori(merged["ori"], state, errors)
 
-    sworn = fields.sworn_officers if fields.sworn_officers is not None else (
-        current.sworn_officers if current else None
+    sworn = (
+        fields.sworn_officers
+        if fields.sworn_officers is not None
+        else (current.sworn_officers if current else None)
     )
     if sworn is None:
         errors.add("input.swornOfficers", "This is required.")
@@ -59,8 +63,10 @@ def check_department(
         errors.add("input.swornOfficers", "Enter the number of sworn officers, from 1 to 100000.")
 
     status = fields.status or (current.status if current else "prospect")
-    joined_on = fields.joined_on if fields.joined_on is not None else (
-        current.joined_on if current else None
+    joined_on = (
+        fields.joined_on
+        if fields.joined_on is not None
+        else (current.joined_on if current else None)
     )
     if joined_on is not None and joined_on > dt.date.today() + dt.timedelta(days=366):
         errors.add("input.joinedOn", "The join date is more than a year away; check the year.")
@@ -179,7 +185,12 @@ def check_fee_tiers(tiers: Sequence[FeeTierRow], errors: InputErrors) -> None:
 
 
 def check_contact(
-    *, agency: str, contact_name: str, contact_role: str, email: str, phone: str | None,
+    *,
+    agency: str,
+    contact_name: str,
+    contact_role: str,
+    email: str,
+    phone: str | None,
     errors: InputErrors,
 ) -> dict[str, str | None]:
     """The fields inquiries and demo requests share."""
@@ -188,5 +199,7 @@ def check_contact(
         "contact_name": validation.text(contact_name, "input.contactName", errors, max_length=120),
         "contact_role": validation.text(contact_role, "input.contactRole", errors, max_length=120),
         "email": validation.email(email, "input.email", errors),
-        "phone": validation.phone(phone, "input.phone", errors) if phone and phone.strip() else None,
+        "phone": validation.phone(phone, "input.phone", errors)
+        if phone and phone.strip()
+        else None,
     }

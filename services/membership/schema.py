@@ -13,11 +13,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from servicekit.graphql import (
-    FieldError,
     Forbidden,
-    InputErrors,
     PublicError,
-    ServiceSchema,
     context_of,
     require_principal,
     require_role,
@@ -41,9 +38,7 @@ class MembershipLoaders:
         self.terms = DataLoader[UUID, list[store.TermRow]](lambda ids: self._terms(pool, ids))
 
     @staticmethod
-    async def _departments(
-        pool: asyncpg.Pool, ids: list[UUID]
-    ) -> list[store.DepartmentRow | None]:
+    async def _departments(pool: asyncpg.Pool, ids: list[UUID]) -> list[store.DepartmentRow | None]:
         found = await store.get_departments(db=pool, ids=ids)
         return [found.get(department_id) for department_id in ids]
 
@@ -199,7 +194,9 @@ class Department:
         principal = require_principal(info)
         row = self._row()
         if not may_read_record(principal, row.id):
-            raise Forbidden("Only network admins and this department's coordinators see its record.")
+            raise Forbidden(
+                "Only network admins and this department's coordinators see its record."
+            )
         return MembershipRecord(row=row)
 
 
@@ -289,21 +286,26 @@ First = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
 class Query:
     @strawberry.field(description="Member departments (name, county, state), for signed-in users.")
     async def member_departments(
-        self, info: Info[Any, Any], state: str | None = None, first: First = 50,
+        self,
+        info: Info[Any, Any],
+        state: str | None = None,
+        first: First = 50,
         after: str | None = None,
     ) -> DepartmentConnection:
         require_principal(info)
         limit = page_size(first)
-        key = decode_cursor(after, 4) if after else None
-        cursor = (key[0], key[1], key[2], UUID(key[3])) if key else None
         rows = await store.list_members(
             db=context_of(info).pool,
             state=state.strip().upper() if state else None,
-            after=cursor,
+            after=decode_cursor(after, str, str, str, UUID),
             limit=limit + 1,
         )
         page = rows[:limit]
-        end = encode_cursor(page[-1].state, page[-1].county, page[-1].name, page[-1].id) if page else None
+        end = (
+            encode_cursor(page[-1].state, page[-1].county, page[-1].name, page[-1].id)
+            if page
+            else None
+        )
         return DepartmentConnection(
             nodes=[Department.from_row(row) for row in page],
             page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
@@ -315,16 +317,18 @@ class Query:
 
     @strawberry.field(description="Every department in any status: network admins only.")
     async def departments(
-        self, info: Info[Any, Any], status: DepartmentStatus | None = None, first: First = 50,
+        self,
+        info: Info[Any, Any],
+        status: DepartmentStatus | None = None,
+        first: First = 50,
         after: str | None = None,
     ) -> DepartmentConnection:
         require_role(info, "network_admin")
         limit = page_size(first)
-        key = decode_cursor(after, 2) if after else None
         rows = await store.list_departments(
             db=context_of(info).pool,
             status=status.value if status else None,
-            after=(key[0], UUID(key[1])) if key else None,
+            after=decode_cursor(after, str, UUID),
             limit=limit + 1,
         )
         page = rows[:limit]
@@ -341,7 +345,9 @@ class Query:
 
     @strawberry.field(description="The annual fee tiers by number of sworn officers.")
     async def fee_tiers(self, info: Info[Any, Any]) -> list[FeeTier]:
-        return [FeeTier.from_row(row) for row in await store.list_fee_tiers(db=context_of(info).pool)]
+        return [
+            FeeTier.from_row(row) for row in await store.list_fee_tiers(db=context_of(info).pool)
+        ]
 
     @strawberry.field(description="The annual fee for a department of this size, in cents.")
     async def annual_fee_quote_cents(self, info: Info[Any, Any], sworn_officers: int) -> int | None:
@@ -351,16 +357,18 @@ class Query:
 
     @strawberry.field(description="Joining inquiries and demo requests: network admins only.")
     async def department_contacts(
-        self, info: Info[Any, Any], handled: bool | None = None, first: First = 50,
+        self,
+        info: Info[Any, Any],
+        handled: bool | None = None,
+        first: First = 50,
         after: str | None = None,
     ) -> DepartmentContactConnection:
         require_role(info, "network_admin")
         limit = page_size(first)
-        key = decode_cursor(after, 2) if after else None
         rows = await store.list_contacts(
             db=context_of(info).pool,
             handled=handled,
-            after=(dt.datetime.fromisoformat(key[0]), UUID(key[1])) if key else None,
+            after=decode_cursor(after, dt.datetime.fromisoformat, UUID),
             limit=limit + 1,
         )
         page = rows[:limit]

@@ -20,5 +20,5 @@ def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
     env = Environment("WNWA_MEMBERSHIP", environ)
     return MembershipSettings(
         service=ServiceSettings.from_environment("membership", DEFAULT_PORT, environ),
-        renewal_notice_days=env.int("RENEWAL_NOTICE_DAYS", 90),
+        renewal_notice_days=env.integer("RENEWAL_NOTICE_DAYS", 90),
     )

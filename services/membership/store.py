@@ -10,9 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
-DEPARTMENT_COLUMNS = (
-    "id, name, ori, county, state, sworn_officers, civilians_enrolled, status, joined_on"
-)
+from servicekit.database import Connection, Executor
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +68,25 @@ def _department(row: asyncpg.Record) -> DepartmentRow:
 async def get_departments(*, db: asyncpg.Pool, ids: Sequence[UUID]) -> dict[UUID, DepartmentRow]:
     """Departments by id (one query for any number of ids)."""
     rows = await db.fetch(
-        f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE id = ANY($1::uuid[])", list(ids)
+        """
+        SELECT id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
+               joined_on
+        FROM departments WHERE id = ANY($1::uuid[])
+        """,
+        list(ids),
     )
     return {row["id"]: _department(row) for row in rows}
 
 
-async def get_by_ori(*, db: asyncpg.Pool | asyncpg.Connection, ori: str) -> DepartmentRow | None:
-    row = await db.fetchrow(f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE ori = $1", ori)
+async def get_by_ori(*, db: Executor, ori: str) -> DepartmentRow | None:
+    row = await db.fetchrow(
+        """
+        SELECT id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
+               joined_on
+        FROM departments WHERE ori = $1
+        """,
+        ori,
+    )
     return _department(row) if row else None
 
 
@@ -85,8 +95,10 @@ async def list_members(
 ) -> list[DepartmentRow]:
     """Active departments ordered by state, county and name (keyset paged)."""
     rows = await db.fetch(
-        f"""
-        SELECT {DEPARTMENT_COLUMNS} FROM departments
+        """
+        SELECT id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
+               joined_on
+        FROM departments
         WHERE status = 'active'
           AND ($1::text IS NULL OR state = $1)
           AND ($2::text IS NULL OR (state, county, name, id) > ($2, $3, $4, $5::uuid))
@@ -105,8 +117,10 @@ async def list_departments(
 ) -> list[DepartmentRow]:
     """Every department (any status) ordered by name, for network admins."""
     rows = await db.fetch(
-        f"""
-        SELECT {DEPARTMENT_COLUMNS} FROM departments
+        """
+        SELECT id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
+               joined_on
+        FROM departments
         WHERE ($1::department_status IS NULL OR status = $1)
           AND ($2::text IS NULL OR (name, id) > ($2, $3::uuid))
         ORDER BY name, id
@@ -121,11 +135,12 @@ async def list_departments(
 
 async def create_department(*, db: asyncpg.Pool, department_in: dict[str, Any]) -> DepartmentRow:
     row = await db.fetchrow(
-        f"""
+        """
         INSERT INTO departments (name, ori, county, state, sworn_officers, civilians_enrolled,
                                  status, joined_on)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        RETURNING {DEPARTMENT_COLUMNS}
+        RETURNING id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
+               joined_on
         """,
         department_in["name"],
         department_in["ori"],
@@ -145,11 +160,12 @@ async def update_department(
 ) -> DepartmentRow | None:
     """Replace the given department's fields; None when the id is unknown."""
     row = await db.fetchrow(
-        f"""
+        """
         UPDATE departments SET name = $2, ori = $3, county = $4, state = $5,
             sworn_officers = $6, civilians_enrolled = $7, status = $8, joined_on = $9
         WHERE id = $1
-        RETURNING {DEPARTMENT_COLUMNS}
+        RETURNING id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
+               joined_on
         """,
         department_id,
         department_in["name"],
@@ -180,14 +196,12 @@ async def membership_figures(*, db: asyncpg.Pool) -> tuple[int, int, int]:
 
 # subscription terms --------------------------------------------------------------------
 
-TERM_COLUMNS = "id, department_id, kind, starts_on, ends_on, annual_fee_cents"
-
 
 async def list_terms(*, db: asyncpg.Pool, department_ids: Sequence[UUID]) -> list[TermRow]:
     """Terms of the given departments, oldest first."""
     rows = await db.fetch(
-        f"""
-        SELECT {TERM_COLUMNS} FROM subscription_terms
+        """
+        SELECT id, department_id, kind, starts_on, ends_on, annual_fee_cents FROM subscription_terms
         WHERE department_id = ANY($1::uuid[]) ORDER BY department_id, starts_on
         """,
         list(department_ids),
@@ -196,13 +210,18 @@ async def list_terms(*, db: asyncpg.Pool, department_ids: Sequence[UUID]) -> lis
 
 
 async def record_term(
-    *, connection: asyncpg.Connection, department_id: UUID, kind: str, starts_on: dt.date,
+    *,
+    connection: Connection,
+    department_id: UUID,
+    kind: str,
+    starts_on: dt.date,
     annual_fee_cents: int,
 ) -> TermRow:
     row = await connection.fetchrow(
-        f"""
+        """
         INSERT INTO subscription_terms (department_id, kind, starts_on, annual_fee_cents)
-        VALUES ($1, $2, $3, $4) RETURNING {TERM_COLUMNS}
+        VALUES ($1, $2, $3, $4)
+        RETURNING id, department_id, kind, starts_on, ends_on, annual_fee_cents
         """,
         department_id,
         kind,
@@ -213,15 +232,20 @@ async def record_term(
     return TermRow(**dict(row))
 
 
-async def lock_department(*, connection: asyncpg.Connection, department_id: UUID) -> DepartmentRow | None:
+async def lock_department(*, connection: Connection, department_id: UUID) -> DepartmentRow | None:
     """The department, locked until the transaction ends (serialises term recording)."""
     row = await connection.fetchrow(
-        f"SELECT {DEPARTMENT_COLUMNS} FROM departments WHERE id = $1 FOR UPDATE", department_id
+        """
+        SELECT id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
+               joined_on
+        FROM departments WHERE id = $1 FOR UPDATE
+        """,
+        department_id,
     )
     return _department(row) if row else None
 
 
-async def activate(*, connection: asyncpg.Connection, department_id: UUID, joined_on: dt.date) -> None:
+async def activate(*, connection: Connection, department_id: UUID, joined_on: dt.date) -> None:
     """Make a prospect (or lapsed) department an active member from ``joined_on``."""
     await connection.execute(
         """
@@ -233,10 +257,10 @@ async def activate(*, connection: asyncpg.Connection, department_id: UUID, joine
     )
 
 
-async def latest_term(*, connection: asyncpg.Connection, department_id: UUID) -> TermRow | None:
+async def latest_term(*, connection: Connection, department_id: UUID) -> TermRow | None:
     row = await connection.fetchrow(
-        f"""
-        SELECT {TERM_COLUMNS} FROM subscription_terms
+        """
+        SELECT id, department_id, kind, starts_on, ends_on, annual_fee_cents FROM subscription_terms
         WHERE department_id = $1 ORDER BY starts_on DESC LIMIT 1
         """,
         department_id,
@@ -247,8 +271,10 @@ async def latest_term(*, connection: asyncpg.Connection, department_id: UUID) ->
 # fee tiers -------------------------------------------------------------------------------
 
 
-async def list_fee_tiers(*, db: asyncpg.Pool | asyncpg.Connection) -> list[FeeTierRow]:
-    rows = await db.fetch("SELECT min_sworn, max_sworn, annual_fee_cents FROM fee_tiers ORDER BY min_sworn")
+async def list_fee_tiers(*, db: Executor) -> list[FeeTierRow]:
+    rows = await db.fetch(
+        "SELECT min_sworn, max_sworn, annual_fee_cents FROM fee_tiers ORDER BY min_sworn"
+    )
     return [FeeTierRow(**dict(row)) for row in rows]
 
 
@@ -263,7 +289,7 @@ async def replace_fee_tiers(*, db: asyncpg.Pool, tiers: Sequence[FeeTierRow]) ->
         return await list_fee_tiers(db=connection)
 
 
-async def fee_for(*, db: asyncpg.Pool | asyncpg.Connection, sworn_officers: int) -> int | None:
+async def fee_for(*, db: Executor, sworn_officers: int) -> int | None:
     """The annual fee (cents) of the tier that covers ``sworn_officers``, if any."""
     fee: int | None = await db.fetchval(
         """
@@ -312,24 +338,13 @@ async def create_demo_request(*, db: asyncpg.Pool, demo_in: dict[str, Any]) -> U
     return demo_id
 
 
-_CONTACTS = """
-    SELECT id, 'inquiry' AS kind, agency, contact_name, contact_role, email, phone, message,
-           NULL::text AS demo_format, received_at, handled_at
-    FROM join_inquiries
-    UNION ALL
-    SELECT id, 'demo' AS kind, agency, contact_name, contact_role, email, phone,
-           preferred_times AS message, format::text AS demo_format, received_at, handled_at
-    FROM demo_requests
-"""
-
-
 async def list_contacts(
-    *, db: asyncpg.Pool, handled: bool | None, after: tuple[str, UUID] | None, limit: int
+    *, db: asyncpg.Pool, handled: bool | None, after: tuple[dt.datetime, UUID] | None, limit: int
 ) -> list[ContactRow]:
     """Inquiries and demo requests, oldest first."""
     rows = await db.fetch(
-        f"""
-        SELECT * FROM ({_CONTACTS}) AS contacts
+        """
+        SELECT * FROM department_contacts
         WHERE ($1::boolean IS NULL OR (handled_at IS NOT NULL) = $1)
           AND ($2::timestamptz IS NULL OR (received_at, id) > ($2, $3::uuid))
         ORDER BY received_at, id
@@ -342,7 +357,9 @@ async def list_contacts(
     return [ContactRow(**dict(row)) for row in rows]
 
 
-async def mark_contact_handled(*, db: asyncpg.Pool, contact_id: UUID, handled: bool) -> ContactRow | None:
+async def mark_contact_handled(
+    *, db: asyncpg.Pool, contact_id: UUID, handled: bool
+) -> ContactRow | None:
     """Set or clear the handled time of an inquiry or demo request; None when unknown."""
     async with db.acquire() as connection, connection.transaction():
         await connection.execute(
@@ -362,6 +379,6 @@ async def mark_contact_handled(*, db: asyncpg.Pool, contact_id: UUID, handled: b
             handled,
         )
         row = await connection.fetchrow(
-            f"SELECT * FROM ({_CONTACTS}) AS contacts WHERE id = $1", contact_id
+            "SELECT * FROM department_contacts WHERE id = $1", contact_id
         )
     return ContactRow(**dict(row)) if row else None

@@ -32,7 +32,7 @@ class GraphQLClient:
 async def running(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan entered, behind an httpx client."""
     async with app.router.lifespan_context(app) as state:
-        transport = _StatefulTransport(app, state or {})
+        transport = _StatefulTransport(app, dict(state or {}))
         async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as http:
             yield http
 

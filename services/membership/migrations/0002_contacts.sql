@@ -27,3 +27,13 @@ CREATE TABLE demo_requests (
     handled_at timestamptz
 );
 CREATE INDEX demo_requests_open ON demo_requests (received_at, id) WHERE handled_at IS NULL;
+
+-- Both kinds of contact in one list for the staff's inbox.
+CREATE VIEW department_contacts AS
+    SELECT id, 'inquiry' AS kind, agency, contact_name, contact_role, email, phone, message,
+           NULL::text AS demo_format, received_at, handled_at
+    FROM join_inquiries
+    UNION ALL
+    SELECT id, 'demo' AS kind, agency, contact_name, contact_role, email, phone,
+           preferred_times AS message, format::text AS demo_format, received_at, handled_at
+    FROM demo_requests;

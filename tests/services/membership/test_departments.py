@@ -27,13 +27,23 @@ async def test_bad_input_names_every_field_and_writes_nothing(
 ) -> None:
     answer = await membership.graphql(
         CREATE,
-        {"input": department_input(name="  ", ori="IL01", state="ZZ", swornOfficers=0, county="x" * 101)},
+        {
+            "input": department_input(
+                name="  ", ori="IL01", state="ZZ", swornOfficers=0, county="x" * 101
+            )
+        },
         token=admin_token,
     )
     payload = answer["data"]["createDepartment"]
     assert payload["department"] is None
     fields = {error["field"]: error["message"] for error in payload["errors"]}
-    assert set(fields) == {"input.name", "input.ori", "input.state", "input.county", "input.swornOfficers"}
+    assert set(fields) == {
+        "input.name",
+        "input.ori",
+        "input.state",
+        "input.county",
+        "input.swornOfficers",
+    }
     assert "two letters" in fields["input.state"]
     assert "9 characters" in fields["input.ori"]
     assert await db.fetchval("SELECT count(*) FROM departments") == 0
@@ -42,14 +52,21 @@ async def test_bad_input_names_every_field_and_writes_nothing(
 async def test_ori_must_match_the_state_and_be_unique(
     membership: ServiceUnderTest, admin_token: str, db: asyncpg.Connection
 ) -> None:
-    answer = await membership.graphql(CREATE, {"input": department_input(ori="WI016Z001")}, token=admin_token)
+    answer = await membership.graphql(
+        CREATE, {"input": department_input(ori="WI016Z001")}, token=admin_token
+    )
     assert answer["data"]["createDepartment"]["errors"] == [
         {"field": "input.ori", "message": "This ORI belongs to WI, but the department is in IL."}
     ]
     await create_department(membership, admin_token)
-    again = await membership.graphql(CREATE, {"input": department_input(name="Other")}, token=admin_token)
+    again = await membership.graphql(
+        CREATE, {"input": department_input(name="Other")}, token=admin_token
+    )
     assert again["data"]["createDepartment"]["errors"] == [
-        {"field": "input.ori", "message": "IL016Z001 already belongs to Harlow Park Police Department."}
+        {
+            "field": "input.ori",
+            "message": "IL016Z001 already belongs to Harlow Park Police Department.",
+        }
     ]
     assert await db.fetchval("SELECT count(*) FROM departments") == 1
 
@@ -64,7 +81,9 @@ mutation Update($id: ID!, $input: DepartmentChanges!) {
 """
 
 
-async def test_update_changes_only_given_fields(membership: ServiceUnderTest, admin_token: str) -> None:
+async def test_update_changes_only_given_fields(
+    membership: ServiceUnderTest, admin_token: str
+) -> None:
     department = await create_department(membership, admin_token)
     answer = await membership.graphql(
         UPDATE,
@@ -100,9 +119,13 @@ async def test_invalid_update_leaves_the_department_unchanged(
 ) -> None:
     department = await create_department(membership, admin_token)
     answer = await membership.graphql(
-        UPDATE, {"id": department["id"], "input": {"name": "New name", "state": "WI"}}, token=admin_token
+        UPDATE,
+        {"id": department["id"], "input": {"name": "New name", "state": "WI"}},
+        token=admin_token,
     )
-    assert [error["field"] for error in answer["data"]["updateDepartment"]["errors"]] == ["input.ori"]
+    assert [error["field"] for error in answer["data"]["updateDepartment"]["errors"]] == [
+        "input.ori"
+    ]
     assert await db.fetchval("SELECT name FROM departments") == "Harlow Park Police Department"
 
 
@@ -128,12 +151,17 @@ async def test_coordinators_read_only_their_own_department_record(
     membership: ServiceUnderTest, admin_token: str, issuer: TokenIssuer
 ) -> None:
     own = await create_department(membership, admin_token)
-    other = await create_department(membership, admin_token, name="Fenwood Police Department",
-                                    ori="IL022Z001", county="DuPage")
+    other = await create_department(
+        membership, admin_token, name="Fenwood Police Department", ori="IL022Z001", county="DuPage"
+    )
     coordinator = issuer.token("coordinator", "officer", department=own["id"])
 
     mine = await membership.graphql(RECORD, {"id": own["id"]}, token=coordinator)
-    assert mine == {"data": {"department": {"name": own["name"], "record": {"ori": "IL016Z001", "swornOfficers": 46}}}}
+    assert mine == {
+        "data": {
+            "department": {"name": own["name"], "record": {"ori": "IL016Z001", "swornOfficers": 46}}
+        }
+    }
 
     theirs = await membership.graphql(RECORD, {"id": other["id"]}, token=coordinator)
     assert theirs["data"] == {"department": {"name": "Fenwood Police Department", "record": None}}
@@ -146,11 +174,14 @@ async def test_coordinators_read_only_their_own_department_record(
     assert plain["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_unknown_department_is_null(membership: ServiceUnderTest, issuer: TokenIssuer) -> None:
+async def test_unknown_department_is_null(
+    membership: ServiceUnderTest, issuer: TokenIssuer
+) -> None:
     token = issuer.token("officer")
     for unknown in ("7d1f6c1e-0000-4000-8000-000000000000", "IL016Z001"):
-        answer = await membership.graphql("query($id: ID!) { department(id: $id) { name } }",
-                                          {"id": unknown}, token=token)
+        answer = await membership.graphql(
+            "query($id: ID!) { department(id: $id) { name } }", {"id": unknown}, token=token
+        )
         assert answer == {"data": {"department": None}}
 
 
@@ -167,11 +198,16 @@ query($first: Int!, $after: String, $state: String) {
 async def test_member_list_shows_active_departments_in_pages(
     membership: ServiceUnderTest, admin_token: str, issuer: TokenIssuer
 ) -> None:
-    names = [("Ashgrove", "IL022Z002", "DuPage", "IL"), ("Fenwood", "IL022Z001", "DuPage", "IL"),
-             ("Harlow Park", "IL016Z001", "Cook", "IL"), ("Dunmore Flats", "IN045Z001", "Lake", "IN")]
+    names = [
+        ("Ashgrove", "IL022Z002", "DuPage", "IL"),
+        ("Fenwood", "IL022Z001", "DuPage", "IL"),
+        ("Harlow Park", "IL016Z001", "Cook", "IL"),
+        ("Dunmore Flats", "IN045Z001", "Lake", "IN"),
+    ]
     for name, ori, county, state in names:
-        await create_department(membership, admin_token, name=name, ori=ori, county=county,
-                                state=state, status="ACTIVE")
+        await create_department(
+            membership, admin_token, name=name, ori=ori, county=county, state=state, status="ACTIVE"
+        )
     await create_department(membership, admin_token, name="Wrenfield", ori="IL016Z004")  # prospect
     officer = issuer.token("officer")
 
@@ -179,23 +215,31 @@ async def test_member_list_shows_active_departments_in_pages(
     page = first["data"]["memberDepartments"]
     assert [node["name"] for node in page["nodes"]] == ["Harlow Park", "Ashgrove", "Fenwood"]
     assert page["pageInfo"]["hasNextPage"] is True
-    second = await membership.graphql(MEMBERS, {"first": 3, "after": page["pageInfo"]["endCursor"]}, token=officer)
+    second = await membership.graphql(
+        MEMBERS, {"first": 3, "after": page["pageInfo"]["endCursor"]}, token=officer
+    )
     rest = second["data"]["memberDepartments"]
     assert rest["nodes"] == [{"name": "Dunmore Flats", "county": "Lake", "state": "IN"}]
     assert rest["pageInfo"]["hasNextPage"] is False
 
     indiana = await membership.graphql(MEMBERS, {"first": 10, "state": "in"}, token=officer)
-    assert [node["name"] for node in indiana["data"]["memberDepartments"]["nodes"]] == ["Dunmore Flats"]
+    assert [node["name"] for node in indiana["data"]["memberDepartments"]["nodes"]] == [
+        "Dunmore Flats"
+    ]
 
     anonymous = await membership.graphql(MEMBERS, {"first": 3})
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-async def test_bad_paging_arguments_are_explained(membership: ServiceUnderTest, issuer: TokenIssuer) -> None:
+async def test_bad_paging_arguments_are_explained(
+    membership: ServiceUnderTest, issuer: TokenIssuer
+) -> None:
     officer = issuer.token("officer")
     too_many = await membership.graphql(MEMBERS, {"first": 1000}, token=officer)
     assert too_many["errors"][0]["message"] == "`first` must be between 1 and 100."
-    forged = await membership.graphql(MEMBERS, {"first": 5, "after": "bm90LWEtY3Vyc29y"}, token=officer)
+    forged = await membership.graphql(
+        MEMBERS, {"first": 5, "after": "bm90LWEtY3Vyc29y"}, token=officer
+    )
     assert forged["errors"][0]["message"] == "The `after` cursor is not one this service issued."
 
 
@@ -203,11 +247,15 @@ async def test_admin_lists_every_department_by_status(
     membership: ServiceUnderTest, admin_token: str, issuer: TokenIssuer
 ) -> None:
     await create_department(membership, admin_token, status="ACTIVE")
-    await create_department(membership, admin_token, name="Wrenfield", ori="IL016Z004", status="SUSPENDED")
+    await create_department(
+        membership, admin_token, name="Wrenfield", ori="IL016Z004", status="SUSPENDED"
+    )
     query = "query($status: DepartmentStatus) { departments(status: $status) { nodes { name } } }"
     everything = await membership.graphql(query, {}, token=admin_token)
     assert [n["name"] for n in everything["data"]["departments"]["nodes"]] == [
-        "Harlow Park Police Department", "Wrenfield"]
+        "Harlow Park Police Department",
+        "Wrenfield",
+    ]
     suspended = await membership.graphql(query, {"status": "SUSPENDED"}, token=admin_token)
     assert [n["name"] for n in suspended["data"]["departments"]["nodes"]] == ["Wrenfield"]
     officer = await membership.graphql(query, {}, token=issuer.token("officer"))
@@ -219,8 +267,17 @@ async def test_public_figures_count_only_active_members(
 ) -> None:
     await create_department(membership, admin_token, status="ACTIVE")
     await create_department(membership, admin_token, name="B", ori="IL016Z002", status="ACTIVE")
-    await create_department(membership, admin_token, name="C", ori="IN045Z001", county="Lake",
-                            state="IN", status="ACTIVE")
+    await create_department(
+        membership,
+        admin_token,
+        name="C",
+        ori="IN045Z001",
+        county="Lake",
+        state="IN",
+        status="ACTIVE",
+    )
     await create_department(membership, admin_token, name="D", ori="IL022Z001", county="DuPage")
     answer = await membership.graphql("{ membershipFigures { memberDepartments counties states } }")
-    assert answer == {"data": {"membershipFigures": {"memberDepartments": 3, "counties": 2, "states": 2}}}
+    assert answer == {
+        "data": {"membershipFigures": {"memberDepartments": 3, "counties": 2, "states": 2}}
+    }
