@@ -15,6 +15,7 @@ from typing import Any, TypedDict
 import aiohttp
 import asyncpg
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -24,6 +25,7 @@ from strawberry.asgi import GraphQL
 from servicekit import graphiql
 from servicekit.database import create_pool
 from servicekit.graphql import RequestContext
+from servicekit.limits import BodySizeLimit
 from servicekit.settings import ServiceSettings
 from servicekit.tokens import (
     InvalidToken,
@@ -52,11 +54,13 @@ class ServiceGraphQL(GraphQL[RequestContext, None]):
         title: str,
         graphiql_enabled: bool,
         make_loaders: Callable[[asyncpg.Pool], Any] | None,
+        multipart_uploads: bool,
     ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql_enabled else None,
             allow_queries_via_get=False,
+            multipart_uploads_enabled=multipart_uploads,
         )
         self.title = title
         self.make_loaders = make_loaders
@@ -88,9 +92,15 @@ def create_service_app(
     *,
     title: str,
     make_loaders: Callable[[asyncpg.Pool], Any] | None = None,
+    multipart_uploads: bool = False,
+    max_body_bytes: int = 1_000_000,
     jwks_fetcher: Callable[[aiohttp.ClientSession], JwksFetcher] | None = None,
 ) -> Starlette:
-    """Build the ASGI app of one service from its settings and schema."""
+    """Build the ASGI app of one service from its settings and schema.
+
+    ``multipart_uploads`` accepts the GraphQL multipart request specification (file
+    uploads); ``max_body_bytes`` caps every request body, uploads included.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[ServiceState]:
@@ -122,7 +132,11 @@ def create_service_app(
         return JSONResponse({"status": "ready"})
 
     graphql_app = ServiceGraphQL(
-        schema, title=title, graphiql_enabled=settings.graphiql, make_loaders=make_loaders
+        schema,
+        title=title,
+        graphiql_enabled=settings.graphiql,
+        make_loaders=make_loaders,
+        multipart_uploads=multipart_uploads,
     )
     routes = [
         Route("/healthz", healthz),
@@ -130,4 +144,8 @@ def create_service_app(
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         graphiql.static_files(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(BodySizeLimit, max_bytes=max_body_bytes)],
+    )
