@@ -216,9 +216,9 @@ class Mutation:
                 annual_fee_cents=fee,
             )
             await store.activate(connection=connection, department_id=parsed, joined_on=start)
-        loaders(info).departments.clear(parsed)
-        loaders(info).terms.clear(parsed)
-        refreshed = await loaders(info).departments.load(parsed)
+        refreshed = (await store.get_departments(db=context_of(info).pool, ids=[parsed])).get(
+            parsed
+        )
         return SubscriptionTermPayload(
             term=SubscriptionTerm.from_row(term),
             department=Department.from_row(refreshed) if refreshed else None,

@@ -1,0 +1,123 @@
+"""Departments ask to join or request a demo without signing in; staff work the inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import pytest
+
+from tests.conftest import ServiceUnderTest
+from tests.support.tokens import TokenIssuer
+
+INQUIRE = """
+mutation($input: JoinInquiryInput!) {
+  submitJoinInquiry(input: $input) { reference errors { field message } }
+}
+"""
+
+DEMO = """
+mutation($input: DemoRequestInput!) {
+  requestDemo(input: $input) { reference errors { field message } }
+}
+"""
+
+INBOX = """
+query($handled: Boolean) {
+  departmentContacts(handled: $handled) {
+    nodes { id kind agency contactName email phone message demoFormat handledAt }
+    pageInfo { hasNextPage }
+  }
+}
+"""
+
+
+def inquiry(**overrides: Any) -> dict[str, Any]:
+    values = {
+        "agency": "Wrenfield Police Department",
+        "contactName": "Dana Whitlock",
+        "contactRole": "Chief of Police",
+        "email": "chief@wrenfield.example",
+        "phone": "(312) 555-0142",
+        "message": "We have 18 sworn officers and would like to join.",
+    }
+    values.update(overrides)
+    return values
+
+
+async def test_anyone_may_ask_to_join_and_gets_only_a_reference(
+    membership: ServiceUnderTest, admin_token: str
+) -> None:
+    answer = await membership.graphql(INQUIRE, {"input": inquiry()})
+    receipt = answer["data"]["submitJoinInquiry"]
+    assert receipt["errors"] == []
+    assert receipt["reference"]
+
+    inbox = await membership.graphql(INBOX, {}, token=admin_token)
+    [contact] = inbox["data"]["departmentContacts"]["nodes"]
+    assert contact["kind"] == "JOIN_INQUIRY"
+    assert contact["phone"] == "+13125550142"
+    assert contact["id"] == receipt["reference"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"email": "not-an-address"}, "input.email"),
+        ({"phone": "12"}, "input.phone"),
+        ({"agency": "   "}, "input.agency"),
+        ({"message": "x" * 4001}, "input.message"),
+        ({"contactName": "a\x00b"}, "input.contactName"),
+    ],
+)
+async def test_bad_inquiries_say_what_to_fix_and_store_nothing(
+    membership: ServiceUnderTest, db: asyncpg.Connection, overrides: dict[str, Any], field: str
+) -> None:
+    answer = await membership.graphql(INQUIRE, {"input": inquiry(**overrides)})
+    receipt = answer["data"]["submitJoinInquiry"]
+    assert receipt["reference"] is None
+    assert [error["field"] for error in receipt["errors"]] == [field]
+    assert receipt["errors"][0]["message"]
+    assert await db.fetchval("SELECT count(*) FROM join_inquiries") == 0
+
+
+async def test_demo_requests_and_the_staff_inbox(
+    membership: ServiceUnderTest, admin_token: str, issuer: TokenIssuer
+) -> None:
+    demo = {
+        "agency": "Stonemill Police Department",
+        "contactName": "Sam Ortega",
+        "contactRole": "Wellness coordinator",
+        "email": "wellness@stonemill.example",
+        "format": "IN_PERSON",
+        "preferredTimes": "Tuesday or Thursday mornings",
+    }
+    answer = await membership.graphql(DEMO, {"input": demo})
+    reference = answer["data"]["requestDemo"]["reference"]
+    await membership.graphql(INQUIRE, {"input": inquiry()})
+
+    inbox = await membership.graphql(INBOX, {"handled": False}, token=admin_token)
+    nodes = inbox["data"]["departmentContacts"]["nodes"]
+    assert [node["kind"] for node in nodes] == ["DEMO_REQUEST", "JOIN_INQUIRY"]
+    assert nodes[0]["demoFormat"] == "IN_PERSON"
+    assert nodes[0]["message"] == "Tuesday or Thursday mornings"
+
+    mark = """mutation($id: ID!, $handled: Boolean!) {
+      markDepartmentContactHandled(id: $id, handled: $handled) {
+        contact { handledAt } errors { field message } } }"""
+    handled = await membership.graphql(mark, {"id": reference, "handled": True}, token=admin_token)
+    assert handled["data"]["markDepartmentContactHandled"]["contact"]["handledAt"]
+    still_open = await membership.graphql(INBOX, {"handled": False}, token=admin_token)
+    assert [n["kind"] for n in still_open["data"]["departmentContacts"]["nodes"]] == [
+        "JOIN_INQUIRY"
+    ]
+    unknown = await membership.graphql(
+        mark, {"id": "7d1f6c1e-0000-4000-8000-000000000000", "handled": True}, token=admin_token
+    )
+    assert unknown["data"]["markDepartmentContactHandled"]["errors"][0]["field"] == "id"
+
+    for roles in (("officer",), ("coordinator",), ("vetter",)):
+        denied = await membership.graphql(INBOX, {}, token=issuer.token(*roles))
+        assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    anonymous = await membership.graphql(INBOX, {})
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
