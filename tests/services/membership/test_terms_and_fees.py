@@ -53,7 +53,8 @@ async def test_tiers_are_data_and_quote_fees(
 ) -> None:
     await set_standard_tiers(membership, admin_token)
     answer = await membership.graphql(
-        "{ small: annualFeeQuoteCents(swornOfficers: 15) mid: annualFeeQuoteCents(swornOfficers: 16)"
+        "{ small: annualFeeQuoteCents(swornOfficers: 15)"
+        " mid: annualFeeQuoteCents(swornOfficers: 16)"
         " large: annualFeeQuoteCents(swornOfficers: 900) feeTiers { minSwornOfficers } }"
     )
     assert answer["data"] == {

@@ -1,0 +1,144 @@
+"""Access tokens are fully verified; a bad one never becomes a principal."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import ECKey, KeySet, OctKey
+
+from servicekit.tokens import InvalidToken, JwksCache, Principal, TokenVerifier
+from tests.support.tokens import ISSUER, TokenIssuer
+
+
+def verifier_for(issuer: TokenIssuer, **kwargs: Any) -> TokenVerifier:
+    async def fetch() -> Mapping[str, Any]:
+        return issuer.keys.as_dict(private=False)
+
+    return TokenVerifier(JwksCache(fetch, **kwargs), issuer=ISSUER, audience="wnwa")
+
+
+async def test_a_valid_token_becomes_a_principal_with_known_roles_only(
+    issuer: TokenIssuer,
+) -> None:
+    token = issuer.token("officer", "peer_supporter", "root", department="d-1", subject="p-1")
+    principal = await verifier_for(issuer).verify(token)
+    assert principal == Principal(
+        subject="p-1", department_id="d-1", roles=frozenset({"officer", "peer_supporter"})
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"aud": "someone-else"}, "not valid"),
+        ({"iss": "http://evil.test"}, "not valid"),
+        ({"exp": int(time.time()) - 120}, "expired"),
+        ({"exp": None}, "not valid"),
+        ({"iat": None}, "not valid"),
+        ({"dept": None}, "no department"),
+        ({"roles": "officer"}, "roles are malformed"),
+    ],
+)
+async def test_claims_are_checked(
+    issuer: TokenIssuer, overrides: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidToken, match=message):
+        await verifier_for(issuer).verify(issuer.token("officer", **overrides))
+
+
+def _segment(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+async def test_unsigned_and_forged_tokens_are_refused(issuer: TokenIssuer) -> None:
+    verifier = verifier_for(issuer)
+    genuine = issuer.token("officer")
+    header, payload, _ = genuine.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    unsigned = f"{_segment({'alg': 'none', 'kid': issuer.key.kid})}.{payload}."
+    with pytest.raises(InvalidToken):
+        await verifier.verify(unsigned)
+
+    claims["roles"] = ["network_admin"]
+    tampered = f"{header}.{_segment(claims)}.{genuine.split('.')[2]}"
+    with pytest.raises(InvalidToken):
+        await verifier.verify(tampered)
+
+    other_key = ECKey.generate_key("P-256", parameters={"kid": str(issuer.key.kid)})
+    forged = jwt.encode({"alg": "ES256", "kid": issuer.key.kid}, claims, KeySet([other_key]))
+    with pytest.raises(InvalidToken):
+        await verifier.verify(forged)
+
+    # HMAC signed with the public key's JSON as the secret (algorithm confusion)
+    secret = OctKey.import_key(json.dumps(issuer.key.as_dict(private=False)).encode())
+    confused = jwt.encode({"alg": "HS256", "kid": issuer.key.kid}, claims, secret)
+    with pytest.raises(InvalidToken, match="algorithm"):
+        await verifier.verify(confused)
+
+    with pytest.raises(InvalidToken, match="malformed"):
+        await verifier.verify("not.a.token")
+
+
+async def test_unknown_key_ids_refetch_at_most_once_per_interval() -> None:
+    fetches = 0
+    rotated = ECKey.generate_key("P-256", parameters={"kid": "rotated"})
+    published = KeySet([ECKey.generate_key("P-256", parameters={"kid": "first"})])
+
+    async def fetch() -> Mapping[str, Any]:
+        nonlocal fetches
+        fetches += 1
+        return published.as_dict(private=False)
+
+    verifier = TokenVerifier(
+        JwksCache(fetch, min_refetch_interval=3600), issuer=ISSUER, audience="wnwa"
+    )
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": "wnwa",
+        "sub": "s",
+        "dept": "d",
+        "roles": [],
+        "iat": now,
+        "exp": now + 60,
+    }
+    unknown = jwt.encode({"alg": "ES256", "kid": "rotated"}, claims, KeySet([rotated]))
+    for _ in range(5):
+        with pytest.raises(InvalidToken, match="unknown key"):
+            await verifier.verify(unknown)
+    assert fetches == 1
+
+
+async def test_a_rotated_key_is_picked_up_without_restart() -> None:
+    old = ECKey.generate_key("P-256", parameters={"kid": "old"})
+    new = ECKey.generate_key("P-256", parameters={"kid": "new"})
+    published = [old]
+
+    async def fetch() -> Mapping[str, Any]:
+        return KeySet(list(published)).as_dict(private=False)
+
+    verifier = TokenVerifier(
+        JwksCache(fetch, min_refetch_interval=0), issuer=ISSUER, audience="wnwa"
+    )
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": "wnwa",
+        "sub": "s",
+        "dept": "d",
+        "roles": [],
+        "iat": now,
+        "exp": now + 60,
+    }
+    await verifier.verify(jwt.encode({"alg": "ES256", "kid": "old"}, claims, KeySet([old])))
+    published.append(new)
+    principal = await verifier.verify(
+        jwt.encode({"alg": "ES256", "kid": "new"}, claims, KeySet([new]))
+    )
+    assert principal.subject == "s"
