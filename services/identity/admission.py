@@ -1,0 +1,104 @@
+"""Who may sign in, with which roles: claim rules, and the department's standing.
+
+Sworn officers of an active department are always admitted; civilians only where the
+department enabled civilian access; nobody from an inactive or unknown department.
+Network staff sign in through the network's own organisation and hold only staff roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from .oidc import SignInProblem
+from .providers import DEPARTMENT_ROLES, NETWORK_ROLES
+from .store import ClaimRule
+
+STANDING_QUERY = """
+query Standing($id: ID!) {
+  department(id: $id) { isMember record { status civiliansEnrolled } }
+}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    active: bool
+    civilians_enrolled: bool
+
+
+class MembershipClient:
+    """Asks membership about one department, with a short-lived service token."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, url: str, service_token: Callable[[], str]
+    ) -> None:
+        self._session = session
+        self._url = url
+        self._service_token = service_token
+
+    async def standing(self, department_id: str) -> Standing | None:
+        """The department's standing, or None when membership does not know it."""
+        try:
+            async with self._session.post(
+                self._url,
+                json={"query": STANDING_QUERY, "variables": {"id": department_id}},
+                headers={"Authorization": f"Bearer {self._service_token()}"},
+                timeout=aiohttp.ClientTimeout(total=5),
+            ) as response:
+                answer = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            raise SignInProblem("The membership service could not be reached.") from None
+        if not isinstance(answer, dict) or answer.get("errors") or "data" not in answer:
+            raise SignInProblem("The membership service could not confirm your department.")
+        department = (answer["data"] or {}).get("department")
+        if department is None:
+            return None
+        record = department.get("record") or {}
+        return Standing(
+            active=bool(department.get("isMember")) and record.get("status") == "ACTIVE",
+            civilians_enrolled=bool(record.get("civiliansEnrolled")),
+        )
+
+
+def _holds(claims: Mapping[str, Any], rule: ClaimRule) -> bool:
+    value = claims.get(rule.claim)
+    if rule.value is None:
+        return value not in (None, False, "", [], {})
+    if isinstance(value, list):
+        return rule.value in [str(item) for item in value]
+    if isinstance(value, bool):
+        return rule.value == str(value).lower()
+    return value is not None and str(value) == rule.value
+
+
+def roles_from_claims(claims: Mapping[str, Any], rules: Iterable[ClaimRule]) -> set[str]:
+    """Every role whose rule the upstream claims satisfy."""
+    return {rule.role for rule in rules if _holds(claims, rule)}
+
+
+def admit(roles: set[str], *, is_network: bool, standing: Standing | None) -> list[str]:
+    """The roles of an admitted person; raises with the reason when not admitted."""
+    if is_network:
+        granted = roles & NETWORK_ROLES
+        if not granted:
+            raise SignInProblem("Your account is not one of the network's staff roles.")
+        return sorted(granted)
+    if standing is None:
+        raise SignInProblem("Your department is not known to the network.")
+    if not standing.active:
+        raise SignInProblem("Your department is not an active member of the network.")
+    granted = roles & DEPARTMENT_ROLES
+    if "officer" in granted:
+        granted.discard("civilian")
+    elif "civilian" in granted:
+        if not standing.civilians_enrolled:
+            raise SignInProblem("Your department has not enabled access for civilian staff.")
+    else:
+        raise SignInProblem(
+            "Your department's sign-in did not say you are a sworn officer or civilian staff."
+        )
+    return sorted(granted)

@@ -1,0 +1,93 @@
+"""The cookies identity sets: the in-flight sign-in, the access token, the session.
+
+The in-flight sign-in and the session are sealed (AES-GCM) with the cookie key, so the
+server keeps no table of either. The session cookie lets identity renew the access token
+without asking the provider again; it holds the pseudonym, organisation, roles and its own
+end, nothing from the provider.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from starlette.responses import Response
+
+from .sealing import SecretBox, Unsealable
+
+SIGN_IN_COOKIE = "wnwa_signin"
+ACCESS_COOKIE = "wnwa_access"
+SESSION_COOKIE = "wnwa_session"
+SIGN_IN_SECONDS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class SignInState:
+    """What the callback must find again: bound to one provider (mix-up defence)."""
+
+    state: str
+    nonce: str
+    code_verifier: str
+    organisation_id: str
+    issuer: str
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    subject: str
+    department: str
+    roles: list[str]
+    expires_at: float
+
+
+def _open(box: SecretBox, value: str | None, purpose: str) -> dict[str, Any] | None:
+    if not value or len(value) > 4096:
+        return None
+    try:
+        data = json.loads(box.open_text(value, bound_to=purpose))
+    except (Unsealable, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("expires_at"), int | float):
+        return None
+    if data["expires_at"] < time.time():
+        return None
+    return data
+
+
+def seal_sign_in(box: SecretBox, state: SignInState) -> str:
+    return box.seal_text(json.dumps(asdict(state)), bound_to=SIGN_IN_COOKIE)
+
+
+def open_sign_in(box: SecretBox, value: str | None) -> SignInState | None:
+    data = _open(box, value, SIGN_IN_COOKIE)
+    try:
+        return SignInState(**data) if data else None
+    except TypeError:
+        return None
+
+
+def seal_session(box: SecretBox, session: Session) -> str:
+    return box.seal_text(json.dumps(asdict(session)), bound_to=SESSION_COOKIE)
+
+
+def open_session(box: SecretBox, value: str | None) -> Session | None:
+    data = _open(box, value, SESSION_COOKIE)
+    try:
+        return Session(**data) if data else None
+    except TypeError:
+        return None
+
+
+def set_cookie(
+    response: Response, name: str, value: str, *, max_age: int, secure: bool, path: str = "/"
+) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path=path, secure=secure, httponly=True, samesite="lax"
+    )
+
+
+def clear_cookie(response: Response, name: str, *, secure: bool, path: str = "/") -> None:
+    response.delete_cookie(name, path=path, secure=secure, httponly=True, samesite="lax")

@@ -1,0 +1,52 @@
+"""The platform's access tokens: user tokens after sign-in, and service tokens."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .keys import KeyRing
+
+SERVICE_TOKEN_SECONDS = 300
+USER_ROLES = ("officer", "civilian", "peer_supporter", "coordinator", "vetter", "network_admin")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    expires_in: int
+
+
+class TokenIssuer:
+    """Signs ``iss``/``aud``/``exp``/``iat``/``sub``/``dept``/``roles`` tokens, nothing more."""
+
+    def __init__(self, keys: KeyRing, *, issuer: str, audience: str, lifetime_seconds: int):
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.lifetime_seconds = lifetime_seconds
+
+    def _sign(self, subject: str, department: str, roles: Iterable[str], lifetime: int) -> str:
+        now = int(time.time())
+        return self.keys.sign(
+            {
+                "iss": self.issuer,
+                "aud": self.audience,
+                "sub": subject,
+                "dept": department,
+                "roles": sorted(roles),
+                "iat": now,
+                "exp": now + lifetime,
+            }
+        )
+
+    def access_token(self, *, subject: str, department: str, roles: Iterable[str]) -> IssuedToken:
+        """A user's token: a pairwise pseudonym, their organisation and roles."""
+        token = self._sign(subject, department, roles, self.lifetime_seconds)
+        return IssuedToken(token, self.lifetime_seconds)
+
+    def service_token(self, service: str) -> IssuedToken:
+        """A token for service-to-service calls: role ``service``, no department."""
+        token = self._sign(f"service:{service}", "", ["service"], SERVICE_TOKEN_SECONDS)
+        return IssuedToken(token, SERVICE_TOKEN_SECONDS)

@@ -1,0 +1,194 @@
+"""Network admins manage identity providers and rotate identity's signing key.
+
+A new or changed provider is checked before it is saved: every field, then its discovery
+document (exact issuer, the code flow, PKCE S256, the client authentication chosen).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from servicekit.graphql import FieldError, InputErrors, require_role
+
+from . import configuration, store
+from .providers import RawProvider, validate
+from .schema import ClientAuthMethod, IdentityProvider, Role, runtime
+
+
+@strawberry.input(description="A claim rule: the claim, an optional value, the role it grants.")
+class ClaimRuleInput:
+    claim: str
+    value: str | None = None
+    role: Role
+
+
+@strawberry.input(description="An organisation's provider; leave clientSecret out to keep it.")
+class IdentityProviderInput:
+    organisation_id: strawberry.ID = strawberry.field(
+        description="The department's id, or `network` for the network's own staff."
+    )
+    display_name: str
+    issuer: str
+    client_id: str
+    client_secret: str | None = None
+    client_auth_method: ClientAuthMethod = ClientAuthMethod.CLIENT_SECRET_BASIC
+    scopes: list[str] = strawberry.field(default_factory=lambda: ["openid"])
+    claim_rules: list[ClaimRuleInput]
+    email_domains: list[str] = strawberry.field(default_factory=list)
+    enabled: bool = True
+
+
+@strawberry.type
+class IdentityProviderPayload:
+    provider: IdentityProvider | None
+    errors: list[FieldError]
+
+
+@strawberry.type
+class DeletionPayload:
+    deleted: bool
+    errors: list[FieldError]
+
+
+@strawberry.type(description="The key that signs from now on, and every key still published.")
+class SigningKeyRotation:
+    active_kid: str
+    published_kids: list[str]
+
+
+def _organisation(value: str, info: Info[Any, Any], errors: InputErrors) -> uuid.UUID | None:
+    if value.strip().lower() == "network":
+        return runtime(info).settings.network_id
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        errors.add("organisationId", "Give the department's id, or `network`.")
+        return None
+
+
+async def _editable(
+    info: Info[Any, Any], organisation: uuid.UUID, errors: InputErrors, field: str
+) -> store.ProviderRow | None:
+    row = await store.get_provider(db=runtime(info).pool, organisation_id=organisation)
+    if row is not None and row.source == "file":
+        errors.add(field, "This provider is declared in the providers file; change it there.")
+    return row
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create or replace an organisation's identity provider.")
+    async def save_identity_provider(
+        self, info: Info[Any, Any], input: IdentityProviderInput
+    ) -> IdentityProviderPayload:
+        require_role(info, "network_admin")
+        identity = runtime(info)
+        errors = InputErrors()
+        raw = RawProvider(
+            organisation=str(input.organisation_id),
+            display_name=input.display_name,
+            issuer=input.issuer,
+            client_id=input.client_id,
+            client_secret=input.client_secret,
+            client_auth_method=input.client_auth_method.value,
+            scopes=input.scopes,
+            claim_rules=[
+                {"claim": rule.claim, "value": rule.value, "role": rule.role.value}
+                for rule in input.claim_rules
+            ],
+            email_domains=input.email_domains,
+            enabled=input.enabled,
+        )
+        organisation = _organisation(raw.organisation, info, errors)
+        existing = (
+            await _editable(info, organisation, errors, "input.organisationId")
+            if organisation
+            else None
+        )
+        config = validate(
+            raw,
+            errors,
+            prefix="input.",
+            network_id=identity.settings.network_id,
+            allow_http_loopback=identity.settings.service.deployment != "production",
+            secret_required=existing is None,
+        )
+        if config is not None:
+            taken = await configuration.domains_taken(identity.pool, config)
+            if taken:
+                errors.add(
+                    "input.emailDomains",
+                    f"{', '.join(taken)} already select(s) another organisation.",
+                )
+        if config is not None and not errors:
+            await configuration.check_against_provider(
+                identity.relying_party, config, errors, prefix="input."
+            )
+        if config is None or errors:
+            return IdentityProviderPayload(provider=None, errors=errors.items)
+        await configuration.save(
+            identity.pool,
+            identity.secrets,
+            config,
+            sealed_secret=existing.client_secret_sealed if existing else None,
+        )
+        row = await store.get_provider(db=identity.pool, organisation_id=config.organisation_id)
+        assert row is not None
+        return IdentityProviderPayload(
+            provider=IdentityProvider.from_row(row, identity.settings.network_id), errors=[]
+        )
+
+    @strawberry.mutation(description="Switch sign-in through an organisation's provider on or off.")
+    async def set_identity_provider_enabled(
+        self, info: Info[Any, Any], organisation_id: strawberry.ID, enabled: bool
+    ) -> IdentityProviderPayload:
+        require_role(info, "network_admin")
+        identity = runtime(info)
+        errors = InputErrors()
+        organisation = _organisation(str(organisation_id), info, errors)
+        row = (
+            await _editable(info, organisation, errors, "organisationId") if organisation else None
+        )
+        if organisation and row is None and not errors:
+            errors.add("organisationId", "This organisation has no identity provider.")
+        if errors or organisation is None:
+            return IdentityProviderPayload(provider=None, errors=errors.items)
+        await store.set_provider_enabled(
+            db=identity.pool, organisation_id=organisation, enabled=enabled
+        )
+        row = await store.get_provider(db=identity.pool, organisation_id=organisation)
+        assert row is not None
+        return IdentityProviderPayload(
+            provider=IdentityProvider.from_row(row, identity.settings.network_id), errors=[]
+        )
+
+    @strawberry.mutation(description="Remove an organisation's identity provider.")
+    async def delete_identity_provider(
+        self, info: Info[Any, Any], organisation_id: strawberry.ID
+    ) -> DeletionPayload:
+        require_role(info, "network_admin")
+        identity = runtime(info)
+        errors = InputErrors()
+        organisation = _organisation(str(organisation_id), info, errors)
+        if organisation:
+            await _editable(info, organisation, errors, "organisationId")
+        if errors or organisation is None:
+            return DeletionPayload(deleted=False, errors=errors.items)
+        deleted = await store.delete_provider(db=identity.pool, organisation_id=organisation)
+        return DeletionPayload(deleted=deleted, errors=[])
+
+    @strawberry.mutation(
+        description="Sign with a new key from now on; earlier keys stay published until "
+        "their tokens have expired, so nobody is signed out."
+    )
+    async def rotate_signing_key(self, info: Info[Any, Any]) -> SigningKeyRotation:
+        require_role(info, "network_admin")
+        identity = runtime(info)
+        kid = await identity.keys.rotate(identity.pool)
+        return SigningKeyRotation(
+            active_kid=kid, published_kids=[key["kid"] for key in identity.keys.jwks()["keys"]]
+        )

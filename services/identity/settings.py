@@ -1,0 +1,101 @@
+"""Identity settings, read once from ``WNWA_IDENTITY_*`` variables."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from servicekit.settings import ConfigurationError, Environment, Secret, ServiceSettings
+
+DEFAULT_PORT = 8001
+# The network's own organisation (its staff: vetters, admins) is not a department.
+DEFAULT_NETWORK_ID = "00000000-0000-4000-8000-00000000beef"
+DEVELOPMENT_PROVIDERS_FILE = Path(__file__).parent / "devidp" / "providers.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitySettings:
+    service: ServiceSettings
+    # where browsers reach identity (the gateway's origin in a deployment); the token
+    # issuer is service.token_issuer
+    public_url: str
+    network_id: uuid.UUID
+    secrets_key: Secret  # seals client secrets and private keys at rest
+    pseudonym_key: Secret  # HMAC key of the pairwise subject; changing it renames everyone
+    cookie_key: Secret  # seals the sign-in and session cookies
+    membership_url: str
+    providers_file: Path | None
+    access_token_minutes: int
+    session_hours: int
+    signing_key_days: int
+    after_sign_in: str  # where the browser goes after signing in or out (a local path)
+    service_credentials: Mapping[str, Secret]
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.public_url}/auth/callback"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure everywhere except plain-http loopback development."""
+        parts = urlsplit(self.public_url)
+        return not (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
+
+
+def _service_credentials(env: Environment) -> dict[str, Secret]:
+    """``name=secret,name=secret``: the services that may ask for a service token."""
+    development = ",".join(
+        f"{name}=dev-service-secret-{name}"
+        for name in ("gateway", "directory", "membership", "professionals", "statistics")
+    )
+    raw = env.secret("SERVICE_CREDENTIALS", development, shared=False).value
+    credentials: dict[str, Secret] = {}
+    for pair in raw.split(","):
+        name, _, secret = pair.strip().partition("=")
+        if not name or len(secret) < 16:
+            raise ConfigurationError(
+                "WNWA_IDENTITY_SERVICE_CREDENTIALS must be name=secret pairs separated by commas,"
+                " each secret at least 16 characters"
+            )
+        credentials[name] = Secret(secret)
+    return credentials
+
+
+def load(environ: Mapping[str, str] | None = None) -> IdentitySettings:
+    env = Environment("WNWA_IDENTITY", environ)
+    service = ServiceSettings.from_environment("identity", DEFAULT_PORT, environ)
+    try:
+        network_id = uuid.UUID(env.text("NETWORK_ID", DEFAULT_NETWORK_ID))
+    except ValueError:
+        raise ConfigurationError("WNWA_IDENTITY_NETWORK_ID must be a UUID") from None
+    providers = env.text(
+        "PROVIDERS_FILE", str(DEVELOPMENT_PROVIDERS_FILE) if env.deployment == "development" else ""
+    )
+    settings = IdentitySettings(
+        service=service,
+        public_url=env.text("PUBLIC_URL", service.token_issuer).rstrip("/"),
+        network_id=network_id,
+        secrets_key=env.secret("SECRETS_KEY", "dev-identity-secrets-key-not-for-production"),
+        pseudonym_key=env.secret("PSEUDONYM_KEY", "dev-identity-pseudonym-key-not-for-production"),
+        cookie_key=env.secret("COOKIE_KEY", "dev-identity-cookie-key-not-for-production"),
+        membership_url=env.text("MEMBERSHIP_URL", "http://127.0.0.1:8003/graphql"),
+        providers_file=Path(providers) if providers else None,
+        access_token_minutes=env.integer("ACCESS_TOKEN_MINUTES", 10),
+        session_hours=env.integer("SESSION_HOURS", 12),
+        signing_key_days=env.integer("SIGNING_KEY_DAYS", 30),
+        after_sign_in=env.text("AFTER_SIGN_IN", "/"),
+        service_credentials=_service_credentials(env),
+    )
+    for name in ("secrets_key", "pseudonym_key", "cookie_key"):
+        if len(getattr(settings, name).value) < 32:
+            raise ConfigurationError(f"WNWA_IDENTITY_{name.upper()} must be at least 32 characters")
+    if not 1 <= settings.access_token_minutes <= 60:
+        raise ConfigurationError("WNWA_IDENTITY_ACCESS_TOKEN_MINUTES must be 1 to 60")
+    if not 1 <= settings.session_hours <= 24 * 7:
+        raise ConfigurationError("WNWA_IDENTITY_SESSION_HOURS must be 1 to 168")
+    if not settings.after_sign_in.startswith("/") or settings.after_sign_in.startswith("//"):
+        raise ConfigurationError("WNWA_IDENTITY_AFTER_SIGN_IN must be a local path such as /")
+    return settings

@@ -1,0 +1,230 @@
+"""SQL of the identity service: identity providers and signing keys. Nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from servicekit.database import Executor
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRule:
+    """Upstream claim ``claim`` holding ``value`` (any value when None) grants ``role``."""
+
+    claim: str
+    value: str | None
+    role: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"claim": self.claim, "value": self.value, "role": self.role}
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRow:
+    organisation_id: UUID
+    display_name: str
+    issuer: str
+    client_id: str
+    client_secret_sealed: bytes
+    client_auth_method: str
+    scopes: tuple[str, ...]
+    claim_rules: tuple[ClaimRule, ...]
+    email_domains: tuple[str, ...]
+    enabled: bool
+    source: str
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKeyRow:
+    kid: str
+    public_jwk: dict[str, Any]
+    private_key_sealed: bytes
+    created_at: dt.datetime
+    retired_at: dt.datetime | None
+
+
+_PROVIDER_COLUMNS = """
+    p.organisation_id, p.display_name, p.issuer, p.client_id, p.client_secret_sealed,
+    p.client_auth_method, p.scopes, p.claim_rules, p.enabled, p.source, p.updated_at,
+    coalesce((SELECT array_agg(d.domain ORDER BY d.domain) FROM provider_email_domains d
+              WHERE d.organisation_id = p.organisation_id), '{}') AS email_domains
+"""
+
+
+def _provider(row: asyncpg.Record) -> ProviderRow:
+    rules = json.loads(row["claim_rules"])
+    return ProviderRow(
+        organisation_id=row["organisation_id"],
+        display_name=row["display_name"],
+        issuer=row["issuer"],
+        client_id=row["client_id"],
+        client_secret_sealed=bytes(row["client_secret_sealed"]),
+        client_auth_method=row["client_auth_method"],
+        scopes=tuple(row["scopes"]),
+        claim_rules=tuple(ClaimRule(**rule) for rule in rules),
+        email_domains=tuple(row["email_domains"]),
+        enabled=row["enabled"],
+        source=row["source"],
+        updated_at=row["updated_at"],
+    )
+
+
+# identity providers ---------------------------------------------------------------------
+
+
+async def get_provider(*, db: Executor, organisation_id: UUID) -> ProviderRow | None:
+    row = await db.fetchrow(
+        f"SELECT {_PROVIDER_COLUMNS} FROM identity_providers p WHERE p.organisation_id = $1",  # noqa: S608 - a constant
+        organisation_id,
+    )
+    return _provider(row) if row else None
+
+
+async def get_provider_by_email_domain(*, db: Executor, domain: str) -> ProviderRow | None:
+    row = await db.fetchrow(
+        f"""
+        SELECT {_PROVIDER_COLUMNS} FROM identity_providers p
+        JOIN provider_email_domains d ON d.organisation_id = p.organisation_id
+        WHERE d.domain = $1
+        """,  # noqa: S608 - a constant
+        domain,
+    )
+    return _provider(row) if row else None
+
+
+async def list_providers(*, db: Executor) -> list[ProviderRow]:
+    rows = await db.fetch(
+        f"SELECT {_PROVIDER_COLUMNS} FROM identity_providers p ORDER BY p.display_name",  # noqa: S608 - a constant
+    )
+    return [_provider(row) for row in rows]
+
+
+async def domain_owners(*, db: Executor, domains: list[str]) -> dict[str, UUID]:
+    """Which organisation already holds each of ``domains``."""
+    rows = await db.fetch(
+        "SELECT domain, organisation_id FROM provider_email_domains WHERE domain = ANY($1)",
+        domains,
+    )
+    return {row["domain"]: row["organisation_id"] for row in rows}
+
+
+async def save_provider(
+    *,
+    db: asyncpg.Connection | Any,
+    organisation_id: UUID,
+    display_name: str,
+    issuer: str,
+    client_id: str,
+    client_secret_sealed: bytes,
+    client_auth_method: str,
+    scopes: list[str],
+    claim_rules: list[ClaimRule],
+    email_domains: list[str],
+    enabled: bool,
+    source: str,
+) -> None:
+    """Create or replace one organisation's provider and its email domains (in a transaction)."""
+    async with db.transaction():
+        await db.execute(
+            """
+            INSERT INTO identity_providers (organisation_id, display_name, issuer, client_id,
+                client_secret_sealed, client_auth_method, scopes, claim_rules, enabled, source)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
+            ON CONFLICT (organisation_id) DO UPDATE SET
+                display_name = excluded.display_name, issuer = excluded.issuer,
+                client_id = excluded.client_id,
+                client_secret_sealed = excluded.client_secret_sealed,
+                client_auth_method = excluded.client_auth_method, scopes = excluded.scopes,
+                claim_rules = excluded.claim_rules, enabled = excluded.enabled,
+                source = excluded.source, updated_at = now()
+            """,
+            organisation_id,
+            display_name,
+            issuer,
+            client_id,
+            client_secret_sealed,
+            client_auth_method,
+            scopes,
+            json.dumps([rule.as_json() for rule in claim_rules]),
+            enabled,
+            source,
+        )
+        await db.execute(
+            "DELETE FROM provider_email_domains WHERE organisation_id = $1", organisation_id
+        )
+        await db.executemany(
+            "INSERT INTO provider_email_domains (domain, organisation_id) VALUES ($1, $2)",
+            [(domain, organisation_id) for domain in email_domains],
+        )
+
+
+async def set_provider_enabled(*, db: Executor, organisation_id: UUID, enabled: bool) -> bool:
+    status = await db.execute(
+        "UPDATE identity_providers SET enabled = $2, updated_at = now() WHERE organisation_id = $1",
+        organisation_id,
+        enabled,
+    )
+    return bool(status == "UPDATE 1")
+
+
+async def delete_provider(*, db: Executor, organisation_id: UUID) -> bool:
+    status = await db.execute(
+        "DELETE FROM identity_providers WHERE organisation_id = $1", organisation_id
+    )
+    return bool(status == "DELETE 1")
+
+
+# signing keys -----------------------------------------------------------------------------
+
+
+def _signing_key(row: asyncpg.Record) -> SigningKeyRow:
+    return SigningKeyRow(
+        kid=row["kid"],
+        public_jwk=json.loads(row["public_jwk"]),
+        private_key_sealed=bytes(row["private_key_sealed"]),
+        created_at=row["created_at"],
+        retired_at=row["retired_at"],
+    )
+
+
+async def list_signing_keys(*, db: Executor, published_after: dt.datetime) -> list[SigningKeyRow]:
+    """The active key and the keys retired after ``published_after``, newest first."""
+    rows = await db.fetch(
+        """
+        SELECT kid, public_jwk, private_key_sealed, created_at, retired_at FROM signing_keys
+        WHERE retired_at IS NULL OR retired_at > $1
+        ORDER BY created_at DESC
+        """,
+        published_after,
+    )
+    return [_signing_key(row) for row in rows]
+
+
+async def create_signing_key(
+    *, db: asyncpg.Connection | Any, kid: str, public_jwk: dict[str, Any], private_key_sealed: bytes
+) -> None:
+    """Make a new key the active one; the previous active key is retired now."""
+    async with db.transaction():
+        await db.execute("UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL")
+        await db.execute(
+            "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_sealed)"
+            " VALUES ($1, 'ES256', $2::jsonb, $3)",
+            kid,
+            json.dumps(public_jwk),
+            private_key_sealed,
+        )
+
+
+async def delete_expired_signing_keys(*, db: Executor, retired_before: dt.datetime) -> int:
+    """Forget keys no unexpired token can carry any more."""
+    status = await db.execute(
+        "DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < $1", retired_before
+    )
+    return int(status.split()[-1])

@@ -1,0 +1,364 @@
+"""identity's browser and machine endpoints: sign-in, callback, renewal, sign-out, keys.
+
+Every failure ends on an error page and issues nothing. Nothing here logs or stores who
+signed in: no upstream subject, email, name, address or time is kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from . import cookies, pages, store
+from .admission import admit, roles_from_claims
+from .cookies import Session, SignInState
+from .oidc import SignInProblem
+from .runtime import Identity
+from .sealing import Unsealable, pairwise_subject
+
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _identity(request: Request) -> Identity:
+    identity: Identity = request.state.identity
+    return identity
+
+
+def _random() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    query = [*parse_qsl(parts.query, keep_blank_values=True), *params.items()]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+async def _form_or_query(request: Request) -> dict[str, str]:
+    values = dict(request.query_params)
+    if request.method == "POST":
+        form = await request.form()
+        values.update({key: value for key, value in form.items() if isinstance(value, str)})
+    return values
+
+
+async def login(request: Request) -> Response:
+    """Find the organisation's provider and send the browser there (code flow + PKCE)."""
+    identity = _identity(request)
+    values = await _form_or_query(request)
+    department, email = values.get("department", "").strip(), values.get("email", "").strip()
+    if not department and not email:
+        return pages.sign_in_form()
+    if department:
+        organisation = (
+            identity.settings.network_id if department.lower() == "network" else _uuid(department)
+        )
+        provider = (
+            await store.get_provider(db=identity.pool, organisation_id=organisation)
+            if organisation
+            else None
+        )
+        if provider is None:
+            return pages.sign_in_failed("That department does not sign in here.", status_code=404)
+    else:
+        # the email selects the provider by its domain; it is not kept, logged or sent on
+        domain = email.rpartition("@")[2].lower() if "@" in email else ""
+        provider = (
+            await store.get_provider_by_email_domain(db=identity.pool, domain=domain)
+            if domain and len(domain) <= 253
+            else None
+        )
+        del email
+        if provider is None:
+            return pages.sign_in_form(
+                "We do not know that email domain. Check it, or ask your department's "
+                "coordinator whether your department has joined."
+            )
+    if not provider.enabled:
+        return pages.sign_in_failed("Sign-in for this organisation is switched off.")
+    try:
+        metadata = await identity.relying_party.discover(provider.issuer)
+    except SignInProblem as problem:
+        return pages.sign_in_failed(
+            f"Your department's sign-in is not available right now. {problem}", status_code=502
+        )
+    verifier = _random()
+    flight = SignInState(
+        state=_random(),
+        nonce=_random(),
+        code_verifier=verifier,
+        organisation_id=str(provider.organisation_id),
+        issuer=provider.issuer,
+        expires_at=time.time() + cookies.SIGN_IN_SECONDS,
+    )
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    location = _with_query(
+        metadata.authorization_endpoint,
+        {
+            "response_type": "code",
+            "client_id": provider.client_id,
+            "redirect_uri": identity.settings.redirect_uri,
+            "scope": " ".join(provider.scopes),
+            "state": flight.state,
+            "nonce": flight.nonce,
+            "code_challenge": challenge.rstrip(b"=").decode(),
+            "code_challenge_method": "S256",
+        },
+    )
+    response = RedirectResponse(location, status_code=303, headers=_NO_STORE)
+    cookies.set_cookie(
+        response,
+        cookies.SIGN_IN_COOKIE,
+        cookies.seal_sign_in(identity.cookies, flight),
+        max_age=cookies.SIGN_IN_SECONDS,
+        secure=identity.settings.secure_cookies,
+        path="/auth",
+    )
+    return response
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+async def callback(request: Request) -> Response:
+    """Validate the provider's answer, admit, and start the platform session."""
+    identity = _identity(request)
+    try:
+        response = await _finish_sign_in(identity, request)
+    except SignInProblem as problem:
+        response = pages.sign_in_failed(str(problem))
+    cookies.clear_cookie(
+        response, cookies.SIGN_IN_COOKIE, secure=identity.settings.secure_cookies, path="/auth"
+    )
+    return response
+
+
+async def _finish_sign_in(identity: Identity, request: Request) -> Response:
+    params = request.query_params
+    flight = cookies.open_sign_in(identity.cookies, request.cookies.get(cookies.SIGN_IN_COOKIE))
+    if flight is None:
+        raise SignInProblem(
+            "This sign-in has expired or was started in another browser. Please start again."
+        )
+    state = params.get("state", "")
+    if not hmac.compare_digest(state.encode(), flight.state.encode()):
+        raise SignInProblem("The answer does not belong to the sign-in you started.")
+    if not identity.spent_states.spend(flight.state):
+        raise SignInProblem("This sign-in was already completed. Please start again.")
+    # RFC 9207: an `iss` that is not the provider we sent the browser to is a mix-up
+    returned_issuer = params.get("iss")
+    if returned_issuer is not None and returned_issuer != flight.issuer:
+        raise SignInProblem("The answer came from a different identity provider.")
+    if "error" in params:
+        raise SignInProblem("Your department's sign-in did not complete (it was cancelled).")
+    code = params.get("code", "")
+    if not code or len(code) > 2048:
+        raise SignInProblem("The provider's answer holds no authorization code.")
+    organisation = uuid.UUID(flight.organisation_id)
+    provider = await store.get_provider(db=identity.pool, organisation_id=organisation)
+    if provider is None or not provider.enabled or provider.issuer != flight.issuer:
+        raise SignInProblem("Your department's sign-in changed meanwhile. Please start again.")
+    metadata = await identity.relying_party.discover(provider.issuer)
+    if returned_issuer is None and metadata.issuer_parameter:
+        raise SignInProblem("The provider's answer lacks the issuer it promised to send.")
+    try:
+        secret = identity.secrets.open(
+            provider.client_secret_sealed, bound_to=f"client-secret:{provider.organisation_id}"
+        ).decode()
+    except Unsealable:
+        raise SignInProblem("This department's sign-in is misconfigured.") from None
+    id_token = await identity.relying_party.redeem_code(
+        metadata,
+        client_id=provider.client_id,
+        client_secret=secret,
+        auth_method=provider.client_auth_method,
+        code=code,
+        code_verifier=flight.code_verifier,
+        redirect_uri=identity.settings.redirect_uri,
+    )
+    claims = await identity.relying_party.verify_id_token(
+        id_token, metadata, client_id=provider.client_id, nonce=flight.nonce
+    )
+    is_network = organisation == identity.settings.network_id
+    standing = None if is_network else await identity.membership.standing(str(organisation))
+    roles = admit(
+        roles_from_claims(claims, provider.claim_rules), is_network=is_network, standing=standing
+    )
+    subject = pairwise_subject(
+        identity.pseudonym_key,
+        department_id=str(organisation),
+        issuer=provider.issuer,
+        subject=str(claims["sub"]),
+    )
+    del claims, id_token
+    session = Session(
+        subject=subject,
+        department=str(organisation),
+        roles=roles,
+        expires_at=time.time() + identity.settings.session_hours * 3600,
+    )
+    response = RedirectResponse(identity.settings.after_sign_in, status_code=303, headers=_NO_STORE)
+    _start_session(identity, response, session)
+    return response
+
+
+def _start_session(identity: Identity, response: Response, session: Session) -> None:
+    issued = identity.tokens.access_token(
+        subject=session.subject, department=session.department, roles=session.roles
+    )
+    secure = identity.settings.secure_cookies
+    cookies.set_cookie(
+        response, cookies.ACCESS_COOKIE, issued.token, max_age=issued.expires_in, secure=secure
+    )
+    cookies.set_cookie(
+        response,
+        cookies.SESSION_COOKIE,
+        cookies.seal_session(identity.cookies, session),
+        max_age=max(1, int(session.expires_at - time.time())),
+        secure=secure,
+        path="/auth",
+    )
+
+
+async def refresh(request: Request) -> Response:
+    """A new access token from the session cookie; the department is asked again."""
+    identity = _identity(request)
+    session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
+    problem = "session_expired" if session is None else None
+    if session is not None and session.department != str(identity.settings.network_id):
+        try:
+            standing = await identity.membership.standing(session.department)
+        except SignInProblem:
+            return JSONResponse({"error": "temporarily_unavailable"}, 503, headers=_NO_STORE)
+        if standing is None or not standing.active:
+            problem = "department_inactive"
+        elif "officer" not in session.roles and not standing.civilians_enrolled:
+            problem = "civilian_access_withdrawn"
+    if session is None or problem:
+        response = JSONResponse({"error": problem}, status_code=401, headers=_NO_STORE)
+        _clear_session(identity, response)
+        return response
+    response = JSONResponse({"expires_in": identity.tokens.lifetime_seconds}, headers=_NO_STORE)
+    _start_session(identity, response, session)
+    return response
+
+
+def _clear_session(identity: Identity, response: Response) -> None:
+    secure = identity.settings.secure_cookies
+    cookies.clear_cookie(response, cookies.ACCESS_COOKIE, secure=secure)
+    cookies.clear_cookie(response, cookies.SESSION_COOKIE, secure=secure, path="/auth")
+
+
+async def logout(request: Request) -> Response:
+    """Clear the session; continue to the provider's end-session endpoint when it has one."""
+    identity = _identity(request)
+    session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
+    location = f"{identity.settings.public_url}/auth/signed-out"
+    if session is not None:
+        provider = await store.get_provider(
+            db=identity.pool, organisation_id=uuid.UUID(session.department)
+        )
+        if provider is not None:
+            try:
+                metadata = await identity.relying_party.discover(provider.issuer)
+            except SignInProblem:
+                metadata = None
+            if metadata is not None and metadata.end_session_endpoint:
+                location = _with_query(
+                    metadata.end_session_endpoint,
+                    {"client_id": provider.client_id, "post_logout_redirect_uri": location},
+                )
+    response = RedirectResponse(location, status_code=303, headers=_NO_STORE)
+    _clear_session(identity, response)
+    return response
+
+
+async def signed_out(request: Request) -> Response:
+    return pages.signed_out()
+
+
+async def service_token(request: Request) -> Response:
+    """OAuth 2.0 client credentials for services (HTTP Basic); role `service`."""
+    identity = _identity(request)
+    form = await request.form()
+    if form.get("grant_type", "client_credentials") != "client_credentials":
+        return JSONResponse({"error": "unsupported_grant_type"}, 400, headers=_NO_STORE)
+    name, secret = _basic_credentials(request.headers.get("authorization", ""))
+    expected = identity.settings.service_credentials.get(name)
+    # compare against something even for unknown names, so timing tells nothing
+    reference = expected.value if expected else _random()
+    if not hmac.compare_digest(secret.encode(), reference.encode()) or expected is None:
+        return JSONResponse(
+            {"error": "invalid_client"},
+            401,
+            headers={**_NO_STORE, "WWW-Authenticate": 'Basic realm="wnwa"'},
+        )
+    await identity.keys.refresh(identity.pool)
+    issued = identity.tokens.service_token(name)
+    return JSONResponse(
+        {"access_token": issued.token, "token_type": "Bearer", "expires_in": issued.expires_in},
+        headers=_NO_STORE,
+    )
+
+
+def _basic_credentials(header: str) -> tuple[str, str]:
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return "", ""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return "", ""
+    name, _, secret = decoded.partition(":")
+    return name, secret
+
+
+async def jwks(request: Request) -> Response:
+    identity = _identity(request)
+    await identity.keys.refresh(identity.pool)
+    return JSONResponse(identity.keys.jwks(), headers={"Cache-Control": "public, max-age=60"})
+
+
+async def issuer_metadata(request: Request) -> Response:
+    """RFC 8414-style metadata of the platform token issuer (not a general-purpose OP)."""
+    identity = _identity(request)
+    base = identity.settings.public_url
+    document: dict[str, Any] = {
+        "issuer": identity.tokens.issuer,
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "token_endpoint": f"{base}/auth/service-token",
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "response_types_supported": [],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "claims_supported": ["iss", "aud", "exp", "iat", "sub", "dept", "roles"],
+        "end_session_endpoint": f"{base}/auth/logout",
+    }
+    return JSONResponse(document, headers={"Cache-Control": "public, max-age=300"})
+
+
+ROUTES = [
+    Route("/auth/login", login, methods=["GET", "POST"]),
+    Route("/auth/callback", callback, methods=["GET"]),
+    Route("/auth/refresh", refresh, methods=["POST"]),
+    Route("/auth/logout", logout, methods=["GET", "POST"]),
+    Route("/auth/signed-out", signed_out, methods=["GET"]),
+    Route("/auth/service-token", service_token, methods=["POST"]),
+    Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+    Route("/.well-known/openid-configuration", issuer_metadata, methods=["GET"]),
+]
