@@ -1,0 +1,1 @@
+"""The directory service: peer supporters, their availability, and curated resources."""

@@ -1,0 +1,38 @@
+"""The directory service's ASGI app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from servicekit import geo
+from servicekit.app import create_service_app
+from servicekit.graphql import ServiceSchema
+
+from . import settings as directory_settings
+from .availability import time_zones
+from .mutations import Mutation
+from .schema import Clock, DirectoryLoaders, PeerSupporter, Query, system_clock
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_schema() -> ServiceSchema:
+    return ServiceSchema(query=Query, mutation=Mutation, types=[PeerSupporter])
+
+
+def create_app(
+    settings: directory_settings.DirectorySettings | None = None, *, clock: Clock = system_clock
+) -> Starlette:
+    """The app; ``clock`` tells it the time (tests pass a fixed one)."""
+    settings = settings or directory_settings.load()
+    # read the ZIP table and the time-zone list now, not during someone's first search
+    geo.load()
+    time_zones()
+    return create_service_app(
+        settings.service,
+        build_schema(),
+        title="WeNeverWalkAlone · directory",
+        make_loaders=lambda pool: DirectoryLoaders(pool, clock),
+    )

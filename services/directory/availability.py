@@ -1,0 +1,172 @@
+"""When a peer supporter is available: a weekly schedule in their own time zone, plus a
+manual switch ("available now" until a time, or "unavailable until" a time).
+
+A schedule is stored as minute-of-week ranges in the supporter's local time (Monday 00:00
+is minute 0), so "9 to 5 on Mondays" stays 9 to 5 across daylight-saving changes. The
+current minute of week of each time zone is computed here, once per minute, and handed to
+the search query, which compares it with each supporter's ranges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+import zoneinfo
+from collections.abc import Sequence
+from enum import Enum
+from functools import lru_cache
+
+import strawberry
+
+from servicekit.graphql import InputErrors
+
+MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+MAX_SLOTS = 42
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+Span = tuple[int, int]  # [start, end) in minutes of the local week
+
+
+@strawberry.enum(description="A day of the week, in the supporter's own time zone.")
+class Weekday(Enum):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+
+WEEKDAYS = list(Weekday)
+
+
+@lru_cache(maxsize=1)
+def time_zones() -> frozenset[str]:
+    """Every IANA time zone this machine's tz database knows."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    return name in time_zones()
+
+
+def parse_clock(value: str, *, allow_midnight_end: bool) -> int | None:
+    """Minutes after midnight of ``HH:MM`` (24-hour clock); ``24:00`` only as an end."""
+    match = _CLOCK.match(value.strip())
+    if match is None:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if minutes > 59:
+        return None
+    if hours == 24 and minutes == 0 and allow_midnight_end:
+        return MINUTES_PER_DAY
+    if hours > 23:
+        return None
+    return hours * 60 + minutes
+
+
+def format_clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def check_schedule(
+    slots: Sequence[tuple[Weekday, str, str]], field: str, errors: InputErrors
+) -> list[Span] | None:
+    """The slots as sorted week spans; field errors for impossible or overlapping slots.
+
+    A slot runs from ``start`` to ``end`` on one day; a night shift is two slots (``22:00``
+    to ``24:00`` and ``00:00`` to ``06:00`` the next day).
+    """
+    if len(slots) > MAX_SLOTS:
+        errors.add(field, f"Enter at most {MAX_SLOTS} time slots.")
+        return None
+    spans: list[tuple[Span, int]] = []
+    ok = True
+    for index, (day, start_text, end_text) in enumerate(slots):
+        where = f"{field}.{index}"
+        start = parse_clock(start_text, allow_midnight_end=False)
+        end = parse_clock(end_text, allow_midnight_end=True)
+        if start is None:
+            errors.add(f"{where}.start", "Enter a time such as 09:00 (24-hour clock).")
+            ok = False
+        if end is None:
+            errors.add(f"{where}.end", "Enter a time such as 17:30, or 24:00 for midnight.")
+            ok = False
+        if start is None or end is None:
+            continue
+        if end <= start:
+            errors.add(
+                f"{where}.end",
+                "A slot must end after it starts; split a night shift into two slots.",
+            )
+            ok = False
+            continue
+        offset = WEEKDAYS.index(day) * MINUTES_PER_DAY
+        spans.append(((offset + start, offset + end), index))
+    spans.sort()
+    for (previous, _), (current, index) in itertools.pairwise(spans):
+        if current[0] < previous[1]:
+            errors.add(f"{field}.{index}", "This slot overlaps another one on the same day.")
+            ok = False
+    return [span for span, _ in spans] if ok else None
+
+
+def day_slots(spans: Sequence[Span]) -> list[tuple[Weekday, int, int]]:
+    """Week spans split at midnight into (day, start, end) slots, in week order.
+
+    The database merges touching ranges (Monday 22:00-24:00 and Tuesday 00:00-06:00 become
+    one), so a stored span may cross midnight.
+    """
+    slots: list[tuple[Weekday, int, int]] = []
+    for start, end in sorted(spans):
+        position = start
+        while position < end:
+            day = position // MINUTES_PER_DAY
+            day_end = min(end, (day + 1) * MINUTES_PER_DAY)
+            base = day * MINUTES_PER_DAY
+            slots.append((WEEKDAYS[day % 7], position - base, day_end - base))
+            position = day_end
+    return slots
+
+
+def minute_of_week(moment: dt.datetime, time_zone: str) -> int:
+    """The minute of the local week (Monday 00:00 = 0) at ``moment`` in ``time_zone``."""
+    local = moment.astimezone(zoneinfo.ZoneInfo(time_zone))
+    return local.weekday() * MINUTES_PER_DAY + local.hour * 60 + local.minute
+
+
+def is_available(
+    *,
+    spans: Sequence[Span],
+    time_zone: str,
+    available_until: dt.datetime | None,
+    unavailable_until: dt.datetime | None,
+    now: dt.datetime,
+) -> bool:
+    """The switch wins while it lasts ("unavailable until" first); then the schedule.
+
+    The search query computes the same thing in SQL (see ``store.search_supporters``).
+    """
+    if unavailable_until is not None and now < unavailable_until:
+        return False
+    if available_until is not None and now < available_until:
+        return True
+    if not is_time_zone(time_zone):
+        return False
+    minute = minute_of_week(now, time_zone)
+    return any(start <= minute < end for start, end in spans)
+
+
+def zone_minutes(now: dt.datetime) -> tuple[list[str], list[int]]:
+    """Every known time zone with its current minute of week, for the search query."""
+    whole_minute = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
+    return _zone_minutes(whole_minute)
+
+
+@lru_cache(maxsize=4)
+def _zone_minutes(whole_minute: dt.datetime) -> tuple[list[str], list[int]]:
+    zones = sorted(time_zones())
+    return zones, [minute_of_week(whole_minute, zone) for zone in zones]

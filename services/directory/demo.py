@@ -1,0 +1,176 @@
+"""Demo data for the directory: invented peer supporters in each demo department, and
+curated resources led by the real national crisis lines (988 and others).
+
+All supporter names are invented and every phone number is in the 555-01xx range that is
+reserved for fiction.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+import zipcodes
+
+from servicekit import geo
+from servicekit.demo import DEMO_DEPARTMENTS
+
+from . import store
+from .availability import MINUTES_PER_DAY
+
+_FIRST = ("Dana", "Marcus", "Rosa", "Tomasz", "Keisha", "Evan", "Lupe", "Grant", "Mei", "Andre")
+_LAST = ("Okafor", "Lindqvist", "Alvarado", "Brandt", "Whitcombe", "Nakamura", "Ferreira")
+_RANKS = ("Officer", "Sgt.", "Det.", "Lt.", "Cpl.")
+_AREA_SETS = (
+    ["critical_incidents", "trauma_and_ptsd", "line_of_duty_injury"],
+    ["grief_and_loss", "suicide_loss", "faith"],
+    ["relationships_and_family", "finances", "stress_and_burnout"],
+    ["substance_use", "depression_and_anxiety", "sleep_and_shift_work"],
+    ["military_and_veterans", "retirement_and_transition", "new_officers"],
+    ["women_in_law_enforcement", "lgbtq_officers", "internal_investigations"],
+)
+_LANGUAGE_SETS = (["en"], ["en", "es"], ["en", "pl"], ["en"], ["en", "ase"])
+_GENDERS = (None, "woman", "man", None, "non_binary", "man", "woman")
+
+
+def _shifts(pattern: int) -> list[tuple[int, int]]:
+    """Weekly spans: days, evenings or nights, on five or four days a week."""
+    start, end = ((8 * 60, 16 * 60), (16 * 60, 24 * 60), (0, 8 * 60))[pattern % 3]
+    days = range(5) if pattern % 2 == 0 else range(2, 6)
+    return [(day * MINUTES_PER_DAY + start, day * MINUTES_PER_DAY + end) for day in days]
+
+
+def _zip_in(state: str, county: str) -> geo.ZipPlace:
+    """The lowest standard ZIP code of the county (from the same offline table)."""
+    entries = zipcodes.filter_by(state=state, county=f"{county} County", zip_code_type="STANDARD")
+    for entry in sorted(entries, key=lambda entry: str(entry["zip_code"])):
+        place = geo.zip_place(str(entry["zip_code"]))
+        if place is not None:
+            return place
+    raise LookupError(f"no ZIP code known for {county} County, {state}")
+
+
+DEMO_RESOURCES: tuple[dict[str, object], ...] = (
+    {
+        "title": "988 Suicide & Crisis Lifeline",
+        "description": "Free, confidential support 24/7 for anyone in distress. Call or text "
+        "988, or chat at 988lifeline.org.",
+        "url": "https://988lifeline.org",
+        "phone": "988",
+        "text_number": "988",
+        "category": "crisis_line",
+        "audience": "everyone",
+        "position": 0,
+    },
+    {
+        "title": "Veterans Crisis Line",
+        "description": "For veterans and those who serve: dial 988 then press 1, or text 838255.",
+        "url": "https://www.veteranscrisisline.net",
+        "phone": "988",
+        "text_number": "838255",
+        "category": "crisis_line",
+        "audience": "officers",
+        "position": 10,
+    },
+    {
+        "title": "Crisis Text Line",
+        "description": "Text HOME to 741741 to reach a trained crisis counselor, any time.",
+        "url": "https://www.crisistextline.org",
+        "phone": None,
+        "text_number": "741741",
+        "category": "crisis_line",
+        "audience": "everyone",
+        "position": 20,
+    },
+    {
+        "title": "Talking with your family after a critical incident",
+        "description": "A short guide, written by peer supporters, for the first days at home "
+        "after a hard call.",
+        "url": "https://example.org/wnwa/articles/after-a-critical-incident",
+        "phone": None,
+        "text_number": None,
+        "category": "family_support",
+        "audience": "families",
+        "position": 10,
+    },
+    {
+        "title": "Peer support basics: a four-hour refresher",
+        "description": "The network's own refresher for trained peer supporters: listening, "
+        "confidentiality and when to refer.",
+        "url": "https://example.org/wnwa/training/refresher",
+        "phone": None,
+        "text_number": None,
+        "category": "training",
+        "audience": "peer_supporters",
+        "position": 10,
+    },
+    {
+        "title": "Northbrook Wellness Partners (fictional network partner)",
+        "description": "Clinicians who know police work; the network's partner for "
+        "confidential counselling referrals.",
+        "url": "https://example.org/wnwa/partners/northbrook",
+        "phone": "+13125550100",
+        "text_number": None,
+        "category": "network_partner",
+        "audience": "officers",
+        "position": 10,
+    },
+    {
+        "title": "Shift work and sleep",
+        "description": "What the research says about sleep on rotating shifts, and what helps.",
+        "url": "https://example.org/wnwa/articles/shift-work-and-sleep",
+        "phone": None,
+        "text_number": None,
+        "category": "article",
+        "audience": "everyone",
+        "position": 20,
+    },
+)
+
+
+async def seed(connection: asyncpg.Connection) -> bool:
+    """Insert the demo data into an empty directory database; False when not empty."""
+    if await connection.fetchval(
+        "SELECT (SELECT count(*) FROM peer_supporters) + (SELECT count(*) FROM wellbeing_resources)"
+    ):
+        return False
+    async with connection.transaction():
+        serial = 0
+        for department in DEMO_DEPARTMENTS:
+            if department.status != "active":
+                continue
+            place = _zip_in(department.state, department.county)
+            for _ in range(2):
+                serial += 1
+                name = (
+                    f"{_RANKS[serial % len(_RANKS)]} {_FIRST[serial % len(_FIRST)]} "
+                    f"{_LAST[(serial * 3) % len(_LAST)]}"
+                )
+                await store.create_supporter(
+                    db=connection,
+                    owner_subject=f"demo-supporter-{serial:03d}",
+                    department_id=department.id,
+                    profile_in={
+                        "display_name": name,
+                        "phone": f"+1{_area_code(place)}5550{100 + serial % 100:03d}",
+                        "accepts_texts": serial % 3 != 0,
+                        "languages": _LANGUAGE_SETS[serial % len(_LANGUAGE_SETS)],
+                        "areas": sorted(_AREA_SETS[serial % len(_AREA_SETS)]),
+                        "years_of_service": 4 + (serial * 7) % 26,
+                        "certifications": ["ICISF Individual Crisis Intervention and Peer Support"],
+                        "bio": "Invented demo profile: a peer supporter who has been there.",
+                        "gender": _GENDERS[serial % len(_GENDERS)],
+                        "zip_code": place.zip_code,
+                        "state": place.state,
+                        "county": place.county,
+                        "latitude": place.latitude,
+                        "longitude": place.longitude,
+                        "time_zone": place.timezone or "America/Chicago",
+                        "spans": _shifts(serial),
+                    },
+                )
+        for resource in DEMO_RESOURCES:
+            await store.create_resource(db=connection, resource_in=dict(resource))
+    return True
+
+
+def _area_code(place: geo.ZipPlace) -> str:
+    return {"IL": "312", "WI": "262", "IN": "219", "MO": "314"}.get(place.state, "202")

@@ -1,0 +1,354 @@
+"""Directory mutations: supporters edit their own profile and switch; coordinators and
+network admins deactivate and reactivate; network admins curate resources. Every mutation
+validates all input first and writes nothing when any field is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+import asyncpg
+import strawberry
+from strawberry.types import Info
+
+from servicekit.graphql import FieldError, Forbidden, InputErrors, context_of, require_role
+
+from . import rules, store
+from .availability import Weekday
+from .schema import (
+    PeerSupporter,
+    WellbeingResource,
+    loaders,
+    may_manage,
+    parse_id,
+)
+from .vocabulary import AreaOfSupport, Gender, ResourceAudience, ResourceCategory
+
+
+@strawberry.input(description="One weekly time slot, in the supporter's own time zone.")
+class ScheduleSlotInput:
+    day: Weekday
+    start: str = strawberry.field(description="`HH:MM`, 24-hour clock.")
+    end: str = strawberry.field(description="`HH:MM` after `start`; `24:00` for midnight.")
+
+
+@strawberry.input(description="Your peer-supporter profile.")
+class PeerSupporterProfileInput:
+    display_name: str = strawberry.field(description="How you want to be called.")
+    phone: str
+    accepts_texts: bool = False
+    languages: list[str] = strawberry.field(description="ISO 639 codes, e.g. en, es.")
+    areas_of_support: list[AreaOfSupport]
+    zip_code: str = strawberry.field(description="The ZIP code where you work.")
+    time_zone: str | None = strawberry.field(
+        default=None, description="IANA name; taken from the ZIP code when left out."
+    )
+    weekly_schedule: list[ScheduleSlotInput] = strawberry.field(default_factory=list)
+    years_of_service: int | None = None
+    certifications: list[str] = strawberry.field(default_factory=list)
+    bio: str = ""
+    gender: Gender | None = strawberry.field(default=None, description="Only if you wish.")
+
+
+@strawberry.input(description="Changes to your profile; omitted fields stay as they are.")
+class PeerSupporterProfileChanges:
+    display_name: str | None = None
+    phone: str | None = None
+    accepts_texts: bool | None = None
+    languages: list[str] | None = None
+    areas_of_support: list[AreaOfSupport] | None = None
+    zip_code: str | None = None
+    time_zone: str | None = None
+    weekly_schedule: list[ScheduleSlotInput] | None = None
+    years_of_service: int | None = strawberry.field(
+        default=strawberry.UNSET, description="null removes it."
+    )
+    certifications: list[str] | None = None
+    bio: str | None = None
+    gender: Gender | None = strawberry.field(
+        default=strawberry.UNSET, description="null removes it."
+    )
+
+
+@strawberry.enum
+class AvailabilitySwitch(Enum):
+    AVAILABLE_NOW = "available_now"
+    UNAVAILABLE = "unavailable"
+    FOLLOW_SCHEDULE = "follow_schedule"
+
+
+@strawberry.input(description="Your manual switch; it overrides your schedule until `until`.")
+class AvailabilityInput:
+    switch: AvailabilitySwitch
+    until: dt.datetime | None = strawberry.field(
+        default=None,
+        description="AVAILABLE_NOW: at most 24 hours ahead (four hours when left out). "
+        "UNAVAILABLE: required, within 180 days.",
+    )
+
+
+@strawberry.type
+class PeerSupporterPayload:
+    supporter: PeerSupporter | None
+    errors: list[FieldError]
+
+
+@strawberry.input
+class WellbeingResourceInput:
+    title: str
+    description: str
+    url: str | None = None
+    phone: str | None = None
+    text_number: str | None = None
+    category: ResourceCategory
+    audience: ResourceAudience = ResourceAudience.EVERYONE
+    position: int = 100
+
+
+@strawberry.input(description="Changes to a resource; omitted fields stay as they are.")
+class WellbeingResourceChanges:
+    title: str | None = None
+    description: str | None = None
+    url: str | None = strawberry.field(default=strawberry.UNSET, description="null removes it.")
+    phone: str | None = strawberry.field(default=strawberry.UNSET, description="null removes it.")
+    text_number: str | None = strawberry.field(
+        default=strawberry.UNSET, description="null removes it."
+    )
+    category: ResourceCategory | None = None
+    audience: ResourceAudience | None = None
+    position: int | None = None
+
+
+@strawberry.type
+class WellbeingResourcePayload:
+    resource: WellbeingResource | None
+    errors: list[FieldError]
+
+
+def _given(value: Any) -> Any:
+    return None if value is strawberry.UNSET else value
+
+
+def _cleared(source: Any, *names: str) -> frozenset[str]:
+    return frozenset(name for name in names if getattr(source, name) is None)
+
+
+def _profile_fields(
+    source: PeerSupporterProfileInput | PeerSupporterProfileChanges,
+) -> rules.ProfileFields:
+    schedule = source.weekly_schedule
+    areas = source.areas_of_support
+    gender = _given(source.gender)
+    return rules.ProfileFields(
+        display_name=source.display_name,
+        phone=source.phone,
+        accepts_texts=source.accepts_texts,
+        languages=source.languages,
+        areas=[area.value for area in areas] if areas is not None else None,
+        years_of_service=_given(source.years_of_service),
+        certifications=source.certifications,
+        bio=source.bio,
+        gender=gender.value if gender else None,
+        zip_code=source.zip_code,
+        time_zone=source.time_zone,
+        weekly_schedule=[(slot.day, slot.start, slot.end) for slot in schedule]
+        if schedule is not None
+        else None,
+        cleared=_cleared(source, "years_of_service", "gender"),
+    )
+
+
+def _failed(errors: InputErrors) -> PeerSupporterPayload:
+    return PeerSupporterPayload(supporter=None, errors=errors.items)
+
+
+def _no_profile() -> PeerSupporterPayload:
+    return PeerSupporterPayload(
+        supporter=None,
+        errors=[FieldError(field="input", message="You have no profile yet; create it first.")],
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create your own profile: peer supporters only.")
+    async def create_my_peer_supporter_profile(
+        self, info: Info[Any, Any], input: PeerSupporterProfileInput
+    ) -> PeerSupporterPayload:
+        principal = require_role(info, "peer_supporter")
+        department = parse_id(principal.department_id)
+        if department is None:
+            raise Forbidden("Your sign-in names no department.")
+        errors = InputErrors()
+        profile_in = rules.check_profile(_profile_fields(input), errors)
+        if errors:
+            return _failed(errors)
+        try:
+            row = await store.create_supporter(
+                db=context_of(info).pool,
+                owner_subject=principal.subject,
+                department_id=department,
+                profile_in=profile_in,
+            )
+        except asyncpg.UniqueViolationError:
+            errors.add("input", "You have a profile already; edit it instead.")
+            return _failed(errors)
+        return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
+
+    @strawberry.mutation(description="Edit your own profile; the change shows at once.")
+    async def update_my_peer_supporter_profile(
+        self, info: Info[Any, Any], input: PeerSupporterProfileChanges
+    ) -> PeerSupporterPayload:
+        principal = require_role(info, "peer_supporter")
+        pool = context_of(info).pool
+        current = await store.get_by_owner(db=pool, owner_subject=principal.subject)
+        if current is None:
+            return _no_profile()
+        errors = InputErrors()
+        profile_in = rules.check_profile(_profile_fields(input), errors, current=current)
+        if errors:
+            return _failed(errors)
+        row = await store.update_supporter(db=pool, supporter_id=current.id, profile_in=profile_in)
+        if row is None:
+            return _no_profile()
+        return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
+
+    @strawberry.mutation(description="Switch yourself available now, unavailable, or back.")
+    async def set_my_availability(
+        self, info: Info[Any, Any], input: AvailabilityInput
+    ) -> PeerSupporterPayload:
+        principal = require_role(info, "peer_supporter")
+        pool = context_of(info).pool
+        current = await store.get_by_owner(db=pool, owner_subject=principal.subject)
+        if current is None:
+            return _no_profile()
+        errors = InputErrors()
+        now = loaders(info).now
+        available_until = unavailable_until = None
+        if input.switch is AvailabilitySwitch.AVAILABLE_NOW:
+            available_until = rules.available_until(input.until, now, errors)
+        elif input.switch is AvailabilitySwitch.UNAVAILABLE:
+            unavailable_until = rules.unavailable_until(input.until, now, errors)
+        elif input.until is not None:
+            errors.add("input.until", "Following your schedule needs no end time.")
+        if errors:
+            return _failed(errors)
+        row = await store.set_availability(
+            db=pool,
+            supporter_id=current.id,
+            available_until=available_until,
+            unavailable_until=unavailable_until,
+        )
+        if row is None:
+            return _no_profile()
+        return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
+
+    @strawberry.mutation(
+        description="Hide a supporter from search: their department's coordinators or "
+        "network admins."
+    )
+    async def deactivate_peer_supporter(
+        self, info: Info[Any, Any], id: strawberry.ID
+    ) -> PeerSupporterPayload:
+        return await _set_active(info, id, active=False)
+
+    @strawberry.mutation(description="Show a deactivated supporter in search again.")
+    async def reactivate_peer_supporter(
+        self, info: Info[Any, Any], id: strawberry.ID
+    ) -> PeerSupporterPayload:
+        return await _set_active(info, id, active=True)
+
+    @strawberry.mutation(description="Add a resource: network admins only.")
+    async def create_wellbeing_resource(
+        self, info: Info[Any, Any], input: WellbeingResourceInput
+    ) -> WellbeingResourcePayload:
+        require_role(info, "network_admin")
+        errors = InputErrors()
+        resource_in = rules.check_resource(_resource_fields(input), errors)
+        if errors:
+            return WellbeingResourcePayload(resource=None, errors=errors.items)
+        row = await store.create_resource(db=context_of(info).pool, resource_in=resource_in)
+        return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
+
+    @strawberry.mutation(description="Change a resource: network admins only.")
+    async def update_wellbeing_resource(
+        self, info: Info[Any, Any], id: strawberry.ID, input: WellbeingResourceChanges
+    ) -> WellbeingResourcePayload:
+        require_role(info, "network_admin")
+        pool = context_of(info).pool
+        errors = InputErrors()
+        resource_id = parse_id(id)
+        current = (
+            await store.get_resource(db=pool, resource_id=resource_id) if resource_id else None
+        )
+        if resource_id is None or current is None:
+            errors.add("id", "There is no resource with this id.")
+            return WellbeingResourcePayload(resource=None, errors=errors.items)
+        resource_in = rules.check_resource(_resource_fields(input), errors, current=current)
+        if errors:
+            return WellbeingResourcePayload(resource=None, errors=errors.items)
+        row = await store.update_resource(db=pool, resource_id=resource_id, resource_in=resource_in)
+        if row is None:
+            errors.add("id", "There is no resource with this id.")
+            return WellbeingResourcePayload(resource=None, errors=errors.items)
+        return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
+
+    @strawberry.mutation(
+        description="Retire a resource (hidden from readers), or bring it back: network admins."
+    )
+    async def retire_wellbeing_resource(
+        self, info: Info[Any, Any], id: strawberry.ID, retired: bool = True
+    ) -> WellbeingResourcePayload:
+        require_role(info, "network_admin")
+        resource_id = parse_id(id)
+        row = (
+            await store.set_resource_retired(
+                db=context_of(info).pool, resource_id=resource_id, retired=retired
+            )
+            if resource_id
+            else None
+        )
+        if row is None:
+            return WellbeingResourcePayload(
+                resource=None,
+                errors=[FieldError(field="id", message="There is no resource with this id.")],
+            )
+        return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
+
+
+async def _set_active(
+    info: Info[Any, Any], id: strawberry.ID, *, active: bool
+) -> PeerSupporterPayload:
+    principal = require_role(info, "coordinator", "network_admin")
+    supporter_id = parse_id(id)
+    current = await loaders(info).supporters.load(supporter_id) if supporter_id else None
+    if supporter_id is None or current is None:
+        return PeerSupporterPayload(
+            supporter=None,
+            errors=[FieldError(field="id", message="There is no peer supporter with this id.")],
+        )
+    if not may_manage(principal, current.department_id):
+        raise Forbidden("Coordinators manage their own department's supporters only.")
+    row = await store.set_active(db=context_of(info).pool, supporter_id=supporter_id, active=active)
+    assert row is not None
+    return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
+
+
+def _resource_fields(
+    source: WellbeingResourceInput | WellbeingResourceChanges,
+) -> rules.ResourceFields:
+    category, audience = source.category, source.audience
+    return rules.ResourceFields(
+        title=source.title,
+        description=source.description,
+        url=_given(source.url),
+        phone=_given(source.phone),
+        text_number=_given(source.text_number),
+        category=category.value if category else None,
+        audience=audience.value if audience else None,
+        position=source.position,
+        cleared=_cleared(source, "url", "phone", "text_number")
+        if isinstance(source, WellbeingResourceChanges)
+        else frozenset(),
+    )

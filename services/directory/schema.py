@@ -1,0 +1,499 @@
+"""The directory subgraph: the `PeerSupporter` entity, its search, well-being resources."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
+from strawberry.types import Info
+
+from servicekit import validation
+from servicekit.graphql import (
+    FieldError,
+    Forbidden,
+    InputErrors,
+    context_of,
+    require_principal,
+    require_role,
+)
+from servicekit.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from servicekit.tokens import Principal
+
+from . import availability, rules, store
+from .availability import Weekday
+from .vocabulary import LANGUAGES, AreaOfSupport, Gender, ResourceAudience, ResourceCategory
+
+Clock = Callable[[], dt.datetime]
+
+# Who may look people up: everyone a member department admits (identity issues `civilian`
+# only where the department enabled civilians) and the network's admins.
+SEARCH_ROLES = ("officer", "civilian", "peer_supporter", "coordinator", "network_admin")
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# -- per-request loaders ------------------------------------------------------------------
+
+
+class DirectoryLoaders:
+    """One request's DataLoaders and its "now", read once so every field agrees."""
+
+    def __init__(self, pool: asyncpg.Pool, clock: Clock) -> None:
+        self.now = clock()
+        self.supporters = DataLoader[UUID, store.SupporterRow | None](
+            lambda ids: self._supporters(pool, ids)
+        )
+
+    @staticmethod
+    async def _supporters(pool: asyncpg.Pool, ids: list[UUID]) -> list[store.SupporterRow | None]:
+        found = await store.get_supporters(db=pool, ids=ids)
+        return [found.get(supporter_id) for supporter_id in ids]
+
+
+def loaders(info: Info[Any, Any]) -> DirectoryLoaders:
+    found: DirectoryLoaders = context_of(info).loaders
+    return found
+
+
+def parse_id(value: strawberry.ID | str | None) -> UUID | None:
+    """An id this service could have issued, or None."""
+    try:
+        return UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def may_see(principal: Principal, row: store.SupporterRow) -> bool:
+    """Active profiles are for every searcher; deactivated ones only for their owner, their
+    department's coordinators and network admins."""
+    if may_manage(principal, row.department_id) or principal.subject == row.owner_subject:
+        return True
+    return row.active and principal.has_role(*SEARCH_ROLES, "service")
+
+
+def may_manage(principal: Principal, department_id: UUID) -> bool:
+    if principal.has_role("network_admin"):
+        return True
+    return principal.has_role("coordinator") and principal.department_id == str(department_id)
+
+
+# -- types --------------------------------------------------------------------------------
+
+
+@strawberry.federation.type(
+    keys=[Key(fields=FieldSet("id"), resolvable=False)],
+    description="A police department (owned by membership).",
+)
+class Department:
+    id: strawberry.ID
+
+
+@strawberry.type(description="A time on one day of the week when the supporter takes calls.")
+class ScheduleSlot:
+    day: Weekday
+    start: str = strawberry.field(description="Local time, `HH:MM` on a 24-hour clock.")
+    end: str = strawberry.field(description="Local time, `HH:MM`; `24:00` is midnight.")
+
+
+@strawberry.type(description="A language a supporter can talk in.")
+class Language:
+    code: str = strawberry.field(description="ISO 639 code, e.g. `es`.")
+    name: str
+
+
+@strawberry.federation.type(
+    keys=["id"], description="A trained peer supporter, as they chose to describe themselves."
+)
+class PeerSupporter:
+    id: strawberry.ID
+    row: strawberry.Private[store.SupporterRow]
+
+    @classmethod
+    def from_row(cls, row: store.SupporterRow) -> PeerSupporter:
+        return cls(id=strawberry.ID(str(row.id)), row=row)
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: Info[Any, Any], id: strawberry.ID
+    ) -> PeerSupporter | None:
+        principal = require_principal(info)
+        supporter_id = parse_id(id)
+        row = await loaders(info).supporters.load(supporter_id) if supporter_id else None
+        if row is None or not may_see(principal, row):
+            return None
+        return cls.from_row(row)
+
+    @strawberry.field(description="How they want to be called.")
+    def display_name(self) -> str:
+        return self.row.display_name
+
+    @strawberry.field
+    def department(self) -> Department:
+        return Department(id=strawberry.ID(str(self.row.department_id)))
+
+    @strawberry.field(description="Phone number in E.164 form, e.g. +13125550142.")
+    def phone(self) -> str:
+        return self.row.phone
+
+    @strawberry.field
+    def accepts_texts(self) -> bool:
+        return self.row.accepts_texts
+
+    @strawberry.field(description="A `tel:` link to call them.")
+    def tel_link(self) -> str:
+        return f"tel:{self.row.phone}"
+
+    @strawberry.field(description="An `sms:` link, when they take text messages.")
+    def sms_link(self) -> str | None:
+        return f"sms:{self.row.phone}" if self.row.accepts_texts else None
+
+    @strawberry.field(description="ISO 639 codes, e.g. `en`, `es`.")
+    def languages(self) -> list[str]:
+        return self.row.languages
+
+    @strawberry.field
+    def areas_of_support(self) -> list[AreaOfSupport]:
+        return [AreaOfSupport(area) for area in self.row.areas]
+
+    @strawberry.field
+    def years_of_service(self) -> int | None:
+        return self.row.years_of_service
+
+    @strawberry.field(description="Peer-support training and certifications.")
+    def certifications(self) -> list[str]:
+        return self.row.certifications
+
+    @strawberry.field
+    def bio(self) -> str:
+        return self.row.bio
+
+    @strawberry.field(description="Only when the supporter chose to state it.")
+    def gender(self) -> Gender | None:
+        return Gender(self.row.gender) if self.row.gender else None
+
+    @strawberry.field(description="The ZIP code where they work.")
+    def zip_code(self) -> str:
+        return self.row.zip_code
+
+    @strawberry.field(description="USPS state code of the ZIP code, e.g. IL.")
+    def state(self) -> str:
+        return self.row.state
+
+    @strawberry.field
+    def county(self) -> str:
+        return self.row.county
+
+    @strawberry.field(description="IANA time zone of the schedule, e.g. America/Chicago.")
+    def time_zone(self) -> str:
+        return self.row.time_zone
+
+    @strawberry.field(description="When they usually take calls, in their own time zone.")
+    def weekly_schedule(self) -> list[ScheduleSlot]:
+        return [
+            ScheduleSlot(
+                day=day,
+                start=availability.format_clock(start),
+                end=availability.format_clock(end),
+            )
+            for day, start, end in availability.day_slots(self.row.spans)
+        ]
+
+    @strawberry.field(description="From their switch, else their schedule, at this moment.")
+    def available_now(self, info: Info[Any, Any]) -> bool:
+        return availability.is_available(
+            spans=self.row.spans,
+            time_zone=self.row.time_zone,
+            available_until=self.row.available_until,
+            unavailable_until=self.row.unavailable_until,
+            now=loaders(info).now,
+        )
+
+    @strawberry.field(description="Set while they switched themselves on outside their hours.")
+    def available_until(self, info: Info[Any, Any]) -> dt.datetime | None:
+        until = self.row.available_until
+        return until if until is not None and until > loaders(info).now else None
+
+    @strawberry.field(description="Set while they switched themselves off.")
+    def unavailable_until(self, info: Info[Any, Any]) -> dt.datetime | None:
+        until = self.row.unavailable_until
+        return until if until is not None and until > loaders(info).now else None
+
+    @strawberry.field(description="False once a coordinator deactivated the profile.")
+    def active(self) -> bool:
+        return self.row.active
+
+
+@strawberry.type(description="One search result.")
+class PeerSupporterMatch:
+    supporter: PeerSupporter
+    distance_miles: float | None = strawberry.field(
+        description="Miles from the ZIP code searched near (centroid to centroid)."
+    )
+
+
+@strawberry.type
+class PeerSupporterSearchResults:
+    matches: list[PeerSupporterMatch]
+    page_info: PageInfo
+    errors: list[FieldError] = strawberry.field(
+        description="Problems with the filter; no matches are returned while there are any."
+    )
+
+
+@strawberry.type
+class PeerSupporterConnection:
+    nodes: list[PeerSupporter]
+    page_info: PageInfo
+
+
+@strawberry.input(description="Within some miles of a US ZIP code.")
+class NearZipCode:
+    zip_code: str
+    within_miles: int = 50
+
+
+@strawberry.input(description="What to look for; every filter given must match.")
+class PeerSupporterFilter:
+    areas_of_support: list[AreaOfSupport] | None = strawberry.field(
+        default=None, description="Supporters who cover every one of these areas."
+    )
+    language: str | None = strawberry.field(default=None, description="An ISO 639 code.")
+    state: str | None = None
+    county: str | None = strawberry.field(default=None, description="Needs `state` too.")
+    near: NearZipCode | None = None
+    available_now: bool = False
+    gender: Gender | None = None
+    include_own_department: bool = strawberry.field(
+        default=False,
+        description="Your own department's supporters are left out unless this is true.",
+    )
+
+
+@strawberry.type(description="A curated well-being resource.")
+class WellbeingResource:
+    id: strawberry.ID
+    row: strawberry.Private[store.ResourceRow]
+
+    @classmethod
+    def from_row(cls, row: store.ResourceRow) -> WellbeingResource:
+        return cls(id=strawberry.ID(str(row.id)), row=row)
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field
+    def url(self) -> str | None:
+        return self.row.url
+
+    @strawberry.field(description="A number to call: E.164, or a short code such as 988.")
+    def phone(self) -> str | None:
+        return self.row.phone
+
+    @strawberry.field(description="A number to text: E.164, or a short code such as 741741.")
+    def text_number(self) -> str | None:
+        return self.row.text_number
+
+    @strawberry.field
+    def tel_link(self) -> str | None:
+        return f"tel:{self.row.phone}" if self.row.phone else None
+
+    @strawberry.field
+    def sms_link(self) -> str | None:
+        return f"sms:{self.row.text_number}" if self.row.text_number else None
+
+    @strawberry.field
+    def category(self) -> ResourceCategory:
+        return ResourceCategory(self.row.category)
+
+    @strawberry.field
+    def audience(self) -> ResourceAudience:
+        return ResourceAudience(self.row.audience)
+
+    @strawberry.field(description="Lower comes first, after the crisis lines.")
+    def position(self) -> int:
+        return self.row.position
+
+    @strawberry.field
+    def retired(self) -> bool:
+        return self.row.retired
+
+
+# -- queries ------------------------------------------------------------------------------
+
+First = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
+
+
+def _strict_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError
+    return value
+
+
+def _search_filters(
+    search: PeerSupporterFilter, principal: Principal, errors: InputErrors
+) -> store.SearchFilters:
+    state = validation.state_code(search.state, "filter.state", errors) if search.state else None
+    county = rules.search_county(search.county, errors) if search.county is not None else None
+    if search.county is not None and search.state is None:
+        errors.add("filter.county", "Choose the state as well: county names repeat.")
+    near = (
+        rules.search_near(search.near.zip_code, search.near.within_miles, errors)
+        if search.near
+        else None
+    )
+    own = parse_id(principal.department_id)
+    return store.SearchFilters(
+        exclude_department=None if search.include_own_department else own,
+        areas=sorted({area.value for area in search.areas_of_support})
+        if search.areas_of_support
+        else None,
+        language=rules.search_language(search.language, errors) if search.language else None,
+        state=state,
+        county=county,
+        gender=search.gender.value if search.gender else None,
+        near=near,
+        available_now=search.available_now,
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="Find a peer supporter: available now first, then a rotation that "
+        "changes daily. Nothing about the search is stored or logged."
+    )
+    async def search_peer_supporters(
+        self,
+        info: Info[Any, Any],
+        filter: PeerSupporterFilter | None = None,
+        first: First = 20,
+        after: str | None = None,
+    ) -> PeerSupporterSearchResults:
+        principal = require_role(info, *SEARCH_ROLES)
+        limit = page_size(first)
+        cursor = decode_cursor(after, int, _strict_bool, int, UUID)
+        errors = InputErrors()
+        filters = _search_filters(filter or PeerSupporterFilter(), principal, errors)
+        if errors:
+            return PeerSupporterSearchResults(
+                matches=[],
+                page_info=PageInfo(end_cursor=None, has_next_page=False),
+                errors=errors.items,
+            )
+        now = loaders(info).now
+        # the rotation's day travels in the cursor, so paging across midnight stays whole
+        day = cursor[0] if cursor else now.astimezone(dt.UTC).date().toordinal()
+        rows = await store.search_supporters(
+            db=context_of(info).pool,
+            filters=filters,
+            now=now,
+            zones=availability.zone_minutes(now),
+            day=day,
+            after=(cursor[1], cursor[2], cursor[3]) if cursor else None,
+            limit=limit + 1,
+        )
+        page = rows[:limit]
+        end = (
+            encode_cursor(day, not page[-1].available_now, page[-1].rotation, page[-1].supporter.id)
+            if page
+            else None
+        )
+        return PeerSupporterSearchResults(
+            matches=[
+                PeerSupporterMatch(
+                    supporter=PeerSupporter.from_row(row.supporter),
+                    distance_miles=round(row.distance_miles, 1)
+                    if row.distance_miles is not None
+                    else None,
+                )
+                for row in page
+            ],
+            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+            errors=[],
+        )
+
+    @strawberry.field(description="One peer supporter's profile; null when not visible.")
+    async def peer_supporter(self, info: Info[Any, Any], id: strawberry.ID) -> PeerSupporter | None:
+        require_role(info, *SEARCH_ROLES)
+        return await PeerSupporter.resolve_reference(info, id)
+
+    @strawberry.field(description="Your own peer-supporter profile, if you made one.")
+    async def my_peer_supporter_profile(self, info: Info[Any, Any]) -> PeerSupporter | None:
+        principal = require_role(info, "peer_supporter")
+        row = await store.get_by_owner(db=context_of(info).pool, owner_subject=principal.subject)
+        return PeerSupporter.from_row(row) if row else None
+
+    @strawberry.field(
+        description="A department's supporters, deactivated ones included: its own "
+        "coordinators, or network admins (who may leave out the department to list all)."
+    )
+    async def department_peer_supporters(
+        self,
+        info: Info[Any, Any],
+        department_id: strawberry.ID | None = None,
+        first: First = 50,
+        after: str | None = None,
+    ) -> PeerSupporterConnection:
+        principal = require_role(info, "coordinator", "network_admin")
+        limit = page_size(first)
+        department = parse_id(department_id) if department_id is not None else None
+        if department_id is not None and department is None:
+            raise Forbidden("There is no department with this id that you may manage.")
+        if department is None and not principal.has_role("network_admin"):
+            department = parse_id(principal.department_id)
+            if department is None:
+                raise Forbidden("Your sign-in names no department.")
+        if department is not None and not may_manage(principal, department):
+            raise Forbidden("Coordinators manage their own department's supporters only.")
+        rows = await store.list_department_supporters(
+            db=context_of(info).pool,
+            department_id=department,
+            after=decode_cursor(after, str, UUID),
+            limit=limit + 1,
+        )
+        page = rows[:limit]
+        end = encode_cursor(page[-1].display_name, page[-1].id) if page else None
+        return PeerSupporterConnection(
+            nodes=[PeerSupporter.from_row(row) for row in page],
+            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+        )
+
+    @strawberry.field(description="The languages a supporter may list, by code.")
+    def support_languages(self) -> list[Language]:
+        return [Language(code=code, name=name) for code, name in LANGUAGES.items()]
+
+    @strawberry.field(
+        description="Curated well-being resources for signed-in users, crisis lines first. "
+        "Retired ones are listed only for network admins who ask."
+    )
+    async def wellbeing_resources(
+        self,
+        info: Info[Any, Any],
+        category: ResourceCategory | None = None,
+        audience: ResourceAudience | None = None,
+        include_retired: bool = False,
+    ) -> list[WellbeingResource]:
+        principal = require_principal(info)
+        if include_retired and not principal.has_role("network_admin"):
+            raise Forbidden("Only network admins see retired resources.")
+        rows = await store.list_resources(
+            db=context_of(info).pool,
+            category=category.value if category else None,
+            audience=audience.value if audience else None,
+            include_retired=include_retired,
+        )
+        return [WellbeingResource.from_row(row) for row in rows]

@@ -1,0 +1,21 @@
+"""Directory settings, read once from ``WNWA_DIRECTORY_*`` variables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from servicekit.settings import ServiceSettings
+
+DEFAULT_PORT = 8002
+
+
+@dataclass(frozen=True, slots=True)
+class DirectorySettings:
+    service: ServiceSettings
+
+
+def load(environ: Mapping[str, str] | None = None) -> DirectorySettings:
+    return DirectorySettings(
+        service=ServiceSettings.from_environment("directory", DEFAULT_PORT, environ)
+    )

@@ -1,0 +1,406 @@
+"""SQL of the directory service: peer supporters, their search, well-being resources.
+
+Search parameters arrive here as query parameters and leave nothing behind: no table
+records a search, a viewed profile or a call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from servicekit.database import Executor
+
+from .availability import Span
+
+
+@dataclass(frozen=True, slots=True)
+class SupporterRow:
+    id: UUID
+    owner_subject: str
+    department_id: UUID
+    display_name: str
+    phone: str
+    accepts_texts: bool
+    languages: list[str]
+    areas: list[str]
+    years_of_service: int | None
+    certifications: list[str]
+    bio: str
+    gender: str | None
+    zip_code: str
+    state: str
+    county: str
+    time_zone: str
+    spans: list[Span]
+    available_until: dt.datetime | None
+    unavailable_until: dt.datetime | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    supporter: SupporterRow
+    available_now: bool
+    rotation: int
+    distance_miles: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """A search's filters, already validated; None means "any"."""
+
+    exclude_department: UUID | None = None
+    areas: list[str] | None = None
+    language: str | None = None
+    state: str | None = None
+    county: str | None = None
+    gender: str | None = None
+    # (latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon))
+    near: tuple[float, float, float, tuple[float, float, float, float]] | None = None
+    available_now: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRow:
+    id: UUID
+    title: str
+    description: str
+    url: str | None
+    phone: str | None
+    text_number: str | None
+    category: str
+    audience: str
+    position: int
+    retired: bool
+
+
+def _spans(ranges: Sequence[asyncpg.Range[int]]) -> list[Span]:
+    # int4 ranges come back canonical: both bounds present, [lower, upper)
+    return [(int(r.lower or 0), int(r.upper or 0)) for r in ranges]
+
+
+def _ranges(spans: Sequence[Span]) -> list[asyncpg.Range[int]]:
+    return [asyncpg.Range(start, end) for start, end in spans]
+
+
+def _supporter(row: asyncpg.Record) -> SupporterRow:
+    values = dict(row)
+    values["spans"] = _spans(values.pop("weekly_hours"))
+    values["zip_code"] = values["zip_code"].strip()
+    for name in list(values):
+        if name not in SupporterRow.__dataclass_fields__:
+            values.pop(name)
+    return SupporterRow(**values)
+
+
+# peer supporters --------------------------------------------------------------------------
+
+
+async def get_supporters(*, db: Executor, ids: Sequence[UUID]) -> dict[UUID, SupporterRow]:
+    """Profiles by id, active or not (one query for any number of ids)."""
+    rows = await db.fetch(
+        "SELECT s.* FROM peer_supporters s WHERE s.id = ANY($1::uuid[])",
+        list(ids),
+    )
+    return {row["id"]: _supporter(row) for row in rows}
+
+
+async def get_by_owner(*, db: Executor, owner_subject: str) -> SupporterRow | None:
+    row = await db.fetchrow(
+        "SELECT s.* FROM peer_supporters s WHERE s.owner_subject = $1",
+        owner_subject,
+    )
+    return _supporter(row) if row else None
+
+
+async def list_department_supporters(
+    *, db: Executor, department_id: UUID | None, after: tuple[str, UUID] | None, limit: int
+) -> list[SupporterRow]:
+    """Profiles of one department (or all, for network admins) by name, active or not."""
+    rows = await db.fetch(
+        """
+        SELECT s.* FROM peer_supporters s
+        WHERE ($1::uuid IS NULL OR s.department_id = $1)
+          AND ($2::text IS NULL OR (s.display_name, s.id) > ($2, $3::uuid))
+        ORDER BY s.display_name, s.id
+        LIMIT $4
+        """,
+        department_id,
+        *(after or (None, None)),
+        limit,
+    )
+    return [_supporter(row) for row in rows]
+
+
+async def create_supporter(
+    *, db: Executor, owner_subject: str, department_id: UUID, profile_in: dict[str, Any]
+) -> SupporterRow:
+    row = await db.fetchrow(
+        """
+        INSERT INTO peer_supporters AS s (
+            owner_subject, department_id, display_name, phone, accepts_texts, languages,
+            areas, years_of_service, certifications, bio, gender, zip_code, state, county,
+            latitude, longitude, time_zone, weekly_hours)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                $18)
+        RETURNING s.*
+        """,
+        owner_subject,
+        department_id,
+        *_profile_values(profile_in),
+    )
+    assert row is not None
+    return _supporter(row)
+
+
+async def update_supporter(
+    *, db: Executor, supporter_id: UUID, profile_in: dict[str, Any]
+) -> SupporterRow | None:
+    """Replace a profile's editable fields; None when the id is unknown."""
+    row = await db.fetchrow(
+        """
+        UPDATE peer_supporters AS s SET display_name = $2, phone = $3, accepts_texts = $4,
+            languages = $5, areas = $6, years_of_service = $7, certifications = $8, bio = $9,
+            gender = $10, zip_code = $11, state = $12, county = $13, latitude = $14,
+            longitude = $15, time_zone = $16, weekly_hours = $17
+        WHERE s.id = $1
+        RETURNING s.*
+        """,
+        supporter_id,
+        *_profile_values(profile_in),
+    )
+    return _supporter(row) if row else None
+
+
+def _profile_values(profile_in: dict[str, Any]) -> list[Any]:
+    return [
+        profile_in["display_name"],
+        profile_in["phone"],
+        profile_in["accepts_texts"],
+        profile_in["languages"],
+        profile_in["areas"],
+        profile_in["years_of_service"],
+        profile_in["certifications"],
+        profile_in["bio"],
+        profile_in["gender"],
+        profile_in["zip_code"],
+        profile_in["state"],
+        profile_in["county"],
+        profile_in["latitude"],
+        profile_in["longitude"],
+        profile_in["time_zone"],
+        _ranges(profile_in["spans"]),
+    ]
+
+
+async def set_availability(
+    *,
+    db: Executor,
+    supporter_id: UUID,
+    available_until: dt.datetime | None,
+    unavailable_until: dt.datetime | None,
+) -> SupporterRow | None:
+    """Set the manual switch (both None: follow the schedule)."""
+    row = await db.fetchrow(
+        """
+        UPDATE peer_supporters AS s SET available_until = $2, unavailable_until = $3
+        WHERE s.id = $1
+        RETURNING s.*
+        """,
+        supporter_id,
+        available_until,
+        unavailable_until,
+    )
+    return _supporter(row) if row else None
+
+
+async def set_active(*, db: Executor, supporter_id: UUID, active: bool) -> SupporterRow | None:
+    row = await db.fetchrow(
+        """
+        UPDATE peer_supporters AS s SET active = $2 WHERE s.id = $1
+        RETURNING s.*
+        """,
+        supporter_id,
+        active,
+    )
+    return _supporter(row) if row else None
+
+
+# Ordering: available now first, then a rotation that is a hash of the profile id seeded
+# with the day, so it is fair, changes daily and depends on nothing anyone did.
+_SEARCH = """
+WITH zone_now AS (
+    SELECT zone, minute FROM unnest($1::text[], $2::int[]) AS z (zone, minute)
+), matches AS (
+    SELECT s.*,
+        CASE WHEN s.unavailable_until > $3 THEN false
+             WHEN s.available_until > $3 THEN true
+             ELSE coalesce(s.weekly_hours @> z.minute, false)
+        END AS available_now,
+        hashtextextended(s.id::text, $4) AS rotation,
+        CASE WHEN $11::float8 IS NOT NULL THEN
+            2 * 3958.8 * asin(least(1.0, sqrt(
+                power(sin(radians(s.latitude - $11) / 2), 2)
+                + cos(radians($11)) * cos(radians(s.latitude))
+                  * power(sin(radians(s.longitude - $12) / 2), 2))))
+        END AS distance_miles
+    FROM peer_supporters s
+    LEFT JOIN zone_now z ON z.zone = s.time_zone
+    WHERE s.active
+      AND ($5::uuid IS NULL OR s.department_id <> $5)
+      AND ($6::text[] IS NULL OR s.areas @> $6)
+      AND ($7::text IS NULL OR s.languages @> ARRAY[$7])
+      AND ($8::text IS NULL OR s.state = $8)
+      AND ($9::text IS NULL OR lower(s.county) = lower($9))
+      AND ($10::text IS NULL OR s.gender = $10)
+      AND ($14::float8 IS NULL OR point(s.longitude, s.latitude)
+                                   <@ box(point($16, $14), point($17, $15)))
+)
+SELECT * FROM matches
+WHERE ($13::float8 IS NULL OR distance_miles <= $13)
+  AND (NOT $18::boolean OR available_now)
+  AND ($19::boolean IS NULL OR (NOT available_now, rotation, id) > ($19, $20, $21::uuid))
+ORDER BY NOT available_now, rotation, id
+LIMIT $22
+"""
+
+
+async def search_supporters(
+    *,
+    db: Executor,
+    filters: SearchFilters,
+    now: dt.datetime,
+    zones: tuple[list[str], list[int]],
+    day: int,
+    after: tuple[bool, int, UUID] | None,
+    limit: int,
+) -> list[SearchRow]:
+    """Active profiles matching ``filters``, available now first, then the day's rotation.
+
+    ``zones`` holds each time zone's current minute of the local week; ``after`` is the
+    sort key (not available, rotation, id) of the last row of the previous page.
+    """
+    if filters.near is not None:
+        latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon) = filters.near
+        near: tuple[Any, ...] = (latitude, longitude, miles, min_lat, max_lat, min_lon, max_lon)
+    else:
+        near = (None,) * 7
+    rows = await db.fetch(
+        _SEARCH,
+        zones[0],
+        zones[1],
+        now,
+        day,
+        filters.exclude_department,
+        filters.areas,
+        filters.language,
+        filters.state,
+        filters.county,
+        filters.gender,
+        *near,
+        filters.available_now,
+        *(after or (None, None, None)),
+        limit,
+    )
+    return [
+        SearchRow(
+            supporter=_supporter(row),
+            available_now=row["available_now"],
+            rotation=row["rotation"],
+            distance_miles=row["distance_miles"],
+        )
+        for row in rows
+    ]
+
+
+# well-being resources ---------------------------------------------------------------------
+
+
+async def list_resources(
+    *, db: Executor, category: str | None, audience: str | None, include_retired: bool
+) -> list[ResourceRow]:
+    """Resources with crisis lines first, then by position and title.
+
+    An audience filter also returns resources written for everyone.
+    """
+    rows = await db.fetch(
+        """
+        SELECT * FROM wellbeing_resources
+        WHERE ($1 OR NOT retired)
+          AND ($2::text IS NULL OR category = $2)
+          AND ($3::text IS NULL OR audience IN ($3, 'everyone'))
+        ORDER BY (category <> 'crisis_line'), position, title, id
+        """,
+        include_retired,
+        category,
+        audience,
+    )
+    return [ResourceRow(**dict(row)) for row in rows]
+
+
+async def get_resource(*, db: Executor, resource_id: UUID) -> ResourceRow | None:
+    row = await db.fetchrow("SELECT * FROM wellbeing_resources WHERE id = $1", resource_id)
+    return ResourceRow(**dict(row)) if row else None
+
+
+async def create_resource(*, db: Executor, resource_in: dict[str, Any]) -> ResourceRow:
+    row = await db.fetchrow(
+        """
+        INSERT INTO wellbeing_resources (title, description, url, phone, text_number,
+                                         category, audience, position)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        RETURNING *
+        """,
+        *_resource_values(resource_in),
+    )
+    assert row is not None
+    return ResourceRow(**dict(row))
+
+
+async def update_resource(
+    *, db: Executor, resource_id: UUID, resource_in: dict[str, Any]
+) -> ResourceRow | None:
+    row = await db.fetchrow(
+        """
+        UPDATE wellbeing_resources SET title = $2, description = $3, url = $4, phone = $5,
+            text_number = $6, category = $7, audience = $8, position = $9
+        WHERE id = $1
+        RETURNING *
+        """,
+        resource_id,
+        *_resource_values(resource_in),
+    )
+    return ResourceRow(**dict(row)) if row else None
+
+
+def _resource_values(resource_in: dict[str, Any]) -> list[Any]:
+    return [
+        resource_in["title"],
+        resource_in["description"],
+        resource_in["url"],
+        resource_in["phone"],
+        resource_in["text_number"],
+        resource_in["category"],
+        resource_in["audience"],
+        resource_in["position"],
+    ]
+
+
+async def set_resource_retired(
+    *, db: Executor, resource_id: UUID, retired: bool
+) -> ResourceRow | None:
+    row = await db.fetchrow(
+        """
+        UPDATE wellbeing_resources SET retired = $2 WHERE id = $1
+        RETURNING *
+        """,
+        resource_id,
+        retired,
+    )
+    return ResourceRow(**dict(row)) if row else None

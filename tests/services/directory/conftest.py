@@ -1,0 +1,139 @@
+"""Fixtures of the directory tests: the service on a fresh database with a clock that the
+test sets, and helpers to create profiles the way a peer supporter would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from services.directory import settings as directory_settings
+from services.directory.app import MIGRATIONS, create_app
+from tests.conftest import ServiceUnderTest
+from tests.support.database import TemplateDatabases
+from tests.support.graphql import GraphQLClient, running
+from tests.support.tokens import ISSUER, TokenIssuer
+
+NETWORK = uuid.UUID("00000000-0000-4000-8000-00000000beef")
+HARLOW = uuid.UUID("11111111-1111-4111-8111-111111111111")  # a department in Cook County, IL
+FENWOOD = uuid.UUID("22222222-2222-4222-8222-222222222222")  # a department in DuPage County
+LARKMOOR = uuid.UUID("33333333-3333-4333-8333-333333333333")  # a department in Peoria
+
+# Wednesday 15 January 2025, 10:30 in Chicago
+WEDNESDAY_MORNING = dt.datetime(2025, 1, 15, 16, 30, tzinfo=dt.UTC)
+
+
+class FixedClock:
+    """The time as a test says it is."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(WEDNESDAY_MORNING)
+
+
+@pytest.fixture
+async def directory(
+    databases: TemplateDatabases, issuer: TokenIssuer, clock: FixedClock
+) -> AsyncIterator[ServiceUnderTest]:
+    database_url = await databases.fresh("directory", MIGRATIONS)
+    settings = directory_settings.load(
+        {
+            "WNWA_ENV": "test",
+            "WNWA_DIRECTORY_DATABASE_URL": database_url,
+            "WNWA_JWKS_URL": issuer.jwks_url,
+            "WNWA_TOKEN_ISSUER": ISSUER,
+        }
+    )
+    async with running(create_app(settings, clock=clock)) as http:
+        yield ServiceUnderTest(GraphQLClient(http), database_url, http)
+
+
+@pytest.fixture
+async def db(directory: ServiceUnderTest) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(directory.database_url)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+def admin_token(issuer: TokenIssuer) -> str:
+    return issuer.token("network_admin", department=NETWORK)
+
+
+PROFILE_FIELDS = """
+    id displayName department { id } phone acceptsTexts telLink smsLink languages
+    areasOfSupport yearsOfService certifications bio gender zipCode state county timeZone
+    weeklySchedule { day start end } availableNow availableUntil unavailableUntil active
+"""
+
+CREATE_PROFILE = f"""
+mutation Create($input: PeerSupporterProfileInput!) {{
+  createMyPeerSupporterProfile(input: $input) {{
+    supporter {{ {PROFILE_FIELDS} }}
+    errors {{ field message }}
+  }}
+}}
+"""
+
+UPDATE_PROFILE = f"""
+mutation Update($input: PeerSupporterProfileChanges!) {{
+  updateMyPeerSupporterProfile(input: $input) {{
+    supporter {{ {PROFILE_FIELDS} }}
+    errors {{ field message }}
+  }}
+}}
+"""
+
+WEEKDAYS_NINE_TO_FIVE = [
+    {"day": day, "start": "09:00", "end": "17:00"}
+    for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY")
+]
+
+
+def profile_input(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "displayName": "Sgt. Dana Okafor",
+        "phone": "(312) 555-0142",
+        "acceptsTexts": True,
+        "languages": ["en", "es"],
+        "areasOfSupport": ["CRITICAL_INCIDENTS", "GRIEF_AND_LOSS"],
+        "zipCode": "60601",
+        "weeklySchedule": WEEKDAYS_NINE_TO_FIVE,
+        "yearsOfService": 17,
+        "certifications": ["ICISF Group Crisis Intervention"],
+        "bio": "Patrol sergeant; I have been where you are.",
+    }
+    values.update(overrides)
+    return values
+
+
+async def create_profile(
+    directory: ServiceUnderTest,
+    issuer: TokenIssuer,
+    *,
+    department: uuid.UUID = HARLOW,
+    subject: str | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A profile created by a new peer supporter of ``department``."""
+    token = issuer.token(
+        "peer_supporter", department=department, subject=subject or uuid.uuid4().hex
+    )
+    answer = await directory.graphql(
+        CREATE_PROFILE, {"input": profile_input(**overrides)}, token=token
+    )
+    payload: dict[str, Any] = answer["data"]["createMyPeerSupporterProfile"]
+    assert payload["errors"] == [], payload
+    supporter: dict[str, Any] = payload["supporter"]
+    return supporter
