@@ -1,0 +1,1 @@
+"""Professionals: public applications with documents, vetting by consensus, nationwide search."""

@@ -1,0 +1,42 @@
+"""The professionals service's ASGI app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from strawberry.tools import merge_types
+
+from servicekit import geo
+from servicekit.app import create_service_app
+from servicekit.graphql import ServiceSchema
+
+from . import settings as professionals_settings
+from .applying import ApplyMutation
+from .downloads import ROUTES
+from .schema import Professional, ProfessionalsLoaders, Query
+from .vetting import VettingMutation
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+Mutation = merge_types("Mutation", (ApplyMutation, VettingMutation))
+
+
+def build_schema() -> ServiceSchema:
+    return ServiceSchema(query=Query, mutation=Mutation, types=[Professional])
+
+
+def create_app(settings: professionals_settings.ProfessionalsSettings | None = None) -> Starlette:
+    settings = settings or professionals_settings.load()
+    chosen = settings
+    geo.load()  # the ZIP table, read at start rather than on the first search
+    app = create_service_app(
+        settings.service,
+        build_schema(),
+        title="WeNeverWalkAlone · professionals",
+        make_loaders=lambda pool: ProfessionalsLoaders(pool, chosen),
+        multipart_uploads=True,
+        max_body_bytes=settings.max_request_bytes,
+    )
+    app.router.routes[0:0] = ROUTES
+    return app

@@ -1,0 +1,178 @@
+"""The public application: validated whole, documents checked by content, saved atomically,
+idempotent by the form's client key. The applicant learns a reference and nothing else."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, cast
+
+import strawberry
+from strawberry.types import Info
+
+from servicekit.graphql import FieldError, InputErrors, context_of
+
+from . import rules, store
+from .catalog import REQUIRED_DOCUMENTS, DocumentKind
+from .documents import (
+    CHUNK_BYTES,
+    CheckedDocument,
+    DocumentProblem,
+    UploadedFile,
+    check,
+    safe_filename,
+)
+from .inputs import DocumentUpload, ProfessionalApplicationInput
+from .schema import loaders
+
+_REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
+
+
+@strawberry.type(description="Acknowledgement of an application: a reference to quote.")
+class ApplicationReceipt:
+    reference: str | None = strawberry.field(description="e.g. PRO-7KQ3-M9XW.")
+    errors: list[FieldError]
+
+
+def new_reference() -> str:
+    """A short reference that is easy to read out over the phone."""
+    letters = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"PRO-{letters[:4]}-{letters[4:]}"
+
+
+async def _check_documents(
+    uploads: list[DocumentUpload], errors: InputErrors, *, max_bytes: int, max_count: int
+) -> list[CheckedDocument | None]:
+    if len(uploads) > max_count:
+        errors.add("documents", f"Attach at most {max_count} documents.")
+        return []
+    missing = [kind for kind in REQUIRED_DOCUMENTS if kind not in {u.kind for u in uploads}]
+    if missing:
+        names = {
+            DocumentKind.LICENSE_COPY: "a copy of your licence",
+            DocumentKind.CV: "your CV",
+            DocumentKind.LIABILITY_INSURANCE: "proof of liability insurance",
+        }
+        errors.add("documents", "Attach " + ", ".join(names[kind] for kind in missing) + ".")
+    checked: list[CheckedDocument | None] = []
+    for index, upload in enumerate(uploads):
+        file = file_of(upload)
+        if file is None:
+            errors.add(f"documents.{index}.file", "Send the file itself (multipart upload).")
+            checked.append(None)
+            continue
+        try:
+            checked.append(await check(file, max_bytes=max_bytes))
+        except DocumentProblem as problem:
+            errors.add(f"documents.{index}.file", str(problem))
+            checked.append(None)
+    return checked
+
+
+def file_of(upload: DocumentUpload) -> UploadedFile | None:
+    """The uploaded file, or None when the client sent something else in its place."""
+    file = upload.file
+    if all(hasattr(file, name) for name in ("read", "seek", "close", "filename")):
+        return cast(UploadedFile, file)
+    return None
+
+
+def _receipt_for_existing(
+    existing: store.ProfessionalRow, application_in: rules.ApplicationIn
+) -> ApplicationReceipt:
+    if existing.fingerprint == application_in.fingerprint():
+        return ApplicationReceipt(reference=existing.reference, errors=[])
+    return ApplicationReceipt(
+        reference=None,
+        errors=[
+            FieldError(
+                field="input.clientKey",
+                message="This form key was already used for a different application; "
+                "reload the form to start a new one.",
+            )
+        ],
+    )
+
+
+async def _submit(
+    info: Info[Any, Any], input: ProfessionalApplicationInput, documents: list[DocumentUpload]
+) -> ApplicationReceipt:
+    settings = loaders(info).settings
+    errors = InputErrors()
+    application_in = rules.check_application(input, errors, today=loaders(info).today)
+    checked = await _check_documents(
+        documents,
+        errors,
+        max_bytes=settings.max_document_bytes,
+        max_count=settings.max_documents,
+    )
+    if errors or application_in is None:
+        return ApplicationReceipt(reference=None, errors=errors.items)
+    uploads = [
+        (upload, found, file)
+        for upload, found in zip(documents, checked, strict=True)
+        if found and (file := file_of(upload))
+    ]
+    application_in.documents = [
+        {"kind": upload.kind.value, "sha256": found.sha256, "size": found.size_bytes}
+        for upload, found, _ in uploads
+    ]
+    pool = context_of(info).pool
+    existing = await store.get_by_client_key(db=pool, client_key=application_in.client_key)
+    if existing is not None:
+        return _receipt_for_existing(existing, application_in)
+    reference = new_reference()
+    kind = rules.assessment_kind(application_in.locations, settings.home_metro_counties)
+    async with pool.acquire() as connection, connection.transaction():
+        professional_id = await store.create_application(
+            connection=connection,
+            application_in=application_in,
+            reference=reference,
+            assessment_kind=kind,
+        )
+        if professional_id is not None:
+            for position, (upload, found, file) in enumerate(uploads):
+                document_id = await store.add_document(
+                    connection=connection,
+                    professional_id=professional_id,
+                    position=position,
+                    kind=upload.kind.value,
+                    filename=safe_filename(file.filename),
+                    content_type=found.content_type,
+                    size_bytes=found.size_bytes,
+                    sha256=found.sha256,
+                )
+                await file.seek(0)
+                seq = 0
+                while piece := await file.read(CHUNK_BYTES):
+                    await store.add_document_chunk(
+                        connection=connection, document_id=document_id, seq=seq, data=piece
+                    )
+                    seq += 1
+    if professional_id is None:
+        # the same key was used concurrently; answer as for a resubmission
+        existing = await store.get_by_client_key(db=pool, client_key=application_in.client_key)
+        assert existing is not None
+        return _receipt_for_existing(existing, application_in)
+    return ApplicationReceipt(reference=reference, errors=[])
+
+
+@strawberry.type
+class ApplyMutation:
+    @strawberry.mutation(
+        description="Apply to join the network as a mental-health professional. No sign-in. "
+        "Documents are uploaded with the GraphQL multipart request specification."
+    )
+    async def submit_professional_application(
+        self,
+        info: Info[Any, Any],
+        input: ProfessionalApplicationInput,
+        documents: list[DocumentUpload],
+    ) -> ApplicationReceipt:
+        try:
+            return await _submit(info, input, documents)
+        finally:
+            # the spooled temporary files are ours to close once the application is saved
+            for upload in documents:
+                file = file_of(upload)
+                if file is not None:
+                    await file.close()

@@ -1,0 +1,102 @@
+"""The controlled vocabularies of an application: licence types, plans, carriers, specialties.
+
+Licence types, plan types, specialties and document kinds are GraphQL enums (a fixed, small
+set). Insurance carriers are a list kept here and offered by the `insuranceCarriers` query:
+it grows without a schema change, and an unknown carrier gets a field error that names it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.enum(description="The kind of licence a professional holds.")
+class LicenseType(Enum):
+    PSYCHOLOGIST = "psychologist"
+    PSYCHIATRIST = "psychiatrist"
+    PSYCHIATRIC_NURSE_PRACTITIONER = "psychiatric_nurse_practitioner"
+    LCSW = "lcsw"
+    LPC = strawberry.enum_value("lpc", description="LPC or LCPC, by state.")
+    LMHC = "lmhc"
+    LMFT = "lmft"
+    ADDICTION_COUNSELOR = strawberry.enum_value("addiction_counselor", description="e.g. LCADC.")
+
+
+@strawberry.enum(description="A kind of insurance plan.")
+class PlanType(Enum):
+    PPO = "PPO"
+    HMO = "HMO"
+    EPO = "EPO"
+    POS = "POS"
+    HDHP = "HDHP"
+    INDEMNITY = "INDEMNITY"
+
+
+@strawberry.enum(description="What a professional treats.")
+class Specialty(Enum):
+    TRAUMA_AND_PTSD = "trauma_and_ptsd"
+    CRITICAL_INCIDENT_STRESS = "critical_incident_stress"
+    DEPRESSION = "depression"
+    ANXIETY = "anxiety"
+    SUBSTANCE_USE = "substance_use"
+    COUPLES_AND_FAMILY = "couples_and_family"
+    GRIEF_AND_LOSS = "grief_and_loss"
+    SUICIDE_PREVENTION = "suicide_prevention"
+    SLEEP = "sleep"
+    ANGER = "anger"
+    MORAL_INJURY = "moral_injury"
+    CHRONIC_PAIN = "chronic_pain"
+    FIRST_RESPONDER_FAMILIES = "first_responder_families"
+
+
+@strawberry.enum(description="What an uploaded document is.")
+class DocumentKind(Enum):
+    LICENSE_COPY = "license_copy"
+    CV = "cv"
+    LIABILITY_INSURANCE = "liability_insurance"
+    OTHER = "other"
+
+
+REQUIRED_DOCUMENTS = (DocumentKind.LICENSE_COPY, DocumentKind.CV, DocumentKind.LIABILITY_INSURANCE)
+
+CARRIERS: dict[str, str] = {
+    "aetna": "Aetna",
+    "ambetter": "Ambetter",
+    "anthem": "Anthem",
+    "bcbs": "Blue Cross Blue Shield",
+    "carelon": "Carelon Behavioral Health",
+    "cigna": "Cigna",
+    "emblem": "EmblemHealth",
+    "first_health": "First Health",
+    "harvard_pilgrim": "Harvard Pilgrim",
+    "health_net": "Health Net",
+    "highmark": "Highmark",
+    "humana": "Humana",
+    "kaiser": "Kaiser Permanente",
+    "magellan": "Magellan Health",
+    "medicaid": "Medicaid",
+    "medicare": "Medicare",
+    "meritain": "Meritain Health",
+    "molina": "Molina Healthcare",
+    "multiplan": "MultiPlan",
+    "optum": "Optum Behavioral Health",
+    "oscar": "Oscar Health",
+    "premera": "Premera Blue Cross",
+    "regence": "Regence",
+    "tricare": "TRICARE",
+    "uhc": "UnitedHealthcare",
+    "umr": "UMR",
+}
+
+
+def carrier_code(value: str) -> str | None:
+    """The code of a carrier given by code or by name (any case); None when unknown."""
+    wanted = value.strip().lower()
+    if wanted in CARRIERS:
+        return wanted
+    for code, name in CARRIERS.items():
+        if name.lower() == wanted:
+            return code
+    return None

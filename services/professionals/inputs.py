@@ -1,0 +1,72 @@
+"""What an applicant sends. Every field is optional at the GraphQL level so that a missing
+one comes back as a field error written for the applicant, like any other mistake."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from .catalog import DocumentKind, LicenseType, PlanType, Specialty
+
+
+@strawberry.input(description="One licence: its type, number, issuing state and expiry.")
+class LicenseInput:
+    license_type: LicenseType | None = None
+    number: str | None = None
+    state: str | None = strawberry.field(default=None, description="USPS code, e.g. IL.")
+    expires_on: dt.date | None = None
+
+
+@strawberry.input(description="A practice address; its ZIP code places it on the map.")
+class PracticeLocationInput:
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip_code: str | None = None
+
+
+@strawberry.input(description="An insurance carrier (see `insuranceCarriers`) and its plans.")
+class InsuranceInput:
+    carrier: str | None = None
+    plan_types: list[PlanType] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="A mental-health professional's application to the network.")
+class ProfessionalApplicationInput:
+    client_key: str | None = strawberry.field(
+        default=None,
+        description="A random key the form makes once (8 to 100 letters, digits, - or _); "
+        "sending the same application again with it never creates a second one.",
+    )
+    full_name: str | None = None
+    credentials: str | None = strawberry.field(default=None, description="e.g. PhD, LCSW.")
+    licenses: list[LicenseInput] = strawberry.field(default_factory=list)
+    practice_name: str | None = None
+    locations: list[PracticeLocationInput] = strawberry.field(default_factory=list)
+    telehealth: bool = False
+    telehealth_states: list[str] = strawberry.field(default_factory=list)
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    languages: list[str] = strawberry.field(default_factory=list)
+    specialties: list[Specialty] = strawberry.field(default_factory=list)
+    law_enforcement_experience_years: int | None = None
+    law_enforcement_experience: str | None = strawberry.field(
+        default=None, description="What that experience was, in your own words."
+    )
+    insurance: list[InsuranceInput] = strawberry.field(default_factory=list)
+    self_pay: bool = False
+    answers_calls_any_hour: bool = strawberry.field(
+        default=False, description="Picks up officers' calls at any hour."
+    )
+    schedules_within_24_hours: bool = strawberry.field(
+        default=False, description="Schedules an officer within 24 hours."
+    )
+
+
+@strawberry.input(description="One document, sent per the GraphQL multipart request spec.")
+class DocumentUpload:
+    kind: DocumentKind
+    file: Upload

@@ -1,0 +1,357 @@
+"""The rules of the service: what makes an application valid, consensus, licence expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from servicekit import geo, validation
+from servicekit.graphql import InputErrors
+
+from .catalog import CARRIERS, carrier_code
+from .inputs import ProfessionalApplicationInput
+
+_CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
+_WEBSITE = re.compile(r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d{1,5})?(/\S*)?$")
+_LANGUAGE = re.compile(r"^[A-Za-z][A-Za-z ()'-]{0,39}$")
+_LICENSE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,39}$")
+MAX_LICENSES = 20
+MAX_LOCATIONS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseIn:
+    license_type: str
+    number: str
+    state: str
+    expires_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class LocationIn:
+    street: str
+    city: str
+    state: str
+    zip_code: str
+    county: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(slots=True)
+class ApplicationIn:
+    """A valid, normalised application (documents apart)."""
+
+    client_key: str
+    full_name: str
+    credentials: str
+    licenses: list[LicenseIn]
+    practice_name: str | None
+    locations: list[LocationIn]
+    telehealth: bool
+    telehealth_states: list[str]
+    phone: str
+    email: str
+    website: str | None
+    languages: list[str]
+    specialties: list[str]
+    le_experience_years: int
+    le_experience: str | None
+    insurance: list[dict[str, object]]
+    self_pay: bool
+    answers_any_hour: bool
+    schedules_within_24h: bool
+    documents: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def service_states(self) -> list[str]:
+        return sorted({license.state for license in self.licenses} | set(self.telehealth_states))
+
+    @property
+    def insurance_keys(self) -> list[str]:
+        keys: set[str] = set()
+        for entry in self.insurance:
+            keys.add(str(entry["carrier"]))
+            for plan in entry["plan_types"]:  # type: ignore[attr-defined]
+                keys.add(f"{entry['carrier']}:{plan}")
+                keys.add(f"*:{plan}")
+        return sorted(keys)
+
+    @property
+    def licenses_valid_until(self) -> dt.date:
+        return min(license.expires_on for license in self.licenses)
+
+    def fingerprint(self) -> str:
+        """A digest of everything submitted, documents included: tells a resubmission of the
+        same application from a different one sent with a reused key."""
+        text = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_application(
+    source: ProfessionalApplicationInput, errors: InputErrors, *, today: dt.date
+) -> ApplicationIn | None:
+    """The normalised application, or None after adding a field error for every mistake."""
+    client_key = (source.client_key or "").strip()
+    if not _CLIENT_KEY.match(client_key):
+        errors.add("input.clientKey", "Send the form's key: 8 to 100 letters, digits, - or _.")
+    full_name = validation.text(source.full_name, "input.fullName", errors, max_length=200)
+    credentials = validation.text(source.credentials, "input.credentials", errors, max_length=200)
+    licenses = _licenses(source, errors, today)
+    practice_name = validation.text(
+        source.practice_name, "input.practiceName", errors, max_length=200, required=False
+    )
+    locations = _locations(source, errors)
+    telehealth_states = _telehealth_states(source, errors)
+    phone = _required(source.phone, "input.phone", errors, validation.phone)
+    email = _required(source.email, "input.email", errors, validation.email)
+    website = _website(source.website, errors)
+    languages = _languages(source.languages, errors)
+    if not source.specialties:
+        errors.add("input.specialties", "Choose at least one specialty.")
+    years = source.law_enforcement_experience_years
+    if years is None:
+        errors.add("input.lawEnforcementExperienceYears", "This is required (0 if none).")
+    elif not 0 <= years <= 70:
+        errors.add("input.lawEnforcementExperienceYears", "Enter a number of years from 0 to 70.")
+    le_experience = validation.text(
+        source.law_enforcement_experience,
+        "input.lawEnforcementExperience",
+        errors,
+        max_length=4000,
+        required=bool(years),
+    )
+    insurance = _insurance(source, errors)
+    if not (source.answers_calls_any_hour or source.schedules_within_24_hours):
+        errors.add(
+            "input.answersCallsAnyHour",
+            "The program needs at least one commitment: picking up officers' calls at any hour, "
+            "or scheduling an officer within 24 hours.",
+        )
+    if errors:
+        return None
+    assert full_name
+    assert credentials
+    assert phone
+    assert email
+    assert years is not None
+    return ApplicationIn(
+        client_key=client_key,
+        full_name=full_name,
+        credentials=credentials,
+        licenses=licenses,
+        practice_name=practice_name,
+        locations=locations,
+        telehealth=source.telehealth,
+        telehealth_states=telehealth_states,
+        phone=phone,
+        email=email,
+        website=website,
+        languages=languages,
+        specialties=sorted({specialty.value for specialty in source.specialties}),
+        le_experience_years=years,
+        le_experience=le_experience,
+        insurance=insurance,
+        self_pay=source.self_pay,
+        answers_any_hour=source.answers_calls_any_hour,
+        schedules_within_24h=source.schedules_within_24_hours,
+    )
+
+
+def _required(
+    value: str | None,
+    path: str,
+    errors: InputErrors,
+    check: object,
+) -> str | None:
+    if value is None or not value.strip():
+        errors.add(path, "This is required.")
+        return None
+    result: str | None = check(value, path, errors)  # type: ignore[operator]
+    return result
+
+
+def _licenses(
+    source: ProfessionalApplicationInput, errors: InputErrors, today: dt.date
+) -> list[LicenseIn]:
+    if not source.licenses:
+        errors.add("input.licenses", "Add at least one licence.")
+        return []
+    if len(source.licenses) > MAX_LICENSES:
+        errors.add("input.licenses", f"List at most {MAX_LICENSES} licences.")
+        return []
+    result: list[LicenseIn] = []
+    seen: set[tuple[str, str]] = set()
+    for index, item in enumerate(source.licenses):
+        path = f"input.licenses.{index}"
+        ok = True
+        if item.license_type is None:
+            errors.add(f"{path}.licenseType", "Choose the licence type.")
+            ok = False
+        number = (item.number or "").strip().upper()
+        if not number:
+            errors.add(f"{path}.number", "This is required.")
+            ok = False
+        elif not _LICENSE_NUMBER.match(number):
+            errors.add(f"{path}.number", "Enter the licence number as the board prints it.")
+            ok = False
+        state = _state(item.state, f"{path}.state", errors)
+        if item.expires_on is None:
+            errors.add(f"{path}.expiresOn", "This is required.")
+            ok = False
+        elif item.expires_on < today:
+            errors.add(
+                f"{path}.expiresOn",
+                f"This licence expired on {item.expires_on.isoformat()}; apply once it is renewed.",
+            )
+            ok = False
+        if state and number and (state, number) in seen:
+            errors.add(f"{path}.number", "This licence is listed twice.")
+            ok = False
+        if ok and state and item.license_type is not None and item.expires_on is not None:
+            seen.add((state, number))
+            result.append(LicenseIn(item.license_type.value, number, state, item.expires_on))
+    return result
+
+
+def _locations(source: ProfessionalApplicationInput, errors: InputErrors) -> list[LocationIn]:
+    if not source.locations:
+        errors.add("input.locations", "Add the practice's address.")
+        return []
+    if len(source.locations) > MAX_LOCATIONS:
+        errors.add("input.locations", f"List at most {MAX_LOCATIONS} addresses.")
+        return []
+    result: list[LocationIn] = []
+    for index, item in enumerate(source.locations):
+        path = f"input.locations.{index}"
+        street = validation.text(item.street, f"{path}.street", errors, max_length=200)
+        city = validation.text(item.city, f"{path}.city", errors, max_length=100)
+        state = _state(item.state, f"{path}.state", errors)
+        zip_text = (item.zip_code or "").strip()
+        place = geo.zip_place(zip_text) if zip_text else None
+        if not zip_text:
+            errors.add(f"{path}.zipCode", "This is required.")
+        elif place is None:
+            errors.add(f"{path}.zipCode", f"'{zip_text[:10]}' is not a known US ZIP code.")
+        elif state and place.state != state:
+            errors.add(f"{path}.zipCode", f"ZIP code {zip_text} is in {place.state}, not {state}.")
+            place = None
+        if street and city and state and place:
+            result.append(
+                LocationIn(
+                    street, city, state, zip_text, place.county, place.latitude, place.longitude
+                )
+            )
+    return result
+
+
+def _telehealth_states(source: ProfessionalApplicationInput, errors: InputErrors) -> list[str]:
+    if not source.telehealth:
+        if source.telehealth_states:
+            errors.add("input.telehealthStates", "Tick telehealth to list the states it serves.")
+        return []
+    if not source.telehealth_states:
+        errors.add("input.telehealthStates", "List the states you can serve by telehealth.")
+        return []
+    states: set[str] = set()
+    for index, value in enumerate(source.telehealth_states):
+        state = _state(value, f"input.telehealthStates.{index}", errors)
+        if state:
+            states.add(state)
+    return sorted(states)
+
+
+def _state(value: str | None, path: str, errors: InputErrors) -> str | None:
+    if value is None or not value.strip():
+        errors.add(path, "This is required.")
+        return None
+    return validation.state_code(value, path, errors)
+
+
+def _website(value: str | None, errors: InputErrors) -> str | None:
+    trimmed = (value or "").strip()
+    if not trimmed:
+        return None
+    if "://" not in trimmed:
+        trimmed = "https://" + trimmed
+    if len(trimmed) > 300 or not _WEBSITE.match(trimmed):
+        errors.add("input.website", "Enter a web address such as https://example.org.")
+        return None
+    return trimmed
+
+
+def normalise_language(value: str) -> str | None:
+    """``"  spanish "`` → ``"Spanish"``; None when it cannot be a language name."""
+    trimmed = " ".join(value.split())
+    if not _LANGUAGE.match(trimmed):
+        return None
+    return trimmed.title()
+
+
+def _languages(values: Sequence[str], errors: InputErrors) -> list[str]:
+    if not values:
+        errors.add("input.languages", "List at least one language you treat in.")
+        return []
+    languages: set[str] = set()
+    for index, value in enumerate(values[:20]):
+        language = normalise_language(value)
+        if language is None:
+            errors.add(f"input.languages.{index}", "Enter a language name such as Spanish.")
+        else:
+            languages.add(language)
+    return sorted(languages)
+
+
+def _insurance(
+    source: ProfessionalApplicationInput, errors: InputErrors
+) -> list[dict[str, object]]:
+    result: dict[str, set[str]] = {}
+    for index, item in enumerate(source.insurance[: len(CARRIERS)]):
+        path = f"input.insurance.{index}"
+        code = carrier_code(item.carrier or "")
+        if not (item.carrier or "").strip():
+            errors.add(f"{path}.carrier", "This is required.")
+        elif code is None:
+            errors.add(
+                f"{path}.carrier",
+                f"'{(item.carrier or '').strip()[:40]}' is not a carrier we list; "
+                "see insuranceCarriers for the list.",
+            )
+        if not item.plan_types:
+            errors.add(f"{path}.planTypes", "Choose at least one plan type, such as PPO.")
+        if code and item.plan_types:
+            result.setdefault(code, set()).update(plan.value for plan in item.plan_types)
+    if not source.insurance and not source.self_pay:
+        errors.add("input.insurance", "List the insurance you accept, or offer self-pay.")
+    return [
+        {"carrier": code, "plan_types": sorted(plans)} for code, plans in sorted(result.items())
+    ]
+
+
+# -- vetting ------------------------------------------------------------------------------
+
+MIN_VOTES = 2
+
+
+def consensus(votes: Sequence[str]) -> str:
+    """At least two votes, all to approve → approved; anything else → deferred."""
+    if len(votes) >= MIN_VOTES and all(vote == "approve" for vote in votes):
+        return "approved"
+    return "deferred"
+
+
+def assessment_kind(locations: Sequence[LocationIn], home_metro: frozenset[tuple[str, str]]) -> str:
+    """An office visit when a practice address is in the home metro counties, else video."""
+    for location in locations:
+        if (location.state, location.county.lower()) in home_metro:
+            return "office_visit"
+    return "video_call"
+
+
+def expiring_soon(expires_on: dt.date, today: dt.date, notice_days: int) -> bool:
+    """Due for re-vetting: still valid, but expiring within the notice period."""
+    return today <= expires_on <= today + dt.timedelta(days=notice_days)

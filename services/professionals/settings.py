@@ -1,0 +1,68 @@
+"""Professionals settings, read once from ``WNWA_PROFESSIONALS_*`` variables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from servicekit.settings import ConfigurationError, Environment, ServiceSettings
+
+DEFAULT_PORT = 8004
+
+# The counties around the network's home (Chicago) metro area: assessments there are office
+# visits, elsewhere video calls.
+DEFAULT_HOME_METRO = (
+    "IL:Cook,IL:DuPage,IL:Grundy,IL:Kane,IL:Kendall,IL:Lake,IL:McHenry,IL:Will,"
+    "IN:Lake,IN:Porter,WI:Kenosha"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfessionalsSettings:
+    service: ServiceSettings
+    home_metro_counties: frozenset[tuple[str, str]]  # (state, county lower-cased)
+    max_document_bytes: int
+    max_documents: int
+    max_request_bytes: int
+    expiry_notice_days: int
+    fixed_today: dt.date | None  # tests only: the date the service believes it is
+
+
+def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
+    env = Environment("WNWA_PROFESSIONALS", environ)
+    max_document_bytes = env.integer("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)
+    max_documents = env.integer("MAX_DOCUMENTS", 8)
+    today = env.text("TODAY", "")
+    if today and not env.is_development:
+        raise ConfigurationError("WNWA_PROFESSIONALS_TODAY may only be set outside production")
+    try:
+        fixed_today = dt.date.fromisoformat(today) if today else None
+    except ValueError:
+        raise ConfigurationError("WNWA_PROFESSIONALS_TODAY must be a date (YYYY-MM-DD)") from None
+    return ProfessionalsSettings(
+        service=ServiceSettings.from_environment("professionals", DEFAULT_PORT, environ),
+        home_metro_counties=parse_counties(env.text("HOME_METRO_COUNTIES", DEFAULT_HOME_METRO)),
+        max_document_bytes=max_document_bytes,
+        max_documents=max_documents,
+        # every document at its largest, plus room for the form fields
+        max_request_bytes=env.integer(
+            "MAX_REQUEST_BYTES", max_documents * max_document_bytes + 1_000_000
+        ),
+        expiry_notice_days=env.integer("EXPIRY_NOTICE_DAYS", 60),
+        fixed_today=fixed_today,
+    )
+
+
+def parse_counties(value: str) -> frozenset[tuple[str, str]]:
+    """``IL:Cook,IL:DuPage`` → {("IL", "cook"), ("IL", "dupage")}."""
+    counties: set[tuple[str, str]] = set()
+    for item in value.split(","):
+        state, separator, county = item.strip().partition(":")
+        if not separator or len(state.strip()) != 2 or not county.strip():
+            raise ConfigurationError(
+                "WNWA_PROFESSIONALS_HOME_METRO_COUNTIES lists STATE:County items, "
+                f"comma-separated; {item.strip()!r} is not one"
+            )
+        counties.add((state.strip().upper(), county.strip().lower()))
+    return frozenset(counties)

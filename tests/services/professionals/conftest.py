@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from tests.conftest import ServiceFactory, ServiceUnderTest
+from tests.support.tokens import TokenIssuer
+
+NETWORK = uuid.UUID("00000000-0000-4000-8000-00000000beef")
+TODAY = dt.date(2027, 3, 1)
+
+
+def small_pdf(text: str = "Licence LCSW 149.012345") -> bytes:
+    """A real, minimal one-page PDF (valid cross-reference table included)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body = b"%PDF-1.4\n"
+    offsets = []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return body
+
+
+def small_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\x80")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+Upload = tuple[str, str, bytes, str]  # kind, filename, content, declared content type
+
+
+def standard_documents() -> list[Upload]:
+    return [
+        ("LICENSE_COPY", "licence.pdf", small_pdf(), "application/pdf"),
+        ("CV", "cv.pdf", small_pdf("Curriculum vitae"), "application/pdf"),
+        ("LIABILITY_INSURANCE", "insurance.png", small_png(), "image/png"),
+    ]
+
+
+def application_input(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "clientKey": uuid.uuid4().hex,
+        "fullName": "Dr. Marisol Quenneville",
+        "credentials": "PhD, Licensed Clinical Psychologist",
+        "licenses": [
+            {
+                "licenseType": "PSYCHOLOGIST",
+                "number": "071.009876",
+                "state": "IL",
+                "expiresOn": "2028-09-30",
+            }
+        ],
+        "practiceName": "Lakeshore Resilience Practice",
+        "locations": [
+            {
+                "street": "200 W Example St, Suite 4",
+                "city": "Chicago",
+                "state": "IL",
+                "zipCode": "60606",
+            }
+        ],
+        "telehealth": True,
+        "telehealthStates": ["IL", "WI"],
+        "phone": "(312) 555-0142",
+        "email": "intake@lakeshore-resilience.example",
+        "website": "lakeshore-resilience.example",
+        "languages": ["English", " spanish "],
+        "specialties": ["TRAUMA_AND_PTSD", "CRITICAL_INCIDENT_STRESS"],
+        "lawEnforcementExperienceYears": 12,
+        "lawEnforcementExperience": "Contract clinician for two county sheriffs' offices.",
+        "insurance": [
+            {"carrier": "bcbs", "planTypes": ["PPO", "HMO"]},
+            {"carrier": "Aetna", "planTypes": ["PPO"]},
+        ],
+        "selfPay": True,
+        "answersCallsAnyHour": True,
+        "schedulesWithin24Hours": False,
+    }
+    values.update(overrides)
+    return values
+
+
+SUBMIT = """
+mutation Submit($input: ProfessionalApplicationInput!, $documents: [DocumentUpload!]!) {
+  submitProfessionalApplication(input: $input, documents: $documents) {
+    reference
+    errors { field message }
+  }
+}
+"""
+
+
+async def submit(
+    service: ServiceUnderTest,
+    input: dict[str, Any],
+    documents: list[Upload] | None = None,
+    *,
+    token: str | None = None,
+) -> dict[str, Any]:
+    """Post the application per the GraphQL multipart request specification."""
+    uploads = standard_documents() if documents is None else documents
+    if not uploads:
+        return await service.graphql(SUBMIT, {"input": input, "documents": []}, token=token)
+    operations = {
+        "query": SUBMIT,
+        "variables": {
+            "input": input,
+            "documents": [{"kind": kind, "file": None} for kind, *_ in uploads],
+        },
+    }
+    files_map = {str(i): [f"variables.documents.{i}.file"] for i in range(len(uploads))}
+    files = {
+        str(i): (filename, content, declared)
+        for i, (_, filename, content, declared) in enumerate(uploads)
+    }
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await service.http.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps(files_map)},
+        files=files,
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def apply(service: ServiceUnderTest, **overrides: Any) -> str:
+    """Submit a valid application; returns its reference."""
+    answer = await submit(service, application_input(**overrides))
+    payload = answer["data"]["submitProfessionalApplication"]
+    assert payload["errors"] == [], payload
+    reference: str = payload["reference"]
+    return reference
+
+
+@pytest.fixture
+async def professionals(start_service: ServiceFactory) -> AsyncIterator[ServiceUnderTest]:
+    async with start_service("professionals", TODAY=TODAY.isoformat()) as service:
+        yield service
+
+
+@pytest.fixture
+async def db(professionals: ServiceUnderTest) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(professionals.database_url)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+def vetter_token(issuer: TokenIssuer) -> str:
+    return issuer.token("vetter", department=NETWORK, subject="vetter-ayla")
+
+
+@pytest.fixture
+def second_vetter_token(issuer: TokenIssuer) -> str:
+    return issuer.token("vetter", department=NETWORK, subject="vetter-bram")
+
+
+@pytest.fixture
+def officer_token(issuer: TokenIssuer) -> str:
+    return issuer.token("officer")
+
+
+@pytest.fixture
+def admin_token(issuer: TokenIssuer) -> str:
+    return issuer.token("network_admin", department=NETWORK)
+
+
+async def table_counts(db: asyncpg.Connection) -> dict[str, int]:
+    counts = {}
+    for table in (
+        "professionals",
+        "licenses",
+        "practice_locations",
+        "documents",
+        "document_chunks",
+    ):
+        counts[table] = await db.fetchval(f"SELECT count(*) FROM {table}")
+    return counts
+
+
+EMPTY = {
+    "professionals": 0,
+    "licenses": 0,
+    "practice_locations": 0,
+    "documents": 0,
+    "document_chunks": 0,
+}
