@@ -1,0 +1,132 @@
+"""A test OpenID Provider that misbehaves on purpose, one way at a time."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from joserfc import jwt
+from joserfc.jwk import OctKey, RSAKey
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+CLIENT_ID, CLIENT_SECRET = "evil-client", "evil-secret"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class MisbehavingProvider:
+    """Answers the code flow correctly unless ``mode`` names the one thing to get wrong."""
+
+    def __init__(self) -> None:
+        self.base_url = ""
+        self.mode = "honest"
+        self.key = RSAKey.generate_key(2048, parameters={"kid": "evil-1"})
+        self.other_key = RSAKey.generate_key(2048, parameters={"kid": "evil-1"})
+        self.grants: dict[str, dict[str, str]] = {}
+        self.jwks_requests = 0
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.base_url}/evil"
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/evil/.well-known/openid-configuration", self.discovery),
+                Route("/evil/jwks", self.jwks),
+                Route("/evil/authorize", self.authorize),
+                Route("/evil/token", self.token, methods=["POST"]),
+            ]
+        )
+
+    async def discovery(self, request: Request) -> Response:
+        return JSONResponse(
+            {
+                "issuer": self.issuer,
+                "authorization_endpoint": f"{self.issuer}/authorize",
+                "token_endpoint": f"{self.issuer}/token",
+                "jwks_uri": f"{self.issuer}/jwks",
+                "response_types_supported": ["code"],
+                "code_challenge_methods_supported": ["S256"],
+                "id_token_signing_alg_values_supported": ["RS256", "HS256", "none"],
+            }
+        )
+
+    async def jwks(self, request: Request) -> Response:
+        self.jwks_requests += 1
+        return JSONResponse({"keys": [{**self.key.as_dict(private=False), "use": "sig"}]})
+
+    async def authorize(self, request: Request) -> Response:
+        """Signs in "victim" at once: no page, straight back with a code."""
+        params = request.query_params
+        code = secrets.token_urlsafe(16)
+        self.grants[code] = {
+            "challenge": params["code_challenge"],
+            "nonce": params.get("nonce", ""),
+            "redirect_uri": params["redirect_uri"],
+        }
+        answer = {"code": code, "state": params["state"]}
+        if self.mode != "no_iss":
+            answer["iss"] = self.issuer
+        return RedirectResponse(f"{params['redirect_uri']}?{urlencode(answer)}", status_code=303)
+
+    async def token(self, request: Request) -> Response:
+        form = await request.form()
+        grant = self.grants.pop(str(form.get("code")), None)
+        verifier = str(form.get("code_verifier", ""))
+        if grant is None:
+            return JSONResponse({"error": "invalid_grant"}, 400)
+        # a careful provider checks PKCE; this one does, so a stolen code is useless
+        if _b64(hashlib.sha256(verifier.encode()).digest()) != grant["challenge"]:
+            return JSONResponse({"error": "invalid_grant"}, 400)
+        return JSONResponse(
+            {"access_token": "x", "token_type": "Bearer", "id_token": self.id_token(grant)}
+        )
+
+    def id_token(self, grant: dict[str, str]) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": CLIENT_ID,
+            "sub": "victim-upstream-subject",
+            "iat": now,
+            "exp": now + 300,
+            "nonce": grant["nonce"],
+            "email": "victim@evil.pd.example",
+            "groups": ["sworn"],
+        }
+        header: dict[str, Any] = {"alg": "RS256", "kid": "evil-1"}
+        key: Any = self.key
+        mode = self.mode
+        if mode == "wrong_iss":
+            claims["iss"] = "https://other.example"
+        elif mode == "wrong_aud":
+            claims["aud"] = "someone-else"
+        elif mode == "expired":
+            claims["iat"], claims["exp"] = now - 4000, now - 3600
+        elif mode == "missing_nonce":
+            del claims["nonce"]
+        elif mode == "wrong_nonce":
+            claims["nonce"] = "not-the-nonce"
+        elif mode == "bad_signature":
+            key = self.other_key
+        elif mode == "unknown_kid":
+            header["kid"] = "evil-2"
+        elif mode == "alg_none":
+            body = _b64(json.dumps(claims).encode())
+            return f"{_b64(json.dumps({'alg': 'none'}).encode())}.{body}."
+        elif mode == "hmac_with_public_key":
+            secret = json.dumps(self.key.as_dict(private=False)).encode()
+            header = {"alg": "HS256", "kid": "evil-1"}
+            return jwt.encode(header, claims, OctKey.import_key(secret), algorithms=["HS256"])
+        return jwt.encode(header, claims, key)

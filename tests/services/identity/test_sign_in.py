@@ -1,0 +1,49 @@
+"""The whole sign-in over real HTTP: identity, the development IdP and membership."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from servicekit.tokens import JwksCache, TokenVerifier, http_jwks_fetcher
+from tests.services.identity.conftest import Stack, sign_in
+
+ME = "{ me { pseudonymousId roles department { id } } }"
+
+
+async def me(stack: Stack, token: str) -> dict[str, object]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{stack.identity_url}/graphql",
+            json={"query": ME},
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response,
+    ):
+        answer: dict[str, object] = await response.json()
+        return answer
+
+
+async def test_an_officer_signs_in_and_every_service_can_verify_the_token(stack: Stack) -> None:
+    async with stack.browser() as browser:
+        landing = await sign_in(stack, browser, "dana.whitlock@harlow-park.pd.example")
+        assert landing.url.path == "/"
+        token = browser.cookies["wnwa_access"]
+        assert "wnwa_session" in browser.cookies
+        assert "wnwa_signin" not in browser.cookies
+    async with aiohttp.ClientSession() as session:
+        verifier = TokenVerifier(
+            JwksCache(http_jwks_fetcher(session, f"{stack.identity_url}/.well-known/jwks.json")),
+            issuer=stack.identity_url,
+            audience="wnwa",
+        )
+        principal = await verifier.verify(token)
+    assert principal.roles == frozenset({"officer"})
+    answer = await me(stack, token)
+    print(answer)
+    assert answer["data"] == {
+        "me": {
+            "pseudonymousId": principal.subject,
+            "roles": ["OFFICER"],
+            "department": {"id": principal.department_id},
+        }
+    }
