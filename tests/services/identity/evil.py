@@ -50,6 +50,7 @@ class MisbehavingProvider:
         )
 
     async def discovery(self, request: Request) -> Response:
+        pkce = [] if self.mode == "no_pkce" else ["S256"]
         return JSONResponse(
             {
                 "issuer": self.issuer,
@@ -57,7 +58,7 @@ class MisbehavingProvider:
                 "token_endpoint": f"{self.issuer}/token",
                 "jwks_uri": f"{self.issuer}/jwks",
                 "response_types_supported": ["code"],
-                "code_challenge_methods_supported": ["S256"],
+                "code_challenge_methods_supported": pkce,
                 "id_token_signing_alg_values_supported": ["RS256", "HS256", "none"],
             }
         )

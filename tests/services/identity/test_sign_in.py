@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 
 from servicekit.tokens import JwksCache, TokenVerifier, http_jwks_fetcher
@@ -10,7 +12,7 @@ from tests.services.identity.conftest import Stack, sign_in
 ME = "{ me { pseudonymousId roles department { id } } }"
 
 
-async def me(stack: Stack, token: str) -> dict[str, object]:
+async def me(stack: Stack, token: str) -> dict[str, Any]:
     async with (
         aiohttp.ClientSession() as session,
         session.post(
@@ -19,7 +21,7 @@ async def me(stack: Stack, token: str) -> dict[str, object]:
             headers={"Authorization": f"Bearer {token}"},
         ) as response,
     ):
-        answer: dict[str, object] = await response.json()
+        answer: dict[str, Any] = await response.json()
         return answer
 
 
@@ -39,7 +41,6 @@ async def test_an_officer_signs_in_and_every_service_can_verify_the_token(stack:
         principal = await verifier.verify(token)
     assert principal.roles == frozenset({"officer"})
     answer = await me(stack, token)
-    print(answer)
     assert answer["data"] == {
         "me": {
             "pseudonymousId": principal.subject,

@@ -1,0 +1,130 @@
+"""Who is admitted, with which roles; and identity remembers nothing about any of it."""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+import pytest
+
+from tests.services.identity.conftest import Stack, sign_in
+from tests.services.identity.test_sign_in import me
+
+
+@pytest.mark.parametrize(
+    ("email", "roles"),
+    [
+        ("dana.whitlock@harlow-park.pd.example", ["OFFICER"]),
+        ("marcus.oyelaran@harlow-park.pd.example", ["OFFICER", "PEER_SUPPORTER"]),
+        ("priya.castellanos@harlow-park.pd.example", ["COORDINATOR", "OFFICER"]),
+        ("jamie.fairbanks@harlow-park.pd.example", ["CIVILIAN"]),
+        ("omar.lindqvist@westmere-village.pd.example", ["OFFICER"]),
+    ],
+)
+async def test_members_are_admitted_with_their_roles(
+    stack: Stack, email: str, roles: list[str]
+) -> None:
+    async with stack.browser() as browser:
+        await sign_in(stack, browser, email)
+        answer = await me(stack, browser.cookies["wnwa_access"])
+    assert answer["data"]["me"]["roles"] == roles
+
+
+async def test_network_staff_have_staff_roles_and_no_department(stack: Stack) -> None:
+    async with stack.browser() as browser:
+        await sign_in(stack, browser, "morgan.ellery@staff.wnwa.example")
+        answer = await me(stack, browser.cookies["wnwa_access"])
+    assert answer["data"]["me"]["roles"] == ["VETTER"]
+    assert answer["data"]["me"]["department"] is None
+
+
+@pytest.mark.parametrize(
+    ("email", "reason"),
+    [
+        ("casey.morrow@westmere-village.pd.example", "not enabled access for civilian staff"),
+        ("lee.ashdown@wrenfield.pd.example", "not an active member"),
+    ],
+)
+async def test_those_not_admitted_get_a_clear_page(stack: Stack, email: str, reason: str) -> None:
+    async with stack.browser() as browser:
+        page = await sign_in(stack, browser, email)
+        assert page.status_code == 400
+        assert reason in page.text
+        assert "wnwa_access" not in browser.cookies
+
+
+async def test_an_unknown_email_domain_is_asked_again_without_echoing_it(stack: Stack) -> None:
+    async with stack.browser() as browser:
+        page = await browser.post("/auth/login", data={"email": "someone@nowhere.example"})
+    assert page.status_code == 400
+    assert "We do not know that email domain" in page.text
+    assert "nowhere" not in page.text
+
+
+async def test_renewal_and_sign_out(stack: Stack) -> None:
+    async with stack.browser() as browser:
+        await sign_in(stack, browser, "ruth.kowalczyk@fenwood.pd.example")
+        first = browser.cookies["wnwa_access"]
+        renewed = await browser.post("/auth/refresh")
+        assert renewed.status_code == 200
+        assert renewed.json() == {"expires_in": 600}
+        second = await me(stack, browser.cookies["wnwa_access"])
+        assert (
+            second["data"]["me"]["pseudonymousId"]
+            == (await me(stack, first))["data"]["me"]["pseudonymousId"]
+        )
+        out = await browser.get("/auth/logout")
+        assert out.status_code == 303
+        assert out.headers["location"].startswith(f"{stack.devidp_url}/fenwood/logout?")
+        assert "wnwa_session" not in browser.cookies
+        again = await browser.post("/auth/refresh")
+        assert again.status_code == 401
+
+
+async def _snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
+    connection = await asyncpg.connect(url)
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        )
+        snapshot: dict[str, list[tuple[object, ...]]] = {}
+        for table in tables:
+            name = table["tablename"]
+            rows = await connection.fetch(f'SELECT * FROM "{name}"')
+            snapshot[name] = sorted(tuple(str(value) for value in row.values()) for row in rows)
+        return snapshot
+    finally:
+        await connection.close()
+
+
+async def test_identity_remembers_nothing(stack: Stack, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    before = await _snapshot(stack.identity_database)
+    officers = [
+        ("dana.whitlock", "harlow-park", "Officer Dana Whitlock"),
+        ("marcus.oyelaran", "harlow-park", "Sgt. Marcus Oyelaran"),
+        ("ruth.kowalczyk", "fenwood", "Officer Ruth Kowalczyk"),
+    ]
+    pseudonyms = set()
+    for _ in range(3):
+        for login, tenant, _name in officers:
+            async with stack.browser() as browser:
+                await sign_in(stack, browser, f"{login}@{tenant}.pd.example")
+                await browser.post("/auth/refresh")
+                answer = await me(stack, browser.cookies["wnwa_access"])
+                pseudonyms.add(answer["data"]["me"]["pseudonymousId"])
+                await browser.get("/auth/logout")
+    assert len(pseudonyms) == 3  # stable per person, different between people
+    assert await _snapshot(stack.identity_database) == before
+    assert set(before) == {
+        "identity_providers",
+        "provider_email_domains",
+        "schema_migrations",
+        "signing_keys",
+    }
+    logged = caplog.text
+    for login, tenant, name in officers:
+        for identifier in (login, f"{tenant}|{login}", f"{login}@{tenant}.pd.example", name):
+            assert identifier not in logged
+    for pseudonym in pseudonyms:
+        assert pseudonym not in logged
