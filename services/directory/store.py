@@ -243,7 +243,7 @@ WITH zone_now AS (
              WHEN s.available_until > $3 THEN true
              ELSE coalesce(s.weekly_hours @> z.minute, false)
         END AS available_now,
-        hashtextextended(s.id::text, $4) AS rotation,
+        uuid_hash_extended(s.id, $4) AS rotation,
         CASE WHEN $11::float8 IS NOT NULL THEN
             2 * 3958.8 * asin(least(1.0, sqrt(
                 power(sin(radians(s.latitude - $11) / 2), 2)
