@@ -436,10 +436,10 @@ async def set_status(
     """Move the application to ``status`` and record who did it and when."""
     await connection.execute(
         """
-        UPDATE professionals SET status = $2, status_changed_at = now(),
-            assessment_at = coalesce($3, assessment_at),
-            reconsider_after = CASE WHEN $2 = 'deferred' THEN $4 ELSE NULL END,
-            vetting_round = vetting_round + CASE WHEN $5 THEN 1 ELSE 0 END
+        UPDATE professionals SET status = $2::vetting_status, status_changed_at = now(),
+            assessment_at = coalesce($3::timestamptz, assessment_at),
+            reconsider_after = CASE WHEN $2::vetting_status = 'deferred' THEN $4::date END,
+            vetting_round = vetting_round + CASE WHEN $5::boolean THEN 1 ELSE 0 END
         WHERE id = $1
         """,
         professional_id,

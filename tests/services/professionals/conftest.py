@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import uuid
@@ -9,8 +10,11 @@ from typing import Any
 import asyncpg
 import pytest
 
+from services.professionals.app import create_app
+from services.professionals.settings import load
 from tests.conftest import ServiceFactory, ServiceUnderTest
-from tests.support.tokens import TokenIssuer
+from tests.support.graphql import GraphQLClient, running
+from tests.support.tokens import ISSUER, TokenIssuer
 
 NETWORK = uuid.UUID("00000000-0000-4000-8000-00000000beef")
 TODAY = dt.date(2027, 3, 1)
@@ -218,3 +222,25 @@ EMPTY = {
     "documents": 0,
     "document_chunks": 0,
 }
+
+
+@contextlib.asynccontextmanager
+async def same_database_on(
+    service: ServiceUnderTest, issuer: TokenIssuer, today: dt.date
+) -> AsyncIterator[ServiceUnderTest]:
+    """The service again, on the same database, believing it is ``today``."""
+    environ = {
+        "WNWA_ENV": "test",
+        "WNWA_PROFESSIONALS_DATABASE_URL": service.database_url,
+        "WNWA_PROFESSIONALS_TODAY": today.isoformat(),
+        "WNWA_JWKS_URL": issuer.jwks_url,
+        "WNWA_TOKEN_ISSUER": ISSUER,
+    }
+    app = create_app(load(environ))
+    async with running(app) as http:
+        yield ServiceUnderTest(GraphQLClient(http), service.database_url, http)
+
+
+async def approve_all(db: asyncpg.Connection) -> None:
+    """Skip vetting (tested on its own) for tests about the listing."""
+    await db.execute("UPDATE professionals SET status = 'approved'")
