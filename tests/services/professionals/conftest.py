@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from services.professionals.app import create_app
+from services.professionals.demo import demo_pdf
 from services.professionals.settings import load
 from tests.conftest import ServiceFactory, ServiceUnderTest
 from tests.support.graphql import GraphQLClient, running
@@ -22,28 +23,7 @@ TODAY = dt.date(2027, 3, 1)
 
 def small_pdf(text: str = "Licence LCSW 149.012345") -> bytes:
     """A real, minimal one-page PDF (valid cross-reference table included)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    body = b"%PDF-1.4\n"
-    offsets = []
-    for number, content in enumerate(objects, start=1):
-        offsets.append(len(body))
-        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
-    xref = len(body)
-    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return body
+    return demo_pdf(text)
 
 
 def small_png() -> bytes:
