@@ -137,3 +137,34 @@ async def create_profile(
     assert payload["errors"] == [], payload
     supporter: dict[str, Any] = payload["supporter"]
     return supporter
+
+
+SEARCH = """
+query Search($filter: PeerSupporterFilter, $first: Int! = 20, $after: String) {
+  searchPeerSupporters(filter: $filter, first: $first, after: $after) {
+    matches { distanceMiles supporter { id displayName availableNow smsLink telLink } }
+    pageInfo { endCursor hasNextPage }
+    errors { field message }
+  }
+}
+"""
+
+
+async def search(
+    directory: ServiceUnderTest,
+    token: str,
+    first: int = 20,
+    after: str | None = None,
+    **filter_: Any,
+) -> dict[str, Any]:
+    """The search's payload; fails the test on a GraphQL error."""
+    answer = await directory.graphql(
+        SEARCH, {"filter": filter_, "first": first, "after": after}, token=token
+    )
+    assert "errors" not in answer, answer
+    payload: dict[str, Any] = answer["data"]["searchPeerSupporters"]
+    return payload
+
+
+def names(payload: dict[str, Any]) -> list[str]:
+    return [match["supporter"]["displayName"] for match in payload["matches"]]
