@@ -1,13 +1,16 @@
 """identity's ES256 signing keys: one signs, retired ones stay published, rotation is safe.
 
-A rotation makes a new key the signer at once. The previous key stays in the JWKS until
-every token it signed has expired, so nobody is signed out and no service refuses a
-token it saw a moment ago. Private keys are sealed at rest with the secrets key.
+The JWKS always holds the next key ahead of its use, so a service whose key cache was
+filled before a rotation already knows the key that signs after it. A rotation makes
+that next key the signer and publishes a new next key; the previous key stays in the
+JWKS until every token it signed has expired, so nobody is signed out.
+Private keys are sealed at rest with the secrets key.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 import uuid
@@ -39,19 +42,18 @@ class KeyRing:
         self._lock = asyncio.Lock()
 
     async def load(self, pool: asyncpg.Pool) -> None:
-        """Read the keys; create the first key, or rotate one older than the key age."""
+        """Read the keys; make the first ones, or rotate a key older than the key age."""
         async with self._lock:
+            rows = await self._rows(pool)
+            active = _active(rows)
             now = dt.datetime.now(dt.UTC)
-            rows = await store.list_signing_keys(
-                db=pool, published_after=now - self._publish_window
-            )
-            active = next((row for row in rows if row.retired_at is None), None)
-            if active is None or now - active.created_at > self._key_age:
-                await self._create(pool)
-                rows = await store.list_signing_keys(
-                    db=pool, published_after=now - self._publish_window
-                )
-                active = next(row for row in rows if row.retired_at is None)
+            if active is None or (
+                active.activated_at and now - active.activated_at > self._key_age
+            ):
+                await self._promote(pool)
+                rows = await self._rows(pool)
+                active = _active(rows)
+            assert active is not None
             private = self._box.open(
                 active.private_key_sealed, bound_to=f"signing-key:{active.kid}"
             )
@@ -60,29 +62,46 @@ class KeyRing:
             self._loaded_at = time.monotonic()
 
     async def rotate(self, pool: asyncpg.Pool) -> str:
-        """Make a new key the signer now; returns its kid."""
+        """Make the pre-published next key the signer now; returns its kid."""
         async with self._lock:
-            kid = await self._create(pool)
+            await self._promote(pool)
             await store.delete_expired_signing_keys(
                 db=pool, retired_before=dt.datetime.now(dt.UTC) - 2 * self._publish_window
             )
         self._loaded_at = float("-inf")
         await self.load(pool)
-        return kid
+        return self.active_kid
 
     async def refresh(self, pool: asyncpg.Pool) -> None:
         """Reload when another instance may have rotated since the last look."""
         if time.monotonic() - self._loaded_at > _RELOAD_SECONDS:
             await self.load(pool)
 
-    async def _create(self, pool: asyncpg.Pool) -> str:
+    async def _rows(self, pool: asyncpg.Pool) -> list[store.SigningKeyRow]:
+        since = dt.datetime.now(dt.UTC) - self._publish_window
+        rows = await store.list_signing_keys(db=pool, published_after=since)
+        if not any(row.activated_at is None for row in rows):
+            await self._create_next(pool)
+            rows = await store.list_signing_keys(db=pool, published_after=since)
+        return rows
+
+    async def _promote(self, pool: asyncpg.Pool) -> None:
+        """The next key signs from now on; a new next key is published at once."""
+        async with pool.acquire() as connection:
+            if await store.promote_next_signing_key(db=connection) is None:
+                await self._create_next(pool)
+                await store.promote_next_signing_key(db=connection)
+        await self._create_next(pool)
+
+    async def _create_next(self, pool: asyncpg.Pool) -> str:
         kid = f"{dt.datetime.now(dt.UTC):%Y%m%d}-{uuid.uuid4().hex[:12]}"
         key = ECKey.generate_key("P-256", parameters={"kid": kid}, private=True)
         public = {**key.as_dict(private=False), "kid": kid, "alg": ALGORITHM, "use": "sig"}
         sealed = self._box.seal(key.as_pem(private=True), bound_to=f"signing-key:{kid}")
-        async with pool.acquire() as connection:
+        # another instance may publish a next key at the same moment; one is enough
+        with contextlib.suppress(asyncpg.UniqueViolationError):
             await store.create_signing_key(
-                db=connection, kid=kid, public_jwk=public, private_key_sealed=sealed
+                db=pool, kid=kid, public_jwk=public, private_key_sealed=sealed
             )
         return kid
 
@@ -103,3 +122,9 @@ class KeyRing:
         if self._signer is None:
             raise RuntimeError("the key ring is used before it was loaded")
         return self._signer
+
+
+def _active(rows: list[store.SigningKeyRow]) -> store.SigningKeyRow | None:
+    return next(
+        (row for row in rows if row.activated_at is not None and row.retired_at is None), None
+    )

@@ -47,6 +47,7 @@ class SigningKeyRow:
     public_jwk: dict[str, Any]
     private_key_sealed: bytes
     created_at: dt.datetime
+    activated_at: dt.datetime | None
     retired_at: dt.datetime | None
 
 
@@ -190,15 +191,17 @@ def _signing_key(row: asyncpg.Record) -> SigningKeyRow:
         public_jwk=json.loads(row["public_jwk"]),
         private_key_sealed=bytes(row["private_key_sealed"]),
         created_at=row["created_at"],
+        activated_at=row["activated_at"],
         retired_at=row["retired_at"],
     )
 
 
 async def list_signing_keys(*, db: Executor, published_after: dt.datetime) -> list[SigningKeyRow]:
-    """The active key and the keys retired after ``published_after``, newest first."""
+    """The next, the active and the keys retired after ``published_after``, newest first."""
     rows = await db.fetch(
         """
-        SELECT kid, public_jwk, private_key_sealed, created_at, retired_at FROM signing_keys
+        SELECT kid, public_jwk, private_key_sealed, created_at, activated_at, retired_at
+        FROM signing_keys
         WHERE retired_at IS NULL OR retired_at > $1
         ORDER BY created_at DESC
         """,
@@ -208,18 +211,30 @@ async def list_signing_keys(*, db: Executor, published_after: dt.datetime) -> li
 
 
 async def create_signing_key(
-    *, db: asyncpg.Connection | Any, kid: str, public_jwk: dict[str, Any], private_key_sealed: bytes
+    *, db: Executor, kid: str, public_jwk: dict[str, Any], private_key_sealed: bytes
 ) -> None:
-    """Make a new key the active one; the previous active key is retired now."""
+    """Add the next key: published now, signing from the next rotation."""
+    await db.execute(
+        "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_sealed)"
+        " VALUES ($1, 'ES256', $2::jsonb, $3) ON CONFLICT DO NOTHING",
+        kid,
+        json.dumps(public_jwk),
+        private_key_sealed,
+    )
+
+
+async def promote_next_signing_key(*, db: asyncpg.Connection | Any) -> str | None:
+    """Retire the active key and activate the next one; returns its kid (None: no next)."""
     async with db.transaction():
-        await db.execute("UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL")
         await db.execute(
-            "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_sealed)"
-            " VALUES ($1, 'ES256', $2::jsonb, $3)",
-            kid,
-            json.dumps(public_jwk),
-            private_key_sealed,
+            "UPDATE signing_keys SET retired_at = now()"
+            " WHERE activated_at IS NOT NULL AND retired_at IS NULL"
+            " AND EXISTS (SELECT 1 FROM signing_keys WHERE activated_at IS NULL)"
         )
+        kid: str | None = await db.fetchval(
+            "UPDATE signing_keys SET activated_at = now() WHERE activated_at IS NULL RETURNING kid"
+        )
+        return kid
 
 
 async def delete_expired_signing_keys(*, db: Executor, retired_before: dt.datetime) -> int:

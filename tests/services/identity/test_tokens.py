@@ -52,5 +52,5 @@ async def test_issuer_metadata_points_at_the_keys(identity: ServiceUnderTest) ->
     assert document["issuer"] == ISSUER
     assert document["jwks_uri"] == f"{ISSUER}/.well-known/jwks.json"
     keys = (await identity.http.get("/.well-known/jwks.json")).json()["keys"]
-    assert [key["alg"] for key in keys] == ["ES256"]
+    assert [key["alg"] for key in keys] == ["ES256", "ES256"]  # the signer and the next
     assert all("d" not in key for key in keys)
