@@ -1,0 +1,66 @@
+"""A search, a profile view and an entity lookup leave no trace in the database or logs."""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+import pytest
+
+from tests.conftest import ServiceUnderTest
+from tests.services.directory.conftest import FENWOOD, HARLOW, create_profile, search
+from tests.support.tokens import TokenIssuer
+
+
+async def snapshot(db: asyncpg.Connection) -> dict[str, list[str]]:
+    """Every row of every table of the service's database, as text."""
+    tables = await db.fetch(
+        "SELECT schemaname, tablename FROM pg_tables"
+        " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+    )
+    contents = {}
+    for table in tables:
+        name = f'"{table["schemaname"]}"."{table["tablename"]}"'
+        rows = await db.fetch(f"SELECT t::text AS row FROM {name} t ORDER BY 1")
+        contents[name] = [row["row"] for row in rows]
+    return contents
+
+
+async def test_searching_and_viewing_leave_no_trace(
+    directory: ServiceUnderTest,
+    issuer: TokenIssuer,
+    db: asyncpg.Connection,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    supporter = await create_profile(directory, issuer, department=FENWOOD, languages=["pl"])
+    before = await snapshot(db)
+    officer = issuer.token("officer", department=HARLOW, subject="officer-pseudonym-4711")
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()
+    payload = await search(
+        directory,
+        officer,
+        near={"zipCode": "60540", "withinMiles": 80},
+        language="pl",
+        areasOfSupport=["GRIEF_AND_LOSS"],
+        availableNow=True,
+        state="IL",
+        county="Cook",
+    )
+    assert len(payload["matches"]) == 1
+    await search(directory, officer, first=1, after=payload["pageInfo"]["endCursor"])
+    await search(directory, officer, near={"zipCode": "00000"})  # a refused search too
+    await directory.graphql(
+        "query($id: ID!) { peerSupporter(id: $id) { phone smsLink } }",
+        {"id": supporter["id"]},
+        token=officer,
+    )
+    await directory.graphql(
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on PeerSupporter { id } } }",
+        {"r": [{"__typename": "PeerSupporter", "id": supporter["id"]}]},
+        token=officer,
+    )
+    assert await snapshot(db) == before
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in ("60540", "officer-pseudonym-4711", officer, supporter["id"], "5550142", "GRIEF"):
+        assert secret not in logged
