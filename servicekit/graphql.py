@@ -102,7 +102,9 @@ def require_role(info: Info[Any, Any], *roles: str) -> Principal:
 
 def _is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
-    return original is not None and not isinstance(original, PublicError)
+    # variable coercion errors (an unknown enum value, a wrong type) are the client's own
+    # mistake and already say what is wrong
+    return original is not None and not isinstance(original, PublicError | GraphQLError)
 
 
 def _where(exception: BaseException) -> str:

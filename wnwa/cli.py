@@ -42,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "up":
         return run_stack(seed_demo=not args.no_seed)
     if args.command == "serve":
+        if args.service == "gateway":
+            return serve_gateway()
         return serve_service(service_named(args.service))
     if args.command == "migrate":
         chosen = [service_named(name) for name in args.services] or available_services()
@@ -93,6 +95,27 @@ def serve_service(service: Service) -> int:
     return 0
 
 
+def serve_gateway() -> int:
+    """Run the gateway with uvicorn; access logs off, no server header."""
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.settings import load
+
+    settings = load()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        log_config=None,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
 def _service_environment(service: Service, server_url: str) -> dict[str, str]:
     env = dict(os.environ)
     prefix = f"WNWA_{service.name.upper()}"
@@ -130,12 +153,22 @@ def run_stack(*, seed_demo: bool) -> int:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         try:
+            gateway_env = dict(os.environ)
             for service in services:
                 env = _service_environment(service, server_url)
                 process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                     [sys.executable, "-m", "wnwa", "serve", service.name], env=env
                 )
-                children.append((service, _port(service, env), process))
+                port = _port(service, env)
+                children.append((service, port, process))
+                gateway_env.setdefault(
+                    f"WNWA_GATEWAY_{service.name.upper()}_URL", f"http://127.0.0.1:{port}/graphql"
+                )
+            gateway = Service("gateway", int(gateway_env.get("WNWA_GATEWAY_PORT", "8000")))
+            process = subprocess.Popen(
+                [sys.executable, "-m", "wnwa", "serve", "gateway"], env=gateway_env
+            )
+            children.append((gateway, gateway.port, process))
             pending = {service.name for service, _, _ in children}
             while pending and not stopping:
                 for service, port, process in children:
@@ -183,18 +216,31 @@ def run_stack(*, seed_demo: bool) -> int:
 
 
 def export_schemas(*, check: bool) -> int:
-    """Write each service's SDL to ``services/<name>/schema.graphql`` (or check it)."""
+    """Write each service's SDL to ``services/<name>/schema.graphql`` and the supergraph
+    composed from those files to ``gateway/supergraph.graphql`` (or check both)."""
+    from gateway.composition import CompositionError, compose
+    from gateway.settings import SUPERGRAPH_FILE
+
     stale: list[Path] = []
+    sdl_by_service: dict[str, str] = {}
+    outputs: list[tuple[Path, str]] = []
     for service in available_services():
         sdl = service.build_schema().as_str().rstrip() + "\n"
-        path = service.schema_file
+        sdl_by_service[service.name] = sdl
+        outputs.append((service.schema_file, sdl))
+    try:
+        outputs.append((SUPERGRAPH_FILE, compose(sdl_by_service)))
+    except CompositionError as failure:
+        print(f"wnwa: {failure}", file=sys.stderr)
+        return 1
+    for path, text in outputs:
         current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == sdl:
+        if current == text:
             continue
         if check:
             stale.append(path)
         else:
-            path.write_text(sdl, encoding="utf-8")
+            path.write_text(text, encoding="utf-8")
             print(f"wrote {path}")
     if stale:
         print("out of date (run `wnwa compose`):", *map(str, stale), file=sys.stderr)

@@ -68,7 +68,7 @@ class TemplateDatabases:
 
     async def template(self, service: str, migrations: Path) -> str:
         if service not in self._templates:
-            name = f"test_template_{service}"
+            name = f"test_template_{service}_{os.getpid()}"
             url = await recreate(self.server_url, name)
             connection = await asyncpg.connect(url)
             try:

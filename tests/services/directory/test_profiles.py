@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import asyncpg
-import pytest
 
 from tests.conftest import ServiceUnderTest
 from tests.services.directory.conftest import (
@@ -113,10 +112,6 @@ async def test_unknown_vocabulary_is_refused_before_anything_runs(
     assert await db.fetchval("SELECT count(*) FROM peer_supporters") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="servicekit.graphql masks variable-coercion errors as unexpected (fix requested)",
-)
 async def test_unknown_vocabulary_term_is_named_in_the_error(
     directory: ServiceUnderTest, issuer: TokenIssuer
 ) -> None:

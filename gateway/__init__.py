@@ -1,0 +1,1 @@
+"""The gateway: the one public GraphQL endpoint over the services' subgraphs."""

@@ -1,0 +1,374 @@
+"""The gateway's HTTP edge: `/graphql`, `/auth/*` for identity, health, GraphiQL."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    execute,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gateway import composition
+from gateway.execution import OperationExecution, resolve_field
+from gateway.limits import check_limits
+from gateway.planning import SelectionPlanner
+from gateway.public import PUBLIC_ROOT_FIELDS
+from gateway.settings import GatewaySettings, load
+from gateway.subgraphs import SubgraphClient
+from servicekit import graphiql
+from servicekit.limits import BodySizeLimit
+from servicekit.tokens import InvalidToken, JwksCache, TokenVerifier, http_jwks_fetcher
+
+CSRF_HEADER = "x-wnwa-request"
+_SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+# what /auth/* may carry to identity and back: never the client's address or user agent
+_AUTH_REQUEST_HEADERS = ("cookie", "content-type", "accept", "accept-language")
+_AUTH_RESPONSE_HEADERS = ("location", "content-type", "cache-control", "content-security-policy")
+
+
+def graphql_error(message: str, code: str, status: int = 200) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        headers=_SECURITY_HEADERS,
+    )
+
+
+class Gateway:
+    """Everything one running gateway holds: the supergraph, the HTTP pool, the key cache."""
+
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        supergraph: composition.Supergraph,
+        client: SubgraphClient,
+        verifier: TokenVerifier,
+        session: aiohttp.ClientSession,
+    ) -> None:
+        self.settings = settings
+        self.supergraph = supergraph
+        self.client = client
+        self.verifier = verifier
+        self.session = session
+        rules = list(specified_rules)
+        if not settings.introspection:
+            rules.append(NoSchemaIntrospectionCustomRule)
+        self.rules = tuple(rules)
+
+    async def handle(self, request: Request) -> Response:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "application/json":
+            body = await request.body()
+            if len(body) > self.settings.limits.max_body_bytes:
+                return graphql_error("The request is too large.", "PAYLOAD_TOO_LARGE", 413)
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                return graphql_error("The request body is not valid JSON.", "BAD_REQUEST", 400)
+        elif content_type == "multipart/form-data":
+            # a form post can come from any site: require a header only scripts can set
+            if not request.headers.get(CSRF_HEADER):
+                return graphql_error(
+                    f"Multipart requests need the {CSRF_HEADER} header.", "CSRF_PREVENTION", 400
+                )
+            payload_or_error = await _multipart_payload(request)
+            if isinstance(payload_or_error, Response):
+                return payload_or_error
+            payload = payload_or_error
+        else:
+            return graphql_error(
+                "Send GraphQL operations as application/json (or multipart/form-data for uploads).",
+                "UNSUPPORTED_MEDIA_TYPE",
+                415,
+            )
+
+        if isinstance(payload, list):
+            return graphql_error("Send one operation per request.", "BAD_REQUEST", 400)
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return graphql_error("The request needs a `query` string.", "BAD_REQUEST", 400)
+        variables = payload.get("variables") or {}
+        operation_name = payload.get("operationName")
+        if not isinstance(variables, dict) or not (
+            operation_name is None or isinstance(operation_name, str)
+        ):
+            return graphql_error(
+                "`variables` must be an object and `operationName` a string.", "BAD_REQUEST", 400
+            )
+
+        token = _bearer(request) or request.cookies.get(self.settings.session_cookie)
+        principal = None
+        if token:
+            try:
+                principal = await self.verifier.verify(token)
+            except InvalidToken as invalid:
+                return JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": f"Sign in again: {invalid}.",
+                                "extensions": {"code": "UNAUTHENTICATED"},
+                            }
+                        ]
+                    },
+                    status_code=401,
+                    headers={
+                        **_SECURITY_HEADERS,
+                        "WWW-Authenticate": 'Bearer error="invalid_token"',
+                    },
+                )
+        result = await self.run(
+            payload["query"], variables, operation_name, token if principal else None
+        )
+        return JSONResponse(result, headers=_SECURITY_HEADERS)
+
+    async def run(
+        self,
+        query: str,
+        variables: Mapping[str, Any],
+        operation_name: str | None,
+        token: str | None,
+    ) -> dict[str, Any]:
+        """Validate and execute one operation; the answer as the GraphQL response map."""
+        schema = self.supergraph.schema
+        try:
+            document = parse(query, max_tokens=20_000)
+        except GraphQLError as syntax:
+            return {"errors": [syntax.formatted]}
+        errors = validate(schema, document, self.rules, max_errors=20)
+        if errors:
+            return {"errors": [error.formatted for error in errors]}
+        operation = _operation(document, operation_name)
+        if isinstance(operation, GraphQLError):
+            return {"errors": [operation.formatted]}
+        if operation.operation == OperationType.SUBSCRIPTION:
+            return {"errors": [GraphQLError("Subscriptions are not offered.").formatted]}
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        limit_errors = check_limits(operation, fragments, self.settings.limits)
+        if limit_errors:
+            return {"errors": [error.formatted for error in limit_errors]}
+        if token is None:
+            private = sorted(_root_fields(operation.selection_set, fragments) - PUBLIC_ROOT_FIELDS)
+            if private:
+                error = GraphQLError(
+                    f"Sign in to use {', '.join(private)}.", extensions={"code": "UNAUTHENTICATED"}
+                )
+                return {"errors": [error.formatted]}
+        execution = OperationExecution(
+            supergraph=self.supergraph,
+            client=self.client,
+            operation=operation,
+            planner=SelectionPlanner(self.supergraph, fragments),
+            variables=variables,
+            authorization=f"Bearer {token}" if token else None,
+        )
+        result = execute(
+            schema,
+            document,
+            context_value=execution,
+            variable_values=dict(variables),
+            operation_name=operation_name,
+            field_resolver=resolve_field,
+        )
+        if not isinstance(result, ExecutionResult):
+            result = await result
+        formatted: dict[str, Any] = dict(result.formatted)
+        extra = [error.formatted for error in execution.extra_errors]
+        if extra:
+            formatted["errors"] = [*formatted.get("errors", []), *extra]
+        return formatted
+
+    async def proxy_auth(self, request: Request) -> Response:
+        """``/auth/*`` forwarded to identity, so the portal is one origin."""
+        url = f"{self.settings.identity_url}{request.url.path}"
+        if request.url.query:
+            url = f"{url}?{request.url.query}"
+        headers = {k: v for k, v in request.headers.items() if k.lower() in _AUTH_REQUEST_HEADERS}
+        try:
+            async with self.session.request(
+                request.method,
+                url,
+                headers=headers,
+                data=await request.body(),
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=15),
+            ) as answer:
+                body = await answer.read()
+                response = Response(body, status_code=answer.status)
+                for name in _AUTH_RESPONSE_HEADERS:
+                    if name in answer.headers:
+                        response.headers[name] = answer.headers[name]
+                for cookie in answer.headers.getall("set-cookie", []):
+                    response.headers.append("set-cookie", cookie)
+                return response
+        except (aiohttp.ClientError, TimeoutError):
+            return Response(
+                "Sign-in is unavailable right now. Please try again shortly.",
+                status_code=503,
+                media_type="text/plain",
+            )
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | GraphQLError:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        if len(operations) != 1:
+            return GraphQLError(
+                "The document holds several operations: name one with operationName."
+            )
+        return operations[0]
+    for operation in operations:
+        if operation.name and operation.name.value == name:
+            return operation
+    return GraphQLError(f"There is no operation named {name!r} in the document.")
+
+
+def _root_fields(
+    selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> set[str]:
+    names: set[str] = set()
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            names |= _root_fields(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+            names |= _root_fields(fragments[selection.name.value].selection_set, fragments)
+    return names
+
+
+async def _multipart_payload(request: Request) -> dict[str, Any] | Response:
+    """The operation of a GraphQL multipart request, uploads placed into its variables."""
+    try:
+        form = await request.form(max_files=20, max_fields=50)
+        operations = json.loads(str(form.get("operations")))
+        mapping = json.loads(str(form.get("map") or "{}"))
+    except (ValueError, TypeError, KeyError):
+        return graphql_error(
+            "The multipart request lacks valid `operations` and `map` parts.", "BAD_REQUEST", 400
+        )
+    if not isinstance(operations, dict) or not isinstance(mapping, dict):
+        return graphql_error(
+            "The multipart request lacks valid `operations` and `map` parts.", "BAD_REQUEST", 400
+        )
+    for key, paths in mapping.items():
+        upload = form.get(key)
+        if not isinstance(upload, UploadFile) or not isinstance(paths, list):
+            return graphql_error(f"File {key!r} named in `map` is missing.", "BAD_REQUEST", 400)
+        for path in paths:
+            if not isinstance(path, str) or not _place(operations, path.split("."), upload):
+                return graphql_error(
+                    f"`map` path {path!r} does not point into the variables.", "BAD_REQUEST", 400
+                )
+    return operations
+
+
+def _place(container: Any, path: list[str], value: Any) -> bool:
+    for index, segment in enumerate(path):
+        last = index == len(path) - 1
+        if isinstance(container, dict) and segment in container:
+            if last:
+                container[segment] = value
+                return True
+            container = container[segment]
+        elif isinstance(container, list) and segment.isdigit() and int(segment) < len(container):
+            if last:
+                container[int(segment)] = value
+                return True
+            container = container[int(segment)]
+        else:
+            return False
+    return False
+
+
+def create_app(settings: GatewaySettings | None = None) -> Starlette:
+    """The gateway's ASGI app; the supergraph comes from ``settings.supergraph_file``."""
+    settings = settings or load()
+    supergraph = composition.load(Path(settings.supergraph_file).read_text(encoding="utf-8"))
+    holder: dict[str, Gateway] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        connector = aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=30)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            client = SubgraphClient(session, settings.subgraph_urls, settings.subgraph_timeout)
+            verifier = TokenVerifier(
+                JwksCache(http_jwks_fetcher(session, settings.jwks_url)),
+                issuer=settings.token_issuer,
+                audience=settings.token_audience,
+            )
+            holder["gateway"] = Gateway(settings, supergraph, client, verifier, session)
+            yield
+
+    async def graphql_endpoint(request: Request) -> Response:
+        if request.method == "GET":
+            if settings.graphiql and "text/html" in request.headers.get("accept", ""):
+                return graphiql.graphiql_page(title="WeNeverWalkAlone API", endpoint="/graphql")
+            return graphql_error("Send GraphQL operations with POST.", "METHOD_NOT_ALLOWED", 405)
+        return await holder["gateway"].handle(request)
+
+    async def auth(request: Request) -> Response:
+        return await holder["gateway"].proxy_auth(request)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    routes = [
+        Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+        Route("/auth/{rest:path}", auth, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", healthz),
+        graphiql.static_files(),
+    ]
+    middleware = [Middleware(BodySizeLimit, max_bytes=settings.limits.max_upload_bytes)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_credentials=True,
+                allow_methods=["POST"],
+                allow_headers=["content-type", "authorization", CSRF_HEADER],
+            )
+        )
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+__all__ = ["GraphQLSchema", "create_app"]

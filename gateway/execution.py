@@ -1,0 +1,504 @@
+"""Executing a client operation over the subgraphs.
+
+graphql-core validates and executes the operation against the composed API schema, so
+aliases, fragments, variables, ``@skip``/``@include``, lists, null propagation, ``__typename``
+and error paths follow the specification by construction. Only two kinds of resolver exist:
+
+- a root field is fetched from its owning subgraph; a query's root fields that share a
+  subgraph travel in one request; a mutation's run one at a time, in order;
+- every other field reads the value the subgraphs returned (under its response key).
+
+After each subgraph answer, the entities in it that need fields from another subgraph are
+gathered, level by level, and fetched with ``_entities``: one request per subgraph per level,
+holding one aliased ``_entities`` field per distinct selection, each representation once.
+Subgraph errors are placed where they happened, so graphql-core reports them at the right
+path and nulls out exactly what the specification says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLCompositeType,
+    GraphQLError,
+    GraphQLIncludeDirective,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+    is_abstract_type,
+    is_composite_type,
+)
+from graphql.execution.values import get_directive_values
+
+from gateway.composition import Supergraph
+from gateway.planning import (
+    SelectionPlanner,
+    aliased,
+    entities_field,
+    key_alias,
+    operation_document,
+    representations_variable,
+)
+from gateway.subgraphs import SubgraphClient, SubgraphResponse, SubgraphUnavailable
+
+# a root field to fetch: response key, field node, type, variable values
+_Entry = tuple[str, FieldNode, GraphQLOutputType, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorMarker:
+    """Stands where a subgraph reported an error; reading it raises that error."""
+
+    message: str
+    extensions: Mapping[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class _Need:
+    """An entity object missing some requested fields that ``subgraph`` resolves."""
+
+    target: dict[str, Any]
+    type_name: str
+    subgraph: str
+    fields: list[tuple[str, list[FieldNode], GraphQLOutputType]]
+
+
+@dataclass(slots=True)
+class _RootBatch:
+    entries: list[_Entry] = field(default_factory=list)
+    future: asyncio.Future[dict[str, Any]] | None = None
+
+
+class OperationExecution:
+    """The context of one client operation: its subgraph calls and their answers."""
+
+    def __init__(
+        self,
+        *,
+        supergraph: Supergraph,
+        client: SubgraphClient,
+        operation: OperationDefinitionNode,
+        planner: SelectionPlanner,
+        variables: Mapping[str, Any],
+        authorization: str | None,
+    ) -> None:
+        self.supergraph = supergraph
+        self.client = client
+        self.operation = operation
+        self.planner = planner
+        self.raw_variables = dict(variables)
+        self.authorization = authorization
+        self.extra_errors: list[GraphQLError] = []
+        self._batches: dict[str, _RootBatch] = {}
+        self.subgraph_requests = 0
+
+    # -- resolvers --------------------------------------------------------------------------
+
+    async def resolve_root(self, info: GraphQLResolveInfo[Any]) -> Any:
+        owners = self.supergraph.owners(info.parent_type.name, info.field_name)
+        if not owners:
+            raise GraphQLError(f"No service resolves {info.parent_type.name}.{info.field_name}.")
+        subgraph = owners[0]
+        node = _merge_nodes(info.field_nodes)
+        entry: _Entry = (str(info.path.key), node, info.return_type, info.variable_values)
+        if self.operation.operation == OperationType.MUTATION:
+            data = await self._fetch_roots(subgraph, [entry])
+        else:
+            data = await self._batched(subgraph, entry)
+        value = data.get(str(info.path.key))
+        if isinstance(value, ErrorMarker):
+            raise GraphQLError(value.message, extensions=dict(value.extensions or {}) or None)
+        return value
+
+    async def _batched(self, subgraph: str, entry: _Entry) -> dict[str, Any]:
+        batch = self._batches.get(subgraph)
+        if batch is None or (batch.future is not None and batch.future.done()):
+            batch = self._batches[subgraph] = _RootBatch()
+        batch.entries.append(entry)
+        if batch.future is None:
+            loop = asyncio.get_running_loop()
+            batch.future = loop.create_future()
+            # dispatch once every sibling root resolver of this tick has joined the batch
+            loop.call_soon(lambda: asyncio.ensure_future(self._dispatch(subgraph, batch)))
+        return await asyncio.shield(batch.future)
+
+    async def _dispatch(self, subgraph: str, batch: _RootBatch) -> None:
+        assert batch.future is not None
+        entries = list(batch.entries)
+        del self._batches[subgraph]
+        try:
+            batch.future.set_result(await self._fetch_roots(subgraph, entries))
+        except Exception as error:  # handed to every waiting resolver
+            batch.future.set_exception(error)
+
+    async def _fetch_roots(self, subgraph: str, entries: list[_Entry]) -> dict[str, Any]:
+        root_type = (
+            self.supergraph.schema.mutation_type
+            if self.operation.operation == OperationType.MUTATION
+            else self.supergraph.schema.query_type
+        )
+        assert root_type is not None
+        selections = []
+        for response_key, node, return_type, _ in entries:
+            inlined = self.planner.inline_fragments(node)
+            named = get_named_type(return_type)
+            if is_composite_type(named):
+                inlined = _with_selection(
+                    inlined,
+                    self.planner.project(inlined.selection_set, named, subgraph),
+                )
+            selections.append(aliased(inlined, str(response_key)))
+        query, used = operation_document(
+            self.operation.operation,
+            self.operation.name.value if self.operation.name else None,
+            selections,
+            self.operation.variable_definitions or (),
+        )
+        variables = {name: v for name, v in self.raw_variables.items() if name in used}
+        try:
+            response = await self._call(subgraph, query, variables)
+        except SubgraphUnavailable as unavailable:
+            marker = ErrorMarker(
+                str(unavailable), {"code": "SUBGRAPH_UNAVAILABLE", "service": subgraph}
+            )
+            return {str(key): marker for key, *_ in entries}
+        data: dict[str, Any] = dict(response.data or {})
+        self._place_errors(response, data, [str(key) for key, *_ in entries])
+        needs: list[_Need] = []
+        for response_key, node, return_type, variables in entries:
+            value = data.get(str(response_key))
+            if node.selection_set is not None and value is not None:
+                inlined = self.planner.inline_fragments(node)
+                self._collect(value, [inlined], return_type, subgraph, variables, needs)
+        await self._resolve_needs(needs, entries[0][3])
+        return data
+
+    # -- entity fetches ---------------------------------------------------------------------
+
+    def _collect(
+        self,
+        value: Any,
+        nodes: list[FieldNode],
+        field_type: GraphQLOutputType,
+        subgraph: str,
+        variables: Any,
+        needs: list[_Need],
+    ) -> None:
+        """Walk a subgraph's answer; record entities that lack requested fields."""
+        if value is None or isinstance(value, ErrorMarker):
+            return
+        if isinstance(value, list):
+            for item in value:
+                self._collect(item, nodes, field_type, subgraph, variables, needs)
+            return
+        if not isinstance(value, dict):
+            return
+        named = get_named_type(field_type)
+        if is_abstract_type(named):
+            runtime = self.supergraph.schema.get_type(str(value.get("__typename")))
+        else:
+            runtime = named
+        if not isinstance(runtime, GraphQLObjectType):
+            return
+        grouped = self._fields_of(nodes, runtime, variables)
+        missing: dict[str, list[tuple[str, list[FieldNode], GraphQLOutputType]]] = {}
+        for response_key, field_nodes in grouped.items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                continue
+            definition = runtime.fields.get(name)
+            if definition is None:
+                continue
+            if response_key in value:
+                if field_nodes[0].selection_set is not None:
+                    self._collect(
+                        value[response_key],
+                        field_nodes,
+                        definition.type,
+                        subgraph,
+                        variables,
+                        needs,
+                    )
+                continue
+            owner = self._owner_for(runtime.name, name)
+            missing.setdefault(owner, []).append((response_key, field_nodes, definition.type))
+        for owner, fields in missing.items():
+            needs.append(_Need(target=value, type_name=runtime.name, subgraph=owner, fields=fields))
+
+    def _owner_for(self, type_name: str, field_name: str) -> str:
+        owners = self.supergraph.owners(type_name, field_name)
+        for owner in owners:
+            if self.supergraph.resolvable_key(type_name, owner) is not None:
+                return owner
+        return owners[0] if owners else ""
+
+    def _fields_of(
+        self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
+    ) -> dict[str, list[FieldNode]]:
+        grouped: dict[str, list[FieldNode]] = {}
+
+        def visit(selection_set: SelectionSetNode | None) -> None:
+            for selection in selection_set.selections if selection_set else ():
+                if not _included(selection, variables):
+                    continue
+                if isinstance(selection, FieldNode):
+                    key = selection.alias.value if selection.alias else selection.name.value
+                    grouped.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    condition = selection.type_condition
+                    if condition is None or self._applies(condition.name.value, runtime):
+                        visit(selection.selection_set)
+
+        for node in nodes:
+            visit(node.selection_set)
+        return grouped
+
+    def _applies(self, condition: str, runtime: GraphQLObjectType) -> bool:
+        if condition == runtime.name:
+            return True
+        condition_type = self.supergraph.schema.get_type(condition)
+        return is_abstract_type(condition_type) and self.supergraph.schema.is_sub_type(
+            condition_type,
+            runtime,
+        )
+
+    async def _resolve_needs(self, needs: list[_Need], variables: Any) -> None:
+        """Fetch what the needs ask for, level by level, until nothing is missing."""
+        while needs:
+            by_subgraph: dict[str, dict[tuple[Any, ...], list[_Need]]] = {}
+            for need in needs:
+                signature = (
+                    need.type_name,
+                    tuple((key, tuple(id(n) for n in nodes)) for key, nodes, _ in need.fields),
+                )
+                by_subgraph.setdefault(need.subgraph, {}).setdefault(signature, []).append(need)
+            rounds = [
+                self._fetch_entities(subgraph, list(groups.values()), variables)
+                for subgraph, groups in by_subgraph.items()
+            ]
+            next_needs: list[_Need] = []
+            for found in await asyncio.gather(*rounds):
+                next_needs.extend(found)
+            needs = next_needs
+
+    async def _fetch_entities(
+        self, subgraph: str, groups: list[list[_Need]], variables: Any
+    ) -> list[_Need]:
+        selections = []
+        representation_sets: list[list[dict[str, Any]]] = []
+        targets: list[list[list[_Need]]] = []
+        for index, group in enumerate(groups):
+            first = group[0]
+            type_name = first.type_name
+            runtime = self.supergraph.schema.get_type(type_name)
+            assert isinstance(runtime, GraphQLObjectType)
+            key = self.supergraph.resolvable_key(type_name, subgraph)
+            wanted = [
+                aliased(_merge_nodes(nodes), response_key)
+                for response_key, nodes, _ in first.fields
+            ]
+            projected = self.planner.project(
+                SelectionSetNode(selections=tuple(wanted)), runtime, subgraph
+            )
+            assert projected is not None
+            selections.append(entities_field(f"e{index}", f"r{index}", type_name, projected))
+            representations: list[dict[str, Any]] = []
+            positions: dict[str, int] = {}
+            owners: list[list[_Need]] = []
+            for need in group:
+                if key is None:
+                    self._mark_fields(
+                        need, ErrorMarker(f"No service can resolve {type_name} here.")
+                    )
+                    continue
+                representation: dict[str, Any] = {"__typename": type_name}
+                for key_field in key.fields:
+                    representation[key_field] = need.target.get(
+                        key_alias(key_field), need.target.get(key_field)
+                    )
+                signature = json.dumps(representation, sort_keys=True, default=str)
+                if signature not in positions:
+                    positions[signature] = len(representations)
+                    representations.append(representation)
+                    owners.append([])
+                owners[positions[signature]].append(need)
+            representation_sets.append(representations)
+            targets.append(owners)
+        query, _ = operation_document(
+            OperationType.QUERY,
+            None,
+            selections,
+            [representations_variable(f"r{i}") for i in range(len(groups))],
+        )
+        variables_out = {f"r{i}": reps for i, reps in enumerate(representation_sets)}
+        try:
+            response = await self._call(subgraph, query, variables_out)
+        except SubgraphUnavailable as unavailable:
+            marker = ErrorMarker(
+                str(unavailable), {"code": "SUBGRAPH_UNAVAILABLE", "service": subgraph}
+            )
+            for owners in targets:
+                for needs_at in owners:
+                    for need in needs_at:
+                        self._mark_fields(need, marker)
+            return []
+        data = response.data or {}
+        next_needs: list[_Need] = []
+        for index, owners in enumerate(targets):
+            results = data.get(f"e{index}")
+            for position, needs_at in enumerate(owners):
+                result = (
+                    results[position]
+                    if isinstance(results, list) and position < len(results)
+                    else None
+                )
+                for need in needs_at:
+                    for response_key, _, _ in need.fields:
+                        if isinstance(result, dict):
+                            need.target[response_key] = result.get(response_key)
+                        elif result is None and not isinstance(results, list):
+                            need.target[response_key] = ErrorMarker(
+                                f"The {subgraph} service could not resolve this {need.type_name}."
+                            )
+                    if isinstance(result, dict):
+                        for extra, extra_value in result.items():
+                            if extra.startswith("__key_") and extra not in need.target:
+                                need.target[extra] = extra_value
+                        for response_key, nodes, field_type in need.fields:
+                            self._collect(
+                                need.target.get(response_key),
+                                nodes,
+                                field_type,
+                                subgraph,
+                                variables,
+                                next_needs,
+                            )
+        for error in response.errors:
+            path = error.get("path")
+            if isinstance(path, list) and len(path) >= 2 and isinstance(path[1], int):
+                group_index = int(str(path[0])[1:]) if str(path[0]).startswith("e") else -1
+                if 0 <= group_index < len(targets) and path[1] < len(targets[group_index]):
+                    for need in targets[group_index][path[1]]:
+                        if len(path) > 2:
+                            _mark_path(need.target, path[2:], _marker(error))
+                        else:
+                            self._mark_fields(need, _marker(error))
+                    continue
+            self.extra_errors.append(GraphQLError(str(error.get("message", "Error"))))
+        return next_needs
+
+    def _mark_fields(self, need: _Need, marker: ErrorMarker) -> None:
+        for response_key, _, _ in need.fields:
+            need.target[response_key] = marker
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    async def _call(
+        self, subgraph: str, query: str, variables: Mapping[str, Any]
+    ) -> SubgraphResponse:
+        self.subgraph_requests += 1
+        return await self.client.fetch(
+            subgraph,
+            query,
+            variables,
+            authorization=self.authorization,
+            operation_name=None,
+        )
+
+    def _place_errors(
+        self, response: SubgraphResponse, data: dict[str, Any], keys: list[str]
+    ) -> None:
+        for error in response.errors:
+            path = error.get("path")
+            if isinstance(path, list) and path and str(path[0]) in keys:
+                _mark_path(data, path, _marker(error))
+            elif response.data is None:
+                for key in keys:
+                    data[key] = _marker(error)
+            else:
+                self.extra_errors.append(GraphQLError(str(error.get("message", "Error"))))
+
+
+def _marker(error: Mapping[str, Any]) -> ErrorMarker:
+    extensions = error.get("extensions")
+    safe = (
+        {k: v for k, v in extensions.items() if k == "code"}
+        if isinstance(extensions, dict)
+        else None
+    )
+    return ErrorMarker(str(error.get("message", "Error")), safe or None)
+
+
+def _mark_path(container: Any, path: list[Any], marker: ErrorMarker) -> None:
+    """Put ``marker`` where ``path`` leads (as deep as the data goes)."""
+    for index, segment in enumerate(path):
+        last = index == len(path) - 1
+        if isinstance(container, dict) and isinstance(segment, str):
+            if last or not isinstance(container.get(segment), dict | list):
+                if container.get(segment) is None or last:
+                    container[segment] = marker
+                return
+            container = container[segment]
+        elif (
+            isinstance(container, list)
+            and isinstance(segment, int)
+            and 0 <= segment < len(container)
+        ):
+            if last or not isinstance(container[segment], dict | list):
+                container[segment] = marker
+                return
+            container = container[segment]
+        else:
+            return
+
+
+def _included(selection: Any, variables: Any) -> bool:
+    skip = get_directive_values(GraphQLSkipDirective, selection, variables)
+    if skip and skip.get("if") is True:
+        return False
+    include = get_directive_values(GraphQLIncludeDirective, selection, variables)
+    return not (include and include.get("if") is False)
+
+
+def _merge_nodes(nodes: list[FieldNode]) -> FieldNode:
+    """One field node holding the selections of all nodes answering one response key."""
+    if len(nodes) == 1 or nodes[0].selection_set is None:
+        return nodes[0]
+    selections = tuple(
+        s for node in nodes for s in (node.selection_set.selections if node.selection_set else ())
+    )
+    return _with_selection(nodes[0], SelectionSetNode(selections=selections))
+
+
+def _with_selection(node: FieldNode, selection_set: SelectionSetNode | None) -> FieldNode:
+    import dataclasses
+
+    return dataclasses.replace(node, selection_set=selection_set)
+
+
+def resolve_field(source: Any, info: GraphQLResolveInfo[Any], **arguments: Any) -> Any:
+    """The gateway's one resolver: root fields fetch, others read the answer."""
+    if info.parent_type in (info.schema.query_type, info.schema.mutation_type):
+        execution: OperationExecution = info.context
+        return execution.resolve_root(info)
+    if not isinstance(source, dict):
+        return None
+    value = source.get(str(info.path.key))
+    if isinstance(value, ErrorMarker):
+        raise GraphQLError(value.message, extensions=dict(value.extensions or {}) or None)
+    return value
+
+
+__all__ = ["ErrorMarker", "GraphQLCompositeType", "OperationExecution", "resolve_field"]

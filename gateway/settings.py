@@ -1,0 +1,73 @@
+"""Gateway settings, read once from ``WNWA_GATEWAY_*`` (and shared ``WNWA_*``) variables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicekit.settings import Environment
+
+DEFAULT_PORT = 8000
+SUPERGRAPH_FILE = Path(__file__).parent / "supergraph.graphql"
+SUBGRAPH_PORTS = {"identity": 8001, "directory": 8002, "membership": 8003, "professionals": 8004}
+
+
+@dataclass(frozen=True, slots=True)
+class OperationLimits:
+    max_depth: int
+    max_aliases: int
+    max_fields: int
+    max_body_bytes: int
+    max_upload_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class GatewaySettings:
+    host: str
+    port: int
+    subgraph_urls: dict[str, str]
+    identity_url: str
+    jwks_url: str
+    token_issuer: str
+    token_audience: str
+    subgraph_timeout: float
+    limits: OperationLimits
+    graphiql: bool
+    introspection: bool
+    cors_origins: tuple[str, ...]
+    session_cookie: str
+    supergraph_file: Path
+    deployment: str
+
+
+def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
+    env = Environment("WNWA_GATEWAY", environ)
+    urls = {
+        name: env.text(f"{name.upper()}_URL", f"http://127.0.0.1:{port}/graphql")
+        for name, port in SUBGRAPH_PORTS.items()
+    }
+    origins = env.text("CORS_ORIGINS", "")
+    return GatewaySettings(
+        host=env.text("HOST", "127.0.0.1"),
+        port=env.integer("PORT", DEFAULT_PORT),
+        subgraph_urls=urls,
+        identity_url=env.text("IDENTITY_ORIGIN", "http://127.0.0.1:8001"),
+        jwks_url=env.text("JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json"),
+        token_issuer=env.text("TOKEN_ISSUER", "http://127.0.0.1:8001"),
+        token_audience=env.text("TOKEN_AUDIENCE", "wnwa"),
+        subgraph_timeout=env.integer("SUBGRAPH_TIMEOUT_MS", 5000) / 1000,
+        limits=OperationLimits(
+            max_depth=env.integer("MAX_DEPTH", 12),
+            max_aliases=env.integer("MAX_ALIASES", 30),
+            max_fields=env.integer("MAX_FIELDS", 400),
+            max_body_bytes=env.integer("MAX_BODY_BYTES", 1_000_000),
+            max_upload_bytes=env.integer("MAX_UPLOAD_BYTES", 26_000_000),
+        ),
+        graphiql=env.flag("GRAPHIQL", env.is_development),
+        introspection=env.flag("INTROSPECTION", env.is_development),
+        cors_origins=tuple(origin.strip() for origin in origins.split(",") if origin.strip()),
+        session_cookie=env.text("SESSION_COOKIE", "wnwa_access"),
+        supergraph_file=Path(env.text("SUPERGRAPH", str(SUPERGRAPH_FILE))),
+        deployment=env.deployment,
+    )

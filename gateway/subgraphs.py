@@ -1,0 +1,132 @@
+"""HTTP calls from the gateway to the subgraphs: JSON, or multipart when files travel.
+
+Only the access token (``Authorization``) and the content type are sent: never the client's
+address, user agent or cookies. A subgraph that is down, slower than the timeout, or answers
+something that is not a GraphQL response raises :class:`SubgraphUnavailable`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from starlette.datastructures import UploadFile
+
+
+class SubgraphUnavailable(Exception):
+    """The subgraph gave no usable answer; the message is safe to show."""
+
+    def __init__(self, subgraph: str, reason: str) -> None:
+        super().__init__(f"The {subgraph} service {reason}. Please try again shortly.")
+        self.subgraph = subgraph
+
+
+@dataclass(slots=True)
+class SubgraphResponse:
+    data: dict[str, Any] | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+class SubgraphClient:
+    """One pooled HTTP session for every subgraph call of the gateway."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, urls: Mapping[str, str], timeout: float
+    ) -> None:
+        self._session = session
+        self._urls = dict(urls)
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return dict(self._urls)
+
+    async def fetch(
+        self,
+        subgraph: str,
+        query: str,
+        variables: Mapping[str, Any],
+        *,
+        authorization: str | None,
+        operation_name: str | None = None,
+    ) -> SubgraphResponse:
+        url = self._urls.get(subgraph)
+        if url is None:
+            raise SubgraphUnavailable(subgraph, "is not configured")
+        headers = {"Accept": "application/json"}
+        if authorization:
+            headers["Authorization"] = authorization
+        operation: dict[str, Any] = {"query": query, "variables": dict(variables)}
+        if operation_name:
+            operation["operationName"] = operation_name
+        files: dict[str, tuple[list[str], UploadFile]] = {}
+        operation["variables"] = _extract_files(operation["variables"], "variables", files)
+        try:
+            if files:
+                body = _multipart(operation, files)
+                headers["X-WNWA-Request"] = "gateway"
+                request = self._session.post(url, data=body, headers=headers, timeout=self._timeout)
+            else:
+                request = self._session.post(
+                    url, json=operation, headers=headers, timeout=self._timeout
+                )
+            async with request as response:
+                raw = await response.read()
+        except TimeoutError:
+            raise SubgraphUnavailable(subgraph, "did not answer in time") from None
+        except aiohttp.ClientError:
+            raise SubgraphUnavailable(subgraph, "is unavailable") from None
+        return _parse(subgraph, raw)
+
+
+def _parse(subgraph: str, raw: bytes) -> SubgraphResponse:
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        raise SubgraphUnavailable(subgraph, "answered with something unreadable") from None
+    if not isinstance(document, dict):
+        raise SubgraphUnavailable(subgraph, "answered with something unreadable")
+    data, errors = document.get("data"), document.get("errors", [])
+    if (data is not None and not isinstance(data, dict)) or not isinstance(errors, list):
+        raise SubgraphUnavailable(subgraph, "answered with something unreadable")
+    if data is None and not errors:
+        raise SubgraphUnavailable(subgraph, "answered with something unreadable")
+    return SubgraphResponse(data=data, errors=[e for e in errors if isinstance(e, dict)])
+
+
+def _extract_files(value: Any, path: str, files: dict[str, tuple[list[str], UploadFile]]) -> Any:
+    """``value`` with uploads replaced by null, each upload recorded under its path."""
+    if isinstance(value, UploadFile):
+        key = str(len(files))
+        files[key] = ([path], value)
+        return None
+    if isinstance(value, dict):
+        return {k: _extract_files(v, f"{path}.{k}", files) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_extract_files(v, f"{path}.{i}", files) for i, v in enumerate(value)]
+    return value
+
+
+def _multipart(
+    operation: dict[str, Any], files: dict[str, tuple[list[str], UploadFile]]
+) -> aiohttp.FormData:
+    """The GraphQL multipart request: ``operations``, ``map``, then each file, streamed."""
+    form = aiohttp.FormData()
+    form.add_field("operations", json.dumps(operation), content_type="application/json")
+    form.add_field(
+        "map",
+        json.dumps({key: paths for key, (paths, _) in files.items()}),
+        content_type="application/json",
+    )
+    for key, (_, upload) in files.items():
+        upload.file.seek(0)
+        form.add_field(
+            key,
+            upload.file,
+            filename=upload.filename or key,
+            content_type=upload.content_type or "application/octet-stream",
+        )
+    return form

@@ -1,0 +1,199 @@
+"""What the gateway refuses at the edge, and how it says so."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from servicekit.demo import DEMO_DEPARTMENTS
+from tests.gateway.conftest import Federation, GatewayClient, gateway_for
+
+HARLOW_PARK = DEMO_DEPARTMENTS[2]
+
+
+async def test_private_fields_need_a_token_public_ones_do_not(gateway: GatewayClient) -> None:
+    private = await gateway("{ memberDepartments { nodes { name } } feeTiers { annualFeeCents } }")
+    assert private == {
+        "errors": [
+            {
+                "message": "Sign in to use memberDepartments.",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ]
+    }
+    public = await gateway("{ feeTiers { minSwornOfficers } }")
+    assert public["data"]["feeTiers"][0] == {"minSwornOfficers": 1}
+
+
+async def test_a_bad_token_is_refused_with_a_reason(
+    gateway: GatewayClient, federation: Federation
+) -> None:
+    expired = federation.issuer.token("officer", lifetime=-120)
+    response = await gateway.http.post(
+        "/graphql",
+        json={"query": "{ feeTiers { minSwornOfficers } }"},
+        headers={"Authorization": f"Bearer {expired}"},
+    )
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["message"] == "Sign in again: the token has expired."
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_the_session_cookie_signs_in_too(
+    gateway: GatewayClient, federation: Federation
+) -> None:
+    token = federation.issuer.token("officer", department=HARLOW_PARK.id)
+    gateway.http.cookies.set("wnwa_access", token)
+    response = await gateway.http.post(
+        "/graphql", json={"query": "{ memberDepartments(first: 1) { nodes { name } } }"}
+    )
+    assert response.json()["data"]["memberDepartments"]["nodes"][0]["name"]
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        (
+            "{ a: feeTiers { b: minSwornOfficers } " * 1
+            + " ".join(f"x{i}: feeTiers {{ minSwornOfficers }}" for i in range(40))
+            + "}",
+            "aliases",
+        ),
+        (
+            "{ "
+            + " ".join(["feeTiers { minSwornOfficers maxSwornOfficers annualFeeCents }"] * 150)
+            + " }",
+            "fields",
+        ),
+        (
+            "query { searchPeerSupporters { matches { supporter { department { record { "
+            "terms { id } currentTerm { id } } } } } } }",
+            "levels deep",
+        ),
+    ],
+)
+async def test_costly_operations_are_refused_before_any_subgraph_work(
+    federation: Federation, query: str, words: str
+) -> None:
+    async with gateway_for(federation, WNWA_GATEWAY_MAX_DEPTH="5") as gateway:
+        answer = await gateway(query, token=federation.issuer.token("officer"))
+    assert "data" not in answer
+    error = answer["errors"][0]
+    assert words in error["message"]
+    assert error["extensions"]["code"] == "OPERATION_TOO_COSTLY"
+
+
+async def test_requests_in_other_shapes_get_plain_answers(gateway: GatewayClient) -> None:
+    form = await gateway.http.post("/graphql", data={"query": "{ feeTiers { minSwornOfficers } }"})
+    assert form.status_code == 415
+    assert form.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    broken = await gateway.http.post(
+        "/graphql", content=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400
+    batch = await gateway.http.post(
+        "/graphql", json=[{"query": "{ feeTiers { minSwornOfficers } }"}]
+    )
+    assert batch.json()["errors"][0]["message"] == "Send one operation per request."
+    syntax = await gateway("{ feeTiers { ")
+    assert syntax["errors"][0]["message"].startswith("Syntax Error")
+    get = await gateway.http.get("/graphql")
+    assert get.status_code == 405
+
+
+async def test_multipart_needs_the_csrf_header(gateway: GatewayClient) -> None:
+    response = await gateway.http.post(
+        "/graphql",
+        files={
+            "operations": (None, '{"query": "{ feeTiers { minSwornOfficers } }"}'),
+            "map": (None, "{}"),
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "CSRF_PREVENTION"
+    allowed = await gateway.http.post(
+        "/graphql",
+        files={
+            "operations": (None, '{"query": "{ feeTiers { minSwornOfficers } }"}'),
+            "map": (None, "{}"),
+        },
+        headers={"X-WNWA-Request": "portal"},
+    )
+    assert allowed.json()["data"]["feeTiers"][0] == {"minSwornOfficers": 1}
+
+
+async def test_production_closes_introspection_and_the_playground(federation: Federation) -> None:
+    async with gateway_for(federation, WNWA_ENV="production") as gateway:
+        answer = await gateway("{ __schema { queryType { name } } }")
+        page = await gateway.http.get("/graphql", headers={"Accept": "text/html"})
+    assert "introspection has been disabled" in answer["errors"][0]["message"]
+    assert page.status_code == 405
+    async with gateway_for(federation) as development:
+        page = await development.http.get("/graphql", headers={"Accept": "text/html"})
+        schema = await development("{ __schema { queryType { name } } }")
+    assert page.status_code == 200
+    assert "graphiql.min.js" in page.text
+    assert schema == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+async def test_cors_is_closed_unless_an_origin_is_configured(federation: Federation) -> None:
+    preflight = {"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"}
+    async with gateway_for(federation) as closed:
+        response = await closed.http.options("/graphql", headers=preflight)
+    assert "access-control-allow-origin" not in response.headers
+    async with gateway_for(
+        federation, WNWA_GATEWAY_CORS_ORIGINS="https://portal.example"
+    ) as opened:
+        allowed = await opened.http.options(
+            "/graphql", headers={**preflight, "Origin": "https://portal.example"}
+        )
+    assert allowed.headers["access-control-allow-origin"] == "https://portal.example"
+
+
+@contextlib.asynccontextmanager
+async def fake_identity() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+    seen: list[dict[str, str]] = []
+
+    async def login(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        response = web.Response(status=302, headers={"Location": "https://idp.example/authorize"})
+        response.set_cookie("wnwa_signin", "sealed", httponly=True, path="/auth")
+        return response
+
+    app = web.Application()
+    app.router.add_get("/auth/login", login)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}", seen
+    finally:
+        await runner.cleanup()
+
+
+async def test_auth_is_proxied_to_identity_without_client_details(federation: Federation) -> None:
+    async with (
+        fake_identity() as (origin, seen),
+        gateway_for(federation, WNWA_GATEWAY_IDENTITY_ORIGIN=origin) as gateway,
+    ):
+        response = await gateway.http.get(
+            "/auth/login?department=x",
+            headers={
+                "User-Agent": "OfficerPhone/1.0",
+                "X-Forwarded-For": "203.0.113.9",
+                "Cookie": "wnwa_session=abc",
+            },
+        )
+    assert response.status_code == 302
+    assert response.headers["location"] == "https://idp.example/authorize"
+    assert "wnwa_signin=sealed" in response.headers["set-cookie"]
+    [headers] = seen
+    lowered = {k.lower(): v for k, v in headers.items()}
+    assert lowered["cookie"] == "wnwa_session=abc"
+    assert "OfficerPhone" not in lowered.get("user-agent", "")
+    assert "x-forwarded-for" not in lowered
