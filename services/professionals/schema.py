@@ -654,7 +654,7 @@ class Query:
         end = None
         if page:
             last = page[-1]
-            end = encode_cursor(last.distance_miles if by_distance else last.full_name, last.id)
+            end = encode_cursor(last.search_key if by_distance else last.full_name, last.id)
         return ProfessionalConnection(
             nodes=[Professional.from_row(row) for row in page],
             page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from servicekit.database import Connection, Executor
 from .rules import ApplicationIn
 
 METERS_PER_MILE = 1609.344
+EARTH_RADIUS_METERS = 6378168.0  # earthdistance's earth()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class ProfessionalRow:
     submitted_at: dt.datetime
     status_changed_at: dt.datetime
     distance_miles: float | None = None
+    search_key: float | None = None  # the distance search's sort key (a chord), for cursors
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +152,25 @@ class SearchFilters:
     within_miles: float | None = None
 
 
-def _professional(row: asyncpg.Record) -> ProfessionalRow:
+def _professional(row: asyncpg.Record, *, chord: bool = False) -> ProfessionalRow:
     values = dict(row)
     values["insurance"] = json.loads(values["insurance"])
-    values["distance_miles"] = values.pop("miles", None)
+    miles = values.pop("miles", None)
+    values["distance_miles"] = miles_from_chord(miles) if chord and miles is not None else miles
+    values["search_key"] = miles
     return ProfessionalRow(**values)
+
+
+def chord_meters(miles: float) -> float:
+    """The straight-line (through the earth) length of a great-circle distance, in metres:
+    what the cube `<->` operator measures between two `ll_to_earth` points."""
+    return 2 * EARTH_RADIUS_METERS * math.sin(miles * METERS_PER_MILE / (2 * EARTH_RADIUS_METERS))
+
+
+def miles_from_chord(chord: float) -> float:
+    """The great-circle distance in miles of a chord in metres."""
+    ratio = min(1.0, chord / (2 * EARTH_RADIUS_METERS))
+    return 2 * EARTH_RADIUS_METERS * math.asin(ratio) / METERS_PER_MILE
 
 
 # applications ----------------------------------------------------------------------------
@@ -621,37 +638,43 @@ async def search(
         if f.latitude is not None and f.longitude is not None and f.within_miles is not None:
             rows = await connection.fetch(
                 """
-                SELECT p.*, near.miles FROM (
-                    SELECT l.professional_id,
-                           min(earth_distance(ll_to_earth(l.latitude, l.longitude),
-                                              ll_to_earth($10, $11))) / 1609.344 AS miles
-                    FROM practice_locations l
-                    WHERE earth_box(ll_to_earth($10, $11), $12 * 1609.344)
-                          @> ll_to_earth(l.latitude, l.longitude)
-                    GROUP BY l.professional_id
+                SELECT p.*, near.chord AS miles FROM (
+                    SELECT s.professional_id, s.earth <-> ll_to_earth($10, $11)::cube AS chord
+                    FROM listing_places s
+                    WHERE earth_box(ll_to_earth($10, $11), $12) @> s.earth
+                      AND s.earth <-> ll_to_earth($10, $11)::cube <= $13
+                      AND s.listed_until >= $1
+                      AND ($2::text IS NULL OR s.service_states @> ARRAY[$2::text])
+                      AND ($3::text IS NULL OR s.insurance_keys @> ARRAY[$3::text])
+                      AND ($4::boolean IS NOT TRUE OR s.self_pay)
+                      AND ($5::text IS NULL OR s.specialties @> ARRAY[$5::text])
+                      AND ($6::text IS NULL OR s.languages @> ARRAY[$6::text])
+                      AND ($7::boolean IS NOT TRUE OR s.telehealth)
+                      AND ($8::boolean IS NOT TRUE OR s.answers_any_hour)
+                      AND ($9::boolean IS NOT TRUE OR s.schedules_within_24h)
+                      -- each professional once, at their nearest office
+                      AND NOT EXISTS (
+                          SELECT 1 FROM listing_places nearer
+                          WHERE nearer.professional_id = s.professional_id
+                            AND (nearer.earth <-> ll_to_earth($10, $11)::cube, nearer.position)
+                                < (s.earth <-> ll_to_earth($10, $11)::cube, s.position))
+                      AND ($14::float8 IS NULL OR (s.earth <-> ll_to_earth($10, $11)::cube,
+                                                    s.professional_id) > ($14, $15::uuid))
+                    ORDER BY s.earth <-> ll_to_earth($10, $11)::cube, s.professional_id
+                    LIMIT $16
                 ) near
                 JOIN professionals p ON p.id = near.professional_id
-                WHERE near.miles <= $12
-                  AND p.status = 'approved' AND p.licenses_valid_until >= $1
-                  AND ($2::text IS NULL OR p.service_states @> ARRAY[$2::text])
-                  AND ($3::text IS NULL OR p.insurance_keys @> ARRAY[$3::text])
-                  AND ($4::boolean IS NOT TRUE OR p.self_pay)
-                  AND ($5::text IS NULL OR p.specialties @> ARRAY[$5::text])
-                  AND ($6::text IS NULL OR p.languages @> ARRAY[$6::text])
-                  AND ($7::boolean IS NOT TRUE OR p.telehealth)
-                  AND ($8::boolean IS NOT TRUE OR p.answers_any_hour)
-                  AND ($9::boolean IS NOT TRUE OR p.schedules_within_24h)
-                  AND ($13::float8 IS NULL OR (near.miles, p.id) > ($13, $14::uuid))
-                ORDER BY near.miles, p.id
-                LIMIT $15
+                ORDER BY near.chord, p.id
                 """,
                 *common,
                 f.latitude,
                 f.longitude,
-                f.within_miles,
+                f.within_miles * METERS_PER_MILE,
+                chord_meters(f.within_miles),
                 *(after or (None, None)),
                 limit,
             )
+            return [_professional(row, chord=True) for row in rows]
         else:
             rows = await connection.fetch(
                 """
