@@ -32,7 +32,7 @@ from starlette.datastructures import UploadFile
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from gateway import composition
@@ -350,9 +350,14 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def home(request: Request) -> Response:
+        # after sign-in identity sends the browser to "/": the API's playground for now
+        return RedirectResponse("/graphql", status_code=303)
+
     routes = [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/auth/{rest:path}", auth, methods=["GET", "POST"]),
+        Route("/", home),
         Route("/healthz", healthz),
         Route("/readyz", healthz),
         graphiql.static_files(),

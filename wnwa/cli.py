@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -19,7 +20,7 @@ import asyncpg
 from servicekit.database import ensure_database
 from servicekit.logging import configure_logging
 from servicekit.migrations import apply_migrations
-from wnwa.postgres import database_server, service_database_url
+from wnwa.postgres import data_folder, database_server, service_database_url
 from wnwa.registry import Service, available_services, service_named
 
 
@@ -116,21 +117,97 @@ def serve_gateway() -> int:
     return 0
 
 
-def _service_environment(service: Service, server_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    prefix = f"WNWA_{service.name.upper()}"
-    env.setdefault(f"{prefix}_DATABASE_URL", service_database_url(server_url, service.name))
-    env.setdefault(f"{prefix}_PORT", str(service.port))
-    return env
+@dataclass(frozen=True, slots=True)
+class _Process:
+    """One child process of `wnwa up`: what it is, how to start it, where it answers."""
+
+    label: str
+    argv: list[str]
+    env: dict[str, str]
+    port: int
+    ready_path: str
+    show_url: str
 
 
-def _port(service: Service, env: dict[str, str]) -> int:
-    return int(env[f"WNWA_{service.name.upper()}_PORT"])
+def _stack_plan(services: Sequence[Service], server_url: str) -> list[_Process]:
+    """Every process `wnwa up` starts, wired to each other's loopback ports."""
+    base = dict(os.environ)
+
+    def port_of(name: str, default: int) -> int:
+        return int(base.get(f"WNWA_{name.upper()}_PORT", default))
+
+    gateway_port = port_of("gateway", 8000)
+    identity_port = port_of("identity", 8001)
+    devidp_port = port_of("devidp", 8009)
+    shared = {
+        "WNWA_JWKS_URL": f"http://127.0.0.1:{identity_port}/.well-known/jwks.json",
+        "WNWA_TOKEN_ISSUER": f"http://127.0.0.1:{identity_port}",
+    }
+    for name, value in shared.items():
+        base.setdefault(name, value)
+    ports = {service.name: port_of(service.name, service.port) for service in services}
+    development = base.get("WNWA_ENV", "development") != "production"
+    processes: list[_Process] = []
+    if development and "identity" in ports:
+        from services.identity import devidp
+
+        folder = data_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        providers = folder / "dev-providers.toml"
+        providers.write_text(devidp.providers_toml(f"http://127.0.0.1:{devidp_port}"))
+        base.setdefault("WNWA_IDENTITY_PROVIDERS_FILE", str(providers))
+        devidp_env = dict(base)
+        devidp_env["WNWA_DEVIDP_PORT"] = str(devidp_port)
+        devidp_env.setdefault(
+            "WNWA_DEVIDP_REDIRECT_URIS",
+            f"http://127.0.0.1:{gateway_port}/auth/callback,"
+            f"http://127.0.0.1:{identity_port}/auth/callback",
+        )
+        processes.append(
+            _Process(
+                "development IdP",
+                [sys.executable, "-m", "services.identity.devidp"],
+                devidp_env,
+                devidp_port,
+                "/",
+                f"http://127.0.0.1:{devidp_port}/",
+            )
+        )
+    gateway_env = dict(base)
+    for service in services:
+        prefix = f"WNWA_{service.name.upper()}"
+        env = dict(base)
+        env.setdefault(f"{prefix}_DATABASE_URL", service_database_url(server_url, service.name))
+        env[f"{prefix}_PORT"] = str(ports[service.name])
+        if service.name == "identity":
+            env.setdefault("WNWA_IDENTITY_PUBLIC_URL", f"http://127.0.0.1:{gateway_port}")
+            if "membership" in ports:
+                env.setdefault(
+                    "WNWA_IDENTITY_MEMBERSHIP_URL",
+                    f"http://127.0.0.1:{ports['membership']}/graphql",
+                )
+        url = f"http://127.0.0.1:{ports[service.name]}/graphql"
+        gateway_env.setdefault(f"WNWA_GATEWAY_{service.name.upper()}_URL", url)
+        argv = [sys.executable, "-m", "wnwa", "serve", service.name]
+        processes.append(_Process(service.name, argv, env, ports[service.name], "/readyz", url))
+    gateway_env.setdefault("WNWA_GATEWAY_IDENTITY_ORIGIN", f"http://127.0.0.1:{identity_port}")
+    gateway_env["WNWA_GATEWAY_PORT"] = str(gateway_port)
+    processes.append(
+        _Process(
+            "gateway",
+            [sys.executable, "-m", "wnwa", "serve", "gateway"],
+            gateway_env,
+            gateway_port,
+            "/readyz",
+            f"http://127.0.0.1:{gateway_port}/graphql",
+        )
+    )
+    return processes
 
 
-def _ready(port: int) -> bool:
+def _ready(port: int, path: str) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
@@ -143,7 +220,7 @@ def run_stack(*, seed_demo: bool) -> int:
     print("WeNeverWalkAlone: starting", ", ".join(service.name for service in services))
     with database_server() as server_url:
         asyncio.run(prepare_databases(server_url, services, seed_demo=seed_demo))
-        children: list[tuple[Service, int, subprocess.Popen[bytes]]] = []
+        children: list[tuple[_Process, subprocess.Popen[bytes]]] = []
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -153,33 +230,20 @@ def run_stack(*, seed_demo: bool) -> int:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         try:
-            gateway_env = dict(os.environ)
-            for service in services:
-                env = _service_environment(service, server_url)
-                process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                    [sys.executable, "-m", "wnwa", "serve", service.name], env=env
-                )
-                port = _port(service, env)
-                children.append((service, port, process))
-                gateway_env.setdefault(
-                    f"WNWA_GATEWAY_{service.name.upper()}_URL", f"http://127.0.0.1:{port}/graphql"
-                )
-            gateway = Service("gateway", int(gateway_env.get("WNWA_GATEWAY_PORT", "8000")))
-            process = subprocess.Popen(
-                [sys.executable, "-m", "wnwa", "serve", "gateway"], env=gateway_env
-            )
-            children.append((gateway, gateway.port, process))
-            pending = {service.name for service, _, _ in children}
+            for planned in _stack_plan(services, server_url):
+                process = subprocess.Popen(planned.argv, env=planned.env)  # noqa: S603 - our own modules
+                children.append((planned, process))
+            pending = {planned.label for planned, _ in children}
             while pending and not stopping:
-                for service, port, process in children:
+                for planned, process in children:
                     if process.poll() is not None:
                         print(
-                            f"wnwa: {service.name} exited with {process.returncode}",
+                            f"wnwa: {planned.label} exited with {process.returncode}",
                             file=sys.stderr,
                         )
                         return 1
-                    if service.name in pending and _ready(port):
-                        pending.discard(service.name)
+                    if planned.label in pending and _ready(planned.port, planned.ready_path):
+                        pending.discard(planned.label)
                 if time.monotonic() - started > 60:
                     print(
                         f"wnwa: not ready after 60 s: {', '.join(sorted(pending))}", file=sys.stderr
@@ -189,14 +253,20 @@ def run_stack(*, seed_demo: bool) -> int:
             if stopping:
                 return 0
             print(f"\nReady in {time.monotonic() - started:.1f} s. Press Ctrl-C to stop.")
-            for service, port, _ in children:
-                print(f"  {service.name:<14} http://127.0.0.1:{port}/graphql")
+            for planned, _ in children:
+                print(f"  {planned.label:<16} {planned.show_url}")
+            if any(planned.label == "development IdP" for planned, _ in children):
+                from services.identity import devidp
+
+                print("\nDemo sign-ins (development IdP; any password is accepted):")
+                for line in devidp.demo_logins():
+                    print(f"  {line}")
             sys.stdout.flush()
             while not stopping:
-                for service, _, process in children:
+                for planned, process in children:
                     if process.poll() is not None:
                         print(
-                            f"wnwa: {service.name} exited with {process.returncode}",
+                            f"wnwa: {planned.label} exited with {process.returncode}",
                             file=sys.stderr,
                         )
                         return 1
@@ -204,10 +274,10 @@ def run_stack(*, seed_demo: bool) -> int:
             return 0
         finally:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            for _, _, process in children:
+            for _, process in children:
                 if process.poll() is None:
                     process.terminate()
-            for _, _, process in children:
+            for _, process in children:
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
