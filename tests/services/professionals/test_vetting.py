@@ -297,3 +297,25 @@ async def test_status_changes_record_the_vetter_not_the_applicant(
     await run(professionals, ASSIGN, vetter_token, id=application_id)
     rows = await db.fetch("SELECT status::text, changed_by FROM status_changes ORDER BY changed_at")
     assert [tuple(row) for row in rows] == [("submitted", None), ("under_review", "vetter-ayla")]
+
+
+async def test_the_vetters_queue_filters_by_status_and_pages(
+    professionals: ServiceUnderTest, vetter_token: str
+) -> None:
+    references = [await apply(professionals) for _ in range(3)]
+    first_id = (await application(professionals, vetter_token, references[0]))["id"]
+    await run(professionals, ASSIGN, vetter_token, id=first_id)
+    queue = """query ($status: VettingStatus, $after: String) {
+        applications(status: $status, first: 1, after: $after) {
+          nodes { reference } pageInfo { endCursor hasNextPage } } }"""
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await run(professionals, queue, vetter_token, status="SUBMITTED", after=after)
+        seen += [node["reference"] for node in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == references[1:]
+    reviewing = await run(professionals, queue, vetter_token, status="UNDER_REVIEW")
+    assert [node["reference"] for node in reviewing["nodes"]] == references[:1]
