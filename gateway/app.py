@@ -32,17 +32,18 @@ from starlette.datastructures import UploadFile
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway import composition
 from gateway.execution import OperationExecution, resolve_field
 from gateway.limits import check_limits
 from gateway.planning import SelectionPlanner
+from gateway.portal import portal_routes
 from gateway.public import PUBLIC_ROOT_FIELDS
 from gateway.settings import GatewaySettings, load
 from gateway.subgraphs import SubgraphClient
-from servicekit import graphiql
+from servicekit import graphiql, telemetry
 from servicekit.limits import BodySizeLimit
 from servicekit.tokens import InvalidToken, JwksCache, TokenVerifier, http_jwks_fetcher
 
@@ -208,6 +209,10 @@ class Gateway:
         extra = [error.formatted for error in execution.extra_errors]
         if extra:
             formatted["errors"] = [*formatted.get("errors", []), *extra]
+        name = operation.name.value if operation.name else None
+        telemetry.annotate_operation(
+            operation.operation.value, name, failed=bool(formatted.get("errors"))
+        )
         return formatted
 
     async def proxy_auth(self, request: Request) -> Response:
@@ -327,7 +332,10 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         connector = aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=30)
-        async with aiohttp.ClientSession(connector=connector) as session:
+        trace_configs = [telemetry.client_trace_config("identity")]
+        async with aiohttp.ClientSession(
+            connector=connector, trace_configs=trace_configs
+        ) as session:
             client = SubgraphClient(session, settings.subgraph_urls, settings.subgraph_timeout)
             verifier = TokenVerifier(
                 JwksCache(http_jwks_fetcher(session, settings.jwks_url)),
@@ -350,19 +358,18 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    async def home(request: Request) -> Response:
-        # after sign-in identity sends the browser to "/": the API's playground for now
-        return RedirectResponse("/graphql", status_code=303)
-
     routes = [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/auth/{rest:path}", auth, methods=["GET", "POST"]),
-        Route("/", home),
         Route("/healthz", healthz),
         Route("/readyz", healthz),
         graphiql.static_files(),
+        *portal_routes(settings),
     ]
-    middleware = [Middleware(BodySizeLimit, max_bytes=settings.limits.max_upload_bytes)]
+    middleware = [
+        Middleware(telemetry.TelemetryMiddleware),
+        Middleware(BodySizeLimit, max_bytes=settings.limits.max_upload_bytes),
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(

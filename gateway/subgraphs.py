@@ -63,15 +63,24 @@ class SubgraphClient:
         if operation_name:
             operation["operationName"] = operation_name
         files: dict[str, tuple[list[str], UploadFile]] = {}
+        # the session's trace hooks open a client span and send W3C `traceparent` with it
+        # (servicekit.telemetry.client_trace_config); this names the subgraph on that span
+        peer = {"peer": subgraph}
         operation["variables"] = _extract_files(operation["variables"], "variables", files)
         try:
             if files:
                 body = _multipart(operation, files)
                 headers["X-WNWA-Request"] = "gateway"
-                request = self._session.post(url, data=body, headers=headers, timeout=self._timeout)
+                request = self._session.post(
+                    url, data=body, headers=headers, timeout=self._timeout, trace_request_ctx=peer
+                )
             else:
                 request = self._session.post(
-                    url, json=operation, headers=headers, timeout=self._timeout
+                    url,
+                    json=operation,
+                    headers=headers,
+                    timeout=self._timeout,
+                    trace_request_ctx=peer,
                 )
             async with request as response:
                 raw = await response.read()

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from servicekit import graphiql
+from servicekit import graphiql, telemetry
 from servicekit.database import create_pool
 from servicekit.graphql import RequestContext
 from servicekit.limits import BodySizeLimit
@@ -105,7 +105,8 @@ def create_service_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[ServiceState]:
         pool = await create_pool(settings.database_url.value)
-        async with aiohttp.ClientSession() as session:
+        trace_configs = [telemetry.client_trace_config(settings.name)]
+        async with aiohttp.ClientSession(trace_configs=trace_configs) as session:
             fetch = (
                 jwks_fetcher(session)
                 if jwks_fetcher is not None
@@ -147,5 +148,8 @@ def create_service_app(
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(BodySizeLimit, max_bytes=max_body_bytes)],
+        middleware=[
+            Middleware(telemetry.TelemetryMiddleware),
+            Middleware(BodySizeLimit, max_bytes=max_body_bytes),
+        ],
     )

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from servicekit import telemetry
+
 # what store functions accept: a pool, a connection, or a connection taken from a pool
 Connection = asyncpg.Connection | PoolConnectionProxy
 Executor = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
@@ -24,7 +26,13 @@ async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 1
         command_timeout=30,
         # statement_timeout bounds what one request may cost the database
         server_settings={"application_name": "wnwa", "statement_timeout": "15s"},
+        init=_instrument if telemetry.enabled() else None,
     )
+
+
+async def _instrument(connection: asyncpg.Connection) -> None:
+    # a span per query naming its kind only (SELECT, INSERT, …): never its text or values
+    connection.add_query_logger(telemetry.record_query)
 
 
 def database_name(database_url: str) -> str:

@@ -81,6 +81,9 @@ def serve_service(service: Service) -> int:
     """Run one service with uvicorn; access logs off, no server header."""
     import uvicorn
 
+    from servicekit import telemetry
+
+    telemetry.configure(service.name)
     app = service.module("app").create_app()
     settings = service.module("settings").load().service
     uvicorn.run(
@@ -102,7 +105,9 @@ def serve_gateway() -> int:
 
     from gateway.app import create_app
     from gateway.settings import load
+    from servicekit import telemetry
 
+    telemetry.configure("gateway")
     settings = load()
     uvicorn.run(
         create_app(settings),

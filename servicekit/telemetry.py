@@ -1,0 +1,435 @@
+"""Tracing and metrics that carry no one.
+
+Every process (each service, the gateway) calls :func:`configure` once at start. Spans come
+from three small hand-written hooks: :class:`TelemetryMiddleware` (server requests, named by
+route template, continuing the caller's W3C ``traceparent``), :func:`record_query` (asyncpg
+queries, by operation kind only) and :func:`client_trace_config` (aiohttp calls, which also
+inject ``traceparent``). Nothing leaves the process before :class:`AllowlistSpanExporter` /
+:func:`allowed_attributes` kept only the keys in :data:`ALLOWED_ATTRIBUTES`, dropped events
+other than an exception's type, links and status descriptions, and redacted every string.
+
+``WNWA_TELEMETRY_EXPORTER``: ``off`` (default; or ``otlp`` when ``OTEL_EXPORTER_OTLP_ENDPOINT``
+is set), ``console``, ``otlp`` (OTLP/HTTP, endpoint from the standard ``OTEL_*`` variables) or
+``file:<directory>`` (JSON lines, one file per process: what the privacy audit reads).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import IO, Any
+
+import aiohttp
+from opentelemetry import metrics, trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import (
+    ConsoleMetricExporter,
+    MetricExporter,
+    MetricExportResult,
+    MetricReader,
+    MetricsData,
+    PeriodicExportingMetricReader,
+)
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.util.types import AttributeValue
+
+from servicekit.logging import redact
+from servicekit.settings import ConfigurationError, Environment
+
+SCOPE = "wnwa"
+# What operators need and nothing that could single out a person. Everything else is
+# dropped: client address, user agent, URL with query, headers, cookies, tokens, SQL text,
+# GraphQL variables, `sub`, `dept`.
+ALLOWED_ATTRIBUTES = frozenset(
+    {
+        "service.name",
+        "http.request.method",
+        "http.route",
+        "http.response.status_code",
+        "graphql.operation.type",
+        "graphql.operation.name",
+        "db.system",
+        "db.operation.name",
+        "error.type",
+        "wnwa.subgraph",
+        "wnwa.outcome",
+    }
+)
+ALLOWED_RESOURCE_ATTRIBUTES = frozenset(
+    {"service.name", "service.namespace", "telemetry.sdk.language", "telemetry.sdk.name"}
+)
+# an exception event keeps its type; its message and stack trace may quote data
+_ALLOWED_EVENT_ATTRIBUTES = {"exception": frozenset({"exception.type"})}
+_MAX_TEXT = 120
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_SQL_OPERATION = re.compile(r"\s*(?:--[^\n]*\n\s*)*([A-Za-z]+)")
+_SQL_KINDS = frozenset(
+    {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "BEGIN", "COMMIT", "ROLLBACK", "SET"}
+)
+_PROPAGATOR = TraceContextTextMapPropagator()
+
+
+def _clean(value: Any) -> AttributeValue:
+    if isinstance(value, str):
+        return redact(value)[:_MAX_TEXT]
+    if isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Sequence):
+        return tuple(redact(str(item))[:_MAX_TEXT] for item in value)
+    return redact(str(value))[:_MAX_TEXT]
+
+
+def allowed_attributes(
+    attributes: Mapping[str, Any] | None,
+    allowed: frozenset[str] = ALLOWED_ATTRIBUTES,
+) -> dict[str, AttributeValue]:
+    """Only the allowlisted keys of ``attributes``, every string value redacted."""
+    return {key: _clean(value) for key, value in (attributes or {}).items() if key in allowed}
+
+
+def scrub(span: ReadableSpan) -> ReadableSpan:
+    """A copy of ``span`` holding only what may leave the process."""
+    events = [
+        Event(
+            event.name,
+            allowed_attributes(event.attributes, _ALLOWED_EVENT_ATTRIBUTES[event.name]),
+            event.timestamp,
+        )
+        for event in span.events
+        if event.name in _ALLOWED_EVENT_ATTRIBUTES
+    ]
+    return ReadableSpan(
+        name=redact(span.name)[:_MAX_TEXT],
+        context=span.context,
+        parent=span.parent,
+        resource=Resource(
+            allowed_attributes(span.resource.attributes, ALLOWED_RESOURCE_ATTRIBUTES)
+        ),
+        attributes=allowed_attributes(span.attributes),
+        events=events,
+        links=(),
+        kind=span.kind,
+        status=Status(span.status.status_code),  # the description may quote an exception
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+class AllowlistSpanExporter(SpanExporter):
+    """Wraps the real exporter: spans pass :func:`scrub` before they are handed on."""
+
+    def __init__(self, inner: SpanExporter) -> None:
+        self.inner = inner
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self.inner.export([scrub(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.inner.force_flush(timeout_millis)
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    """Writes each span as one JSON line to a file of this process."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        for span in spans:
+            self.out.write(json.dumps(json.loads(span.to_json()), separators=(",", ":")) + "\n")
+        self.out.flush()
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        self.out.flush()
+
+
+class JsonLinesMetricExporter(MetricExporter):
+    """Writes each metrics batch as one JSON line (attributes were allowlisted at record)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        super().__init__()
+        self.out = out
+
+    def export(
+        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
+    ) -> MetricExportResult:
+        self.out.write(json.dumps(json.loads(metrics_data.to_json()), separators=(",", ":")))
+        self.out.write("\n")
+        self.out.flush()
+        return MetricExportResult.SUCCESS
+
+    def force_flush(self, timeout_millis: float = 10_000) -> bool:
+        self.out.flush()
+        return True
+
+    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
+        self.out.flush()
+
+
+def exporter_choice(environ: Mapping[str, str] | None = None) -> str:
+    """``off``, ``console``, ``otlp`` or ``file:<directory>``, from the environment."""
+    env = Environment("WNWA_TELEMETRY", environ)
+    environ = os.environ if environ is None else environ
+    default = "otlp" if environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") else "off"
+    choice = env.text("EXPORTER", default).strip()
+    if choice in ("off", "console", "otlp") or (choice.startswith("file:") and len(choice) > 5):
+        return choice
+    raise ConfigurationError(
+        f"WNWA_TELEMETRY_EXPORTER must be off, console, otlp or file:<directory>, not {choice!r}"
+    )
+
+
+_enabled = False
+
+
+def enabled() -> bool:
+    """True once :func:`configure` installed an exporter in this process."""
+    return _enabled
+
+
+def configure(service: str, environ: Mapping[str, str] | None = None) -> str:
+    """Install this process's tracer and meter providers; returns the exporter chosen."""
+    global _enabled
+    choice = exporter_choice(environ)
+    if choice == "off":
+        return choice
+    _enabled = True
+    resource = Resource.create({"service.name": f"wnwa-{service}", "service.namespace": "wnwa"})
+    span_exporter: SpanExporter
+    metric_exporter: MetricExporter
+    if choice == "console":
+        span_exporter, metric_exporter = ConsoleSpanExporter(), ConsoleMetricExporter()
+    elif choice == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        span_exporter, metric_exporter = OTLPSpanExporter(), OTLPMetricExporter()
+    else:
+        folder = Path(choice.removeprefix("file:"))
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = folder / f"{service}-{os.getpid()}"
+        span_exporter = JsonLinesSpanExporter(
+            Path(f"{stem}.spans.jsonl").open("a", encoding="utf-8")  # noqa: SIM115 - process-long
+        )
+        metric_exporter = JsonLinesMetricExporter(
+            Path(f"{stem}.metrics.jsonl").open("a", encoding="utf-8")  # noqa: SIM115
+        )
+    tracer_provider = TracerProvider(resource=resource)
+    safe = AllowlistSpanExporter(span_exporter)
+    # files and the console are written at once; the network in batches
+    processor = BatchSpanProcessor(safe) if choice == "otlp" else SimpleSpanProcessor(safe)
+    tracer_provider.add_span_processor(processor)
+    trace.set_tracer_provider(tracer_provider)
+    readers: list[MetricReader] = [
+        PeriodicExportingMetricReader(metric_exporter, export_interval_millis=15_000)
+    ]
+    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers))
+    return choice
+
+
+class _Instruments:
+    """Metric instruments, made on first use so they bind to the configured provider."""
+
+    def __init__(self) -> None:
+        meter = metrics.get_meter(SCOPE)
+        self.requests = meter.create_counter(
+            "wnwa.server.requests", description="Server requests by route and status."
+        )
+        self.duration = meter.create_histogram(
+            "wnwa.server.duration", unit="s", description="Server request duration."
+        )
+        self.operations = meter.create_counter(
+            "wnwa.graphql.operations", description="GraphQL operations by name and outcome."
+        )
+
+
+_instruments: _Instruments | None = None
+
+
+def _metrics() -> _Instruments:
+    global _instruments
+    if _instruments is None:
+        _instruments = _Instruments()
+    return _instruments
+
+
+def reset_instruments() -> None:
+    """Forget the instruments (tests installing a new meter provider)."""
+    global _instruments
+    _instruments = None
+
+
+def _route_template(scope: Mapping[str, Any]) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        # a mounted app's routes are relative to its mount
+        return f"{scope.get('root_path', '')}{path}" or "/"
+    return "(unmatched)"
+
+
+class TelemetryMiddleware:
+    """A server span per HTTP request: method, route template, status — nothing else."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        carrier = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in scope.get("headers", [])
+            if name in (b"traceparent", b"tracestate")
+        }
+        parent: Context = _PROPAGATOR.extract(carrier)
+        method = scope.get("method", "GET")
+        method = method if method in _METHODS else "_OTHER"
+        status = SimpleNamespace(code=500)
+
+        async def send_with_status(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status.code = int(message["status"])
+            await send(message)
+
+        tracer = trace.get_tracer(SCOPE)
+        started = time.monotonic()
+        with tracer.start_as_current_span(
+            method,
+            context=parent,
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": method},
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                await self.app(scope, receive, send_with_status)
+            except BaseException as error:
+                span.set_attribute("error.type", type(error).__name__)
+                span.set_status(Status(StatusCode.ERROR))
+                raise
+            finally:
+                route = _route_template(scope)
+                span.update_name(f"{method} {route}")
+                span.set_attribute("http.route", route)
+                span.set_attribute("http.response.status_code", status.code)
+                if status.code >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
+                labels = allowed_attributes(
+                    {
+                        "http.request.method": method,
+                        "http.route": route,
+                        "http.response.status_code": status.code,
+                    }
+                )
+                _metrics().requests.add(1, labels)
+                _metrics().duration.record(time.monotonic() - started, labels)
+
+
+def annotate_operation(kind: str, name: str | None, *, failed: bool) -> None:
+    """Add the GraphQL operation's type and name to the current span and count it."""
+    labels = allowed_attributes(
+        {
+            "graphql.operation.type": kind,
+            "graphql.operation.name": name or "(anonymous)",
+            "wnwa.outcome": "error" if failed else "ok",
+        }
+    )
+    trace.get_current_span().set_attributes(labels)
+    _metrics().operations.add(1, labels)
+
+
+def record_query(record: Any, *, tracer_provider: trace.TracerProvider | None = None) -> None:
+    """asyncpg query logger: a finished client span naming only the operation kind.
+
+    Installed on each pooled connection (:func:`servicekit.database.create_pool`); asyncpg
+    calls it in the query's own context, so the span joins the request's trace.
+    """
+    match = _SQL_OPERATION.match(record.query or "")
+    kind = match.group(1).upper() if match else ""
+    kind = kind if kind in _SQL_KINDS else "OTHER"
+    end = time.time_ns()
+    span = trace.get_tracer(SCOPE, tracer_provider=tracer_provider).start_span(
+        kind,
+        kind=SpanKind.CLIENT,
+        start_time=end - int(record.elapsed * 1e9),
+        attributes={"db.system": "postgresql", "db.operation.name": kind},
+    )
+    if record.exception is not None:
+        span.set_attribute("error.type", type(record.exception).__name__)
+        span.set_status(Status(StatusCode.ERROR))
+    span.end(end_time=end)
+
+
+def client_trace_config(peer: str) -> aiohttp.TraceConfig:
+    """aiohttp hooks: a client span per call and ``traceparent`` sent with it.
+
+    The span names the peer service: ``trace_request_ctx={"peer": name}`` on the call, else
+    ``peer``. Never the URL (it may carry a query) or any header.
+    """
+    config = aiohttp.TraceConfig()
+
+    async def on_start(
+        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        method = params.method if params.method in _METHODS else "_OTHER"
+        request_context = getattr(context, "trace_request_ctx", None)
+        named = request_context.get("peer") if isinstance(request_context, Mapping) else None
+        span = trace.get_tracer(SCOPE).start_span(
+            method,
+            kind=SpanKind.CLIENT,
+            attributes={"http.request.method": method, "wnwa.subgraph": str(named or peer)},
+        )
+        context.span = span
+        _PROPAGATOR.inject(params.headers, context=trace.set_span_in_context(span))
+
+    async def on_end(
+        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        span = getattr(context, "span", None)
+        if span is not None:
+            span.set_attribute("http.response.status_code", params.response.status)
+            span.end()
+
+    async def on_error(
+        session: aiohttp.ClientSession,
+        context: Any,
+        params: aiohttp.TraceRequestExceptionParams,
+    ) -> None:
+        span = getattr(context, "span", None)
+        if span is not None:
+            span.set_attribute("error.type", type(params.exception).__name__)
+            span.set_status(Status(StatusCode.ERROR))
+            span.end()
+
+    config.on_request_start.append(on_start)
+    config.on_request_end.append(on_end)
+    config.on_request_exception.append(on_error)
+    return config
+
+
+def inject_trace_context(headers: dict[str, str]) -> None:
+    """Add the current span's ``traceparent`` (and ``tracestate``) to ``headers``."""
+    _PROPAGATOR.inject(headers)
