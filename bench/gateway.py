@@ -1,0 +1,237 @@
+"""Gateway speed: added latency and throughput, side by side with reference gateways.
+
+Starts the whole stack (`wnwa up`, demo data) on free loopback ports, signs in as a demo
+officer, then drives two queries with wrk (a load generator on loopback):
+
+- cross-subgraph: a page of 20 peer supporters with their departments (directory, then one
+  batched `_entities` call to membership);
+- single-subgraph: the same page without departments (directory only);
+
+through this project's gateway, directly against the directory subgraph, and through Apollo
+Gateway and Hive Gateway (from the npm registry, in bench/reference-gateways/) configured
+over the very same subgraphs. Prints p50/p99 latency at one connection ("added latency" is
+the gateway's p50 minus the subgraph's), throughput at N connections, ratios, and with
+--profile the functions where the project's gateway spends its time.
+
+    .venv/bin/python bench/gateway.py [--seconds 10] [--connections 16] [--profile]
+
+Needs `wrk` (Debian package) and Node.js with npm. Nothing here is asserted; it prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import io
+import json
+import os
+import pstats
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from tests.support.servers import free_port  # noqa: E402
+from tests.support.stack import running_stack, sign_in  # noqa: E402
+
+REFERENCE = PROJECT / "bench" / "reference-gateways"
+CROSS = """query Cross { searchPeerSupporters(first: 20, filter: {includeOwnDepartment: true}) {
+  matches { supporter { displayName telLink department { name county state } } } } }"""
+SINGLE = """query Single { searchPeerSupporters(first: 20, filter: {includeOwnDepartment: true}) {
+  matches { supporter { displayName telLink } } } }"""
+
+
+def post(url: str, query: str, token: str) -> dict[str, object]:
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        url,
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        answer: dict[str, object] = json.load(response)
+        return answer
+
+
+def wait_until_answers(url: str, token: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, ValueError):
+            if "data" in post(url, SINGLE, token):
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def wrk(url: str, query: str, token: str, *, connections: int, seconds: int) -> dict[str, float]:
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+    body = json.dumps({"query": query})
+    script.write(
+        'wrk.method = "POST"\n'
+        f"wrk.body = {json.dumps(body)}\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+    )
+    script.close()
+    try:
+        output = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
+            capture_output=True, text=True, check=True, timeout=seconds + 60,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    return {
+        "p50": _milliseconds(re.search(r"50%\s+(\S+)", output)),
+        "p99": _milliseconds(re.search(r"99%\s+(\S+)", output)),
+        "rps": float(re.search(r"Requests/sec:\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
+        "errors": float(len(re.findall(r"Non-2xx|Socket errors", output))),
+    }
+
+
+def _milliseconds(match: re.Match[str] | None) -> float:
+    assert match is not None
+    value = match.group(1)
+    for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if value.endswith(suffix):
+            return float(value[: -len(suffix)]) * factor
+    return float(value)
+
+
+@contextlib.contextmanager
+def reference_gateways(subgraphs: dict[str, str]) -> Iterator[dict[str, str]]:
+    npm, node = shutil.which("npm"), shutil.which("node")
+    if npm is None or node is None:
+        print("  (Node.js/npm missing: reference gateways skipped)")
+        yield {}
+        return
+    if not (REFERENCE / "node_modules" / "@apollo" / "gateway").exists():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=REFERENCE, check=True)
+    supergraph = subprocess.run(
+        [node, "supergraph.mjs", *(f"{name}={url}" for name, url in subgraphs.items())],
+        cwd=REFERENCE, capture_output=True, text=True, check=True,
+    ).stdout
+    folder = Path(tempfile.mkdtemp(prefix="wnwa-bench-"))
+    (folder / "supergraph.graphql").write_text(supergraph)
+    apollo_port, hive_port = free_port(), free_port()
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    processes = [
+        subprocess.Popen(
+            [node, str(REFERENCE / "apollo.mjs"), str(folder / "supergraph.graphql"), str(apollo_port)],
+            cwd=REFERENCE, **quiet,
+        ),
+        subprocess.Popen(
+            [str(REFERENCE / "node_modules" / ".bin" / "hive-gateway"), "supergraph",
+             str(folder / "supergraph.graphql"), "--port", str(hive_port), "--host", "127.0.0.1",
+             "-c", str(REFERENCE / "gateway.config.mjs")],
+            cwd=REFERENCE, env={**os.environ, "NODE_ENV": "production"}, **quiet,
+        ),
+    ]
+    try:
+        yield {
+            "Apollo Gateway": f"http://127.0.0.1:{apollo_port}/",
+            "Hive Gateway": f"http://127.0.0.1:{hive_port}/graphql",
+        }
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def profile_gateway(stack_env: dict[str, str], token: str, iterations: int = 300) -> None:
+    """cProfile of the project's gateway answering the cross-subgraph query in-process."""
+    import aiohttp
+
+    from gateway import composition
+    from gateway.app import Gateway
+    from gateway.settings import load
+    from gateway.subgraphs import SubgraphClient
+    from servicekit.tokens import JwksCache, TokenVerifier, http_jwks_fetcher
+
+    settings = load({k: v for k, v in stack_env.items() if k.startswith("WNWA_")} | {
+        f"WNWA_GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{stack_env[f'WNWA_{name.upper()}_PORT']}/graphql"
+        for name in ("identity", "directory", "membership", "professionals")
+    })
+    supergraph = composition.load(settings.supergraph_file.read_text())
+
+    async def run() -> None:
+        async with aiohttp.ClientSession() as session:
+            client = SubgraphClient(session, settings.subgraph_urls, 5)
+            verifier = TokenVerifier(JwksCache(http_jwks_fetcher(session, settings.jwks_url)),
+                                     issuer=settings.token_issuer, audience="wnwa")
+            gateway = Gateway(settings, supergraph, client, verifier, session)
+            await gateway.run(CROSS, {}, None, token)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(iterations):
+                await verifier.verify(token)
+                await gateway.run(CROSS, {}, None, token)
+            profiler.disable()
+            text = io.StringIO()
+            stats = pstats.Stats(profiler, stream=text).sort_stats("tottime")
+            stats.print_stats(18)
+            print(text.getvalue().split("ncalls", 1)[-1][:4000])
+
+    asyncio.run(run())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench/gateway.py needs wrk: apt-get install wrk")
+    data = PROJECT / ".wnwa" / "bench-gateway"
+    data.mkdir(parents=True, exist_ok=True)
+    with running_stack(data, WNWA_IDENTITY_ACCESS_TOKEN_MINUTES="60", WNWA_LOG_LEVEL="WARNING") as stack:
+        with stack.browser() as browser:
+            sign_in(browser, "dana.whitlock@harlow-park.pd.example")
+            token = browser.cookies["wnwa_access"]
+        subgraphs = {
+            name: f"http://127.0.0.1:{stack.ports[name]}/graphql"
+            for name in ("identity", "directory", "membership", "professionals")
+        }
+        with reference_gateways(subgraphs) as references:
+            targets = {"this gateway": f"{stack.gateway}/graphql", **references}
+            for url in [*targets.values(), subgraphs["directory"]]:
+                wait_until_answers(url, token)
+            for name, url in targets.items():
+                answer = post(url, CROSS, token)
+                assert "errors" not in answer, (name, answer)
+            print(f"\nwrk, 1 thread; throughput at {args.connections} connections for {args.seconds} s; "
+                  f"latency at 1 connection. Machine: {os.cpu_count()} cores, shared.\n")
+            results: dict[tuple[str, str], dict[str, float]] = {}
+            for label, query in (("single-subgraph", SINGLE), ("cross-subgraph", CROSS)):
+                rows = [("directory subgraph (direct)", subgraphs["directory"])] if label == "single-subgraph" else []
+                for name, url in [*rows, *targets.items()]:
+                    latency = wrk(url, query, token, connections=1, seconds=max(3, args.seconds // 2))
+                    load = wrk(url, query, token, connections=args.connections, seconds=args.seconds)
+                    results[(label, name)] = {"p50": latency["p50"], "p99": latency["p99"], "rps": load["rps"],
+                                              "p50_loaded": load["p50"]}
+                    print(f"{label:<16} {name:<28} p50 {latency['p50']:6.2f} ms  p99 {latency['p99']:6.2f} ms"
+                          f"  | {load['rps']:8.0f} req/s (p50 {load['p50']:6.1f} ms at {args.connections})")
+            added = results[("single-subgraph", "this gateway")]["p50"] - results[
+                ("single-subgraph", "directory subgraph (direct)")]["p50"]
+            print(f"\nadded latency of this gateway (single-subgraph p50 minus direct p50): {added:.2f} ms")
+            ours = results[("cross-subgraph", "this gateway")]["rps"]
+            for name in references:
+                theirs = results[("cross-subgraph", name)]["rps"]
+                print(f"cross-subgraph throughput, this gateway / {name}: {ours / theirs:.2f}")
+        if args.profile:
+            print("\nWhere this gateway's time goes (cProfile, cross-subgraph query, in-process):")
+            profile_gateway(stack.env, token)
+
+
+if __name__ == "__main__":
+    main()
