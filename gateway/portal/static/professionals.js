@@ -1,0 +1,144 @@
+// Find a professional. Listings open in place (no address per professional), so nothing
+// about who was looked at lands in the browser's history.
+import { checked, clearErrors, el, enumOptions, fillSelect, gql, label, problem, say, showErrors, signedIn, text } from "./lib.js";
+import { PLAN_TYPES, SPECIALTIES } from "./vocab.js";
+
+const form = document.getElementById("search");
+const results = document.getElementById("results");
+const status = document.getElementById("status");
+const more = document.getElementById("more");
+let search = null;
+let after = null;
+
+const FIND = `query FindProfessionals($search: ProfessionalSearch, $after: String) {
+  professionals(search: $search, first: 20, after: $after) {
+    nodes { id fullName credentials practiceName distanceMiles telehealth
+      locations { city state } availability { answersCallsAnyHour schedulesWithin24Hours } }
+    pageInfo { endCursor hasNextPage } } }`;
+
+const LISTING = `query Listing($id: ID!) { professional(id: $id) {
+  id fullName credentials licenseTypes practiceName phone website telehealth telehealthStates languages specialties
+  selfPay lawEnforcementExperienceYears lawEnforcementExperience serviceStates
+  locations { street city state zipCode }
+  insurance { carrier { name } planTypes }
+  availability { answersCallsAnyHour schedulesWithin24Hours } } }`;
+
+function readSearch() {
+  const zip = text(form, "zip");
+  const values = {
+    selfPay: checked(form, "selfPay"), telehealth: checked(form, "telehealth"),
+    answersCallsAnyHour: checked(form, "anyHour"), schedulesWithin24Hours: checked(form, "within24"),
+  };
+  if (zip) { values.nearZipCode = zip; values.withinMiles = Number(form.elements.miles.value); }
+  for (const [name, key] of [["state", "state"], ["carrier", "insuranceCarrier"], ["plan", "planType"], ["specialty", "specialty"]]) {
+    const value = text(form, name);
+    if (value) values[key] = name === "state" ? value.toUpperCase() : value;
+  }
+  return values;
+}
+
+function commitments(a) {
+  return [a.answersCallsAnyHour && "Picks up any hour", a.schedulesWithin24Hours && "Schedules within 24 hours"].filter(Boolean).join(" · ");
+}
+
+function card(p) {
+  const places = p.locations.map((l) => `${l.city}, ${l.state}`).join("; ");
+  const details = el("div", { id: `listing-${p.id}`, hidden: true });
+  const toggle = el("button", { type: "button", class: "secondary", "aria-expanded": "false", "aria-controls": details.id,
+    onclick: () => open(p.id, toggle, details) }, `Show listing`);
+  return el("li", { class: "result" },
+    el("h3", {}, `${p.fullName}, ${p.credentials}`),
+    el("p", { class: "meta" }, [p.practiceName, places, p.distanceMiles !== null ? `about ${Math.round(p.distanceMiles)} miles` : null,
+      p.telehealth ? "telehealth" : null].filter(Boolean).join(" · ")),
+    el("p", { text: commitments(p.availability) }),
+    toggle, details);
+}
+
+async function open(id, toggle, details) {
+  const expanded = toggle.getAttribute("aria-expanded") === "true";
+  if (expanded) { details.hidden = true; toggle.setAttribute("aria-expanded", "false"); toggle.textContent = "Show listing"; return; }
+  if (!details.childElementCount) {
+    toggle.disabled = true;
+    try {
+      const answer = await gql(LISTING, { id });
+      const p = answer.data && answer.data.professional;
+      details.append(p ? listing(p) : el("p", { class: "form-errors", text: problem(answer) || "This listing is no longer available." }));
+    } catch (error) {
+      details.append(el("p", { class: "form-errors", text: error.message }));
+    } finally {
+      toggle.disabled = false;
+    }
+  }
+  details.hidden = false;
+  toggle.setAttribute("aria-expanded", "true");
+  toggle.textContent = "Hide listing";
+}
+
+function listing(p) {
+  const facts = [
+    ["Licences", p.licenseTypes.map(label).join(", ")],
+    ["Offices", p.locations.map((l) => `${l.street}, ${l.city}, ${l.state} ${l.zipCode}`).join("\n")],
+    ["Telehealth", p.telehealth ? `Yes${p.telehealthStates.length ? ` (${p.telehealthStates.join(", ")})` : ""}` : "No"],
+    ["Availability", commitments(p.availability)],
+    ["Insurance", p.insurance.map((i) => `${i.carrier.name}${i.planTypes.length ? ` (${i.planTypes.join(", ")})` : ""}`).join("; ") || "None listed"],
+    ["Self-pay", p.selfPay ? "Accepted" : "No"],
+    ["Specialties", p.specialties.map(label).join(", ")],
+    ["Languages", p.languages.join(", ")],
+    ["Law-enforcement experience", `${p.lawEnforcementExperienceYears} years${p.lawEnforcementExperience ? `: ${p.lawEnforcementExperience}` : ""}`],
+  ];
+  return el("div", { class: "listing" },
+    el("dl", { class: "facts" }, facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })])),
+    el("p", {},
+      el("a", { class: "button call", href: `tel:${p.phone}`, "aria-label": `Call ${p.fullName}` }, "Call"),
+      p.website ? el("a", { class: "button secondary", href: p.website, rel: "noopener noreferrer", target: "_blank" }, "Website") : null));
+}
+
+function argumentErrors(answer) {
+  // search problems come back as BAD_USER_INPUT errors naming the argument
+  return (answer.errors || []).map((e) => {
+    const named = ["nearZipCode", "withinMiles", "state", "insuranceCarrier", "planType", "specialty"].find((n) => e.message.includes(n));
+    return { field: named || "", message: e.message };
+  });
+}
+
+async function run(append) {
+  const button = append ? more : form.querySelector("button[type=submit]");
+  button.disabled = true;
+  say(status, "Searching…");
+  try {
+    const answer = await gql(FIND, { search, after });
+    const found = answer.data && answer.data.professionals;
+    if (!found) {
+      if ((answer.errors || []).some((e) => e.extensions && e.extensions.code === "BAD_USER_INPUT")) {
+        showErrors(form, argumentErrors(answer));
+        say(status, "");
+      } else say(status, problem(answer), "error");
+      return;
+    }
+    clearErrors(form);
+    if (!append) results.replaceChildren();
+    results.append(...found.nodes.map(card));
+    after = found.pageInfo.endCursor;
+    more.hidden = !found.pageInfo.hasNextPage;
+    const count = results.children.length;
+    say(status, count ? `${count} professional${count === 1 ? "" : "s"} shown.` : "No professional matches all of that. Try a wider distance or fewer filters.");
+  } catch (error) {
+    say(status, error.message, "error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+form.addEventListener("submit", (event) => { event.preventDefault(); search = readSearch(); after = null; run(false); });
+more.addEventListener("click", () => run(true));
+fillSelect(form.elements.plan, enumOptions(PLAN_TYPES), "Any plan");
+fillSelect(form.elements.specialty, enumOptions(SPECIALTIES), "Any specialty");
+try {
+  await signedIn();
+  const answer = await gql("query Carriers { insuranceCarriers { code name } }");
+  fillSelect(form.elements.carrier, ((answer.data && answer.data.insuranceCarriers) || []).map((c) => ({ value: c.code, text: c.name })), "Any insurance");
+  search = readSearch();
+  run(false);
+} catch (error) {
+  say(status, error.message, "error");
+}
