@@ -344,6 +344,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             )
             holder["gateway"] = Gateway(settings, supergraph, client, verifier, session)
             yield
+        telemetry.flush()
 
     async def graphql_endpoint(request: Request) -> Response:
         if request.method == "GET":

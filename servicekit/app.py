@@ -119,6 +119,7 @@ def create_service_app(
                 yield {"pool": pool, "verifier": verifier}
             finally:
                 await pool.close()
+                telemetry.flush()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

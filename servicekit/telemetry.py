@@ -248,6 +248,20 @@ def configure(service: str, environ: Mapping[str, str] | None = None) -> str:
     return choice
 
 
+def flush() -> None:
+    """Export what is pending; called as a process's app shuts down.
+
+    uvicorn re-raises the stop signal after a graceful shutdown, so ``atexit`` hooks (where
+    the SDK would flush) never run: the apps' lifespans call this instead.
+    """
+    tracer_provider = trace.get_tracer_provider()
+    if isinstance(tracer_provider, TracerProvider):
+        tracer_provider.force_flush(timeout_millis=5_000)
+    meter_provider = metrics.get_meter_provider()
+    if isinstance(meter_provider, MeterProvider):
+        meter_provider.force_flush(timeout_millis=5_000)
+
+
 class _Instruments:
     """Metric instruments, made on first use so they bind to the configured provider."""
 
