@@ -32,7 +32,7 @@ from starlette.datastructures import UploadFile
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from gateway import composition
@@ -86,6 +86,16 @@ class Gateway:
         if not settings.introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         self.rules = tuple(rules)
+        # parsed and validated documents by their text: clients repeat the same operations
+        self._documents: dict[str, tuple[DocumentNode | None, list[Any]]] = {}
+
+    def _check(self, query: str) -> tuple[DocumentNode | None, list[Any]]:
+        try:
+            document = parse(query, max_tokens=20_000)
+        except GraphQLError as syntax:
+            return None, [syntax.formatted]
+        errors = validate(self.supergraph.schema, document, self.rules, max_errors=20)
+        return document, [error.formatted for error in errors]
 
     async def handle(self, request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -162,13 +172,16 @@ class Gateway:
     ) -> dict[str, Any]:
         """Validate and execute one operation; the answer as the GraphQL response map."""
         schema = self.supergraph.schema
-        try:
-            document = parse(query, max_tokens=20_000)
-        except GraphQLError as syntax:
-            return {"errors": [syntax.formatted]}
-        errors = validate(schema, document, self.rules, max_errors=20)
-        if errors:
-            return {"errors": [error.formatted for error in errors]}
+        checked = self._documents.get(query)
+        if checked is None:
+            checked = self._check(query)
+            if len(self._documents) >= 1000:
+                self._documents.pop(next(iter(self._documents)))
+            self._documents[query] = checked
+        document, problems = checked
+        if problems:
+            return {"errors": problems}
+        assert document is not None
         operation = _operation(document, operation_name)
         if isinstance(operation, GraphQLError):
             return {"errors": [operation.formatted]}
@@ -214,6 +227,43 @@ class Gateway:
             operation.operation.value, name, failed=bool(formatted.get("errors"))
         )
         return formatted
+
+    async def proxy_document(self, request: Request) -> Response:
+        """``/documents/{id}``: a vetter's download, streamed from professionals with the
+        caller's token (from the header or the session cookie) and nothing else."""
+        token = _bearer(request) or request.cookies.get(self.settings.session_cookie)
+        base = self.settings.subgraph_urls["professionals"].removesuffix("/graphql")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            answer = await self.session.get(
+                f"{base}/documents/{request.path_params['document_id']}",
+                headers=headers,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=60),
+            )
+        except (aiohttp.ClientError, TimeoutError):
+            return graphql_error(
+                "The professionals service is unavailable. Please try again shortly.",
+                "SUBGRAPH_UNAVAILABLE",
+                503,
+            )
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for piece in answer.content.iter_chunked(256 * 1024):
+                    yield piece
+            finally:
+                answer.release()
+
+        passed = ("content-type", "content-length", "content-disposition", "x-content-type-options")
+        return StreamingResponse(
+            body(),
+            status_code=answer.status,
+            headers={
+                **{k: answer.headers[k] for k in passed if k in answer.headers},
+                "Cache-Control": "no-store",
+            },
+        )
 
     async def proxy_auth(self, request: Request) -> Response:
         """``/auth/*`` forwarded to identity, so the portal is one origin."""
@@ -356,12 +406,16 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     async def auth(request: Request) -> Response:
         return await holder["gateway"].proxy_auth(request)
 
+    async def document(request: Request) -> Response:
+        return await holder["gateway"].proxy_document(request)
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     routes = [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/auth/{rest:path}", auth, methods=["GET", "POST"]),
+        Route("/documents/{document_id}", document, methods=["GET"]),
         Route("/healthz", healthz),
         Route("/readyz", healthz),
         graphiql.static_files(),

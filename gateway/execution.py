@@ -409,13 +409,11 @@ class OperationExecution:
         self, subgraph: str, query: str, variables: Mapping[str, Any]
     ) -> SubgraphResponse:
         self.subgraph_requests += 1
-        return await self.client.fetch(
-            subgraph,
-            query,
-            variables,
-            authorization=self.authorization,
-            operation_name=None,
-        )
+        if self.operation.operation == OperationType.QUERY:
+            return await self.client.fetch_query(
+                subgraph, query, variables, authorization=self.authorization
+            )
+        return await self.client.fetch(subgraph, query, variables, authorization=self.authorization)
 
     def _place_errors(
         self, response: SubgraphResponse, data: dict[str, Any], keys: list[str]

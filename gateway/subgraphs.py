@@ -7,6 +7,7 @@ something that is not a GraphQL response raises :class:`SubgraphUnavailable`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,39 @@ class SubgraphClient:
         self._session = session
         self._urls = dict(urls)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._in_flight: dict[tuple[str, str, str, str], asyncio.Future[SubgraphResponse]] = {}
+
+    async def fetch_query(
+        self,
+        subgraph: str,
+        query: str,
+        variables: Mapping[str, Any],
+        *,
+        authorization: str | None,
+    ) -> SubgraphResponse:
+        """A read-only fetch; identical ones in flight at the same time (same subgraph,
+        document, variables and token) share one request and its answer."""
+        try:
+            signature = json.dumps(variables, sort_keys=True)
+        except TypeError:  # uploads are never shared
+            return await self.fetch(subgraph, query, variables, authorization=authorization)
+        key = (subgraph, query, signature, authorization or "")
+        shared = self._in_flight.get(key)
+        if shared is not None:
+            return await asyncio.shield(shared)
+        future: asyncio.Future[SubgraphResponse] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            response = await self.fetch(subgraph, query, variables, authorization=authorization)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # marks it retrieved, so an unshared failure never warns
+            raise
+        else:
+            future.set_result(response)
+            return response
+        finally:
+            del self._in_flight[key]
 
     @property
     def urls(self) -> dict[str, str]:

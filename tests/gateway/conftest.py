@@ -133,6 +133,8 @@ class RecordingProxy:
         self.requests.append({"body": body, "headers": dict(request.headers)})
         if self.mode == "slow":
             await asyncio.sleep(5)
+        if self.mode == "delayed":
+            await asyncio.sleep(0.3)
         if self.mode == "garbage":
             return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
         import aiohttp

@@ -197,3 +197,28 @@ async def test_auth_is_proxied_to_identity_without_client_details(federation: Fe
     assert lowered["cookie"] == "wnwa_session=abc"
     assert "OfficerPhone" not in lowered.get("user-agent", "")
     assert "x-forwarded-for" not in lowered
+
+
+async def test_vetters_download_documents_through_the_gateway(
+    gateway: GatewayClient, federation: Federation
+) -> None:
+    vetter = federation.issuer.token("vetter")
+    listing = await gateway(
+        "{ applications(first: 5) { nodes { documents { filename downloadPath } } } }", token=vetter
+    )
+    documents = [d for n in listing["data"]["applications"]["nodes"] for d in n["documents"]]
+    assert documents, "the demo seed has applications with documents"
+    path = documents[0]["downloadPath"]
+    assert path.startswith("/documents/")
+
+    download = await gateway.http.get(path, headers={"Authorization": f"Bearer {vetter}"})
+    assert download.status_code == 200
+    assert download.content[:4] in (b"%PDF", b"\x89PNG", b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xe1")
+    assert "attachment" in download.headers["content-disposition"]
+    assert download.headers["cache-control"] == "no-store"
+
+    officer = federation.issuer.token("officer")
+    refused = await gateway.http.get(path, headers={"Authorization": f"Bearer {officer}"})
+    assert refused.status_code == 403
+    anonymous = await gateway.http.get(path)
+    assert anonymous.status_code == 401

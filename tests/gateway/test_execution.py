@@ -6,6 +6,7 @@ fictional departments, their names, counties and states.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from servicekit.demo import DEMO_DEPARTMENTS
@@ -251,3 +252,22 @@ async def test_gateway_bookkeeping_never_leaks_into_answers(
 ) -> None:
     answer = await gateway(SEARCH, {"first": 5}, token=officer(federation))
     assert not any(key.startswith("__key_") for key in _keys(answer))
+
+
+async def test_identical_queries_in_flight_share_one_subgraph_request(
+    federation: Federation,
+) -> None:
+    token = officer(federation)
+    query = "{ membershipFigures { memberDepartments } }"
+    async with (
+        recording_proxy(federation.urls["membership"]) as (url, proxy),
+        gateway_for(federation, WNWA_GATEWAY_MEMBERSHIP_URL=url) as client,
+    ):
+        proxy.mode = "delayed"
+        answers = await asyncio.gather(*(client(query, token=token) for _ in range(5)))
+        other_person = await client(query, token=federation.issuer.token("officer"))
+    expected = {"data": {"membershipFigures": {"memberDepartments": len(ACTIVE)}}}
+    assert answers == [expected] * 5
+    assert other_person == expected
+    # five identical in-flight reads with one token: one request; another token: its own
+    assert len(proxy.requests) == 2
