@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import strawberry
 from starlette.applications import Starlette
 
 from servicekit import geo
@@ -13,13 +14,24 @@ from servicekit.graphql import ServiceSchema
 from . import settings as directory_settings
 from .availability import time_zones
 from .mutations import Mutation
-from .schema import Clock, DirectoryLoaders, PeerSupporter, Query, system_clock
+from .reports import ReportingLoaders, ReportMutations, ReportQueries
+from .schema import Clock, PeerSupporter, Query, system_clock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+@strawberry.type(name="Query")
+class DirectoryQuery(Query, ReportQueries):
+    pass
+
+
+@strawberry.type(name="Mutation")
+class DirectoryMutation(Mutation, ReportMutations):
+    pass
+
+
 def build_schema() -> ServiceSchema:
-    return ServiceSchema(query=Query, mutation=Mutation, types=[PeerSupporter])
+    return ServiceSchema(query=DirectoryQuery, mutation=DirectoryMutation, types=[PeerSupporter])
 
 
 def create_app(
@@ -27,6 +39,7 @@ def create_app(
 ) -> Starlette:
     """The app; ``clock`` tells it the time (tests pass a fixed one)."""
     settings = settings or directory_settings.load()
+    report_key = settings.report_key.value.encode()
     # read the ZIP table and the time-zone list now, not during someone's first search
     geo.load()
     time_zones()
@@ -34,5 +47,5 @@ def create_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · directory",
-        make_loaders=lambda pool: DirectoryLoaders(pool, clock),
+        make_loaders=lambda pool: ReportingLoaders(pool, clock, report_key),
     )
