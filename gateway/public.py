@@ -8,6 +8,7 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "submitJoinInquiry",
         "requestDemo",
         "membershipFigures",
+        "networkFigures",
         "feeTiers",
         "annualFeeQuoteCents",
         # professionals: the online application

@@ -191,6 +191,14 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[_Process]:
                     "WNWA_IDENTITY_MEMBERSHIP_URL",
                     f"http://127.0.0.1:{ports['membership']}/graphql",
                 )
+        if service.name == "membership":
+            # networkFigures asks directory and professionals (services/membership/network.py)
+            for peer in ("directory", "professionals"):
+                if peer in ports:
+                    env.setdefault(
+                        f"WNWA_MEMBERSHIP_{peer.upper()}_URL",
+                        f"http://127.0.0.1:{ports[peer]}/graphql",
+                    )
         url = f"http://127.0.0.1:{ports[service.name]}/graphql"
         gateway_env.setdefault(f"WNWA_GATEWAY_{service.name.upper()}_URL", url)
         argv = [sys.executable, "-m", "wnwa", "serve", service.name]

@@ -5,27 +5,39 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.applications import Starlette
+from strawberry.tools import merge_types
 
 from servicekit.app import create_service_app
 from servicekit.graphql import ServiceSchema
 
 from . import settings as membership_settings
 from .mutations import Mutation
-from .schema import Department, MembershipLoaders, Query
+from .network import NetworkFiguresSource, NetworkLoaders, NetworkQueries, Peers
+from .schema import Department, Query
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_schema() -> ServiceSchema:
-    return ServiceSchema(query=Query, mutation=Mutation, types=[Department])
+    query = merge_types("Query", (Query, NetworkQueries))
+    return ServiceSchema(query=query, mutation=Mutation, types=[Department])
 
 
 def create_app(settings: membership_settings.MembershipSettings | None = None) -> Starlette:
     settings = settings or membership_settings.load()
     notice_days = settings.renewal_notice_days
+    source = NetworkFiguresSource(
+        Peers(
+            token_url=f"{settings.service.token_issuer}/auth/service-token",
+            client_name="membership",
+            client_secret=settings.service_secret.value,
+            directory_url=settings.directory_url,
+            professionals_url=settings.professionals_url,
+        )
+    )
     return create_service_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · membership",
-        make_loaders=lambda pool: MembershipLoaders(pool, notice_days),
+        make_loaders=lambda pool: NetworkLoaders(pool, notice_days, source),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from servicekit.settings import Environment, ServiceSettings
+from servicekit.settings import Environment, Secret, ServiceSettings
 
 DEFAULT_PORT = 8003
 
@@ -14,6 +14,10 @@ DEFAULT_PORT = 8003
 class MembershipSettings:
     service: ServiceSettings
     renewal_notice_days: int
+    # networkFigures asks these with a service token (services/membership/network.py)
+    service_secret: Secret
+    directory_url: str
+    professionals_url: str
 
 
 def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
@@ -21,4 +25,7 @@ def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
     return MembershipSettings(
         service=ServiceSettings.from_environment("membership", DEFAULT_PORT, environ),
         renewal_notice_days=env.integer("RENEWAL_NOTICE_DAYS", 90),
+        service_secret=env.secret("SERVICE_SECRET", "dev-service-secret-membership", shared=False),
+        directory_url=env.text("DIRECTORY_URL", "http://127.0.0.1:8002/graphql"),
+        professionals_url=env.text("PROFESSIONALS_URL", "http://127.0.0.1:8004/graphql"),
     )

@@ -14,6 +14,7 @@ from servicekit.graphql import ServiceSchema
 from . import settings as professionals_settings
 from .applying import ApplyMutation
 from .downloads import ROUTES
+from .figures import FigureQueries
 from .schema import Professional, ProfessionalsLoaders, Query
 from .vetting import VettingMutation
 
@@ -23,7 +24,8 @@ Mutation = merge_types("Mutation", (ApplyMutation, VettingMutation))
 
 
 def build_schema() -> ServiceSchema:
-    return ServiceSchema(query=Query, mutation=Mutation, types=[Professional])
+    query = merge_types("Query", (Query, FigureQueries))
+    return ServiceSchema(query=query, mutation=Mutation, types=[Professional])
 
 
 def create_app(settings: professionals_settings.ProfessionalsSettings | None = None) -> Starlette:

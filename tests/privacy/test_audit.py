@@ -120,7 +120,7 @@ def use_the_stack(stack: Stack) -> list[Browser]:
     people = [Browser(stack, email) for email in (*OFFICERS, SUPPORTER, REPORTER, VETTER)]
     for person in people:
         person.sign_in()
-    officers, supporter, vetter = people[:4], people[4], people[6]
+    officers, supporter, reporter, vetter = people[:4], people[4], people[5], people[6]
 
     create = supporter.graphql(
         """mutation { createMyPeerSupporterProfile(input: {displayName: "Sgt. M.",
@@ -142,6 +142,23 @@ def use_the_stack(stack: Stack) -> list[Browser]:
         listed = officer.graphql(PROFESSIONALS)["professionals"]["nodes"]
         assert listed
         officer.graphql(PROFESSIONAL, {"id": listed[0]["id"]})
+
+    month = dt.date.today().strftime("%Y-%m")
+    filed = reporter.graphql(
+        "mutation ($m: String!) { submitSupportReport(month: $m, officersSupported: 3) {"
+        " accepted errors { field message } } }",
+        {"m": month},
+    )["submitSupportReport"]
+    assert filed == {"accepted": True, "errors": []}
+    with httpx.Client(base_url=stack.gateway, timeout=15) as anyone:
+        figures = anyone.post(
+            "/graphql",
+            json={
+                "query": "{ networkFigures { memberDepartments activePeerSupporters"
+                " vettedProfessionals resources } }"
+            },
+        ).json()["data"]["networkFigures"]
+    assert all(isinstance(value, int) and value > 0 for value in figures.values()), figures
 
     reference = apply_as_a_professional(stack)
     vet(vetter, reference)
