@@ -198,8 +198,8 @@ def test_only_the_gateway_is_exposed_and_only_the_gateway_reaches_the_subgraphs(
     expected = {
         "identity": {"gateway", "component=subgraph"},
         "membership": {"gateway", "identity"},
-        "directory": {"gateway"},
-        "professionals": {"gateway"},
+        "directory": {"gateway", "membership"},
+        "professionals": {"gateway", "membership"},
     }
     for name, sources in expected.items():
         policy = named(resources, "NetworkPolicy", f"{name}-ingress")
