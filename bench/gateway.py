@@ -89,12 +89,19 @@ def wrk(url: str, query: str, token: str, *, connections: int, seconds: int) -> 
         ).stdout
     finally:
         os.unlink(script.name)
+    if "Latency Distribution" not in output:
+        raise RuntimeError(f"wrk gave no figures for {url}:\n{output}")
     return {
         "p50": _milliseconds(re.search(r"50%\s+(\S+)", output)),
         "p99": _milliseconds(re.search(r"99%\s+(\S+)", output)),
         "rps": float(re.search(r"Requests/sec:\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
-        "errors": float(len(re.findall(r"Non-2xx|Socket errors", output))),
+        "failed": float(_count(r"Non-2xx or 3xx responses: (\d+)", output)),
     }
+
+
+def _count(pattern: str, output: str) -> int:
+    match = re.search(pattern, output)
+    return int(match.group(1)) if match else 0
 
 
 def _milliseconds(match: re.Match[str] | None) -> float:
@@ -157,10 +164,13 @@ def profile_gateway(stack_env: dict[str, str], token: str, iterations: int = 300
     from gateway.subgraphs import SubgraphClient
     from servicekit.tokens import JwksCache, TokenVerifier, http_jwks_fetcher
 
-    settings = load({k: v for k, v in stack_env.items() if k.startswith("WNWA_")} | {
-        f"WNWA_GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{stack_env[f'WNWA_{name.upper()}_PORT']}/graphql"
-        for name in ("identity", "directory", "membership", "professionals")
-    })
+    identity = f"http://127.0.0.1:{stack_env['WNWA_IDENTITY_PORT']}"
+    environ = {k: v for k, v in stack_env.items() if k.startswith("WNWA_")}
+    environ |= {"WNWA_JWKS_URL": f"{identity}/.well-known/jwks.json", "WNWA_TOKEN_ISSUER": identity}
+    for name in ("identity", "directory", "membership", "professionals"):
+        port = stack_env[f"WNWA_{name.upper()}_PORT"]
+        environ[f"WNWA_GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{port}/graphql"
+    settings = load(environ)
     supergraph = composition.load(settings.supergraph_file.read_text())
 
     async def run() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -87,15 +88,16 @@ class Gateway:
             rules.append(NoSchemaIntrospectionCustomRule)
         self.rules = tuple(rules)
         # parsed and validated documents by their text: clients repeat the same operations
-        self._documents: dict[str, tuple[DocumentNode | None, list[Any]]] = {}
+        # with each, the plans that depend on it alone (see OperationExecution)
+        self._documents: dict[str, tuple[DocumentNode | None, list[Any], dict[Any, Any]]] = {}
 
-    def _check(self, query: str) -> tuple[DocumentNode | None, list[Any]]:
+    def _check(self, query: str) -> tuple[DocumentNode | None, list[Any], dict[Any, Any]]:
         try:
             document = parse(query, max_tokens=20_000)
         except GraphQLError as syntax:
-            return None, [syntax.formatted]
+            return None, [syntax.formatted], {}
         errors = validate(self.supergraph.schema, document, self.rules, max_errors=20)
-        return document, [error.formatted for error in errors]
+        return document, [error.formatted for error in errors], {}
 
     async def handle(self, request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -104,8 +106,8 @@ class Gateway:
             if len(body) > self.settings.limits.max_body_bytes:
                 return graphql_error("The request is too large.", "PAYLOAD_TOO_LARGE", 413)
             try:
-                payload = json.loads(body)
-            except ValueError:
+                payload = orjson.loads(body)
+            except orjson.JSONDecodeError:
                 return graphql_error("The request body is not valid JSON.", "BAD_REQUEST", 400)
         elif content_type == "multipart/form-data":
             # a form post can come from any site: require a header only scripts can set
@@ -161,7 +163,9 @@ class Gateway:
         result = await self.run(
             payload["query"], variables, operation_name, token if principal else None
         )
-        return JSONResponse(result, headers=_SECURITY_HEADERS)
+        return Response(
+            orjson.dumps(result), media_type="application/json", headers=_SECURITY_HEADERS
+        )
 
     async def run(
         self,
@@ -178,7 +182,7 @@ class Gateway:
             if len(self._documents) >= 1000:
                 self._documents.pop(next(iter(self._documents)))
             self._documents[query] = checked
-        document, problems = checked
+        document, problems, plans = checked
         if problems:
             return {"errors": problems}
         assert document is not None
@@ -207,6 +211,7 @@ class Gateway:
             planner=SelectionPlanner(self.supergraph, fragments),
             variables=variables,
             authorization=f"Bearer {token}" if token else None,
+            plans=plans.setdefault(operation_name, {}),
         )
         result = execute(
             schema,

@@ -93,6 +93,7 @@ class OperationExecution:
         planner: SelectionPlanner,
         variables: Mapping[str, Any],
         authorization: str | None,
+        plans: dict[Any, Any] | None = None,
     ) -> None:
         self.supergraph = supergraph
         self.client = client
@@ -103,6 +104,21 @@ class OperationExecution:
         self.extra_errors: list[GraphQLError] = []
         self._batches: dict[str, _RootBatch] = {}
         self.subgraph_requests = 0
+        # what depends only on the document (merged and inlined nodes, subgraph documents),
+        # kept with the cached document and keyed by its nodes' identity
+        self._plans = {} if plans is None else plans
+
+    def _memo(self, key: tuple[Any, ...], make: Any) -> Any:
+        found = self._plans.get(key)
+        if found is None:
+            found = self._plans[key] = make()
+        return found
+
+    def _inline(self, node: FieldNode) -> FieldNode:
+        inlined: FieldNode = self._memo(
+            ("inline", id(node)), lambda: self.planner.inline_fragments(node)
+        )
+        return inlined
 
     # -- resolvers --------------------------------------------------------------------------
 
@@ -111,7 +127,8 @@ class OperationExecution:
         if not owners:
             raise GraphQLError(f"No service resolves {info.parent_type.name}.{info.field_name}.")
         subgraph = owners[0]
-        node = _merge_nodes(info.field_nodes)
+        nodes = info.field_nodes
+        node = self._memo(("merge", *map(id, nodes)), lambda: _merge_nodes(nodes))
         entry: _Entry = (str(info.path.key), node, info.return_type, info.variable_values)
         if self.operation.operation == OperationType.MUTATION:
             data = await self._fetch_roots(subgraph, [entry])
@@ -150,22 +167,27 @@ class OperationExecution:
             else self.supergraph.schema.query_type
         )
         assert root_type is not None
-        selections = []
-        for response_key, node, return_type, _ in entries:
-            inlined = self.planner.inline_fragments(node)
-            named = get_named_type(return_type)
-            if is_composite_type(named):
-                inlined = _with_selection(
-                    inlined,
-                    self.planner.project(inlined.selection_set, named, subgraph),
-                )
-            selections.append(aliased(inlined, str(response_key)))
-        query, used = operation_document(
-            self.operation.operation,
-            self.operation.name.value if self.operation.name else None,
-            selections,
-            self.operation.variable_definitions or (),
-        )
+
+        def plan() -> tuple[str, set[str]]:
+            selections = []
+            for response_key, node, return_type, _ in entries:
+                inlined = self._inline(node)
+                named = get_named_type(return_type)
+                if is_composite_type(named):
+                    inlined = _with_selection(
+                        inlined,
+                        self.planner.project(inlined.selection_set, named, subgraph),
+                    )
+                selections.append(aliased(inlined, str(response_key)))
+            return operation_document(
+                self.operation.operation,
+                self.operation.name.value if self.operation.name else None,
+                selections,
+                self.operation.variable_definitions or (),
+            )
+
+        plan_key = ("root", subgraph, *((key, id(node)) for key, node, *_ in entries))
+        query, used = self._memo(plan_key, plan)
         variables = {name: v for name, v in self.raw_variables.items() if name in used}
         try:
             response = await self._call(subgraph, query, variables)
@@ -180,7 +202,7 @@ class OperationExecution:
         for response_key, node, return_type, variables in entries:
             value = data.get(str(response_key))
             if node.selection_set is not None and value is not None:
-                inlined = self.planner.inline_fragments(node)
+                inlined = self._inline(node)
                 self._collect(value, [inlined], return_type, subgraph, variables, needs)
         await self._resolve_needs(needs, entries[0][3])
         return data
@@ -212,7 +234,13 @@ class OperationExecution:
             runtime = named
         if not isinstance(runtime, GraphQLObjectType):
             return
-        grouped = self._fields_of(nodes, runtime, variables)
+        if self._memo(("plain", *map(id, nodes)), lambda: not _has_directives(nodes)):
+            grouped = self._memo(
+                ("fields", runtime.name, *map(id, nodes)),
+                lambda: self._fields_of(nodes, runtime, variables),
+            )
+        else:
+            grouped = self._fields_of(nodes, runtime, variables)
         missing: dict[str, list[tuple[str, list[FieldNode], GraphQLOutputType]]] = {}
         for response_key, field_nodes in grouped.items():
             name = field_nodes[0].name.value
@@ -279,10 +307,7 @@ class OperationExecution:
         while needs:
             by_subgraph: dict[str, dict[tuple[Any, ...], list[_Need]]] = {}
             for need in needs:
-                signature = (
-                    need.type_name,
-                    tuple((key, tuple(id(n) for n in nodes)) for key, nodes, _ in need.fields),
-                )
+                signature = _signature(need)
                 by_subgraph.setdefault(need.subgraph, {}).setdefault(signature, []).append(need)
             rounds = [
                 self._fetch_entities(subgraph, list(groups.values()), variables)
@@ -296,24 +321,38 @@ class OperationExecution:
     async def _fetch_entities(
         self, subgraph: str, groups: list[list[_Need]], variables: Any
     ) -> list[_Need]:
-        selections = []
+        def plan() -> str:
+            selections = []
+            for index, group in enumerate(groups):
+                first = group[0]
+                runtime = self.supergraph.schema.get_type(first.type_name)
+                assert isinstance(runtime, GraphQLObjectType)
+                wanted = [
+                    aliased(_merge_nodes(nodes), response_key)
+                    for response_key, nodes, _ in first.fields
+                ]
+                projected = self.planner.project(
+                    SelectionSetNode(selections=tuple(wanted)), runtime, subgraph
+                )
+                assert projected is not None
+                selections.append(
+                    entities_field(f"e{index}", f"r{index}", first.type_name, projected)
+                )
+            query, _ = operation_document(
+                OperationType.QUERY,
+                None,
+                selections,
+                [representations_variable(f"r{i}") for i in range(len(groups))],
+            )
+            return query
+
+        signatures = tuple(_signature(group[0]) for group in groups)
+        query: str = self._memo(("entities", subgraph, *signatures), plan)
         representation_sets: list[list[dict[str, Any]]] = []
         targets: list[list[list[_Need]]] = []
-        for index, group in enumerate(groups):
-            first = group[0]
-            type_name = first.type_name
-            runtime = self.supergraph.schema.get_type(type_name)
-            assert isinstance(runtime, GraphQLObjectType)
+        for group in groups:
+            type_name = group[0].type_name
             key = self.supergraph.resolvable_key(type_name, subgraph)
-            wanted = [
-                aliased(_merge_nodes(nodes), response_key)
-                for response_key, nodes, _ in first.fields
-            ]
-            projected = self.planner.project(
-                SelectionSetNode(selections=tuple(wanted)), runtime, subgraph
-            )
-            assert projected is not None
-            selections.append(entities_field(f"e{index}", f"r{index}", type_name, projected))
             representations: list[dict[str, Any]] = []
             positions: dict[str, int] = {}
             owners: list[list[_Need]] = []
@@ -336,12 +375,6 @@ class OperationExecution:
                 owners[positions[signature]].append(need)
             representation_sets.append(representations)
             targets.append(owners)
-        query, _ = operation_document(
-            OperationType.QUERY,
-            None,
-            selections,
-            [representations_variable(f"r{i}") for i in range(len(groups))],
-        )
         variables_out = {f"r{i}": reps for i, reps in enumerate(representation_sets)}
         try:
             response = await self._call(subgraph, query, variables_out)
@@ -427,6 +460,25 @@ class OperationExecution:
                     data[key] = _marker(error)
             else:
                 self.extra_errors.append(GraphQLError(str(error.get("message", "Error"))))
+
+
+def _signature(need: _Need) -> tuple[Any, ...]:
+    """What an entity fetch asks for: the type and each field's nodes (by identity)."""
+    return (need.type_name, *((key, *map(id, nodes)) for key, nodes, _ in need.fields))
+
+
+def _has_directives(nodes: list[FieldNode]) -> bool:
+    """Whether any selection directly under ``nodes`` (fragments included) has directives."""
+
+    def check(selection_set: SelectionSetNode | None) -> bool:
+        for selection in selection_set.selections if selection_set else ():
+            if selection.directives:
+                return True
+            if isinstance(selection, InlineFragmentNode) and check(selection.selection_set):
+                return True
+        return False
+
+    return any(check(node.selection_set) for node in nodes)
 
 
 def _marker(error: Mapping[str, Any]) -> ErrorMarker:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import orjson
 from starlette.datastructures import UploadFile
 
 
@@ -109,9 +110,10 @@ class SubgraphClient:
                     url, data=body, headers=headers, timeout=self._timeout, trace_request_ctx=peer
                 )
             else:
+                headers["Content-Type"] = "application/json"
                 request = self._session.post(
                     url,
-                    json=operation,
+                    data=orjson.dumps(operation),
                     headers=headers,
                     timeout=self._timeout,
                     trace_request_ctx=peer,
@@ -127,7 +129,7 @@ class SubgraphClient:
 
 def _parse(subgraph: str, raw: bytes) -> SubgraphResponse:
     try:
-        document = json.loads(raw)
+        document = orjson.loads(raw)
     except ValueError:
         raise SubgraphUnavailable(subgraph, "answered with something unreadable") from None
     if not isinstance(document, dict):

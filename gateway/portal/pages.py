@@ -25,6 +25,9 @@ PAGES = (
     Page("supporters", "/supporters", "Find a peer supporter"),
     Page("professionals", "/professionals", "Find a professional"),
     Page("resources", "/resources", "Resources"),
+    Page("profile", "/my-profile", "My peer-supporter profile"),
+    Page("vetting", "/vetting", "Vetting"),
+    Page("apply", "/apply", "Apply as a professional", signed_in=False),
 )
 
 _SIGNED_IN_NAV = (
@@ -42,6 +45,7 @@ _LAYOUT = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>{title} · WeNeverWalkAlone</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/portal/static/portal.css">
 <script type="module" src="/portal/static/{name}.js"></script>
 </head>

@@ -1,0 +1,145 @@
+// Vetters: the queue, one application's details and documents, checklist, votes, decision.
+import { busy, checked, el, enumOptions, fillSelect, formatDate, gql, hasRole, label, problem, say, showErrors, signedIn, text, clearErrors } from "./lib.js";
+import { VETTING_STATUSES } from "./vocab.js";
+
+const APPLICATION = `id reference status submittedAt fullName credentials email phone website practiceName
+  licenses { id licenseType number state expiresOn expired dueForReVetting }
+  locations { street city state zipCode county } telehealth telehealthStates languages specialties
+  lawEnforcementExperienceYears lawEnforcementExperience insurance { carrier { name } planTypes } selfPay
+  availability { answersCallsAnyHour schedulesWithin24Hours } assessmentKind assessmentAt round reconsiderAfter
+  documents { id kind filename contentType sizeBytes downloadPath }
+  assignments { vetter assignedAt }
+  assessments { round vetter vote callbackHours licenseVerified insuranceVerified notes recordedAt }
+  decisions { round outcome approvals votes reason reconsiderAfter decidedAt }`;
+
+const queueForm = document.getElementById("queue-filter");
+const queue = document.querySelector("#queue tbody");
+const section = document.getElementById("application");
+const status = document.getElementById("status");
+let current = null;
+
+async function loadQueue() {
+  const region = document.getElementById("queue-status-text");
+  const chosen = queueForm.elements.status.value;
+  const answer = await gql(`query Queue($status: VettingStatus, $due: Boolean!) { applications(status: $status, dueForReVetting: $due, first: 100) {
+    nodes { id reference fullName credentials status submittedAt } } }`,
+  { status: chosen && chosen !== "DUE" ? chosen : null, due: chosen === "DUE" });
+  if (!answer.data) return say(region, problem(answer), "error");
+  const nodes = answer.data.applications.nodes;
+  queue.replaceChildren(...nodes.map((a) => el("tr", {},
+    el("td", {}, el("a", { href: "#application", "data-id": a.id, onclick: (e) => { e.preventDefault(); open(a.id); } }, a.reference)),
+    el("td", { text: `${a.fullName}, ${a.credentials}` }),
+    el("td", { text: label(a.status) }),
+    el("td", { text: formatDate(a.submittedAt) }))));
+  say(region, nodes.length ? "" : "No applications here.");
+}
+
+function facts(pairs) {
+  return el("dl", { class: "facts" }, pairs.filter(([, v]) => v !== null && v !== "").flatMap(([t, v]) => [el("dt", { text: t }), el("dd", { text: v })]));
+}
+
+function show(a) {
+  current = a;
+  document.getElementById("application-title").textContent = `${a.reference}: ${a.fullName}, ${a.credentials}`;
+  document.getElementById("details").replaceChildren(facts([
+    ["Status", `${label(a.status)} (round ${a.round})`], ["Submitted", formatDate(a.submittedAt)],
+    ["Assessment", `${label(a.assessmentKind)}${a.assessmentAt ? `, ${formatDate(a.assessmentAt)}` : ", not scheduled"}`],
+    ["Email", a.email], ["Phone", a.phone], ["Website", a.website || ""], ["Practice", a.practiceName || ""],
+    ["Licences", a.licenses.map((l) => `${label(l.licenseType)} ${l.number} (${l.state}), expires ${l.expiresOn}${l.expired ? " — EXPIRED" : l.dueForReVetting ? " — due for re-vetting" : ""}`).join("\n")],
+    ["Addresses", a.locations.map((l) => `${l.street}, ${l.city}, ${l.state} ${l.zipCode} (${l.county} County)`).join("\n")],
+    ["Telehealth", a.telehealth ? `Yes ${a.telehealthStates.join(", ")}` : "No"],
+    ["Languages", a.languages.join(", ")], ["Specialties", a.specialties.map(label).join(", ")],
+    ["Law enforcement", `${a.lawEnforcementExperienceYears} years${a.lawEnforcementExperience ? `: ${a.lawEnforcementExperience}` : ""}`],
+    ["Insurance", a.insurance.map((i) => `${i.carrier.name} (${i.planTypes.join(", ") || "any plan"})`).join("; ") || "None"],
+    ["Self-pay", a.selfPay ? "Yes" : "No"],
+    ["Availability", [a.availability.answersCallsAnyHour && "any hour", a.availability.schedulesWithin24Hours && "within 24 hours"].filter(Boolean).join(", ")],
+    ["Assigned", a.assignments.length ? `${a.assignments.length} vetter${a.assignments.length === 1 ? "" : "s"}` : "Nobody yet"],
+  ]));
+  document.getElementById("documents").replaceChildren(...a.documents.map((d) => el("li", {},
+    el("a", { href: d.downloadPath, download: d.filename }, `${label(d.kind)}: ${d.filename}`),
+    ` (${d.contentType}, ${Math.max(1, Math.round(d.sizeBytes / 1024))} KB)`)));
+  const round = a.assessments.filter((s) => s.round === a.round);
+  document.getElementById("history").replaceChildren(
+    el("p", {}, `This round: ${round.length} vote${round.length === 1 ? "" : "s"}, ${round.filter((s) => s.vote === "APPROVE").length} to approve.`),
+    el("ul", {}, a.assessments.map((s) => el("li", { text: `Round ${s.round}: ${label(s.vote)} (call-back within ${s.callbackHours} h${s.notes ? `; ${s.notes}` : ""}), ${formatDate(s.recordedAt)}` })),
+      a.decisions.map((d) => el("li", { text: `Round ${d.round} decided: ${label(d.outcome)} (${d.approvals} of ${d.votes} approved)${d.reason ? `; ${d.reason}` : ""}, ${formatDate(d.decidedAt)}` }))));
+  const hints = { SUBMITTED: "Assign yourself to start the review.", UNDER_REVIEW: "Schedule the assessment.",
+    ASSESSMENT_SCHEDULED: "Record your checklist and vote after the assessment.", DELIBERATION: "More votes may follow; then decide.",
+    APPROVED: "Approved and listed while every licence is current.", DEFERRED: "Deferred: it may be reopened after its date." };
+  document.getElementById("step-hint").textContent = hints[a.status] || "";
+  section.hidden = false;
+}
+
+async function open(id) {
+  say(status, "");
+  const answer = await gql(`query One($id: ID!) { application(id: $id) { ${APPLICATION} } }`, { id });
+  if (!answer.data || !answer.data.application) return say(status, problem(answer) || "That application is not there.", "error");
+  show(answer.data.application);
+  section.focus();
+}
+
+async function act(button, form, name, args, types) {
+  await busy(button, status, async () => {
+    const declared = Object.entries(types).map(([k, t]) => `$${k}: ${t}`).join(", ");
+    const passed = Object.keys(types).map((k) => `${k}: $${k}`).join(", ");
+    const answer = await gql(`mutation Act(${declared}) { ${name}(${passed}) { application { ${APPLICATION} } errors { field message } } }`, args);
+    const payload = answer.data && answer.data[name];
+    if (!payload) return say(status, problem(answer), "error");
+    if (payload.errors.length) {
+      if (form) showErrors(form, payload.errors);
+      else say(status, payload.errors.map((e) => e.message).join(" "), "error");
+      return;
+    }
+    if (form) clearErrors(form);
+    show(payload.application);
+    say(status, "Saved.");
+    loadQueue();
+  });
+}
+
+document.getElementById("assign").addEventListener("click", (e) =>
+  act(e.currentTarget, null, "assignVetter", { applicationId: current.id }, { applicationId: "ID!" }));
+document.getElementById("schedule").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const form = e.currentTarget;
+  const at = text(form, "at");
+  if (!at) return showErrors(form, [{ field: "at", message: "Choose the date and time of the assessment." }]);
+  act(form.querySelector("button"), form, "scheduleAssessment", { applicationId: current.id, at: new Date(at).toISOString() },
+    { applicationId: "ID!", at: "DateTime!" });
+});
+document.getElementById("assessment").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const form = e.currentTarget;
+  const vote = form.querySelector("input[name=vote]:checked");
+  if (!vote) return showErrors(form, [{ field: "input.vote", message: "Choose Approve or Defer." }]);
+  const hours = text(form, "callbackHours");
+  act(form.querySelector("button[type=submit]"), form, "recordAssessment", {
+    applicationId: current.id,
+    input: {
+      licenseVerified: checked(form, "licenseVerified"), insuranceVerified: checked(form, "insuranceVerified"),
+      responsiveToUrgentRequests: checked(form, "responsive"), confidentialityPractices: checked(form, "confidentiality"),
+      hipaaVideoPlatform: checked(form, "hipaa"), lawEnforcementExperience: checked(form, "leExperience"),
+      callbackHours: hours === null ? -1 : Number(hours), notes: text(form, "notes"), vote: vote.value,
+    },
+  }, { applicationId: "ID!", input: "AssessmentInput!" });
+});
+document.getElementById("decision").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const form = e.currentTarget;
+  act(form.querySelector("button[type=submit]"), form, "decideApplication",
+    { applicationId: current.id, reason: text(form, "reason"), reconsiderAfter: text(form, "reconsiderAfter") },
+    { applicationId: "ID!", reason: "String", reconsiderAfter: "Date" });
+});
+document.getElementById("reopen").addEventListener("click", (e) =>
+  act(e.currentTarget, null, "reopenApplication", { applicationId: current.id }, { applicationId: "ID!" }));
+queueForm.addEventListener("submit", (e) => { e.preventDefault(); loadQueue(); });
+
+fillSelect(queueForm.elements.status, [{ value: "", text: "All applications" }, ...enumOptions(VETTING_STATUSES),
+  { value: "DUE", text: "Approved, licence expiring" }]);
+try {
+  const me = await signedIn();
+  if (!hasRole(me, "VETTER")) say(document.getElementById("queue-status-text"), "This page is for the network's vetters.", "error");
+  else await loadQueue();
+} catch (error) {
+  say(status, error.message, "error");
+}
