@@ -62,7 +62,8 @@ class RawProvider:
 
 
 def is_loopback(host: str | None) -> bool:
-    if host == "localhost":
+    # RFC 6761: localhost and *.localhost name the loopback interface
+    if host is not None and (host == "localhost" or host.endswith(".localhost")):
         return True
     try:
         return host is not None and ipaddress.ip_address(host).is_loopback

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from servicekit.settings import PRODUCTION, ConfigurationError, Environment
 
@@ -18,15 +19,17 @@ class DevIdpSettings:
     port: int
     deployment: str
     redirect_uris: tuple[str, ...]  # identity's callback, directly or through the gateway
+    public_url: str = ""  # where browsers and identity reach it, when not host:port
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     def check(self) -> None:
         if self.deployment == PRODUCTION:
             raise ConfigurationError("the development identity provider never runs in production")
-        if not is_loopback(self.host):
+        # in a container it may bind every interface, but it is only ever named as loopback
+        if not is_loopback(self.host) and not is_loopback(urlsplit(self.base_url).hostname):
             raise ConfigurationError("the development identity provider listens on loopback only")
 
 
@@ -41,6 +44,7 @@ def load(environ: Mapping[str, str] | None = None) -> DevIdpSettings:
         port=env.integer("PORT", DEFAULT_PORT),
         deployment=env.deployment,
         redirect_uris=tuple(uri.strip() for uri in redirects.split(",") if uri.strip()),
+        public_url=env.text("PUBLIC_URL", "").rstrip("/"),
     )
     settings.check()
     return settings
