@@ -39,11 +39,11 @@ from starlette.routing import Route
 from gateway import composition
 from gateway.execution import OperationExecution, resolve_field
 from gateway.limits import check_limits
-from gateway.planning import SelectionPlanner
+from gateway.planning import SelectionPlanner, single_subgraph
 from gateway.portal import portal_routes
 from gateway.public import PUBLIC_ROOT_FIELDS
 from gateway.settings import GatewaySettings, load
-from gateway.subgraphs import SubgraphClient
+from gateway.subgraphs import SubgraphClient, SubgraphUnavailable
 from servicekit import graphiql, telemetry
 from servicekit.limits import BodySizeLimit
 from servicekit.tokens import InvalidToken, JwksCache, TokenVerifier, http_jwks_fetcher
@@ -204,13 +204,26 @@ class Gateway:
                     f"Sign in to use {', '.join(private)}.", extensions={"code": "UNAUTHENTICATED"}
                 )
                 return {"errors": [error.formatted]}
+        authorization = f"Bearer {token}" if token else None
+        if self.settings.single_subgraph_passthrough:
+            single = plans.get(("single", operation_name))
+            if single is None:
+                single = plans[("single", operation_name)] = (
+                    single_subgraph(self.supergraph, operation, fragments) or ""
+                )
+            if single:
+                answer = await self._pass_through(
+                    single, operation, query, variables, operation_name, authorization
+                )
+                if answer is not None:
+                    return answer
         execution = OperationExecution(
             supergraph=self.supergraph,
             client=self.client,
             operation=operation,
             planner=SelectionPlanner(self.supergraph, fragments),
             variables=variables,
-            authorization=f"Bearer {token}" if token else None,
+            authorization=authorization,
             plans=plans.setdefault(operation_name, {}),
         )
         result = execute(
@@ -232,6 +245,43 @@ class Gateway:
             operation.operation.value, name, failed=bool(formatted.get("errors"))
         )
         return formatted
+
+    async def _pass_through(
+        self,
+        subgraph: str,
+        operation: OperationDefinitionNode,
+        query: str,
+        variables: Mapping[str, Any],
+        operation_name: str | None,
+        authorization: str | None,
+    ) -> dict[str, Any] | None:
+        """The subgraph's own answer to an operation it resolves entirely; None when it
+        gave none, so the planned path can report per field what went wrong."""
+        try:
+            if operation.operation == OperationType.QUERY:
+                response = await self.client.fetch_query(
+                    subgraph,
+                    query,
+                    variables,
+                    authorization=authorization,
+                    operation_name=operation_name,
+                )
+            else:
+                response = await self.client.fetch(
+                    subgraph,
+                    query,
+                    variables,
+                    authorization=authorization,
+                    operation_name=operation_name,
+                )
+        except SubgraphUnavailable:
+            return None
+        answer: dict[str, Any] = {}
+        if response.errors:
+            answer["errors"] = [_public_error(error) for error in response.errors]
+        if response.has_data:
+            answer["data"] = response.data
+        return answer
 
     async def proxy_document(self, request: Request) -> Response:
         """``/documents/{id}``: a vetter's download, streamed from professionals with the
@@ -299,6 +349,18 @@ class Gateway:
                 status_code=503,
                 media_type="text/plain",
             )
+
+
+def _public_error(error: Mapping[str, Any]) -> dict[str, Any]:
+    """A subgraph's error as the gateway passes it on: message, place and code only."""
+    public: dict[str, Any] = {"message": str(error.get("message", "Error"))}
+    for key in ("locations", "path"):
+        if isinstance(error.get(key), list):
+            public[key] = error[key]
+    extensions = error.get("extensions")
+    if isinstance(extensions, dict) and isinstance(extensions.get("code"), str):
+        public["extensions"] = {"code": extensions["code"]}
+    return public
 
 
 def _bearer(request: Request) -> str | None:

@@ -237,3 +237,63 @@ def entities_field(
             )
         ),
     )
+
+
+def single_subgraph(
+    supergraph: Supergraph,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> str | None:
+    """The one subgraph that can resolve every field of ``operation``, if there is one.
+
+    Such an operation needs no planning: the subgraph runs it as written, and its answer
+    (same schema types, same aliases, same paths) is the answer. Introspection stays at
+    the gateway, whose schema is the composed one.
+    """
+    schema = supergraph.schema
+    root = (
+        schema.mutation_type if operation.operation == OperationType.MUTATION else schema.query_type
+    )
+    if root is None:
+        return None
+    candidates: set[str] | None = None
+
+    def walk(selection_set: SelectionSetNode | None, parent: Any) -> bool:
+        nonlocal candidates
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if name == "__typename":
+                    continue
+                if name.startswith("__"):
+                    return False
+                owners = set(supergraph.owners(parent.name, name))
+                candidates = owners if candidates is None else candidates & owners
+                if not candidates:
+                    return False
+                field = parent.fields.get(name) if hasattr(parent, "fields") else None
+                if field is None:
+                    return False
+                named = get_named_type(field.type)
+                if is_composite_type(named) and not walk(selection.selection_set, named):
+                    return False
+            elif isinstance(selection, InlineFragmentNode):
+                condition = (
+                    schema.get_type(selection.type_condition.name.value)
+                    if selection.type_condition
+                    else parent
+                )
+                if not walk(selection.selection_set, condition):
+                    return False
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                if fragment is None:
+                    return False
+                condition = schema.get_type(fragment.type_condition.name.value)
+                if not walk(fragment.selection_set, condition):
+                    return False
+        return True
+
+    if not walk(operation.selection_set, root) or not candidates:
+        return None
+    return sorted(candidates)[0]

@@ -39,6 +39,7 @@ class GatewaySettings:
     session_cookie: str
     supergraph_file: Path
     deployment: str
+    single_subgraph_passthrough: bool = True
 
 
 def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -69,5 +70,6 @@ def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
         cors_origins=tuple(origin.strip() for origin in origins.split(",") if origin.strip()),
         session_cookie=env.text("SESSION_COOKIE", "wnwa_access"),
         supergraph_file=Path(env.text("SUPERGRAPH", str(SUPERGRAPH_FILE))),
+        single_subgraph_passthrough=env.flag("SINGLE_SUBGRAPH_PASSTHROUGH", True),
         deployment=env.deployment,
     )

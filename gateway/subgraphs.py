@@ -30,6 +30,7 @@ class SubgraphUnavailable(Exception):
 class SubgraphResponse:
     data: dict[str, Any] | None
     errors: list[dict[str, Any]] = field(default_factory=list)
+    has_data: bool = True  # false for request errors, which carry no `data` entry
 
 
 class SubgraphClient:
@@ -50,13 +51,20 @@ class SubgraphClient:
         variables: Mapping[str, Any],
         *,
         authorization: str | None,
+        operation_name: str | None = None,
     ) -> SubgraphResponse:
         """A read-only fetch; identical ones in flight at the same time (same subgraph,
         document, variables and token) share one request and its answer."""
         try:
-            signature = json.dumps(variables, sort_keys=True)
+            signature = json.dumps([variables, operation_name], sort_keys=True)
         except TypeError:  # uploads are never shared
-            return await self.fetch(subgraph, query, variables, authorization=authorization)
+            return await self.fetch(
+                subgraph,
+                query,
+                variables,
+                authorization=authorization,
+                operation_name=operation_name,
+            )
         key = (subgraph, query, signature, authorization or "")
         shared = self._in_flight.get(key)
         if shared is not None:
@@ -64,7 +72,13 @@ class SubgraphClient:
         future: asyncio.Future[SubgraphResponse] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
-            response = await self.fetch(subgraph, query, variables, authorization=authorization)
+            response = await self.fetch(
+                subgraph,
+                query,
+                variables,
+                authorization=authorization,
+                operation_name=operation_name,
+            )
         except BaseException as error:
             future.set_exception(error)
             future.exception()  # marks it retrieved, so an unshared failure never warns
@@ -139,7 +153,9 @@ def _parse(subgraph: str, raw: bytes) -> SubgraphResponse:
         raise SubgraphUnavailable(subgraph, "answered with something unreadable")
     if data is None and not errors:
         raise SubgraphUnavailable(subgraph, "answered with something unreadable")
-    return SubgraphResponse(data=data, errors=[e for e in errors if isinstance(e, dict)])
+    return SubgraphResponse(
+        data=data, errors=[e for e in errors if isinstance(e, dict)], has_data="data" in document
+    )
 
 
 def _extract_files(value: Any, path: str, files: dict[str, tuple[list[str], UploadFile]]) -> Any:

@@ -26,8 +26,11 @@ PAGES = (
     Page("professionals", "/professionals", "Find a professional"),
     Page("resources", "/resources", "Resources"),
     Page("profile", "/my-profile", "My peer-supporter profile"),
+    Page("department", "/department", "My department"),
+    Page("admin", "/admin", "Network administration"),
     Page("vetting", "/vetting", "Vetting"),
     Page("apply", "/apply", "Apply as a professional", signed_in=False),
+    Page("join", "/join", "Bring the network to your department", signed_in=False),
 )
 
 _SIGNED_IN_NAV = (

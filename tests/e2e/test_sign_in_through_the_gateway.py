@@ -10,10 +10,12 @@ ME = "{ me { roles department { id name county } } }"
 def test_an_officer_signs_in_and_the_cookie_opens_the_api(stack: Stack) -> None:
     with stack.browser() as browser:
         landing = sign_in(browser, "dana.whitlock@harlow-park.pd.example")
-        # identity sends the browser home, which is the gateway's playground for now
+        # identity sends the browser home: the portal, on the gateway's origin
         assert landing.status_code == 200
-        assert str(landing.url).endswith("/graphql")
-        assert "graphiql.min.js" in landing.text
+        assert str(landing.url) == f"{stack.gateway}/"
+        # and a developer signed in the same way has GraphiQL on the same origin
+        playground = browser.get("/graphql")
+        assert "graphiql.min.js" in playground.text
         cookie_names = {cookie.name for cookie in browser.cookies.jar}
         assert "wnwa_access" in cookie_names
 

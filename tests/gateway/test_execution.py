@@ -271,3 +271,41 @@ async def test_identical_queries_in_flight_share_one_subgraph_request(
     assert other_person == expected
     # five identical in-flight reads with one token: one request; another token: its own
     assert len(proxy.requests) == 2
+
+
+SINGLE_SUBGRAPH_CORPUS: list[tuple[str, dict[str, Any]]] = [
+    (
+        """query Members($state: String = "IN", $withCounty: Boolean!) {
+             figures: membershipFigures { ...Sizes }
+             indiana: memberDepartments(state: $state, first: 5) {
+               nodes { name county @include(if: $withCounty) kind: __typename } }
+             __typename }
+           fragment Sizes on MembershipFigures { memberDepartments states }""",
+        {"withCounty": True},
+    ),
+    (
+        "query($id: ID!) { mine: department(id: $id) { name record { ori } } }",
+        {"id": str(HARLOW_PARK.id)},
+    ),
+    ("query($id: ID!) { department(id: $id) { name } }", {"id": "not-a-department"}),
+    (
+        """{ searchPeerSupporters(first: 3, filter: {state: "IL"}) {
+             matches { supporter { displayName ... on PeerSupporter { telLink } } } } }""",
+        {},
+    ),
+    ("{ memberDepartments(first: 1000) { nodes { name } } }", {}),
+]
+
+
+async def test_single_subgraph_operations_answer_the_same_passed_through_or_planned(
+    federation: Federation,
+) -> None:
+    token = officer(federation)
+    async with (
+        gateway_for(federation) as passed,
+        gateway_for(federation, WNWA_GATEWAY_SINGLE_SUBGRAPH_PASSTHROUGH="false") as planned,
+    ):
+        for query, variables in SINGLE_SUBGRAPH_CORPUS:
+            direct = await passed(query, variables, token=token)
+            executed = await planned(query, variables, token=token)
+            assert direct == executed, query

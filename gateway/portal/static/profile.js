@@ -139,3 +139,33 @@ try {
 } catch (error) {
   say(status, error.message, "error");
 }
+
+// The anonymous monthly report: last month until the 10th, and this month.
+const report = document.getElementById("report");
+function monthValue(date) {
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}`;
+}
+function monthName(date) {
+  return date.toLocaleString(undefined, { month: "long", year: "numeric" });
+}
+const today = new Date();
+const months = [new Date(today.getFullYear(), today.getMonth(), 1)];
+if (today.getDate() <= 10) months.unshift(new Date(today.getFullYear(), today.getMonth() - 1, 1));
+fillSelect(report.elements.month, months.map((d) => ({ value: monthValue(d), text: monthName(d) })));
+report.hidden = form.hidden;
+report.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const region = document.getElementById("report-status");
+  const count = text(report, "officersSupported");
+  if (count === null) return showErrors(report, [{ field: "officersSupported", message: "Enter a number (0 if none)." }]);
+  await busy(report.querySelector("button"), region, async () => {
+    const answer = await gql(`mutation Report($month: String!, $count: Int!) { submitSupportReport(month: $month, officersSupported: $count) {
+      accepted errors { field message } } }`, { month: report.elements.month.value, count: Number(count) });
+    const payload = answer.data && answer.data.submitSupportReport;
+    if (!payload) return say(region, problem(answer), "error");
+    if (payload.errors.length) { say(region, ""); return showErrors(report, payload.errors); }
+    clearErrors(report);
+    report.elements.officersSupported.value = "";
+    say(region, "Thank you. Your report is counted.");
+  });
+});

@@ -1,0 +1,182 @@
+// Network admins: departments and terms, identity providers, resources, inquiries.
+import { busy, clearErrors, checked, el, enumOptions, fillSelect, formatDate, gql, hasRole, label, problem, say, showErrors, signedIn, text } from "./lib.js";
+import { DEPARTMENT_STATUSES, RESOURCE_AUDIENCES, RESOURCE_CATEGORIES } from "./vocab.js";
+
+const status = document.getElementById("status");
+
+/** Run a mutation returning a payload with `errors`; show them in `form` or the status line. */
+async function mutate(button, form, document, variables, field, done) {
+  await busy(button, status, async () => {
+    const answer = await gql(document, variables);
+    const payload = answer.data && answer.data[field];
+    if (!payload) return say(status, problem(answer), "error");
+    if (payload.errors.length) {
+      if (form) { say(status, ""); showErrors(form, payload.errors); }
+      else say(status, payload.errors.map((e) => e.message).join(" "), "error");
+      return;
+    }
+    if (form) clearErrors(form);
+    say(status, "Saved.");
+    await done(payload);
+  });
+}
+
+// departments and terms
+const DEPARTMENT = "id name county state record { ori status swornOfficers currentTerm { kind startsOn endsOn } renewalDue terms { id } }";
+const departmentsBody = document.querySelector("#departments tbody");
+const departmentsMore = document.getElementById("departments-more");
+let departmentsAfter = null;
+
+function departmentRow(d) {
+  const r = d.record;
+  const select = el("select", { id: `status-${d.id}`, "aria-label": `Status of ${d.name}` });
+  fillSelect(select, enumOptions(DEPARTMENT_STATUSES));
+  select.value = r.status;
+  const line = el("tr", {},
+    el("td", {}, el("strong", { text: d.name }), el("br"), `${r.ori} · ${d.county}, ${d.state} · ${r.swornOfficers} sworn`),
+    el("td", { text: label(r.status) }),
+    el("td", { text: r.currentTerm ? `${label(r.currentTerm.kind)} to ${formatDate(r.currentTerm.endsOn)}${r.renewalDue ? " (renewal due)" : ""}` : "None" }),
+    el("td", {}, select,
+      el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
+        `mutation Status($id: ID!, $input: DepartmentChanges!) { updateDepartment(id: $id, input: $input) { department { ${DEPARTMENT} } errors { field message } } }`,
+        { id: d.id, input: { status: select.value } }, "updateDepartment", (p) => line.replaceWith(departmentRow(p.department))) }, "Set status"),
+      el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
+        `mutation Term($id: ID!) { recordSubscriptionTerm(departmentId: $id) { department { ${DEPARTMENT} } errors { field message } } }`,
+        { id: d.id }, "recordSubscriptionTerm", (p) => line.replaceWith(departmentRow(p.department))) },
+      r.terms.length ? "Record renewal" : "Record first term")));
+  return line;
+}
+
+async function loadDepartments() {
+  const answer = await gql(`query Departments($after: String) { departments(first: 100, after: $after) { nodes { ${DEPARTMENT} } pageInfo { endCursor hasNextPage } } }`, { after: departmentsAfter });
+  if (!answer.data) return say(status, problem(answer), "error");
+  departmentsBody.append(...answer.data.departments.nodes.map(departmentRow));
+  departmentsAfter = answer.data.departments.pageInfo.endCursor;
+  departmentsMore.hidden = !answer.data.departments.pageInfo.hasNextPage;
+}
+departmentsMore.addEventListener("click", loadDepartments);
+
+const newDepartment = document.getElementById("new-department");
+newDepartment.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const sworn = text(newDepartment, "swornOfficers");
+  mutate(newDepartment.querySelector("button"), newDepartment,
+    `mutation Add($input: DepartmentInput!) { createDepartment(input: $input) { department { ${DEPARTMENT} } errors { field message } } }`,
+    { input: { name: text(newDepartment, "name") || "", ori: (text(newDepartment, "ori") || "").toUpperCase(), county: text(newDepartment, "county") || "",
+      state: (text(newDepartment, "state") || "").toUpperCase(), swornOfficers: sworn === null ? 0 : Number(sworn),
+      civiliansEnrolled: checked(newDepartment, "civiliansEnrolled") } },
+    "createDepartment", (p) => { departmentsBody.prepend(departmentRow(p.department)); newDepartment.reset(); });
+});
+
+// identity providers
+const PROVIDER = "organisationId displayName issuer clientId emailDomains enabled declaredInFile claimRules { claim value role } department { name }";
+const providers = document.getElementById("providers");
+
+function providerItem(p) {
+  const item = el("li", { class: "result" },
+    el("h3", {}, p.displayName, " ", el("span", { class: p.enabled ? "badge now" : "badge off", text: p.enabled ? "On" : "Off" })),
+    el("p", { class: "meta", text: `${p.issuer} · client ${p.clientId}${p.emailDomains.length ? ` · ${p.emailDomains.join(", ")}` : ""}` }),
+    el("p", { class: "meta", text: p.claimRules.map((r) => `${r.claim}${r.value ? `=${r.value}` : ""} → ${label(r.role)}`).join("; ") }),
+    p.declaredInFile ? el("p", { class: "hint", text: "Declared in the providers file: change it there." }) :
+      el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
+        `mutation Enable($id: ID!, $on: Boolean!) { setIdentityProviderEnabled(organisationId: $id, enabled: $on) { provider { ${PROVIDER} } errors { field message } } }`,
+        { id: p.organisationId, on: !p.enabled }, "setIdentityProviderEnabled", (r) => item.replaceWith(providerItem(r.provider))) },
+      p.enabled ? "Switch sign-in off" : "Switch sign-in on"));
+  return item;
+}
+
+async function loadProviders() {
+  const answer = await gql(`query Providers { identityProviders { ${PROVIDER} } }`);
+  if (!answer.data) return say(status, problem(answer), "error");
+  providers.replaceChildren(...answer.data.identityProviders.map(providerItem));
+}
+
+const providerForm = document.getElementById("provider");
+providerForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const rules = (providerForm.elements.claimRules.value || "").split("\n").map((l) => l.trim()).filter(Boolean).map((line) => {
+    const [claim, value, role] = line.split(",").map((s) => s.trim());
+    return { claim: claim || "", value: value || null, role: (role || "").toUpperCase() };
+  });
+  const invalid = rules.find((r) => !["OFFICER", "CIVILIAN", "PEER_SUPPORTER", "COORDINATOR", "VETTER", "NETWORK_ADMIN"].includes(r.role));
+  if (invalid) return showErrors(providerForm, [{ field: "input.claimRules", message: "Each line needs a role: OFFICER, CIVILIAN, PEER_SUPPORTER, COORDINATOR, VETTER or NETWORK_ADMIN." }]);
+  mutate(providerForm.querySelector("button"), providerForm,
+    `mutation Save($input: IdentityProviderInput!) { saveIdentityProvider(input: $input) { provider { ${PROVIDER} } errors { field message } } }`,
+    { input: { organisationId: text(providerForm, "organisationId") || "", displayName: text(providerForm, "displayName") || "",
+      issuer: text(providerForm, "issuer") || "", clientId: text(providerForm, "clientId") || "", clientSecret: text(providerForm, "clientSecret"),
+      emailDomains: (text(providerForm, "emailDomains") || "").split(",").map((s) => s.trim()).filter(Boolean), claimRules: rules } },
+    "saveIdentityProvider", async () => { providerForm.reset(); await loadProviders(); });
+});
+
+// resources
+const RESOURCE = "id title description category audience phone textNumber url position retired";
+const resources = document.getElementById("resources");
+
+function resourceItem(r) {
+  const item = el("li", { class: "result" },
+    el("h3", {}, r.title, " ", r.retired ? el("span", { class: "badge off", text: "Retired" }) : null),
+    el("p", { class: "meta", text: `${label(r.category)} · ${label(r.audience)} · position ${r.position}` }),
+    el("p", { text: [r.phone && `Call ${r.phone}`, r.textNumber && `Text ${r.textNumber}`, r.url].filter(Boolean).join(" · ") }),
+    el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
+      `mutation Retire($id: ID!, $retired: Boolean!) { retireWellbeingResource(id: $id, retired: $retired) { resource { ${RESOURCE} } errors { field message } } }`,
+      { id: r.id, retired: !r.retired }, "retireWellbeingResource", (p) => item.replaceWith(resourceItem(p.resource))) },
+    r.retired ? `Bring back “${r.title}”` : `Retire “${r.title}”`));
+  return item;
+}
+
+async function loadResources() {
+  const answer = await gql(`query AllResources { wellbeingResources(includeRetired: true) { ${RESOURCE} } }`);
+  if (!answer.data) return say(status, problem(answer), "error");
+  resources.replaceChildren(...answer.data.wellbeingResources.map(resourceItem));
+}
+
+const resourceForm = document.getElementById("resource");
+fillSelect(resourceForm.elements.category, enumOptions(RESOURCE_CATEGORIES));
+fillSelect(resourceForm.elements.audience, enumOptions(RESOURCE_AUDIENCES));
+resourceForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const position = text(resourceForm, "position");
+  mutate(resourceForm.querySelector("button"), resourceForm,
+    `mutation AddResource($input: WellbeingResourceInput!) { createWellbeingResource(input: $input) { resource { ${RESOURCE} } errors { field message } } }`,
+    { input: { title: text(resourceForm, "title") || "", description: text(resourceForm, "description") || "",
+      category: resourceForm.elements.category.value, audience: resourceForm.elements.audience.value,
+      position: position === null ? 100 : Number(position), phone: text(resourceForm, "phone"),
+      textNumber: text(resourceForm, "textNumber"), url: text(resourceForm, "url") } },
+    "createWellbeingResource", async () => { resourceForm.reset(); await loadResources(); });
+});
+
+// inquiries
+const inquiries = document.getElementById("inquiries");
+const showHandled = document.getElementById("show-handled");
+const CONTACT = "id kind agency contactName contactRole email phone message demoFormat receivedAt handledAt";
+
+function inquiryItem(c) {
+  const item = el("li", { class: "result" },
+    el("h3", {}, `${label(c.kind)}: ${c.agency}`, " ", c.handledAt ? el("span", { class: "badge", text: "Handled" }) : null),
+    el("p", { class: "meta", text: `${c.contactName}, ${c.contactRole} · ${c.email}${c.phone ? ` · ${c.phone}` : ""} · ${formatDate(c.receivedAt)}` }),
+    c.demoFormat ? el("p", { class: "meta", text: `Demo: ${label(c.demoFormat)}` }) : null,
+    el("p", { text: c.message }),
+    el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
+      `mutation Handled($id: ID!, $handled: Boolean!) { markDepartmentContactHandled(id: $id, handled: $handled) { contact { ${CONTACT} } errors { field message } } }`,
+      { id: c.id, handled: !c.handledAt }, "markDepartmentContactHandled",
+      (p) => (showHandled.checked || !p.contact.handledAt ? item.replaceWith(inquiryItem(p.contact)) : item.remove())) },
+    c.handledAt ? "Open again" : "Mark handled"));
+  return item;
+}
+
+async function loadInquiries() {
+  const answer = await gql(`query Contacts($handled: Boolean) { departmentContacts(handled: $handled, first: 100) { nodes { ${CONTACT} } } }`,
+    { handled: showHandled.checked ? null : false });
+  if (!answer.data) return say(status, problem(answer), "error");
+  const nodes = answer.data.departmentContacts.nodes;
+  inquiries.replaceChildren(...(nodes.length ? nodes.map(inquiryItem) : [el("li", { class: "meta", text: "Nothing waiting." })]));
+}
+showHandled.addEventListener("change", loadInquiries);
+
+try {
+  const me = await signedIn();
+  if (!hasRole(me, "NETWORK_ADMIN")) say(status, "This page is for the network's administrators.", "error");
+  else await Promise.all([loadDepartments(), loadProviders(), loadResources(), loadInquiries()]);
+} catch (error) {
+  say(status, error.message, "error");
+}

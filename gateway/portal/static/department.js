@@ -1,0 +1,111 @@
+// Coordinators: their department's supporters (deactivate / reactivate) and aggregate figures.
+import { busy, dollars, el, formatDate, gql, hasRole, label, problem, say, signedIn } from "./lib.js";
+
+const status = document.getElementById("status");
+const body = document.querySelector("#supporters tbody");
+const more = document.getElementById("more");
+const SUPPORTER = "id displayName county state availableNow active";
+let departmentId = null;
+let after = null;
+const counts = { total: 0, active: 0, now: 0 };
+
+function figure(term, value) {
+  return el("div", {}, el("dt", { text: term }), el("dd", { text: String(value) }));
+}
+
+function row(s) {
+  const action = el("button", { type: "button", class: s.active ? "secondary" : "",
+    onclick: () => toggle(s, action, line) }, s.active ? `Deactivate ${s.displayName}` : `Reactivate ${s.displayName}`);
+  const line = el("tr", { "data-id": s.id },
+    el("td", { text: s.displayName }), el("td", { text: `${s.county}, ${s.state}` }),
+    el("td", {}, el("span", { class: s.availableNow ? "badge now" : "badge", text: s.availableNow ? "Available" : "Not on call" })),
+    el("td", {}, el("span", { class: s.active ? "badge" : "badge off", text: s.active ? "Shown" : "Hidden" }), " ", action));
+  return line;
+}
+
+async function toggle(s, button, line) {
+  const name = s.active ? "deactivatePeerSupporter" : "reactivatePeerSupporter";
+  await busy(button, status, async () => {
+    const answer = await gql(`mutation Toggle($id: ID!) { ${name}(id: $id) { supporter { ${SUPPORTER} } errors { field message } } }`, { id: s.id });
+    const payload = answer.data && answer.data[name];
+    if (!payload) return say(status, problem(answer), "error");
+    if (payload.errors.length) return say(status, payload.errors.map((e) => e.message).join(" "), "error");
+    const updated = payload.supporter;
+    counts.active += updated.active ? 1 : -1;
+    showCounts();
+    line.replaceWith(row(updated));
+    say(status, `${updated.displayName} is ${updated.active ? "shown in search again" : "hidden from search"}.`);
+    body.querySelector(`tr[data-id="${CSS.escape(updated.id)}"] button`).focus();
+  });
+}
+
+function showCounts() {
+  const list = document.getElementById("figures");
+  list.querySelectorAll("[data-count]").forEach((n) => n.remove());
+  list.prepend(...[["Peer supporters", counts.total], ["Shown in search", counts.active], ["Available now", counts.now]]
+    .map(([t, v]) => { const f = figure(t, v); f.setAttribute("data-count", ""); return f; }));
+}
+
+async function loadSupporters() {
+  const answer = await gql(`query Mine($id: ID, $after: String) { departmentPeerSupporters(departmentId: $id, first: 100, after: $after) {
+    nodes { ${SUPPORTER} } pageInfo { endCursor hasNextPage } } }`, { id: departmentId, after });
+  if (!answer.data) return say(status, problem(answer), "error");
+  const page = answer.data.departmentPeerSupporters;
+  body.append(...page.nodes.map(row));
+  counts.total += page.nodes.length;
+  counts.active += page.nodes.filter((s) => s.active).length;
+  counts.now += page.nodes.filter((s) => s.active && s.availableNow).length;
+  showCounts();
+  after = page.pageInfo.endCursor;
+  more.hidden = !page.pageInfo.hasNextPage;
+  if (!body.children.length) say(status, "No peer supporter has made a profile yet.");
+}
+
+async function loadDepartment() {
+  const last = new Date();
+  last.setDate(1);
+  last.setMonth(last.getMonth() - 1);
+  const month = `${last.getFullYear()}-${String(last.getMonth() + 1).padStart(2, "0")}`;
+  const answer = await gql(`query Department($id: ID!, $month: String!) {
+    department(id: $id) { name county state record { status swornOfficers civiliansEnrolled joinedOn renewalDue annualFeeQuoteCents
+      currentTerm { kind startsOn endsOn annualFeeCents } } }
+    supportReciprocity(month: $month, departmentId: $id) { month reports officersSupported minimumReports department { reports officersSupported } } }`,
+  { id: departmentId, month });
+  const d = answer.data && answer.data.department;
+  if (!d) return say(status, problem(answer), "error");
+  document.getElementById("department-name").textContent = `${d.name} · ${d.county} County, ${d.state}`;
+  const r = d.record;
+  const membership = document.getElementById("membership");
+  if (r) {
+    membership.replaceChildren(el("dl", { class: "facts" }, [
+      ["Status", label(r.status)], ["Sworn officers", r.swornOfficers], ["Civilian staff may sign in", r.civiliansEnrolled ? "Yes" : "No"],
+      ["Member since", r.joinedOn ? formatDate(r.joinedOn) : "—"],
+      ["Current term", r.currentTerm ? `${label(r.currentTerm.kind)}, ${formatDate(r.currentTerm.startsOn)} to ${formatDate(r.currentTerm.endsOn)}` : "None"],
+      ["Renewal due", r.renewalDue ? "Yes" : "No"], ["Annual fee quoted", dollars(r.annualFeeQuoteCents)],
+    ].flatMap(([t, v]) => [el("dt", { text: t }), el("dd", { text: String(v) })])));
+  } else membership.textContent = problem(answer) || "Not available.";
+  const reciprocity = answer.data.supportReciprocity;
+  const note = document.getElementById("reciprocity-note");
+  const list = document.getElementById("figures");
+  if (reciprocity) {
+    const own = reciprocity.department;
+    list.append(figure(`Officers supported by your supporters (${reciprocity.month})`, own ? own.officersSupported : "—"),
+      figure(`Officers supported network-wide (${reciprocity.month})`, reciprocity.officersSupported));
+    note.textContent = own ? "" : `Your department's own figure shows once at least ${reciprocity.minimumReports} of its supporters report in a month.`;
+  }
+}
+
+more.addEventListener("click", () => loadSupporters());
+try {
+  const me = await signedIn();
+  if (!hasRole(me, "COORDINATOR") || !me.department) {
+    say(status, "This page is for your department's peer-support coordinators.", "error");
+    document.getElementById("department-name").textContent = "";
+  } else {
+    departmentId = me.department.id;
+    await loadSupporters();
+    await loadDepartment();
+  }
+} catch (error) {
+  say(status, error.message, "error");
+}
