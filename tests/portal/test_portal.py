@@ -154,6 +154,17 @@ def test_a_peer_supporter_creates_a_profile_and_flips_availability(
     wait(driver).until(lambda d: switch.get_attribute("aria-pressed") == "true")
     switch.click()
     wait(driver).until(lambda d: switch.get_attribute("aria-pressed") == "false")
+
+    # the anonymous monthly report
+    fill(driver, "report-count", "3")
+    driver.find_element(By.CSS_SELECTOR, "#report button[type=submit]").click()
+    wait(driver).until(
+        lambda d: (
+            "counted" in d.find_element(By.ID, "report-status").text
+            or d.find_elements(By.CSS_SELECTOR, "#report .field-error")
+        )
+    )
+    assert "counted" in driver.find_element(By.ID, "report-status").text
     no_policy_violations(driver)
 
 
@@ -277,3 +288,68 @@ def vote(driver: WebDriver, stack: Stack, reference: str, screenshots: Path | No
     wait(driver).until(ready.text_to_be_present_in_element((By.ID, "details"), "Deliberation"))
     if screenshots is not None:
         shoot(driver, screenshots, "vetting")
+
+
+def test_a_coordinator_hides_and_shows_a_supporter_of_their_department(
+    stack: Stack, open_browser: Browser, screenshots: Path
+) -> None:
+    driver = open_browser()
+    sign_in(driver, stack, "priya.castellanos@harlow-park.pd.example")
+    driver.get(f"{stack.gateway}/department")
+    wait(driver).until(ready.text_to_be_present_in_element((By.ID, "department-name"), "Harlow"))
+    first = wait(driver).until(
+        ready.element_to_be_clickable((By.CSS_SELECTOR, "#supporters tbody tr button"))
+    )
+    assert "Peer supporters" in driver.find_element(By.ID, "figures").text
+    shoot(driver, screenshots, "department")
+    name = first.text.removeprefix("Deactivate ")
+    first.click()
+    wait(driver).until(ready.text_to_be_present_in_element((By.ID, "status"), "hidden from search"))
+    again = driver.find_element(By.XPATH, f"//button[normalize-space()='Reactivate {name}']")
+    again.click()
+    wait(driver).until(ready.text_to_be_present_in_element((By.ID, "status"), "shown in search"))
+    no_policy_violations(driver)
+
+
+def test_a_network_admin_sees_departments_providers_resources_and_inquiries(
+    stack: Stack, open_browser: Browser, screenshots: Path
+) -> None:
+    driver = open_browser()
+    sign_in(driver, stack, "alex.tarrant@staff.wnwa.example")
+    driver.get(f"{stack.gateway}/admin")
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#departments tbody tr"))
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#providers .result"))
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#resources .result"))
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#inquiries li"))
+    # a wrong ORI: the API's words appear beside the field
+    form = driver.find_element(By.ID, "new-department")
+    fill(driver, "nd-name", "Portal Test Police Department")
+    fill(driver, "nd-ori", "XX")
+    fill(driver, "nd-county", "Cook")
+    fill(driver, "nd-state", "IL")
+    fill(driver, "nd-sworn", "40")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#nd-ori + .field-error"))
+    shoot(driver, screenshots, "admin")
+    no_policy_violations(driver)
+
+
+def test_a_department_asks_about_joining(
+    stack: Stack, open_browser: Browser, screenshots: Path
+) -> None:
+    driver = open_browser()
+    driver.get(f"{stack.gateway}/join")
+    form = driver.find_element(By.ID, "inquiry")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#inquiry .field-error"))
+    shoot(driver, screenshots, "join")
+    fill(driver, "i-agency", "Marlow Township Police Department")
+    fill(driver, "i-name", "Sam Ortiz")
+    fill(driver, "i-role", "Chief")
+    fill(driver, "i-email", "chief@marlow-township.example")
+    fill(driver, "i-message", "How does joining work for a department of 30 officers?")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    receipt = (By.CSS_SELECTOR, "#inquiry .status")
+    wait(driver).until(ready.text_to_be_present_in_element(receipt, "reference"))
+    assert not driver.find_elements(By.CSS_SELECTOR, "#inquiry .field-error")
+    no_policy_violations(driver)
