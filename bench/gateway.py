@@ -52,12 +52,12 @@ SINGLE = """query Single { searchPeerSupporters(first: 20, filter: {includeOwnDe
 
 
 def post(url: str, query: str, token: str) -> dict[str, object]:
-    request = urllib.request.Request(  # noqa: S310 - loopback only
+    request = urllib.request.Request(
         url,
         data=json.dumps({"query": query}).encode(),
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:
         answer: dict[str, object] = json.load(response)
         return answer
 
@@ -84,8 +84,20 @@ def wrk(url: str, query: str, token: str, *, connections: int, seconds: int) -> 
     script.close()
     try:
         output = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
-            capture_output=True, text=True, check=True, timeout=seconds + 60,
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
         ).stdout
     finally:
         os.unlink(script.name)
@@ -121,10 +133,15 @@ def reference_gateways(subgraphs: dict[str, str]) -> Iterator[dict[str, str]]:
         yield {}
         return
     if not (REFERENCE / "node_modules" / "@apollo" / "gateway").exists():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=REFERENCE, check=True)
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=REFERENCE, check=True
+        )
     supergraph = subprocess.run(
         [node, "supergraph.mjs", *(f"{name}={url}" for name, url in subgraphs.items())],
-        cwd=REFERENCE, capture_output=True, text=True, check=True,
+        cwd=REFERENCE,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     folder = Path(tempfile.mkdtemp(prefix="wnwa-bench-"))
     (folder / "supergraph.graphql").write_text(supergraph)
@@ -132,14 +149,30 @@ def reference_gateways(subgraphs: dict[str, str]) -> Iterator[dict[str, str]]:
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     processes = [
         subprocess.Popen(
-            [node, str(REFERENCE / "apollo.mjs"), str(folder / "supergraph.graphql"), str(apollo_port)],
-            cwd=REFERENCE, **quiet,
+            [
+                node,
+                str(REFERENCE / "apollo.mjs"),
+                str(folder / "supergraph.graphql"),
+                str(apollo_port),
+            ],
+            cwd=REFERENCE,
+            **quiet,
         ),
         subprocess.Popen(
-            [str(REFERENCE / "node_modules" / ".bin" / "hive-gateway"), "supergraph",
-             str(folder / "supergraph.graphql"), "--port", str(hive_port), "--host", "127.0.0.1",
-             "-c", str(REFERENCE / "gateway.config.mjs")],
-            cwd=REFERENCE, env={**os.environ, "NODE_ENV": "production"}, **quiet,
+            [
+                str(REFERENCE / "node_modules" / ".bin" / "hive-gateway"),
+                "supergraph",
+                str(folder / "supergraph.graphql"),
+                "--port",
+                str(hive_port),
+                "--host",
+                "127.0.0.1",
+                "-c",
+                str(REFERENCE / "gateway.config.mjs"),
+            ],
+            cwd=REFERENCE,
+            env={**os.environ, "NODE_ENV": "production"},
+            **quiet,
         ),
     ]
     try:
@@ -152,6 +185,34 @@ def reference_gateways(subgraphs: dict[str, str]) -> Iterator[dict[str, str]]:
             process.terminate()
             process.wait(timeout=10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def unshared_gateway(stack_env: dict[str, str], subgraphs: dict[str, str]) -> Iterator[str]:
+    """A second instance of this gateway with in-flight sharing of identical reads off:
+    wrk sends one query with one token on every connection, which sharing collapses."""
+    identity = f"http://127.0.0.1:{stack_env['WNWA_IDENTITY_PORT']}"
+    port = free_port()
+    env = {
+        **stack_env,
+        "WNWA_GATEWAY_PORT": str(port),
+        "WNWA_GATEWAY_DEDUPLICATE_READS": "false",
+        "WNWA_JWKS_URL": f"{identity}/.well-known/jwks.json",
+        "WNWA_TOKEN_ISSUER": identity,
+    }
+    env |= {f"WNWA_GATEWAY_{name.upper()}_URL": url for name, url in subgraphs.items()}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wnwa", "serve", "gateway"],
+        env=env,
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}/graphql"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def profile_gateway(stack_env: dict[str, str], token: str, iterations: int = 300) -> None:
@@ -176,8 +237,11 @@ def profile_gateway(stack_env: dict[str, str], token: str, iterations: int = 300
     async def run() -> None:
         async with aiohttp.ClientSession() as session:
             client = SubgraphClient(session, settings.subgraph_urls, 5)
-            verifier = TokenVerifier(JwksCache(http_jwks_fetcher(session, settings.jwks_url)),
-                                     issuer=settings.token_issuer, audience="wnwa")
+            verifier = TokenVerifier(
+                JwksCache(http_jwks_fetcher(session, settings.jwks_url)),
+                issuer=settings.token_issuer,
+                audience="wnwa",
+            )
             gateway = Gateway(settings, supergraph, client, verifier, session)
             await gateway.run(CROSS, {}, None, token)
             profiler = cProfile.Profile()
@@ -204,7 +268,9 @@ def main() -> None:
         raise SystemExit("bench/gateway.py needs wrk: apt-get install wrk")
     data = PROJECT / ".wnwa" / "bench-gateway"
     data.mkdir(parents=True, exist_ok=True)
-    with running_stack(data, WNWA_IDENTITY_ACCESS_TOKEN_MINUTES="60", WNWA_LOG_LEVEL="WARNING") as stack:
+    with running_stack(
+        data, WNWA_IDENTITY_ACCESS_TOKEN_MINUTES="60", WNWA_LOG_LEVEL="WARNING"
+    ) as stack:
         with stack.browser() as browser:
             sign_in(browser, "dana.whitlock@harlow-park.pd.example")
             token = browser.cookies["wnwa_access"]
@@ -212,32 +278,63 @@ def main() -> None:
             name: f"http://127.0.0.1:{stack.ports[name]}/graphql"
             for name in ("identity", "directory", "membership", "professionals")
         }
-        with reference_gateways(subgraphs) as references:
-            targets = {"this gateway": f"{stack.gateway}/graphql", **references}
+        with (
+            reference_gateways(subgraphs) as references,
+            unshared_gateway(stack.env, subgraphs) as plain,
+        ):
+            targets = {
+                "this gateway": f"{stack.gateway}/graphql",
+                "this gateway, no sharing": plain,
+                **references,
+            }
             for url in [*targets.values(), subgraphs["directory"]]:
                 wait_until_answers(url, token)
             for name, url in targets.items():
                 answer = post(url, CROSS, token)
                 assert "errors" not in answer, (name, answer)
-            print(f"\nwrk, 1 thread; throughput at {args.connections} connections for {args.seconds} s; "
-                  f"latency at 1 connection. Machine: {os.cpu_count()} cores, shared.\n")
+            print(
+                f"\nwrk, 1 thread; throughput at {args.connections} connections "
+                f"for {args.seconds} s; "
+                f"latency at 1 connection. Machine: {os.cpu_count()} cores, shared.\n"
+            )
             results: dict[tuple[str, str], dict[str, float]] = {}
             for label, query in (("single-subgraph", SINGLE), ("cross-subgraph", CROSS)):
-                rows = [("directory subgraph (direct)", subgraphs["directory"])] if label == "single-subgraph" else []
+                rows = (
+                    [("directory subgraph (direct)", subgraphs["directory"])]
+                    if label == "single-subgraph"
+                    else []
+                )
                 for name, url in [*rows, *targets.items()]:
-                    latency = wrk(url, query, token, connections=1, seconds=max(3, args.seconds // 2))
-                    load = wrk(url, query, token, connections=args.connections, seconds=args.seconds)
-                    results[(label, name)] = {"p50": latency["p50"], "p99": latency["p99"], "rps": load["rps"],
-                                              "p50_loaded": load["p50"]}
-                    print(f"{label:<16} {name:<28} p50 {latency['p50']:6.2f} ms  p99 {latency['p99']:6.2f} ms"
-                          f"  | {load['rps']:8.0f} req/s (p50 {load['p50']:6.1f} ms at {args.connections})")
-            added = results[("single-subgraph", "this gateway")]["p50"] - results[
-                ("single-subgraph", "directory subgraph (direct)")]["p50"]
-            print(f"\nadded latency of this gateway (single-subgraph p50 minus direct p50): {added:.2f} ms")
-            ours = results[("cross-subgraph", "this gateway")]["rps"]
-            for name in references:
-                theirs = results[("cross-subgraph", name)]["rps"]
-                print(f"cross-subgraph throughput, this gateway / {name}: {ours / theirs:.2f}")
+                    latency = wrk(
+                        url, query, token, connections=1, seconds=max(3, args.seconds // 2)
+                    )
+                    load = wrk(
+                        url, query, token, connections=args.connections, seconds=args.seconds
+                    )
+                    results[(label, name)] = {
+                        "p50": latency["p50"],
+                        "p99": latency["p99"],
+                        "rps": load["rps"],
+                        "p50_loaded": load["p50"],
+                    }
+                    print(
+                        f"{label:<16} {name:<28} p50 {latency['p50']:6.2f} ms  "
+                        f"p99 {latency['p99']:6.2f} ms  | {load['rps']:8.0f} req/s "
+                        f"(p50 {load['p50']:6.1f} ms at {args.connections})"
+                    )
+            added = (
+                results[("single-subgraph", "this gateway")]["p50"]
+                - results[("single-subgraph", "directory subgraph (direct)")]["p50"]
+            )
+            print(
+                "\nadded latency of this gateway (single-subgraph p50 minus direct p50): "
+                f"{added:.2f} ms"
+            )
+            for ours_name in ("this gateway", "this gateway, no sharing"):
+                ours = results[("cross-subgraph", ours_name)]["rps"]
+                for name in references:
+                    theirs = results[("cross-subgraph", name)]["rps"]
+                    print(f"cross-subgraph throughput, {ours_name} / {name}: {ours / theirs:.2f}")
         if args.profile:
             print("\nWhere this gateway's time goes (cProfile, cross-subgraph query, in-process):")
             profile_gateway(stack.env, token)

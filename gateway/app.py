@@ -453,7 +453,12 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         async with aiohttp.ClientSession(
             connector=connector, trace_configs=trace_configs
         ) as session:
-            client = SubgraphClient(session, settings.subgraph_urls, settings.subgraph_timeout)
+            client = SubgraphClient(
+                session,
+                settings.subgraph_urls,
+                settings.subgraph_timeout,
+                deduplicate=settings.deduplicate_reads,
+            )
             verifier = TokenVerifier(
                 JwksCache(http_jwks_fetcher(session, settings.jwks_url)),
                 issuer=settings.token_issuer,

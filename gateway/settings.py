@@ -40,6 +40,7 @@ class GatewaySettings:
     supergraph_file: Path
     deployment: str
     single_subgraph_passthrough: bool = True
+    deduplicate_reads: bool = True
 
 
 def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -71,5 +72,6 @@ def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
         session_cookie=env.text("SESSION_COOKIE", "wnwa_access"),
         supergraph_file=Path(env.text("SUPERGRAPH", str(SUPERGRAPH_FILE))),
         single_subgraph_passthrough=env.flag("SINGLE_SUBGRAPH_PASSTHROUGH", True),
+        deduplicate_reads=env.flag("DEDUPLICATE_READS", True),
         deployment=env.deployment,
     )

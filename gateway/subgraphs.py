@@ -37,8 +37,14 @@ class SubgraphClient:
     """One pooled HTTP session for every subgraph call of the gateway."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, urls: Mapping[str, str], timeout: float
+        self,
+        session: aiohttp.ClientSession,
+        urls: Mapping[str, str],
+        timeout: float,
+        *,
+        deduplicate: bool = True,
     ) -> None:
+        self._deduplicate = deduplicate
         self._session = session
         self._urls = dict(urls)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -55,9 +61,8 @@ class SubgraphClient:
     ) -> SubgraphResponse:
         """A read-only fetch; identical ones in flight at the same time (same subgraph,
         document, variables and token) share one request and its answer."""
-        try:
-            signature = json.dumps([variables, operation_name], sort_keys=True)
-        except TypeError:  # uploads are never shared
+        signature = _signature(variables, operation_name) if self._deduplicate else None
+        if signature is None:  # sharing switched off, or uploads (never shared)
             return await self.fetch(
                 subgraph,
                 query,
@@ -139,6 +144,13 @@ class SubgraphClient:
         except aiohttp.ClientError:
             raise SubgraphUnavailable(subgraph, "is unavailable") from None
         return _parse(subgraph, raw)
+
+
+def _signature(variables: Mapping[str, Any], operation_name: str | None) -> str | None:
+    try:
+        return json.dumps([variables, operation_name], sort_keys=True)
+    except TypeError:
+        return None
 
 
 def _parse(subgraph: str, raw: bytes) -> SubgraphResponse:
