@@ -1,13 +1,11 @@
-"""The portal's routes: its pages, its static files and vetters' document downloads."""
+"""The portal's routes: its pages and its static files."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -53,48 +51,9 @@ def _page_endpoint(page: Page) -> Route:
     return Route(page.path, endpoint, methods=["GET"], name=f"portal-{page.name}")
 
 
-def _document_proxy(settings: GatewaySettings) -> Route:
-    """`/documents/{id}` streamed from professionals with the session's token (vetters)."""
-    origin = settings.subgraph_urls["professionals"].rsplit("/graphql", 1)[0]
-
-    async def download(request: Request) -> Response:
-        token = request.cookies.get(settings.session_cookie)
-        if not token:
-            return Response("Sign in to download documents.", 401, media_type="text/plain")
-        document_id = request.path_params["document_id"]
-        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
-        try:
-            answer = await session.get(
-                f"{origin}/documents/{document_id}",
-                headers={"Authorization": f"Bearer {token}"},
-            )
-        except (aiohttp.ClientError, TimeoutError):
-            await session.close()
-            return Response("Documents are unavailable right now.", 503, media_type="text/plain")
-
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                async for piece in answer.content.iter_chunked(256 * 1024):
-                    yield piece
-            finally:
-                answer.release()
-                await session.close()
-
-        headers = {
-            name: answer.headers[name]
-            for name in ("content-type", "content-length", "content-disposition")
-            if name in answer.headers
-        }
-        headers.update(HEADERS)
-        return StreamingResponse(body(), status_code=answer.status, headers=headers)
-
-    return Route("/documents/{document_id}", download, methods=["GET"])
-
-
 def portal_routes(settings: GatewaySettings) -> list[BaseRoute]:
     """Every route the portal adds to the gateway."""
     routes: list[BaseRoute] = [_page_endpoint(page) for page in PAGES]
-    routes.append(_document_proxy(settings))
     routes.append(
         Mount("/portal/static", app=PortalStatic(directory=STATIC_FOLDER), name="portal-static")
     )
