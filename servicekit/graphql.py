@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import strawberry
@@ -76,6 +77,17 @@ class RequestContext:
     principal: Principal | None
     token_problem: str | None
     loaders: Any = None  # the service's DataLoaders, new for every request
+
+
+def parse_id(value: str | None) -> UUID | None:
+    """An id this platform issues (a UUID), or None for anything else: unknown ids are then
+    answered as not found, never as a crash."""
+    if value is None:
+        return None
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
 
 
 def context_of(info: Info[Any, Any]) -> RequestContext:

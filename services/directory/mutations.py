@@ -12,7 +12,14 @@ import asyncpg
 import strawberry
 from strawberry.types import Info
 
-from servicekit.graphql import FieldError, Forbidden, InputErrors, context_of, require_role
+from servicekit.graphql import (
+    FieldError,
+    Forbidden,
+    InputErrors,
+    context_of,
+    parse_id,
+    require_role,
+)
 
 from . import rules, store
 from .availability import Weekday
@@ -21,7 +28,6 @@ from .schema import (
     WellbeingResource,
     loaders,
     may_manage,
-    parse_id,
 )
 from .vocabulary import AreaOfSupport, Gender, ResourceAudience, ResourceCategory
 

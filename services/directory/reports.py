@@ -26,11 +26,12 @@ from servicekit.graphql import (
     InputErrors,
     PublicError,
     context_of,
+    parse_id,
     require_role,
 )
 
 from . import report_store
-from .schema import Clock, Department, DirectoryLoaders, loaders, parse_id
+from .schema import Clock, Department, DirectoryLoaders, loaders
 
 MAX_OFFICERS_PER_MONTH = 300  # about ten a day: anything above is a typing mistake
 CLOSES_ON_DAY = 10  # a month's reports are taken until the 10th of the next month

@@ -20,6 +20,7 @@ from servicekit.graphql import (
     Forbidden,
     InputErrors,
     context_of,
+    parse_id,
     require_principal,
     require_role,
 )
@@ -62,14 +63,6 @@ class DirectoryLoaders:
 def loaders(info: Info[Any, Any]) -> DirectoryLoaders:
     found: DirectoryLoaders = context_of(info).loaders
     return found
-
-
-def parse_id(value: strawberry.ID | str | None) -> UUID | None:
-    """An id this service could have issued, or None."""
-    try:
-        return UUID(str(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def may_see(principal: Principal, row: store.SupporterRow) -> bool:

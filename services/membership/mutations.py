@@ -12,7 +12,7 @@ import strawberry
 from strawberry.types import Info
 
 from servicekit import validation
-from servicekit.graphql import FieldError, InputErrors, context_of, require_role
+from servicekit.graphql import FieldError, InputErrors, context_of, parse_id, require_role
 
 from . import rules, store
 from .schema import (
@@ -23,7 +23,6 @@ from .schema import (
     FeeTier,
     SubscriptionTerm,
     loaders,
-    parse_id,
 )
 
 

@@ -16,6 +16,7 @@ from servicekit.graphql import (
     Forbidden,
     PublicError,
     context_of,
+    parse_id,
     require_principal,
     require_role,
 )
@@ -51,14 +52,6 @@ class MembershipLoaders:
 def loaders(info: Info[Any, Any]) -> MembershipLoaders:
     found: MembershipLoaders = context_of(info).loaders
     return found
-
-
-def parse_id(value: strawberry.ID | str) -> UUID | None:
-    """A department id, or None when it is not one this service could have issued."""
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None
 
 
 # -- types --------------------------------------------------------------------------------

@@ -14,7 +14,13 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from servicekit import geo, validation
-from servicekit.graphql import PublicError, context_of, require_principal, require_role
+from servicekit.graphql import (
+    PublicError,
+    context_of,
+    parse_id,
+    require_principal,
+    require_role,
+)
 from servicekit.paging import PageInfo, decode_cursor, encode_cursor, page_size
 
 from . import rules, store
@@ -71,14 +77,6 @@ class ProfessionalsLoaders:
 def loaders(info: Info[Any, Any]) -> ProfessionalsLoaders:
     found: ProfessionalsLoaders = context_of(info).loaders
     return found
-
-
-def parse_id(value: strawberry.ID | str) -> UUID | None:
-    """An id, or None when it is not one this service could have issued."""
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None
 
 
 # -- shared types ---------------------------------------------------------------------------

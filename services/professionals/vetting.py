@@ -12,10 +12,10 @@ from strawberry.types import Info
 
 from servicekit import validation
 from servicekit.database import Connection
-from servicekit.graphql import FieldError, InputErrors, context_of, require_role
+from servicekit.graphql import FieldError, InputErrors, context_of, parse_id, require_role
 
 from . import rules, store
-from .schema import VETTER, Application, Vote, loaders, parse_id
+from .schema import VETTER, Application, Vote, loaders
 
 _WORDS = {
     "submitted": "newly submitted",
