@@ -13,6 +13,7 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "annualFeeQuoteCents",
         # professionals: the online application
         "submitProfessionalApplication",
+        "insuranceCarriers",
         # introspection and the type name, when introspection is enabled
         "__typename",
         "__schema",

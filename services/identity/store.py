@@ -107,6 +107,19 @@ async def list_providers(*, db: Executor) -> list[ProviderRow]:
     return [_provider(row) for row in rows]
 
 
+async def list_sign_in_choices(*, db: Executor, network_id: UUID) -> list[tuple[UUID, str]]:
+    """Departments whose own sign-in is switched on: id and display name, by name."""
+    rows = await db.fetch(
+        """
+        SELECT organisation_id, display_name FROM identity_providers
+        WHERE enabled AND organisation_id <> $1
+        ORDER BY display_name, organisation_id
+        """,
+        network_id,
+    )
+    return [(row["organisation_id"], row["display_name"]) for row in rows]
+
+
 async def domain_owners(*, db: Executor, domains: list[str]) -> dict[str, UUID]:
     """Which organisation already holds each of ``domains``."""
     rows = await db.fetch(

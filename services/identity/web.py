@@ -287,6 +287,23 @@ async def logout(request: Request) -> Response:
     return response
 
 
+async def sign_in_choices(request: Request) -> Response:
+    """The departments one can sign in with (id and name), for the sign-in page's picker.
+
+    Public by necessity, as any "choose your organisation" page is: it names the departments
+    whose sign-in is configured here, and nothing about anyone who uses it.
+    """
+    identity = _identity(request)
+    choices = await store.list_sign_in_choices(
+        db=identity.pool, network_id=identity.settings.network_id
+    )
+    departments = [{"id": str(organisation), "name": name} for organisation, name in choices]
+    return JSONResponse(
+        {"departments": departments},
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
 async def signed_out(request: Request) -> Response:
     return pages.signed_out()
 
@@ -358,6 +375,7 @@ ROUTES = [
     Route("/auth/refresh", refresh, methods=["POST"]),
     Route("/auth/logout", logout, methods=["GET", "POST"]),
     Route("/auth/signed-out", signed_out, methods=["GET"]),
+    Route("/auth/departments", sign_in_choices, methods=["GET"]),
     Route("/auth/service-token", service_token, methods=["POST"]),
     Route("/.well-known/jwks.json", jwks, methods=["GET"]),
     Route("/.well-known/openid-configuration", issuer_metadata, methods=["GET"]),

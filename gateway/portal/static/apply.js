@@ -1,6 +1,6 @@
 // The public application: validated by the API, errors shown beside each field, documents
 // uploaded with the GraphQL multipart request spec and a progress bar.
-import { checked, checkedValues, el, enumOptions, fillChecks, fillSelect, say, showErrors, text, clearErrors } from "./lib.js";
+import { checked, checkedValues, el, enumOptions, fillChecks, fillSelect, gql, say, showErrors, text, clearErrors } from "./lib.js";
 import { LICENSE_TYPES, PLAN_TYPES, SPECIALTIES } from "./vocab.js";
 
 const form = document.getElementById("application");
@@ -26,7 +26,8 @@ function group(container, fields) {
       control = el("fieldset", { "data-name": name }, el("legend", { text: title }), checks);
       row.append(el("div", {}, control));
       continue;
-    } else control = el("input", { id, name, type: kind || "text", autocomplete: "off" });
+    } else if (kind === "carrier") control = el("input", { id, name, type: "text", autocomplete: "off", list: "carrier-names" });
+    else control = el("input", { id, name, type: kind || "text", autocomplete: "off" });
     row.append(el("div", {}, el("label", { for: id, text: title }), control));
   }
   box.append(row);
@@ -38,7 +39,21 @@ const addLicense = () => group(document.getElementById("licenses"), [
   ["licenseType", "Type", "license-type"], ["number", "Number"], ["state", "State"], ["expiresOn", "Expires", "date"]]);
 const addLocation = () => group(document.getElementById("locations"), [
   ["street", "Street"], ["city", "City"], ["state", "State"], ["zipCode", "ZIP code"]]);
-const addInsurance = () => group(document.getElementById("insurance"), [["carrier", "Carrier, e.g. Aetna"], ["planTypes", "Plan types", "plans"]]);
+const addInsurance = () => group(document.getElementById("insurance"), [["carrier", "Carrier, e.g. Aetna", "carrier"], ["planTypes", "Plan types", "plans"]]);
+
+// the network's list of carriers, offered as suggestions (the API checks the name either way)
+async function loadCarriers() {
+  const names = el("datalist", { id: "carrier-names" });
+  form.append(names);
+  try {
+    const answer = await gql("query Carriers { insuranceCarriers { name } }", {}, { publicOperation: true });
+    const carriers = answer.data ? answer.data.insuranceCarriers : [];
+    names.replaceChildren(...carriers.map((carrier) => el("option", { value: carrier.name })));
+  } catch {
+    // suggestions are a convenience: typing the carrier's name still works
+  }
+}
+loadCarriers();
 
 function rows(id) {
   return [...document.getElementById(id).children];

@@ -1,5 +1,5 @@
 // Sign-in: choose the department from a type-ahead list, or give a work email.
-import { el, gql, say } from "./lib.js";
+import { el, say } from "./lib.js";
 
 const form = document.getElementById("department-form");
 const input = document.getElementById("department-name");
@@ -10,33 +10,22 @@ let departments = [];
 let active = -1;
 
 async function load() {
-  // The list of member departments is offered to people who are not signed in yet only when the
-  // API allows it; otherwise the email path alone is shown.
-  const found = [];
-  let after = null;
-  for (let page = 0; page < 20; page += 1) {
-    let answer;
-    try {
-      answer = await gql(
-        "query SignInDepartments($after: String) { memberDepartments(first: 100, after: $after) { nodes { id name county state } pageInfo { endCursor hasNextPage } } }",
-        { after }, { publicOperation: true });
-    } catch {
-      return;
-    }
-    if (!answer.data) return;
-    const connection = answer.data.memberDepartments;
-    found.push(...connection.nodes);
-    if (!connection.pageInfo.hasNextPage) break;
-    after = connection.pageInfo.endCursor;
+  // The departments whose own sign-in is configured (identity's public list, names only);
+  // if it cannot be had, the email path alone is shown.
+  try {
+    const response = await fetch("/auth/departments", { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    departments = (await response.json()).departments;
+  } catch {
+    return;
   }
-  departments = found;
   form.hidden = departments.length === 0;
 }
 
 function matches(query) {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   return departments.filter((d) => {
-    const haystack = `${d.name} ${d.county} ${d.state}`.toLowerCase();
+    const haystack = d.name.toLowerCase();
     return words.every((w) => haystack.includes(w));
   }).slice(0, 12);
 }
@@ -46,7 +35,7 @@ function render() {
   list.replaceChildren(...options.map((d, index) => el("li", {
     role: "option", id: `department-option-${index}`, "aria-selected": index === active ? "true" : "false",
     "data-id": d.id, onmousedown: (event) => { event.preventDefault(); choose(d); },
-  }, `${d.name} — ${d.county} County, ${d.state}`)));
+  }, d.name)));
   list.hidden = options.length === 0;
   input.setAttribute("aria-expanded", options.length ? "true" : "false");
   if (active >= 0 && options[active]) input.setAttribute("aria-activedescendant", `department-option-${active}`);

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import httpx
 import pytest
 
 from services.identity.providers import ProvidersFileError, load_file
@@ -137,3 +138,15 @@ def test_a_bad_providers_file_stops_the_start_with_its_reasons(tmp_path: Path) -
     assert "UNSET_VARIABLE is unset" in text
     assert "provider[0].organisation" in text
     assert "provider[0].issuer: The issuer must use https" in text
+
+
+async def test_the_sign_in_picker_lists_enabled_departments_only(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.identity_url) as browser:
+        response = await browser.get("/auth/departments")
+    assert response.status_code == 200
+    departments = response.json()["departments"]
+    names = [d["name"] for d in departments]
+    assert "Harlow Park Police Department" in names
+    assert names == sorted(names)
+    assert all(set(d) == {"id", "name"} for d in departments)  # names only, nothing else
+    assert not any("network" in name.lower() for name in names)  # staff sign in by their link
