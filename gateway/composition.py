@@ -99,10 +99,14 @@ class Supergraph:
         return self.field_owners.get(type_name, {}).get(field_name, ())
 
     def resolvable_key(self, type_name: str, subgraph: str) -> EntityKey | None:
-        for key in self.entity_keys.get(type_name, []):
-            if key.subgraph == subgraph and key.resolvable:
-                return key
-        return None
+        return self._resolvable.get((type_name, subgraph))
+
+    def __post_init__(self) -> None:
+        self._resolvable: dict[tuple[str, str], EntityKey] = {}
+        for type_name, keys in self.entity_keys.items():
+            for key in keys:
+                if key.resolvable:
+                    self._resolvable.setdefault((type_name, key.subgraph), key)
 
     def any_key(self, type_name: str) -> EntityKey | None:
         keys = self.entity_keys.get(type_name, [])

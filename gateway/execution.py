@@ -18,7 +18,6 @@ path and nulls out exactly what the specification says.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -235,35 +234,39 @@ class OperationExecution:
         if not isinstance(runtime, GraphQLObjectType):
             return
         if self._memo(("plain", *map(id, nodes)), lambda: not _has_directives(nodes)):
-            grouped = self._memo(
+            plan = self._memo(
                 ("fields", runtime.name, *map(id, nodes)),
-                lambda: self._fields_of(nodes, runtime, variables),
+                lambda: self._field_plan(nodes, runtime, variables),
             )
         else:
-            grouped = self._fields_of(nodes, runtime, variables)
+            plan = self._field_plan(nodes, runtime, variables)
         missing: dict[str, list[tuple[str, list[FieldNode], GraphQLOutputType]]] = {}
-        for response_key, field_nodes in grouped.items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
-                continue
-            definition = runtime.fields.get(name)
-            if definition is None:
-                continue
+        for response_key, field_nodes, field_type, nested, owner in plan:
             if response_key in value:
-                if field_nodes[0].selection_set is not None:
+                if nested:
                     self._collect(
-                        value[response_key],
-                        field_nodes,
-                        definition.type,
-                        subgraph,
-                        variables,
-                        needs,
+                        value[response_key], field_nodes, field_type, subgraph, variables, needs
                     )
                 continue
-            owner = self._owner_for(runtime.name, name)
-            missing.setdefault(owner, []).append((response_key, field_nodes, definition.type))
+            missing.setdefault(owner, []).append((response_key, field_nodes, field_type))
         for owner, fields in missing.items():
             needs.append(_Need(target=value, type_name=runtime.name, subgraph=owner, fields=fields))
+
+    def _field_plan(
+        self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
+    ) -> list[tuple[str, list[FieldNode], GraphQLOutputType, bool, str]]:
+        """Per requested field of ``runtime``: its response key, nodes, type, whether it has
+        a selection to walk, and which subgraph supplies it when the answer lacks it."""
+        plan = []
+        for response_key, field_nodes in self._fields_of(nodes, runtime, variables).items():
+            name = field_nodes[0].name.value
+            definition = runtime.fields.get(name)
+            if name == "__typename" or definition is None:
+                continue
+            nested = field_nodes[0].selection_set is not None
+            owner = self._owner_for(runtime.name, name)
+            plan.append((response_key, field_nodes, definition.type, nested, owner))
+        return plan
 
     def _owner_for(self, type_name: str, field_name: str) -> str:
         owners = self.supergraph.owners(type_name, field_name)
@@ -354,7 +357,7 @@ class OperationExecution:
             type_name = group[0].type_name
             key = self.supergraph.resolvable_key(type_name, subgraph)
             representations: list[dict[str, Any]] = []
-            positions: dict[str, int] = {}
+            positions: dict[tuple[Any, ...], int] = {}
             owners: list[list[_Need]] = []
             for need in group:
                 if key is None:
@@ -367,7 +370,7 @@ class OperationExecution:
                     representation[key_field] = need.target.get(
                         key_alias(key_field), need.target.get(key_field)
                     )
-                signature = json.dumps(representation, sort_keys=True, default=str)
+                signature = tuple(representation.items())
                 if signature not in positions:
                     positions[signature] = len(representations)
                     representations.append(representation)

@@ -48,7 +48,7 @@ class SubgraphClient:
         self._session = session
         self._urls = dict(urls)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._in_flight: dict[tuple[str, str, str, str], asyncio.Future[SubgraphResponse]] = {}
+        self._in_flight: dict[tuple[str, str, bytes, str], asyncio.Future[SubgraphResponse]] = {}
 
     async def fetch_query(
         self,
@@ -146,10 +146,10 @@ class SubgraphClient:
         return _parse(subgraph, raw)
 
 
-def _signature(variables: Mapping[str, Any], operation_name: str | None) -> str | None:
+def _signature(variables: Mapping[str, Any], operation_name: str | None) -> bytes | None:
     try:
-        return json.dumps([variables, operation_name], sort_keys=True)
-    except TypeError:
+        return orjson.dumps([variables, operation_name], option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # an upload
         return None
 
 

@@ -116,6 +116,9 @@ class TokenVerifier:
         self, keys: JwksCache, *, issuer: str, audience: str, leeway_seconds: int = 30
     ) -> None:
         self._keys = keys
+        # tokens verified recently, until they expire: a session sends the same token for
+        # minutes, and checking its signature again each time gains nothing
+        self._recent: dict[str, tuple[Principal, float]] = {}
         self._claims = jwt.JWTClaimsRegistry(
             leeway=leeway_seconds,
             iss={"essential": True, "value": issuer},
@@ -127,6 +130,16 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Principal:
         """Verify signature and claims; the principal carries only sub, dept and roles."""
+        recent = self._recent.get(token)
+        if recent is not None and recent[1] > time.time():
+            return recent[0]
+        principal, expires = await self._verify(token)
+        if len(self._recent) >= 10_000:
+            self._recent.pop(next(iter(self._recent)))
+        self._recent[token] = (principal, expires)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jws.extract_compact(token.encode()).protected
         except (jose_errors.JoseError, ValueError):
@@ -142,7 +155,7 @@ class TokenVerifier:
             raise InvalidToken("the token has expired") from None
         except (jose_errors.JoseError, ValueError):
             raise InvalidToken("the token is not valid for this service") from None
-        return _principal(decoded.claims)
+        return _principal(decoded.claims), float(decoded.claims["exp"])
 
 
 def _principal(claims: Mapping[str, Any]) -> Principal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -142,3 +143,16 @@ async def test_a_rotated_key_is_picked_up_without_restart() -> None:
         jwt.encode({"alg": "ES256", "kid": "new"}, claims, KeySet([new]))
     )
     assert principal.subject == "s"
+
+
+async def test_a_verified_token_is_remembered_only_until_it_expires(issuer: TokenIssuer) -> None:
+    async def fetch() -> Mapping[str, Any]:
+        return issuer.keys.as_dict(private=False)
+
+    verifier = TokenVerifier(JwksCache(fetch), issuer=ISSUER, audience="wnwa", leeway_seconds=0)
+    token = issuer.token("officer", lifetime=1)
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) is first  # remembered: no second signature check
+    await asyncio.sleep(1.2)
+    with pytest.raises(InvalidToken, match="expired"):
+        await verifier.verify(token)  # past `exp` it is checked again, and refused
