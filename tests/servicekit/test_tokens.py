@@ -150,9 +150,9 @@ async def test_a_verified_token_is_remembered_only_until_it_expires(issuer: Toke
         return issuer.keys.as_dict(private=False)
 
     verifier = TokenVerifier(JwksCache(fetch), issuer=ISSUER, audience="wnwa", leeway_seconds=0)
-    token = issuer.token("officer", lifetime=1)
+    token = issuer.token("officer", lifetime=2)  # `exp` is whole seconds: 1 to 2 s from now
     first = await verifier.verify(token)
     assert await verifier.verify(token) is first  # remembered: no second signature check
-    await asyncio.sleep(1.2)
+    await asyncio.sleep(2.2)
     with pytest.raises(InvalidToken, match="expired"):
         await verifier.verify(token)  # past `exp` it is checked again, and refused
