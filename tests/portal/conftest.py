@@ -12,10 +12,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
-from services.identity import devidp
-from tests.support.servers import free_port
 from tests.support.stack import Stack, running_stack
-from wnwa.registry import available_services
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -23,34 +20,14 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / ".wnwa" / "screenshots"
 PHONE = (360, 800)
 DESKTOP = (1280, 900)
 
-# Test-only: the network's admin is a vetter too, so two vetters can vote (the demo has one).
-SECOND_VETTER_RULE = """
-[[provider.claim_rules]]
-claim = "groups"
-value = "network-admins"
-role = "vetter"
-"""
-
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """One `wnwa up` for the browser tests, whose network staff provider has two vetters."""
+    """One `wnwa up` for the browser tests, exactly as a developer runs it."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.skip("browser tests need Debian's chromium and chromium-driver (apt-get install)")
-    data_dir = tmp_path_factory.mktemp("portal-stack")
-    # running_stack picks the services' ports, then the gateway's, then the dev IdP's: pick
-    # them here so the providers file can point at the dev IdP's port.
-    ports = [free_port() for _ in range(len(available_services()) + 2)]
-    providers_toml = devidp.providers_toml(f"http://127.0.0.1:{ports[-1]}")
-    assert providers_toml.rstrip().endswith('role = "network_admin"')  # network comes last
-    providers = data_dir / "providers.toml"
-    providers.write_text(providers_toml + SECOND_VETTER_RULE, encoding="utf-8")
-    handed_out = iter(ports)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("tests.support.stack.free_port", lambda: next(handed_out))
-        with running_stack(data_dir, WNWA_IDENTITY_PROVIDERS_FILE=str(providers)) as running:
-            assert running.ports["devidp"] == ports[-1]
-            yield running
+    with running_stack(tmp_path_factory.mktemp("portal-stack")) as running:
+        yield running
 
 
 @pytest.fixture(scope="package")

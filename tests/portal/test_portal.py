@@ -246,7 +246,7 @@ def test_an_application_sent_through_the_form_is_approved_by_two_vetters(
     sign_in(first, stack, "morgan.ellery@staff.wnwa.example")
     vote(first, stack, reference, screenshots)
     second = open_browser()
-    sign_in(second, stack, "alex.tarrant@staff.wnwa.example")
+    sign_in(second, stack, "jordan.avery@staff.wnwa.example")
     vote(second, stack, reference, None)
 
     second.find_element(By.CSS_SELECTOR, "#decision button[type=submit]").click()

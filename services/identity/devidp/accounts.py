@@ -117,6 +117,8 @@ TENANTS: tuple[Tenant, ...] = (
         "dev-secret-network",
         (
             DemoAccount("morgan.ellery", "Morgan Ellery", "vetter", ("vetting",)),
+            # consensus needs two votes: a second vetter lets a demo approve an application
+            DemoAccount("jordan.avery", "Jordan Avery", "vetter", ("vetting",)),
             DemoAccount("alex.tarrant", "Alex Tarrant", "network admin", ("network-admins",)),
         ),
     ),
