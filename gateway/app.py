@@ -139,17 +139,21 @@ class Gateway:
                 "`variables` must be an object and `operationName` a string.", "BAD_REQUEST", 400
             )
 
-        token = _bearer(request) or request.cookies.get(self.settings.session_cookie)
-        principal = None
+        bearer = _bearer(request)
+        token = bearer or request.cookies.get(self.settings.session_cookie)
+        principal, problem = None, None
         if token:
             try:
                 principal = await self.verifier.verify(token)
             except InvalidToken as invalid:
+                problem = str(invalid)
+            if problem is not None and bearer is not None:
+                # a client that sends a bearer token wants it used: say it is not valid
                 return JSONResponse(
                     {
                         "errors": [
                             {
-                                "message": f"Sign in again: {invalid}.",
+                                "message": f"Sign in again: {problem}.",
                                 "extensions": {"code": "UNAUTHENTICATED"},
                             }
                         ]
@@ -160,8 +164,9 @@ class Gateway:
                         "WWW-Authenticate": 'Bearer error="invalid_token"',
                     },
                 )
+        # an expired session cookie still lets a person use the public operations
         result = await self.run(
-            payload["query"], variables, operation_name, token if principal else None
+            payload["query"], variables, operation_name, token if principal else None, problem
         )
         return Response(
             orjson.dumps(result), media_type="application/json", headers=_SECURITY_HEADERS
@@ -173,6 +178,7 @@ class Gateway:
         variables: Mapping[str, Any],
         operation_name: str | None,
         token: str | None,
+        token_problem: str | None = None,
     ) -> dict[str, Any]:
         """Validate and execute one operation; the answer as the GraphQL response map."""
         schema = self.supergraph.schema
@@ -200,8 +206,10 @@ class Gateway:
         if token is None:
             private = sorted(_root_fields(operation.selection_set, fragments) - PUBLIC_ROOT_FIELDS)
             if private:
+                reason = f" (your session is not valid: {token_problem})" if token_problem else ""
                 error = GraphQLError(
-                    f"Sign in to use {', '.join(private)}.", extensions={"code": "UNAUTHENTICATED"}
+                    f"Sign in to use {', '.join(private)}{reason}.",
+                    extensions={"code": "UNAUTHENTICATED"},
                 )
                 return {"errors": [error.formatted]}
         authorization = f"Bearer {token}" if token else None

@@ -102,6 +102,7 @@ class OperationExecution:
         self.authorization = authorization
         self.extra_errors: list[GraphQLError] = []
         self._batches: dict[str, _RootBatch] = {}
+        self._dispatches: set[asyncio.Task[None]] = set()  # held so none is collected mid-flight
         self.subgraph_requests = 0
         # what depends only on the document (merged and inlined nodes, subgraph documents),
         # kept with the cached document and keyed by its nodes' identity
@@ -147,8 +148,13 @@ class OperationExecution:
             loop = asyncio.get_running_loop()
             batch.future = loop.create_future()
             # dispatch once every sibling root resolver of this tick has joined the batch
-            loop.call_soon(lambda: asyncio.ensure_future(self._dispatch(subgraph, batch)))
+            loop.call_soon(self._start_dispatch, subgraph, batch)
         return await asyncio.shield(batch.future)
+
+    def _start_dispatch(self, subgraph: str, batch: _RootBatch) -> None:
+        task = asyncio.ensure_future(self._dispatch(subgraph, batch))
+        self._dispatches.add(task)
+        task.add_done_callback(self._dispatches.discard)
 
     async def _dispatch(self, subgraph: str, batch: _RootBatch) -> None:
         assert batch.future is not None

@@ -42,6 +42,23 @@ async def test_a_bad_token_is_refused_with_a_reason(
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+async def test_an_expired_session_cookie_still_allows_public_operations(
+    gateway: GatewayClient, federation: Federation
+) -> None:
+    gateway.http.cookies.set("wnwa_access", federation.issuer.token("officer", lifetime=-120))
+    public = await gateway.http.post(
+        "/graphql", json={"query": "{ feeTiers { minSwornOfficers } }"}
+    )
+    assert public.status_code == 200
+    assert public.json()["data"]["feeTiers"][0] == {"minSwornOfficers": 1}
+    private = await gateway.http.post(
+        "/graphql", json={"query": "{ memberDepartments { nodes { name } } }"}
+    )
+    [error] = private.json()["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "the token has expired" in error["message"]
+
+
 async def test_the_session_cookie_signs_in_too(
     gateway: GatewayClient, federation: Federation
 ) -> None:
