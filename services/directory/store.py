@@ -238,7 +238,8 @@ _SEARCH = """
 WITH zone_now AS (
     SELECT zone, minute FROM unnest($1::text[], $2::int[]) AS z (zone, minute)
 ), matches AS (
-    SELECT s.*,
+    -- only the sort keys travel through the sort; the page's rows are read afterwards
+    SELECT s.id,
         CASE WHEN s.unavailable_until > $3 THEN false
              WHEN s.available_until > $3 THEN true
              ELSE coalesce(s.weekly_hours @> z.minute, false)
@@ -261,13 +262,17 @@ WITH zone_now AS (
       AND ($10::text IS NULL OR s.gender = $10)
       AND ($14::float8 IS NULL OR point(s.longitude, s.latitude)
                                    <@ box(point($16, $14), point($17, $15)))
+), page AS (
+    SELECT * FROM matches
+    WHERE ($13::float8 IS NULL OR distance_miles <= $13)
+      AND (NOT $18::boolean OR available_now)
+      AND ($19::boolean IS NULL OR (NOT available_now, rotation, id) > ($19, $20, $21::uuid))
+    ORDER BY NOT available_now, rotation, id
+    LIMIT $22
 )
-SELECT * FROM matches
-WHERE ($13::float8 IS NULL OR distance_miles <= $13)
-  AND (NOT $18::boolean OR available_now)
-  AND ($19::boolean IS NULL OR (NOT available_now, rotation, id) > ($19, $20, $21::uuid))
-ORDER BY NOT available_now, rotation, id
-LIMIT $22
+SELECT s.*, page.available_now, page.rotation, page.distance_miles
+FROM page JOIN peer_supporters s ON s.id = page.id
+ORDER BY NOT page.available_now, page.rotation, page.id
 """
 
 
