@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
+from servicekit import telemetry
 from servicekit.app import create_service_app
 from servicekit.graphql import ServiceSchema
 from servicekit.limits import BodySizeLimit
@@ -84,7 +85,13 @@ def create_app(settings: identity_settings.IdentitySettings | None = None) -> St
                 audience=settings.service.token_audience,
                 lifetime_seconds=lifetime,
             )
-            async with aiohttp.ClientSession() as session:
+            # calls to department IdPs carry no trace context (they are other organisations);
+            # calls to membership are traced like every call between the platform's services
+            internal_trace = [telemetry.client_trace_config("membership")]
+            async with (
+                aiohttp.ClientSession() as session,
+                aiohttp.ClientSession(trace_configs=internal_trace) as internal,
+            ):
                 running.identity = Identity(
                     settings=settings,
                     pool=pool,
@@ -94,7 +101,7 @@ def create_app(settings: identity_settings.IdentitySettings | None = None) -> St
                         session, allow_http_loopback=settings.service.deployment != "production"
                     ),
                     membership=MembershipClient(
-                        session,
+                        internal,
                         settings.membership_url,
                         lambda: tokens.service_token("identity").token,
                     ),
