@@ -49,6 +49,7 @@ from servicekit.limits import BodySizeLimit
 from servicekit.tokens import InvalidToken, JwksCache, TokenVerifier, http_jwks_fetcher
 
 CSRF_HEADER = "x-wnwa-request"
+_CACHED_DOCUMENT_CHARS = 16_384
 _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -185,9 +186,12 @@ class Gateway:
         checked = self._documents.get(query)
         if checked is None:
             checked = self._check(query)
-            if len(self._documents) >= 1000:
-                self._documents.pop(next(iter(self._documents)))
-            self._documents[query] = checked
+            # only documents that are valid and of a usual size are kept: a flood of large or
+            # invalid ones must not fill the gateway's memory
+            if not checked[1] and len(query) <= _CACHED_DOCUMENT_CHARS:
+                if len(self._documents) >= 1000:
+                    self._documents.pop(next(iter(self._documents)))
+                self._documents[query] = checked
         document, problems, plans = checked
         if problems:
             return {"errors": problems}
@@ -472,7 +476,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
                 issuer=settings.token_issuer,
                 audience=settings.token_audience,
             )
-            holder["gateway"] = Gateway(settings, supergraph, client, verifier, session)
+            holder["gateway"] = app.state.gateway = Gateway(
+                settings, supergraph, client, verifier, session
+            )
             yield
         telemetry.flush()
 

@@ -330,7 +330,7 @@ class OperationExecution:
     async def _fetch_entities(
         self, subgraph: str, groups: list[list[_Need]], variables: Any
     ) -> list[_Need]:
-        def plan() -> str:
+        def plan() -> tuple[str, set[str]]:
             selections = []
             for index, group in enumerate(groups):
                 first = group[0]
@@ -345,18 +345,21 @@ class OperationExecution:
                 )
                 assert projected is not None
                 selections.append(
-                    entities_field(f"e{index}", f"r{index}", first.type_name, projected)
+                    entities_field(f"e{index}", _representations(index), first.type_name, projected)
                 )
-            query, _ = operation_document(
+            # the client's own variables travel too when the selection uses them (@include…)
+            return operation_document(
                 OperationType.QUERY,
                 None,
                 selections,
-                [representations_variable(f"r{i}") for i in range(len(groups))],
+                [
+                    *(representations_variable(_representations(i)) for i in range(len(groups))),
+                    *(self.operation.variable_definitions or ()),
+                ],
             )
-            return query
 
         signatures = tuple(_signature(group[0]) for group in groups)
-        query: str = self._memo(("entities", subgraph, *signatures), plan)
+        query, used = self._memo(("entities", subgraph, *signatures), plan)
         representation_sets: list[list[dict[str, Any]]] = []
         targets: list[list[list[_Need]]] = []
         for group in groups:
@@ -384,7 +387,10 @@ class OperationExecution:
                 owners[positions[signature]].append(need)
             representation_sets.append(representations)
             targets.append(owners)
-        variables_out = {f"r{i}": reps for i, reps in enumerate(representation_sets)}
+        variables_out = {name: value for name, value in self.raw_variables.items() if name in used}
+        variables_out.update(
+            {_representations(i): reps for i, reps in enumerate(representation_sets)}
+        )
         try:
             response = await self._call(subgraph, query, variables_out)
         except SubgraphUnavailable as unavailable:
@@ -469,6 +475,11 @@ class OperationExecution:
                     data[key] = _marker(error)
             else:
                 self.extra_errors.append(GraphQLError(str(error.get("message", "Error"))))
+
+
+def _representations(index: int) -> str:
+    """The variable holding one group's representations (kept clear of clients' names)."""
+    return f"_wnwaRepresentations{index}"
 
 
 def _signature(need: _Need) -> tuple[Any, ...]:

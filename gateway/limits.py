@@ -44,13 +44,14 @@ def check_limits(
             return
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                if selection.name.value.startswith("__"):
-                    continue  # introspection and __typename are not charged
                 cost.fields += 1
                 if selection.alias is not None:
                     cost.aliases += 1
                 cost.depth = max(cost.depth, depth)
-                walk(selection.selection_set, depth + 1)
+                # introspection (development only: production refuses it) follows GraphiQL's
+                # deep, fragment-heavy query; its insides are not charged
+                if selection.name.value not in ("__schema", "__type"):
+                    walk(selection.selection_set, depth + 1)
             elif isinstance(selection, InlineFragmentNode):
                 walk(selection.selection_set, depth)
             elif isinstance(selection, FragmentSpreadNode):

@@ -85,8 +85,9 @@ async def federation(
 
 
 class GatewayClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, app: Any = None) -> None:
         self.http = http
+        self.app = app
 
     async def __call__(
         self,
@@ -109,7 +110,7 @@ class GatewayClient:
 async def gateway_for(federation: Federation, **overrides: str) -> AsyncIterator[GatewayClient]:
     app = create_app(load(federation.gateway_environment(**overrides)))
     async with running(app) as http:
-        yield GatewayClient(http)
+        yield GatewayClient(http, app)
 
 
 @pytest.fixture

@@ -85,6 +85,7 @@ async def test_the_session_cookie_signs_in_too(
             + " }",
             "fields",
         ),
+        ("{ " + " ".join(f"a{i}: __typename" for i in range(40)) + " }", "aliases"),
         (
             "query { searchPeerSupporters { matches { supporter { department { record { "
             "terms { id } currentTerm { id } } } } } } }",
@@ -239,3 +240,14 @@ async def test_vetters_download_documents_through_the_gateway(
     assert refused.status_code == 403
     anonymous = await gateway.http.get(path)
     assert anonymous.status_code == 401
+
+
+async def test_only_valid_documents_of_a_usual_size_are_remembered(federation: Federation) -> None:
+    async with gateway_for(federation) as gateway:
+        padded = "{ feeTiers { minSwornOfficers } } #" + "x" * 20_000
+        assert (await gateway(padded))["data"]["feeTiers"]
+        assert (await gateway("{ feeTiers { nope } }"))["errors"]
+        usual = await gateway("{ feeTiers { minSwornOfficers } }")
+        assert usual["data"]["feeTiers"]
+        remembered = gateway.app.state.gateway._documents
+    assert list(remembered) == ["{ feeTiers { minSwornOfficers } }"]

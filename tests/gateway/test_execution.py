@@ -309,3 +309,26 @@ async def test_single_subgraph_operations_answer_the_same_passed_through_or_plan
             direct = await passed(query, variables, token=token)
             executed = await planned(query, variables, token=token)
             assert direct == executed, query
+
+
+async def test_variables_inside_entity_selections_reach_the_owning_subgraph(
+    gateway: GatewayClient, federation: Federation
+) -> None:
+    query = """
+    query($withCounty: Boolean!, $hide: Boolean = false) {
+      searchPeerSupporters(first: 2, filter: {state: "IL"}) {
+        matches { supporter { department {
+          name county @include(if: $withCounty) state @skip(if: $hide) } } }
+      }
+    }
+    """
+    shown = await gateway(query, {"withCounty": True}, token=officer(federation))
+    assert "errors" not in shown, shown
+    for match in shown["data"]["searchPeerSupporters"]["matches"]:
+        department = match["supporter"]["department"]
+        assert set(department) == {"name", "county", "state"}
+        assert department["county"] in {d.county for d in DEMO_DEPARTMENTS}
+    hidden = await gateway(query, {"withCounty": False, "hide": True}, token=officer(federation))
+    assert "errors" not in hidden, hidden
+    for match in hidden["data"]["searchPeerSupporters"]["matches"]:
+        assert set(match["supporter"]["department"]) == {"name"}
