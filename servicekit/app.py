@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypedDict
 
 import aiohttp
@@ -35,6 +36,8 @@ from servicekit.tokens import (
     bearer_token,
     http_jwks_fetcher,
 )
+
+logger = logging.getLogger("wnwa.service")
 
 
 class ServiceState(TypedDict):
@@ -86,6 +89,17 @@ class ServiceGraphQL(GraphQL[RequestContext, None]):
         return graphiql.graphiql_page(title=self.title, endpoint=str(request.url.path))
 
 
+async def _keep_house(
+    work: Callable[[asyncpg.Pool], Awaitable[None]], pool: asyncpg.Pool, every: float
+) -> None:
+    while True:
+        try:
+            await work(pool)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as failure:
+            logger.warning("housekeeping failed (%s); retrying later", type(failure).__name__)
+        await asyncio.sleep(every)
+
+
 def create_service_app(
     settings: ServiceSettings,
     schema: Any,
@@ -95,11 +109,15 @@ def create_service_app(
     multipart_uploads: bool = False,
     max_body_bytes: int = 1_000_000,
     jwks_fetcher: Callable[[aiohttp.ClientSession], JwksFetcher] | None = None,
+    housekeeping: Callable[[asyncpg.Pool], Awaitable[None]] | None = None,
+    housekeeping_every: float = 3600.0,
 ) -> Starlette:
     """Build the ASGI app of one service from its settings and schema.
 
     ``multipart_uploads`` accepts the GraphQL multipart request specification (file
     uploads); ``max_body_bytes`` caps every request body, uploads included.
+    ``housekeeping`` runs at start and then every ``housekeeping_every`` seconds (e.g. to
+    delete what must not outlive its purpose); a failure is logged and retried next time.
     """
 
     @contextlib.asynccontextmanager
@@ -115,9 +133,18 @@ def create_service_app(
             verifier = TokenVerifier(
                 JwksCache(fetch), issuer=settings.token_issuer, audience=settings.token_audience
             )
+            keeper = (
+                asyncio.create_task(_keep_house(housekeeping, pool, housekeeping_every))
+                if housekeeping is not None
+                else None
+            )
             try:
                 yield {"pool": pool, "verifier": verifier}
             finally:
+                if keeper is not None:
+                    keeper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await keeper
                 await pool.close()
                 telemetry.flush()
 

@@ -14,7 +14,7 @@ from servicekit.graphql import ServiceSchema
 from . import settings as directory_settings
 from .availability import time_zones
 from .mutations import Mutation
-from .reports import ReportingLoaders, ReportMutations, ReportQueries
+from .reports import ReportingLoaders, ReportMutations, ReportQueries, close_past_months
 from .schema import Clock, PeerSupporter, Query, system_clock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -48,4 +48,6 @@ def create_app(
         build_schema(),
         title="WeNeverWalkAlone · directory",
         make_loaders=lambda pool: ReportingLoaders(pool, clock, report_key),
+        # receipts must not outlive their month even when nobody reports or reads figures
+        housekeeping=lambda pool: close_past_months(pool, clock),
     )

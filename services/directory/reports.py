@@ -54,6 +54,12 @@ def open_from(today: dt.date) -> dt.date:
     return (first - dt.timedelta(days=1)).replace(day=1)
 
 
+async def close_past_months(pool: asyncpg.Pool, clock: Clock) -> None:
+    """Close the months whose reports are over: fold small cells, forget the receipts."""
+    async with pool.acquire() as connection, connection.transaction():
+        await report_store.close_months(db=connection, open_from=open_from(clock().date()))
+
+
 def receipt(key: bytes, month: dt.date, subject: str) -> bytes:
     """HMAC-SHA256 of the month and the pseudonym, length-prefixed."""
     message = b""
@@ -131,6 +137,12 @@ class ReportQueries:
             department = own
         pool = context_of(info).pool
         today = loaders(info).now.date()
+        if when >= open_from(today):
+            # while a month takes reports, each new one would show as a change in the totals
+            raise PublicError(
+                f"Figures for {when.strftime('%Y-%m')} appear once its reports close, on the "
+                f"{CLOSES_ON_DAY}th of the next month."
+            )
         async with pool.acquire() as connection, connection.transaction():
             await report_store.close_months(db=connection, open_from=open_from(today))
             totals = await report_store.month_totals(
@@ -155,7 +167,13 @@ class ReportQueries:
     @strawberry.field(description="Counts for the network figures: service tokens only.")
     async def directory_figures(self, info: Info[Any, Any]) -> DirectoryFigures:
         require_role(info, "service")
-        supporters, resources = await report_store.directory_figures(db=context_of(info).pool)
+        pool = context_of(info).pool
+        # membership asks for these every minute or so: a steady moment to close past months
+        async with pool.acquire() as connection, connection.transaction():
+            await report_store.close_months(
+                db=connection, open_from=open_from(loaders(info).now.date())
+            )
+        supporters, resources = await report_store.directory_figures(db=pool)
         return DirectoryFigures(active_peer_supporters=supporters, resources=resources)
 
 

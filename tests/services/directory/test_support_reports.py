@@ -3,15 +3,21 @@ and nothing that says who reported once the month has closed."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
 
 import asyncpg
 
+from services.directory import settings as directory_settings
+from services.directory.app import create_app
 from tests.conftest import ServiceUnderTest
 from tests.services.directory.conftest import FixedClock
+from tests.support.database import TemplateDatabases
+from tests.support.graphql import running
 from tests.support.tokens import TokenIssuer
+from wnwa.registry import service_named
 
 SUBMIT = """
 mutation ($month: String!, $n: Int!) {
@@ -59,9 +65,10 @@ async def fill(directory: ServiceUnderTest, issuer: TokenIssuer) -> list[str]:
 
 
 async def test_a_department_figure_needs_ten_reports_else_only_the_network_total_shows(
-    directory: ServiceUnderTest, issuer: TokenIssuer
+    directory: ServiceUnderTest, issuer: TokenIssuer, clock: FixedClock
 ) -> None:
     await fill(directory, issuer)
+    clock.now = dt.datetime(2025, 2, 11, 12, tzinfo=dt.UTC)  # January has closed
     big = await reciprocity(directory, issuer.token("coordinator", department=BIG))
     small = await reciprocity(directory, issuer.token("coordinator", department=SMALL))
     assert big["department"] == {
@@ -88,6 +95,12 @@ async def test_only_aggregates_are_kept_and_receipts_go_when_the_month_closes(
     )
 
     clock.now = dt.datetime(2025, 2, 11, 12, tzinfo=dt.UTC)  # January has closed
+    figures = await directory.graphql(
+        "{ directoryFigures { activePeerSupporters } }", token=issuer.token("service")
+    )
+    assert "errors" not in figures  # membership's regular call closes past months too
+    rows = await db.fetch("SELECT * FROM support_report_totals ORDER BY reports")
+    assert [(r["department_id"], r["reports"]) for r in rows] == [(None, 3), (BIG, 12)]
     network = await reciprocity(directory, issuer.token("network_admin"))
     assert (network["reports"], network["officersSupported"]) == (15, 30)
     rows = await db.fetch("SELECT * FROM support_report_totals ORDER BY reports")
@@ -151,3 +164,49 @@ async def test_who_sees_reciprocity_and_directory_figures(
         figures, token=issuer.token("service", subject="service:membership")
     )
     assert served["data"]["directoryFigures"] == {"activePeerSupporters": 0, "resources": 0}
+
+
+async def test_an_open_month_shows_no_figures_so_no_single_report_can_be_read(
+    directory: ServiceUnderTest, issuer: TokenIssuer
+) -> None:
+    await fill(directory, issuer)  # January 2025 is still open on the test clock's day
+    answer = await directory.graphql(
+        RECIPROCITY,
+        {"month": "2025-01", "dept": str(BIG)},
+        token=issuer.token("coordinator", department=BIG),
+    )
+    assert answer["data"] is None
+    assert answer["errors"][0]["message"] == (
+        "Figures for 2025-01 appear once its reports close, on the 10th of the next month."
+    )
+
+
+async def test_past_months_close_at_start_even_if_nobody_asks(
+    databases: TemplateDatabases, issuer: TokenIssuer
+) -> None:
+    database_url = await databases.fresh("directory", service_named("directory").migrations)
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            "INSERT INTO support_report_totals (month, department_id, reports, officers_supported)"
+            " VALUES ('2025-01-01', $1, 3, 9)",
+            SMALL,
+        )
+        settings = directory_settings.load(
+            {
+                "WNWA_ENV": "test",
+                "WNWA_DIRECTORY_DATABASE_URL": database_url,
+                "WNWA_JWKS_URL": issuer.jwks_url,
+            }
+        )
+        clock = FixedClock(dt.datetime(2025, 3, 1, tzinfo=dt.UTC))
+        async with running(create_app(settings, clock=clock)):
+            for _ in range(50):  # housekeeping runs as the service starts
+                rows = await connection.fetch("SELECT department_id FROM support_report_totals")
+                if [r["department_id"] for r in rows] == [None]:
+                    break
+                await asyncio.sleep(0.05)
+        rows = await connection.fetch("SELECT department_id, reports FROM support_report_totals")
+        assert [(r["department_id"], r["reports"]) for r in rows] == [(None, 3)]
+    finally:
+        await connection.close()
