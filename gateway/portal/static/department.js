@@ -62,9 +62,12 @@ async function loadSupporters() {
 }
 
 async function loadDepartment() {
+  // the latest month whose reports have closed (on the 10th of the next month): figures of a
+  // month still taking reports are not shown, so no single report can be read from them
   const last = new Date();
+  const closedMonthsBack = last.getDate() > 10 ? 1 : 2;
   last.setDate(1);
-  last.setMonth(last.getMonth() - 1);
+  last.setMonth(last.getMonth() - closedMonthsBack);
   const month = `${last.getFullYear()}-${String(last.getMonth() + 1).padStart(2, "0")}`;
   const answer = await gql(`query Department($id: ID!, $month: String!) {
     department(id: $id) { name county state record { status swornOfficers civiliansEnrolled joinedOn renewalDue annualFeeQuoteCents
