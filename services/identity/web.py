@@ -239,7 +239,18 @@ async def refresh(request: Request) -> Response:
     identity = _identity(request)
     session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
     problem = "session_expired" if session is None else None
-    if session is not None and session.department != str(identity.settings.network_id):
+    if session is not None:
+        # an organisation whose sign-in was switched off or removed renews no one
+        provider = await store.get_provider(
+            db=identity.pool, organisation_id=uuid.UUID(session.department)
+        )
+        if provider is None or not provider.enabled:
+            problem = "provider_disabled"
+    if (
+        session is not None
+        and problem is None
+        and session.department != str(identity.settings.network_id)
+    ):
         try:
             standing = await identity.membership.standing(session.department)
         except SignInProblem:

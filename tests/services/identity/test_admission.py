@@ -7,6 +7,7 @@ import logging
 import asyncpg
 import pytest
 
+from servicekit.demo import DEMO_DEPARTMENTS
 from tests.services.identity.conftest import Stack, sign_in
 from tests.services.identity.test_sign_in import me
 
@@ -128,3 +129,25 @@ async def test_identity_remembers_nothing(stack: Stack, caplog: pytest.LogCaptur
             assert identifier not in logged
     for pseudonym in pseudonyms:
         assert pseudonym not in logged
+
+
+async def test_a_switched_off_sign_in_renews_no_one(stack: Stack) -> None:
+    fenwood = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Fenwood"))
+    async with stack.browser() as browser:
+        await sign_in(stack, browser, "ruth.kowalczyk@fenwood.pd.example")
+        connection = await asyncpg.connect(stack.identity_database)
+        try:
+            await connection.execute(
+                "UPDATE identity_providers SET enabled = false WHERE organisation_id = $1",
+                fenwood.id,
+            )
+            refused = await browser.post("/auth/refresh")
+        finally:
+            await connection.execute(
+                "UPDATE identity_providers SET enabled = true WHERE organisation_id = $1",
+                fenwood.id,
+            )
+            await connection.close()
+    assert refused.status_code == 401
+    assert refused.json() == {"error": "provider_disabled"}
+    assert "wnwa_session" not in browser.cookies
