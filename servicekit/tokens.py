@@ -19,7 +19,7 @@ from joserfc import errors as jose_errors
 from joserfc import jws, jwt
 from joserfc.jwk import KeySet
 
-ALGORITHMS = ("ES256", "EdDSA")
+ALGORITHMS = ("ES256",)  # see docs/architecture.md: ES256 only
 ROLES = frozenset(
     {"officer", "civilian", "peer_supporter", "coordinator", "vetter", "network_admin", "service"}
 )
