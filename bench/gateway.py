@@ -103,9 +103,11 @@ def wrk(url: str, query: str, token: str, *, connections: int, seconds: int) -> 
         os.unlink(script.name)
     if "Latency Distribution" not in output:
         raise RuntimeError(f"wrk gave no figures for {url}:\n{output}")
+    # the percentiles follow this heading (the thread summary above has percentages too)
+    distribution = output.split("Latency Distribution", 1)[1]
     return {
-        "p50": _milliseconds(re.search(r"50%\s+(\S+)", output)),
-        "p99": _milliseconds(re.search(r"99%\s+(\S+)", output)),
+        "p50": _milliseconds(re.search(r"50%\s+(\S+)", distribution)),
+        "p99": _milliseconds(re.search(r"99%\s+(\S+)", distribution)),
         "rps": float(re.search(r"Requests/sec:\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
         "failed": float(_count(r"Non-2xx or 3xx responses: (\d+)", output)),
     }
