@@ -27,9 +27,9 @@ class _QuietServer(uvicorn.Server):
 
 
 @contextlib.asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
-    """Run ``app`` with uvicorn on a free loopback port; yields its base URL."""
-    port = free_port()
+async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
+    """Run ``app`` with uvicorn on loopback (``port``, or a free one); yields its base URL."""
+    port = port or free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
     )
@@ -38,6 +38,7 @@ async def serving(app: ASGIApp) -> AsyncIterator[str]:
     while not server.started:
         if task.done():
             task.result()
+            raise RuntimeError("the server stopped while starting")
         await asyncio.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}"

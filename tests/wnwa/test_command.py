@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,17 +16,11 @@ import pytest
 
 from servicekit.demo import DEMO_DEPARTMENTS
 from tests.support.database import drop
+from tests.support.servers import free_port
 from wnwa.registry import available_services
 
 PROJECT = Path(__file__).resolve().parents[2]
 ACTIVE_DEMO_DEPARTMENTS = sum(1 for department in DEMO_DEPARTMENTS if department.status == "active")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def command_environment(data_dir: Path, **extra: str) -> dict[str, str]:

@@ -16,8 +16,8 @@ from servicekit.demo import DEMO_DEPARTMENTS
 from services.identity import devidp
 from tests.conftest import ServiceFactory, ServiceUnderTest
 from tests.services.identity.evil import CLIENT_ID, CLIENT_SECRET, MisbehavingProvider
-from tests.services.identity.servers import free_port, serving
 from tests.support.database import TemplateDatabases
+from tests.support.servers import free_port, serving
 from wnwa.registry import service_named
 
 CALDER_HEIGHTS = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Calder Heights"))
