@@ -1,4 +1,5 @@
-"""The gateway's HTTP edge: `/graphql`, `/auth/*` for identity, health, GraphiQL."""
+"""The gateway's HTTP edge: `/graphql`, health, GraphiQL, the portal; the proxied routes
+(`/auth/*`, `/documents/{id}`) are in :mod:`gateway.proxies`."""
 
 from __future__ import annotations
 
@@ -33,39 +34,30 @@ from starlette.datastructures import UploadFile
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway import composition
+from gateway import composition, proxies
 from gateway.execution import OperationExecution, resolve_field
 from gateway.limits import check_limits
 from gateway.planning import SelectionPlanner, single_subgraph
 from gateway.portal import portal_routes
 from gateway.public import PUBLIC_ROOT_FIELDS
+from gateway.responses import SECURITY_HEADERS, graphql_error
 from gateway.settings import GatewaySettings, load
 from gateway.subgraphs import SubgraphClient, SubgraphUnavailable
 from servicekit import graphiql, telemetry
 from servicekit.limits import BodySizeLimit
-from servicekit.tokens import InvalidToken, JwksCache, TokenVerifier, http_jwks_fetcher
+from servicekit.tokens import (
+    InvalidToken,
+    JwksCache,
+    TokenVerifier,
+    bearer_token,
+    http_jwks_fetcher,
+)
 
 CSRF_HEADER = "x-wnwa-request"
 _CACHED_DOCUMENT_CHARS = 16_384
-_SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-# what /auth/* may carry to identity and back: never the client's address or user agent
-_AUTH_REQUEST_HEADERS = ("cookie", "content-type", "accept", "accept-language")
-_AUTH_RESPONSE_HEADERS = ("location", "content-type", "cache-control", "content-security-policy")
-
-
-def graphql_error(message: str, code: str, status: int = 200) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-        headers=_SECURITY_HEADERS,
-    )
 
 
 class Gateway:
@@ -140,7 +132,7 @@ class Gateway:
                 "`variables` must be an object and `operationName` a string.", "BAD_REQUEST", 400
             )
 
-        bearer = _bearer(request)
+        bearer = bearer_token(request.headers)
         token = bearer or request.cookies.get(self.settings.session_cookie)
         principal, problem = None, None
         if token:
@@ -161,7 +153,7 @@ class Gateway:
                     },
                     status_code=401,
                     headers={
-                        **_SECURITY_HEADERS,
+                        **SECURITY_HEADERS,
                         "WWW-Authenticate": 'Bearer error="invalid_token"',
                     },
                 )
@@ -170,7 +162,7 @@ class Gateway:
             payload["query"], variables, operation_name, token if principal else None, problem
         )
         return Response(
-            orjson.dumps(result), media_type="application/json", headers=_SECURITY_HEADERS
+            orjson.dumps(result), media_type="application/json", headers=SECURITY_HEADERS
         )
 
     async def run(
@@ -295,73 +287,6 @@ class Gateway:
             answer["data"] = response.data
         return answer
 
-    async def proxy_document(self, request: Request) -> Response:
-        """``/documents/{id}``: a vetter's download, streamed from professionals with the
-        caller's token (from the header or the session cookie) and nothing else."""
-        token = _bearer(request) or request.cookies.get(self.settings.session_cookie)
-        base = self.settings.subgraph_urls["professionals"].removesuffix("/graphql")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            answer = await self.session.get(
-                f"{base}/documents/{request.path_params['document_id']}",
-                headers=headers,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=60),
-            )
-        except (aiohttp.ClientError, TimeoutError):
-            return graphql_error(
-                "The professionals service is unavailable. Please try again shortly.",
-                "SUBGRAPH_UNAVAILABLE",
-                503,
-            )
-
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                async for piece in answer.content.iter_chunked(256 * 1024):
-                    yield piece
-            finally:
-                answer.release()
-
-        passed = ("content-type", "content-length", "content-disposition", "x-content-type-options")
-        return StreamingResponse(
-            body(),
-            status_code=answer.status,
-            headers={
-                **{k: answer.headers[k] for k in passed if k in answer.headers},
-                "Cache-Control": "no-store",
-            },
-        )
-
-    async def proxy_auth(self, request: Request) -> Response:
-        """``/auth/*`` forwarded to identity, so the portal is one origin."""
-        url = f"{self.settings.identity_url}{request.url.path}"
-        if request.url.query:
-            url = f"{url}?{request.url.query}"
-        headers = {k: v for k, v in request.headers.items() if k.lower() in _AUTH_REQUEST_HEADERS}
-        try:
-            async with self.session.request(
-                request.method,
-                url,
-                headers=headers,
-                data=await request.body(),
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=15),
-            ) as answer:
-                body = await answer.read()
-                response = Response(body, status_code=answer.status)
-                for name in _AUTH_RESPONSE_HEADERS:
-                    if name in answer.headers:
-                        response.headers[name] = answer.headers[name]
-                for cookie in answer.headers.getall("set-cookie", []):
-                    response.headers.append("set-cookie", cookie)
-                return response
-        except (aiohttp.ClientError, TimeoutError):
-            return Response(
-                "Sign-in is unavailable right now. Please try again shortly.",
-                status_code=503,
-                media_type="text/plain",
-            )
-
 
 def _public_error(error: Mapping[str, Any]) -> dict[str, Any]:
     """A subgraph's error as the gateway passes it on: message, place and code only."""
@@ -373,11 +298,6 @@ def _public_error(error: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(extensions, dict) and isinstance(extensions.get("code"), str):
         public["extensions"] = {"code": extensions["code"]}
     return public
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | GraphQLError:
@@ -490,10 +410,10 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         return await holder["gateway"].handle(request)
 
     async def auth(request: Request) -> Response:
-        return await holder["gateway"].proxy_auth(request)
+        return await proxies.to_identity(holder["gateway"].session, settings, request)
 
     async def document(request: Request) -> Response:
-        return await holder["gateway"].proxy_document(request)
+        return await proxies.document_download(holder["gateway"].session, settings, request)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -18,6 +18,7 @@ path and nulls out exactly what the specification says.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -553,8 +554,6 @@ def _merge_nodes(nodes: list[FieldNode]) -> FieldNode:
 
 
 def _with_selection(node: FieldNode, selection_set: SelectionSetNode | None) -> FieldNode:
-    import dataclasses
-
     return dataclasses.replace(node, selection_set=selection_set)
 
 
