@@ -196,7 +196,11 @@ class Gateway:
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        limit_errors = check_limits(operation, fragments, self.settings.limits)
+        # what an operation costs depends on its document alone: counted once per document
+        limit_errors = plans.get(("limits", operation_name))
+        if limit_errors is None:
+            limit_errors = check_limits(operation, fragments, self.settings.limits)
+            plans[("limits", operation_name)] = limit_errors
         if limit_errors:
             return {"errors": [error.formatted for error in limit_errors]}
         if token is None:
