@@ -212,7 +212,7 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[_Process]:
             gateway_env,
             gateway_port,
             "/readyz",
-            f"http://127.0.0.1:{gateway_port}/graphql",
+            f"http://127.0.0.1:{gateway_port}/  (portal; API and GraphiQL at /graphql)",
         )
     )
     return processes
