@@ -35,6 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrate.add_argument("services", nargs="*")
     seed = commands.add_parser("seed", help="add demo data to empty databases")
     seed.add_argument("--demo", action="store_true", required=True)
+    first_admin = commands.add_parser(
+        "first-admin-code",
+        help="issue a one-time enrolment code for the network's first admin (a new installation)",
+    )
+    first_admin.add_argument("--days", type=int, default=14, help="days the code works (1-90)")
     compose = commands.add_parser("compose", help="export every service's SDL")
     compose.add_argument("--check", action="store_true", help="fail when a file is out of date")
     args = parser.parse_args(argv)
@@ -55,7 +60,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         with database_server() as server_url:
             asyncio.run(prepare_databases(server_url, available_services(), seed_demo=True))
         return 0
+    if args.command == "first-admin-code":
+        return first_admin_code(days=args.days)
     return export_schemas(check=args.check)
+
+
+def first_admin_code(*, days: int) -> int:
+    """Print one network-admin enrolment code: the way in for a new installation's first admin.
+
+    It works once, at ``/enroll`` on the portal, and is kept only as a keyed hash.
+    """
+    from services.identity import settings as identity_settings
+    from services.identity.enrollment import issue_codes
+    from services.identity.passkeys import code_key
+
+    if not 1 <= days <= 90:
+        print("--days must be 1 to 90", file=sys.stderr)
+        return 2
+    settings = identity_settings.load()
+    identity = service_named("identity")
+
+    async def issue(url: str) -> tuple[list[tuple[str, str | None]], object]:
+        connection = await asyncpg.connect(url)
+        try:
+            return await issue_codes(
+                connection,
+                code_key(settings.secrets_key.value),
+                organisation=settings.network_id,
+                roles=["network_admin"],
+                labels=["first network admin"],
+                valid_days=days,
+            )
+        finally:
+            await connection.close()
+
+    database_url = os.environ.get("WNWA_IDENTITY_DATABASE_URL")
+    if database_url:  # a deployment: its migration job has run
+        codes, expires_on = asyncio.run(issue(database_url))
+    else:
+        with database_server() as server_url:
+            asyncio.run(prepare_databases(server_url, [identity], seed_demo=False))
+            url = service_database_url(server_url, identity.name)
+            codes, expires_on = asyncio.run(issue(url))
+    print(f"Network admin enrolment code (works once, until {expires_on}): {codes[0][0]}")
+    print("Open the portal's /enroll page, type the code and make a passkey.")
+    return 0
 
 
 async def prepare_databases(

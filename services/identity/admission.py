@@ -28,6 +28,7 @@ query Standing($id: ID!) {
 class Standing:
     active: bool
     civilians_enrolled: bool
+    removed: bool = False  # the department left the network (its membership lapsed)
 
 
 class MembershipClient:
@@ -61,6 +62,7 @@ class MembershipClient:
         return Standing(
             active=bool(department.get("isMember")) and record.get("status") == "ACTIVE",
             civilians_enrolled=bool(record.get("civiliansEnrolled")),
+            removed=record.get("status") == "LAPSED",
         )
 
 

@@ -12,21 +12,24 @@ import aiohttp
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount
+from strawberry.tools import merge_types
 
 from servicekit import telemetry
 from servicekit.app import create_service_app
 from servicekit.graphql import ServiceSchema
 from servicekit.limits import BodySizeLimit
 
+from . import passkey_web, passkeys, web
 from . import settings as identity_settings
-from . import web
 from .admission import MembershipClient
 from .configuration import apply_providers_file
+from .enrollment import PasskeyMutation, PasskeyQuery
 from .issuing import SERVICE_TOKEN_SECONDS, TokenIssuer
 from .keys import KeyRing
 from .mutations import Mutation
 from .oidc import RelyingParty
-from .runtime import Identity, SpentStates
+from .passkeys import RelyingPartyConfig
+from .runtime import Identity, SpentStates, Throttle
 from .schema import Department, Query
 from .sealing import SecretBox, derive_key
 
@@ -34,7 +37,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_schema() -> ServiceSchema:
-    return ServiceSchema(query=Query, mutation=Mutation, types=[Department])
+    return ServiceSchema(
+        query=merge_types("Query", (Query, PasskeyQuery)),
+        mutation=merge_types("Mutation", (Mutation, PasskeyMutation)),
+        types=[Department],
+    )
 
 
 class _Running:
@@ -109,6 +116,14 @@ def create_app(settings: identity_settings.IdentitySettings | None = None) -> St
                     cookies=cookie_box,
                     pseudonym_key=pseudonym_key,
                     spent_states=SpentStates(lifetime=900.0),
+                    code_key=passkeys.code_key(settings.secrets_key.value),
+                    handles=SecretBox(
+                        derive_key(settings.pseudonym_key.value, "wnwa passkey user handles")
+                    ),
+                    relying_party_config=RelyingPartyConfig(
+                        rp_id=settings.passkey_rp_id, origins=settings.passkey_origins
+                    ),
+                    code_guesses=Throttle(rate=30, burst=30),
                 )
                 try:
                     yield {**state, "identity": running.identity}
@@ -116,7 +131,7 @@ def create_app(settings: identity_settings.IdentitySettings | None = None) -> St
                     running.identity = None
 
     return Starlette(
-        routes=[*web.ROUTES, Mount("/", app=graphql_app)],
+        routes=[*web.ROUTES, *passkey_web.ROUTES, Mount("/", app=graphql_app)],
         lifespan=lifespan,
         middleware=[Middleware(BodySizeLimit, max_bytes=100_000)],
     )

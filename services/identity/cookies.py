@@ -18,6 +18,8 @@ from starlette.responses import Response
 from .sealing import SecretBox, Unsealable
 
 SIGN_IN_COOKIE = "wnwa_signin"
+CEREMONY_COOKIE = "wnwa_passkey"  # a passkey ceremony in flight (5 minutes)
+RENEWAL_COOKIE = "wnwa_passkey_renewal"  # a lapsed passkey waiting for a department sign-in
 ACCESS_COOKIE = "wnwa_access"
 SESSION_COOKIE = "wnwa_session"
 SIGN_IN_SECONDS = 600
@@ -40,6 +42,37 @@ class Session:
     subject: str
     department: str
     roles: list[str]
+    expires_at: float
+    # the passkey this session was opened with (base64url credential id); None: SSO
+    passkey: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ceremony:
+    """A passkey ceremony in flight: what the answer must match, and what it will create.
+
+    ``purpose`` is ``sign-in``, ``enrol`` (from a one-time code) or ``add`` (a further
+    passkey for someone signed in). Handles and ids are base64url.
+    """
+
+    purpose: str
+    challenge: str
+    expires_at: float
+    organisation_id: str = ""
+    user_handle: str = ""
+    roles: list[str] | None = None
+    label: str | None = None
+    valid_until: str | None = None  # ISO date
+    code_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Renewal:
+    """A lapsed passkey, proven by its holder, that the next department sign-in renews."""
+
+    credential_id: str
+    subject: str
+    organisation_id: str
     expires_at: float
 
 
@@ -91,3 +124,27 @@ def set_cookie(
 
 def clear_cookie(response: Response, name: str, *, secure: bool, path: str = "/") -> None:
     response.delete_cookie(name, path=path, secure=secure, httponly=True, samesite="lax")
+
+
+def seal_ceremony(box: SecretBox, ceremony: Ceremony) -> str:
+    return box.seal_text(json.dumps(asdict(ceremony)), bound_to=CEREMONY_COOKIE)
+
+
+def open_ceremony(box: SecretBox, value: str | None) -> Ceremony | None:
+    data = _open(box, value, CEREMONY_COOKIE)
+    try:
+        return Ceremony(**data) if data else None
+    except TypeError:
+        return None
+
+
+def seal_renewal(box: SecretBox, renewal: Renewal) -> str:
+    return box.seal_text(json.dumps(asdict(renewal)), bound_to=RENEWAL_COOKIE)
+
+
+def open_renewal(box: SecretBox, value: str | None) -> Renewal | None:
+    data = _open(box, value, RENEWAL_COOKIE)
+    try:
+        return Renewal(**data) if data else None
+    except TypeError:
+        return None

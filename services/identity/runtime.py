@@ -11,6 +11,7 @@ from .admission import MembershipClient
 from .issuing import TokenIssuer
 from .keys import KeyRing
 from .oidc import RelyingParty
+from .passkeys import RelyingPartyConfig
 from .sealing import SecretBox
 from .settings import IdentitySettings
 
@@ -38,6 +39,30 @@ class SpentStates:
 
 
 @dataclass(slots=True)
+class Throttle:
+    """A token bucket shared by everyone: ``rate`` tries a minute, ``burst`` at once.
+
+    It counts tries, not who tried: nothing about a requester is looked at or kept.
+    """
+
+    rate: float
+    burst: float
+    _tokens: float = -1.0
+    _at: float = 0.0
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        if self._tokens < 0:
+            self._tokens, self._at = self.burst, now
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate / 60)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+@dataclass(slots=True)
 class Identity:
     settings: IdentitySettings
     pool: asyncpg.Pool
@@ -49,3 +74,7 @@ class Identity:
     cookies: SecretBox
     pseudonym_key: bytes
     spent_states: SpentStates
+    code_key: bytes  # keys the hashes enrolment codes are kept as
+    handles: SecretBox  # seals pseudonyms into passkeys' user handles
+    relying_party_config: RelyingPartyConfig
+    code_guesses: Throttle

@@ -33,6 +33,8 @@ class IdentitySettings:
     signing_key_days: int
     after_sign_in: str  # where the browser goes after signing in or out (a local path)
     service_credentials: Mapping[str, Secret]
+    passkey_rp_id: str  # the WebAuthn relying party: the public origin's host name
+    passkey_origins: tuple[str, ...]  # the origins a passkey ceremony may come from
 
     @property
     def redirect_uri(self) -> str:
@@ -64,6 +66,27 @@ def _service_credentials(env: Environment) -> dict[str, Secret]:
     return credentials
 
 
+def _passkey_relying_party(env: Environment, public_url: str) -> tuple[str, tuple[str, ...]]:
+    """The WebAuthn RP id and origins: the public origin's host name.
+
+    Browsers refuse an IP address as an RP id, so a loopback development origin
+    (``http://127.0.0.1:8000``) is served for passkeys as ``http://localhost:8000``.
+    """
+    parts = urlsplit(public_url)
+    host = parts.hostname or ""
+    origins = [f"{parts.scheme}://{parts.netloc}"]
+    if host in ("127.0.0.1", "::1"):
+        host = "localhost"
+        origins.append(f"{parts.scheme}://localhost" + (f":{parts.port}" if parts.port else ""))
+    rp_id = env.text("PASSKEY_RP_ID", host)
+    if not rp_id or not (rp_id == host or host.endswith("." + rp_id)):
+        raise ConfigurationError(
+            "WNWA_IDENTITY_PASSKEY_RP_ID must be the public URL's host name or a parent"
+            " domain of it"
+        )
+    return rp_id, tuple(origins)
+
+
 def load(environ: Mapping[str, str] | None = None) -> IdentitySettings:
     env = Environment("WNWA_IDENTITY", environ)
     service = ServiceSettings.from_environment("identity", DEFAULT_PORT, environ)
@@ -71,12 +94,14 @@ def load(environ: Mapping[str, str] | None = None) -> IdentitySettings:
         network_id = uuid.UUID(env.text("NETWORK_ID", DEFAULT_NETWORK_ID))
     except ValueError:
         raise ConfigurationError("WNWA_IDENTITY_NETWORK_ID must be a UUID") from None
+    public_url = env.text("PUBLIC_URL", service.token_issuer).rstrip("/")
+    rp_id, origins = _passkey_relying_party(env, public_url)
     providers = env.text(
         "PROVIDERS_FILE", str(DEVELOPMENT_PROVIDERS_FILE) if env.deployment == "development" else ""
     )
     settings = IdentitySettings(
         service=service,
-        public_url=env.text("PUBLIC_URL", service.token_issuer).rstrip("/"),
+        public_url=public_url,
         network_id=network_id,
         secrets_key=env.secret("SECRETS_KEY", "dev-identity-secrets-key-not-for-production"),
         pseudonym_key=env.secret("PSEUDONYM_KEY", "dev-identity-pseudonym-key-not-for-production"),
@@ -88,6 +113,8 @@ def load(environ: Mapping[str, str] | None = None) -> IdentitySettings:
         signing_key_days=env.integer("SIGNING_KEY_DAYS", 30),
         after_sign_in=env.text("AFTER_SIGN_IN", "/"),
         service_credentials=_service_credentials(env),
+        passkey_rp_id=rp_id,
+        passkey_origins=origins,
     )
     for name in ("secrets_key", "pseudonym_key", "cookie_key"):
         if len(getattr(settings, name).value) < 32:

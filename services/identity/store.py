@@ -1,4 +1,5 @@
-"""SQL of the identity service: identity providers and signing keys. Nothing else."""
+"""SQL of the identity service: identity providers, signing keys, passkeys and their
+enrolment codes. Nothing else."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class ProviderRow:
     enabled: bool
     source: str
     updated_at: dt.datetime
+    passkey_days: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class SigningKeyRow:
 _PROVIDER_COLUMNS = """
     p.organisation_id, p.display_name, p.issuer, p.client_id, p.client_secret_sealed,
     p.client_auth_method, p.scopes, p.claim_rules, p.enabled, p.source, p.updated_at,
+    p.passkey_days,
     coalesce((SELECT array_agg(d.domain ORDER BY d.domain) FROM provider_email_domains d
               WHERE d.organisation_id = p.organisation_id), '{}') AS email_domains
 """
@@ -74,6 +77,7 @@ def _provider(row: asyncpg.Record) -> ProviderRow:
         enabled=row["enabled"],
         source=row["source"],
         updated_at=row["updated_at"],
+        passkey_days=row["passkey_days"],
     )
 
 
@@ -256,3 +260,220 @@ async def delete_expired_signing_keys(*, db: Executor, retired_before: dt.dateti
         "DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < $1", retired_before
     )
     return int(status.split()[-1])
+
+
+# passkeys and enrolment codes ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentCodeRow:
+    id: UUID
+    organisation_id: UUID
+    roles: tuple[str, ...]
+    label: str | None
+    expires_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyRow:
+    credential_id: bytes
+    public_key: bytes
+    organisation_id: UUID
+    roles: tuple[str, ...]
+    label: str | None
+    valid_until: dt.date | None
+    handle_digest: bytes
+
+
+def _code(row: asyncpg.Record) -> EnrollmentCodeRow:
+    return EnrollmentCodeRow(
+        id=row["id"],
+        organisation_id=row["organisation_id"],
+        roles=tuple(row["roles"]),
+        label=row["label"],
+        expires_on=row["expires_on"],
+    )
+
+
+def _passkey(row: asyncpg.Record) -> PasskeyRow:
+    return PasskeyRow(
+        credential_id=bytes(row["credential_id"]),
+        public_key=bytes(row["public_key"]),
+        organisation_id=row["organisation_id"],
+        roles=tuple(row["roles"]),
+        label=row["label"],
+        valid_until=row["valid_until"],
+        handle_digest=bytes(row["handle_digest"]),
+    )
+
+
+_CODE_COLUMNS = "id, organisation_id, roles, label, expires_on"
+_PASSKEY_COLUMNS = (
+    "credential_id, public_key, organisation_id, roles, label, valid_until, handle_digest"
+)
+
+
+async def add_enrollment_codes(
+    *,
+    db: asyncpg.Connection | Any,
+    codes: list[tuple[UUID, bytes, str | None]],
+    organisation_id: UUID,
+    roles: list[str],
+    expires_on: dt.date,
+) -> None:
+    """Add a batch of codes (id, digest, label) at once: all of them or none."""
+    await db.executemany(
+        "INSERT INTO enrollment_codes (id, code_digest, organisation_id, roles, label, expires_on)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        [(id_, digest, organisation_id, roles, label, expires_on) for id_, digest, label in codes],
+    )
+
+
+async def get_enrollment_code(
+    *, db: Executor, code_digest: bytes, today: dt.date
+) -> EnrollmentCodeRow | None:
+    """The unexpired code with this digest, without spending it."""
+    row = await db.fetchrow(
+        f"SELECT {_CODE_COLUMNS} FROM enrollment_codes"  # noqa: S608 - constants
+        " WHERE code_digest = $1 AND expires_on >= $2",
+        code_digest,
+        today,
+    )
+    return _code(row) if row else None
+
+
+async def list_enrollment_codes(
+    *, db: Executor, organisation_id: UUID, today: dt.date
+) -> list[EnrollmentCodeRow]:
+    rows = await db.fetch(
+        f"SELECT {_CODE_COLUMNS} FROM enrollment_codes"  # noqa: S608 - constants
+        " WHERE organisation_id = $1 AND expires_on >= $2 ORDER BY label NULLS LAST, id",
+        organisation_id,
+        today,
+    )
+    return [_code(row) for row in rows]
+
+
+async def delete_enrollment_codes(
+    *, db: Executor, organisation_id: UUID, ids: list[UUID] | None = None
+) -> int:
+    """Withdraw codes not used yet: the given ones, or all of an organisation's."""
+    status = await db.execute(
+        "DELETE FROM enrollment_codes WHERE organisation_id = $1"
+        " AND ($2::uuid[] IS NULL OR id = ANY($2))",
+        organisation_id,
+        ids,
+    )
+    return int(status.split()[-1])
+
+
+async def delete_expired_enrollment_codes(*, db: Executor, today: dt.date) -> int:
+    status = await db.execute("DELETE FROM enrollment_codes WHERE expires_on < $1", today)
+    return int(status.split()[-1])
+
+
+async def enroll_passkey(
+    *, db: asyncpg.Connection | Any, code_id: UUID, passkey: PasskeyRow
+) -> bool:
+    """Spend the code and add its passkey in one transaction; False when it was spent."""
+    async with db.transaction():
+        spent = await db.fetchval(
+            "DELETE FROM enrollment_codes WHERE id = $1 RETURNING id", code_id
+        )
+        if spent is None:
+            return False
+        await add_passkey(db=db, passkey=passkey)
+    return True
+
+
+async def add_passkey(*, db: Executor, passkey: PasskeyRow) -> None:
+    await db.execute(
+        f"INSERT INTO passkeys ({_PASSKEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)",  # noqa: S608 - constants
+        passkey.credential_id,
+        passkey.public_key,
+        passkey.organisation_id,
+        list(passkey.roles),
+        passkey.label,
+        passkey.valid_until,
+        passkey.handle_digest,
+    )
+
+
+async def get_passkey(*, db: Executor, credential_id: bytes) -> PasskeyRow | None:
+    row = await db.fetchrow(
+        f"SELECT {_PASSKEY_COLUMNS} FROM passkeys WHERE credential_id = $1",  # noqa: S608 - constants
+        credential_id,
+    )
+    return _passkey(row) if row else None
+
+
+async def renew_passkey(
+    *, db: Executor, credential_id: bytes, roles: list[str], valid_until: dt.date
+) -> bool:
+    """A department sign-in renews a passkey that lapsed: new end, the roles it gave."""
+    status = await db.execute(
+        "UPDATE passkeys SET roles = $2, valid_until = $3"
+        " WHERE credential_id = $1 AND valid_until IS NOT NULL",
+        credential_id,
+        roles,
+        valid_until,
+    )
+    return bool(status == "UPDATE 1")
+
+
+async def list_passkeys(*, db: Executor, organisation_id: UUID) -> list[PasskeyRow]:
+    rows = await db.fetch(
+        f"SELECT {_PASSKEY_COLUMNS} FROM passkeys"  # noqa: S608 - constants
+        " WHERE organisation_id = $1 ORDER BY label NULLS LAST, credential_id",
+        organisation_id,
+    )
+    return [_passkey(row) for row in rows]
+
+
+async def delete_passkeys(
+    *,
+    db: Executor,
+    organisation_id: UUID,
+    label: str | None = None,
+    role: str | None = None,
+    credential_id: bytes | None = None,
+) -> int:
+    """Revoke an organisation's passkeys: by label, by role, one, or (no filter) all."""
+    status = await db.execute(
+        """
+        DELETE FROM passkeys WHERE organisation_id = $1
+          AND ($2::text IS NULL OR label = $2)
+          AND ($3::text IS NULL OR $3 = ANY(roles))
+          AND ($4::bytea IS NULL OR credential_id = $4)
+        """,
+        organisation_id,
+        label,
+        role,
+        credential_id,
+    )
+    return int(status.split()[-1])
+
+
+async def delete_lapsed_passkeys(*, db: Executor, before: dt.date) -> int:
+    """Forget passkeys whose period ended long enough ago that nobody will renew them."""
+    status = await db.execute("DELETE FROM passkeys WHERE valid_until < $1", before)
+    return int(status.split()[-1])
+
+
+async def forget_organisation_credentials(*, db: Executor, organisation_id: UUID) -> int:
+    """A department that left the network: every passkey and code of it goes (one statement)."""
+    status = await db.execute(
+        "WITH codes AS (DELETE FROM enrollment_codes WHERE organisation_id = $1)"
+        " DELETE FROM passkeys WHERE organisation_id = $1",
+        organisation_id,
+    )
+    return int(status.split()[-1])
+
+
+async def set_passkey_days(*, db: Executor, organisation_id: UUID, days: int) -> bool:
+    status = await db.execute(
+        "UPDATE identity_providers SET passkey_days = $2 WHERE organisation_id = $1",
+        organisation_id,
+        days,
+    )
+    return bool(status == "UPDATE 1")

@@ -7,6 +7,7 @@ signed in: no upstream subject, email, name, address or time is kept.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -19,17 +20,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import cookies, pages, store
+from . import cookies, pages, passkeys, store
 from .admission import admit, roles_from_claims
 from .cookies import Session, SignInState
 from .oidc import SignInProblem
 from .runtime import Identity
 from .sealing import Unsealable, pairwise_subject
 
-_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _identity(request: Request) -> Identity:
+def identity_of(request: Request) -> Identity:
     identity: Identity = request.state.identity
     return identity
 
@@ -54,7 +55,7 @@ async def _form_or_query(request: Request) -> dict[str, str]:
 
 async def login(request: Request) -> Response:
     """Find the organisation's provider and send the browser there (code flow + PKCE)."""
-    identity = _identity(request)
+    identity = identity_of(request)
     values = await _form_or_query(request)
     department, email = values.get("department", "").strip(), values.get("email", "").strip()
     if not department and not email:
@@ -115,7 +116,7 @@ async def login(request: Request) -> Response:
             "code_challenge_method": "S256",
         },
     )
-    response = RedirectResponse(location, status_code=303, headers=_NO_STORE)
+    response = RedirectResponse(location, status_code=303, headers=NO_STORE)
     cookies.set_cookie(
         response,
         cookies.SIGN_IN_COOKIE,
@@ -136,7 +137,7 @@ def _uuid(value: str) -> uuid.UUID | None:
 
 async def callback(request: Request) -> Response:
     """Validate the provider's answer, admit, and start the platform session."""
-    identity = _identity(request)
+    identity = identity_of(request)
     try:
         response = await _finish_sign_in(identity, request)
     except SignInProblem as problem:
@@ -211,12 +212,13 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
         roles=roles,
         expires_at=time.time() + identity.settings.session_hours * 3600,
     )
-    response = RedirectResponse(identity.settings.after_sign_in, status_code=303, headers=_NO_STORE)
-    _start_session(identity, response, session)
+    response = RedirectResponse(identity.settings.after_sign_in, status_code=303, headers=NO_STORE)
+    start_session(identity, response, session)
+    await renew_after_sign_in(identity, request, response, session, provider.passkey_days)
     return response
 
 
-def _start_session(identity: Identity, response: Response, session: Session) -> None:
+def start_session(identity: Identity, response: Response, session: Session) -> None:
     issued = identity.tokens.access_token(
         subject=session.subject, department=session.department, roles=session.roles
     )
@@ -234,12 +236,40 @@ def _start_session(identity: Identity, response: Response, session: Session) -> 
     )
 
 
+async def renew_after_sign_in(
+    identity: Identity, request: Request, response: Response, session: Session, passkey_days: int
+) -> None:
+    """After a department sign-in: renew the lapsed passkey its holder just proved."""
+    renewal = cookies.open_renewal(identity.cookies, request.cookies.get(cookies.RENEWAL_COOKIE))
+    if renewal is None:
+        return
+    cookies.clear_cookie(
+        response, cookies.RENEWAL_COOKIE, secure=identity.settings.secure_cookies, path="/auth"
+    )
+    if renewal.subject != session.subject or renewal.organisation_id != session.department:
+        return
+    await store.renew_passkey(
+        db=identity.pool,
+        credential_id=passkeys.decode(renewal.credential_id),
+        roles=session.roles,
+        valid_until=dt.datetime.now(dt.UTC).date() + dt.timedelta(days=passkey_days),
+    )
+
+
 async def refresh(request: Request) -> Response:
     """A new access token from the session cookie; the department is asked again."""
-    identity = _identity(request)
+    identity = identity_of(request)
     session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
     problem = "session_expired" if session is None else None
-    if session is not None:
+    if session is not None and session.passkey:
+        # a passkey session lasts while its passkey does: revoked or lapsed ends it
+        passkey = await store.get_passkey(
+            db=identity.pool, credential_id=passkeys.decode(session.passkey)
+        )
+        today = dt.datetime.now(dt.UTC).date()
+        if passkey is None or (passkey.valid_until is not None and passkey.valid_until < today):
+            problem = "passkey_revoked"
+    elif session is not None:
         # an organisation whose sign-in was switched off or removed renews no one
         provider = await store.get_provider(
             db=identity.pool, organisation_id=uuid.UUID(session.department)
@@ -254,21 +284,26 @@ async def refresh(request: Request) -> Response:
         try:
             standing = await identity.membership.standing(session.department)
         except SignInProblem:
-            return JSONResponse({"error": "temporarily_unavailable"}, 503, headers=_NO_STORE)
-        if standing is None or not standing.active:
+            return JSONResponse({"error": "temporarily_unavailable"}, 503, headers=NO_STORE)
+        if standing is None or standing.removed:
+            await store.forget_organisation_credentials(
+                db=identity.pool, organisation_id=uuid.UUID(session.department)
+            )
+            problem = "department_inactive"
+        elif not standing.active:
             problem = "department_inactive"
         elif "officer" not in session.roles and not standing.civilians_enrolled:
             problem = "civilian_access_withdrawn"
     if session is None or problem:
-        response = JSONResponse({"error": problem}, status_code=401, headers=_NO_STORE)
-        _clear_session(identity, response)
+        response = JSONResponse({"error": problem}, status_code=401, headers=NO_STORE)
+        clear_session(identity, response)
         return response
-    response = JSONResponse({"expires_in": identity.tokens.lifetime_seconds}, headers=_NO_STORE)
-    _start_session(identity, response, session)
+    response = JSONResponse({"expires_in": identity.tokens.lifetime_seconds}, headers=NO_STORE)
+    start_session(identity, response, session)
     return response
 
 
-def _clear_session(identity: Identity, response: Response) -> None:
+def clear_session(identity: Identity, response: Response) -> None:
     secure = identity.settings.secure_cookies
     cookies.clear_cookie(response, cookies.ACCESS_COOKIE, secure=secure)
     cookies.clear_cookie(response, cookies.SESSION_COOKIE, secure=secure, path="/auth")
@@ -276,7 +311,7 @@ def _clear_session(identity: Identity, response: Response) -> None:
 
 async def logout(request: Request) -> Response:
     """Clear the session; continue to the provider's end-session endpoint when it has one."""
-    identity = _identity(request)
+    identity = identity_of(request)
     session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
     location = f"{identity.settings.public_url}/auth/signed-out"
     if session is not None:
@@ -293,8 +328,8 @@ async def logout(request: Request) -> Response:
                     metadata.end_session_endpoint,
                     {"client_id": provider.client_id, "post_logout_redirect_uri": location},
                 )
-    response = RedirectResponse(location, status_code=303, headers=_NO_STORE)
-    _clear_session(identity, response)
+    response = RedirectResponse(location, status_code=303, headers=NO_STORE)
+    clear_session(identity, response)
     return response
 
 
@@ -304,7 +339,7 @@ async def sign_in_choices(request: Request) -> Response:
     Public by necessity, as any "choose your organisation" page is: it names the departments
     whose sign-in is configured here, and nothing about anyone who uses it.
     """
-    identity = _identity(request)
+    identity = identity_of(request)
     choices = await store.list_sign_in_choices(
         db=identity.pool, network_id=identity.settings.network_id
     )
@@ -321,10 +356,10 @@ async def signed_out(request: Request) -> Response:
 
 async def service_token(request: Request) -> Response:
     """OAuth 2.0 client credentials for services (HTTP Basic); role `service`."""
-    identity = _identity(request)
+    identity = identity_of(request)
     form = await request.form()
     if form.get("grant_type", "client_credentials") != "client_credentials":
-        return JSONResponse({"error": "unsupported_grant_type"}, 400, headers=_NO_STORE)
+        return JSONResponse({"error": "unsupported_grant_type"}, 400, headers=NO_STORE)
     name, secret = _basic_credentials(request.headers.get("authorization", ""))
     expected = identity.settings.service_credentials.get(name)
     # compare against something even for unknown names, so timing tells nothing
@@ -333,13 +368,13 @@ async def service_token(request: Request) -> Response:
         return JSONResponse(
             {"error": "invalid_client"},
             401,
-            headers={**_NO_STORE, "WWW-Authenticate": 'Basic realm="wnwa"'},
+            headers={**NO_STORE, "WWW-Authenticate": 'Basic realm="wnwa"'},
         )
     await identity.keys.refresh(identity.pool)
     issued = identity.tokens.service_token(name)
     return JSONResponse(
         {"access_token": issued.token, "token_type": "Bearer", "expires_in": issued.expires_in},
-        headers=_NO_STORE,
+        headers=NO_STORE,
     )
 
 
@@ -356,14 +391,14 @@ def _basic_credentials(header: str) -> tuple[str, str]:
 
 
 async def jwks(request: Request) -> Response:
-    identity = _identity(request)
+    identity = identity_of(request)
     await identity.keys.refresh(identity.pool)
     return JSONResponse(identity.keys.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
 
 async def issuer_metadata(request: Request) -> Response:
     """RFC 8414-style metadata of the platform token issuer (not a general-purpose OP)."""
-    identity = _identity(request)
+    identity = identity_of(request)
     base = identity.settings.public_url
     document: dict[str, Any] = {
         "issuer": identity.tokens.issuer,

@@ -118,7 +118,9 @@ async def test_identity_remembers_nothing(stack: Stack, caplog: pytest.LogCaptur
     assert len(pseudonyms) == 3  # stable per person, different between people
     assert await _snapshot(stack.identity_database) == before
     assert set(before) == {
+        "enrollment_codes",
         "identity_providers",
+        "passkeys",
         "provider_email_domains",
         "schema_migrations",
         "signing_keys",

@@ -1,0 +1,348 @@
+"""Coordinators (for their own department) and network admins (for any organisation) issue
+one-time enrolment codes, see and revoke passkeys, and choose how long a passkey added
+after a department sign-in lasts.
+
+A code is shown once, in the answer that issues it; only its keyed hash is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from servicekit.database import Executor
+from servicekit.graphql import FieldError, Forbidden, InputErrors, require_role
+
+from . import passkeys, store
+from .oidc import SignInProblem
+from .providers import DEPARTMENT_ROLES, NETWORK_ROLES
+from .schema import Role, runtime
+
+MAX_CODES = 200
+DEFAULT_CODE_DAYS = 14
+
+
+@strawberry.type(description="A one-time enrolment code not used yet. The code itself is gone.")
+class EnrollmentCode:
+    id: strawberry.ID
+    label: str | None
+    roles: list[Role]
+    expires_on: dt.date = strawberry.field(description="The last day (UTC) it works.")
+
+
+@strawberry.type(description="A newly issued code: shown this once, never again.")
+class IssuedEnrollmentCode:
+    code: str
+    label: str | None
+    roles: list[Role]
+    expires_on: dt.date
+
+
+@strawberry.type(description="A passkey the network holds. Whose it is, is not known here.")
+class Passkey:
+    id: strawberry.ID
+    label: str | None = strawberry.field(
+        description="The coordinator's label, if the code had one."
+    )
+    roles: list[Role]
+    valid_until: dt.date | None = strawberry.field(
+        description="Its last day; null: until revoked (enrolled from a code)."
+    )
+
+
+@strawberry.input(description="A batch of codes: one per label, or `count` without labels.")
+class EnrollmentCodesInput:
+    department_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The department (or `network` for staff); default: your own department.",
+    )
+    roles: list[Role]
+    labels: list[str] = strawberry.field(default_factory=list)
+    count: int = 0
+    valid_days: int = DEFAULT_CODE_DAYS
+
+
+@strawberry.type
+class EnrollmentCodesPayload:
+    codes: list[IssuedEnrollmentCode]
+    errors: list[FieldError]
+
+
+@strawberry.input(description="Which passkeys to revoke: by label, by role, one, or everything.")
+class PasskeyRevocationInput:
+    department_id: strawberry.ID | None = None
+    label: str | None = None
+    role: Role | None = None
+    passkey_id: strawberry.ID | None = None
+    everything: bool = strawberry.field(
+        default=False, description="Revoke every passkey of the department (then re-issue codes)."
+    )
+
+
+@strawberry.type
+class RevocationPayload:
+    revoked: int
+    errors: list[FieldError]
+
+
+@strawberry.type
+class PasskeyPeriodPayload:
+    days: int | None
+    errors: list[FieldError]
+
+
+def _organisation(info: Info[Any, Any], department_id: str | None) -> uuid.UUID:
+    """The organisation asked about, when the signed-in person may manage it."""
+    principal = require_role(info, "coordinator", "network_admin")
+    network = runtime(info).settings.network_id
+    own = principal.department_id
+    if department_id is None or not str(department_id).strip():
+        if "network_admin" in principal.roles and own == str(network):
+            raise Forbidden("Name the department (or `network`).")
+        return uuid.UUID(own)
+    value = str(department_id).strip()
+    if value.lower() == "network":
+        organisation = network
+    else:
+        try:
+            organisation = uuid.UUID(value)
+        except ValueError:
+            raise Forbidden("No department with this id is yours to manage.") from None
+    if principal.has_role("network_admin") or str(organisation) == own:
+        return organisation
+    raise Forbidden("Coordinators manage their own department only.")
+
+
+async def _check_roles(
+    info: Info[Any, Any], organisation: uuid.UUID, roles: list[Role], errors: InputErrors
+) -> list[str]:
+    identity = runtime(info)
+    values = sorted({role.value for role in roles})
+    allowed = NETWORK_ROLES if organisation == identity.settings.network_id else DEPARTMENT_ROLES
+    if not values:
+        errors.add("input.roles", "Choose at least one role.")
+    elif not set(values) <= allowed:
+        errors.add(
+            "input.roles", f"Only these roles can be given here: {', '.join(sorted(allowed))}."
+        )
+    elif organisation != identity.settings.network_id:
+        if not {"officer", "civilian"} & set(values):
+            errors.add("input.roles", "Each code must say officer or civilian.")
+        elif {"officer", "civilian"} <= set(values):
+            errors.add("input.roles", "A code is for an officer or a civilian, not both.")
+        else:
+            await _check_standing(info, organisation, values, errors)
+    return values
+
+
+async def _check_standing(
+    info: Info[Any, Any], organisation: uuid.UUID, roles: list[str], errors: InputErrors
+) -> None:
+    try:
+        standing = await runtime(info).membership.standing(str(organisation))
+    except SignInProblem as problem:
+        errors.add("input.departmentId", f"{problem} Try again in a moment.")
+        return
+    if standing is None:
+        errors.add("input.departmentId", "The network does not know this department.")
+    elif not standing.active:
+        errors.add("input.departmentId", "The department is not an active member.")
+    elif "civilian" in roles and not standing.civilians_enrolled:
+        errors.add("input.roles", "Civilian access is not enabled for this department.")
+
+
+async def issue_codes(
+    db: Executor,
+    key: bytes,
+    *,
+    organisation: uuid.UUID,
+    roles: list[str],
+    labels: list[str | None],
+    valid_days: int = DEFAULT_CODE_DAYS,
+) -> tuple[list[tuple[str, str | None]], dt.date]:
+    """New codes (one per label; None for no label), kept as keyed hashes; shown once."""
+    expires_on = _today() + dt.timedelta(days=valid_days)
+    issued = [(passkeys.new_code(), label) for label in labels]
+    await store.add_enrollment_codes(
+        db=db,
+        codes=[(uuid.uuid4(), passkeys.code_digest(key, code), label) for code, label in issued],
+        organisation_id=organisation,
+        roles=roles,
+        expires_on=expires_on,
+    )
+    return issued, expires_on
+
+
+def _passkey(row: store.PasskeyRow) -> Passkey:
+    return Passkey(
+        id=strawberry.ID(passkeys.encode(row.credential_id)),
+        label=row.label,
+        roles=[Role(role) for role in row.roles],
+        valid_until=row.valid_until,
+    )
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+@strawberry.type
+class PasskeyQuery:
+    @strawberry.field(description="Codes of a department not used yet: coordinators, admins.")
+    async def enrollment_codes(
+        self, info: Info[Any, Any], department_id: strawberry.ID | None = None
+    ) -> list[EnrollmentCode]:
+        organisation = _organisation(info, department_id)
+        rows = await store.list_enrollment_codes(
+            db=runtime(info).pool, organisation_id=organisation, today=_today()
+        )
+        return [
+            EnrollmentCode(
+                id=strawberry.ID(str(row.id)),
+                label=row.label,
+                roles=[Role(role) for role in row.roles],
+                expires_on=row.expires_on,
+            )
+            for row in rows
+        ]
+
+    @strawberry.field(description="A department's passkeys: coordinators, network admins.")
+    async def passkeys(
+        self, info: Info[Any, Any], department_id: strawberry.ID | None = None
+    ) -> list[Passkey]:
+        organisation = _organisation(info, department_id)
+        rows = await store.list_passkeys(db=runtime(info).pool, organisation_id=organisation)
+        return [_passkey(row) for row in rows]
+
+    @strawberry.field(
+        description="Days a passkey added after a department sign-in lasts (null: no "
+        "department sign-in is configured)."
+    )
+    async def passkey_period_days(
+        self, info: Info[Any, Any], department_id: strawberry.ID | None = None
+    ) -> int | None:
+        organisation = _organisation(info, department_id)
+        provider = await store.get_provider(db=runtime(info).pool, organisation_id=organisation)
+        return provider.passkey_days if provider else None
+
+
+@strawberry.type
+class PasskeyMutation:
+    @strawberry.mutation(description="Issue one-time enrolment codes, shown once in the answer.")
+    async def issue_enrollment_codes(
+        self, info: Info[Any, Any], input: EnrollmentCodesInput
+    ) -> EnrollmentCodesPayload:
+        organisation = _organisation(info, input.department_id)
+        identity = runtime(info)
+        errors = InputErrors()
+        labels = [label.strip() for label in input.labels]
+        if any(not label or len(label) > 80 for label in labels):
+            errors.add("input.labels", "Each label is 1 to 80 characters.")
+        elif len(set(labels)) != len(labels):
+            errors.add("input.labels", "Each label may appear once.")
+        if labels and input.count:
+            errors.add("input.count", "Give labels or a count, not both.")
+        amount = len(labels) or input.count
+        if not 1 <= amount <= MAX_CODES:
+            errors.add("input.count", f"Issue 1 to {MAX_CODES} codes at a time.")
+        if not 1 <= input.valid_days <= 90:
+            errors.add("input.validDays", "A code can be valid for 1 to 90 days.")
+        roles = await _check_roles(info, organisation, input.roles, errors)
+        if errors:
+            return EnrollmentCodesPayload(codes=[], errors=errors.items)
+        wanted: list[str | None] = [*labels] if labels else [None] * amount
+        issued, expires_on = await issue_codes(
+            identity.pool,
+            identity.code_key,
+            organisation=organisation,
+            roles=roles,
+            labels=wanted,
+            valid_days=input.valid_days,
+        )
+        return EnrollmentCodesPayload(
+            codes=[
+                IssuedEnrollmentCode(
+                    code=code,
+                    label=label,
+                    roles=[Role(role) for role in roles],
+                    expires_on=expires_on,
+                )
+                for code, label in issued
+            ],
+            errors=[],
+        )
+
+    @strawberry.mutation(description="Withdraw codes not used yet (all of them without ids).")
+    async def withdraw_enrollment_codes(
+        self,
+        info: Info[Any, Any],
+        department_id: strawberry.ID | None = None,
+        ids: list[strawberry.ID] | None = None,
+    ) -> RevocationPayload:
+        organisation = _organisation(info, department_id)
+        errors = InputErrors()
+        parsed: list[uuid.UUID] = []
+        for value in ids or []:
+            try:
+                parsed.append(uuid.UUID(str(value)))
+            except ValueError:
+                errors.add("ids", f"{str(value)[:40]!r} is not a code's id.")
+        if errors:
+            return RevocationPayload(revoked=0, errors=errors.items)
+        withdrawn = await store.delete_enrollment_codes(
+            db=runtime(info).pool, organisation_id=organisation, ids=parsed if ids else None
+        )
+        return RevocationPayload(revoked=withdrawn, errors=[])
+
+    @strawberry.mutation(description="Revoke passkeys by label, by role, one, or everything.")
+    async def revoke_passkeys(
+        self, info: Info[Any, Any], input: PasskeyRevocationInput
+    ) -> RevocationPayload:
+        organisation = _organisation(info, input.department_id)
+        errors = InputErrors()
+        chosen = [
+            input.label is not None,
+            input.role is not None,
+            input.passkey_id is not None,
+            input.everything,
+        ]
+        if sum(chosen) != 1:
+            errors.add("input", "Choose one: a label, a role, one passkey, or everything.")
+        credential = None
+        if input.passkey_id is not None:
+            try:
+                credential = passkeys.decode(str(input.passkey_id))
+            except ValueError:
+                errors.add("input.passkeyId", "This is not a passkey's id.")
+        if errors:
+            return RevocationPayload(revoked=0, errors=errors.items)
+        revoked = await store.delete_passkeys(
+            db=runtime(info).pool,
+            organisation_id=organisation,
+            label=input.label.strip() if input.label is not None else None,
+            role=input.role.value if input.role is not None else None,
+            credential_id=credential,
+        )
+        return RevocationPayload(revoked=revoked, errors=[])
+
+    @strawberry.mutation(
+        description="How long a passkey added after a department sign-in lasts (1-90 days)."
+    )
+    async def set_passkey_period(
+        self, info: Info[Any, Any], days: int, department_id: strawberry.ID | None = None
+    ) -> PasskeyPeriodPayload:
+        organisation = _organisation(info, department_id)
+        errors = InputErrors()
+        if not 1 <= days <= 90:
+            errors.add("days", "Choose 1 to 90 days.")
+        elif not await store.set_passkey_days(
+            db=runtime(info).pool, organisation_id=organisation, days=days
+        ):
+            errors.add("departmentId", "This department has no department sign-in configured.")
+        if errors:
+            return PasskeyPeriodPayload(days=None, errors=errors.items)
+        return PasskeyPeriodPayload(days=days, errors=[])

@@ -1,0 +1,267 @@
+"""Passkeys the network holds: one-time enrolment codes, WebAuthn ceremonies, user handles.
+
+The WebAuthn checks themselves (client data, origin, RP id hash, flags, attestation and
+assertion signatures, COSE keys) are the `webauthn` library's; this module decides what
+to ask for and what to keep.
+
+What a passkey keeps is its credential id, public key, organisation, roles, an optional
+label and its last valid day. The person's pseudonym is sealed inside the credential's
+*user handle* (AES-GCM, bound to the organisation), which the authenticator keeps and
+returns with every assertion; the table holds only a digest of the handle. So the
+database alone, even with every key the operator holds, cannot say whose a credential is.
+No signature counter is kept: keeping it would write a record of every use.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers.exceptions import (
+    InvalidAuthenticationResponse,
+    InvalidCBORData,
+    InvalidRegistrationResponse,
+)
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from .sealing import SecretBox, Unsealable, derive_key
+
+# Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_GROUPS = 5  # 5 groups of 4 characters: 20 x 5 = 100 bits of entropy
+_CODE_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+CEREMONY_SECONDS = 300
+# HKDF purpose of the key enrolment codes are hashed under (from the secrets-at-rest key)
+ENROLLMENT_CODE_PURPOSE = "wnwa enrollment codes"
+
+
+class PasskeyProblem(Exception):
+    """Why a passkey ceremony was refused, in words for the person."""
+
+
+def code_key(secrets_key: str) -> bytes:
+    """The key enrolment codes are hashed under, from the secrets-at-rest setting."""
+    return derive_key(secrets_key, ENROLLMENT_CODE_PURPOSE)
+
+
+def new_code() -> str:
+    """A one-time enrolment code: 100 random bits, as XXXX-XXXX-XXXX-XXXX-XXXX."""
+    characters = "".join(secrets.choice(CODE_ALPHABET) for _ in range(4 * CODE_GROUPS))
+    return "-".join(characters[i : i + 4] for i in range(0, len(characters), 4))
+
+
+def normalise_code(typed: str) -> str | None:
+    """The code as typed (any case, spaces, dashes, I/L/O for 1/0); None if it cannot be one."""
+    cleaned = "".join(typed.split()).replace("-", "").upper().translate(_CODE_LOOKALIKES)
+    if len(cleaned) != 4 * CODE_GROUPS or any(c not in CODE_ALPHABET for c in cleaned):
+        return None
+    return cleaned
+
+
+def code_digest(key: bytes, code: str) -> bytes:
+    """The keyed hash a code is kept as (of its normalised form)."""
+    normalised = normalise_code(code)
+    if normalised is None:
+        raise ValueError("not an enrolment code")
+    return hmac.new(key, normalised.encode(), hashlib.sha256).digest()
+
+
+# user handles ------------------------------------------------------------------------------
+
+
+def seal_handle(box: SecretBox, *, subject: str, organisation_id: str) -> bytes:
+    """The user handle: the pseudonym sealed to its organisation (61 bytes; WebAuthn allows 64)."""
+    raw = base64.urlsafe_b64decode(subject + "=" * (-len(subject) % 4))
+    return box.seal(raw, bound_to=f"passkey-user:{organisation_id}")
+
+
+def open_handle(box: SecretBox, handle: bytes, *, organisation_id: str) -> str:
+    """The pseudonym inside a user handle; raises PasskeyProblem when it is not one of ours."""
+    try:
+        raw = box.open(handle, bound_to=f"passkey-user:{organisation_id}")
+    except Unsealable:
+        raise PasskeyProblem("This passkey does not belong to that department.") from None
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def handle_digest(handle: bytes) -> bytes:
+    return hashlib.sha256(handle).digest()
+
+
+# ceremonies --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RelyingPartyConfig:
+    rp_id: str
+    origins: tuple[str, ...]
+    name: str = "WeNeverWalkAlone"
+
+
+@dataclass(frozen=True, slots=True)
+class NewCredential:
+    credential_id: bytes
+    public_key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    credential_id: bytes
+    user_handle: bytes
+    raw: dict[str, Any]
+
+
+def registration_options(
+    rp: RelyingPartyConfig,
+    *,
+    challenge: bytes,
+    user_handle: bytes,
+    display_name: str,
+    exclude: list[bytes] | None = None,
+) -> dict[str, Any]:
+    """Creation options: a discoverable credential, user verification required, no attestation."""
+    options = generate_registration_options(
+        rp_id=rp.rp_id,
+        rp_name=rp.name,
+        user_id=user_handle,
+        # the browser shows this beside the passkey; it names the network, never the person
+        user_name=display_name,
+        user_display_name=display_name,
+        challenge=challenge,
+        timeout=CEREMONY_SECONDS * 1000,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.REQUIRED,
+            require_resident_key=True,
+            user_verification=UserVerificationRequirement.REQUIRED,
+        ),
+        exclude_credentials=[PublicKeyCredentialDescriptor(id=c) for c in exclude or []],
+    )
+    parsed: dict[str, Any] = json.loads(options_to_json(options))
+    return parsed
+
+
+def authentication_options(rp: RelyingPartyConfig, *, challenge: bytes) -> dict[str, Any]:
+    """Request options with no credential list: the authenticator offers its passkeys."""
+    options = generate_authentication_options(
+        rp_id=rp.rp_id,
+        challenge=challenge,
+        timeout=CEREMONY_SECONDS * 1000,
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    parsed: dict[str, Any] = json.loads(options_to_json(options))
+    return parsed
+
+
+def verify_new_credential(
+    rp: RelyingPartyConfig, credential: dict[str, Any], *, challenge: bytes
+) -> NewCredential:
+    """Check a registration response; only the credential id and public key are taken."""
+    try:
+        verified = verify_registration_response(
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=rp.rp_id,
+            expected_origin=list(rp.origins),
+            require_user_verification=True,
+        )
+    except (InvalidRegistrationResponse, InvalidCBORData, ValueError, KeyError, TypeError) as e:
+        raise PasskeyProblem(_registration_reason(str(e))) from None
+    return NewCredential(verified.credential_id, verified.credential_public_key)
+
+
+def parse_assertion(credential: dict[str, Any]) -> Assertion:
+    """The credential id and user handle of an assertion, before it is verified."""
+    response = credential.get("response")
+    if not isinstance(response, dict):
+        raise PasskeyProblem("The browser's answer is not a passkey sign-in.")
+    try:
+        credential_id = _b64url(credential.get("rawId") or credential.get("id"))
+        user_handle = _b64url(response.get("userHandle"))
+    except PasskeyProblem:
+        raise
+    if not user_handle:
+        raise PasskeyProblem("This passkey was not made by the network. Enrol again.")
+    return Assertion(credential_id, user_handle, credential)
+
+
+def verify_assertion(
+    rp: RelyingPartyConfig, assertion: Assertion, *, challenge: bytes, public_key: bytes
+) -> None:
+    """Check an assertion's signature, origin, RP id, challenge and user verification.
+
+    The signature counter is not kept (see the module's docstring), so 0 is passed as the
+    stored count and clone detection is traded for keeping no record of use.
+    """
+    try:
+        verify_authentication_response(
+            credential=assertion.raw,
+            expected_challenge=challenge,
+            expected_rp_id=rp.rp_id,
+            expected_origin=list(rp.origins),
+            credential_public_key=public_key,
+            credential_current_sign_count=0,
+            require_user_verification=True,
+        )
+    except (InvalidAuthenticationResponse, InvalidCBORData, ValueError, KeyError, TypeError) as e:
+        raise PasskeyProblem(_authentication_reason(str(e))) from None
+
+
+def _b64url(value: object) -> bytes:
+    if not isinstance(value, str) or not value or len(value) > 2048:
+        raise PasskeyProblem("The browser's answer is incomplete.")
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        raise PasskeyProblem("The browser's answer is not readable.") from None
+
+
+def encode(value: bytes) -> str:
+    return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+
+
+def decode(value: str) -> bytes:
+    """The bytes of an unpadded base64url value this service wrote itself."""
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def _registration_reason(detail: str) -> str:
+    lowered = detail.lower()
+    if "user verification" in lowered:
+        return (
+            "Your device did not confirm it is you (PIN, fingerprint or face). "
+            "Use a passkey with a screen lock."
+        )
+    if "origin" in lowered or "rp id" in lowered:
+        return "This passkey was made for another website."
+    if "challenge" in lowered:
+        return "This enrolment has expired. Start again."
+    return "Your device's answer could not be checked. Please try again."
+
+
+def _authentication_reason(detail: str) -> str:
+    lowered = detail.lower()
+    if "user verification" in lowered:
+        return "Your device did not confirm it is you (PIN, fingerprint or face)."
+    if "origin" in lowered or "rp id" in lowered:
+        return "This passkey belongs to another website."
+    if "challenge" in lowered:
+        return "This sign-in has expired. Start again."
+    return "Your passkey could not be checked. Please try again."
