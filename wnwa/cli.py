@@ -214,6 +214,7 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[_Process]:
         devidp_env["WNWA_DEVIDP_PORT"] = str(devidp_port)
         devidp_env.setdefault(
             "WNWA_DEVIDP_REDIRECT_URIS",
+            f"http://localhost:{gateway_port}/auth/callback,"
             f"http://127.0.0.1:{gateway_port}/auth/callback,"
             f"http://127.0.0.1:{identity_port}/auth/callback",
         )
@@ -234,7 +235,8 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[_Process]:
         env.setdefault(f"{prefix}_DATABASE_URL", service_database_url(server_url, service.name))
         env[f"{prefix}_PORT"] = str(ports[service.name])
         if service.name == "identity":
-            env.setdefault("WNWA_IDENTITY_PUBLIC_URL", f"http://127.0.0.1:{gateway_port}")
+            # localhost, not 127.0.0.1: browsers accept no IP address as a passkey's website
+            env.setdefault("WNWA_IDENTITY_PUBLIC_URL", f"http://localhost:{gateway_port}")
             if "membership" in ports:
                 env.setdefault(
                     "WNWA_IDENTITY_MEMBERSHIP_URL",
@@ -261,7 +263,7 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[_Process]:
             gateway_env,
             gateway_port,
             "/readyz",
-            f"http://127.0.0.1:{gateway_port}/  (portal; API and GraphiQL at /graphql)",
+            f"http://localhost:{gateway_port}/  (portal; API and GraphiQL at /graphql)",
         )
     )
     return processes

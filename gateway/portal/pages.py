@@ -31,6 +31,9 @@ PAGES = (
     Page("vetting", "/vetting", "Vetting"),
     Page("apply", "/apply", "Apply as a professional", signed_in=False),
     Page("join", "/join", "Bring the network to your department", signed_in=False),
+    Page("enroll", "/enroll", "Make your passkey", signed_in=False),
+    Page("passkeys", "/passkeys", "My passkeys"),
+    Page("codes", "/codes", "Enrolment codes and passkeys"),
 )
 
 _SIGNED_IN_NAV = (
@@ -38,6 +41,7 @@ _SIGNED_IN_NAV = (
     ("/supporters", "Peer supporters"),
     ("/professionals", "Professionals"),
     ("/resources", "Resources"),
+    ("/passkeys", "Passkeys"),
 )
 _PUBLIC_NAV = (("/sign-in", "Sign in"), ("/apply", "For professionals"), ("/join", "Join"))
 

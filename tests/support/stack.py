@@ -29,10 +29,11 @@ class Stack:
     ports: dict[str, int]
     env: dict[str, str]
     output: list[str]
+    host: str = "127.0.0.1"
 
     @property
     def gateway(self) -> str:
-        return f"http://127.0.0.1:{self.ports['gateway']}"
+        return f"http://{self.host}:{self.ports['gateway']}"
 
     def browser(self) -> httpx.Client:
         """A cookie-keeping client on the gateway's origin, as a browser would be."""
@@ -42,14 +43,19 @@ class Stack:
 
 
 @contextlib.contextmanager
-def running_stack(data_dir: Path, **extra_env: str) -> Iterator[Stack]:
-    """Start `wnwa up` with its own data folder and ports; stop it on exit."""
+def running_stack(data_dir: Path, *, host: str = "127.0.0.1", **extra_env: str) -> Iterator[Stack]:
+    """Start `wnwa up` with its own data folder and ports; stop it on exit.
+
+    ``host`` is the browser-facing host name of the gateway (``localhost`` for passkeys,
+    which browsers refuse on an IP address).
+    """
     ports = {service.name: free_port() for service in available_services()}
     ports["gateway"] = free_port()
     ports["devidp"] = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WNWA_")}
     env.update({"WNWA_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **extra_env})
     env.update({f"WNWA_{name.upper()}_PORT": str(port) for name, port in ports.items()})
+    env.setdefault("WNWA_IDENTITY_PUBLIC_URL", f"http://{host}:{ports['gateway']}")
     process = subprocess.Popen(
         [sys.executable, "-m", "wnwa", "up"],
         env=env,
@@ -71,7 +77,7 @@ def running_stack(data_dir: Path, **extra_env: str) -> Iterator[Stack]:
                 break
         else:
             raise AssertionError("wnwa up was not ready in time:\n" + "".join(output))
-        yield Stack(ports=ports, env=env, output=output)
+        yield Stack(ports=ports, env=env, output=output, host=host)
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -1,13 +1,17 @@
-// Sign-in: choose the department from a type-ahead list, or give a work email.
+// Sign-in: a department's own sign-in (chosen by name, or found from a work email) or a passkey.
 import { el, say } from "./lib.js";
+import { call, explain, get, localhostInstead, next, supported } from "./passkey.js";
 
 const form = document.getElementById("department-form");
 const input = document.getElementById("department-name");
 const list = document.getElementById("department-options");
 const chosen = document.getElementById("department-id");
 const status = document.getElementById("department-status");
+const passkeyButton = document.getElementById("passkey-button");
+const passkeyStatus = document.getElementById("passkey-status");
 let departments = [];
 let active = -1;
+let autofill = null;
 
 async function load() {
   // The departments whose own sign-in is configured (identity's public list, names only);
@@ -80,5 +84,53 @@ form.addEventListener("submit", (event) => {
     }
   }
 });
+
+// passkeys -----------------------------------------------------------------------------
+
+async function signInWith(mediation, signal) {
+  const options = await call("/auth/passkey/options");
+  if (!options.ok) throw new Error(options.body.error || "The passkey sign-in could not start.");
+  const credential = await get(options.body, { mediation, signal });
+  if (!credential) return;
+  const answer = await call("/auth/passkey", { credential });
+  if (answer.ok) {
+    window.location.assign(next());
+    return;
+  }
+  say(passkeyStatus, answer.body.error || "Your passkey could not be checked.", "error");
+  if (answer.body.renew) {
+    passkeyStatus.append(" ", el("a", { href: answer.body.renew }, "Sign in with your department to renew it"));
+  }
+}
+
+async function startAutofill() {
+  // the browser offers passkeys in the email field's suggestions where it can
+  if (!window.PublicKeyCredential || !PublicKeyCredential.isConditionalMediationAvailable) return;
+  if (!(await PublicKeyCredential.isConditionalMediationAvailable())) return;
+  autofill = new AbortController();
+  signInWith("conditional", autofill.signal).catch(() => {});
+}
+
+passkeyButton.addEventListener("click", async () => {
+  const elsewhere = localhostInstead();
+  if (elsewhere) { window.location.assign(elsewhere); return; }
+  if (autofill) autofill.abort();
+  say(passkeyStatus, "Follow your device's prompt…");
+  passkeyButton.disabled = true;
+  try {
+    await signInWith(undefined, undefined);
+  } catch (error) {
+    say(passkeyStatus, explain(error), "error");
+  } finally {
+    passkeyButton.disabled = false;
+  }
+});
+
+if (!supported()) {
+  passkeyButton.disabled = true;
+  say(passkeyStatus, "This browser cannot use passkeys. Use your department sign-in, or another browser.");
+} else if (!localhostInstead()) {
+  startAutofill();
+}
 
 load();
