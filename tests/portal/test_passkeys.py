@@ -51,7 +51,7 @@ def passkey_sign_in(driver: WebDriver, stack: Stack) -> None:
     """The passkey button; or the browser's passkey autofill, which a virtual authenticator
     answers by itself as soon as the page asks (then the button is never needed)."""
     driver.get(f"{stack.gateway}/sign-in")
-    clicked = []
+    clicked: list[bool] = []
 
     def done(d: WebDriver) -> bool:
         with contextlib.suppress(WebDriverException):
