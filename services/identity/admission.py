@@ -41,12 +41,26 @@ class MembershipClient:
         self._url = url
         self._service_token = service_token
 
-    async def standing(self, department_id: str) -> Standing | None:
-        """The department's standing, or None when membership does not know it."""
+    async def active_members(self, department_ids: list[str]) -> set[str]:
+        """Which of ``department_ids`` are active members (one batched call)."""
+        if not department_ids:
+            return set()
+        answer = await self._ask(
+            MEMBERS_QUERY,
+            {"representations": [{"__typename": "Department", "id": d} for d in department_ids]},
+        )
+        entities = (answer.get("data") or {}).get("_entities") or []
+        return {
+            str(entity["id"])
+            for entity in entities
+            if isinstance(entity, dict) and entity.get("isMember")
+        }
+
+    async def _ask(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         try:
             async with self._session.post(
                 self._url,
-                json={"query": STANDING_QUERY, "variables": {"id": department_id}},
+                json={"query": query, "variables": variables},
                 headers={"Authorization": f"Bearer {self._service_token()}"},
                 timeout=aiohttp.ClientTimeout(total=5),
             ) as response:
@@ -55,6 +69,11 @@ class MembershipClient:
             raise SignInProblem("The membership service could not be reached.") from None
         if not isinstance(answer, dict) or answer.get("errors") or "data" not in answer:
             raise SignInProblem("The membership service could not confirm your department.")
+        return answer
+
+    async def standing(self, department_id: str) -> Standing | None:
+        """The department's standing, or None when membership does not know it."""
+        answer = await self._ask(STANDING_QUERY, {"id": department_id})
         department = (answer["data"] or {}).get("department")
         if department is None:
             return None
@@ -64,6 +83,13 @@ class MembershipClient:
             civilians_enrolled=bool(record.get("civiliansEnrolled")),
             removed=record.get("status") == "LAPSED",
         )
+
+
+MEMBERS_QUERY = """
+query Members($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Department { id isMember } }
+}
+"""
 
 
 def _holds(claims: Mapping[str, Any], rule: ClaimRule) -> bool:

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from servicekit.graphql import FieldError, InputErrors, require_role
 
 from . import configuration, store
+from .oidc import SignInProblem
 from .providers import RawProvider, validate
 from .schema import ClientAuthMethod, IdentityProvider, Role, runtime
 
@@ -79,6 +80,19 @@ async def _editable(
     return row
 
 
+async def _known_department(
+    info: Info[Any, Any], organisation: uuid.UUID, errors: InputErrors
+) -> None:
+    """A provider belongs to a department membership knows (or to the network's staff)."""
+    try:
+        standing = await runtime(info).membership.standing(str(organisation))
+    except SignInProblem as problem:
+        errors.add("input.organisationId", f"{problem} Try again in a moment.")
+        return
+    if standing is None:
+        errors.add("input.organisationId", "The network knows no department with this id.")
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create or replace an organisation's identity provider.")
@@ -117,6 +131,8 @@ class Mutation:
             allow_http_loopback=identity.settings.service.deployment != "production",
             secret_required=existing is None,
         )
+        if config is not None and config.organisation_id != identity.settings.network_id:
+            await _known_department(info, config.organisation_id, errors)
         if config is not None:
             taken = await configuration.domains_taken(identity.pool, config)
             if taken:

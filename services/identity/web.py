@@ -336,14 +336,23 @@ async def logout(request: Request) -> Response:
 async def sign_in_choices(request: Request) -> Response:
     """The departments one can sign in with (id and name), for the sign-in page's picker.
 
-    Public by necessity, as any "choose your organisation" page is: it names the departments
-    whose sign-in is configured here, and nothing about anyone who uses it.
+    Public by necessity, as any "choose your organisation" page is: it names the active
+    member departments whose sign-in is configured here, and nothing about anyone who uses it.
+    Prospects and lapsed members are left out; so is everything when membership cannot say.
     """
     identity = identity_of(request)
     choices = await store.list_sign_in_choices(
         db=identity.pool, network_id=identity.settings.network_id
     )
-    departments = [{"id": str(organisation), "name": name} for organisation, name in choices]
+    try:
+        members = await identity.membership.active_members([str(c) for c, _ in choices])
+    except SignInProblem:
+        return JSONResponse({"departments": []}, headers={"Cache-Control": "no-store"})
+    departments = [
+        {"id": str(organisation), "name": name}
+        for organisation, name in choices
+        if str(organisation) in members
+    ]
     return JSONResponse(
         {"departments": departments},
         headers={"Cache-Control": "public, max-age=300"},

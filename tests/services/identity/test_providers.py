@@ -10,6 +10,7 @@ import aiohttp
 import httpx
 import pytest
 
+from servicekit.demo import DEMO_DEPARTMENTS
 from services.identity.providers import ProvidersFileError, load_file
 from tests.services.identity.conftest import Stack, sign_in
 
@@ -23,6 +24,8 @@ mutation Save($input: IdentityProviderInput!) {
 }
 """
 NETWORK = uuid.UUID("00000000-0000-4000-8000-00000000beef")
+# a member department without a provider of its own
+MARROW_BLUFF = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Marrow Bluff"))
 
 
 async def graphql(stack: Stack, query: str, variables: Any, token: str) -> dict[str, Any]:
@@ -46,7 +49,7 @@ async def token_of(stack: Stack, email: str) -> str:
 
 def provider_input(stack: Stack, **overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "organisationId": str(uuid.uuid4()),
+        "organisationId": str(MARROW_BLUFF.id),
         "displayName": "Test Police Department",
         "issuer": stack.evil.issuer,
         "clientId": "client",
@@ -101,6 +104,12 @@ async def test_an_admin_saves_a_checked_provider_and_never_sees_its_secret(stack
         ({"emailDomains": ["not a domain"]}, "honest", "input.emailDomains", "not a domain"),
         ({"emailDomains": ["fenwood.pd.example"]}, "honest", "input.emailDomains", "another"),
         ({"organisationId": "network"}, "honest", "input.organisationId", "providers file"),
+        (
+            {"organisationId": "7d1c4e36-0d55-4d7e-9a0e-3c1f1f3f0001"},
+            "honest",
+            "input.organisationId",
+            "knows no department",
+        ),
         ({"issuer": "EVIL/"}, "honest", "input.issuer", "must match exactly"),
         ({}, "no_pkce", "input.issuer", "PKCE with S256"),
         ({"issuer": "http://127.0.0.1:9/x"}, "honest", "input.issuer", "could not be fetched"),
@@ -147,6 +156,7 @@ async def test_the_sign_in_picker_lists_enabled_departments_only(stack: Stack) -
     departments = response.json()["departments"]
     names = [d["name"] for d in departments]
     assert "Harlow Park Police Department" in names
+    assert "Wrenfield Police Department" not in names  # a prospect, not a member yet
     assert names == sorted(names)
     assert all(set(d) == {"id", "name"} for d in departments)  # names only, nothing else
     assert not any("network" in name.lower() for name in names)  # staff sign in by their link
