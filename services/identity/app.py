@@ -24,6 +24,7 @@ from . import settings as identity_settings
 from .admission import MembershipClient
 from .configuration import apply_providers_file
 from .enrollment import PasskeyMutation, PasskeyQuery
+from .federation import FederationMutation, FederationQuery
 from .issuing import SERVICE_TOKEN_SECONDS, TokenIssuer
 from .keys import KeyRing
 from .mutations import Mutation
@@ -38,8 +39,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build_schema() -> ServiceSchema:
     return ServiceSchema(
-        query=merge_types("Query", (Query, PasskeyQuery)),
-        mutation=merge_types("Mutation", (Mutation, PasskeyMutation)),
+        query=merge_types("Query", (Query, PasskeyQuery, FederationQuery)),
+        mutation=merge_types("Mutation", (Mutation, PasskeyMutation, FederationMutation)),
         types=[Department],
     )
 

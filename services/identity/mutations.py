@@ -16,7 +16,7 @@ from servicekit.graphql import FieldError, InputErrors, require_role
 
 from . import configuration, store
 from .oidc import SignInProblem
-from .providers import RawProvider, validate
+from .providers import ProviderConfig, RawProvider, validate
 from .schema import ClientAuthMethod, IdentityProvider, Role, runtime
 
 
@@ -93,6 +93,54 @@ async def _known_department(
         errors.add("input.organisationId", "The network knows no department with this id.")
 
 
+async def checked_provider(
+    info: Info[Any, Any], raw: RawProvider, errors: InputErrors, *, secret_required: bool
+) -> ProviderConfig | None:
+    """Every check a provider passes before it is saved (or proposed): its fields, its
+    department, its email domains, then its discovery document."""
+    identity = runtime(info)
+    config = validate(
+        raw,
+        errors,
+        prefix="input.",
+        network_id=identity.settings.network_id,
+        allow_http_loopback=identity.settings.service.deployment != "production",
+        secret_required=secret_required,
+    )
+    if config is not None and config.organisation_id != identity.settings.network_id:
+        await _known_department(info, config.organisation_id, errors)
+    if config is not None:
+        taken = await configuration.domains_taken(identity.pool, config)
+        if taken:
+            errors.add(
+                "input.emailDomains",
+                f"{', '.join(taken)} already select(s) another organisation.",
+            )
+    if config is not None and not errors:
+        await configuration.check_against_provider(
+            identity.relying_party, config, errors, prefix="input."
+        )
+    return config
+
+
+def raw_provider(input: IdentityProviderInput) -> RawProvider:
+    return RawProvider(
+        organisation=str(input.organisation_id),
+        display_name=input.display_name,
+        issuer=input.issuer,
+        client_id=input.client_id,
+        client_secret=input.client_secret,
+        client_auth_method=input.client_auth_method.value,
+        scopes=input.scopes,
+        claim_rules=[
+            {"claim": rule.claim, "value": rule.value, "role": rule.role.value}
+            for rule in input.claim_rules
+        ],
+        email_domains=input.email_domains,
+        enabled=input.enabled,
+    )
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create or replace an organisation's identity provider.")
@@ -102,48 +150,14 @@ class Mutation:
         require_role(info, "network_admin")
         identity = runtime(info)
         errors = InputErrors()
-        raw = RawProvider(
-            organisation=str(input.organisation_id),
-            display_name=input.display_name,
-            issuer=input.issuer,
-            client_id=input.client_id,
-            client_secret=input.client_secret,
-            client_auth_method=input.client_auth_method.value,
-            scopes=input.scopes,
-            claim_rules=[
-                {"claim": rule.claim, "value": rule.value, "role": rule.role.value}
-                for rule in input.claim_rules
-            ],
-            email_domains=input.email_domains,
-            enabled=input.enabled,
-        )
+        raw = raw_provider(input)
         organisation = _organisation(raw.organisation, info, errors)
         existing = (
             await _editable(info, organisation, errors, "input.organisationId")
             if organisation
             else None
         )
-        config = validate(
-            raw,
-            errors,
-            prefix="input.",
-            network_id=identity.settings.network_id,
-            allow_http_loopback=identity.settings.service.deployment != "production",
-            secret_required=existing is None,
-        )
-        if config is not None and config.organisation_id != identity.settings.network_id:
-            await _known_department(info, config.organisation_id, errors)
-        if config is not None:
-            taken = await configuration.domains_taken(identity.pool, config)
-            if taken:
-                errors.add(
-                    "input.emailDomains",
-                    f"{', '.join(taken)} already select(s) another organisation.",
-                )
-        if config is not None and not errors:
-            await configuration.check_against_provider(
-                identity.relying_party, config, errors, prefix="input."
-            )
+        config = await checked_provider(info, raw, errors, secret_required=existing is None)
         if config is None or errors:
             return IdentityProviderPayload(provider=None, errors=errors.items)
         await configuration.save(

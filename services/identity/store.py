@@ -477,3 +477,53 @@ async def set_passkey_days(*, db: Executor, organisation_id: UUID, days: int) ->
         days,
     )
     return bool(status == "UPDATE 1")
+
+
+# proposed providers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRow:
+    organisation_id: UUID
+    settings: dict[str, Any]
+    client_secret_sealed: bytes
+
+
+async def save_proposal(
+    *, db: Executor, organisation_id: UUID, settings: dict[str, Any], client_secret_sealed: bytes
+) -> None:
+    """Create or replace a department's proposed provider."""
+    await db.execute(
+        """
+        INSERT INTO provider_proposals (organisation_id, settings, client_secret_sealed)
+        VALUES ($1, $2::jsonb, $3)
+        ON CONFLICT (organisation_id) DO UPDATE SET
+            settings = excluded.settings, client_secret_sealed = excluded.client_secret_sealed
+        """,
+        organisation_id,
+        json.dumps(settings),
+        client_secret_sealed,
+    )
+
+
+async def list_proposals(*, db: Executor, organisation_id: UUID | None = None) -> list[ProposalRow]:
+    rows = await db.fetch(
+        "SELECT organisation_id, settings, client_secret_sealed FROM provider_proposals"
+        " WHERE $1::uuid IS NULL OR organisation_id = $1 ORDER BY settings->>'display_name'",
+        organisation_id,
+    )
+    return [
+        ProposalRow(
+            organisation_id=row["organisation_id"],
+            settings=json.loads(row["settings"]),
+            client_secret_sealed=bytes(row["client_secret_sealed"]),
+        )
+        for row in rows
+    ]
+
+
+async def delete_proposal(*, db: Executor, organisation_id: UUID) -> bool:
+    status = await db.execute(
+        "DELETE FROM provider_proposals WHERE organisation_id = $1", organisation_id
+    )
+    return bool(status == "DELETE 1")

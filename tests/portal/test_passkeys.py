@@ -121,9 +121,9 @@ def test_a_coordinator_issues_codes_to_print_and_sees_them_waiting(
     driver.find_element(By.ID, "enroll-button").click()
     signed_in(driver)
     driver.get(f"{local_stack.gateway}/codes")
-    labels = wait(driver).until(ready.element_to_be_clickable((By.ID, "labels")))
-    labels.send_keys("Badge 130\nBadge 131")
-    driver.find_element(By.ID, "role-PEER_SUPPORTER").click()
+    # the role choices appear once the page knows who is signed in
+    wait(driver).until(ready.element_to_be_clickable((By.ID, "role-PEER_SUPPORTER"))).click()
+    driver.find_element(By.ID, "labels").send_keys("Badge 130\nBadge 131")
     driver.find_element(By.ID, "issue-button").click()
     wait(driver).until(ready.text_to_be_present_in_element((By.ID, "status"), "2 codes issued"))
     rows = driver.find_elements(By.CSS_SELECTOR, "#issued-table tbody tr")
@@ -134,5 +134,8 @@ def test_a_coordinator_issues_codes_to_print_and_sees_them_waiting(
     assert "Badge 130" in waiting
     assert "Badge 131" in waiting
     assert "Badge 120" in driver.find_element(By.ID, "passkeys").text  # the coordinator's own
+    # a coordinator of a department without an IdP may propose its own
+    assert driver.find_element(By.ID, "federation").is_displayed()
+    assert driver.find_element(By.ID, "f-secret").get_attribute("type") == "password"
     shoot(driver, screenshots, "codes")
     no_policy_violations(driver)

@@ -85,6 +85,50 @@ function providerItem(p) {
   return item;
 }
 
+const proposals = document.getElementById("proposals");
+
+function proposalItem(p) {
+  const item = el("li", { class: "result" },
+    el("h4", { text: p.displayName }),
+    el("p", { class: "meta", text: `${p.issuer} · client ${p.clientId} · ${p.emailDomains.join(", ") || "no email domains"}` }),
+    el("p", { text: `Rules: ${p.claimRules.map((r) => `${r.claim}${r.value ? `=${r.value}` : ""} → ${label(r.role)}`).join("; ")}` }),
+    el("button", { type: "button", onclick: (e) => mutate(e.currentTarget, null,
+      `mutation Approve($id: ID!) { approveIdentityProviderProposal(organisationId: $id) { provider { ${PROVIDER} } errors { field message } } }`,
+      { id: p.organisationId }, "approveIdentityProviderProposal", async () => { item.remove(); await loadProviders(); }) }, "Approve"),
+    " ",
+    el("button", { type: "button", class: "secondary", onclick: async (e) => {
+      await busy(e.currentTarget, status, async () => {
+        const answer = await gql("mutation Reject($id: ID!) { rejectIdentityProviderProposal(organisationId: $id) }", { id: p.organisationId });
+        if (!answer.data) throw new Error(problem(answer));
+        item.remove();
+        say(status, "The proposal is turned down.");
+      });
+    } }, "Turn down"));
+  return item;
+}
+
+async function loadProposals() {
+  const answer = await gql("query Proposals { identityProviderProposals { organisationId displayName issuer clientId emailDomains claimRules { claim value role } } }");
+  if (!answer.data) return say(status, problem(answer), "error");
+  const items = answer.data.identityProviderProposals.map(proposalItem);
+  proposals.replaceChildren(...(items.length ? items : [el("li", { text: "None waiting." })]));
+}
+
+async function loadOrganisations() {
+  // departments are chosen by name, never by typing an id
+  const select = document.getElementById("p-org");
+  const options = [{ value: "network", text: "The network's own staff" }];
+  let after = null;
+  for (let page = 0; page < 50; page += 1) {
+    const answer = await gql("query Names($after: String) { departments(first: 100, after: $after) { nodes { id name } pageInfo { endCursor hasNextPage } } }", { after });
+    if (!answer.data) break;
+    options.push(...answer.data.departments.nodes.map((d) => ({ value: d.id, text: d.name })));
+    if (!answer.data.departments.pageInfo.hasNextPage) break;
+    after = answer.data.departments.pageInfo.endCursor;
+  }
+  fillSelect(select, options, "Choose the department");
+}
+
 async function loadProviders() {
   const answer = await gql(`query Providers { identityProviders { ${PROVIDER} } }`);
   if (!answer.data) return say(status, problem(answer), "error");
@@ -102,7 +146,7 @@ providerForm.addEventListener("submit", (event) => {
   if (invalid) return showErrors(providerForm, [{ field: "input.claimRules", message: "Each line needs a role: OFFICER, CIVILIAN, PEER_SUPPORTER, COORDINATOR, VETTER or NETWORK_ADMIN." }]);
   mutate(providerForm.querySelector("button"), providerForm,
     `mutation Save($input: IdentityProviderInput!) { saveIdentityProvider(input: $input) { provider { ${PROVIDER} } errors { field message } } }`,
-    { input: { organisationId: text(providerForm, "organisationId") || "", displayName: text(providerForm, "displayName") || "",
+    { input: { organisationId: providerForm.elements.organisationId.value || "", displayName: text(providerForm, "displayName") || "",
       issuer: text(providerForm, "issuer") || "", clientId: text(providerForm, "clientId") || "", clientSecret: text(providerForm, "clientSecret"),
       emailDomains: (text(providerForm, "emailDomains") || "").split(",").map((s) => s.trim()).filter(Boolean), claimRules: rules } },
     "saveIdentityProvider", async () => { providerForm.reset(); await loadProviders(); });
@@ -176,7 +220,7 @@ showHandled.addEventListener("change", loadInquiries);
 try {
   const me = await signedIn();
   if (!hasRole(me, "NETWORK_ADMIN")) say(status, "This page is for the network's administrators.", "error");
-  else await Promise.all([loadDepartments(), loadProviders(), loadResources(), loadInquiries()]);
+  else await Promise.all([loadDepartments(), loadProviders(), loadProposals(), loadOrganisations(), loadResources(), loadInquiries()]);
 } catch (error) {
   say(status, error.message, "error");
 }

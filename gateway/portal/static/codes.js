@@ -178,6 +178,55 @@ async function start() {
   }
   roleInputs();
   await refresh();
+  await startFederation();
+}
+
+
+// self-service federation: a coordinator proposes the department's own provider ------------
+
+const federation = document.getElementById("federation");
+const proposalForm = document.getElementById("proposal-form");
+const proposalStatus = document.getElementById("proposal-status");
+
+async function loadProposal() {
+  const answer = await gql("query Mine { myIdentityProviderProposal { displayName issuer } }");
+  if (!answer.data) return;
+  const mine = answer.data.myIdentityProviderProposal;
+  say(proposalStatus, mine ? `Waiting for approval: ${mine.displayName} (${mine.issuer}).` : "");
+}
+
+proposalForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const value = (name) => (proposalForm.elements.namedItem(name).value || "").trim();
+  const rules = value("claimRules").split("\n").map((line) => line.trim()).filter(Boolean).map((line) => {
+    const [claim, ruleValue, role] = line.split(",").map((part) => part.trim());
+    return { claim: claim || "", value: ruleValue || null, role: (role || "").toUpperCase() };
+  });
+  const allowed = ["OFFICER", "CIVILIAN", "PEER_SUPPORTER", "COORDINATOR"];
+  if (rules.some((rule) => !allowed.includes(rule.role))) {
+    showErrors(proposalForm, [{ field: "input.claimRules", message: `Each line ends with a role: ${allowed.join(", ")}.` }]);
+    return;
+  }
+  await busy(document.getElementById("propose-button"), proposalStatus, async () => {
+    const answer = await gql("mutation Propose($input: IdentityProviderInput!) { proposeIdentityProvider(input: $input) {"
+      + " proposal { displayName issuer } errors { field message } } }", { input: {
+      organisationId: me.department.id, displayName: value("displayName"), issuer: value("issuer"),
+      clientId: value("clientId"), clientSecret: value("clientSecret") || null, clientAuthMethod: value("clientAuthMethod"),
+      emailDomains: value("emailDomains").split(",").map((d) => d.trim()).filter(Boolean), claimRules: rules } });
+    if (!answer.data) throw new Error(problem(answer));
+    const payload = answer.data.proposeIdentityProvider;
+    if (payload.errors.length) { showErrors(proposalForm, payload.errors); return; }
+    showErrors(proposalForm, []);
+    proposalForm.reset();
+    say(proposalStatus, `Proposed: ${payload.proposal.displayName}. The network's staff will check and approve it.`);
+  });
+});
+
+async function startFederation() {
+  if (!me || !hasRole(me, "COORDINATOR") || !me.department) return;
+  document.getElementById("redirect-uri").textContent = `${window.location.origin}/auth/callback`;
+  federation.hidden = false;
+  await loadProposal();
 }
 
 start();

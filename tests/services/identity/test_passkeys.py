@@ -418,6 +418,90 @@ def test_codes_are_typed_forgivingly_and_hashed() -> None:
     assert len({passkeys.new_code() for _ in range(1000)}) == 1000
 
 
+PROPOSE = """
+mutation Propose($input: IdentityProviderInput!) {
+  proposeIdentityProvider(input: $input) {
+    proposal { organisationId issuer emailDomains claimRules { claim value role } }
+    errors { field message }
+  }
+}
+"""
+
+
+async def test_a_coordinator_proposes_the_departments_own_sign_in_and_an_admin_approves(
+    stack: Stack,
+) -> None:
+    # a coordinator of a department without an IdP signs in with a passkey
+    (code,) = await admin_codes(stack, "Badge 70", roles=["COORDINATOR", "OFFICER"])
+    async with stack.browser() as browser:
+        assert (await enroll(browser, authenticator(stack), code)).status_code == 200
+        coordinator = browser.cookies["wnwa_access"]
+    domain = f"{uuid.uuid4().hex[:10]}.pd.example"
+    proposal = {
+        "organisationId": str(KESTREL.id),
+        "displayName": KESTREL.name,
+        "issuer": stack.evil.issuer,
+        "clientId": "client",
+        "clientSecret": "a-client-secret",
+        "claimRules": [{"claim": "groups", "value": "sworn", "role": "OFFICER"}],
+        "emailDomains": [domain],
+    }
+    elsewhere = await graphql(
+        stack, PROPOSE, {"input": {**proposal, "organisationId": str(HARLOW.id)}}, coordinator
+    )
+    assert elsewhere["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    no_secret = await graphql(
+        stack, PROPOSE, {"input": {**proposal, "clientSecret": None}}, coordinator
+    )
+    assert no_secret["data"]["proposeIdentityProvider"]["errors"][0]["field"] == (
+        "input.clientSecret"
+    )
+    proposed = await graphql(stack, PROPOSE, {"input": proposal}, coordinator)
+    assert proposed["data"]["proposeIdentityProvider"]["errors"] == [], proposed
+    assert "a-client-secret" not in str(proposed)
+
+    async with httpx.AsyncClient(base_url=stack.identity_url) as anyone:
+        listed = (await anyone.get("/auth/departments")).json()["departments"]
+    assert str(KESTREL.id) not in {d["id"] for d in listed}  # not in effect before approval
+
+    admin = await token_of(stack, "alex.tarrant@staff.wnwa.example")
+    waiting = await graphql(
+        stack, "{ identityProviderProposals { organisationId issuer } }", {}, admin
+    )
+    assert {"organisationId": str(KESTREL.id), "issuer": stack.evil.issuer} in waiting["data"][
+        "identityProviderProposals"
+    ]
+    denied = await graphql(stack, "{ identityProviderProposals { issuer } }", {}, coordinator)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    approved = await graphql(
+        stack,
+        "mutation A($id: ID!) { approveIdentityProviderProposal(organisationId: $id) {"
+        " provider { organisationId issuer declaredInFile } errors { message } } }",
+        {"id": str(KESTREL.id)},
+        admin,
+    )
+    assert approved["data"]["approveIdentityProviderProposal"] == {
+        "provider": {
+            "organisationId": str(KESTREL.id),
+            "issuer": stack.evil.issuer,
+            "declaredInFile": False,
+        },
+        "errors": [],
+    }
+    async with httpx.AsyncClient(base_url=stack.identity_url) as anyone:
+        listed = (await anyone.get("/auth/departments")).json()["departments"]
+    assert str(KESTREL.id) in {d["id"] for d in listed}
+    mine = await graphql(stack, "{ myIdentityProviderProposal { issuer } }", {}, coordinator)
+    assert mine["data"]["myIdentityProviderProposal"] is None
+    connection = await asyncpg.connect(stack.identity_database)
+    try:  # leave the department without a provider for the other tests
+        await connection.execute(
+            "DELETE FROM identity_providers WHERE organisation_id = $1", KESTREL.id
+        )
+    finally:
+        await connection.close()
+
+
 # last: it empties the shared bucket of code tries for a minute
 async def test_guessing_codes_is_rate_limited(stack: Stack) -> None:
     statuses = []
