@@ -3,8 +3,12 @@ revocation, and every refusal — with nothing written by a sign-in."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import os
+import re
+import sys
 import uuid
 from typing import Any
 
@@ -18,6 +22,8 @@ from tests.services.identity.test_admission import _snapshot
 from tests.services.identity.test_providers import graphql, token_of
 from tests.services.identity.test_sign_in import me
 from tests.support.authenticator import SoftAuthenticator, b64url
+from tests.support.database import TemplateDatabases
+from wnwa.registry import service_named
 
 KESTREL = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Kestrel Point"))
 HARLOW = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Harlow Park"))
@@ -514,3 +520,38 @@ async def test_guessing_codes_is_rate_limited(stack: Stack) -> None:
     assert 429 in statuses
     assert set(statuses) <= {400, 429}
     assert "Wait a minute" in guess.json()["error"]
+
+
+async def test_wnwa_issues_the_first_network_admin_code(databases: TemplateDatabases) -> None:
+    from services.identity import passkeys
+    from services.identity.settings import load
+
+    identity = service_named("identity")
+    url = await databases.fresh("identity", identity.migrations)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WNWA_")}
+    env.update({"WNWA_ENV": "test", "WNWA_IDENTITY_DATABASE_URL": url})
+    command = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "wnwa", "first-admin-code", env=env, stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await asyncio.wait_for(command.communicate(), timeout=120)
+    assert command.returncode == 0
+    printed = output.decode()
+    code = re.search(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}", printed)
+    assert code is not None, printed
+    settings = load({"WNWA_ENV": "test"})
+    connection = await asyncpg.connect(url)
+    try:
+        row = await connection.fetchrow(
+            "SELECT organisation_id, roles, expires_on FROM enrollment_codes"
+            " WHERE code_digest = $1",
+            passkeys.code_digest(passkeys.code_key(settings.secrets_key.value), code.group()),
+        )
+        stored = await connection.fetchval("SELECT count(*) FROM enrollment_codes")
+    finally:
+        await connection.close()
+    assert row is not None
+    assert row["organisation_id"] == settings.network_id
+    assert row["roles"] == ["network_admin"]
+    assert row["expires_on"] == dt.date.today() + dt.timedelta(days=14)
+    assert stored == 1
+    assert code.group() not in str(row)  # only its keyed hash is kept
