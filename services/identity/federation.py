@@ -17,10 +17,11 @@ from .mutations import (
     IdentityProviderInput,
     IdentityProviderPayload,
     checked_provider,
+    provider_payload,
     raw_provider,
 )
 from .providers import ProviderConfig, RawProvider
-from .schema import ClaimRule, ClientAuthMethod, Department, IdentityProvider, Role, runtime
+from .schema import ClaimRule, ClientAuthMethod, Department, Role, runtime
 from .sealing import Unsealable
 
 
@@ -175,11 +176,7 @@ class FederationMutation:
             return IdentityProviderPayload(provider=None, errors=errors.items)
         await configuration.save(identity.pool, identity.secrets, config, sealed_secret=None)
         await store.delete_proposal(db=identity.pool, organisation_id=row.organisation_id)
-        saved = await store.get_provider(db=identity.pool, organisation_id=row.organisation_id)
-        assert saved is not None
-        return IdentityProviderPayload(
-            provider=IdentityProvider.from_row(saved, identity.settings.network_id), errors=[]
-        )
+        return await provider_payload(info, row.organisation_id)
 
     @strawberry.mutation(description="Turn down a department's proposed provider.")
     async def reject_identity_provider_proposal(

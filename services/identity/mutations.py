@@ -123,6 +123,18 @@ async def checked_provider(
     return config
 
 
+async def provider_payload(
+    info: Info[Any, Any], organisation: uuid.UUID
+) -> IdentityProviderPayload:
+    """The payload of a mutation that saved an organisation's provider: the provider as stored."""
+    identity = runtime(info)
+    row = await store.get_provider(db=identity.pool, organisation_id=organisation)
+    assert row is not None
+    return IdentityProviderPayload(
+        provider=IdentityProvider.from_row(row, identity.settings.network_id), errors=[]
+    )
+
+
 def raw_provider(input: IdentityProviderInput) -> RawProvider:
     return RawProvider(
         organisation=str(input.organisation_id),
@@ -166,11 +178,7 @@ class Mutation:
             config,
             sealed_secret=existing.client_secret_sealed if existing else None,
         )
-        row = await store.get_provider(db=identity.pool, organisation_id=config.organisation_id)
-        assert row is not None
-        return IdentityProviderPayload(
-            provider=IdentityProvider.from_row(row, identity.settings.network_id), errors=[]
-        )
+        return await provider_payload(info, config.organisation_id)
 
     @strawberry.mutation(description="Switch sign-in through an organisation's provider on or off.")
     async def set_identity_provider_enabled(
@@ -190,11 +198,7 @@ class Mutation:
         await store.set_provider_enabled(
             db=identity.pool, organisation_id=organisation, enabled=enabled
         )
-        row = await store.get_provider(db=identity.pool, organisation_id=organisation)
-        assert row is not None
-        return IdentityProviderPayload(
-            provider=IdentityProvider.from_row(row, identity.settings.network_id), errors=[]
-        )
+        return await provider_payload(info, organisation)
 
     @strawberry.mutation(description="Remove an organisation's identity provider.")
     async def delete_identity_provider(

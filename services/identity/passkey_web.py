@@ -85,6 +85,18 @@ async def _session_passkey(identity: Identity, credential: str) -> store.Passkey
     return await store.get_passkey(db=identity.pool, credential_id=passkeys.decode(credential))
 
 
+async def _answer(
+    identity: Identity, request: Request, purpose: str
+) -> tuple[Ceremony, dict[str, Any]]:
+    """The ceremony an answer belongs to (spent now) and the browser's credential in it."""
+    body = await _json(request)
+    ceremony = _ceremony(identity, request, purpose)
+    credential = body.get("credential")
+    if not isinstance(credential, dict):
+        raise PasskeyProblem("The browser's answer holds no passkey.")
+    return ceremony, credential
+
+
 def _finish(identity: Identity, response: Response) -> Response:
     cookies.clear_cookie(
         response, cookies.CEREMONY_COOKIE, secure=identity.settings.secure_cookies, path="/auth"
@@ -130,7 +142,7 @@ def _department_roles(standing: Standing, roles: list[str] | tuple[str, ...]) ->
 # enrolling from a one-time code ------------------------------------------------------------
 
 
-async def enrol_options(request: Request) -> Response:
+async def enroll_options(request: Request) -> Response:
     """Check a typed code (without spending it) and ask the browser to make a passkey."""
     identity = identity_of(request)
     try:
@@ -193,15 +205,11 @@ def _display_name(identity: Identity, organisation_id: uuid.UUID, label: str | N
     return f"WeNeverWalkAlone {who}" + (f" ({label})" if label else "")
 
 
-async def enrol(request: Request) -> Response:
+async def enroll(request: Request) -> Response:
     """Verify the new passkey, spend the code and add the passkey at once, and sign in."""
     identity = identity_of(request)
     try:
-        body = await _json(request)
-        ceremony = _ceremony(identity, request, "enroll")
-        credential = body.get("credential")
-        if not isinstance(credential, dict):
-            raise PasskeyProblem("The browser's answer holds no passkey.")
+        ceremony, credential = await _answer(identity, request, "enroll")
         made = passkeys.verify_new_credential(
             identity.relying_party_config, credential, challenge=passkeys.decode(ceremony.challenge)
         )
@@ -276,11 +284,7 @@ async def sign_in(request: Request) -> Response:
     """Verify an assertion against the stored public key; admit as at an SSO sign-in."""
     identity = identity_of(request)
     try:
-        body = await _json(request)
-        ceremony = _ceremony(identity, request, "sign-in")
-        credential = body.get("credential")
-        if not isinstance(credential, dict):
-            raise PasskeyProblem("The browser's answer holds no passkey.")
+        ceremony, credential = await _answer(identity, request, "sign-in")
         assertion = passkeys.parse_assertion(credential)
         passkey = await store.get_passkey(db=identity.pool, credential_id=assertion.credential_id)
         if passkey is None:
@@ -444,14 +448,10 @@ async def add_options(request: Request) -> Response:
 async def add(request: Request) -> Response:
     identity = identity_of(request)
     try:
-        body = await _json(request)
         session = _signed_in(identity, request)
-        ceremony = _ceremony(identity, request, "add")
+        ceremony, credential = await _answer(identity, request, "add")
         if ceremony.organisation_id != session.department:
             raise PasskeyProblem("This request belongs to another sign-in. Please start again.")
-        credential = body.get("credential")
-        if not isinstance(credential, dict):
-            raise PasskeyProblem("The browser's answer holds no passkey.")
         made = passkeys.verify_new_credential(
             identity.relying_party_config, credential, challenge=passkeys.decode(ceremony.challenge)
         )
@@ -501,8 +501,8 @@ async def remove_mine(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/auth/enroll/options", enrol_options, methods=["POST"]),
-    Route("/auth/enroll", enrol, methods=["POST"]),
+    Route("/auth/enroll/options", enroll_options, methods=["POST"]),
+    Route("/auth/enroll", enroll, methods=["POST"]),
     Route("/auth/passkey/options", sign_in_options, methods=["POST"]),
     Route("/auth/passkey", sign_in, methods=["POST"]),
     Route("/auth/passkeys/mine", mine, methods=["GET"]),

@@ -122,6 +122,7 @@ async def test_identity_remembers_nothing(stack: Stack, caplog: pytest.LogCaptur
         "identity_providers",
         "passkeys",
         "provider_email_domains",
+        "provider_proposals",
         "schema_migrations",
         "signing_keys",
     }
