@@ -48,7 +48,7 @@ class SubgraphClient:
         self._session = session
         self._urls = dict(urls)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._in_flight: dict[tuple[str, str, bytes, str], asyncio.Future[SubgraphResponse]] = {}
+        self._in_flight: dict[tuple[str, str, bytes, str], asyncio.Future[bytes]] = {}
 
     async def fetch_query(
         self,
@@ -60,7 +60,8 @@ class SubgraphClient:
         operation_name: str | None = None,
     ) -> SubgraphResponse:
         """A read-only fetch; identical ones in flight at the same time (same subgraph,
-        document, variables and token) share one request and its answer."""
+        document, variables and token) share one request. They share its bytes, not its
+        parsed answer: each caller merges further fields into its own copy."""
         signature = _signature(variables, operation_name) if self._deduplicate else None
         if signature is None:  # sharing switched off, or uploads (never shared)
             return await self.fetch(
@@ -73,11 +74,11 @@ class SubgraphClient:
         key = (subgraph, query, signature, authorization or "")
         shared = self._in_flight.get(key)
         if shared is not None:
-            return await asyncio.shield(shared)
-        future: asyncio.Future[SubgraphResponse] = asyncio.get_running_loop().create_future()
+            return _parse(subgraph, await asyncio.shield(shared))
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
-            response = await self.fetch(
+            raw = await self._post(
                 subgraph,
                 query,
                 variables,
@@ -89,8 +90,8 @@ class SubgraphClient:
             future.exception()  # marks it retrieved, so an unshared failure never warns
             raise
         else:
-            future.set_result(response)
-            return response
+            future.set_result(raw)
+            return _parse(subgraph, raw)
         finally:
             del self._in_flight[key]
 
@@ -107,6 +108,21 @@ class SubgraphClient:
         authorization: str | None,
         operation_name: str | None = None,
     ) -> SubgraphResponse:
+        """One request of its own (mutations, uploads, or sharing switched off)."""
+        raw = await self._post(
+            subgraph, query, variables, authorization=authorization, operation_name=operation_name
+        )
+        return _parse(subgraph, raw)
+
+    async def _post(
+        self,
+        subgraph: str,
+        query: str,
+        variables: Mapping[str, Any],
+        *,
+        authorization: str | None,
+        operation_name: str | None,
+    ) -> bytes:
         url = self._urls.get(subgraph)
         if url is None:
             raise SubgraphUnavailable(subgraph, "is not configured")
@@ -138,12 +154,12 @@ class SubgraphClient:
                     trace_request_ctx=peer,
                 )
             async with request as response:
-                raw = await response.read()
+                raw: bytes = await response.read()
         except TimeoutError:
             raise SubgraphUnavailable(subgraph, "did not answer in time") from None
         except aiohttp.ClientError:
             raise SubgraphUnavailable(subgraph, "is unavailable") from None
-        return _parse(subgraph, raw)
+        return raw
 
 
 def _signature(variables: Mapping[str, Any], operation_name: str | None) -> bytes | None:
