@@ -30,7 +30,6 @@ class SubgraphUnavailable(Exception):
 class SubgraphResponse:
     data: dict[str, Any] | None
     errors: list[dict[str, Any]] = field(default_factory=list)
-    has_data: bool = True  # false for request errors, which carry no `data` entry
 
 
 class SubgraphClient:
@@ -181,9 +180,7 @@ def _parse(subgraph: str, raw: bytes) -> SubgraphResponse:
         raise SubgraphUnavailable(subgraph, "answered with something unreadable")
     if data is None and not errors:
         raise SubgraphUnavailable(subgraph, "answered with something unreadable")
-    return SubgraphResponse(
-        data=data, errors=[e for e in errors if isinstance(e, dict)], has_data="data" in document
-    )
+    return SubgraphResponse(data=data, errors=[e for e in errors if isinstance(e, dict)])
 
 
 def _extract_files(value: Any, path: str, files: dict[str, tuple[list[str], UploadFile]]) -> Any:

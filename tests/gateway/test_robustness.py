@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiohttp
 import pytest
 
+from gateway.subgraphs import SubgraphClient
 from servicekit.demo import DEMO_DEPARTMENTS
 from tests.gateway.conftest import Federation, gateway_for, recording_proxy
 
@@ -58,6 +60,27 @@ async def test_different_operations_sharing_a_first_call_each_get_their_own_answ
     assert wrong == 0
     # the identical directory requests still travelled once
     assert len(proxy.requests) == 1
+
+
+async def test_callers_sharing_a_request_each_get_an_answer_of_their_own(
+    federation: Federation,
+) -> None:
+    async with (
+        recording_proxy(federation.urls["membership"]) as (url, proxy),
+        aiohttp.ClientSession() as session,
+    ):
+        proxy.mode = "delayed"
+        client = SubgraphClient(session, {"membership": url}, 5)
+        query = "{ feeTiers { minSwornOfficers annualFeeCents } }"
+        first, second = await asyncio.gather(
+            *(client.fetch_query("membership", query, {}, authorization=None) for _ in range(2))
+        )
+    assert len(proxy.requests) == 1
+    assert first.data == second.data
+    assert first.data is not None
+    first.data["feeTiers"][0]["annualFeeCents"] = -1  # what the gateway's merging does
+    assert second.data is not None
+    assert second.data["feeTiers"][0]["annualFeeCents"] != -1
 
 
 async def test_an_operation_chosen_by_name_is_sent_alone(federation: Federation) -> None:
