@@ -1,8 +1,9 @@
 """HTTP calls from the gateway to the subgraphs: JSON, or multipart when files travel.
 
 Only the access token (``Authorization``) and the content type are sent: never the client's
-address, user agent or cookies. A subgraph that is down, slower than the timeout, or answers
-something that is not a GraphQL response raises :class:`SubgraphUnavailable`.
+address, user agent or cookies. A subgraph that is down, slower than the timeout, answered for
+by a proxy in front of it with 502, 503 or 504, or answers something that is not a GraphQL
+response raises :class:`SubgraphUnavailable`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 import aiohttp
 import orjson
 from starlette.datastructures import UploadFile
+
+_UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
 
 
 class SubgraphUnavailable(Exception):
@@ -154,10 +157,13 @@ class SubgraphClient:
                 )
             async with request as response:
                 raw: bytes = await response.read()
+                status = response.status
         except TimeoutError:
             raise SubgraphUnavailable(subgraph, "did not answer in time") from None
         except aiohttp.ClientError:
             raise SubgraphUnavailable(subgraph, "is unavailable") from None
+        if status in _UNAVAILABLE_STATUSES:  # a proxy or load balancer in front of it
+            raise SubgraphUnavailable(subgraph, "is unavailable")
         return raw
 
 

@@ -140,6 +140,8 @@ class RecordingProxy:
             await asyncio.sleep(0.3)
         if self.mode == "garbage":
             return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
+        if self.mode == "overloaded":  # what a load balancer says with no backend left
+            return web.json_response({"errors": [{"message": "no healthy upstream"}]}, status=503)
         import aiohttp
 
         async with aiohttp.ClientSession() as session:

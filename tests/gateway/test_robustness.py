@@ -110,6 +110,26 @@ async def test_an_operation_chosen_by_name_is_sent_alone(federation: Federation)
     assert "fragment Carrier" in sent
 
 
+async def test_errors_of_a_chosen_operation_point_into_the_clients_document(
+    federation: Federation,
+) -> None:
+    document = """query A { feeTiers { annualFeeCents } }
+    query B {
+      applications(first: 1) { nodes { id } }
+    }"""
+    token = officer(federation)  # not a vetter: professionals refuses `applications`
+    async with (
+        gateway_for(federation) as passed,
+        gateway_for(federation, WNWA_GATEWAY_SINGLE_SUBGRAPH_PASSTHROUGH="false") as planned,
+    ):
+        direct = await passed(document, token=token, operation_name="B")
+        executed = await planned(document, token=token, operation_name="B")
+    assert direct == executed
+    [error] = direct["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["locations"] == [{"line": 3, "column": 7}]
+
+
 REQUEST_ERRORS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "wrong variable type",
@@ -153,10 +173,13 @@ async def test_request_errors_have_no_data_and_read_the_same_on_both_paths(
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_a_single_subgraph_operation_meets_an_outage_once(federation: Federation) -> None:
+@pytest.mark.parametrize("mode", ["garbage", "overloaded"])
+async def test_a_single_subgraph_operation_meets_an_outage_once(
+    federation: Federation, mode: str
+) -> None:
     query = "query($id: ID!) { department(id: $id) { name } }"
     async with recording_proxy(federation.urls["membership"]) as (url, proxy):
-        proxy.mode = "garbage"
+        proxy.mode = mode
         async with gateway_for(federation, WNWA_GATEWAY_MEMBERSHIP_URL=url) as gateway:
             answer = await gateway(query, {"id": str(HARLOW_PARK.id)}, token=officer(federation))
     assert answer["data"] == {"department": None}
