@@ -127,6 +127,7 @@ class RecordingProxy:
         self.target = target
         self.requests: list[dict[str, Any]] = []
         self.mode = "forward"
+        self.delay = 0.3  # of "delayed" and "aligned" answers, in seconds
         self._release_at: float | None = None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -137,7 +138,7 @@ class RecordingProxy:
         if self.mode == "slow":
             await asyncio.sleep(5)
         if self.mode == "delayed":
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(self.delay)
         if self.mode == "garbage":
             return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
         if self.mode == "overloaded":  # what a load balancer says with no backend left
@@ -151,7 +152,7 @@ class RecordingProxy:
         if self.mode == "aligned":
             loop = asyncio.get_running_loop()
             if self._release_at is None or self._release_at < loop.time():
-                self._release_at = loop.time() + 0.3
+                self._release_at = loop.time() + self.delay
             await asyncio.sleep(self._release_at - loop.time())
         return web.Response(body=content, content_type="application/json")
 
