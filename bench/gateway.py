@@ -15,7 +15,15 @@ the gateway's p50 minus the subgraph's), throughput at N connections, ratios, an
 
     .venv/bin/python bench/gateway.py [--seconds 10] [--connections 16] [--profile]
 
-Needs `wrk` (Debian package) and Node.js with npm. Nothing here is asserted; it prints.
+With --sharing it measures only what in-flight sharing of identical reads is worth: this
+gateway with sharing on and off, at N connections, for identical reads (every connection the
+same query and token) and for pairs of different operations whose first subgraph call is the
+same (the case where each caller must still get its own copy of the shared answer).
+
+    .venv/bin/python bench/gateway.py --sharing [--seconds 5] [--connections 16]
+
+Needs `wrk` (Debian package) and, without --sharing, Node.js with npm. Nothing here is
+asserted; it prints.
 """
 
 from __future__ import annotations
@@ -49,6 +57,13 @@ CROSS = """query Cross { searchPeerSupporters(first: 20, filter: {includeOwnDepa
   matches { supporter { displayName telLink department { name county state } } } } }"""
 SINGLE = """query Single { searchPeerSupporters(first: 20, filter: {includeOwnDepartment: true}) {
   matches { supporter { displayName telLink } } } }"""
+# two different operations whose first call (directory) is the same request
+PAIR = [
+    """query ByName { searchPeerSupporters(first: 20, filter: {includeOwnDepartment: true}) {
+  matches { supporter { displayName department { id n: name } } } } }""",
+    """query ByCounty { searchPeerSupporters(first: 20, filter: {includeOwnDepartment: true}) {
+  matches { supporter { displayName department { id n: county } } } } }""",
+]
 
 
 def post(url: str, query: str, token: str) -> dict[str, object]:
@@ -72,14 +87,24 @@ def wait_until_answers(url: str, token: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def wrk(url: str, query: str, token: str, *, connections: int, seconds: int) -> dict[str, float]:
+def wrk(
+    url: str, query: str | list[str], token: str, *, connections: int, seconds: int
+) -> dict[str, float]:
+    """wrk's figures for ``query`` (several: sent in turn on each connection)."""
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
-    body = json.dumps({"query": query})
+    queries = [query] if isinstance(query, str) else query
+    bodies = ", ".join(json.dumps(json.dumps({"query": q})) for q in queries)
     script.write(
         'wrk.method = "POST"\n'
-        f"wrk.body = {json.dumps(body)}\n"
+        f"wrk.body = {json.dumps(json.dumps({'query': queries[0]}))}\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
         f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+        f"local bodies = {{{bodies}}}\n"
+        "local turn = 0\n"
+        "request = function()\n"
+        "  turn = turn + 1\n"
+        "  return wrk.format(nil, nil, nil, bodies[turn % #bodies + 1])\n"
+        "end\n"
     )
     script.close()
     try:
@@ -260,11 +285,53 @@ def profile_gateway(stack_env: dict[str, str], token: str, iterations: int = 300
     asyncio.run(run())
 
 
+def sharing(
+    stack_env: dict[str, str],
+    subgraphs: dict[str, str],
+    gateway: str,
+    token: str,
+    *,
+    connections: int,
+    seconds: int,
+) -> None:
+    """Throughput with in-flight sharing on and off, for the reads where it applies."""
+    with unshared_gateway(stack_env, subgraphs) as plain:
+        targets = {"sharing on": f"{gateway}/graphql", "sharing off": plain}
+        for url in targets.values():
+            wait_until_answers(url, token)
+            for query in PAIR:
+                answer = post(url, query, token)
+                assert "errors" not in answer, answer
+        print(
+            f"\nwrk, 1 thread, {connections} connections, {seconds} s per case, one token. "
+            f"Machine: {os.cpu_count()} cores, shared.\n"
+        )
+        cases: list[tuple[str, str | list[str]]] = [
+            ("identical reads, cross-subgraph", CROSS),
+            ("identical reads, single-subgraph", SINGLE),
+            ("two operations, same first call", PAIR),
+        ]
+        for label, query in cases:
+            figures = {
+                name: wrk(url, query, token, connections=connections, seconds=seconds)
+                for name, url in targets.items()
+            }
+            on, off = figures["sharing on"], figures["sharing off"]
+            for name, result in figures.items():
+                print(
+                    f"{label:<34} {name:<12} {result['rps']:8.0f} req/s  "
+                    f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
+                    f"non-2xx {result['failed']:.0f}"
+                )
+            print(f"{label:<34} on / off     {on['rps'] / off['rps']:8.2f}x\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sharing", action="store_true", help="sharing on versus off only")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench/gateway.py needs wrk: apt-get install wrk")
@@ -280,6 +347,16 @@ def main() -> None:
             name: f"http://127.0.0.1:{stack.ports[name]}/graphql"
             for name in ("identity", "directory", "membership", "professionals")
         }
+        if args.sharing:
+            sharing(
+                stack.env,
+                subgraphs,
+                stack.gateway,
+                token,
+                connections=args.connections,
+                seconds=args.seconds,
+            )
+            return
         with (
             reference_gateways(subgraphs) as references,
             unshared_gateway(stack.env, subgraphs) as plain,

@@ -28,6 +28,7 @@ from graphql import (
     specified_rules,
     validate,
 )
+from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
@@ -45,7 +46,7 @@ from gateway.portal import portal_routes
 from gateway.public import PUBLIC_ROOT_FIELDS
 from gateway.responses import SECURITY_HEADERS, graphql_error
 from gateway.settings import GatewaySettings, load
-from gateway.subgraphs import SubgraphClient, SubgraphUnavailable
+from gateway.subgraphs import SubgraphClient, SubgraphResponse, SubgraphUnavailable
 from servicekit import graphiql, telemetry
 from servicekit.limits import BodySizeLimit
 from servicekit.tokens import (
@@ -88,9 +89,9 @@ class Gateway:
         try:
             document = parse(query, max_tokens=20_000)
         except GraphQLError as syntax:
-            return None, [syntax.formatted], {}
+            return None, [_coded(syntax, "GRAPHQL_PARSE_FAILED")], {}
         errors = validate(self.supergraph.schema, document, self.rules, max_errors=20)
-        return document, [error.formatted for error in errors], {}
+        return document, [_coded(error, "GRAPHQL_VALIDATION_FAILED") for error in errors], {}
 
     async def handle(self, request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -157,6 +158,11 @@ class Gateway:
                         "WWW-Authenticate": 'Bearer error="invalid_token"',
                     },
                 )
+        if principal is not None and principal.has_role("service"):
+            # services call each other directly, never through the public edge
+            return graphql_error(
+                "Service tokens are not accepted here: sign in as a person.", "FORBIDDEN", 403
+            )
         # an expired session cookie still lets a person use the public operations
         result = await self.run(
             payload["query"], variables, operation_name, token if principal else None, problem
@@ -212,7 +218,15 @@ class Gateway:
                     extensions={"code": "UNAUTHENTICATED"},
                 )
                 return {"errors": [error.formatted]}
+        # variables are checked once, here, for both ways of answering: a request error
+        # leaves `data` out and reads the same whichever way the operation would have run
+        coerced = get_variable_values(
+            schema, operation.variable_definitions or (), dict(variables), max_errors=20
+        )
+        if isinstance(coerced, list):
+            return {"errors": [_coded(error, "BAD_USER_INPUT") for error in coerced]}
         authorization = f"Bearer {token}" if token else None
+        answered: dict[str, SubgraphResponse | SubgraphUnavailable] = {}
         if self.settings.single_subgraph_passthrough:
             single = plans.get(("single", operation_name))
             if single is None:
@@ -220,11 +234,17 @@ class Gateway:
                     single_subgraph(self.supergraph, operation, fragments) or ""
                 )
             if single:
-                answer = await self._pass_through(
-                    single, operation, query, variables, operation_name, authorization
+                text = plans.get(("text", operation_name))
+                if text is None:
+                    text = plans[("text", operation_name)] = _only(query, document, operation)
+                outcome = await self._pass_through(
+                    single, operation, text, variables, operation_name, authorization
                 )
-                if answer is not None:
-                    return answer
+                if isinstance(outcome, dict):
+                    return outcome
+                # no data: the planned path places what went wrong per field, from this
+                # very answer (a lost mutation answer must never cause a second write)
+                answered[single] = outcome
         execution = OperationExecution(
             supergraph=self.supergraph,
             client=self.client,
@@ -233,6 +253,7 @@ class Gateway:
             variables=variables,
             authorization=authorization,
             plans=plans.setdefault(operation_name, {}),
+            answered=answered,
         )
         result = execute(
             schema,
@@ -262,9 +283,10 @@ class Gateway:
         variables: Mapping[str, Any],
         operation_name: str | None,
         authorization: str | None,
-    ) -> dict[str, Any] | None:
-        """The subgraph's own answer to an operation it resolves entirely; None when it
-        gave none, so the planned path can report per field what went wrong."""
+    ) -> dict[str, Any] | SubgraphResponse | SubgraphUnavailable:
+        """The subgraph's own answer to an operation it resolves entirely; when it gave no
+        data, what it gave instead, so the planned path can report per field what went
+        wrong."""
         try:
             if operation.operation == OperationType.QUERY:
                 response = await self.client.fetch_query(
@@ -282,14 +304,60 @@ class Gateway:
                     authorization=authorization,
                     operation_name=operation_name,
                 )
-        except SubgraphUnavailable:
-            return None
+        except SubgraphUnavailable as unavailable:
+            return unavailable
+        if response.data is None:
+            return response
         answer: dict[str, Any] = {}
         if response.errors:
             answer["errors"] = [_public_error(error) for error in response.errors]
-        if response.has_data:
-            answer["data"] = response.data
+        answer["data"] = response.data
         return answer
+
+
+def _coded(error: GraphQLError, code: str) -> dict[str, Any]:
+    """A request error as the client sees it, with a machine-readable code."""
+    formatted: dict[str, Any] = dict(error.formatted)
+    formatted["extensions"] = {**(error.extensions or {}), "code": code}
+    return formatted
+
+
+def _only(query: str, document: DocumentNode, operation: OperationDefinitionNode) -> str:
+    """``query`` holding only ``operation`` and the fragments it uses: every other
+    definition is blanked out (newlines kept), so the subgraph never sees fields it lacks
+    and the locations in its errors still point into the client's own text."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    kept: set[int] = {id(operation)}
+    pending: list[Any] = [operation]
+    while pending:
+        node = pending.pop()
+        for spread in _spreads(node.selection_set):
+            fragment = fragments.get(spread)
+            if fragment is not None and id(fragment) not in kept:
+                kept.add(id(fragment))
+                pending.append(fragment)
+    if len(kept) == len(document.definitions):
+        return query
+    text = list(query)
+    for definition in document.definitions:
+        if id(definition) in kept or definition.loc is None:
+            continue
+        for index in range(definition.loc.start, definition.loc.end):
+            if text[index] not in "\r\n":
+                text[index] = " "
+    return "".join(text)
+
+
+def _spreads(selection_set: SelectionSetNode | None) -> set[str]:
+    names: set[str] = set()
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FragmentSpreadNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, FieldNode | InlineFragmentNode):
+            names |= _spreads(selection.selection_set)
+    return names
 
 
 def _public_error(error: Mapping[str, Any]) -> dict[str, Any]:

@@ -94,6 +94,7 @@ class OperationExecution:
         variables: Mapping[str, Any],
         authorization: str | None,
         plans: dict[Any, Any] | None = None,
+        answered: Mapping[str, SubgraphResponse | SubgraphUnavailable] | None = None,
     ) -> None:
         self.supergraph = supergraph
         self.client = client
@@ -108,6 +109,9 @@ class OperationExecution:
         # what depends only on the document (merged and inlined nodes, subgraph documents),
         # kept with the cached document and keyed by its nodes' identity
         self._plans = {} if plans is None else plans
+        # a subgraph's answer to this whole operation, already received and holding no data
+        # (a request error, or the service unreachable): its root fields are answered from it
+        self._answered = dict(answered or {})
 
     def _memo(self, key: tuple[Any, ...], make: Any) -> Any:
         found = self._plans.get(key)
@@ -196,7 +200,10 @@ class OperationExecution:
         query, used = self._memo(plan_key, plan)
         variables = {name: v for name, v in self.raw_variables.items() if name in used}
         try:
-            response = await self._call(subgraph, query, variables)
+            answered = self._answered.get(subgraph)
+            if isinstance(answered, SubgraphUnavailable):
+                raise answered
+            response = answered or await self._call(subgraph, query, variables)
         except SubgraphUnavailable as unavailable:
             marker = ErrorMarker(
                 str(unavailable), {"code": "SUBGRAPH_UNAVAILABLE", "service": subgraph}

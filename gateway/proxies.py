@@ -1,25 +1,53 @@
 """Routes the gateway forwards to one service, so the portal is one origin.
 
 - ``/auth/*`` to identity: cookies travel (sign-in needs them), never the client's address or
-  user agent; redirects and ``Set-Cookie`` come back as identity wrote them.
+  user agent; redirects, ``Set-Cookie`` and identity's caching and security headers come back
+  as identity wrote them.
 - ``/documents/{id}`` to professionals: a vetter's download, streamed, with the caller's token
   (bearer header or session cookie) and nothing else.
+
+Only plain paths are forwarded: a dot segment (``..``, ``%2e%2e``), an encoded character
+(``%2f``) or an empty segment is refused, since the service behind would resolve it to a
+route of its own (identity's GraphQL, say) that the public origin must not reach.
 """
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import AsyncIterator
 
 import aiohttp
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from gateway.responses import graphql_error
+from gateway.responses import SECURITY_HEADERS, graphql_error
 from gateway.settings import GatewaySettings
 from servicekit.tokens import bearer_token
 
 _AUTH_REQUEST_HEADERS = ("cookie", "content-type", "accept", "accept-language")
-_AUTH_RESPONSE_HEADERS = ("location", "content-type", "cache-control", "content-security-policy")
+_AUTH_RESPONSE_HEADERS = (
+    "location",
+    "content-type",
+    "content-language",
+    "cache-control",
+    "pragma",
+    "expires",
+    "vary",
+    "retry-after",
+    "www-authenticate",
+    "content-security-policy",
+    "referrer-policy",
+    "x-content-type-options",
+    "x-frame-options",
+    "permissions-policy",
+    "cross-origin-opener-policy",
+    "cross-origin-resource-policy",
+    "cross-origin-embedder-policy",
+    "strict-transport-security",
+)
+# `/auth/` and then plain segments: letters, digits, `-`, `_`, `~` and inner dots
+_AUTH_PATH = re.compile(r"/auth(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+")
 _DOCUMENT_HEADERS = (
     "content-type",
     "content-length",
@@ -31,10 +59,13 @@ _DOCUMENT_HEADERS = (
 async def to_identity(
     session: aiohttp.ClientSession, settings: GatewaySettings, request: Request
 ) -> Response:
-    """``/auth/*`` forwarded to identity."""
-    url = f"{settings.identity_url}{request.url.path}"
-    if request.url.query:
-        url = f"{url}?{request.url.query}"
+    """``/auth/*`` forwarded to identity, plain paths only."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    path = raw_path.decode("latin-1")
+    if not _AUTH_PATH.fullmatch(path) or path != request.url.path:
+        return graphql_error("There is no such page.", "NOT_FOUND", 404)
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    url = f"{settings.identity_url}{path}{'?' if query else ''}{query}"
     headers = {k: v for k, v in request.headers.items() if k.lower() in _AUTH_REQUEST_HEADERS}
     try:
         async with session.request(
@@ -49,6 +80,8 @@ async def to_identity(
             for name in _AUTH_RESPONSE_HEADERS:
                 if name in answer.headers:
                     response.headers[name] = answer.headers[name]
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
             for cookie in answer.headers.getall("set-cookie", []):
                 response.headers.append("set-cookie", cookie)
             return response
@@ -57,19 +90,24 @@ async def to_identity(
             "Sign-in is unavailable right now. Please try again shortly.",
             status_code=503,
             media_type="text/plain",
+            headers=SECURITY_HEADERS,
         )
 
 
 async def document_download(
     session: aiohttp.ClientSession, settings: GatewaySettings, request: Request
 ) -> Response:
-    """``/documents/{id}`` streamed from professionals."""
+    """``/documents/{id}`` streamed from professionals; ``id`` is a document's UUID."""
+    try:
+        document_id = uuid.UUID(request.path_params["document_id"])
+    except ValueError:
+        return graphql_error("There is no such document.", "NOT_FOUND", 404)
     token = bearer_token(request.headers) or request.cookies.get(settings.session_cookie)
     base = settings.subgraph_urls["professionals"].removesuffix("/graphql")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         answer = await session.get(
-            f"{base}/documents/{request.path_params['document_id']}",
+            f"{base}/documents/{document_id}",
             headers=headers,
             allow_redirects=False,
             timeout=aiohttp.ClientTimeout(total=60),

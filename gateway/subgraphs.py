@@ -1,8 +1,9 @@
 """HTTP calls from the gateway to the subgraphs: JSON, or multipart when files travel.
 
 Only the access token (``Authorization``) and the content type are sent: never the client's
-address, user agent or cookies. A subgraph that is down, slower than the timeout, or answers
-something that is not a GraphQL response raises :class:`SubgraphUnavailable`.
+address, user agent or cookies. A subgraph that is down, slower than the timeout, answered for
+by a proxy in front of it with 502, 503 or 504, or answers something that is not a GraphQL
+response raises :class:`SubgraphUnavailable`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import aiohttp
 import orjson
 from starlette.datastructures import UploadFile
 
+_UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
+
 
 class SubgraphUnavailable(Exception):
     """The subgraph gave no usable answer; the message is safe to show."""
@@ -30,7 +33,6 @@ class SubgraphUnavailable(Exception):
 class SubgraphResponse:
     data: dict[str, Any] | None
     errors: list[dict[str, Any]] = field(default_factory=list)
-    has_data: bool = True  # false for request errors, which carry no `data` entry
 
 
 class SubgraphClient:
@@ -48,7 +50,7 @@ class SubgraphClient:
         self._session = session
         self._urls = dict(urls)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._in_flight: dict[tuple[str, str, bytes, str], asyncio.Future[SubgraphResponse]] = {}
+        self._in_flight: dict[tuple[str, str, bytes, str], asyncio.Future[bytes]] = {}
 
     async def fetch_query(
         self,
@@ -60,7 +62,8 @@ class SubgraphClient:
         operation_name: str | None = None,
     ) -> SubgraphResponse:
         """A read-only fetch; identical ones in flight at the same time (same subgraph,
-        document, variables and token) share one request and its answer."""
+        document, variables and token) share one request. They share its bytes, not its
+        parsed answer: each caller merges further fields into its own copy."""
         signature = _signature(variables, operation_name) if self._deduplicate else None
         if signature is None:  # sharing switched off, or uploads (never shared)
             return await self.fetch(
@@ -73,11 +76,11 @@ class SubgraphClient:
         key = (subgraph, query, signature, authorization or "")
         shared = self._in_flight.get(key)
         if shared is not None:
-            return await asyncio.shield(shared)
-        future: asyncio.Future[SubgraphResponse] = asyncio.get_running_loop().create_future()
+            return _parse(subgraph, await asyncio.shield(shared))
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
-            response = await self.fetch(
+            raw = await self._post(
                 subgraph,
                 query,
                 variables,
@@ -89,8 +92,8 @@ class SubgraphClient:
             future.exception()  # marks it retrieved, so an unshared failure never warns
             raise
         else:
-            future.set_result(response)
-            return response
+            future.set_result(raw)
+            return _parse(subgraph, raw)
         finally:
             del self._in_flight[key]
 
@@ -107,6 +110,21 @@ class SubgraphClient:
         authorization: str | None,
         operation_name: str | None = None,
     ) -> SubgraphResponse:
+        """One request of its own (mutations, uploads, or sharing switched off)."""
+        raw = await self._post(
+            subgraph, query, variables, authorization=authorization, operation_name=operation_name
+        )
+        return _parse(subgraph, raw)
+
+    async def _post(
+        self,
+        subgraph: str,
+        query: str,
+        variables: Mapping[str, Any],
+        *,
+        authorization: str | None,
+        operation_name: str | None,
+    ) -> bytes:
         url = self._urls.get(subgraph)
         if url is None:
             raise SubgraphUnavailable(subgraph, "is not configured")
@@ -138,12 +156,15 @@ class SubgraphClient:
                     trace_request_ctx=peer,
                 )
             async with request as response:
-                raw = await response.read()
+                raw: bytes = await response.read()
+                status = response.status
         except TimeoutError:
             raise SubgraphUnavailable(subgraph, "did not answer in time") from None
         except aiohttp.ClientError:
             raise SubgraphUnavailable(subgraph, "is unavailable") from None
-        return _parse(subgraph, raw)
+        if status in _UNAVAILABLE_STATUSES:  # a proxy or load balancer in front of it
+            raise SubgraphUnavailable(subgraph, "is unavailable")
+        return raw
 
 
 def _signature(variables: Mapping[str, Any], operation_name: str | None) -> bytes | None:
@@ -165,9 +186,7 @@ def _parse(subgraph: str, raw: bytes) -> SubgraphResponse:
         raise SubgraphUnavailable(subgraph, "answered with something unreadable")
     if data is None and not errors:
         raise SubgraphUnavailable(subgraph, "answered with something unreadable")
-    return SubgraphResponse(
-        data=data, errors=[e for e in errors if isinstance(e, dict)], has_data="data" in document
-    )
+    return SubgraphResponse(data=data, errors=[e for e in errors if isinstance(e, dict)])
 
 
 def _extract_files(value: Any, path: str, files: dict[str, tuple[list[str], UploadFile]]) -> Any:

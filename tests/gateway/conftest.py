@@ -120,12 +120,15 @@ async def gateway(federation: Federation) -> AsyncIterator[GatewayClient]:
 
 
 class RecordingProxy:
-    """Forwards to a subgraph, counting requests; can play dead, slow or confused."""
+    """Forwards to a subgraph, counting requests; can play dead, slow or confused, or hold
+    the answers to overlapping requests and hand them back at one instant ("aligned")."""
 
     def __init__(self, target: str) -> None:
         self.target = target
         self.requests: list[dict[str, Any]] = []
         self.mode = "forward"
+        self.delay = 0.3  # of "delayed" and "aligned" answers, in seconds
+        self._release_at: float | None = None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         import asyncio
@@ -135,15 +138,23 @@ class RecordingProxy:
         if self.mode == "slow":
             await asyncio.sleep(5)
         if self.mode == "delayed":
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(self.delay)
         if self.mode == "garbage":
             return web.Response(text="<html>502 Bad Gateway</html>", content_type="text/html")
+        if self.mode == "overloaded":  # what a load balancer says with no backend left
+            return web.json_response({"errors": [{"message": "no healthy upstream"}]}, status=503)
         import aiohttp
 
         async with aiohttp.ClientSession() as session:
             headers = {k: v for k, v in request.headers.items() if k.lower() == "authorization"}
             async with session.post(self.target, json=body, headers=headers) as answer:
-                return web.Response(body=await answer.read(), content_type="application/json")
+                content = await answer.read()
+        if self.mode == "aligned":
+            loop = asyncio.get_running_loop()
+            if self._release_at is None or self._release_at < loop.time():
+                self._release_at = loop.time() + self.delay
+            await asyncio.sleep(self._release_at - loop.time())
+        return web.Response(body=content, content_type="application/json")
 
 
 @contextlib.asynccontextmanager

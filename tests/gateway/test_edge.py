@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from aiohttp import web
@@ -251,3 +253,151 @@ async def test_only_valid_documents_of_a_usual_size_are_remembered(federation: F
         assert usual["data"]["feeTiers"]
         remembered = gateway.app.state.gateway._documents
     assert list(remembered) == ["{ feeTiers { minSwornOfficers } }"]
+
+
+@contextlib.asynccontextmanager
+async def recording_service() -> AsyncIterator[tuple[str, list[str]]]:
+    """A stand-in for identity or professionals that answers any path and records it."""
+    paths: list[str] = []
+
+    async def anything(request: web.Request) -> web.Response:
+        paths.append(request.raw_path)
+        return web.Response(
+            text="<html>service page</html>",
+            content_type="text/html",
+            headers={
+                "Cache-Control": "no-store",
+                "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+                "Referrer-Policy": "no-referrer",
+                "X-Content-Type-Options": "nosniff",
+                "X-Frame-Options": "DENY",
+                "Permissions-Policy": "interest-cohort=()",
+                "Cross-Origin-Opener-Policy": "same-origin",
+                "X-Powered-By": "identity internals",
+            },
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", anything)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}", paths
+    finally:
+        await runner.cleanup()
+
+
+async def _raw_get(app: Any, raw_path: bytes) -> int:
+    """GET ``raw_path`` exactly as a client wrote it (HTTP clients normalise `..` away)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": unquote(raw_path.decode("latin-1")),
+        "raw_path": raw_path,
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"gateway.test")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("gateway.test", 80),
+    }
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await app(scope, receive, send)
+    return statuses[0]
+
+
+TRAVERSALS = [
+    "/auth/%2e%2e/graphql",
+    "/auth/%2E%2E/graphql",
+    "/auth/.%2e/graphql",
+    "/auth/..%2fgraphql",
+    "/auth/%2e%2e%2fgraphql",
+    "/auth/login%2f..%2f..%2fgraphql",
+    "/auth/%2e/..%2f/graphql",
+    "/auth//graphql",
+    "/auth/%5c..%5cgraphql",
+    "/auth/login/%2e%2e/%2e%2e/graphql",
+]
+
+
+async def test_dot_segments_never_reach_past_the_auth_routes(federation: Federation) -> None:
+    async with (
+        recording_service() as (origin, seen),
+        gateway_for(federation, WNWA_GATEWAY_IDENTITY_ORIGIN=origin) as gateway,
+    ):
+        for path in TRAVERSALS:
+            response = await gateway.http.get(path)
+            assert response.status_code in (400, 404), path
+        for raw in (b"/auth/../graphql", b"/auth/./../graphql", b"/auth/login/../../graphql"):
+            assert await _raw_get(gateway.app, raw) in (400, 404), raw
+        assert seen == []
+        allowed = await gateway.http.get("/auth/signed-out?after=%2Fportal")
+    assert allowed.status_code == 200
+    assert [unquote(path) for path in seen] == ["/auth/signed-out?after=/portal"]
+
+
+async def test_document_ids_are_document_ids(federation: Federation) -> None:
+    async with (
+        recording_service() as (origin, seen),
+        gateway_for(federation, WNWA_GATEWAY_PROFESSIONALS_URL=f"{origin}/graphql") as gateway,
+    ):
+        for path in ("/documents/%2e%2e", "/documents/..%2fgraphql", "/documents/%2E%2E"):
+            response = await gateway.http.get(path)
+            assert response.status_code in (400, 404), path
+        assert await _raw_get(gateway.app, b"/documents/..") in (400, 404)
+        assert seen == []
+        document = "0b3c2a4e-9d1f-4c6b-8a57-2f9e1d3c4b5a"
+        await gateway.http.get(f"/documents/{document}")
+    assert seen == [f"/documents/{document}"]
+
+
+async def test_identitys_security_and_caching_headers_reach_the_browser(
+    federation: Federation,
+) -> None:
+    async with (
+        recording_service() as (origin, _),
+        gateway_for(federation, WNWA_GATEWAY_IDENTITY_ORIGIN=origin) as gateway,
+    ):
+        response = await gateway.http.get("/auth/signed-out")
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["permissions-policy"] == "interest-cohort=()"
+    assert response.headers["cross-origin-opener-policy"] == "same-origin"
+    assert "x-powered-by" not in response.headers
+
+
+async def test_service_tokens_are_refused_at_the_public_edge(
+    gateway: GatewayClient, federation: Federation
+) -> None:
+    service = federation.issuer.token("service", department=HARLOW_PARK.id)
+    response = await gateway.http.post(
+        "/graphql",
+        json={"query": "{ feeTiers { minSwornOfficers } }"},
+        headers={"Authorization": f"Bearer {service}"},
+    )
+    assert response.status_code == 403
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert "data" not in response.json()
+    gateway.http.cookies.set("wnwa_access", service)
+    by_cookie = await gateway.http.post(
+        "/graphql", json={"query": "{ memberDepartments(first: 1) { nodes { name } } }"}
+    )
+    assert by_cookie.status_code == 403
+    assert by_cookie.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
