@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
@@ -25,14 +26,25 @@ from servicekit.tokens import Principal
 
 from . import rules, store
 
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 # -- per-request loaders ------------------------------------------------------------------
 
 
 class MembershipLoaders:
-    """DataLoaders of one request, so a page of departments costs one query per kind."""
+    """DataLoaders of one request, so a page of departments costs one query per kind, and
+    the request's "today" (a UTC date), read once so every field agrees."""
 
-    def __init__(self, pool: asyncpg.Pool, renewal_notice_days: int) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, renewal_notice_days: int, clock: Clock = system_clock
+    ) -> None:
         self.renewal_notice_days = renewal_notice_days
+        self.today = clock().astimezone(dt.UTC).date()
         self.departments = DataLoader[UUID, store.DepartmentRow | None](
             lambda ids: self._departments(pool, ids)
         )
@@ -125,7 +137,7 @@ class MembershipRecord:
     @strawberry.field(description="The term covering today, if any.")
     async def current_term(self, info: Info[Any, Any]) -> SubscriptionTerm | None:
         rows = await loaders(info).terms.load(self.row.id)
-        term = rules.current_term(rows, dt.date.today())
+        term = rules.current_term(rows, loaders(info).today)
         return SubscriptionTerm.from_row(term) if term else None
 
     @strawberry.field(
@@ -133,7 +145,7 @@ class MembershipRecord:
     )
     async def renewal_due(self, info: Info[Any, Any]) -> bool:
         rows = await loaders(info).terms.load(self.row.id)
-        return rules.renewal_due(rows, dt.date.today(), loaders(info).renewal_notice_days)
+        return rules.renewal_due(rows, loaders(info).today, loaders(info).renewal_notice_days)
 
     @strawberry.field(description="The annual fee its size tier quotes today, in cents.")
     async def annual_fee_quote_cents(self, info: Info[Any, Any]) -> int | None:
