@@ -236,7 +236,7 @@ class NetworkQueries:
         description="Member departments, counties, states, active peer supporters, vetted "
         "professionals and resources across the network. No sign-in needed."
     )
-    async def network_figures(self, info: Info[Any, Any]) -> NetworkFigures:
+    async def network_figures(self, info: Info[Any, Any]) -> NetworkFigures | None:
         context = context_of(info)
         loaders = context.loaders
         if not isinstance(loaders, NetworkLoaders):

@@ -296,7 +296,7 @@ class Query:
         state: str | None = None,
         first: First = 50,
         after: str | None = None,
-    ) -> DepartmentConnection:
+    ) -> DepartmentConnection | None:
         require_principal(info)
         limit = page_size(first)
         rows = await store.list_members(
@@ -327,7 +327,7 @@ class Query:
         status: DepartmentStatus | None = None,
         first: First = 50,
         after: str | None = None,
-    ) -> DepartmentConnection:
+    ) -> DepartmentConnection | None:
         require_role(info, "network_admin")
         limit = page_size(first)
         rows = await store.list_departments(
@@ -344,12 +344,12 @@ class Query:
         )
 
     @strawberry.field(description="How many departments, counties and states are members.")
-    async def membership_figures(self, info: Info[Any, Any]) -> MembershipFigures:
+    async def membership_figures(self, info: Info[Any, Any]) -> MembershipFigures | None:
         departments, counties, states = await store.membership_figures(db=context_of(info).pool)
         return MembershipFigures(member_departments=departments, counties=counties, states=states)
 
     @strawberry.field(description="The annual fee tiers by number of sworn officers.")
-    async def fee_tiers(self, info: Info[Any, Any]) -> list[FeeTier]:
+    async def fee_tiers(self, info: Info[Any, Any]) -> list[FeeTier] | None:
         return [
             FeeTier.from_row(row) for row in await store.list_fee_tiers(db=context_of(info).pool)
         ]
@@ -367,7 +367,7 @@ class Query:
         handled: bool | None = None,
         first: First = 50,
         after: str | None = None,
-    ) -> DepartmentContactConnection:
+    ) -> DepartmentContactConnection | None:
         require_role(info, "network_admin")
         limit = page_size(first)
         rows = await store.list_contacts(

@@ -622,7 +622,7 @@ First = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
 @strawberry.type
 class Query:
     @strawberry.field(description="The insurance carriers an application may list. Public.")
-    def insurance_carriers(self) -> list[InsuranceCarrier]:
+    def insurance_carriers(self) -> list[InsuranceCarrier] | None:
         return [InsuranceCarrier(code=code, name=name) for code, name in CARRIERS.items()]
 
     @strawberry.field(
@@ -635,7 +635,7 @@ class Query:
         search: ProfessionalSearch | None = None,
         first: First = 20,
         after: str | None = None,
-    ) -> ProfessionalConnection:
+    ) -> ProfessionalConnection | None:
         require_principal(info)
         limit = page_size(first)
         filters = search_filters(search or ProfessionalSearch())
@@ -673,7 +673,7 @@ class Query:
         ] = False,
         first: First = 50,
         after: str | None = None,
-    ) -> ApplicationConnection:
+    ) -> ApplicationConnection | None:
         require_role(info, VETTER)
         limit = page_size(first)
         today = loaders(info).today
