@@ -17,6 +17,7 @@ time; a peer that never answered leaves its figures null.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import time
@@ -165,11 +166,14 @@ class NetworkFiguresSource:
         return directory, professionals
 
     async def _token(self, session: aiohttp.ClientSession) -> str:
-        auth = aiohttp.BasicAuth(self.peers.client_name, self.peers.client_secret)
+        credentials = f"{self.peers.client_name}:{self.peers.client_secret}".encode()
+        basic = f"Basic {base64.b64encode(credentials).decode('ascii')}"
         async with (
             asyncio.timeout(self.peer_timeout),
             session.post(
-                self.peers.token_url, data={"grant_type": "client_credentials"}, auth=auth
+                self.peers.token_url,
+                data={"grant_type": "client_credentials"},
+                headers={"Authorization": basic},
             ) as response,
         ):
             response.raise_for_status()
