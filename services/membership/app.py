@@ -16,7 +16,7 @@ from servicekit.graphql import ServiceSchema
 from . import settings as membership_settings
 from .mutations import Mutation
 from .network import NetworkFiguresSource, NetworkLoaders, NetworkQueries, Peers
-from .schema import Clock, Department, Query, system_clock
+from .schema import Clock, ContactForms, Department, Query, system_clock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -45,11 +45,12 @@ def create_app(
             professionals_url=settings.professionals_url,
         )
     )
+    forms = ContactForms.allowing(burst=settings.forms_burst, per_hour=settings.forms_per_hour)
     app = create_service_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · membership",
-        make_loaders=lambda pool: NetworkLoaders(pool, notice_days, source, clock),
+        make_loaders=lambda pool: NetworkLoaders(pool, notice_days, source, forms, clock),
     )
     service_lifespan = app.router.lifespan_context
 

@@ -264,6 +264,7 @@ class Mutation:
         )
         if errors:
             return ContactReceipt(reference=None, errors=errors.items)
+        loaders(info).forms.join_inquiries.take()
         reference = await store.create_inquiry(db=context_of(info).pool, inquiry_in=inquiry_in)
         return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
 
@@ -284,6 +285,7 @@ class Mutation:
         )
         if errors:
             return ContactReceipt(reference=None, errors=errors.items)
+        loaders(info).forms.demo_requests.take()
         reference = await store.create_demo_request(db=context_of(info).pool, demo_in=demo_in)
         return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
 

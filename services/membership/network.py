@@ -34,7 +34,7 @@ from servicekit import telemetry
 from servicekit.graphql import context_of
 
 from . import store
-from .schema import Clock, MembershipLoaders, system_clock
+from .schema import Clock, ContactForms, MembershipLoaders, system_clock
 
 logger = logging.getLogger("wnwa.membership.network")
 
@@ -228,9 +228,10 @@ class NetworkLoaders(MembershipLoaders):
         pool: asyncpg.Pool,
         renewal_notice_days: int,
         source: NetworkFiguresSource,
+        forms: ContactForms,
         clock: Clock = system_clock,
     ) -> None:
-        super().__init__(pool, renewal_notice_days, clock)
+        super().__init__(pool, renewal_notice_days, forms, clock)
         self.network = source
 
 

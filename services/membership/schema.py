@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
@@ -22,6 +23,7 @@ from servicekit.graphql import (
     require_role,
 )
 from servicekit.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from servicekit.ratelimit import FormRateLimit
 from servicekit.tokens import Principal
 
 from . import rules, store
@@ -36,14 +38,34 @@ def system_clock() -> dt.datetime:
 # -- per-request loaders ------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ContactForms:
+    """The rate limits of the two anonymous forms; one of each per running service."""
+
+    join_inquiries: FormRateLimit
+    demo_requests: FormRateLimit
+
+    @classmethod
+    def allowing(cls, *, burst: int, per_hour: float) -> ContactForms:
+        return cls(
+            join_inquiries=FormRateLimit(form="joining inquiries", burst=burst, per_hour=per_hour),
+            demo_requests=FormRateLimit(form="demo requests", burst=burst, per_hour=per_hour),
+        )
+
+
 class MembershipLoaders:
     """DataLoaders of one request, so a page of departments costs one query per kind, and
     the request's "today" (a UTC date), read once so every field agrees."""
 
     def __init__(
-        self, pool: asyncpg.Pool, renewal_notice_days: int, clock: Clock = system_clock
+        self,
+        pool: asyncpg.Pool,
+        renewal_notice_days: int,
+        forms: ContactForms,
+        clock: Clock = system_clock,
     ) -> None:
         self.renewal_notice_days = renewal_notice_days
+        self.forms = forms
         self.today = clock().astimezone(dt.UTC).date()
         self.departments = DataLoader[UUID, store.DepartmentRow | None](
             lambda ids: self._departments(pool, ids)

@@ -22,6 +22,7 @@ from servicekit.graphql import (
     require_role,
 )
 from servicekit.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from servicekit.ratelimit import FormRateLimit
 
 from . import rules, store
 from .catalog import CARRIERS, DocumentKind, LicenseType, PlanType, Specialty, carrier_code
@@ -36,9 +37,16 @@ T = TypeVar("T")
 class ProfessionalsLoaders:
     """DataLoaders of one request, and the date the service goes by."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: ProfessionalsSettings) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: ProfessionalsSettings,
+        applications: FormRateLimit,
+    ) -> None:
         self.pool = pool
         self.settings = settings
+        # the public application form's rate limit, shared by every request of the service
+        self.applications = applications
         self.today = settings.fixed_today or dt.date.today()
         self.notice_days = settings.expiry_notice_days
         self.professionals = DataLoader[UUID, store.ProfessionalRow | None](self._professionals)
