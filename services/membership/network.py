@@ -40,7 +40,7 @@ logger = logging.getLogger("wnwa.membership.network")
 
 CACHE_SECONDS = 60.0
 RETRY_SECONDS = 10.0
-PEER_TIMEOUT_SECONDS = 3.0
+PEER_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
