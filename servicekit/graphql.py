@@ -19,20 +19,19 @@ from uuid import UUID
 import asyncpg
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext, Info
 
+from servicekit.errors import ErrorVocabulary, is_database_outage
 from servicekit.tokens import Principal
 
 logger = logging.getLogger("wnwa.graphql")
 
-GENERIC_ERROR = "Something went wrong on our side. Please try again later."
-
 
 class PublicError(Exception):
-    """An error whose message is written for the person who made the request."""
+    """An error whose message is written for the person who made the request (by default
+    about an argument: see servicekit/errors.py for the codes)."""
 
-    code = "BAD_REQUEST"
+    code = "BAD_USER_INPUT"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -133,7 +132,7 @@ class ServiceSchema(strawberry.federation.Schema):
     def __init__(self, **kwargs: Any) -> None:
         extensions = [
             *kwargs.pop("extensions", ()),
-            lambda: MaskErrors(_is_unexpected, GENERIC_ERROR),
+            lambda: ErrorVocabulary(_is_unexpected),
         ]
         super().__init__(extensions=extensions, **kwargs)
 
@@ -144,6 +143,9 @@ class ServiceSchema(strawberry.federation.Schema):
             original = error.original_error
             if original is not None and _is_unexpected(error):
                 operation = execution_context.operation_name if execution_context else None
+                if is_database_outage(original):
+                    logger.warning("database unavailable (%s)", type(original).__name__)
+                    continue
                 logger.error(
                     "unexpected %s in operation %s at %s",
                     type(original).__name__,

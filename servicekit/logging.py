@@ -3,7 +3,9 @@
 Log lines are written from fixed messages; as a second line of defence every record's
 final text passes through :class:`RedactIdentifiers`, which replaces anything shaped like
 an email address, IP address, phone number, JWT, bearer credential or long hexadecimal
-pseudonym. Server access logs are off (``uvicorn`` is started with ``access_log=False``).
+pseudonym. Code locations (``resolve@schema.py:227``, as unexpected errors are logged) are
+not identifiers and stay readable. Server access logs are off (``uvicorn`` is started with
+``access_log=False``).
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import logging
 import re
 import sys
 
+# ``function@file.py:227`` is a code location, not an email address: a source file's name
+# followed by a line number is never taken for a domain
+_NOT_A_SOURCE_FILE = r"(?![A-Za-z0-9_-]+\.(?:py|pyi|pyx|js|mjs|ts|sql|html|toml):\d)"
 _PATTERNS = (
-    re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),  # email
+    re.compile(rf"[A-Za-z0-9._%+-]+@{_NOT_A_SOURCE_FILE}[A-Za-z0-9.-]+\.[A-Za-z]{{2,}}"),  # email
     re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),  # JWT
     re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),  # credentials
     re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),  # IPv4

@@ -6,13 +6,9 @@ import argparse
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -22,6 +18,7 @@ from servicekit.logging import configure_logging
 from servicekit.migrations import apply_migrations
 from wnwa.postgres import data_folder, database_server, service_database_url
 from wnwa.registry import Service, available_services, service_named
+from wnwa.supervisor import Child, StackFailure, Supervisor, database_probe
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,19 +168,7 @@ def serve_gateway() -> int:
     return 0
 
 
-@dataclass(frozen=True, slots=True)
-class _Process:
-    """One child process of `wnwa up`: what it is, how to start it, where it answers."""
-
-    label: str
-    argv: list[str]
-    env: dict[str, str]
-    port: int
-    ready_path: str
-    show_url: str
-
-
-def _stack_plan(services: Sequence[Service], server_url: str) -> list[_Process]:
+def _stack_plan(services: Sequence[Service], server_url: str) -> list[Child]:
     """Every process `wnwa up` starts, wired to each other's loopback ports."""
     base = dict(os.environ)
 
@@ -201,7 +186,7 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[_Process]:
         base.setdefault(name, value)
     ports = {service.name: port_of(service.name, service.port) for service in services}
     development = base.get("WNWA_ENV", "development") != "production"
-    processes: list[_Process] = []
+    processes: list[Child] = []
     if development and "identity" in ports:
         from services.identity import devidp
 
@@ -219,7 +204,7 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[_Process]:
             f"http://127.0.0.1:{identity_port}/auth/callback",
         )
         processes.append(
-            _Process(
+            Child(
                 "development IdP",
                 [sys.executable, "-m", "services.identity.devidp"],
                 devidp_env,
@@ -253,11 +238,11 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[_Process]:
         url = f"http://127.0.0.1:{ports[service.name]}/graphql"
         gateway_env.setdefault(f"WNWA_GATEWAY_{service.name.upper()}_URL", url)
         argv = [sys.executable, "-m", "wnwa", "serve", service.name]
-        processes.append(_Process(service.name, argv, env, ports[service.name], "/readyz", url))
+        processes.append(Child(service.name, argv, env, ports[service.name], "/readyz", url))
     gateway_env.setdefault("WNWA_GATEWAY_IDENTITY_ORIGIN", f"http://127.0.0.1:{identity_port}")
     gateway_env["WNWA_GATEWAY_PORT"] = str(gateway_port)
     processes.append(
-        _Process(
+        Child(
             "gateway",
             [sys.executable, "-m", "wnwa", "serve", "gateway"],
             gateway_env,
@@ -269,22 +254,21 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[_Process]:
     return processes
 
 
-def _ready(port: int, path: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def run_stack(*, seed_demo: bool) -> int:
-    """Database, migrations, demo data, every service; stops everything on Ctrl-C."""
+    """Database, migrations, demo data, every service; stops everything on Ctrl-C.
+
+    A service that exits is restarted (wnwa/supervisor.py); the embedded database is not:
+    when it stops, so does the stack."""
     started = time.monotonic()
     services = available_services()
     print("WeNeverWalkAlone: starting", ", ".join(service.name for service in services))
+    embedded = not os.environ.get("WNWA_POSTGRES_URL")
     with database_server() as server_url:
         asyncio.run(prepare_databases(server_url, services, seed_demo=seed_demo))
-        children: list[tuple[_Process, subprocess.Popen[bytes]]] = []
+        planned = _stack_plan(services, server_url)
+        supervisor = Supervisor(
+            planned, database_alive=database_probe(server_url) if embedded else None
+        )
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -294,59 +278,29 @@ def run_stack(*, seed_demo: bool) -> int:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         try:
-            for planned in _stack_plan(services, server_url):
-                process = subprocess.Popen(planned.argv, env=planned.env)  # noqa: S603 - our own modules
-                children.append((planned, process))
-            pending = {planned.label for planned, _ in children}
-            while pending and not stopping:
-                for planned, process in children:
-                    if process.poll() is not None:
-                        print(
-                            f"wnwa: {planned.label} exited with {process.returncode}",
-                            file=sys.stderr,
-                        )
-                        return 1
-                    if planned.label in pending and _ready(planned.port, planned.ready_path):
-                        pending.discard(planned.label)
-                if time.monotonic() - started > 60:
-                    print(
-                        f"wnwa: not ready after 60 s: {', '.join(sorted(pending))}", file=sys.stderr
-                    )
-                    return 1
-                time.sleep(0.05)
+            supervisor.start()
+            supervisor.wait_until_ready(lambda: stopping)
             if stopping:
                 return 0
             print(f"\nReady in {time.monotonic() - started:.1f} s. Press Ctrl-C to stop.")
-            for planned, _ in children:
-                print(f"  {planned.label:<16} {planned.show_url}")
-            if any(planned.label == "development IdP" for planned, _ in children):
+            for child in planned:
+                print(f"  {child.label:<16} {child.show_url}")
+            if any(child.label == "development IdP" for child in planned):
                 from services.identity import devidp
 
                 print("\nDemo sign-ins (development IdP; any password is accepted):")
                 for line in devidp.demo_logins():
                     print(f"  {line}")
             sys.stdout.flush()
-            while not stopping:
-                for planned, process in children:
-                    if process.poll() is not None:
-                        print(
-                            f"wnwa: {planned.label} exited with {process.returncode}",
-                            file=sys.stderr,
-                        )
-                        return 1
-                time.sleep(0.2)
+            supervisor.watch(lambda: stopping)
             return 0
+        except StackFailure as failure:
+            print(f"wnwa: {failure}", file=sys.stderr, flush=True)
+            return 1
         finally:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            for _, process in children:
-                if process.poll() is None:
-                    process.terminate()
-            for _, process in children:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-            print("wnwa: stopped.")
+            supervisor.stop()
+            print("wnwa: stopped.", flush=True)
 
 
 def export_schemas(*, check: bool) -> int:

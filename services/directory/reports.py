@@ -122,7 +122,7 @@ class ReportQueries:
     )
     async def support_reciprocity(
         self, info: Info[Any, Any], month: str, department_id: strawberry.ID | None = None
-    ) -> SupportReciprocity:
+    ) -> SupportReciprocity | None:
         principal = require_role(info, "coordinator", "network_admin")
         when = parse_month(month)
         if when is None:
@@ -165,7 +165,7 @@ class ReportQueries:
         )
 
     @strawberry.field(description="Counts for the network figures: service tokens only.")
-    async def directory_figures(self, info: Info[Any, Any]) -> DirectoryFigures:
+    async def directory_figures(self, info: Info[Any, Any]) -> DirectoryFigures | None:
         require_role(info, "service")
         pool = context_of(info).pool
         # membership asks for these every minute or so: a steady moment to close past months

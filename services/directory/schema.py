@@ -375,7 +375,7 @@ class Query:
         filter: PeerSupporterFilter | None = None,
         first: First = 20,
         after: str | None = None,
-    ) -> PeerSupporterSearchResults:
+    ) -> PeerSupporterSearchResults | None:
         principal = require_role(info, *SEARCH_ROLES)
         limit = page_size(first)
         cursor = decode_cursor(after, int, _strict_bool, int, UUID)
@@ -440,7 +440,7 @@ class Query:
         department_id: strawberry.ID | None = None,
         first: First = 50,
         after: str | None = None,
-    ) -> PeerSupporterConnection:
+    ) -> PeerSupporterConnection | None:
         principal = require_role(info, "coordinator", "network_admin")
         limit = page_size(first)
         department = parse_id(department_id) if department_id is not None else None
@@ -466,7 +466,7 @@ class Query:
         )
 
     @strawberry.field(description="The languages a supporter may list, by code.")
-    def support_languages(self) -> list[Language]:
+    def support_languages(self) -> list[Language] | None:
         return [Language(code=code, name=name) for code, name in LANGUAGES.items()]
 
     @strawberry.field(
@@ -479,7 +479,7 @@ class Query:
         category: ResourceCategory | None = None,
         audience: ResourceAudience | None = None,
         include_retired: bool = False,
-    ) -> list[WellbeingResource]:
+    ) -> list[WellbeingResource] | None:
         principal = require_principal(info)
         if include_retired and not principal.has_role("network_admin"):
             raise Forbidden("Only network admins see retired resources.")

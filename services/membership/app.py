@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from strawberry.tools import merge_types
@@ -13,7 +16,7 @@ from servicekit.graphql import ServiceSchema
 from . import settings as membership_settings
 from .mutations import Mutation
 from .network import NetworkFiguresSource, NetworkLoaders, NetworkQueries, Peers
-from .schema import Department, Query
+from .schema import Clock, ContactForms, Department, Query, system_clock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,10 +26,17 @@ def build_schema() -> ServiceSchema:
     return ServiceSchema(query=query, mutation=Mutation, types=[Department])
 
 
-def create_app(settings: membership_settings.MembershipSettings | None = None) -> Starlette:
+def create_app(
+    settings: membership_settings.MembershipSettings | None = None,
+    *,
+    clock: Clock = system_clock,
+    figures: NetworkFiguresSource | None = None,
+) -> Starlette:
+    """The app; ``clock`` tells it the time and ``figures`` gathers the network figures
+    (tests pass their own)."""
     settings = settings or membership_settings.load()
     notice_days = settings.renewal_notice_days
-    source = NetworkFiguresSource(
+    source = figures or NetworkFiguresSource(
         Peers(
             token_url=f"{settings.service.token_issuer}/auth/service-token",
             client_name="membership",
@@ -35,9 +45,20 @@ def create_app(settings: membership_settings.MembershipSettings | None = None) -
             professionals_url=settings.professionals_url,
         )
     )
-    return create_service_app(
+    forms = ContactForms.allowing(burst=settings.forms_burst, per_hour=settings.forms_per_hour)
+    app = create_service_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · membership",
-        make_loaders=lambda pool: NetworkLoaders(pool, notice_days, source),
+        make_loaders=lambda pool: NetworkLoaders(pool, notice_days, source, forms, clock),
     )
+    service_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[Any]:
+        # the figures' HTTP session lives as long as the service's pool and token cache
+        async with service_lifespan(app) as state, source.running():
+            yield state
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -137,7 +137,7 @@ class Mutation:
     ) -> DepartmentPayload:
         require_role(info, "network_admin")
         errors = InputErrors()
-        department_in = rules.check_department(_fields(input), errors)
+        department_in = rules.check_department(_fields(input), errors, today=loaders(info).today)
         await _ori_taken(info, department_in["ori"], errors, None)
         if errors:
             return DepartmentPayload(department=None, errors=errors.items)
@@ -161,7 +161,9 @@ class Mutation:
         if department_id is None or current is None:
             errors.add("id", "There is no department with this id.")
             return DepartmentPayload(department=None, errors=errors.items)
-        department_in = rules.check_department(_fields(input), errors, current=current)
+        department_in = rules.check_department(
+            _fields(input), errors, today=loaders(info).today, current=current
+        )
         await _ori_taken(info, department_in["ori"], errors, department_id)
         if errors:
             return DepartmentPayload(department=None, errors=errors.items)
@@ -197,7 +199,7 @@ class Mutation:
                 errors.add("departmentId", "There is no department with this id.")
                 return SubscriptionTermPayload(term=None, department=None, errors=errors.items)
             latest = await store.latest_term(connection=connection, department_id=parsed)
-            planned = rules.next_term(latest, starts_on, errors)
+            planned = rules.next_term(latest, starts_on, errors, today=loaders(info).today)
             fee = await store.fee_for(db=connection, sworn_officers=department.sworn_officers)
             if fee is None:
                 errors.add(
@@ -262,6 +264,7 @@ class Mutation:
         )
         if errors:
             return ContactReceipt(reference=None, errors=errors.items)
+        loaders(info).forms.join_inquiries.take()
         reference = await store.create_inquiry(db=context_of(info).pool, inquiry_in=inquiry_in)
         return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
 
@@ -282,6 +285,7 @@ class Mutation:
         )
         if errors:
             return ContactReceipt(reference=None, errors=errors.items)
+        loaders(info).forms.demo_requests.take()
         reference = await store.create_demo_request(db=context_of(info).pool, demo_in=demo_in)
         return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
 

@@ -3,15 +3,25 @@
 membership owns the field because the network *is* its member departments; it counts them
 itself and asks directory (`directoryFigures`) and professionals (`professionalFigures`)
 for theirs with a 5-minute service token from identity (`POST /auth/service-token`, HTTP
-Basic with membership's own service credentials). Answers are cached for a minute, so a
-busy page costs the other services nothing. Every figure is a whole-network count: no
-cell small enough to point at anyone.
+Basic with membership's own service credentials). Every figure is a whole-network count:
+no cell small enough to point at anyone.
+
+The field is public, so no caller ever waits on a peer behind another caller: the last
+figures are served while a single background refresh gathers new ones (at most once a
+minute, or every few seconds after a peer failed, so a hung peer is not hammered). Each
+peer call has its own timeout, and all of them share the one HTTP session opened in the
+app's lifespan. Only the very first caller after a start waits, and only for a bounded
+time; a peer that never answered leaves its figures null.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
+import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +34,13 @@ from servicekit import telemetry
 from servicekit.graphql import context_of
 
 from . import store
-from .schema import MembershipLoaders
+from .schema import Clock, ContactForms, MembershipLoaders, system_clock
+
+logger = logging.getLogger("wnwa.membership.network")
 
 CACHE_SECONDS = 60.0
+RETRY_SECONDS = 10.0
+PEER_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,89 +65,173 @@ class NetworkFigures:
 class NetworkFiguresSource:
     """Gathers and caches the figures; one per running service."""
 
-    def __init__(self, peers: Peers) -> None:
+    def __init__(
+        self,
+        peers: Peers,
+        *,
+        cache_seconds: float = CACHE_SECONDS,
+        retry_seconds: float = RETRY_SECONDS,
+        peer_timeout: float = PEER_TIMEOUT_SECONDS,
+    ) -> None:
         self.peers = peers
-        self._cached: tuple[float, NetworkFigures] | None = None
-        self._lock = asyncio.Lock()
+        self.cache_seconds = cache_seconds
+        self.retry_seconds = retry_seconds
+        self.peer_timeout = peer_timeout
+        self._session: aiohttp.ClientSession | None = None
+        self._figures: NetworkFigures | None = None
+        self._directory: dict[str, Any] = {}
+        self._professionals: dict[str, Any] = {}
+        self._next_refresh = 0.0
+        self._refreshing: asyncio.Task[None] | None = None
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The shared HTTP session for the app's lifetime; stops a refresh under way."""
+        timeout = aiohttp.ClientTimeout(total=self.peer_timeout)
+        trace = [telemetry.client_trace_config("membership")]
+        async with aiohttp.ClientSession(timeout=timeout, trace_configs=trace) as session:
+            self._session = session
+            try:
+                yield
+            finally:
+                self._session = None
+                if self._refreshing is not None:
+                    self._refreshing.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._refreshing
 
     async def figures(self, pool: asyncpg.Pool) -> NetworkFigures:
-        async with self._lock:
-            if self._cached and time.monotonic() - self._cached[0] < CACHE_SECONDS:
-                return self._cached[1]
+        """The last figures gathered, starting a refresh in the background when they are due."""
+        if self._refreshing is None and time.monotonic() >= self._next_refresh:
+            self._refreshing = asyncio.create_task(self._refresh(pool))
+        if self._figures is not None:
+            return self._figures
+        # nothing gathered yet since the start: wait for the first refresh, bounded
+        if self._refreshing is not None:
+            await asyncio.wait({self._refreshing}, timeout=2 * self.peer_timeout + 1)
+        if self._figures is not None:
+            return self._figures
+        return await own_figures(pool)
+
+    async def _refresh(self, pool: asyncpg.Pool) -> None:
+        complete = False
+        try:
             departments, counties, states = await store.membership_figures(db=pool)
             directory, professionals = await self._remote()
-            figures = NetworkFigures(
+            self._directory = directory or self._directory
+            self._professionals = professionals or self._professionals
+            complete = bool(directory and professionals)
+            self._figures = NetworkFigures(
                 member_departments=departments,
                 counties=counties,
                 states=states,
-                active_peer_supporters=directory.get("activePeerSupporters"),
-                vetted_professionals=professionals.get("vettedProfessionals"),
-                resources=directory.get("resources"),
+                active_peer_supporters=self._directory.get("activePeerSupporters"),
+                vetted_professionals=self._professionals.get("vettedProfessionals"),
+                resources=self._directory.get("resources"),
             )
-            if directory and professionals:
-                self._cached = (time.monotonic(), figures)
-            return figures
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as failure:
+            logger.warning("network figures not refreshed (%s)", type(failure).__name__)
+        finally:
+            wait = self.cache_seconds if complete else self.retry_seconds
+            self._next_refresh = time.monotonic() + wait
+            self._refreshing = None
 
     async def _remote(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        timeout = aiohttp.ClientTimeout(total=5)
-        trace = [telemetry.client_trace_config("identity")]
-        async with aiohttp.ClientSession(timeout=timeout, trace_configs=trace) as session:
-            try:
-                token = await self._token(session)
-            except (aiohttp.ClientError, TimeoutError, ValueError, KeyError):
-                return {}, {}
-            directory = await self._ask(
+        session = self._session
+        if session is None:
+            return {}, {}
+        try:
+            token = await self._token(session)
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError):
+            logger.warning("no service token for the network figures")
+            return {}, {}
+        directory, professionals = await asyncio.gather(
+            self._ask(
                 session,
                 token,
                 self.peers.directory_url,
                 "directory",
                 "directoryFigures",
                 "{ directoryFigures { activePeerSupporters resources } }",
-            )
-            professionals = await self._ask(
+            ),
+            self._ask(
                 session,
                 token,
                 self.peers.professionals_url,
                 "professionals",
                 "professionalFigures",
                 "{ professionalFigures { vettedProfessionals } }",
-            )
+            ),
+        )
         return directory, professionals
 
     async def _token(self, session: aiohttp.ClientSession) -> str:
-        auth = aiohttp.BasicAuth(self.peers.client_name, self.peers.client_secret)
-        async with session.post(
-            self.peers.token_url, data={"grant_type": "client_credentials"}, auth=auth
-        ) as response:
+        credentials = f"{self.peers.client_name}:{self.peers.client_secret}".encode()
+        basic = f"Basic {base64.b64encode(credentials).decode('ascii')}"
+        async with (
+            asyncio.timeout(self.peer_timeout),
+            session.post(
+                self.peers.token_url,
+                data={"grant_type": "client_credentials"},
+                headers={"Authorization": basic},
+            ) as response,
+        ):
             response.raise_for_status()
             answer = await response.json()
         return str(answer["access_token"])
 
-    @staticmethod
     async def _ask(
-        session: aiohttp.ClientSession, token: str, url: str, peer: str, field: str, query: str
+        self,
+        session: aiohttp.ClientSession,
+        token: str,
+        url: str,
+        peer: str,
+        field: str,
+        query: str,
     ) -> dict[str, Any]:
         try:
-            async with session.post(
-                url,
-                json={"query": query},
-                headers={"Authorization": f"Bearer {token}"},
-                trace_request_ctx={"peer": peer},
-            ) as response:
+            async with (
+                asyncio.timeout(self.peer_timeout),
+                session.post(
+                    url,
+                    json={"query": query},
+                    headers={"Authorization": f"Bearer {token}"},
+                    trace_request_ctx={"peer": peer},
+                ) as response,
+            ):
                 answer = await response.json()
             found = (answer.get("data") or {}).get(field)
             return found if isinstance(found, dict) else {}
         except (aiohttp.ClientError, TimeoutError, ValueError, AttributeError):
+            logger.warning("%s did not answer for the network figures", peer)
             return {}
+
+
+async def own_figures(pool: asyncpg.Pool) -> NetworkFigures:
+    """Membership's own counts, with the other services' figures unknown."""
+    departments, counties, states = await store.membership_figures(db=pool)
+    return NetworkFigures(
+        member_departments=departments,
+        counties=counties,
+        states=states,
+        active_peer_supporters=None,
+        vetted_professionals=None,
+        resources=None,
+    )
 
 
 class NetworkLoaders(MembershipLoaders):
     """Membership's loaders plus the network figures' source."""
 
     def __init__(
-        self, pool: asyncpg.Pool, renewal_notice_days: int, source: NetworkFiguresSource
+        self,
+        pool: asyncpg.Pool,
+        renewal_notice_days: int,
+        source: NetworkFiguresSource,
+        forms: ContactForms,
+        clock: Clock = system_clock,
     ) -> None:
-        super().__init__(pool, renewal_notice_days)
+        super().__init__(pool, renewal_notice_days, forms, clock)
         self.network = source
 
 
@@ -143,17 +241,9 @@ class NetworkQueries:
         description="Member departments, counties, states, active peer supporters, vetted "
         "professionals and resources across the network. No sign-in needed."
     )
-    async def network_figures(self, info: Info[Any, Any]) -> NetworkFigures:
+    async def network_figures(self, info: Info[Any, Any]) -> NetworkFigures | None:
         context = context_of(info)
         loaders = context.loaders
         if not isinstance(loaders, NetworkLoaders):
-            departments, counties, states = await store.membership_figures(db=context.pool)
-            return NetworkFigures(
-                member_departments=departments,
-                counties=counties,
-                states=states,
-                active_peer_supporters=None,
-                vetted_professionals=None,
-                resources=None,
-            )
+            return await own_figures(context.pool)
         return await loaders.network.figures(context.pool)

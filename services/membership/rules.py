@@ -32,7 +32,11 @@ class DepartmentFields:
 
 
 def check_department(
-    fields: DepartmentFields, errors: InputErrors, *, current: DepartmentRow | None = None
+    fields: DepartmentFields,
+    errors: InputErrors,
+    *,
+    today: dt.date,
+    current: DepartmentRow | None = None,
 ) -> dict[str, object]:
     """The complete, normalised department (``current`` filled in where not given)."""
     merged = {
@@ -68,10 +72,10 @@ def check_department(
         if fields.joined_on is not None
         else (current.joined_on if current else None)
     )
-    if joined_on is not None and joined_on > dt.date.today() + dt.timedelta(days=366):
+    if joined_on is not None and joined_on > today + dt.timedelta(days=366):
         errors.add("input.joinedOn", "The join date is more than a year away; check the year.")
     if status == "active" and joined_on is None:
-        joined_on = dt.date.today()
+        joined_on = today
 
     civilians = fields.civilians_enrolled
     if civilians is None:
@@ -135,11 +139,11 @@ def renewal_due(terms: Sequence[TermRow], today: dt.date, notice_days: int) -> b
 
 
 def next_term(
-    latest: TermRow | None, starts_on: dt.date | None, errors: InputErrors
+    latest: TermRow | None, starts_on: dt.date | None, errors: InputErrors, *, today: dt.date
 ) -> tuple[str, dt.date] | None:
     """The kind and start of the term to record after ``latest``."""
     if latest is None:
-        return "first", starts_on or dt.date.today()
+        return "first", starts_on or today
     start = starts_on or latest.ends_on
     if start < latest.ends_on:
         errors.add(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
@@ -21,18 +23,50 @@ from servicekit.graphql import (
     require_role,
 )
 from servicekit.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from servicekit.ratelimit import FormRateLimit
 from servicekit.tokens import Principal
 
 from . import rules, store
 
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 # -- per-request loaders ------------------------------------------------------------------
 
 
-class MembershipLoaders:
-    """DataLoaders of one request, so a page of departments costs one query per kind."""
+@dataclass(frozen=True, slots=True)
+class ContactForms:
+    """The rate limits of the two anonymous forms; one of each per running service."""
 
-    def __init__(self, pool: asyncpg.Pool, renewal_notice_days: int) -> None:
+    join_inquiries: FormRateLimit
+    demo_requests: FormRateLimit
+
+    @classmethod
+    def allowing(cls, *, burst: int, per_hour: float) -> ContactForms:
+        return cls(
+            join_inquiries=FormRateLimit(form="joining inquiries", burst=burst, per_hour=per_hour),
+            demo_requests=FormRateLimit(form="demo requests", burst=burst, per_hour=per_hour),
+        )
+
+
+class MembershipLoaders:
+    """DataLoaders of one request, so a page of departments costs one query per kind, and
+    the request's "today" (a UTC date), read once so every field agrees."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        renewal_notice_days: int,
+        forms: ContactForms,
+        clock: Clock = system_clock,
+    ) -> None:
         self.renewal_notice_days = renewal_notice_days
+        self.forms = forms
+        self.today = clock().astimezone(dt.UTC).date()
         self.departments = DataLoader[UUID, store.DepartmentRow | None](
             lambda ids: self._departments(pool, ids)
         )
@@ -125,7 +159,7 @@ class MembershipRecord:
     @strawberry.field(description="The term covering today, if any.")
     async def current_term(self, info: Info[Any, Any]) -> SubscriptionTerm | None:
         rows = await loaders(info).terms.load(self.row.id)
-        term = rules.current_term(rows, dt.date.today())
+        term = rules.current_term(rows, loaders(info).today)
         return SubscriptionTerm.from_row(term) if term else None
 
     @strawberry.field(
@@ -133,7 +167,7 @@ class MembershipRecord:
     )
     async def renewal_due(self, info: Info[Any, Any]) -> bool:
         rows = await loaders(info).terms.load(self.row.id)
-        return rules.renewal_due(rows, dt.date.today(), loaders(info).renewal_notice_days)
+        return rules.renewal_due(rows, loaders(info).today, loaders(info).renewal_notice_days)
 
     @strawberry.field(description="The annual fee its size tier quotes today, in cents.")
     async def annual_fee_quote_cents(self, info: Info[Any, Any]) -> int | None:
@@ -284,7 +318,7 @@ class Query:
         state: str | None = None,
         first: First = 50,
         after: str | None = None,
-    ) -> DepartmentConnection:
+    ) -> DepartmentConnection | None:
         require_principal(info)
         limit = page_size(first)
         rows = await store.list_members(
@@ -315,7 +349,7 @@ class Query:
         status: DepartmentStatus | None = None,
         first: First = 50,
         after: str | None = None,
-    ) -> DepartmentConnection:
+    ) -> DepartmentConnection | None:
         require_role(info, "network_admin")
         limit = page_size(first)
         rows = await store.list_departments(
@@ -332,12 +366,12 @@ class Query:
         )
 
     @strawberry.field(description="How many departments, counties and states are members.")
-    async def membership_figures(self, info: Info[Any, Any]) -> MembershipFigures:
+    async def membership_figures(self, info: Info[Any, Any]) -> MembershipFigures | None:
         departments, counties, states = await store.membership_figures(db=context_of(info).pool)
         return MembershipFigures(member_departments=departments, counties=counties, states=states)
 
     @strawberry.field(description="The annual fee tiers by number of sworn officers.")
-    async def fee_tiers(self, info: Info[Any, Any]) -> list[FeeTier]:
+    async def fee_tiers(self, info: Info[Any, Any]) -> list[FeeTier] | None:
         return [
             FeeTier.from_row(row) for row in await store.list_fee_tiers(db=context_of(info).pool)
         ]
@@ -355,7 +389,7 @@ class Query:
         handled: bool | None = None,
         first: First = 50,
         after: str | None = None,
-    ) -> DepartmentContactConnection:
+    ) -> DepartmentContactConnection | None:
         require_role(info, "network_admin")
         limit = page_size(first)
         rows = await store.list_contacts(

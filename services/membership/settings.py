@@ -18,6 +18,9 @@ class MembershipSettings:
     service_secret: Secret
     directory_url: str
     professionals_url: str
+    # each anonymous form (joining inquiry, demo request): this many at once, then per hour
+    forms_burst: int
+    forms_per_hour: int
 
 
 def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
@@ -28,4 +31,6 @@ def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
         service_secret=env.secret("SERVICE_SECRET", "dev-service-secret-membership", shared=False),
         directory_url=env.text("DIRECTORY_URL", "http://127.0.0.1:8002/graphql"),
         professionals_url=env.text("PROFESSIONALS_URL", "http://127.0.0.1:8004/graphql"),
+        forms_burst=env.integer("FORMS_BURST", 10),
+        forms_per_hour=env.integer("FORMS_PER_HOUR", 30),
     )

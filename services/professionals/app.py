@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 from servicekit import geo
 from servicekit.app import create_service_app
 from servicekit.graphql import ServiceSchema
+from servicekit.ratelimit import FormRateLimit
 
 from . import settings as professionals_settings
 from .applying import ApplyMutation
@@ -32,11 +33,16 @@ def create_app(settings: professionals_settings.ProfessionalsSettings | None = N
     settings = settings or professionals_settings.load()
     chosen = settings
     geo.load()  # the ZIP table, read at start rather than on the first search
+    applications = FormRateLimit(
+        form="applications",
+        burst=settings.applications_burst,
+        per_hour=settings.applications_per_hour,
+    )
     app = create_service_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · professionals",
-        make_loaders=lambda pool: ProfessionalsLoaders(pool, chosen),
+        make_loaders=lambda pool: ProfessionalsLoaders(pool, chosen, applications),
         multipart_uploads=True,
         max_body_bytes=settings.max_request_bytes,
     )

@@ -120,6 +120,7 @@ async def _submit(
     existing = await store.get_by_client_key(db=pool, client_key=application_in.client_key)
     if existing is not None:
         return _receipt_for_existing(existing, application_in)
+    loaders(info).applications.take()  # a resent application above is not counted again
     reference = new_reference()
     kind = rules.assessment_kind(application_in.locations, settings.home_metro_counties)
     async with pool.acquire() as connection, connection.transaction():

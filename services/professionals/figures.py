@@ -20,7 +20,7 @@ class ProfessionalFigures:
 @strawberry.type
 class FigureQueries:
     @strawberry.field(description="Counts for the network figures: service tokens only.")
-    async def professional_figures(self, info: Info[Any, Any]) -> ProfessionalFigures:
+    async def professional_figures(self, info: Info[Any, Any]) -> ProfessionalFigures | None:
         require_role(info, "service")
         today = context_of(info).loaders.today
         count = await context_of(info).pool.fetchval(

@@ -15,6 +15,8 @@ from strawberry.types import Info
 
 from servicekit import geo, validation
 from servicekit.graphql import (
+    FieldError,
+    InputErrors,
     PublicError,
     context_of,
     parse_id,
@@ -22,6 +24,7 @@ from servicekit.graphql import (
     require_role,
 )
 from servicekit.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from servicekit.ratelimit import FormRateLimit
 
 from . import rules, store
 from .catalog import CARRIERS, DocumentKind, LicenseType, PlanType, Specialty, carrier_code
@@ -36,9 +39,16 @@ T = TypeVar("T")
 class ProfessionalsLoaders:
     """DataLoaders of one request, and the date the service goes by."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: ProfessionalsSettings) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: ProfessionalsSettings,
+        applications: FormRateLimit,
+    ) -> None:
         self.pool = pool
         self.settings = settings
+        # the public application form's rate limit, shared by every request of the service
+        self.applications = applications
         self.today = settings.fixed_today or dt.date.today()
         self.notice_days = settings.expiry_notice_days
         self.professionals = DataLoader[UUID, store.ProfessionalRow | None](self._professionals)
@@ -249,6 +259,10 @@ class Professional:
 class ProfessionalConnection:
     nodes: list[Professional]
     page_info: PageInfo
+    errors: list[FieldError] = strawberry.field(
+        default_factory=list,
+        description="Problems with the search; no professionals are returned while there are any.",
+    )
 
 
 @strawberry.input(description="What to look for; every filter is optional.")
@@ -272,40 +286,40 @@ class ProfessionalSearch:
     schedules_within_24_hours: bool = False
 
 
-class BadSearch(PublicError):
-    code = "BAD_USER_INPUT"
-
-
-def search_filters(search: ProfessionalSearch) -> store.SearchFilters:
-    """The store's filters, or a BAD_USER_INPUT error naming the argument that is wrong."""
+def search_filters(search: ProfessionalSearch, errors: InputErrors) -> store.SearchFilters:
+    """The store's filters; each problem is added to ``errors`` with its path (`search.…`),
+    the way directory reports a bad filter."""
     state = None
     if search.state:
         state = search.state.strip().upper()
         if state not in validation.US_STATES:
-            raise BadSearch(f"`state`: '{search.state[:10]}' is not a US state code.")
+            errors.add("search.state", f"'{search.state[:10]}' is not a US state code.")
     key = None
     if search.insurance_carrier:
         code = carrier_code(search.insurance_carrier)
         if code is None:
-            raise BadSearch(
-                f"`insuranceCarrier`: '{search.insurance_carrier[:40]}' is not a carrier we list."
+            errors.add(
+                "search.insuranceCarrier",
+                f"'{search.insurance_carrier[:40]}' is not a carrier we list.",
             )
-        key = f"{code}:{search.plan_type.value}" if search.plan_type else code
+        else:
+            key = f"{code}:{search.plan_type.value}" if search.plan_type else code
     elif search.plan_type:
         key = f"*:{search.plan_type.value}"
     language = None
     if search.language:
         language = rules.normalise_language(search.language)
         if language is None:
-            raise BadSearch("`language`: enter a language name such as Spanish.")
+            errors.add("search.language", "Enter a language name such as Spanish.")
     latitude = longitude = within = None
     if search.near_zip_code:
         place = geo.zip_place(search.near_zip_code)
         if place is None:
-            raise BadSearch(f"`nearZipCode`: '{search.near_zip_code[:10]}' is not a US ZIP code.")
+            errors.add("search.nearZipCode", f"'{search.near_zip_code[:10]}' is not a US ZIP code.")
         if not 1 <= search.within_miles <= 500:
-            raise BadSearch("`withinMiles` must be between 1 and 500.")
-        latitude, longitude, within = place.latitude, place.longitude, search.within_miles
+            errors.add("search.withinMiles", "Choose a distance between 1 and 500 miles.")
+        elif place is not None:
+            latitude, longitude, within = place.latitude, place.longitude, search.within_miles
     return store.SearchFilters(
         state=state,
         insurance_key=key,
@@ -622,7 +636,7 @@ First = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
 @strawberry.type
 class Query:
     @strawberry.field(description="The insurance carriers an application may list. Public.")
-    def insurance_carriers(self) -> list[InsuranceCarrier]:
+    def insurance_carriers(self) -> list[InsuranceCarrier] | None:
         return [InsuranceCarrier(code=code, name=name) for code, name in CARRIERS.items()]
 
     @strawberry.field(
@@ -635,10 +649,17 @@ class Query:
         search: ProfessionalSearch | None = None,
         first: First = 20,
         after: str | None = None,
-    ) -> ProfessionalConnection:
+    ) -> ProfessionalConnection | None:
         require_principal(info)
         limit = page_size(first)
-        filters = search_filters(search or ProfessionalSearch())
+        errors = InputErrors()
+        filters = search_filters(search or ProfessionalSearch(), errors)
+        if errors:
+            return ProfessionalConnection(
+                nodes=[],
+                page_info=PageInfo(end_cursor=None, has_next_page=False),
+                errors=errors.items,
+            )
         by_distance = filters.within_miles is not None
         cursor = decode_cursor(after, float if by_distance else str, UUID)
         rows = await store.search(
@@ -673,7 +694,7 @@ class Query:
         ] = False,
         first: First = 50,
         after: str | None = None,
-    ) -> ApplicationConnection:
+    ) -> ApplicationConnection | None:
         require_role(info, VETTER)
         limit = page_size(first)
         today = loaders(info).today
@@ -711,5 +732,5 @@ class Query:
                 db=context_of(info).pool, reference=reference.strip().upper()
             )
         else:
-            raise BadSearch("Give an `id` or a `reference`.")
+            raise PublicError("Give an `id` or a `reference`.")
         return Application(row=row) if row else None

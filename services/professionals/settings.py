@@ -27,6 +27,9 @@ class ProfessionalsSettings:
     max_request_bytes: int
     expiry_notice_days: int
     fixed_today: dt.date | None  # tests only: the date the service believes it is
+    # the public application form: this many at once, then this many per hour
+    applications_burst: int
+    applications_per_hour: int
 
 
 def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
@@ -51,6 +54,8 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
         ),
         expiry_notice_days=env.integer("EXPIRY_NOTICE_DAYS", 60),
         fixed_today=fixed_today,
+        applications_burst=env.integer("APPLICATIONS_BURST", 10),
+        applications_per_hour=env.integer("APPLICATIONS_PER_HOUR", 30),
     )
 
 

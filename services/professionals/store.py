@@ -496,6 +496,23 @@ async def is_assigned(*, db: Executor, professional_id: UUID, vetter: str) -> bo
     return found is not None
 
 
+async def is_known_vetter(*, db: Executor, subject: str) -> bool:
+    """Whether ``subject`` has acted as a vetter here: assigned, assessed, decided, moved a
+    status or recorded a renewal (only the vetter role can). Being assigned by someone else
+    proves nothing."""
+    found = await db.fetchval(
+        """
+        SELECT EXISTS (SELECT 1 FROM vetting_assignments WHERE assigned_by = $1)
+            OR EXISTS (SELECT 1 FROM assessments WHERE vetter = $1)
+            OR EXISTS (SELECT 1 FROM vetting_decisions WHERE decided_by = $1)
+            OR EXISTS (SELECT 1 FROM status_changes WHERE changed_by = $1)
+            OR EXISTS (SELECT 1 FROM licenses WHERE renewed_by = $1)
+        """,
+        subject,
+    )
+    return bool(found)
+
+
 async def record_assessment(
     *,
     connection: Connection,

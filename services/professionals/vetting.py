@@ -12,10 +12,22 @@ from strawberry.types import Info
 
 from servicekit import validation
 from servicekit.database import Connection
-from servicekit.graphql import FieldError, InputErrors, context_of, parse_id, require_role
+from servicekit.graphql import (
+    FieldError,
+    InputErrors,
+    PublicError,
+    context_of,
+    parse_id,
+    require_role,
+)
 
 from . import rules, store
 from .schema import VETTER, Application, Vote, loaders
+
+
+class NotAVetter(PublicError):
+    code = "BAD_USER_INPUT"
+
 
 _WORDS = {
     "submitted": "newly submitted",
@@ -96,6 +108,15 @@ class VettingMutation:
         assignee = validation.text(
             vetter if vetter is not None else principal.subject, "vetter", errors, max_length=200
         )
+        if (
+            assignee is not None
+            and assignee != principal.subject
+            and not await store.is_known_vetter(db=context_of(info).pool, subject=assignee)
+        ):
+            raise NotAVetter(
+                "`vetter` names no vetter known here. Assign yourself, or a colleague who has "
+                "already taken part in vetting (they can assign themselves first)."
+            )
         async with context_of(info).pool.acquire() as connection, connection.transaction():
             row = await _locked(
                 connection,

@@ -69,6 +69,34 @@ class RunningStack:
                 return
         pytest.fail("wnwa up did not become ready:\n" + "".join(self.output))
 
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        """Read the output until a line contains ``text``."""
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            self.output.append(line)
+            if text in line:
+                return
+        pytest.fail(f"wnwa up never said {text!r}:\n" + "".join(self.output))
+
+    def child_serving(self, service: str) -> int:
+        """The pid of the `wnwa serve SERVICE` process this stack started."""
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == self.process.pid and command[-3:-1] == [b"serve", service.encode()]:
+                return int(entry.name)
+        pytest.fail(f"no {service} process under wnwa up")
+
     def graphql(self, query: str) -> dict[str, object]:
         port = self.env["WNWA_MEMBERSHIP_PORT"]
         request = urllib.request.Request(
@@ -163,3 +191,33 @@ def test_serve_refuses_an_unknown_service(tmp_path: Path) -> None:
 def test_compose_check_passes_on_the_committed_files(tmp_path: Path) -> None:
     result = wnwa("compose", "--check", env=command_environment(tmp_path))
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the child processes in /proc")
+def test_up_restarts_a_service_that_exits_and_stops_cleanly_when_postgres_dies(
+    stack_env: dict[str, str], tmp_path: Path
+) -> None:
+    stack = RunningStack(stack_env)
+    try:
+        stack.wait_ready()
+        os.kill(stack.child_serving("membership"), signal.SIGKILL)
+        stack.wait_for("membership is running again")
+        log = "".join(stack.output)
+        assert "membership exited with code -9; restarting it in 1 s" in log
+        assert stack.graphql(FIGURES) == {
+            "data": {"membershipFigures": {"memberDepartments": ACTIVE_DEMO_DEPARTMENTS}}
+        }
+
+        # PostgreSQL itself is not restarted: the whole stack stops, saying why
+        postmaster = tmp_path / "data" / "pgdata" / "postmaster.pid"
+        os.kill(int(postmaster.read_text().split()[0]), signal.SIGINT)  # fast shutdown
+        assert stack.process.wait(timeout=60) == 1
+    finally:
+        if stack.process.poll() is None:
+            stack.interrupt()
+    if not stack.process.stdout.closed:  # type: ignore[union-attr]
+        stack.output.append(stack.process.stdout.read())  # type: ignore[union-attr]
+        stack.process.stdout.close()  # type: ignore[union-attr]
+    log = "".join(stack.output)
+    assert "PostgreSQL stopped answering, so every service is being stopped" in log
+    assert log.rstrip().endswith("wnwa: stopped.")

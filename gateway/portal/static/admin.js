@@ -49,7 +49,7 @@ function departmentRow(d) {
 
 async function loadDepartments() {
   const answer = await gql(`query Departments($after: String) { departments(first: 100, after: $after) { nodes { ${DEPARTMENT} } pageInfo { endCursor hasNextPage } } }`, { after: departmentsAfter });
-  if (!answer.data) return say(status, problem(answer), "error");
+  if (!answer.data || !answer.data.departments) return say(status, problem(answer), "error");
   departmentsBody.append(...answer.data.departments.nodes.map(departmentRow));
   departmentsAfter = answer.data.departments.pageInfo.endCursor;
   departmentsMore.hidden = !answer.data.departments.pageInfo.hasNextPage;
@@ -170,7 +170,7 @@ function resourceItem(r) {
 
 async function loadResources() {
   const answer = await gql(`query AllResources { wellbeingResources(includeRetired: true) { ${RESOURCE} } }`);
-  if (!answer.data) return say(status, problem(answer), "error");
+  if (!answer.data || !answer.data.wellbeingResources) return say(status, problem(answer), "error");
   resources.replaceChildren(...answer.data.wellbeingResources.map(resourceItem));
 }
 
@@ -211,7 +211,7 @@ function inquiryItem(c) {
 async function loadInquiries() {
   const answer = await gql(`query Contacts($handled: Boolean) { departmentContacts(handled: $handled, first: 100) { nodes { ${CONTACT} } } }`,
     { handled: showHandled.checked ? null : false });
-  if (!answer.data) return say(status, problem(answer), "error");
+  if (!answer.data || !answer.data.departmentContacts) return say(status, problem(answer), "error");
   const nodes = answer.data.departmentContacts.nodes;
   inquiries.replaceChildren(...(nodes.length ? nodes.map(inquiryItem) : [el("li", { class: "meta", text: "Nothing waiting." })]));
 }

@@ -47,7 +47,7 @@ async function loadCarriers() {
   form.append(names);
   try {
     const answer = await gql("query Carriers { insuranceCarriers { name } }", {}, { publicOperation: true });
-    const carriers = answer.data ? answer.data.insuranceCarriers : [];
+    const carriers = (answer.data && answer.data.insuranceCarriers) || [];
     names.replaceChildren(...carriers.map((carrier) => el("option", { value: carrier.name })));
   } catch {
     // suggestions are a convenience: typing the carrier's name still works

@@ -49,7 +49,7 @@ function showCounts() {
 async function loadSupporters() {
   const answer = await gql(`query Mine($id: ID, $after: String) { departmentPeerSupporters(departmentId: $id, first: 100, after: $after) {
     nodes { ${SUPPORTER} } pageInfo { endCursor hasNextPage } } }`, { id: departmentId, after });
-  if (!answer.data) return say(status, problem(answer), "error");
+  if (!answer.data || !answer.data.departmentPeerSupporters) return say(status, problem(answer), "error");
   const page = answer.data.departmentPeerSupporters;
   body.append(...page.nodes.map(row));
   counts.total += page.nodes.length;

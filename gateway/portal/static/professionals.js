@@ -14,7 +14,7 @@ const FIND = `query FindProfessionals($search: ProfessionalSearch, $after: Strin
   professionals(search: $search, first: 20, after: $after) {
     nodes { id fullName credentials practiceName distanceMiles telehealth
       locations { city state } availability { answersCallsAnyHour schedulesWithin24Hours } }
-    pageInfo { endCursor hasNextPage } } }`;
+    pageInfo { endCursor hasNextPage } errors { field message } } }`;
 
 const LISTING = `query Listing($id: ID!) { professional(id: $id) {
   id fullName credentials licenseTypes practiceName phone website telehealth telehealthStates languages specialties
@@ -93,14 +93,6 @@ function listing(p) {
       p.website ? el("a", { class: "button secondary", href: p.website, rel: "noopener noreferrer", target: "_blank" }, "Website") : null));
 }
 
-function argumentErrors(answer) {
-  // search problems come back as BAD_USER_INPUT errors naming the argument
-  return (answer.errors || []).map((e) => {
-    const named = ["nearZipCode", "withinMiles", "state", "insuranceCarrier", "planType", "specialty"].find((n) => e.message.includes(n));
-    return { field: named || "", message: e.message };
-  });
-}
-
 async function run(append) {
   const button = append ? more : form.querySelector("button[type=submit]");
   button.disabled = true;
@@ -108,11 +100,11 @@ async function run(append) {
   try {
     const answer = await gql(FIND, { search, after });
     const found = answer.data && answer.data.professionals;
-    if (!found) {
-      if ((answer.errors || []).some((e) => e.extensions && e.extensions.code === "BAD_USER_INPUT")) {
-        showErrors(form, argumentErrors(answer));
-        say(status, "");
-      } else say(status, problem(answer), "error");
+    if (!found) { say(status, problem(answer), "error"); return; }
+    // search problems come back as field errors: `search.nearZipCode` → data-field="nearZipCode"
+    if (found.errors.length) {
+      showErrors(form, found.errors.map((e) => ({ field: e.field.replace(/^search\./, ""), message: e.message })));
+      say(status, "");
       return;
     }
     clearErrors(form);

@@ -128,7 +128,7 @@ try {
     say(status, "This page is for peer supporters. Your department's coordinator can add the role.", "error");
   } else {
     const answer = await gql(`query Mine { supportLanguages { code name } myPeerSupporterProfile { ${FIELDS} } }`);
-    if (!answer.data) throw new Error(problem(answer));
+    if (!answer.data || !answer.data.supportLanguages) throw new Error(problem(answer));
     fillChecks(document.getElementById("languages"), "language", answer.data.supportLanguages.map((l) => ({ value: l.code, text: l.name })));
     profile = answer.data.myPeerSupporterProfile;
     document.getElementById("profile-title").textContent = profile ? "Your profile" : "Create your profile";

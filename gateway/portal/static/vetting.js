@@ -24,7 +24,7 @@ async function loadQueue() {
   const answer = await gql(`query Queue($status: VettingStatus, $due: Boolean!) { applications(status: $status, dueForReVetting: $due, first: 100) {
     nodes { id reference fullName credentials status submittedAt } } }`,
   { status: chosen && chosen !== "DUE" ? chosen : null, due: chosen === "DUE" });
-  if (!answer.data) return say(region, problem(answer), "error");
+  if (!answer.data || !answer.data.applications) return say(region, problem(answer), "error");
   const nodes = answer.data.applications.nodes;
   queue.replaceChildren(...nodes.map((a) => el("tr", {},
     el("td", {}, el("a", { href: "#application", "data-id": a.id, onclick: (e) => { e.preventDefault(); open(a.id); } }, a.reference)),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -7,16 +8,62 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import ServiceFactory, ServiceUnderTest
-from tests.support.tokens import TokenIssuer
+from services.membership import settings as membership_settings
+from services.membership.app import MIGRATIONS, create_app
+from tests.conftest import ServiceUnderTest
+from tests.support.database import TemplateDatabases
+from tests.support.graphql import GraphQLClient, running
+from tests.support.tokens import ISSUER, TokenIssuer
 
 NETWORK = uuid.UUID("00000000-0000-4000-8000-00000000beef")
 
+# a leap day: dates a year or three away do not exist, so the tests meet that case every day
+LEAP_DAY = dt.datetime(2028, 2, 29, 15, 0, tzinfo=dt.UTC)
+
+
+class FixedClock:
+    """The time as a test says it is."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def today(self) -> dt.date:
+        return self.now.date()
+
+
+def years_after(day: dt.date, years: int) -> dt.date:
+    """``day`` moved by whole years the way PostgreSQL does: 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
 
 @pytest.fixture
-async def membership(start_service: ServiceFactory) -> AsyncIterator[ServiceUnderTest]:
-    async with start_service("membership") as service:
-        yield service
+def clock() -> FixedClock:
+    return FixedClock(LEAP_DAY)
+
+
+def membership_environment(database_url: str, issuer: TokenIssuer) -> dict[str, str]:
+    return {
+        "WNWA_ENV": "test",
+        "WNWA_MEMBERSHIP_DATABASE_URL": database_url,
+        "WNWA_JWKS_URL": issuer.jwks_url,
+        "WNWA_TOKEN_ISSUER": ISSUER,
+    }
+
+
+@pytest.fixture
+async def membership(
+    databases: TemplateDatabases, issuer: TokenIssuer, clock: FixedClock
+) -> AsyncIterator[ServiceUnderTest]:
+    database_url = await databases.fresh("membership", MIGRATIONS)
+    settings = membership_settings.load(membership_environment(database_url, issuer))
+    async with running(create_app(settings, clock=clock)) as http:
+        yield ServiceUnderTest(GraphQLClient(http), database_url, http)
 
 
 @pytest.fixture

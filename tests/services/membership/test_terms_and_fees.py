@@ -8,7 +8,13 @@ import asyncpg
 import pytest
 
 from tests.conftest import ServiceUnderTest
-from tests.services.membership.conftest import STANDARD_TIERS, create_department
+from tests.services.membership.conftest import (
+    LEAP_DAY,
+    STANDARD_TIERS,
+    FixedClock,
+    create_department,
+    years_after,
+)
 from tests.support.tokens import TokenIssuer
 
 SET_TIERS = """
@@ -108,12 +114,18 @@ async def test_only_admins_set_tiers(membership: ServiceUnderTest, issuer: Token
     assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
+ORDINARY_DAY = dt.datetime(2027, 6, 14, 15, 0, tzinfo=dt.UTC)
+LEAP_DAY_PLUS_TEN = LEAP_DAY + dt.timedelta(days=10)  # the first term starts on 29 February
+
+
+@pytest.mark.parametrize("now", [ORDINARY_DAY, LEAP_DAY, LEAP_DAY_PLUS_TEN])
 async def test_first_term_lasts_three_years_and_makes_a_member(
-    membership: ServiceUnderTest, admin_token: str
+    membership: ServiceUnderTest, admin_token: str, clock: FixedClock, now: dt.datetime
 ) -> None:
+    clock.now = now
     await set_standard_tiers(membership, admin_token)
     department = await create_department(membership, admin_token)
-    start = dt.date.today() - dt.timedelta(days=10)
+    start = clock.today() - dt.timedelta(days=10)
     answer = await membership.graphql(
         RECORD_TERM, {"id": department["id"], "startsOn": start.isoformat()}, token=admin_token
     )
@@ -122,7 +134,7 @@ async def test_first_term_lasts_three_years_and_makes_a_member(
     assert payload["term"] == {
         "kind": "FIRST",
         "startsOn": start.isoformat(),
-        "endsOn": start.replace(year=start.year + 3).isoformat(),
+        "endsOn": years_after(start, 3).isoformat(),
         "annualFeeCents": 300000,
     }
     assert payload["department"] == {
@@ -136,13 +148,19 @@ async def test_first_term_lasts_three_years_and_makes_a_member(
     assert details["annualFeeQuoteCents"] == 300000
 
 
+@pytest.mark.parametrize("now", [ORDINARY_DAY, LEAP_DAY])
 async def test_renewals_follow_on_for_one_year_and_renewal_comes_due(
-    membership: ServiceUnderTest, admin_token: str, db: asyncpg.Connection
+    membership: ServiceUnderTest,
+    admin_token: str,
+    db: asyncpg.Connection,
+    clock: FixedClock,
+    now: dt.datetime,
 ) -> None:
+    clock.now = now
     await set_standard_tiers(membership, admin_token)
     department = await create_department(membership, admin_token)
     # a first term that ends in 30 days: renewal is due (notice period 90 days)
-    start = dt.date.today().replace(year=dt.date.today().year - 3) + dt.timedelta(days=30)
+    start = years_after(clock.today() + dt.timedelta(days=30), -3)
     await membership.graphql(
         RECORD_TERM, {"id": department["id"], "startsOn": start.isoformat()}, token=admin_token
     )
@@ -151,7 +169,7 @@ async def test_renewals_follow_on_for_one_year_and_renewal_comes_due(
 
     too_early = await membership.graphql(
         RECORD_TERM,
-        {"id": department["id"], "startsOn": dt.date.today().isoformat()},
+        {"id": department["id"], "startsOn": clock.today().isoformat()},
         token=admin_token,
     )
     assert too_early["data"]["recordSubscriptionTerm"]["errors"][0]["field"] == "startsOn"
@@ -159,11 +177,11 @@ async def test_renewals_follow_on_for_one_year_and_renewal_comes_due(
 
     renewal = await membership.graphql(RECORD_TERM, {"id": department["id"]}, token=admin_token)
     term = renewal["data"]["recordSubscriptionTerm"]["term"]
-    first_end = start.replace(year=start.year + 3)
+    first_end = years_after(start, 3)
     assert term == {
         "kind": "RENEWAL",
         "startsOn": first_end.isoformat(),
-        "endsOn": first_end.replace(year=first_end.year + 1).isoformat(),
+        "endsOn": years_after(first_end, 1).isoformat(),
         "annualFeeCents": 300000,
     }
     after = await membership.graphql(RECORD, {"id": department["id"]}, token=admin_token)

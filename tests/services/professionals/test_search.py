@@ -19,6 +19,7 @@ query ($search: ProfessionalSearch, $first: Int, $after: String) {
             insurance { carrier { code } planTypes }
             locations { city state zipCode } }
     pageInfo { endCursor hasNextPage }
+    errors { field message }
   }
 }
 """
@@ -159,15 +160,23 @@ async def test_cursor_paging_visits_each_listing_once(
 async def test_bad_search_input_is_explained(
     professionals: ServiceUnderTest, officer_token: str
 ) -> None:
-    for filters, words in (
-        ({"nearZipCode": "00000"}, "is not a US ZIP code"),
-        ({"insuranceCarrier": "Acme"}, "is not a carrier we list"),
-        ({"state": "ZZ"}, "is not a US state code"),
-        ({"nearZipCode": "60601", "withinMiles": 5000}, "between 1 and 500"),
+    # reported as directory reports a bad filter: field errors with paths, no matches
+    for filters, field, words in (
+        ({"nearZipCode": "00000"}, "search.nearZipCode", "is not a US ZIP code"),
+        ({"insuranceCarrier": "Acme"}, "search.insuranceCarrier", "is not a carrier we list"),
+        ({"state": "ZZ"}, "search.state", "is not a US state code"),
+        ({"nearZipCode": "60601", "withinMiles": 5000}, "search.withinMiles", "1 and 500"),
+        ({"language": "42 <b>"}, "search.language", "a language name"),
     ):
         answer = await professionals.graphql(SEARCH, {"search": filters}, token=officer_token)
-        assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-        assert words in answer["errors"][0]["message"]
+        assert "errors" not in answer, answer
+        found = answer["data"]["professionals"]
+        assert found["nodes"] == []
+        [error] = found["errors"]
+        assert error["field"] == field
+        assert words in error["message"]
+    both = await search(professionals, officer_token, search={"state": "ZZ", "nearZipCode": "1"})
+    assert [error["field"] for error in both["errors"]] == ["search.state", "search.nearZipCode"]
     bad_cursor = await professionals.graphql(SEARCH, {"after": "nonsense"}, token=officer_token)
     assert bad_cursor["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 

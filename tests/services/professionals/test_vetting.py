@@ -8,6 +8,7 @@ import asyncpg
 
 from tests.conftest import ServiceUnderTest
 from tests.services.professionals.conftest import apply, small_pdf
+from tests.support.tokens import TokenIssuer
 
 APPLICATION = """
 query ($reference: String!) {
@@ -118,7 +119,7 @@ async def test_two_approving_votes_approve_and_list_the_professional(
     assert assigned["application"]["assignments"] == [
         {"vetter": "vetter-ayla", "assignedBy": "vetter-ayla"}
     ]
-    await run(professionals, ASSIGN, vetter_token, id=application_id, vetter="vetter-bram")
+    await run(professionals, ASSIGN, second_vetter_token, id=application_id)
     scheduled = await run(
         professionals, SCHEDULE, vetter_token, id=application_id, at="2027-03-08T10:00:00-06:00"
     )
@@ -319,3 +320,43 @@ async def test_the_vetters_queue_filters_by_status_and_pages(
     assert seen == references[1:]
     reviewing = await run(professionals, queue, vetter_token, status="UNDER_REVIEW")
     assert [node["reference"] for node in reviewing["nodes"]] == references[:1]
+
+
+async def test_only_a_real_vetter_can_be_assigned(
+    professionals: ServiceUnderTest,
+    vetter_token: str,
+    second_vetter_token: str,
+    issuer: TokenIssuer,
+    db: asyncpg.Connection,
+) -> None:
+    application_id = (await application(professionals, vetter_token, await apply(professionals)))[
+        "id"
+    ]
+    # an officer's pseudonym is a real `sub`, but not a vetter's
+    officer = issuer.token("officer", subject="officer-pseudonym-4f9c")
+    assert (await professionals.graphql("{ insuranceCarriers { code } }", token=officer))["data"]
+    for nobody in ("nobody-at-all", "officer-pseudonym-4f9c", "vetter-bram"):
+        answer = await professionals.graphql(
+            ASSIGN, {"id": application_id, "vetter": nobody}, token=vetter_token
+        )
+        [error] = answer["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", nobody
+        assert "names no vetter known here" in error["message"]
+    assert await db.fetchval("SELECT count(*) FROM vetting_assignments") == 0
+
+    # once the colleague has taken part in vetting, a vetter may assign them
+    other_id = (await application(professionals, vetter_token, await apply(professionals)))["id"]
+    await run(professionals, ASSIGN, second_vetter_token, id=other_id)
+    assigned = await run(
+        professionals, ASSIGN, vetter_token, id=application_id, vetter="vetter-bram"
+    )
+    assert assigned["application"]["assignments"] == [
+        {"vetter": "vetter-bram", "assignedBy": "vetter-ayla"}
+    ]
+    # and assigning oneself by name is the same as leaving `vetter` out
+    yourself = await run(
+        professionals, ASSIGN, vetter_token, id=application_id, vetter="vetter-ayla"
+    )
+    assert {"vetter": "vetter-ayla", "assignedBy": "vetter-ayla"} in yourself["application"][
+        "assignments"
+    ]

@@ -1,0 +1,103 @@
+"""One error vocabulary for every subgraph: each kind of failure gets the same code.
+
+| what went wrong | `extensions.code` |
+|---|---|
+| the document does not parse | `GRAPHQL_PARSE_FAILED` |
+| the document does not validate against the schema | `GRAPHQL_VALIDATION_FAILED` |
+| a variable of the wrong type, a missing one, an argument out of range | `BAD_USER_INPUT` |
+| no or a bad access token / a role the field needs is missing | `UNAUTHENTICATED` / `FORBIDDEN` |
+| an anonymous form was sent too often | `RATE_LIMITED` |
+| the service cannot reach its database | `SERVICE_UNAVAILABLE` |
+| anything else (a bug) | `INTERNAL_SERVER_ERROR`, with a generic message |
+
+The codes follow Apollo Server's, so clients and gateways from that ecosystem read them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import asyncpg
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import MaskErrors
+
+GENERIC_ERROR = "Something went wrong on our side. Please try again later."
+UNAVAILABLE_ERROR = (
+    "This part of the service cannot reach its database right now. "
+    "Please try again in a few minutes."
+)
+
+# what a database outage looks like from asyncpg: the server refused, went away, is
+# shutting down or full, or the pool was closed underneath the request
+_OUTAGES = (
+    ConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached (not that a query was wrong)."""
+    if isinstance(error, _OUTAGES):
+        return True
+    # "pool is closed", "pool is closing", "connection is closed"
+    return isinstance(error, asyncpg.InterfaceError) and "clos" in str(error)
+
+
+def with_code(error: GraphQLError, code: str) -> GraphQLError:
+    """``error`` carrying ``code`` unless it already has one."""
+    extensions = dict(error.extensions or {})
+    extensions.setdefault("code", code)
+    error.extensions = extensions
+    return error
+
+
+class ErrorVocabulary(MaskErrors):
+    """Gives every error its code; masks unexpected ones and names database outages.
+
+    ``is_unexpected`` tells a bug (masked, logged by the schema) from an error whose
+    message was written for the person who made the request.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            with_code(
+                error,
+                "GRAPHQL_PARSE_FAILED"
+                if isinstance(error, GraphQLSyntaxError)
+                else "GRAPHQL_VALIDATION_FAILED",
+            )
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            with_code(error, "GRAPHQL_VALIDATION_FAILED")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        unavailable = error.original_error is not None and is_database_outage(error.original_error)
+        return GraphQLError(
+            message=UNAVAILABLE_ERROR if unavailable else GENERIC_ERROR,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "SERVICE_UNAVAILABLE" if unavailable else "INTERNAL_SERVER_ERROR"},
+        )
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = []
+        for error in errors:
+            if self.should_mask_error(error):
+                processed.append(self.anonymise_error(error))
+            elif error.path is None:
+                # not raised by a resolver and not a validation error: the variables did
+                # not fit their declared types
+                processed.append(with_code(error, "BAD_USER_INPUT"))
+            else:
+                processed.append(error)
+        return processed
