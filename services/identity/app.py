@@ -18,6 +18,7 @@ from servicekit import telemetry
 from servicekit.app import create_service_app
 from servicekit.graphql import ServiceSchema
 from servicekit.limits import BodySizeLimit
+from servicekit.ratelimit import FormRateLimit
 
 from . import passkey_web, passkeys, web
 from . import settings as identity_settings
@@ -30,7 +31,7 @@ from .keys import KeyRing
 from .mutations import Mutation
 from .oidc import RelyingParty
 from .passkeys import RelyingPartyConfig
-from .runtime import Identity, SpentStates, Throttle
+from .runtime import Identity, SpentStates
 from .schema import Department, Query
 from .sealing import SecretBox, derive_key
 
@@ -124,7 +125,7 @@ def create_app(settings: identity_settings.IdentitySettings | None = None) -> St
                     relying_party_config=RelyingPartyConfig(
                         rp_id=settings.passkey_rp_id, origins=settings.passkey_origins
                     ),
-                    code_guesses=Throttle(rate=30, burst=30),
+                    code_guesses=FormRateLimit(form="enrolment codes", burst=30, per_hour=1800),
                 )
                 try:
                     yield {**state, "identity": running.identity}

@@ -195,7 +195,7 @@ class PasskeyQuery:
     @strawberry.field(description="Codes of a department not used yet: coordinators, admins.")
     async def enrollment_codes(
         self, info: Info[Any, Any], department_id: strawberry.ID | None = None
-    ) -> list[EnrollmentCode]:
+    ) -> list[EnrollmentCode] | None:
         organisation = _organisation(info, department_id)
         rows = await store.list_enrollment_codes(
             db=runtime(info).pool, organisation_id=organisation, today=_today()
@@ -213,7 +213,7 @@ class PasskeyQuery:
     @strawberry.field(description="A department's passkeys: coordinators, network admins.")
     async def passkeys(
         self, info: Info[Any, Any], department_id: strawberry.ID | None = None
-    ) -> list[Passkey]:
+    ) -> list[Passkey] | None:
         organisation = _organisation(info, department_id)
         rows = await store.list_passkeys(db=runtime(info).pool, organisation_id=organisation)
         return [_passkey(row) for row in rows]

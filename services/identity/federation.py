@@ -91,7 +91,7 @@ class FederationQuery:
     @strawberry.field(description="Providers departments proposed: network admins only.")
     async def identity_provider_proposals(
         self, info: Info[Any, Any]
-    ) -> list[IdentityProviderProposal]:
+    ) -> list[IdentityProviderProposal] | None:
         require_role(info, "network_admin")
         rows = await store.list_proposals(db=runtime(info).pool)
         return [IdentityProviderProposal.from_row(row) for row in rows]

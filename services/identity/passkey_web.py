@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from servicekit.ratelimit import RateLimited
+
 from . import cookies, passkeys, store
 from .admission import Standing
 from .cookies import Ceremony, Renewal, Session
@@ -147,7 +149,9 @@ async def enroll_options(request: Request) -> Response:
     identity = identity_of(request)
     try:
         body = await _json(request)
-        if not identity.code_guesses.allow():
+        try:
+            identity.code_guesses.take()
+        except RateLimited:
             return _refuse(
                 "Too many codes were tried just now. Wait a minute, then try again.", 429
             )

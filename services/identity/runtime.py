@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from servicekit.ratelimit import FormRateLimit
+
 from .admission import MembershipClient
 from .issuing import TokenIssuer
 from .keys import KeyRing
@@ -39,30 +41,6 @@ class SpentStates:
 
 
 @dataclass(slots=True)
-class Throttle:
-    """A token bucket shared by everyone: ``rate`` tries a minute, ``burst`` at once.
-
-    It counts tries, not who tried: nothing about a requester is looked at or kept.
-    """
-
-    rate: float
-    burst: float
-    _tokens: float = -1.0
-    _at: float = 0.0
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        if self._tokens < 0:
-            self._tokens, self._at = self.burst, now
-        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate / 60)
-        self._at = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
-
-
-@dataclass(slots=True)
 class Identity:
     settings: IdentitySettings
     pool: asyncpg.Pool
@@ -77,4 +55,4 @@ class Identity:
     code_key: bytes  # keys the hashes enrolment codes are kept as
     handles: SecretBox  # seals pseudonyms into passkeys' user handles
     relying_party_config: RelyingPartyConfig
-    code_guesses: Throttle
+    code_guesses: FormRateLimit  # tries of enrolment codes, shared by everyone

@@ -114,7 +114,7 @@ class IdentityProvider:
 @strawberry.type
 class Query:
     @strawberry.field(description="Who is signed in: pseudonymous id, roles and department.")
-    def me(self, info: Info[Any, Any]) -> Me:
+    def me(self, info: Info[Any, Any]) -> Me | None:
         principal = require_principal(info)
         network = str(runtime(info).settings.network_id)
         department = principal.department_id
@@ -129,7 +129,7 @@ class Query:
         )
 
     @strawberry.field(description="Every organisation's identity provider: network admins only.")
-    async def identity_providers(self, info: Info[Any, Any]) -> list[IdentityProvider]:
+    async def identity_providers(self, info: Info[Any, Any]) -> list[IdentityProvider] | None:
         require_role(info, "network_admin")
         identity = runtime(info)
         rows = await store.list_providers(db=identity.pool)

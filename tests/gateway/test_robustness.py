@@ -223,8 +223,10 @@ async def test_an_outage_in_one_subgraph_leaves_the_others_answers(
         federation, WNWA_GATEWAY_PROFESSIONALS_URL="http://127.0.0.1:9/graphql"
     ) as gateway:
         answer = await gateway(query, {"id": str(HARLOW_PARK.id)}, token=officer(federation))
-    # insuranceCarriers is non-null: its null reaches the root, as the specification says
-    assert answer["data"] is None
+    # root fields that cross a service boundary are nullable: only the lost one is null
+    assert answer["data"]["carriers"] is None
+    assert answer["data"]["department"] == {"name": "Harlow Park Police Department"}
+    assert answer["data"]["resources"]
     [error] = answer["errors"]
     assert error["path"] == ["carriers"]
     assert error["extensions"] == {"code": "SUBGRAPH_UNAVAILABLE", "service": "professionals"}

@@ -52,7 +52,7 @@ export function problem(answer) {
 /** Who is signed in, or a redirect to the sign-in page. */
 export async function signedIn() {
   const answer = await gql("query Me { me { roles department { id name county state } } }");
-  if (!answer.data) throw new Error(problem(answer) || "Please sign in.");
+  if (!answer.data || !answer.data.me) throw new Error(problem(answer) || "Please sign in.");
   return answer.data.me;
 }
 
