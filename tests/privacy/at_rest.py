@@ -37,9 +37,8 @@ def raw_files(folder: Path) -> Iterator[tuple[str, str]]:
 
 def wal_records(pgdata: Path, start_lsn: str) -> list[str]:
     """Every WAL record from ``start_lsn`` to the end, one decoded line each."""
-    segments = sorted(p.name for p in (pgdata / "pg_wal").iterdir() if len(p.name) == 24)
     done = subprocess.run(
-        [str(pg_waldump()), "--path", str(pgdata / "pg_wal"), "--start", start_lsn, segments[-1]],
+        [str(pg_waldump()), "--path", str(pgdata / "pg_wal"), "--start", start_lsn],
         capture_output=True,
         text=True,
         check=False,
