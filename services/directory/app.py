@@ -67,4 +67,6 @@ def create_app(
                 # hand the open months' keys to the processes still running, then leave
                 await months.stop(dict(state or {})["pool"])
 
-    return Starlette(routes=[Mount("/", app=graphql_app)], lifespan=lifespan)
+    app = Starlette(routes=[Mount("/", app=graphql_app)], lifespan=lifespan)
+    app.state.report_months = months  # tests look at which month keys this process holds
+    return app

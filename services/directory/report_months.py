@@ -71,9 +71,12 @@ class ReportMonths:
             for month in open_months(today):
                 await self._ensure(connection, month)
             await self._share(connection)
-            for month in await report_store.months_to_close(
-                db=connection, open_from=open_from(today)
-            ):
+            first_open = open_from(today)
+            # past months still stored, and past months' keys still held here (another
+            # process may have closed the month): a closed month's key must not linger
+            past = set(await report_store.months_to_close(db=connection, open_from=first_open))
+            past |= {month for month in self.holder.keys if month < first_open}
+            for month in sorted(past):
                 await self._close(connection, month)
 
     async def stop(self, pool: asyncpg.Pool) -> None:

@@ -179,6 +179,43 @@ async def test_several_processes_share_the_month_and_a_rolling_restart_loses_not
     assert abs(network["department"]["reports"] - BIG_REPORTS) < 15
 
 
+async def test_once_a_month_closes_no_process_keeps_its_key(
+    databases: TemplateDatabases, issuer: TokenIssuer
+) -> None:
+    database_url = await databases.fresh("directory", service_named("directory").migrations)
+    clock = FixedClock(dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC))
+    settings = directory_settings.load(
+        {
+            "WNWA_ENV": "test",
+            "WNWA_DIRECTORY_DATABASE_URL": database_url,
+            "WNWA_JWKS_URL": issuer.jwks_url,
+            "WNWA_TOKEN_ISSUER": ISSUER,
+        }
+    )
+    apps = [create_app(settings, clock=clock) for _ in range(2)]
+    january = dt.date(2025, 1, 1)
+
+    async def held() -> list[bool]:
+        return [january in app.state.report_months.holder.keys for app in apps]
+
+    async with running(apps[0]) as first, running(apps[1]):
+        token = issuer.token("peer_supporter", department=BIG)
+        assert (await report(ServiceUnderTest(GraphQLClient(first), database_url, first), token))[
+            "accepted"
+        ]
+        for _ in range(100):  # both processes hold January's key within a tick or two
+            if await held() == [True, True]:
+                break
+            await asyncio.sleep(0.1)
+        assert await held() == [True, True]
+        clock.now = FEBRUARY_11
+        for _ in range(100):  # one closes the month; the other drops the key too
+            if await held() == [False, False]:
+                break
+            await asyncio.sleep(0.1)
+        assert await held() == [False, False]
+
+
 async def test_when_every_process_stops_at_once_the_open_month_so_far_is_lost(
     databases: TemplateDatabases, issuer: TokenIssuer
 ) -> None:
