@@ -132,8 +132,9 @@ UNLISTED_OPERATION = "(unlisted)"
 START_GRANULARITY_SECONDS = 600
 # metrics leave each process this often: counts per five minutes, not per request
 METRIC_INTERVAL_SECONDS = 300
-# requests under this path sign people in or out: never the root of an exported trace
-SIGN_IN_PATH = "/auth"
+# requests under these paths sign people in or out (identity's /auth, proxied by the gateway,
+# and the portal's sign-in page): never the root of an exported trace
+SIGN_IN_PATHS = ("/auth", "/sign-in")
 # an exception event keeps its type; its message and stack trace may quote data
 _ALLOWED_EVENT_ATTRIBUTES = {"exception": frozenset({"exception.type"})}
 _MAX_TEXT = 120
@@ -278,6 +279,11 @@ def exporter_choice(environ: Mapping[str, str] | None = None) -> str:
     raise ConfigurationError(
         f"WNWA_TELEMETRY_EXPORTER must be off, console, otlp or file:<directory>, not {choice!r}"
     )
+
+
+def is_sign_in(path: str) -> bool:
+    """True for a request path that is part of signing someone in or out."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in SIGN_IN_PATHS)
 
 
 def trace_ratio(environ: Mapping[str, str] | None = None) -> float:
@@ -462,8 +468,7 @@ class TelemetryMiddleware:
 
         tracer = trace.get_tracer(SCOPE)
         started = time.monotonic()
-        path = str(scope.get("path", ""))
-        signing_in = path == SIGN_IN_PATH or path.startswith(SIGN_IN_PATH + "/")
+        signing_in = is_sign_in(str(scope.get("path", "")))
         with tracer.start_as_current_span(
             method,
             context=parent,

@@ -3,6 +3,7 @@ sign-in, start on a coarse clock and carry only operation names the platform its
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -42,6 +43,49 @@ def test_production_defaults_export_aggregate_metrics_and_no_span(tmp_path: Path
     assert "wnwa.graphql.operations" in json.dumps(metrics)
 
 
+OPTED_IN = """
+import asyncio, sys
+import httpx
+from opentelemetry import trace
+from servicekit import telemetry
+
+telemetry.configure("gateway", {"WNWA_TELEMETRY_EXPORTER": "file:" + sys.argv[1],
+                                "WNWA_TELEMETRY_TRACES": "1"})
+
+async def app(scope, receive, send):
+    with trace.get_tracer("wnwa").start_as_current_span("POST"):  # a call it makes
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+async def main():
+    transport = httpx.ASGITransport(app=telemetry.TelemetryMiddleware(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        for path in ("/auth/callback?code=x&state=y", "/sign-in", "/graphql", "/auth/refresh"):
+            await client.post(path, json={"operationName": "dana_whitlock_searched_therapist"})
+
+asyncio.run(main())
+telemetry.flush()
+"""
+
+
+def test_opted_in_traces_skip_sign_ins_and_start_on_a_coarse_clock(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-c", OPTED_IN, str(tmp_path)], check=True, cwd=ROOT)
+    spans = [
+        json.loads(line)
+        for path in tmp_path.glob("*.spans.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    # only the /graphql request: its server span and the call it made, nothing of a sign-in
+    assert sorted(span["name"] for span in spans) == ["POST", "POST (unmatched)"]
+    assert len({span["context"]["trace_id"] for span in spans}) == 1
+    for span in spans:
+        assert "wnwa.sign_in" not in span["attributes"]
+        start = dt.datetime.fromisoformat(span["start_time"].replace("Z", "+00:00"))
+        assert start.minute % 10 == 0
+        assert (start.second, start.microsecond) == (0, 0)
+
+
 def traced(ratio: float) -> tuple[TracerProvider, InMemorySpanExporter]:
     memory = InMemorySpanExporter()
     provider = TracerProvider(sampler=ParentBased(root=telemetry.NoSignInSampler(ratio)))
@@ -66,6 +110,13 @@ def test_a_sign_in_is_never_traced_nor_what_it_calls() -> None:
     exported = memory.get_finished_spans()
     assert [span.name for span in exported] == ["SELECT", "POST"]
     assert all("wnwa.sign_in" not in (span.attributes or {}) for span in exported)
+
+
+def test_the_sign_in_paths_are_recognised() -> None:
+    for path in ("/auth/login", "/auth/callback", "/auth/refresh", "/auth/logout", "/sign-in"):
+        assert telemetry.is_sign_in(path), path
+    for path in ("/graphql", "/supporters", "/authority", "/sign-in-help"):
+        assert not telemetry.is_sign_in(path), path
 
 
 def test_traces_are_sampled_when_opted_in() -> None:
