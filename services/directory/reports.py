@@ -133,7 +133,11 @@ class ReportQueries:
                 db=pool, month=when, department_id=department
             )
         if figures is None:
-            raise PublicError(f"There are no figures for {when.strftime('%Y-%m')}.")
+            # no directory process ran during that month (or before reports existed): no
+            # report was taken, so there is nothing to hide
+            figures = report_store.MonthFigures(
+                reports=0, officers_supported=0, departments=0, department=None
+            )
         shown = None
         if department is not None and figures.department is not None:
             shown = DepartmentSupport(

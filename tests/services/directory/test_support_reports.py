@@ -332,3 +332,12 @@ async def test_past_months_close_at_start_even_if_nobody_asks(
         assert [row["department_id"] for row in rows] == [None]
     finally:
         await connection.close()
+
+
+async def test_a_month_without_any_directory_running_shows_nothing_taken(
+    directory: ServiceUnderTest, issuer: TokenIssuer
+) -> None:
+    found = await reciprocity(
+        directory, issuer.token("coordinator", department=BIG), BIG, month="2024-06"
+    )
+    assert (found["reports"], found["officersSupported"], found["department"]) == (0, 0, None)
