@@ -33,7 +33,7 @@ from typing import IO, Any
 import aiohttp
 from opentelemetry import metrics, trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
 from opentelemetry.sdk.metrics.export import (
     ConsoleMetricExporter,
     MetricExporter,
@@ -382,7 +382,12 @@ def configure(service: str, environ: Mapping[str, str] | None = None) -> str:
             metric_exporter, export_interval_millis=METRIC_INTERVAL_SECONDS * 1000
         )
     ]
-    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers))
+    # no exemplars: they would tie a metric point to one request's trace and exact time
+    metrics.set_meter_provider(
+        MeterProvider(
+            resource=resource, metric_readers=readers, exemplar_filter=AlwaysOffExemplarFilter()
+        )
+    )
     return choice
 
 

@@ -28,11 +28,22 @@ telemetry.configure("directory", {"WNWA_ENV": "production",
 with trace.get_tracer("wnwa").start_as_current_span("POST /graphql"):
     telemetry.annotate_operation("query", "FindSupporters", failed=False)
 telemetry.flush()
+from opentelemetry import metrics
+(reader,) = metrics.get_meter_provider()._metric_readers
+print(reader._export_interval_millis)
 """
 
 
 def test_production_defaults_export_aggregate_metrics_and_no_span(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-c", PRODUCTION, str(tmp_path)], check=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", PRODUCTION, str(tmp_path)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    # metrics leave the process summed over five minutes, not per request
+    assert float(done.stdout.strip()) == 300_000
     spans = [line for path in tmp_path.glob("*.spans.jsonl") for line in path.read_text().split()]
     metrics = [
         json.loads(line)
@@ -79,6 +90,10 @@ def test_opted_in_traces_skip_sign_ins_and_start_on_a_coarse_clock(tmp_path: Pat
     # only the /graphql request: its server span and the call it made, nothing of a sign-in
     assert sorted(span["name"] for span in spans) == ["POST", "POST (unmatched)"]
     assert len({span["context"]["trace_id"] for span in spans}) == 1
+    # metrics carry no exemplar (a sampled request's trace id and exact time)
+    metrics = "".join(path.read_text() for path in tmp_path.glob("*.metrics.jsonl"))
+    assert "wnwa.server.requests" in metrics
+    assert '"exemplars":[{' not in metrics.replace(" ", "")
     for span in spans:
         assert "wnwa.sign_in" not in span["attributes"]
         start = dt.datetime.fromisoformat(span["start_time"].replace("Z", "+00:00"))
