@@ -26,7 +26,12 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
+import shutil
+import struct
+import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +42,16 @@ from servicekit import telemetry
 from services.identity import devidp
 from services.identity.devidp.accounts import TENANTS
 from tests.privacy.at_rest import configured_secrets, raw_files, relations_written, wal_records
-from tests.privacy.leaks import Forbidden, address_columns, find_leaks, jwt_subject, table_texts
+from tests.privacy.leaks import (
+    Forbidden,
+    address_columns,
+    find_leaks,
+    jwt_claim,
+    jwt_subject,
+    table_texts,
+)
 from tests.services.professionals.conftest import SUBMIT, application_input, small_pdf
-from tests.support.stack import Stack, running_stack, sign_in
+from tests.support.stack import PROJECT, Stack, running_stack, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -273,9 +285,19 @@ async def _fetch(url: str, query: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def audited(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    data_dir = tmp_path_factory.mktemp("audit-stack")
-    telemetry_dir = tmp_path_factory.mktemp("audit-telemetry")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    # the stack's data in the project's own folder, not under pytest's shared temporary
+    # root: another pytest run on the machine may close that root to other users, and the
+    # embedded server runs as its own user when the tests run as root (README)
+    (PROJECT / ".wnwa").mkdir(exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="audit-", dir=PROJECT / ".wnwa"))
+    try:
+        yield _audit(data_dir, tmp_path_factory.mktemp("audit-telemetry"))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _audit(data_dir: Path, telemetry_dir: Path) -> dict[str, Any]:
     pgdata = data_dir / "pgdata"
     with running_stack(data_dir, WNWA_TELEMETRY_EXPORTER=f"file:{telemetry_dir}") as stack:
         server = stack_database_url(data_dir)
@@ -521,3 +543,32 @@ def test_the_database_server_log_holds_no_value(audited: dict[str, Any]) -> None
     assert "parameters:" not in log
     leaks = find_leaks([("postgresql log", log)], forbidden_for(audited["people"]))
     assert leaks == [], "\n".join(map(str, leaks))
+
+
+def test_no_report_value_sits_beside_its_department_at_rest(audited: dict[str, Any]) -> None:
+    """A report kept in the clear would put the department id and the figure in one row
+    (an exact total: department, reports, officers). Neither the WAL nor any file on disk
+    holds a reporter's department id followed within a few bytes by their figure."""
+    people: list[Browser] = audited["people"]
+    reporters = {REPORTER: REPORTED, SUPPORTER: REPORTED + 1}
+    patterns = []
+    for person in people:
+        if person.email in reporters:
+            department = uuid.UUID(jwt_claim(person.client.cookies["wnwa_access"], "dept"))
+            figure = struct.pack("<i", reporters[person.email])
+            patterns.append(
+                (
+                    person.email,
+                    re.compile(
+                        re.escape(department.bytes) + b".{0,12}" + re.escape(figure), re.DOTALL
+                    ),
+                )
+            )
+    assert len(patterns) == 2
+    found = [
+        f"{email}'s figure in {where}"
+        for where, text in audited["wal"] + audited["heap"]
+        for email, pattern in patterns
+        if pattern.search(text.encode("latin-1"))
+    ]
+    assert found == [], found
