@@ -93,9 +93,7 @@ class ReportMonths:
             return
         self._renewed = now
         until = now + LEASE
-        known = await connection.fetchval(
-            "SELECT true FROM report_key_holders WHERE holder = $1", self.holder.public
-        )
+        known = await report_store.is_holder(db=connection, holder=self.holder.public)
         if not known and self.holder.keys:
             # the lease ran out (no database for minutes): others may have made new keys
             logger.warning("report key lease lost; this process's month keys are dropped")

@@ -56,6 +56,11 @@ async def renew_holder(*, db: Connection, holder: bytes, alive_until: dt.datetim
     await db.execute("DELETE FROM report_key_holders WHERE alive_until < now()")
 
 
+async def is_holder(*, db: Connection, holder: bytes) -> bool:
+    found = await db.fetchval("SELECT true FROM report_key_holders WHERE holder = $1", holder)
+    return bool(found)
+
+
 async def remove_holder(*, db: Connection, holder: bytes) -> None:
     await db.execute("DELETE FROM report_key_holders WHERE holder = $1", holder)
 
