@@ -11,11 +11,17 @@ other than an exception's type, links and status descriptions, and redacted ever
 ``WNWA_TELEMETRY_EXPORTER``: ``off`` (default; or ``otlp`` when ``OTEL_EXPORTER_OTLP_ENDPOINT``
 is set), ``console``, ``otlp`` (OTLP/HTTP, endpoint from the standard ``OTEL_*`` variables) or
 ``file:<directory>`` (JSON lines, one file per process: what the privacy audit reads).
+
+What is exported by default is aggregate metrics only. Traces are an opt-in for debugging
+(``WNWA_TELEMETRY_TRACES=<ratio>``, e.g. ``0.01``): sampled by trace, never a trace that
+starts with a sign-in (``/auth/...``), span start times cut to :data:`START_GRANULARITY_SECONDS`
+(durations kept), and GraphQL operation names only from :data:`OPERATION_NAMES`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -27,7 +33,7 @@ from typing import IO, Any
 import aiohttp
 from opentelemetry import metrics, trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
 from opentelemetry.sdk.metrics.export import (
     ConsoleMetricExporter,
     MetricExporter,
@@ -45,7 +51,14 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
@@ -74,6 +87,54 @@ ALLOWED_ATTRIBUTES = frozenset(
 ALLOWED_RESOURCE_ATTRIBUTES = frozenset(
     {"service.name", "service.namespace", "telemetry.sdk.language", "telemetry.sdk.name"}
 )
+# The GraphQL operation names the platform's own pages send. A client may name an operation
+# anything (a name like `dana_whitlock_searched_therapist` is possible): any other name is
+# exported as UNLISTED_OPERATION, never verbatim. tests/privacy/test_telemetry_policy.py
+# checks that every name the portal sends is here.
+OPERATION_NAMES = frozenset(
+    {
+        "Act",
+        "Add",
+        "AddResource",
+        "AllResources",
+        "Apply",
+        "Carriers",
+        "Contact",
+        "Contacts",
+        "Department",
+        "Departments",
+        "Enable",
+        "Figures",
+        "FindProfessionals",
+        "FindSupporters",
+        "Handled",
+        "Languages",
+        "Listing",
+        "Me",
+        "Mine",
+        "One",
+        "Providers",
+        "Queue",
+        "Report",
+        "Resources",
+        "Retire",
+        "Save",
+        "Standing",
+        "Status",
+        "Switch",
+        "Term",
+        "Toggle",
+    }
+)
+UNLISTED_OPERATION = "(unlisted)"
+# exported spans start on a multiple of this (their duration is kept): a trace says that
+# something took so long within a ten-minute window, not the second it happened
+START_GRANULARITY_SECONDS = 600
+# metrics leave each process this often: counts per five minutes, not per request
+METRIC_INTERVAL_SECONDS = 300
+# requests under these paths sign people in or out (identity's /auth, proxied by the gateway,
+# and the portal's sign-in page): never the root of an exported trace
+SIGN_IN_PATHS = ("/auth", "/sign-in")
 # an exception event keeps its type; its message and stack trace may quote data
 _ALLOWED_EVENT_ATTRIBUTES = {"exception": frozenset({"exception.type"})}
 _MAX_TEXT = 120
@@ -103,17 +164,37 @@ def allowed_attributes(
     return {key: _clean(value) for key, value in (attributes or {}).items() if key in allowed}
 
 
+def operation_label(name: str | None) -> str:
+    """The name exported for a GraphQL operation: an allowlisted name or a fixed label."""
+    if name is None:
+        return "(anonymous)"
+    return name if name in OPERATION_NAMES else UNLISTED_OPERATION
+
+
+def coarse_start(start_ns: int) -> int:
+    """``start_ns`` cut down to a multiple of :data:`START_GRANULARITY_SECONDS`."""
+    step = START_GRANULARITY_SECONDS * 1_000_000_000
+    return start_ns - start_ns % step
+
+
 def scrub(span: ReadableSpan) -> ReadableSpan:
-    """A copy of ``span`` holding only what may leave the process."""
+    """A copy of ``span`` holding only what may leave the process; its start coarsened."""
+    start = span.start_time or 0
+    shift = start - coarse_start(start)
     events = [
         Event(
             event.name,
             allowed_attributes(event.attributes, _ALLOWED_EVENT_ATTRIBUTES[event.name]),
-            event.timestamp,
+            event.timestamp - shift,
         )
         for event in span.events
         if event.name in _ALLOWED_EVENT_ATTRIBUTES
     ]
+    attributes = allowed_attributes(span.attributes)
+    if "graphql.operation.name" in attributes:
+        attributes["graphql.operation.name"] = operation_label(
+            str(attributes["graphql.operation.name"])
+        )
     return ReadableSpan(
         name=redact(span.name)[:_MAX_TEXT],
         context=span.context,
@@ -121,13 +202,13 @@ def scrub(span: ReadableSpan) -> ReadableSpan:
         resource=Resource(
             allowed_attributes(span.resource.attributes, ALLOWED_RESOURCE_ATTRIBUTES)
         ),
-        attributes=allowed_attributes(span.attributes),
+        attributes=attributes,
         events=events,
         links=(),
         kind=span.kind,
         status=Status(span.status.status_code),  # the description may quote an exception
-        start_time=span.start_time,
-        end_time=span.end_time,
+        start_time=start - shift if span.start_time is not None else None,
+        end_time=span.end_time - shift if span.end_time is not None else None,
         instrumentation_scope=span.instrumentation_scope,
     )
 
@@ -200,6 +281,54 @@ def exporter_choice(environ: Mapping[str, str] | None = None) -> str:
     )
 
 
+def is_sign_in(path: str) -> bool:
+    """True for a request path that is part of signing someone in or out."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in SIGN_IN_PATHS)
+
+
+def trace_ratio(environ: Mapping[str, str] | None = None) -> float:
+    """The share of traces exported: 0 (the default, no traces) up to 1."""
+    text = Environment("WNWA_TELEMETRY", environ).text("TRACES", "off").strip().lower()
+    if text in ("off", "0", ""):
+        return 0.0
+    try:
+        ratio = float(text)
+    except ValueError:
+        ratio = math.nan
+    if not 0.0 < ratio <= 1.0:
+        raise ConfigurationError(
+            f"WNWA_TELEMETRY_TRACES must be off or a share of traces above 0 and at most 1,"
+            f" e.g. 0.01; not {text!r}"
+        )
+    return ratio
+
+
+class NoSignInSampler(Sampler):
+    """Samples root spans at ``ratio``, except a request that signs someone in or out."""
+
+    def __init__(self, ratio: float) -> None:
+        self._ratio = TraceIdRatioBased(ratio)
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Mapping[str, AttributeValue] | None = None,
+        links: Sequence[Link] | None = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        if (attributes or {}).get("wnwa.sign_in"):
+            return SamplingResult(Decision.DROP)
+        return self._ratio.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"NoSignInSampler({self._ratio.get_description()})"
+
+
 _enabled = False
 
 
@@ -212,6 +341,7 @@ def configure(service: str, environ: Mapping[str, str] | None = None) -> str:
     """Install this process's tracer and meter providers; returns the exporter chosen."""
     global _enabled
     choice = exporter_choice(environ)
+    ratio = trace_ratio(environ)
     if choice == "off":
         return choice
     _enabled = True
@@ -235,16 +365,29 @@ def configure(service: str, environ: Mapping[str, str] | None = None) -> str:
         metric_exporter = JsonLinesMetricExporter(
             Path(f"{stem}.metrics.jsonl").open("a", encoding="utf-8")  # noqa: SIM115
         )
-    tracer_provider = TracerProvider(resource=resource)
-    safe = AllowlistSpanExporter(span_exporter)
-    # files and the console are written at once; the network in batches
-    processor = BatchSpanProcessor(safe) if choice == "otlp" else SimpleSpanProcessor(safe)
-    tracer_provider.add_span_processor(processor)
-    trace.set_tracer_provider(tracer_provider)
+    if ratio > 0:
+        # a child follows its parent's decision, so a sign-in's calls to other services
+        # (identity -> membership) are dropped with it
+        sampler = ParentBased(root=NoSignInSampler(ratio))
+        tracer_provider = TracerProvider(resource=resource, sampler=sampler)
+        safe = AllowlistSpanExporter(span_exporter)
+        # files and the console are written at once; the network in batches
+        processor = BatchSpanProcessor(safe) if choice == "otlp" else SimpleSpanProcessor(safe)
+        tracer_provider.add_span_processor(processor)
+        trace.set_tracer_provider(tracer_provider)
+    else:
+        span_exporter.shutdown()
     readers: list[MetricReader] = [
-        PeriodicExportingMetricReader(metric_exporter, export_interval_millis=15_000)
+        PeriodicExportingMetricReader(
+            metric_exporter, export_interval_millis=METRIC_INTERVAL_SECONDS * 1000
+        )
     ]
-    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers))
+    # no exemplars: they would tie a metric point to one request's trace and exact time
+    metrics.set_meter_provider(
+        MeterProvider(
+            resource=resource, metric_readers=readers, exemplar_filter=AlwaysOffExemplarFilter()
+        )
+    )
     return choice
 
 
@@ -330,11 +473,13 @@ class TelemetryMiddleware:
 
         tracer = trace.get_tracer(SCOPE)
         started = time.monotonic()
+        signing_in = is_sign_in(str(scope.get("path", "")))
         with tracer.start_as_current_span(
             method,
             context=parent,
             kind=SpanKind.SERVER,
-            attributes={"http.request.method": method},
+            # seen by the sampler only: not an exported attribute
+            attributes={"http.request.method": method, "wnwa.sign_in": signing_in},
             record_exception=False,
             set_status_on_exception=False,
         ) as span:
@@ -367,7 +512,7 @@ def annotate_operation(kind: str, name: str | None, *, failed: bool) -> None:
     labels = allowed_attributes(
         {
             "graphql.operation.type": kind,
-            "graphql.operation.name": name or "(anonymous)",
+            "graphql.operation.name": operation_label(name),
             "wnwa.outcome": "error" if failed else "ok",
         }
     )

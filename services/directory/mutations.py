@@ -22,7 +22,7 @@ from servicekit.graphql import (
 )
 
 from . import rules, store
-from .availability import Weekday
+from .availability import Weekday, to_the_hour
 from .schema import (
     PeerSupporter,
     WellbeingResource,
@@ -243,8 +243,9 @@ class Mutation:
         row = await store.set_availability(
             db=pool,
             supporter_id=current.id,
-            available_until=available_until,
-            unavailable_until=unavailable_until,
+            # to the hour: the database never keeps the moment of the click
+            available_until=to_the_hour(available_until) if available_until else None,
+            unavailable_until=to_the_hour(unavailable_until) if unavailable_until else None,
         )
         if row is None:
             return _no_profile()

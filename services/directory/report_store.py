@@ -1,63 +1,127 @@
-"""SQL of the monthly support reports: aggregates and open-month receipts only."""
+"""SQL of the monthly support reports: sealed reports, receipts, wrapped month keys and the
+noisy figures of closed months. Nothing here ever holds a key or a figure in the clear."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
-from uuid import UUID
 
 import asyncpg
 
 from servicekit.database import Connection
 
-# a department's own figure is shown (and kept after its month closes) from this many reports
-MINIMUM_REPORTS = 10
+# the lock class of pg_advisory_xact_lock(class, month): one month closes once
+_LOCK_CLASS = 0x5EA1
+
+
+def month_lock_id(month: dt.date) -> int:
+    return month.year * 12 + month.month
 
 
 @dataclass(frozen=True, slots=True)
-class MonthTotals:
+class WrappedKey:
+    month: dt.date
+    key_id: uuid.UUID
+    wrapped: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    department_id: uuid.UUID | None
     reports: int
     officers_supported: int
-    departments: int
-    department_reports: int | None
-    department_officers_supported: int | None
 
 
-async def close_months(*, db: Connection, open_from: dt.date) -> None:
-    """Fold small departments of closed months into the network row; forget receipts."""
+async def lock_month(*, db: Connection, month: dt.date, shared: bool) -> None:
+    """Hold the month's lock until the transaction ends (reports share it; closing not)."""
+    if shared:
+        await db.execute(
+            "SELECT pg_advisory_xact_lock_shared($1, $2)", _LOCK_CLASS, month_lock_id(month)
+        )
+    else:
+        await db.execute("SELECT pg_advisory_xact_lock($1, $2)", _LOCK_CLASS, month_lock_id(month))
+
+
+async def renew_holder(*, db: Connection, holder: bytes, alive_until: dt.datetime) -> None:
+    """Register or renew this process; forget holders whose lease ran out (and their copies)."""
     await db.execute(
         """
-        WITH folded AS (
-            DELETE FROM support_report_totals
-            WHERE month < $1 AND department_id IS NOT NULL AND reports < $2
-            RETURNING month, reports, officers_supported
-        ), sums AS (
-            SELECT month, sum(reports)::int AS reports,
-                   sum(officers_supported)::int AS officers_supported
-            FROM folded GROUP BY month
-        )
-        INSERT INTO support_report_totals (month, department_id, reports, officers_supported)
-        SELECT month, NULL, reports, officers_supported FROM sums
-        ON CONFLICT (month, department_id) DO UPDATE
-        SET reports = support_report_totals.reports + excluded.reports,
-            officers_supported = support_report_totals.officers_supported
-                + excluded.officers_supported
+        INSERT INTO report_key_holders (holder, alive_until) VALUES ($1, $2)
+        ON CONFLICT (holder) DO UPDATE SET alive_until = excluded.alive_until
         """,
-        open_from,
-        MINIMUM_REPORTS,
+        holder,
+        alive_until,
     )
-    await db.execute("DELETE FROM support_report_receipts WHERE month < $1", open_from)
+    await db.execute("DELETE FROM report_key_holders WHERE alive_until < now()")
+
+
+async def is_holder(*, db: Connection, holder: bytes) -> bool:
+    found = await db.fetchval("SELECT true FROM report_key_holders WHERE holder = $1", holder)
+    return bool(found)
+
+
+async def remove_holder(*, db: Connection, holder: bytes) -> None:
+    await db.execute("DELETE FROM report_key_holders WHERE holder = $1", holder)
+
+
+async def live_holders(*, db: Connection) -> list[bytes]:
+    rows = await db.fetch("SELECT holder FROM report_key_holders WHERE alive_until >= now()")
+    return [bytes(row["holder"]) for row in rows]
+
+
+async def keys_wrapped_for(*, db: Connection, holder: bytes) -> list[WrappedKey]:
+    rows = await db.fetch(
+        "SELECT month, key_id, wrapped FROM report_month_keys WHERE holder = $1", holder
+    )
+    return [WrappedKey(row["month"], row["key_id"], bytes(row["wrapped"])) for row in rows]
+
+
+async def live_key_ids(*, db: Connection, month: dt.date) -> set[uuid.UUID]:
+    """Keys of ``month`` that some running process can still open."""
+    rows = await db.fetch(
+        """
+        SELECT DISTINCT k.key_id FROM report_month_keys AS k
+        JOIN report_key_holders AS h USING (holder)
+        WHERE k.month = $1 AND h.alive_until >= now()
+        """,
+        month,
+    )
+    return {row["key_id"] for row in rows}
+
+
+async def holders_of(*, db: Connection, month: dt.date, key_id: uuid.UUID) -> set[bytes]:
+    rows = await db.fetch(
+        "SELECT holder FROM report_month_keys WHERE month = $1 AND key_id = $2", month, key_id
+    )
+    return {bytes(row["holder"]) for row in rows}
+
+
+async def add_wrapped_keys(
+    *, db: Connection, month: dt.date, key_id: uuid.UUID, wrapped: dict[bytes, bytes]
+) -> None:
+    """Copies of a month key, each wrapped for one holder (``holder -> wrapped``)."""
+    await db.executemany(
+        """
+        INSERT INTO report_month_keys (month, key_id, holder, wrapped)
+        SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM report_key_holders WHERE holder = $3)
+        ON CONFLICT DO NOTHING
+        """,
+        [(month, key_id, holder, copy) for holder, copy in wrapped.items()],
+    )
+
+
+async def is_closed(*, db: Connection, month: dt.date) -> bool:
+    found = await db.fetchval(
+        "SELECT true FROM support_report_figures WHERE month = $1 LIMIT 1", month
+    )
+    return bool(found)
 
 
 async def add_report(
-    *,
-    db: Connection,
-    month: dt.date,
-    department_id: UUID,
-    receipt: bytes,
-    officers_supported: int,
+    *, db: Connection, month: dt.date, key_id: uuid.UUID, receipt: bytes, sealed: bytes
 ) -> bool:
-    """Add one report to its month's department total; False when the receipt exists."""
+    """Store one sealed report; False when the receipt shows this person reported already."""
     inserted = await db.fetchval(
         """
         INSERT INTO support_report_receipts (month, receipt) VALUES ($1, $2)
@@ -69,42 +133,110 @@ async def add_report(
     if not inserted:
         return False
     await db.execute(
-        """
-        INSERT INTO support_report_totals (month, department_id, reports, officers_supported)
-        VALUES ($1, $2, 1, $3)
-        ON CONFLICT (month, department_id) DO UPDATE
-        SET reports = support_report_totals.reports + 1,
-            officers_supported = support_report_totals.officers_supported + $3
-        """,
+        "INSERT INTO sealed_support_reports (month, key_id, sealed) VALUES ($1, $2, $3)",
         month,
-        department_id,
-        officers_supported,
+        key_id,
+        sealed,
     )
     return True
 
 
-async def month_totals(
-    *, db: asyncpg.Pool | Connection, month: dt.date, department_id: UUID | None
-) -> MonthTotals:
-    """The network's totals for a month and, with 10 reports or more, one department's."""
-    row = await db.fetchrow(
+async def months_to_close(*, db: Connection, open_from: dt.date) -> list[dt.date]:
+    """Months before ``open_from`` that still hold keys, sealed reports or legacy totals."""
+    rows = await db.fetch(
         """
-        SELECT coalesce(sum(reports), 0)::int AS reports,
-               coalesce(sum(officers_supported), 0)::int AS officers_supported,
-               count(*) FILTER (WHERE department_id IS NOT NULL AND reports >= $3)::int
-                   AS departments,
-               max(reports) FILTER (WHERE department_id = $2 AND reports >= $3)
-                   AS department_reports,
-               max(officers_supported) FILTER (WHERE department_id = $2 AND reports >= $3)
-                   AS department_officers_supported
-        FROM support_report_totals WHERE month = $1
+        SELECT month FROM report_month_keys WHERE month < $1
+        UNION SELECT month FROM sealed_support_reports WHERE month < $1
+        UNION SELECT month FROM support_report_receipts WHERE month < $1
+        UNION SELECT month FROM support_report_totals WHERE month < $1
+        ORDER BY 1
+        """,
+        open_from,
+    )
+    return [row["month"] for row in rows]
+
+
+async def sealed_reports(*, db: Connection, month: dt.date) -> list[tuple[uuid.UUID, bytes]]:
+    rows = await db.fetch(
+        "SELECT key_id, sealed FROM sealed_support_reports WHERE month = $1", month
+    )
+    return [(row["key_id"], bytes(row["sealed"])) for row in rows]
+
+
+async def legacy_totals(
+    *, db: Connection, month: dt.date
+) -> list[tuple[uuid.UUID | None, int, int]]:
+    """Exact totals written before reports were sealed (department None: folded ones)."""
+    rows = await db.fetch(
+        """
+        SELECT department_id, reports, officers_supported FROM support_report_totals
+        WHERE month = $1
         """,
         month,
-        department_id,
-        MINIMUM_REPORTS,
     )
-    assert row is not None
-    return MonthTotals(**dict(row))
+    return [(row["department_id"], row["reports"], row["officers_supported"]) for row in rows]
+
+
+async def write_figures(*, db: Connection, month: dt.date, figures: list[Figure]) -> None:
+    """The month's noisy figures; then everything else about the month is deleted."""
+    await db.executemany(
+        """
+        INSERT INTO support_report_figures (month, department_id, reports, officers_supported)
+        VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+        """,
+        [(month, f.department_id, f.reports, f.officers_supported) for f in figures],
+    )
+    await forget_month(db=db, month=month)
+
+
+async def forget_month(*, db: Connection, month: dt.date) -> None:
+    for statement in (
+        "DELETE FROM sealed_support_reports WHERE month = $1",
+        "DELETE FROM support_report_receipts WHERE month = $1",
+        "DELETE FROM report_month_keys WHERE month = $1",
+        "DELETE FROM support_report_totals WHERE month = $1",
+    ):
+        await db.execute(statement, month)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthFigures:
+    reports: int
+    officers_supported: int
+    departments: int
+    department: Figure | None
+
+
+async def month_figures(
+    *, db: asyncpg.Pool | Connection, month: dt.date, department_id: uuid.UUID | None
+) -> MonthFigures | None:
+    """A closed month's published figures; None when the month has none."""
+    rows = await db.fetch(
+        """
+        SELECT department_id, reports, officers_supported FROM support_report_figures
+        WHERE month = $1
+        """,
+        month,
+    )
+    network = next((row for row in rows if row["department_id"] is None), None)
+    if network is None:
+        return None
+    own = next(
+        (
+            row
+            for row in rows
+            if department_id is not None and row["department_id"] == department_id
+        ),
+        None,
+    )
+    return MonthFigures(
+        reports=network["reports"],
+        officers_supported=network["officers_supported"],
+        departments=len(rows) - 1,
+        department=Figure(own["department_id"], own["reports"], own["officers_supported"])
+        if own is not None
+        else None,
+    )
 
 
 async def directory_figures(*, db: asyncpg.Pool) -> tuple[int, int]:

@@ -1,18 +1,18 @@
 """Peer supporters' anonymous monthly reports and the figures made from them.
 
 A supporter reports how many officers from other departments they supported in a month.
-Only sums per month and department are kept (``report_store``); who reported is kept only
-as keyed hashes while the month is open, to refuse a second report. Coordinators see their
-department's figure, network admins any department's, each only with at least 10 reports
-behind it; below that it is part of the network total only. Nobody sees who called whom:
-that is never recorded anywhere.
+While the month is open, a report is kept sealed under a key that exists only in the memory
+of the running directory processes (``report_keys``, ``report_months``), with a receipt under
+the same key that refuses a second report. When the month closes, the figures are written
+with differential-privacy noise (``report_figures``) and the key is destroyed, so nothing
+stored, archived or backed up can be opened again. Coordinators see their department's
+figure, network admins any department's; a department's figure exists only when its noisy
+count of reports reached the threshold. Nobody sees who called whom: that is never recorded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 from typing import Any
 
@@ -30,42 +30,20 @@ from servicekit.graphql import (
     require_role,
 )
 
-from . import report_store
+from . import report_figures, report_store
+from .report_months import CLOSES_ON_DAY, ReportMonths, open_from
 from .schema import Clock, Department, DirectoryLoaders, loaders
 
 MAX_OFFICERS_PER_MONTH = 300  # about ten a day: anything above is a typing mistake
-CLOSES_ON_DAY = 10  # a month's reports are taken until the 10th of the next month
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class ReportingLoaders(DirectoryLoaders):
-    """The directory's loaders plus the key that makes report receipts."""
+    """The directory's loaders plus this process's report months."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, report_key: bytes) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, months: ReportMonths) -> None:
         super().__init__(pool, clock)
-        self.report_key = report_key
-
-
-def open_from(today: dt.date) -> dt.date:
-    """The first month still taking reports on ``today``."""
-    first = today.replace(day=1)
-    if today.day > CLOSES_ON_DAY:
-        return first
-    return (first - dt.timedelta(days=1)).replace(day=1)
-
-
-async def close_past_months(pool: asyncpg.Pool, clock: Clock) -> None:
-    """Close the months whose reports are over: fold small cells, forget the receipts."""
-    async with pool.acquire() as connection, connection.transaction():
-        await report_store.close_months(db=connection, open_from=open_from(clock().date()))
-
-
-def receipt(key: bytes, month: dt.date, subject: str) -> bytes:
-    """HMAC-SHA256 of the month and the pseudonym, length-prefixed."""
-    message = b""
-    for part in (month.isoformat().encode(), subject.encode()):
-        message += len(part).to_bytes(4, "big") + part
-    return hmac.new(key, message, hashlib.sha256).digest()
+        self.months = months
 
 
 def parse_month(text: str) -> dt.date | None:
@@ -81,7 +59,10 @@ class SupportReportPayload:
     errors: list[FieldError]
 
 
-@strawberry.type(description="One department's part of a month (10 reports or more).")
+@strawberry.type(
+    description="One department's part of a month, with differential-privacy noise; only "
+    "when its noisy count of reports reached `minimumReports`."
+)
 class DepartmentSupport:
     department: Department
     reports: int
@@ -92,19 +73,20 @@ class DepartmentSupport:
 
 @strawberry.type(
     description="Reciprocity in a month: what the network's peer supporters gave, and a "
-    "department's share when at least 10 of its supporters reported. Never who called whom."
+    "department's share when enough of its supporters reported. Every figure carries "
+    "differential-privacy noise drawn once when the month closed. Never who called whom."
 )
 class SupportReciprocity:
     month: str
     reports: int = strawberry.field(description="Reports across the network.")
     officers_supported: int = strawberry.field(description="Across the network.")
     departments_shown: int = strawberry.field(
-        description="Departments with at least 10 reports, whose own figure can be shown."
+        description="Departments whose own (noisy) figure can be shown."
     )
     minimum_reports: int
     department: DepartmentSupport | None = strawberry.field(
-        description="Null when fewer than `minimumReports` stand behind it: then it is "
-        "only part of the network total."
+        description="Null when its noisy count of reports stayed below `minimumReports`: "
+        "then it is only part of the network total."
     )
 
 
@@ -143,24 +125,32 @@ class ReportQueries:
                 f"Figures for {when.strftime('%Y-%m')} appear once its reports close, on the "
                 f"{CLOSES_ON_DAY}th of the next month."
             )
-        async with pool.acquire() as connection, connection.transaction():
-            await report_store.close_months(db=connection, open_from=open_from(today))
-            totals = await report_store.month_totals(
-                db=connection, month=when, department_id=department
+        figures = await report_store.month_figures(db=pool, month=when, department_id=department)
+        request_loaders = loaders(info)
+        if figures is None and isinstance(request_loaders, ReportingLoaders):
+            await request_loaders.months.tick(pool)  # the month may have closed a moment ago
+            figures = await report_store.month_figures(
+                db=pool, month=when, department_id=department
+            )
+        if figures is None:
+            # no directory process ran during that month (or before reports existed): no
+            # report was taken, so there is nothing to hide
+            figures = report_store.MonthFigures(
+                reports=0, officers_supported=0, departments=0, department=None
             )
         shown = None
-        if department is not None and totals.department_reports is not None:
+        if department is not None and figures.department is not None:
             shown = DepartmentSupport(
                 department=Department(id=strawberry.ID(str(department))),
-                reports=totals.department_reports,
-                officers_supported=totals.department_officers_supported or 0,
+                reports=figures.department.reports,
+                officers_supported=figures.department.officers_supported,
             )
         return SupportReciprocity(
             month=when.strftime("%Y-%m"),
-            reports=totals.reports,
-            officers_supported=totals.officers_supported,
-            departments_shown=totals.departments,
-            minimum_reports=report_store.MINIMUM_REPORTS,
+            reports=figures.reports,
+            officers_supported=figures.officers_supported,
+            departments_shown=figures.departments,
+            minimum_reports=report_figures.MINIMUM_REPORTS,
             department=shown,
         )
 
@@ -168,11 +158,6 @@ class ReportQueries:
     async def directory_figures(self, info: Info[Any, Any]) -> DirectoryFigures | None:
         require_role(info, "service")
         pool = context_of(info).pool
-        # membership asks for these every minute or so: a steady moment to close past months
-        async with pool.acquire() as connection, connection.transaction():
-            await report_store.close_months(
-                db=connection, open_from=open_from(loaders(info).now.date())
-            )
         supporters, resources = await report_store.directory_figures(db=pool)
         return DirectoryFigures(active_peer_supporters=supporters, resources=resources)
 
@@ -212,18 +197,28 @@ class ReportMutations:
             )
         if errors or when is None:
             return SupportReportPayload(accepted=False, errors=errors.items)
-        key = request_loaders.report_key if isinstance(request_loaders, ReportingLoaders) else b""
-        async with context_of(info).pool.acquire() as connection, connection.transaction():
-            await report_store.close_months(db=connection, open_from=first_open)
-            added = await report_store.add_report(
-                db=connection,
-                month=when,
-                department_id=department,
-                receipt=receipt(key, when, principal.subject),
-                officers_supported=officers_supported,
-            )
-        if not added:
-            errors.add("month", f"You already reported for {when:%Y-%m}.")
+        if not isinstance(request_loaders, ReportingLoaders):
+            raise PublicError("Reports are not taken here.")
+        pool = context_of(info).pool
+        key = await request_loaders.months.key_for(pool, when)
+        added = False
+        if key is not None:
+            async with pool.acquire() as connection, connection.transaction():
+                await report_store.lock_month(db=connection, month=when, shared=True)
+                if not await report_store.is_closed(db=connection, month=when):
+                    added = await report_store.add_report(
+                        db=connection,
+                        month=when,
+                        key_id=key.key_id,
+                        receipt=key.receipt(principal.subject),
+                        sealed=key.seal(department, officers_supported),
+                    )
+                    if not added:
+                        errors.add("month", f"You already reported for {when:%Y-%m}.")
+                else:
+                    errors.add("month", f"Reports for {when:%Y-%m} have closed.")
+        else:
+            errors.add("month", "Reports cannot be taken this minute; try again shortly.")
         return SupportReportPayload(accepted=added, errors=errors.items)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from servicekit.settings import Environment, Secret, ServiceSettings
+from servicekit.settings import ServiceSettings
 
 DEFAULT_PORT = 8002
 
@@ -13,13 +13,10 @@ DEFAULT_PORT = 8002
 @dataclass(frozen=True, slots=True)
 class DirectorySettings:
     service: ServiceSettings
-    # keys the receipts that refuse a second monthly report (services/directory/reports.py)
-    report_key: Secret
 
 
 def load(environ: Mapping[str, str] | None = None) -> DirectorySettings:
-    env = Environment("WNWA_DIRECTORY", environ)
+    # no report key: the keys of report months exist only in memory (report_keys.py)
     return DirectorySettings(
-        service=ServiceSettings.from_environment("directory", DEFAULT_PORT, environ),
-        report_key=env.secret("REPORT_KEY", "dev-directory-report-key", shared=False),
+        service=ServiceSettings.from_environment("directory", DEFAULT_PORT, environ)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -22,8 +23,9 @@ from .settings import IdentitySettings
 class SpentStates:
     """States of callbacks already answered, until their sign-in cookie would have expired.
 
-    Random values only, forgotten after ten minutes: enough to refuse a replayed callback
-    in this process (the provider's single-use code covers the others).
+    Random values only, each forgotten by a timer when ``lifetime`` seconds have passed
+    (never kept longer, however few or many there are): enough to refuse a replayed
+    callback in this process (the provider's single-use code covers the others).
     """
 
     lifetime: float
@@ -32,12 +34,18 @@ class SpentStates:
     def spend(self, state: str) -> bool:
         """Mark ``state`` as used; False when it already was."""
         now = time.monotonic()
-        if len(self._until) > 10_000:
-            self._until = {key: until for key, until in self._until.items() if until > now}
         if self._until.get(state, 0.0) > now:
             return False
-        self._until[state] = now + self.lifetime
+        until = self._until[state] = now + self.lifetime
+        asyncio.get_running_loop().call_later(self.lifetime, self._forget, state, until)
         return True
+
+    def _forget(self, state: str, until: float) -> None:
+        if self._until.get(state) == until:
+            del self._until[state]
+
+    def __len__(self) -> int:
+        return len(self._until)
 
 
 @dataclass(slots=True)

@@ -194,18 +194,18 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
     claims = await identity.relying_party.verify_id_token(
         id_token, metadata, client_id=provider.client_id, nonce=flight.nonce
     )
-    is_network = organisation == identity.settings.network_id
-    standing = None if is_network else await identity.membership.standing(str(organisation))
-    roles = admit(
-        roles_from_claims(claims, provider.claim_rules), is_network=is_network, standing=standing
-    )
     subject = pairwise_subject(
         identity.pseudonym_key,
         department_id=str(organisation),
         issuer=provider.issuer,
         subject=str(claims["sub"]),
     )
+    claimed = roles_from_claims(claims, provider.claim_rules)
+    # the upstream subject, email and name go now, before anything else is awaited
     del claims, id_token
+    is_network = organisation == identity.settings.network_id
+    standing = None if is_network else await identity.membership.standing(str(organisation))
+    roles = admit(claimed, is_network=is_network, standing=standing)
     session = Session(
         subject=subject,
         department=str(organisation),

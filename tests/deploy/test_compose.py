@@ -16,6 +16,7 @@ from tests.deploy.environment import (
     required_variables,
 )
 from tests.deploy.manifests import ROOT, load_yaml
+from wnwa.postgres import LOG_SETTINGS
 
 COMPOSE = ROOT / "docker-compose.yml"
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}
@@ -156,3 +157,17 @@ def test_every_variable_a_service_requires_is_provided(service: str) -> None:
 def test_the_dev_idp_providers_file_is_what_the_dev_idp_generates() -> None:
     shipped = (ROOT / "deploy" / "compose" / "dev-providers.toml").read_text(encoding="utf-8")
     assert shipped == providers_toml("http://devidp.localhost:8009")
+
+
+def test_the_database_server_logs_no_values() -> None:
+    postgres = compose(required_by_compose())["services"]["postgres"]
+    command = postgres["command"]
+    assert command[0] == "postgres"
+    given = dict(
+        value.split("=", 1)
+        for flag, value in zip(command[1::2], command[2::2], strict=True)
+        if flag == "-c"
+    )
+    assert given == LOG_SETTINGS
+    assert given["log_error_verbosity"] == "terse"
+    assert given["log_parameter_max_length_on_error"] == "0"

@@ -1,12 +1,15 @@
-"""The privacy audit: people use the whole stack, then every table, span, metric and log line
-is searched for anything that could single one of them out.
+"""The privacy audit: people use the whole stack for a day, then every table, the WAL, every
+heap and index file (dead row versions included), the database server's log, every exported
+metric and every log line is searched for anything that could single one of them out.
 
 Officers of three departments sign in through the gateway and the development IdP, search
 supporters and professionals, open profiles and "call" them (fetch the `tel:`/`sms:` links
-and phone numbers), a peer supporter creates and edits their profile and files a monthly
-report, a professional applies (multipart, with PDFs), two vetters approve it, and
-anyone reads the network figures. Each process exports its spans and metrics as JSON lines
-(``WNWA_TELEMETRY_EXPORTER=file:<dir>``); every process's log lines are captured from
+and phone numbers), a peer supporter creates and edits their profile, switches themselves
+available and then unavailable, tries to create a second profile (a unique-key error in
+PostgreSQL), and both supporters file a monthly report; a professional applies (multipart,
+with PDFs), two vetters approve it, and anyone reads the network figures. Telemetry runs with
+the production defaults (``WNWA_TELEMETRY_EXPORTER=file:<dir>``, no traces): each process
+writes what it would export as JSON lines; every process's log lines are captured from
 `wnwa up`'s output.
 
 Allowed, and only there: a peer supporter's pseudonym in their own profile row
@@ -20,19 +23,35 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import hmac
 import json
+import re
+import shutil
+import struct
+import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from servicekit import telemetry
 from services.identity import devidp
 from services.identity.devidp.accounts import TENANTS
-from tests.privacy.leaks import Forbidden, address_columns, find_leaks, jwt_subject, table_texts
+from tests.privacy.at_rest import configured_secrets, raw_files, relations_written, wal_records
+from tests.privacy.leaks import (
+    Forbidden,
+    address_columns,
+    find_leaks,
+    jwt_claim,
+    jwt_subject,
+    table_texts,
+)
 from tests.services.professionals.conftest import SUBMIT, application_input, small_pdf
-from tests.support.stack import Stack, running_stack, sign_in
+from tests.support.stack import PROJECT, Stack, running_stack, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -48,6 +67,7 @@ SUPPORTER = "marcus.oyelaran@harlow-park.pd.example"
 REPORTER = "theo.brandt@fenwood.pd.example"
 VETTER = "morgan.ellery@staff.wnwa.example"
 SECOND_VETTER = "jordan.avery@staff.wnwa.example"
+REPORTED = 217  # officers supported, as the reporter files it
 # professionals' vetting records: staff actions, which hold the vetter's pseudonym by design
 STAFF_ACTION_TABLES = {
     "wnwa_professionals.vetting_assignments",
@@ -135,6 +155,20 @@ def use_the_stack(stack: Stack) -> list[Browser]:
              acceptsTexts: true}) { supporter { bio } errors { field message } } }"""
     )["updateMyPeerSupporterProfile"]
     assert update["errors"] == [], update
+    switch = """mutation ($input: AvailabilityInput!) { setMyAvailability(input: $input) {
+        supporter { availableUntil unavailableUntil } errors { field message } } }"""
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2, minutes=17)).isoformat()
+    for change in ({"switch": "AVAILABLE_NOW"}, {"switch": "UNAVAILABLE", "until": until}):
+        switched = supporter.graphql(switch, {"input": change})["setMyAvailability"]
+        assert switched["errors"] == [], switched
+    duplicate = supporter.graphql(
+        """mutation { createMyPeerSupporterProfile(input: {displayName: "Sgt. M. again",
+             phone: "+13125550178", languages: ["en"], areasOfSupport: [CRITICAL_INCIDENTS],
+             zipCode: "60601"}) { errors { field message } } }"""
+    )["createMyPeerSupporterProfile"]
+    assert duplicate["errors"] == [
+        {"field": "input", "message": "You have a profile already; edit it instead."}
+    ]
 
     for officer in officers:
         matches = officer.graphql(SEARCH)["searchPeerSupporters"]["matches"]
@@ -146,12 +180,13 @@ def use_the_stack(stack: Stack) -> list[Browser]:
         officer.graphql(PROFESSIONAL, {"id": listed[0]["id"]})
 
     month = dt.date.today().strftime("%Y-%m")
-    filed = reporter.graphql(
-        "mutation ($m: String!) { submitSupportReport(month: $m, officersSupported: 3) {"
-        " accepted errors { field message } } }",
-        {"m": month},
-    )["submitSupportReport"]
-    assert filed == {"accepted": True, "errors": []}
+    for person, figure in ((reporter, REPORTED), (supporter, REPORTED + 1)):
+        filed = person.graphql(
+            "mutation ($m: String!, $n: Int!) { submitSupportReport(month: $m,"
+            " officersSupported: $n) { accepted errors { field message } } }",
+            {"m": month, "n": figure},
+        )["submitSupportReport"]
+        assert filed == {"accepted": True, "errors": []}
     with httpx.Client(base_url=stack.gateway, timeout=15) as anyone:
         figures = anyone.post(
             "/graphql",
@@ -239,27 +274,81 @@ def stack_database_url(data_dir: Path) -> str:
     return f"postgresql://postgres@/postgres?host={socket_dir}&port={port}"
 
 
+async def _fetch(url: str, query: str) -> list[dict[str, Any]]:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        return [dict(row) for row in await connection.fetch(query)]
+    finally:
+        await connection.close()
+
+
 @pytest.fixture(scope="module")
-def audited(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    data_dir = tmp_path_factory.mktemp("audit-stack")
-    telemetry_dir = tmp_path_factory.mktemp("audit-telemetry")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    # the stack's data in the project's own folder, not under pytest's shared temporary
+    # root: another pytest run on the machine may close that root to other users, and the
+    # embedded server runs as its own user when the tests run as root (README)
+    (PROJECT / ".wnwa").mkdir(exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="audit-", dir=PROJECT / ".wnwa"))
+    try:
+        yield _audit(data_dir, tmp_path_factory.mktemp("audit-telemetry"))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _audit(data_dir: Path, telemetry_dir: Path) -> dict[str, Any]:
+    pgdata = data_dir / "pgdata"
     with running_stack(data_dir, WNWA_TELEMETRY_EXPORTER=f"file:{telemetry_dir}") as stack:
+        server = stack_database_url(data_dir)
+        start_lsn = asyncio.run(_fetch(server, "SELECT pg_current_wal_lsn()::text AS lsn"))[0]
         people = use_the_stack(stack)
         for person in people:
             person.client.close()
-        server = stack_database_url(data_dir)
         rows: list[tuple[str, str]] = []
         address_typed: list[str] = []
         for name in ("identity", "directory", "membership", "professionals"):
             url = server.replace("/postgres?", f"/wnwa_{name}?")
             rows += asyncio.run(table_texts(url, f"wnwa_{name}"))
             address_typed += asyncio.run(address_columns(url))
+        directory = server.replace("/postgres?", "/wnwa_directory?")
+        receipts = asyncio.run(
+            _fetch(directory, "SELECT month, receipt FROM support_report_receipts")
+        )
+        switches = asyncio.run(
+            _fetch(directory, "SELECT available_until, unavailable_until FROM peer_supporters")
+        )
+        # every page on disk, dead row versions included, and the WAL up to now
+        asyncio.run(_fetch(server, "CHECKPOINT"))
+        records = wal_records(pgdata, start_lsn["lsn"])
+        written = asyncio.run(relations_written(server, "wnwa_directory", records))
+        relations = {}
+        for name in ("identity", "directory", "membership", "professionals"):
+            relations[f"wnwa_{name}"] = asyncio.run(
+                _fetch(
+                    server.replace("/postgres?", f"/wnwa_{name}?"),
+                    "SELECT d.oid AS database, c.relfilenode, c.relname FROM pg_class AS c,"
+                    " pg_database AS d WHERE d.datname = current_database() AND c.relfilenode <> 0",
+                )
+            )
+        heap = list(raw_files(pgdata / "base"))
+        wal = list(raw_files(pgdata / "pg_wal"))
+        secrets = configured_secrets(stack.env)
+    server_log = (pgdata / "log").read_text(encoding="utf-8", errors="replace")
     return {
         "people": people,
         "rows": rows,
         "address_columns": address_typed,
         "logs": list(stack.output),
         "telemetry_dir": telemetry_dir,
+        "wal": wal,
+        "wal_written": written,
+        "heap": heap,
+        "relations": relations,
+        "server_log": server_log,
+        "receipts": receipts,
+        "switches": switches,
+        "secrets": secrets,
     }
 
 
@@ -285,40 +374,36 @@ def telemetry_lines(folder: Path) -> list[tuple[str, str]]:
     ]
 
 
-def test_the_audit_covered_every_process(audited: dict[str, Any]) -> None:
-    spans = [
-        json.loads(line)
-        for name, line in telemetry_lines(audited["telemetry_dir"])
-        if ".spans." in name
-    ]
-    services = {span["resource"]["attributes"]["service.name"] for span in spans}
-    assert services >= {"wnwa-gateway", "wnwa-identity", "wnwa-directory", "wnwa-professionals"}
-    # one request is one trace: a subgraph's server span continues the gateway's client span
-    by_id = {span["context"]["span_id"]: span for span in spans}
-    crossing = [
-        span
-        for span in spans
-        if span["resource"]["attributes"]["service.name"] == "wnwa-directory"
-        and span["kind"] == "SpanKind.SERVER"
-        and span["parent_id"] in by_id
-        and by_id[span["parent_id"]]["resource"]["attributes"]["service.name"] == "wnwa-gateway"
-    ]
-    assert crossing
-    assert {span["attributes"].get("http.route") for span in crossing} == {"/graphql"}
-    database_spans = [span for span in spans if span["attributes"].get("db.system") == "postgresql"]
-    assert database_spans
-    keys = {key for span in spans for key in span["attributes"]}
-    assert keys <= {
-        "http.request.method",
-        "http.route",
-        "http.response.status_code",
-        "graphql.operation.type",
-        "graphql.operation.name",
-        "db.system",
-        "db.operation.name",
-        "error.type",
-        "wnwa.subgraph",
-        "wnwa.outcome",
+def test_production_telemetry_is_aggregate_metrics_from_every_process(
+    audited: dict[str, Any],
+) -> None:
+    lines = telemetry_lines(audited["telemetry_dir"])
+    assert [name for name, _ in lines if ".spans." in name] == []  # no traces by default
+    batches = [json.loads(line) for name, line in lines if ".metrics." in name]
+    names = {
+        resource["resource"]["attributes"]["service.name"]
+        for batch in batches
+        for resource in batch["resource_metrics"]
+    }
+    assert names >= {
+        "wnwa-gateway",
+        "wnwa-identity",
+        "wnwa-directory",
+        "wnwa-professionals",
+    }
+    labels: dict[str, set[Any]] = {}
+    for batch in batches:
+        for resource in batch["resource_metrics"]:
+            for scope in resource["scope_metrics"]:
+                for metric in scope["metrics"]:
+                    for point in metric["data"]["data_points"]:
+                        for key, value in point["attributes"].items():
+                            labels.setdefault(key, set()).add(value)
+    assert set(labels) <= set(telemetry.ALLOWED_ATTRIBUTES)
+    # operation names only from the platform's own list: never what a client chose
+    assert labels.get("graphql.operation.name", set()) <= telemetry.OPERATION_NAMES | {
+        telemetry.UNLISTED_OPERATION,
+        "(anonymous)",
     }
 
 
@@ -366,3 +451,124 @@ def test_no_span_metric_or_log_line_holds_anyone(audited: dict[str, Any]) -> Non
     assert logs
     leaks = find_leaks(telemetry_lines(audited["telemetry_dir"]) + logs, forbidden)
     assert leaks == [], "\n".join(map(str, leaks))
+
+
+def _allowed_in_relation(audited: dict[str, Any], forbidden: Forbidden, where: str) -> Forbidden:
+    """The allowances of the table check, for a raw file named ``where`` (base/<db>/<file>)."""
+    people: list[Browser] = audited["people"]
+    parts = where.split("/")
+    if len(parts) < 3 or not parts[1].isdigit():
+        return forbidden
+    relfilenode = parts[2].split(".")[0].split("_")[0]
+    for database, relations in audited["relations"].items():
+        for relation in relations:
+            if str(relation["database"]) != parts[1]:
+                break
+            if str(relation["relfilenode"]) != relfilenode:
+                continue
+            name = f"{database}.{relation['relname']}"
+            if name.startswith("wnwa_directory.peer_supporters"):
+                return forbidden.without(f"pseudonym of {SUPPORTER.split('@')[0]}")
+            if any(name.startswith(table) for table in STAFF_ACTION_TABLES):
+                vetters = [p for p in people if p.email in (VETTER, SECOND_VETTER)]
+                return forbidden.without(
+                    *(f"pseudonym of {v.email.split('@')[0]}" for v in vetters)
+                )
+    return forbidden
+
+
+def test_no_heap_or_index_file_holds_anyone_even_in_dead_row_versions(
+    audited: dict[str, Any],
+) -> None:
+    forbidden = forbidden_for(audited["people"])
+    leaks = []
+    for where, text in audited["heap"]:
+        leaks += find_leaks([(where, text)], _allowed_in_relation(audited, forbidden, where))
+    assert leaks == [], "\n".join(map(str, leaks))
+    assert len(audited["heap"]) > 100  # every database's files were read
+
+
+def test_the_wal_holds_no_one_and_no_report_in_the_clear(audited: dict[str, Any]) -> None:
+    people: list[Browser] = audited["people"]
+    # the WAL cannot be split by table: only the pseudonyms whose rows hold them by design
+    # (a supporter's own profile, the vetters' staff actions) may appear in it
+    allowed = [SUPPORTER, VETTER, SECOND_VETTER]
+    forbidden = forbidden_for(people).without(
+        *(f"pseudonym of {email.split('@')[0]}" for email in allowed)
+    )
+    leaks = find_leaks(audited["wal"], forbidden)
+    assert leaks == [], "\n".join(map(str, leaks))
+    written: dict[str, list[str]] = audited["wal_written"]
+    # the day's reports reached the WAL only sealed: no exact total was written
+    assert written.get("sealed_support_reports")
+    assert written.get("support_report_receipts")
+    assert "support_report_totals" not in written
+    assert "support_report_figures" not in written  # the month is still open
+    # the availability switches were written (and are kept to the hour, below)
+    assert written.get("peer_supporters")
+
+
+def test_receipts_cannot_be_recomputed_with_any_key_the_operator_holds(
+    audited: dict[str, Any],
+) -> None:
+    receipts = {bytes(row["receipt"]) for row in audited["receipts"]}
+    assert len(receipts) == 2  # both reports of the open month
+    month = audited["receipts"][0]["month"].isoformat().encode()
+    subjects = [p.subject.encode() for p in audited["people"]]
+    for secret in audited["secrets"]:
+        for subject in subjects:
+            message = b"".join(len(part).to_bytes(4, "big") + part for part in (month, subject))
+            assert hmac.new(secret, message, hashlib.sha256).digest() not in receipts
+    assert len(audited["secrets"]) > 3
+
+
+def test_switch_ends_are_kept_to_the_hour(audited: dict[str, Any]) -> None:
+    ends = [
+        value
+        for row in audited["switches"]
+        for value in (row["available_until"], row["unavailable_until"])
+        if value is not None
+    ]
+    assert ends  # the supporter's "unavailable until" stands
+    assert all((value.minute, value.second, value.microsecond) == (0, 0, 0) for value in ends)
+
+
+def test_the_database_server_log_holds_no_value(audited: dict[str, Any]) -> None:
+    log: str = audited["server_log"]
+    # the duplicate profile was refused by PostgreSQL, and logged without its key
+    assert "duplicate key value violates unique constraint" in log
+    assert "Key (" not in log
+    assert "DETAIL:" not in log
+    assert "STATEMENT:" not in log
+    assert "parameters:" not in log
+    leaks = find_leaks([("postgresql log", log)], forbidden_for(audited["people"]))
+    assert leaks == [], "\n".join(map(str, leaks))
+
+
+def test_no_report_value_sits_beside_its_department_at_rest(audited: dict[str, Any]) -> None:
+    """A report kept in the clear would put the department id and the figure in one row
+    (an exact total: department, reports, officers). Neither the WAL nor any file on disk
+    holds a reporter's department id followed within a few bytes by their figure."""
+    people: list[Browser] = audited["people"]
+    reporters = {REPORTER: REPORTED, SUPPORTER: REPORTED + 1}
+    patterns = []
+    for person in people:
+        if person.email in reporters:
+            department = uuid.UUID(jwt_claim(person.client.cookies["wnwa_access"], "dept"))
+            figure = struct.pack("<i", reporters[person.email])
+            patterns.append(
+                (
+                    person.email,
+                    re.compile(
+                        re.escape(department.bytes) + b".{0,12}" + re.escape(figure), re.DOTALL
+                    ),
+                )
+            )
+    assert len(patterns) == 2
+    found = [
+        f"{email}'s figure in {where}"
+        for where, text in audited["wal"] + audited["heap"]
+        for email, pattern in patterns
+        if pattern.search(text.encode("latin-1"))
+    ]
+    assert found == [], found

@@ -168,8 +168,14 @@ async def test_switch_overrides_the_schedule_until_it_ends(
     assert names(await search(directory, officer, availableNow=True)) == []
     on = await directory.graphql(switch, {"input": {"switch": "AVAILABLE_NOW"}}, token=supporter)
     assert on["data"]["setMyAvailability"]["supporter"]["availableNow"] is True
+    # four hours from the click (16:30 UTC on the test clock), kept as the full hour it
+    # ends on, never to the minute of the click
+    ends = dt.datetime.fromisoformat(on["data"]["setMyAvailability"]["supporter"]["availableUntil"])
+    assert ends == dt.datetime(2025, 1, 15, 21, tzinfo=dt.UTC)
     assert len(names(await search(directory, officer, availableNow=True))) == 1
-    clock.now += dt.timedelta(hours=4, minutes=1)  # the default four hours are over
+    clock.now += dt.timedelta(hours=4, minutes=1)  # four hours on: still until the full hour
+    assert len(names(await search(directory, officer, availableNow=True))) == 1
+    clock.now += dt.timedelta(minutes=30)  # past 21:00 UTC: the switch is over
     assert names(await search(directory, officer, availableNow=True)) == []
 
     await directory.graphql(switch, {"input": {"switch": "FOLLOW_SCHEDULE"}}, token=supporter)
@@ -183,9 +189,10 @@ async def test_switch_overrides_the_schedule_until_it_ends(
     off = await directory.graphql(
         switch, {"input": {"switch": "UNAVAILABLE", "until": until}}, token=supporter
     )
-    assert off["data"]["setMyAvailability"]["supporter"]["unavailableUntil"] is not None
+    back = off["data"]["setMyAvailability"]["supporter"]["unavailableUntil"]
+    assert dt.datetime.fromisoformat(back).minute == 0
     assert names(await search(directory, officer, availableNow=True)) == []
-    clock.now += dt.timedelta(days=3, seconds=1)
+    clock.now += dt.timedelta(days=3, hours=1)  # past the hour it was rounded up to
     assert len(names(await search(directory, officer, availableNow=True))) == 1
 
     for wrong in (

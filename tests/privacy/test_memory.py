@@ -1,0 +1,40 @@
+"""Memory that forgets: caches of tokens and sign-in states drop each entry when it
+expires, by a timer, whether or not anything else happens in the process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+
+from servicekit.tokens import JwksCache, TokenVerifier, http_jwks_fetcher
+from services.identity.runtime import SpentStates
+from tests.support.tokens import ISSUER, TokenIssuer
+
+
+async def test_a_verified_token_is_forgotten_when_it_expires(issuer: TokenIssuer) -> None:
+    async with aiohttp.ClientSession() as session:
+        verifier = TokenVerifier(
+            JwksCache(http_jwks_fetcher(session, issuer.jwks_url)),
+            issuer=ISSUER,
+            audience="wnwa",
+        )
+        token = issuer.token("officer", lifetime=2)
+        principal = await verifier.verify(token)
+        assert verifier.cached() == 1
+        assert token not in repr(vars(verifier))  # kept by digest, never the token itself
+        # nothing else happens in the process: the entry still goes at the token's expiry
+        await asyncio.sleep(max(0.0, int(time.time()) + 2 - time.time()) + 1.2)
+        assert verifier.cached() == 0
+        assert principal.subject not in repr(vars(verifier))
+
+
+async def test_a_spent_sign_in_state_is_forgotten_after_its_lifetime() -> None:
+    states = SpentStates(lifetime=0.2)
+    assert states.spend("state-one") is True
+    assert states.spend("state-one") is False  # a replayed callback is refused meanwhile
+    assert len(states) == 1
+    await asyncio.sleep(0.4)
+    assert len(states) == 0
+    assert states.spend("state-one") is True

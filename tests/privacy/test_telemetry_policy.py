@@ -1,0 +1,175 @@
+"""Telemetry without timelines: production exports metrics only; opt-in traces never show a
+sign-in, start on a coarse clock and carry only operation names the platform itself uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased
+
+from servicekit import telemetry
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = """
+import sys
+from opentelemetry import trace
+from servicekit import telemetry
+
+telemetry.configure("directory", {"WNWA_ENV": "production",
+                                  "WNWA_TELEMETRY_EXPORTER": "file:" + sys.argv[1]})
+with trace.get_tracer("wnwa").start_as_current_span("POST /graphql"):
+    telemetry.annotate_operation("query", "FindSupporters", failed=False)
+telemetry.flush()
+from opentelemetry import metrics
+(reader,) = metrics.get_meter_provider()._metric_readers
+print(reader._export_interval_millis)
+"""
+
+
+def test_production_defaults_export_aggregate_metrics_and_no_span(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PRODUCTION, str(tmp_path)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    # metrics leave the process summed over five minutes, not per request
+    assert float(done.stdout.strip()) == 300_000
+    spans = [line for path in tmp_path.glob("*.spans.jsonl") for line in path.read_text().split()]
+    metrics = [
+        json.loads(line)
+        for path in tmp_path.glob("*.metrics.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert spans == []
+    assert "wnwa.graphql.operations" in json.dumps(metrics)
+
+
+OPTED_IN = """
+import asyncio, sys
+import httpx
+from opentelemetry import trace
+from servicekit import telemetry
+
+telemetry.configure("gateway", {"WNWA_TELEMETRY_EXPORTER": "file:" + sys.argv[1],
+                                "WNWA_TELEMETRY_TRACES": "1"})
+
+async def app(scope, receive, send):
+    with trace.get_tracer("wnwa").start_as_current_span("POST"):  # a call it makes
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+async def main():
+    transport = httpx.ASGITransport(app=telemetry.TelemetryMiddleware(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        for path in ("/auth/callback?code=x&state=y", "/sign-in", "/graphql", "/auth/refresh"):
+            await client.post(path, json={"operationName": "dana_whitlock_searched_therapist"})
+
+asyncio.run(main())
+telemetry.flush()
+"""
+
+
+def test_opted_in_traces_skip_sign_ins_and_start_on_a_coarse_clock(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-c", OPTED_IN, str(tmp_path)], check=True, cwd=ROOT)
+    spans = [
+        json.loads(line)
+        for path in tmp_path.glob("*.spans.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    # only the /graphql request: its server span and the call it made, nothing of a sign-in
+    assert sorted(span["name"] for span in spans) == ["POST", "POST (unmatched)"]
+    assert len({span["context"]["trace_id"] for span in spans}) == 1
+    # metrics carry no exemplar (a sampled request's trace id and exact time)
+    metrics = "".join(path.read_text() for path in tmp_path.glob("*.metrics.jsonl"))
+    assert "wnwa.server.requests" in metrics
+    assert '"exemplars":[{' not in metrics.replace(" ", "")
+    for span in spans:
+        assert "wnwa.sign_in" not in span["attributes"]
+        start = dt.datetime.fromisoformat(span["start_time"].replace("Z", "+00:00"))
+        assert start.minute % 10 == 0
+        assert (start.second, start.microsecond) == (0, 0)
+
+
+def traced(ratio: float) -> tuple[TracerProvider, InMemorySpanExporter]:
+    memory = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(root=telemetry.NoSignInSampler(ratio)))
+    provider.add_span_processor(SimpleSpanProcessor(telemetry.AllowlistSpanExporter(memory)))
+    return provider, memory
+
+
+def test_a_sign_in_is_never_traced_nor_what_it_calls() -> None:
+    provider, memory = traced(1.0)
+    tracer = provider.get_tracer("test")
+    with (
+        tracer.start_as_current_span("GET", attributes={"wnwa.sign_in": True}),
+        tracer.start_as_current_span("POST"),  # identity asking membership
+    ):
+        pass
+    assert memory.get_finished_spans() == ()
+    with (
+        tracer.start_as_current_span("POST", attributes={"wnwa.sign_in": False}),
+        tracer.start_as_current_span("SELECT"),
+    ):
+        pass
+    exported = memory.get_finished_spans()
+    assert [span.name for span in exported] == ["SELECT", "POST"]
+    assert all("wnwa.sign_in" not in (span.attributes or {}) for span in exported)
+
+
+def test_the_sign_in_paths_are_recognised() -> None:
+    for path in ("/auth/login", "/auth/callback", "/auth/refresh", "/auth/logout", "/sign-in"):
+        assert telemetry.is_sign_in(path), path
+    for path in ("/graphql", "/supporters", "/authority", "/sign-in-help"):
+        assert not telemetry.is_sign_in(path), path
+
+
+def test_traces_are_sampled_when_opted_in() -> None:
+    provider, memory = traced(0.25)
+    tracer = provider.get_tracer("test")
+    for _ in range(400):
+        with tracer.start_as_current_span("POST", attributes={"wnwa.sign_in": False}):
+            pass
+    assert 40 < len(memory.get_finished_spans()) < 160
+
+
+def test_exported_spans_start_on_a_coarse_clock_and_keep_their_duration() -> None:
+    provider, memory = traced(1.0)
+    tracer = provider.get_tracer("test")
+    start = 1_790_000_123_456_789_000
+    span = tracer.start_span("POST", start_time=start)
+    span.end(end_time=start + 42_000_000)
+    [exported] = memory.get_finished_spans()
+    assert exported.start_time is not None
+    assert exported.end_time is not None
+    assert exported.start_time % (telemetry.START_GRANULARITY_SECONDS * 10**9) == 0
+    assert 0 <= start - exported.start_time < telemetry.START_GRANULARITY_SECONDS * 10**9
+    assert exported.end_time - exported.start_time == 42_000_000
+
+
+def test_client_chosen_operation_names_never_leave_as_written() -> None:
+    assert telemetry.operation_label("dana_whitlock_searched_therapist") == "(unlisted)"
+    assert telemetry.operation_label("FindSupporters") == "FindSupporters"
+    assert telemetry.operation_label(None) == "(anonymous)"
+
+
+def test_every_operation_the_portal_sends_has_an_allowlisted_name() -> None:
+    named = re.compile(r"\b(?:query|mutation)\s+([A-Z][A-Za-z0-9_]*)")
+    sent = {
+        name
+        for path in (ROOT / "gateway" / "portal").rglob("*")
+        if path.suffix in (".html", ".js", ".py")
+        for name in named.findall(path.read_text(encoding="utf-8"))
+    }
+    assert sent, "the portal's operations were not found"
+    assert sent <= telemetry.OPERATION_NAMES, sent - telemetry.OPERATION_NAMES
