@@ -134,7 +134,7 @@ START_GRANULARITY_SECONDS = 600
 METRIC_INTERVAL_SECONDS = 300
 # requests under these paths sign people in or out (identity's /auth, proxied by the gateway,
 # and the portal's sign-in page): never the root of an exported trace
-SIGN_IN_PATHS = ("/auth", "/sign-in")
+SIGN_IN_PATHS = ("/auth", "/sign-in", "/enroll")
 # an exception event keeps its type; its message and stack trace may quote data
 _ALLOWED_EVENT_ATTRIBUTES = {"exception": frozenset({"exception.type"})}
 _MAX_TEXT = 120
