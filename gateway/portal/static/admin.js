@@ -93,12 +93,12 @@ function proposalItem(p) {
     el("p", { class: "meta", text: `${p.issuer} · client ${p.clientId} · ${p.emailDomains.join(", ") || "no email domains"}` }),
     el("p", { text: `Rules: ${p.claimRules.map((r) => `${r.claim}${r.value ? `=${r.value}` : ""} → ${label(r.role)}`).join("; ")}` }),
     el("button", { type: "button", onclick: (e) => mutate(e.currentTarget, null,
-      `mutation Approve($id: ID!) { approveIdentityProviderProposal(organisationId: $id) { provider { ${PROVIDER} } errors { field message } } }`,
+      `mutation ApproveProposal($id: ID!) { approveIdentityProviderProposal(organisationId: $id) { provider { ${PROVIDER} } errors { field message } } }`,
       { id: p.organisationId }, "approveIdentityProviderProposal", async () => { item.remove(); await loadProviders(); }) }, "Approve"),
     " ",
     el("button", { type: "button", class: "secondary", onclick: async (e) => {
       await busy(e.currentTarget, status, async () => {
-        const answer = await gql("mutation Reject($id: ID!) { rejectIdentityProviderProposal(organisationId: $id) }", { id: p.organisationId });
+        const answer = await gql("mutation RejectProposal($id: ID!) { rejectIdentityProviderProposal(organisationId: $id) }", { id: p.organisationId });
         if (!answer.data) throw new Error(problem(answer));
         item.remove();
         say(status, "The proposal is turned down.");
@@ -108,7 +108,7 @@ function proposalItem(p) {
 }
 
 async function loadProposals() {
-  const answer = await gql("query Proposals { identityProviderProposals { organisationId displayName issuer clientId emailDomains claimRules { claim value role } } }");
+  const answer = await gql("query ProviderProposals { identityProviderProposals { organisationId displayName issuer clientId emailDomains claimRules { claim value role } } }");
   if (!answer.data) return say(status, problem(answer), "error");
   const items = answer.data.identityProviderProposals.map(proposalItem);
   proposals.replaceChildren(...(items.length ? items : [el("li", { text: "None waiting." })]));
@@ -120,7 +120,7 @@ async function loadOrganisations() {
   const options = [{ value: "network", text: "The network's own staff" }];
   let after = null;
   for (let page = 0; page < 50; page += 1) {
-    const answer = await gql("query Names($after: String) { departments(first: 100, after: $after) { nodes { id name } pageInfo { endCursor hasNextPage } } }", { after });
+    const answer = await gql("query DepartmentNames($after: String) { departments(first: 100, after: $after) { nodes { id name } pageInfo { endCursor hasNextPage } } }", { after });
     if (!answer.data) break;
     options.push(...answer.data.departments.nodes.map((d) => ({ value: d.id, text: d.name })));
     if (!answer.data.departments.pageInfo.hasNextPage) break;

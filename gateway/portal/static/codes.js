@@ -49,7 +49,7 @@ function roleList(values) {
 
 async function refresh() {
   const answer = await gql(
-    "query Codes($d: ID) { enrollmentCodes(departmentId: $d) { id label roles expiresOn }"
+    "query EnrollmentCodes($d: ID) { enrollmentCodes(departmentId: $d) { id label roles expiresOn }"
     + " passkeys(departmentId: $d) { id label roles validUntil } passkeyPeriodDays(departmentId: $d) }",
     { d: chosenDepartment() },
   );
@@ -75,7 +75,7 @@ async function refresh() {
 
 async function withdraw(button, id) {
   await busy(button, status, async () => {
-    const answer = await gql("mutation W($d: ID, $ids: [ID!]) { withdrawEnrollmentCodes(departmentId: $d, ids: $ids) { revoked } }",
+    const answer = await gql("mutation WithdrawCodes($d: ID, $ids: [ID!]) { withdrawEnrollmentCodes(departmentId: $d, ids: $ids) { revoked } }",
       { d: chosenDepartment(), ids: [id] });
     if (!answer.data) throw new Error(problem(answer));
     say(status, "The code is withdrawn.");
@@ -85,7 +85,7 @@ async function withdraw(button, id) {
 
 async function revoke(button, what) {
   await busy(button, status, async () => {
-    const answer = await gql("mutation R($input: PasskeyRevocationInput!) { revokePasskeys(input: $input) { revoked errors { field message } } }",
+    const answer = await gql("mutation RevokePasskeys($input: PasskeyRevocationInput!) { revokePasskeys(input: $input) { revoked errors { field message } } }",
       { input: { departmentId: chosenDepartment(), ...what } });
     if (!answer.data) throw new Error(problem(answer));
     const payload = answer.data.revokePasskeys;
@@ -112,7 +112,7 @@ form.addEventListener("submit", async (event) => {
     validDays: Number(form.elements.namedItem("validDays").value || 14),
   };
   await busy(document.getElementById("issue-button"), status, async () => {
-    const answer = await gql("mutation Issue($input: EnrollmentCodesInput!) { issueEnrollmentCodes(input: $input) {"
+    const answer = await gql("mutation IssueCodes($input: EnrollmentCodesInput!) { issueEnrollmentCodes(input: $input) {"
       + " codes { code label roles expiresOn } errors { field message } } }", { input });
     if (!answer.data) throw new Error(problem(answer));
     const payload = answer.data.issueEnrollmentCodes;
@@ -147,7 +147,7 @@ document.getElementById("revoke-all-button").addEventListener("click", async (ev
 });
 document.getElementById("period-button").addEventListener("click", async (event) => {
   await busy(event.target, status, async () => {
-    const answer = await gql("mutation P($d: ID, $days: Int!) { setPasskeyPeriod(departmentId: $d, days: $days) { days errors { message } } }",
+    const answer = await gql("mutation SetPasskeyPeriod($d: ID, $days: Int!) { setPasskeyPeriod(departmentId: $d, days: $days) { days errors { message } } }",
       { d: chosenDepartment(), days: Number(document.getElementById("period").value || 0) });
     if (!answer.data) throw new Error(problem(answer));
     const payload = answer.data.setPasskeyPeriod;
@@ -170,7 +170,7 @@ async function start() {
     return;
   }
   if (hasRole(me, "NETWORK_ADMIN")) {
-    const answer = await gql("query D { departments(first: 100, status: ACTIVE) { nodes { id name } } }");
+    const answer = await gql("query DepartmentNames { departments(first: 100, status: ACTIVE) { nodes { id name } } }");
     const nodes = answer.data ? answer.data.departments.nodes : [];
     department.replaceChildren(el("option", { value: "network", text: "The network's own staff" }),
       ...nodes.map((d) => el("option", { value: d.id, text: d.name })));
@@ -189,7 +189,7 @@ const proposalForm = document.getElementById("proposal-form");
 const proposalStatus = document.getElementById("proposal-status");
 
 async function loadProposal() {
-  const answer = await gql("query Mine { myIdentityProviderProposal { displayName issuer } }");
+  const answer = await gql("query MyProposal { myIdentityProviderProposal { displayName issuer } }");
   if (!answer.data) return;
   const mine = answer.data.myIdentityProviderProposal;
   say(proposalStatus, mine ? `Waiting for approval: ${mine.displayName} (${mine.issuer}).` : "");
@@ -208,7 +208,7 @@ proposalForm.addEventListener("submit", async (event) => {
     return;
   }
   await busy(document.getElementById("propose-button"), proposalStatus, async () => {
-    const answer = await gql("mutation Propose($input: IdentityProviderInput!) { proposeIdentityProvider(input: $input) {"
+    const answer = await gql("mutation ProposeProvider($input: IdentityProviderInput!) { proposeIdentityProvider(input: $input) {"
       + " proposal { displayName issuer } errors { field message } } }", { input: {
       organisationId: me.department.id, displayName: value("displayName"), issuer: value("issuer"),
       clientId: value("clientId"), clientSecret: value("clientSecret") || null, clientAuthMethod: value("clientAuthMethod"),
