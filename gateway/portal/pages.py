@@ -17,10 +17,12 @@ class Page:
     title: str
     signed_in: bool = True
     sign_in_form: bool = False
+    script: bool = True  # the page has its own module, static/<name>.js
 
 
 PAGES = (
     Page("home", "/", "Home"),
+    Page("welcome", "/", "Peer support for police officers, across departments", signed_in=False),
     Page("sign-in", "/sign-in", "Sign in", signed_in=False, sign_in_form=True),
     Page("supporters", "/supporters", "Find a peer supporter"),
     Page("professionals", "/professionals", "Find a professional"),
@@ -31,6 +33,12 @@ PAGES = (
     Page("vetting", "/vetting", "Vetting"),
     Page("apply", "/apply", "Apply as a professional", signed_in=False),
     Page("join", "/join", "Bring the network to your department", signed_in=False),
+    Page("about", "/about", "About the network", signed_in=False, script=False),
+    Page("faq", "/faq", "Questions and answers", signed_in=False),
+    Page("training", "/training", "Peer-support training", signed_in=False, script=False),
+    Page("crisis", "/crisis", "Crisis lines, any hour", signed_in=False, script=False),
+    Page("privacy", "/privacy", "Privacy policy", signed_in=False, script=False),
+    Page("terms", "/terms", "Terms of use", signed_in=False, script=False),
 )
 
 _SIGNED_IN_NAV = (
@@ -39,7 +47,21 @@ _SIGNED_IN_NAV = (
     ("/professionals", "Professionals"),
     ("/resources", "Resources"),
 )
-_PUBLIC_NAV = (("/sign-in", "Sign in"), ("/apply", "For professionals"), ("/join", "Join"))
+_PUBLIC_NAV = (
+    ("/about", "About"),
+    ("/faq", "Questions"),
+    ("/join", "Join"),
+    ("/apply", "For professionals"),
+    ("/sign-in", "Sign in"),
+)
+FOOTER_LINKS = (
+    ("/about", "About"),
+    ("/faq", "Questions and answers"),
+    ("/training", "Training"),
+    ("/crisis", "Crisis lines"),
+    ("/privacy", "Privacy"),
+    ("/terms", "Terms of use"),
+)
 
 _LAYOUT = """<!doctype html>
 <html lang="en">
@@ -47,30 +69,42 @@ _LAYOUT = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<meta name="color-scheme" content="light dark">
 <title>{title} · WeNeverWalkAlone</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/portal/static/portal.css">
-<script type="module" src="/portal/static/{name}.js"></script>
-</head>
+{script}</head>
 <body data-page="{name}">
 <a class="skip" href="#main">Skip to content</a>
 <p class="crisis" id="crisis">In crisis, or worried about someone?
-<a href="tel:988">Call 988</a> or <a href="sms:988">text 988</a>, any hour.</p>
+<a href="tel:988">Call 988</a> or <a href="sms:988">text 988</a>, any hour.
+<a href="/crisis">More crisis lines</a></p>
 <header class="top">
-<a class="brand" href="{home}">WeNeverWalkAlone</a>
+<a class="brand" href="/">WeNeverWalkAlone</a>
 <nav aria-label="Main"><ul>{nav}</ul></nav>
 </header>
 <main id="main" tabindex="-1">
 <h1>{title}</h1>
 {body}
 </main>
-<footer class="foot">
-<p>Nothing you search, view or call here is recorded.
-<a href="/sign-in#what-we-record">What we record and what we do not</a>.</p>
-</footer>
+{footer}
 </body>
 </html>
 """
+
+
+def footer() -> str:
+    """The footer every page carries (identity's pages too): the statement and public links."""
+    links = "".join(
+        f'<li><a href="{href}">{escape(label)}</a></li>' for href, label in FOOTER_LINKS
+    )
+    return (
+        '<footer class="foot">\n'
+        "<p>Nothing you search, view or call here is recorded.\n"
+        '<a href="/privacy">What we record and what we do not</a>.</p>\n'
+        f'<nav aria-label="About the network"><ul class="foot-links">{links}</ul></nav>\n'
+        "</footer>"
+    )
 
 
 @cache
@@ -85,10 +119,16 @@ def render(page: Page) -> str:
     )
     if page.signed_in:
         nav += '<li><a href="/auth/logout">Sign out</a></li>'
+    script = (
+        f'<script type="module" src="/portal/static/{page.name}.js"></script>\n'
+        if page.script
+        else ""
+    )
     return _LAYOUT.format(
         title=escape(page.title),
         name=page.name,
-        home="/" if page.signed_in else "/sign-in",
+        script=script,
         nav=nav,
         body=body,
+        footer=footer(),
     )

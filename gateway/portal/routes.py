@@ -43,17 +43,43 @@ class PortalStatic(StaticFiles):
         return response
 
 
+def _respond(page: Page) -> Response:
+    policy = SIGN_IN_POLICY if page.sign_in_form else CONTENT_SECURITY_POLICY
+    return HTMLResponse(render(page), headers={**HEADERS, "Content-Security-Policy": policy})
+
+
 def _page_endpoint(page: Page) -> Route:
     async def endpoint(request: Request) -> Response:
-        policy = SIGN_IN_POLICY if page.sign_in_form else CONTENT_SECURITY_POLICY
-        return HTMLResponse(render(page), headers={**HEADERS, "Content-Security-Policy": policy})
+        return _respond(page)
 
     return Route(page.path, endpoint, methods=["GET"], name=f"portal-{page.name}")
 
 
+def _shared_endpoint(path: str, signed_in: Page, visitor: Page, session_cookie: str) -> Route:
+    """One address, two pages: what a signed-in person can do, or what the network is.
+
+    Only the presence of the session cookie decides (it is not verified here: the signed-in
+    page's script asks the API, which does). A visitor whose short access cookie has lapsed
+    while the session lives on is sent on by the visitor page's script after one renewal.
+    """
+
+    async def endpoint(request: Request) -> Response:
+        return _respond(signed_in if request.cookies.get(session_cookie) else visitor)
+
+    return Route(path, endpoint, methods=["GET"], name=f"portal-{signed_in.name}")
+
+
 def portal_routes(settings: GatewaySettings) -> list[BaseRoute]:
     """Every route the portal adds to the gateway."""
-    routes: list[BaseRoute] = [_page_endpoint(page) for page in PAGES]
+    routes: list[BaseRoute] = []
+    for path in dict.fromkeys(page.path for page in PAGES):
+        variants = [page for page in PAGES if page.path == path]
+        if len(variants) == 1:
+            routes.append(_page_endpoint(variants[0]))
+        else:
+            [signed_in] = [page for page in variants if page.signed_in]
+            [visitor] = [page for page in variants if not page.signed_in]
+            routes.append(_shared_endpoint(path, signed_in, visitor, settings.session_cookie))
     routes.append(
         Mount("/portal/static", app=PortalStatic(directory=STATIC_FOLDER), name="portal-static")
     )
