@@ -12,7 +12,14 @@ import strawberry
 from strawberry.types import Info
 
 from servicekit import validation
-from servicekit.graphql import FieldError, InputErrors, context_of, parse_id, require_role
+from servicekit.graphql import (
+    FieldError,
+    Forbidden,
+    InputErrors,
+    context_of,
+    parse_id,
+    require_role,
+)
 
 from . import rules, store
 from .schema import (
@@ -23,6 +30,7 @@ from .schema import (
     FeeTier,
     SubscriptionTerm,
     loaders,
+    may_read_record,
 )
 
 
@@ -174,6 +182,35 @@ class Mutation:
             return DepartmentPayload(department=None, errors=errors.items)
         if row is None:
             errors.add("id", "There is no department with this id.")
+            return DepartmentPayload(department=None, errors=errors.items)
+        return DepartmentPayload(department=Department.from_row(row), errors=[])
+
+    @strawberry.mutation(
+        description="Let the department's civilian staff sign in, or stop them: network admins, "
+        "and coordinators for their own department."
+    )
+    async def set_civilian_access(
+        self, info: Info[Any, Any], department_id: strawberry.ID, enrolled: bool
+    ) -> DepartmentPayload:
+        principal = require_role(info, "network_admin", "coordinator")
+        errors = InputErrors()
+        parsed = parse_id(department_id)
+        if parsed is not None and not may_read_record(principal, parsed):
+            raise Forbidden("Coordinators change civilian access for their own department only.")
+        current = await loaders(info).departments.load(parsed) if parsed else None
+        if parsed is None or current is None:
+            errors.add("departmentId", "There is no department with this id.")
+            return DepartmentPayload(department=None, errors=errors.items)
+        department_in = rules.check_department(
+            rules.DepartmentFields(civilians_enrolled=enrolled), errors, current=current
+        )
+        if errors:
+            return DepartmentPayload(department=None, errors=errors.items)
+        row = await store.update_department(
+            db=context_of(info).pool, department_id=parsed, department_in=department_in
+        )
+        if row is None:
+            errors.add("departmentId", "There is no department with this id.")
             return DepartmentPayload(department=None, errors=errors.items)
         return DepartmentPayload(department=Department.from_row(row), errors=[])
 

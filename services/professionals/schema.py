@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from enum import Enum
 from typing import Annotated, Any, TypeVar
@@ -302,7 +303,12 @@ def search_filters(search: ProfessionalSearch) -> store.SearchFilters:
     if search.near_zip_code:
         place = geo.zip_place(search.near_zip_code)
         if place is None:
-            raise BadSearch(f"`nearZipCode`: '{search.near_zip_code[:10]}' is not a US ZIP code.")
+            known_shape = re.fullmatch(r"\d{5}", search.near_zip_code.strip())
+            raise BadSearch(
+                "`nearZipCode`: we don't know this ZIP code. Check it, or try a nearby one."
+                if known_shape
+                else f"`nearZipCode`: '{search.near_zip_code[:10]}' is not a US ZIP code."
+            )
         if not 1 <= search.within_miles <= 500:
             raise BadSearch("`withinMiles` must be between 1 and 500.")
         latitude, longitude, within = place.latitude, place.longitude, search.within_miles

@@ -1,5 +1,5 @@
 // Network admins: departments and terms, identity providers, resources, inquiries.
-import { busy, clearErrors, checked, el, enumOptions, fillSelect, formatDate, gql, hasRole, label, problem, say, showErrors, signedIn, text } from "./lib.js";
+import { busy, clearErrors, checked, el, enumOptions, fillSelect, formatDate, gql, hasRole, label, nationalPhone, problem, say, showErrors, signedIn, text } from "./lib.js";
 import { DEPARTMENT_STATUSES, RESOURCE_AUDIENCES, RESOURCE_CATEGORIES } from "./vocab.js";
 
 const status = document.getElementById("status");
@@ -116,7 +116,7 @@ function resourceItem(r) {
   const item = el("li", { class: "result" },
     el("h3", {}, r.title, " ", r.retired ? el("span", { class: "badge off", text: "Retired" }) : null),
     el("p", { class: "meta", text: `${label(r.category)} · ${label(r.audience)} · position ${r.position}` }),
-    el("p", { text: [r.phone && `Call ${r.phone}`, r.textNumber && `Text ${r.textNumber}`, r.url].filter(Boolean).join(" · ") }),
+    el("p", { text: [r.phone && `Call ${nationalPhone(r.phone)}`, r.textNumber && `Text ${nationalPhone(r.textNumber)}`, r.url].filter(Boolean).join(" · ") }),
     el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
       `mutation Retire($id: ID!, $retired: Boolean!) { retireWellbeingResource(id: $id, retired: $retired) { resource { ${RESOURCE} } errors { field message } } }`,
       { id: r.id, retired: !r.retired }, "retireWellbeingResource", (p) => item.replaceWith(resourceItem(p.resource))) },
@@ -153,7 +153,7 @@ const CONTACT = "id kind agency contactName contactRole email phone message demo
 function inquiryItem(c) {
   const item = el("li", { class: "result" },
     el("h3", {}, `${label(c.kind)}: ${c.agency}`, " ", c.handledAt ? el("span", { class: "badge", text: "Handled" }) : null),
-    el("p", { class: "meta", text: `${c.contactName}, ${c.contactRole} · ${c.email}${c.phone ? ` · ${c.phone}` : ""} · ${formatDate(c.receivedAt)}` }),
+    el("p", { class: "meta", text: `${c.contactName}, ${c.contactRole} · ${c.email}${c.phone ? ` · ${nationalPhone(c.phone)}` : ""} · ${formatDate(c.receivedAt)}` }),
     c.demoFormat ? el("p", { class: "meta", text: `Demo: ${label(c.demoFormat)}` }) : null,
     el("p", { text: c.message }),
     el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,

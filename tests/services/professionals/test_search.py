@@ -160,7 +160,8 @@ async def test_bad_search_input_is_explained(
     professionals: ServiceUnderTest, officer_token: str
 ) -> None:
     for filters, words in (
-        ({"nearZipCode": "00000"}, "is not a US ZIP code"),
+        ({"nearZipCode": "00000"}, "we don't know this ZIP code"),
+        ({"nearZipCode": "6060"}, "is not a US ZIP code"),
         ({"insuranceCarrier": "Acme"}, "is not a carrier we list"),
         ({"state": "ZZ"}, "is not a US state code"),
         ({"nearZipCode": "60601", "withinMiles": 5000}, "between 1 and 500"),
