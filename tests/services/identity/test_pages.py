@@ -32,7 +32,7 @@ def refusal(roles: set[str], *, is_network: bool = False, standing: Standing | N
 def test_every_refusal_has_its_own_next_step_and_the_crisis_lines(
     reason: str, next_step: str
 ) -> None:
-    page = pages.sign_in_failed(reason).body.decode()
+    page = bytes(pages.sign_in_failed(reason).body).decode()
     assert next_step in page
     assert "Start again" not in page  # the generic advice is for technical failures only
     assert 'href="tel:988"' in page
@@ -41,7 +41,7 @@ def test_every_refusal_has_its_own_next_step_and_the_crisis_lines(
 
 def test_a_technical_failure_suggests_starting_again() -> None:
     page = pages.sign_in_failed("The answer came from a different identity provider.")
-    assert 'href="/sign-in">Start again' in page.body.decode()
+    assert 'href="/sign-in">Start again' in bytes(page.body).decode()
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,7 @@ def test_a_technical_failure_suggests_starting_again() -> None:
 )
 def test_the_pages_use_the_portal_layout_under_a_strict_policy(response: object) -> None:
     assert isinstance(response, HTMLResponse)
-    html = response.body.decode()
+    html = bytes(response.body).decode()
     policy = response.headers["content-security-policy"]
     assert "'unsafe" not in policy
     assert "script-src 'self'" in policy
