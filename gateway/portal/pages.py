@@ -71,8 +71,12 @@ _LAYOUT = """<!doctype html>
 <meta name="referrer" content="no-referrer">
 <meta name="color-scheme" content="light dark">
 <title>{title} · WeNeverWalkAlone</title>
-<link rel="icon" href="data:,">
+<meta name="theme-color" content="#1f4e8c">
+<link rel="icon" href="/portal/static/icon.svg" type="image/svg+xml">
+<link rel="apple-touch-icon" href="/portal/static/icon-192.png">
+<link rel="manifest" href="/manifest.webmanifest">
 <link rel="stylesheet" href="/portal/static/portal.css">
+<script type="module" src="/portal/static/app.js"></script>
 {script}</head>
 <body data-page="{name}">
 <a class="skip" href="#main">Skip to content</a>
@@ -103,6 +107,7 @@ def footer() -> str:
         "<p>Nothing you search, view or call here is recorded.\n"
         '<a href="/privacy">What we record and what we do not</a>.</p>\n'
         f'<nav aria-label="About the network"><ul class="foot-links">{links}</ul></nav>\n'
+        '<button type="button" class="secondary" id="install" hidden>Install the app</button>\n'
         "</footer>"
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -17,7 +17,8 @@ STATIC_FOLDER = Path(__file__).parent / "static"
 # Scripts, styles and requests only from this origin; no inline script or style.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
 )
 # The sign-in forms post to /auth/login, which redirects to the department's own IdP
 # (any origin): a form-action list would block that redirect, so it is left out here.
@@ -69,6 +70,28 @@ def _shared_endpoint(path: str, signed_in: Page, visitor: Page, session_cookie: 
     return Route(path, endpoint, methods=["GET"], name=f"portal-{signed_in.name}")
 
 
+async def service_worker(request: Request) -> Response:
+    """The installed app's worker: at the root so it may answer for every page when offline."""
+    return FileResponse(
+        STATIC_FOLDER / "service-worker.js",
+        media_type="text/javascript",
+        headers={
+            **HEADERS,
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        },
+    )
+
+
+async def manifest(request: Request) -> Response:
+    """The web app manifest (name, icons, colours) that makes the portal installable."""
+    return FileResponse(
+        STATIC_FOLDER / "manifest.webmanifest",
+        media_type="application/manifest+json",
+        headers={**HEADERS, "Cache-Control": "no-cache"},
+    )
+
+
 def portal_routes(settings: GatewaySettings) -> list[BaseRoute]:
     """Every route the portal adds to the gateway."""
     routes: list[BaseRoute] = []
@@ -80,6 +103,8 @@ def portal_routes(settings: GatewaySettings) -> list[BaseRoute]:
             [signed_in] = [page for page in variants if page.signed_in]
             [visitor] = [page for page in variants if not page.signed_in]
             routes.append(_shared_endpoint(path, signed_in, visitor, settings.session_cookie))
+    routes.append(Route("/service-worker.js", service_worker, methods=["GET"]))
+    routes.append(Route("/manifest.webmanifest", manifest, methods=["GET"]))
     routes.append(
         Mount("/portal/static", app=PortalStatic(directory=STATIC_FOLDER), name="portal-static")
     )

@@ -51,7 +51,7 @@ async def test_static_files_carry_the_policy(client: httpx.AsyncClient) -> None:
 
 
 def test_nothing_is_loaded_from_elsewhere_or_kept_in_the_browser() -> None:
-    files = [*PORTAL.glob("*.html"), *STATIC_FOLDER.glob("*")]
+    files = [*PORTAL.glob("*.html"), *(f for f in STATIC_FOLDER.glob("*") if f.suffix != ".png")]
     assert files
     for file in files:
         content = file.read_text(encoding="utf-8")
@@ -112,3 +112,34 @@ async def test_the_crisis_lines_dial_the_extension_and_prefill_the_keyword(
     assert 'href="tel:988"' in crisis
     assert 'href="tel:988,1"' in crisis  # the Veterans Crisis Line: 988, then 1
     assert 'href="sms:741741?&amp;body=HOME"' in crisis  # Crisis Text Line's keyword
+
+
+async def test_the_app_is_installable_and_its_worker_keeps_only_public_pages(
+    client: httpx.AsyncClient,
+) -> None:
+    async with client:
+        manifest = await client.get("/manifest.webmanifest")
+        worker = await client.get("/service-worker.js")
+        page = await client.get("/crisis")
+        icons = [await client.get(icon["src"]) for icon in manifest.json()["icons"]]
+    assert manifest.headers["content-type"] == "application/manifest+json"
+    assert manifest.json()["start_url"] == "/"
+    assert manifest.json()["display"] == "standalone"
+    assert {icon.status_code for icon in icons} == {200}
+    assert {icon["sizes"] for icon in manifest.json()["icons"]} >= {"192x192", "512x512"}
+    assert worker.status_code == 200
+    assert worker.headers["content-type"].startswith("text/javascript")
+    assert "manifest-src 'self'" in page.headers["content-security-policy"]
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in page.text
+    # what the worker may keep: public pages and the shell, never the API or signed-in pages
+    kept = re.findall(r'"(/[^"]*)"', worker.text.split("const KEPT")[0])
+    assert "/crisis" in kept
+    for private in (
+        "/graphql",
+        "/auth",
+        "/supporters",
+        "/professionals",
+        "/my-profile",
+        "/documents",
+    ):
+        assert not any(url.startswith(private) for url in kept), private
