@@ -11,6 +11,8 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "networkFigures",
         "feeTiers",
         "annualFeeQuoteCents",
+        "news",
+        "newsPost",
         # professionals: the online application
         "submitProfessionalApplication",
         "insuranceCarriers",

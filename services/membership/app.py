@@ -13,14 +13,16 @@ from servicekit.graphql import ServiceSchema
 from . import settings as membership_settings
 from .mutations import Mutation
 from .network import NetworkFiguresSource, NetworkLoaders, NetworkQueries, Peers
+from .news import NewsMutations, NewsQueries
 from .schema import Department, Query
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_schema() -> ServiceSchema:
-    query = merge_types("Query", (Query, NetworkQueries))
-    return ServiceSchema(query=query, mutation=Mutation, types=[Department])
+    query = merge_types("Query", (Query, NetworkQueries, NewsQueries))
+    mutation = merge_types("Mutation", (Mutation, NewsMutations))
+    return ServiceSchema(query=query, mutation=mutation, types=[Department])
 
 
 def create_app(settings: membership_settings.MembershipSettings | None = None) -> Starlette:

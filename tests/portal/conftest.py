@@ -72,3 +72,36 @@ def open_browser(tmp_path: Path) -> Iterator[Callable[[], webdriver.Chrome]]:
     yield start
     for driver in drivers:
         driver.quit()
+
+
+AXE = Path(__file__).resolve().parents[2] / ".wnwa" / "axe" / "node_modules" / "axe-core"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="package")
+def axe_source() -> str:
+    """axe-core from the npm registry, installed by `.ci/run` (never fetched by a page)."""
+    script = AXE / "axe.min.js"
+    if not script.exists():
+        pytest.skip("accessibility checks need axe-core: npm install --prefix .wnwa/axe axe-core")
+    return script.read_text(encoding="utf-8")
+
+
+def accessibility_violations(driver: webdriver.Chrome, axe: str | None = None) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations on the page as shown now, one line each."""
+    if axe is None:
+        script = AXE / "axe.min.js"
+        if not script.exists():
+            return []  # the dedicated accessibility tests say that axe-core is missing
+        axe = script.read_text(encoding="utf-8")
+    # injected through the driver, which the page's Content-Security-Policy does not govern
+    driver.execute_script(axe)
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+        ".then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' @ ' +"
+        " v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))))"
+        ".catch(e => done(['axe failed: ' + e]));",
+        WCAG_22_AA,
+    )
+    return list(result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,6 +72,7 @@ def test_the_sign_in_page_says_what_is_recorded_before_sign_in(
 ) -> None:
     driver = open_browser()
     driver.get(f"{stack.gateway}/")
+    driver.find_element(By.CSS_SELECTOR, "#main a[href='/sign-in']").click()
     wait(driver).until(ready.url_contains("/sign-in"))
     statement = driver.find_element(By.ID, "what-we-record")
     assert statement.is_displayed()
@@ -253,7 +255,11 @@ def test_an_application_sent_through_the_form_is_approved_by_two_vetters(
     wait(second).until(
         ready.text_to_be_present_in_element((By.ID, "details"), "Approved (round 1)")
     )
-    assert "2 of 2 approved" in second.find_element(By.ID, "history").text
+    history = second.find_element(By.ID, "history").text
+    assert "2 of 2 approved" in history
+    # each vote names its (pseudonymous) vetter: the other one by a short code, this one as "you"
+    assert "you voted approve" in history
+    assert re.search(r"vetter \S{6} voted approve", history), history
     shoot(second, screenshots, "vetting-decided")
     no_policy_violations(second)
 
