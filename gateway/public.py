@@ -10,6 +10,7 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "membershipFigures",
         "networkFigures",
         "feeTiers",
+        "visitFigures",
         "annualFeeQuoteCents",
         "news",
         "newsPost",

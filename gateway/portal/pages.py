@@ -50,6 +50,7 @@ _SIGNED_IN_NAV = (
 _PUBLIC_NAV = (
     ("/about", "About"),
     ("/faq", "Questions"),
+    ("/news", "News"),
     ("/join", "Join"),
     ("/apply", "For professionals"),
     ("/sign-in", "Sign in"),
@@ -58,6 +59,8 @@ FOOTER_LINKS = (
     ("/about", "About"),
     ("/faq", "Questions and answers"),
     ("/training", "Training"),
+    ("/news", "News"),
+    ("/figures", "Figures"),
     ("/crisis", "Crisis lines"),
     ("/privacy", "Privacy"),
     ("/terms", "Terms of use"),
@@ -115,7 +118,11 @@ def footer() -> str:
 @cache
 def render(page: Page) -> str:
     """The page's full HTML (built once per process: the pages are static)."""
-    body = (_FOLDER / f"{page.name}.html").read_text(encoding="utf-8")
+    return layout(page, (_FOLDER / f"{page.name}.html").read_text(encoding="utf-8"))
+
+
+def layout(page: Page, body: str, *, title: str | None = None) -> str:
+    """A body (already safe HTML) in the layout; ``title`` replaces the page's own."""
     links = _SIGNED_IN_NAV if page.signed_in else _PUBLIC_NAV
     nav = "".join(
         f'<li><a href="{href}"{" aria-current=page" if href == page.path else ""}>'
@@ -130,7 +137,7 @@ def render(page: Page) -> str:
         else ""
     )
     return _LAYOUT.format(
-        title=escape(page.title),
+        title=escape(title or page.title),
         name=page.name,
         script=script,
         nav=nav,

@@ -55,6 +55,7 @@ _LAYOUT = """<!doctype html>
 <a href="/privacy">What we record and what we do not</a>.</p>
 <nav aria-label="About the network"><ul class="foot-links"><li><a href="/about">About</a></li>\
 <li><a href="/faq">Questions and answers</a></li><li><a href="/training">Training</a></li>\
+<li><a href="/news">News</a></li><li><a href="/figures">Figures</a></li>\
 <li><a href="/crisis">Crisis lines</a></li><li><a href="/privacy">Privacy</a></li>\
 <li><a href="/terms">Terms of use</a></li></ul></nav>
 </footer>

@@ -15,13 +15,14 @@ from .mutations import Mutation
 from .network import NetworkFiguresSource, NetworkLoaders, NetworkQueries, Peers
 from .news import NewsMutations, NewsQueries
 from .schema import Department, Query
+from .visits import VisitMutations, VisitQueries
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_schema() -> ServiceSchema:
-    query = merge_types("Query", (Query, NetworkQueries, NewsQueries))
-    mutation = merge_types("Mutation", (Mutation, NewsMutations))
+    query = merge_types("Query", (Query, NetworkQueries, NewsQueries, VisitQueries))
+    mutation = merge_types("Mutation", (Mutation, NewsMutations, VisitMutations))
     return ServiceSchema(query=query, mutation=mutation, types=[Department])
 
 

@@ -17,4 +17,8 @@ install.addEventListener("click", async () => {
   await offer.prompt();
   offer = null;
 });
-window.addEventListener("appinstalled", () => { install.hidden = true; });
+window.addEventListener("appinstalled", () => {
+  install.hidden = true;
+  // counted in today's total of installs, with no cookie and no body
+  fetch("/portal/installed", { method: "POST", credentials: "omit" }).catch(() => {});
+});

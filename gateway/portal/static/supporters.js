@@ -44,15 +44,16 @@ function card(match) {
     el("h3", {}, s.displayName, " ",
       el("span", { class: s.availableNow ? "badge now" : "badge", text: s.availableNow ? "Available now" : "Not on call now" })),
     el("p", { class: "meta", text: where }),
-    s.areasOfSupport.length ? el("p", {}, "Talks about: ", s.areasOfSupport.map(label).join(", ")) : null,
-    spoken ? el("p", { class: "meta" }, "Speaks ", spoken) : null,
-    s.yearsOfService !== null ? el("p", { class: "meta" }, `${s.yearsOfService} years of service`) : null,
-    s.bio ? el("p", { text: s.bio }) : null,
+    // Call and Text first, so the first one is in view on a phone
     el("p", {},
       el("a", { class: "button call", href: s.telLink, "aria-label": `Call ${s.displayName}` }, "Call"),
       s.smsLink ? el("a", { class: "button secondary", href: s.smsLink, "aria-label": `Text ${s.displayName}` }, "Text") : null,
       // a desk phone has no dialler: the number itself, written the way it is read
       el("span", { class: "phone" }, nationalPhone(s.telLink))),
+    s.areasOfSupport.length ? el("p", {}, "Talks about: ", s.areasOfSupport.map(label).join(", ")) : null,
+    spoken ? el("p", { class: "meta" }, "Speaks ", spoken) : null,
+    s.yearsOfService !== null ? el("p", { class: "meta" }, `${s.yearsOfService} years of service`) : null,
+    s.bio ? el("p", { text: s.bio }) : null,
   );
 }
 
