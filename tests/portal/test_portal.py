@@ -15,7 +15,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.portal.conftest import DESKTOP, PHONE
+from tests.portal.conftest import DESKTOP, PHONE, accessibility_violations
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.slow
@@ -27,9 +27,10 @@ def wait(driver: WebDriver, seconds: float = 20) -> WebDriverWait[WebDriver]:
 
 
 def shoot(driver: WebDriver, folder: Path, name: str) -> None:
-    """Save the whole page at phone and desktop widths."""
+    """Save the whole page at phone and desktop widths; axe-core checks it at both."""
     for label, (width, height) in (("phone", PHONE), ("desktop", DESKTOP)):
         driver.set_window_size(width, height)
+        assert accessibility_violations(driver) == [], (name, label)
         full = driver.execute_script("return document.documentElement.scrollHeight")
         driver.set_window_size(width, min(max(height, int(full) + 120), 6000))
         driver.save_screenshot(str(folder / f"{name}-{label}.png"))

@@ -271,10 +271,12 @@ def test_a_coordinator_switches_civilian_access_and_reads_months_by_name(
     for _ in range(2):  # switch, then back, leaving the demo as it was
         label = switch.text
         switch.click()
+        wait(driver).until(
+            lambda d, was=label: d.find_element(By.ID, "civilian-access").text != was
+        )
         note = (By.CSS_SELECTOR, "#membership .status")
         wait(driver).until(ready.text_to_be_present_in_element(note, "Civilian"))
         switch = driver.find_element(By.ID, "civilian-access")
-        assert switch.text != label
         after = driver.find_element(*facts).text
         assert after != before  # "Civilian staff may sign in" changed between Yes and No
         before = after

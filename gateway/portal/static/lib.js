@@ -124,8 +124,9 @@ export function showErrors(form, errors) {
       const id = `err-${++errorCount}`;
       const note = el("p", { class: "field-error", id, text: error.message });
       const anchor = target.closest(".check") || target;
-      // a group (fieldset, schedule row) holds its note; a control gets it just after
-      if (!target.matches("input, select, textarea")) target.append(note);
+      // a fieldset or a repeated row (.slot) holds its note; anything else gets it just after
+      // (a list container must not: its children are read back as rows)
+      if (target.matches("fieldset, .slot")) target.append(note);
       else anchor.after(note);
       target.setAttribute("aria-invalid", "true");
       const described = target.getAttribute("aria-describedby");

@@ -28,9 +28,7 @@ async def test_the_gateway_adds_daily_totals_and_anyone_reads_them(
         )
         assert answer["data"]["recordVisitTotals"] == []
     figures = await membership.graphql(READ, {})
-    assert figures["data"]["visitFigures"] == [
-        {"day": yesterday, "pageViews": 42, "installs": 1}
-    ]
+    assert figures["data"]["visitFigures"] == [{"day": yesterday, "pageViews": 42, "installs": 1}]
     bad = await membership.graphql(
         RECORD, {"day": "1999-01-01", "views": -1, "installs": 0}, token=service
     )
