@@ -272,7 +272,7 @@ def test_a_coordinator_switches_civilian_access_and_reads_months_by_name(
         label = switch.text
         switch.click()
         wait(driver).until(
-            lambda d, was=label: d.find_element(By.ID, "civilian-access").text != was
+            ready.invisibility_of_element_located((By.XPATH, f"//button[.='{label}']"))
         )
         note = (By.CSS_SELECTOR, "#membership .status")
         wait(driver).until(ready.text_to_be_present_in_element(note, "Civilian"))
