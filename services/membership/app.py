@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 from starlette.applications import Starlette
 from strawberry.tools import merge_types
 
 from servicekit.app import create_service_app
 from servicekit.graphql import ServiceSchema
 
+from . import mail
 from . import settings as membership_settings
 from .mutations import Mutation
-from .network import NetworkFiguresSource, NetworkLoaders, NetworkQueries, Peers
+from .network import NetworkFiguresSource, NetworkQueries, Peers
 from .news import NewsMutations, NewsQueries
 from .schema import Department, Query
 from .visits import VisitMutations, VisitQueries
@@ -42,5 +44,12 @@ def create_app(settings: membership_settings.MembershipSettings | None = None) -
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · membership",
-        make_loaders=lambda pool: NetworkLoaders(pool, notice_days, source),
+        make_loaders=lambda pool: mail.MailingLoaders(pool, notice_days, source, settings.mail),
+        # the outbox: staff notices and receipts go out, and are retried, from here
+        housekeeping=lambda pool: _deliver(pool, settings.mail),
+        housekeeping_every=settings.mail.every_seconds,
     )
+
+
+async def _deliver(pool: asyncpg.Pool, settings: mail.MailSettings) -> None:
+    await mail.deliver_due(pool, settings)

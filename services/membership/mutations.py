@@ -21,7 +21,7 @@ from servicekit.graphql import (
     require_role,
 )
 
-from . import rules, store
+from . import mail, rules, store
 from .schema import (
     DemoFormat,
     Department,
@@ -299,7 +299,16 @@ class Mutation:
         )
         if errors:
             return ContactReceipt(reference=None, errors=errors.items)
-        reference = await store.create_inquiry(db=context_of(info).pool, inquiry_in=inquiry_in)
+        async with context_of(info).pool.acquire() as connection, connection.transaction():
+            reference = await store.create_inquiry(db=connection, inquiry_in=inquiry_in)
+            await mail.contact_received(
+                db=connection,
+                settings=mail.settings_of(info),
+                kind="inquiry",
+                agency=str(inquiry_in["agency"]),
+                email=str(inquiry_in["email"]),
+                reference=str(reference),
+            )
         return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
 
     @strawberry.mutation(description="Request a demo, virtual or in person. No sign-in needed.")
@@ -319,7 +328,16 @@ class Mutation:
         )
         if errors:
             return ContactReceipt(reference=None, errors=errors.items)
-        reference = await store.create_demo_request(db=context_of(info).pool, demo_in=demo_in)
+        async with context_of(info).pool.acquire() as connection, connection.transaction():
+            reference = await store.create_demo_request(db=connection, demo_in=demo_in)
+            await mail.contact_received(
+                db=connection,
+                settings=mail.settings_of(info),
+                kind="demo",
+                agency=demo_in["agency"],
+                email=demo_in["email"],
+                reference=str(reference),
+            )
         return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
 
     @strawberry.mutation(description="Mark an inquiry or demo request handled (or open again).")

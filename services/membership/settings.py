@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from servicekit.settings import Environment, Secret, ServiceSettings
 
+from . import mail
+
 DEFAULT_PORT = 8003
 
 
@@ -18,6 +20,7 @@ class MembershipSettings:
     service_secret: Secret
     directory_url: str
     professionals_url: str
+    mail: mail.MailSettings
 
 
 def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
@@ -28,4 +31,5 @@ def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
         service_secret=env.secret("SERVICE_SECRET", "dev-service-secret-membership", shared=False),
         directory_url=env.text("DIRECTORY_URL", "http://127.0.0.1:8002/graphql"),
         professionals_url=env.text("PROFESSIONALS_URL", "http://127.0.0.1:8004/graphql"),
+        mail=mail.load(environ),
     )
