@@ -17,6 +17,7 @@ PUBLIC_ROOT_FIELDS = frozenset(
         # professionals: the online application
         "submitProfessionalApplication",
         "insuranceCarriers",
+        "applicationStatus",
         # introspection and the type name, when introspection is enabled
         "__typename",
         "__schema",

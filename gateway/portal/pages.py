@@ -32,6 +32,7 @@ PAGES = (
     Page("admin", "/admin", "Network administration"),
     Page("vetting", "/vetting", "Vetting"),
     Page("apply", "/apply", "Apply as a professional", signed_in=False),
+    Page("application-status", "/application-status", "Your application's status", signed_in=False),
     Page("join", "/join", "Bring the network to your department", signed_in=False),
     Page("about", "/about", "About the network", signed_in=False, script=False),
     Page("faq", "/faq", "Questions and answers", signed_in=False),

@@ -16,6 +16,7 @@ from .applying import ApplyMutation
 from .downloads import ROUTES
 from .figures import FigureQueries
 from .schema import Professional, ProfessionalsLoaders, Query
+from .status import StatusQueries
 from .vetting import VettingMutation
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,7 +25,7 @@ Mutation = merge_types("Mutation", (ApplyMutation, VettingMutation))
 
 
 def build_schema() -> ServiceSchema:
-    query = merge_types("Query", (Query, FigureQueries))
+    query = merge_types("Query", (Query, FigureQueries, StatusQueries))
     return ServiceSchema(query=query, mutation=Mutation, types=[Professional])
 
 

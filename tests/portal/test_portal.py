@@ -242,6 +242,8 @@ def test_an_application_sent_through_the_form_is_approved_by_two_vetters(
     assert done.is_displayed(), problems
     reference = applicant.find_element(By.ID, "reference").text
     assert reference.startswith("PRO-")
+    secret = applicant.find_element(By.ID, "status-secret").text
+    assert len(secret) >= 20
     assert "your application is in" in done.text
     no_policy_violations(applicant)
 
@@ -263,6 +265,19 @@ def test_an_application_sent_through_the_form_is_approved_by_two_vetters(
     assert re.search(r"vetter \S{6} voted approve", history), history
     shoot(second, screenshots, "vetting-decided")
     no_policy_violations(second)
+
+    # the applicant sees the decision with the reference and the receipt's secret
+    applicant.get(f"{stack.gateway}/application-status")
+    fill(applicant, "s-reference", reference)
+    fill(applicant, "s-secret", "not-the-secret")
+    applicant.find_element(By.CSS_SELECTOR, "#status-form button[type=submit]").click()
+    wait(applicant).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#s-secret + .field-error"))
+    fill(applicant, "s-secret", secret)
+    applicant.find_element(By.CSS_SELECTOR, "#status-form button[type=submit]").click()
+    wait(applicant).until(ready.text_to_be_present_in_element((By.ID, "result"), "Approved"))
+    nothing_stored(applicant)
+    shoot(applicant, screenshots, "application-status")
+    no_policy_violations(applicant)
 
 
 def vote(driver: WebDriver, stack: Stack, reference: str, screenshots: Path | None) -> None:
