@@ -8,6 +8,7 @@ import asyncpg
 from starlette.applications import Starlette
 from strawberry.tools import merge_types
 
+from servicekit import mail as outbox
 from servicekit.app import create_service_app
 from servicekit.graphql import ServiceSchema
 
@@ -51,5 +52,5 @@ def create_app(settings: membership_settings.MembershipSettings | None = None) -
     )
 
 
-async def _deliver(pool: asyncpg.Pool, settings: mail.MailSettings) -> None:
-    await mail.deliver_due(pool, settings)
+async def _deliver(pool: asyncpg.Pool, settings: outbox.MailSettings) -> None:
+    await outbox.deliver_due(pool, settings)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from servicekit import mail
 from servicekit.settings import Environment, Secret, ServiceSettings
-
-from . import mail
 
 DEFAULT_PORT = 8003
 
@@ -31,5 +30,5 @@ def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
         service_secret=env.secret("SERVICE_SECRET", "dev-service-secret-membership", shared=False),
         directory_url=env.text("DIRECTORY_URL", "http://127.0.0.1:8002/graphql"),
         professionals_url=env.text("PROFESSIONALS_URL", "http://127.0.0.1:8004/graphql"),
-        mail=mail.load(environ),
+        mail=mail.load("WNWA_MEMBERSHIP", environ),
     )
