@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 from starlette.applications import Starlette
 from strawberry.tools import merge_types
 
-from servicekit import geo
+from servicekit import geo, mail
 from servicekit.app import create_service_app
 from servicekit.graphql import ServiceSchema
 
@@ -40,6 +41,13 @@ def create_app(settings: professionals_settings.ProfessionalsSettings | None = N
         make_loaders=lambda pool: ProfessionalsLoaders(pool, chosen),
         multipart_uploads=True,
         max_body_bytes=settings.max_request_bytes,
+        # the outbox: staff notices, receipts and decisions go out, and are retried, from here
+        housekeeping=lambda pool: _deliver(pool, chosen.mail),
+        housekeeping_every=settings.mail.every_seconds,
     )
     app.router.routes[0:0] = ROUTES
     return app
+
+
+async def _deliver(pool: asyncpg.Pool, settings: mail.MailSettings) -> None:
+    await mail.deliver_due(pool, settings)

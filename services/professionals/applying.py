@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from servicekit.graphql import FieldError, InputErrors, context_of
 
-from . import rules, status, store
+from . import notices, rules, status, store
 from .catalog import REQUIRED_DOCUMENTS, DocumentKind
 from .documents import (
     CHUNK_BYTES,
@@ -159,6 +159,12 @@ async def _submit(
                     )
                     seq += 1
             secret = await status.issue(db=connection, professional_id=professional_id)
+            await notices.application_received(
+                db=connection,
+                settings=settings.mail,
+                reference=reference,
+                email=application_in.email,
+            )
     if professional_id is None:
         # the same key was used concurrently; answer as for a resubmission
         existing = await store.get_by_client_key(db=pool, client_key=application_in.client_key)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from servicekit import mail
 from servicekit.settings import ConfigurationError, Environment, ServiceSettings
 
 DEFAULT_PORT = 8004
@@ -27,6 +28,7 @@ class ProfessionalsSettings:
     max_request_bytes: int
     expiry_notice_days: int
     fixed_today: dt.date | None  # tests only: the date the service believes it is
+    mail: mail.MailSettings
 
 
 def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
@@ -51,6 +53,7 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
         ),
         expiry_notice_days=env.integer("EXPIRY_NOTICE_DAYS", 60),
         fixed_today=fixed_today,
+        mail=mail.load("WNWA_PROFESSIONALS", environ),
     )
 
 

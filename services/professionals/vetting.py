@@ -14,7 +14,7 @@ from servicekit import validation
 from servicekit.database import Connection
 from servicekit.graphql import FieldError, InputErrors, context_of, parse_id, require_role
 
-from . import rules, store
+from . import notices, rules, store
 from .schema import VETTER, Application, Vote, loaders
 
 _WORDS = {
@@ -265,6 +265,14 @@ class VettingMutation:
                 status=outcome,
                 changed_by=principal.subject,
                 reconsider_after=reconsider_after,
+            )
+            await notices.application_decided(
+                db=connection,
+                settings=loaders(info).settings.mail,
+                reference=row.reference,
+                email=row.email,
+                approved=outcome == "approved",
+                reconsider_after=reconsider_after if outcome == "deferred" else None,
             )
         return await _answer(info, row.id, errors)
 
