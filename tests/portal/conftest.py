@@ -12,6 +12,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
+from tests.services.membership.test_mail import Sink, smtp_sink
+from tests.support.servers import free_port
 from tests.support.stack import Stack, running_stack
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -22,11 +24,25 @@ DESKTOP = (1280, 900)
 
 
 @pytest.fixture(scope="package")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def mailbox() -> Iterator[Sink]:
+    """The development SMTP sink (aiosmtpd) the stack's services send their mail to."""
+    port = free_port()
+    with smtp_sink(port) as sink:
+        sink.port = port  # type: ignore[attr-defined]
+        yield sink
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory: pytest.TempPathFactory, mailbox: Sink) -> Iterator[Stack]:
     """One `wnwa up` for the browser tests, exactly as a developer runs it."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.skip("browser tests need Debian's chromium and chromium-driver (apt-get install)")
-    with running_stack(tmp_path_factory.mktemp("portal-stack")) as running:
+    mail = {
+        "WNWA_SMTP_HOST": "127.0.0.1",
+        "WNWA_SMTP_PORT": str(mailbox.port),  # type: ignore[attr-defined]
+        "WNWA_MAIL_EVERY_MS": "500",
+    }
+    with running_stack(tmp_path_factory.mktemp("portal-stack"), **mail) as running:
         yield running
 
 

@@ -16,6 +16,7 @@ from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.portal.conftest import DESKTOP, PHONE, accessibility_violations
+from tests.services.membership.test_mail import Sink
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.slow
@@ -358,7 +359,7 @@ def test_a_network_admin_sees_departments_providers_resources_and_inquiries(
 
 
 def test_a_department_asks_about_joining(
-    stack: Stack, open_browser: Browser, screenshots: Path
+    stack: Stack, open_browser: Browser, screenshots: Path, mailbox: Sink
 ) -> None:
     driver = open_browser()
     driver.get(f"{stack.gateway}/join")
@@ -376,6 +377,14 @@ def test_a_department_asks_about_joining(
     wait(driver).until(ready.text_to_be_present_in_element(receipt, "reference"))
     assert not driver.find_elements(By.CSS_SELECTOR, "#inquiry .field-error")
     no_policy_violations(driver)
+    # the staff hear of it, and the chief gets a receipt, through the development SMTP sink
+    expected = {("staff@wnwa.example", True), ("chief@marlow-township.example", False)}
+    wait(driver, 30).until(
+        lambda d: (
+            expected
+            <= {(str(m["To"]), "Marlow Township" in str(m["Subject"])) for m in mailbox.messages}
+        )
+    )
 
 
 def test_the_department_type_ahead_leads_to_that_departments_sign_in(
