@@ -10,10 +10,14 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "membershipFigures",
         "networkFigures",
         "feeTiers",
+        "visitFigures",
         "annualFeeQuoteCents",
+        "news",
+        "newsPost",
         # professionals: the online application
         "submitProfessionalApplication",
         "insuranceCarriers",
+        "applicationStatus",
         # introspection and the type name, when introspection is enabled
         "__typename",
         "__schema",

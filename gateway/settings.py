@@ -41,6 +41,9 @@ class GatewaySettings:
     deployment: str
     single_subgraph_passthrough: bool = True
     deduplicate_reads: bool = True
+    # the gateway's own service credentials, to hand daily visit totals to membership;
+    # empty outside development unless set: the totals are then not kept
+    service_secret: str = ""
 
 
 def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -74,4 +77,9 @@ def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
         single_subgraph_passthrough=env.flag("SINGLE_SUBGRAPH_PASSTHROUGH", True),
         deduplicate_reads=env.flag("DEDUPLICATE_READS", True),
         deployment=env.deployment,
+        service_secret=(
+            env.secret("SERVICE_SECRET", "dev-service-secret-gateway", shared=False).value
+            if env.is_development or env.text("SERVICE_SECRET", "")
+            else ""
+        ),
     )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gateway.portal import published
 from gateway.portal.pages import PAGES, Page, render
+from gateway.portal.visits import VisitCounter, membership_sender
 from gateway.settings import GatewaySettings
 
 STATIC_FOLDER = Path(__file__).parent / "static"
@@ -17,7 +21,8 @@ STATIC_FOLDER = Path(__file__).parent / "static"
 # Scripts, styles and requests only from this origin; no inline script or style.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
 )
 # The sign-in forms post to /auth/login, which redirects to the department's own IdP
 # (any origin): a form-action list would block that redirect, so it is left out here.
@@ -43,17 +48,109 @@ class PortalStatic(StaticFiles):
         return response
 
 
+def visits(request: Request) -> VisitCounter:
+    """The app's one visit counter (made on first use, once the gateway has started).
+
+    Only ``request.app`` is read here: nothing about the request itself."""
+    state = request.app.state
+    counter: VisitCounter | None = getattr(state, "visits", None)
+    if counter is None:
+        gateway = getattr(state, "gateway", None)
+        send = None
+        if gateway is not None and gateway.settings.service_secret:
+            send = membership_sender(
+                gateway.session,
+                gateway.settings.identity_url,
+                gateway.settings.service_secret,
+                gateway.run,
+            )
+        counter = state.visits = VisitCounter(send)
+    return counter
+
+
+def _respond(page: Page) -> Response:
+    policy = SIGN_IN_POLICY if page.sign_in_form else CONTENT_SECURITY_POLICY
+    return HTMLResponse(render(page), headers={**HEADERS, "Content-Security-Policy": policy})
+
+
 def _page_endpoint(page: Page) -> Route:
     async def endpoint(request: Request) -> Response:
-        policy = SIGN_IN_POLICY if page.sign_in_form else CONTENT_SECURITY_POLICY
-        return HTMLResponse(render(page), headers={**HEADERS, "Content-Security-Policy": policy})
+        visits(request).page_view()
+        return _respond(page)
 
     return Route(page.path, endpoint, methods=["GET"], name=f"portal-{page.name}")
 
 
+def _shared_endpoint(path: str, signed_in: Page, visitor: Page, session_cookie: str) -> Route:
+    """One address, two pages: what a signed-in person can do, or what the network is.
+
+    Only the presence of the session cookie decides (it is not verified here: the signed-in
+    page's script asks the API, which does). A visitor whose short access cookie has lapsed
+    while the session lives on is sent on by the visitor page's script after one renewal.
+    """
+
+    async def endpoint(request: Request) -> Response:
+        visits(request).page_view()
+        return _respond(signed_in if request.cookies.get(session_cookie) else visitor)
+
+    return Route(path, endpoint, methods=["GET"], name=f"portal-{signed_in.name}")
+
+
+async def service_worker(request: Request) -> Response:
+    """The installed app's worker: at the root so it may answer for every page when offline."""
+    return FileResponse(
+        STATIC_FOLDER / "service-worker.js",
+        media_type="text/javascript",
+        headers={
+            **HEADERS,
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        },
+    )
+
+
+async def installed(request: Request) -> Response:
+    """The app was installed: one more in today's total, nothing else."""
+    visits(request).install()
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
+async def manifest(request: Request) -> Response:
+    """The web app manifest (name, icons, colours) that makes the portal installable."""
+    return FileResponse(
+        STATIC_FOLDER / "manifest.webmanifest",
+        media_type="application/manifest+json",
+        headers={**HEADERS, "Cache-Control": "no-cache"},
+    )
+
+
 def portal_routes(settings: GatewaySettings) -> list[BaseRoute]:
     """Every route the portal adds to the gateway."""
-    routes: list[BaseRoute] = [_page_endpoint(page) for page in PAGES]
+    routes: list[BaseRoute] = []
+    for path in dict.fromkeys(page.path for page in PAGES):
+        variants = [page for page in PAGES if page.path == path]
+        if len(variants) == 1:
+            routes.append(_page_endpoint(variants[0]))
+        else:
+            [signed_in] = [page for page in variants if page.signed_in]
+            [visitor] = [page for page in variants if not page.signed_in]
+            routes.append(_shared_endpoint(path, signed_in, visitor, settings.session_cookie))
+    page_headers = {**HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY}
+
+    def drawn(render_page: Callable[[Request, dict[str, str]], Awaitable[Response]]) -> Any:
+        async def endpoint(request: Request) -> Response:
+            visits(request).page_view()
+            return await render_page(request, page_headers)
+
+        return endpoint
+
+    routes.append(Route("/news", drawn(published.news_list), methods=["GET"]))
+    routes.append(Route("/news.atom", drawn(published.news_feed), methods=["GET"]))
+    routes.append(Route("/news/{slug}", drawn(published.news_post), methods=["GET"]))
+    routes.append(Route("/figures", drawn(published.figures), methods=["GET"]))
+    routes.append(Route("/service-worker.js", service_worker, methods=["GET"]))
+    routes.append(Route("/portal/installed", installed, methods=["POST"]))
+    routes.append(Route("/manifest.webmanifest", manifest, methods=["GET"]))
     routes.append(
         Mount("/portal/static", app=PortalStatic(directory=STATIC_FOLDER), name="portal-static")
     )

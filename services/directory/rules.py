@@ -163,7 +163,7 @@ def _place(
     else:
         place = geo.zip_place(zip_code)
         if place is None:
-            errors.add("input.zipCode", "Enter a five-digit US ZIP code such as 60601.")
+            errors.add("input.zipCode", _zip_problem(zip_code))
     if place is not None:
         profile.update(
             zip_code=place.zip_code,
@@ -235,12 +235,19 @@ def search_language(value: str, errors: InputErrors) -> str | None:
     return code
 
 
+def _zip_problem(zip_code: str) -> str:
+    """Why a ZIP code places nothing: not five digits, or five digits we do not know."""
+    if re.fullmatch(r"\d{5}", zip_code.strip()):
+        return "We don't know this ZIP code. Check it, or try a nearby one."
+    return "Enter a five-digit US ZIP code such as 60601."
+
+
 def search_near(
     zip_code: str, miles: int, errors: InputErrors
 ) -> tuple[float, float, float, tuple[float, float, float, float]] | None:
     place = geo.zip_place(zip_code)
     if place is None:
-        errors.add("filter.near.zipCode", "Enter a five-digit US ZIP code such as 60601.")
+        errors.add("filter.near.zipCode", _zip_problem(zip_code))
     if not 1 <= miles <= MAX_SEARCH_MILES:
         errors.add("filter.near.withinMiles", f"Choose from 1 to {MAX_SEARCH_MILES} miles.")
     if place is None or errors.has("filter.near.withinMiles"):

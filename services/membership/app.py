@@ -7,23 +7,29 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from starlette.applications import Starlette
 from strawberry.tools import merge_types
 
+from servicekit import mail as outbox
 from servicekit.app import create_service_app
 from servicekit.graphql import ServiceSchema
 
+from . import mail
 from . import settings as membership_settings
 from .mutations import Mutation
-from .network import NetworkFiguresSource, NetworkLoaders, NetworkQueries, Peers
+from .network import NetworkFiguresSource, NetworkQueries, Peers
+from .news import NewsMutations, NewsQueries
 from .schema import Clock, ContactForms, Department, Query, system_clock
+from .visits import VisitMutations, VisitQueries
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_schema() -> ServiceSchema:
-    query = merge_types("Query", (Query, NetworkQueries))
-    return ServiceSchema(query=query, mutation=Mutation, types=[Department])
+    query = merge_types("Query", (Query, NetworkQueries, NewsQueries, VisitQueries))
+    mutation = merge_types("Mutation", (Mutation, NewsMutations, VisitMutations))
+    return ServiceSchema(query=query, mutation=mutation, types=[Department])
 
 
 def create_app(
@@ -50,7 +56,12 @@ def create_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · membership",
-        make_loaders=lambda pool: NetworkLoaders(pool, notice_days, source, forms, clock),
+        make_loaders=lambda pool: mail.MailingLoaders(
+            pool, notice_days, source, forms, clock, settings.mail
+        ),
+        # the outbox: staff notices and receipts go out, and are retried, from here
+        housekeeping=lambda pool: _deliver(pool, settings.mail),
+        housekeeping_every=settings.mail.every_seconds,
     )
     service_lifespan = app.router.lifespan_context
 
@@ -62,3 +73,7 @@ def create_app(
 
     app.router.lifespan_context = lifespan
     return app
+
+
+async def _deliver(pool: asyncpg.Pool, settings: outbox.MailSettings) -> None:
+    await outbox.deliver_due(pool, settings)

@@ -12,9 +12,16 @@ import strawberry
 from strawberry.types import Info
 
 from servicekit import validation
-from servicekit.graphql import FieldError, InputErrors, context_of, parse_id, require_role
+from servicekit.graphql import (
+    FieldError,
+    Forbidden,
+    InputErrors,
+    context_of,
+    parse_id,
+    require_role,
+)
 
-from . import rules, store
+from . import mail, rules, store
 from .schema import (
     DemoFormat,
     Department,
@@ -23,6 +30,7 @@ from .schema import (
     FeeTier,
     SubscriptionTerm,
     loaders,
+    may_read_record,
 )
 
 
@@ -180,6 +188,38 @@ class Mutation:
         return DepartmentPayload(department=Department.from_row(row), errors=[])
 
     @strawberry.mutation(
+        description="Let the department's civilian staff sign in, or stop them: network admins, "
+        "and coordinators for their own department."
+    )
+    async def set_civilian_access(
+        self, info: Info[Any, Any], department_id: strawberry.ID, enrolled: bool
+    ) -> DepartmentPayload:
+        principal = require_role(info, "network_admin", "coordinator")
+        errors = InputErrors()
+        parsed = parse_id(department_id)
+        if parsed is not None and not may_read_record(principal, parsed):
+            raise Forbidden("Coordinators change civilian access for their own department only.")
+        current = await loaders(info).departments.load(parsed) if parsed else None
+        if parsed is None or current is None:
+            errors.add("departmentId", "There is no department with this id.")
+            return DepartmentPayload(department=None, errors=errors.items)
+        department_in = rules.check_department(
+            rules.DepartmentFields(civilians_enrolled=enrolled),
+            errors,
+            today=loaders(info).today,
+            current=current,
+        )
+        if errors:
+            return DepartmentPayload(department=None, errors=errors.items)
+        row = await store.update_department(
+            db=context_of(info).pool, department_id=parsed, department_in=department_in
+        )
+        if row is None:
+            errors.add("departmentId", "There is no department with this id.")
+            return DepartmentPayload(department=None, errors=errors.items)
+        return DepartmentPayload(department=Department.from_row(row), errors=[])
+
+    @strawberry.mutation(
         description="Record the department's next term: its first (three years) or a renewal "
         "(one year, by default from the previous term's end). Makes a prospect an active member."
     )
@@ -265,7 +305,16 @@ class Mutation:
         if errors:
             return ContactReceipt(reference=None, errors=errors.items)
         loaders(info).forms.join_inquiries.take()
-        reference = await store.create_inquiry(db=context_of(info).pool, inquiry_in=inquiry_in)
+        async with context_of(info).pool.acquire() as connection, connection.transaction():
+            reference = await store.create_inquiry(db=connection, inquiry_in=inquiry_in)
+            await mail.contact_received(
+                db=connection,
+                settings=mail.settings_of(info),
+                kind="inquiry",
+                agency=str(inquiry_in["agency"]),
+                email=str(inquiry_in["email"]),
+                reference=str(reference),
+            )
         return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
 
     @strawberry.mutation(description="Request a demo, virtual or in person. No sign-in needed.")
@@ -286,7 +335,16 @@ class Mutation:
         if errors:
             return ContactReceipt(reference=None, errors=errors.items)
         loaders(info).forms.demo_requests.take()
-        reference = await store.create_demo_request(db=context_of(info).pool, demo_in=demo_in)
+        async with context_of(info).pool.acquire() as connection, connection.transaction():
+            reference = await store.create_demo_request(db=connection, demo_in=demo_in)
+            await mail.contact_received(
+                db=connection,
+                settings=mail.settings_of(info),
+                kind="demo",
+                agency=demo_in["agency"],
+                email=demo_in["email"],
+                reference=str(reference),
+            )
         return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
 
     @strawberry.mutation(description="Mark an inquiry or demo request handled (or open again).")

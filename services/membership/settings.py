@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from servicekit import mail
 from servicekit.settings import Environment, Secret, ServiceSettings
 
 DEFAULT_PORT = 8003
@@ -21,6 +22,7 @@ class MembershipSettings:
     # each anonymous form (joining inquiry, demo request): this many at once, then per hour
     forms_burst: int
     forms_per_hour: int
+    mail: mail.MailSettings
 
 
 def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
@@ -33,4 +35,5 @@ def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
         professionals_url=env.text("PROFESSIONALS_URL", "http://127.0.0.1:8004/graphql"),
         forms_burst=env.integer("FORMS_BURST", 10),
         forms_per_hour=env.integer("FORMS_PER_HOUR", 30),
+        mail=mail.load("WNWA_MEMBERSHIP", environ),
     )

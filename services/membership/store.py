@@ -304,7 +304,7 @@ async def fee_for(*, db: Executor, sworn_officers: int) -> int | None:
 # inquiries and demo requests -------------------------------------------------------------
 
 
-async def create_inquiry(*, db: asyncpg.Pool, inquiry_in: dict[str, Any]) -> UUID:
+async def create_inquiry(*, db: Executor, inquiry_in: dict[str, Any]) -> UUID:
     inquiry_id: UUID = await db.fetchval(
         """
         INSERT INTO join_inquiries (agency, contact_name, contact_role, email, phone, message)
@@ -320,7 +320,7 @@ async def create_inquiry(*, db: asyncpg.Pool, inquiry_in: dict[str, Any]) -> UUI
     return inquiry_id
 
 
-async def create_demo_request(*, db: asyncpg.Pool, demo_in: dict[str, Any]) -> UUID:
+async def create_demo_request(*, db: Executor, demo_in: dict[str, Any]) -> UUID:
     demo_id: UUID = await db.fetchval(
         """
         INSERT INTO demo_requests (agency, contact_name, contact_role, email, phone, format,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 from starlette.applications import Starlette
 from strawberry.tools import merge_types
 
-from servicekit import geo
+from servicekit import geo, mail
 from servicekit.app import create_service_app
 from servicekit.graphql import ServiceSchema
 from servicekit.ratelimit import FormRateLimit
@@ -17,6 +18,7 @@ from .applying import ApplyMutation
 from .downloads import ROUTES
 from .figures import FigureQueries
 from .schema import Professional, ProfessionalsLoaders, Query
+from .status import StatusQueries
 from .vetting import VettingMutation
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,7 +27,7 @@ Mutation = merge_types("Mutation", (ApplyMutation, VettingMutation))
 
 
 def build_schema() -> ServiceSchema:
-    query = merge_types("Query", (Query, FigureQueries))
+    query = merge_types("Query", (Query, FigureQueries, StatusQueries))
     return ServiceSchema(query=query, mutation=Mutation, types=[Professional])
 
 
@@ -45,6 +47,13 @@ def create_app(settings: professionals_settings.ProfessionalsSettings | None = N
         make_loaders=lambda pool: ProfessionalsLoaders(pool, chosen, applications),
         multipart_uploads=True,
         max_body_bytes=settings.max_request_bytes,
+        # the outbox: staff notices, receipts and decisions go out, and are retried, from here
+        housekeeping=lambda pool: _deliver(pool, chosen.mail),
+        housekeeping_every=settings.mail.every_seconds,
     )
     app.router.routes[0:0] = ROUTES
     return app
+
+
+async def _deliver(pool: asyncpg.Pool, settings: mail.MailSettings) -> None:
+    await mail.deliver_due(pool, settings)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import secrets
 from typing import Any, cast
+from uuid import UUID
 
+import asyncpg
 import strawberry
 from strawberry.types import Info
 
 from servicekit.graphql import FieldError, InputErrors, context_of
 
-from . import rules, store
+from . import notices, rules, status, store
 from .catalog import REQUIRED_DOCUMENTS, DocumentKind
 from .documents import (
     CHUNK_BYTES,
@@ -31,6 +33,11 @@ _REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
 class ApplicationReceipt:
     reference: str | None = strawberry.field(description="e.g. PRO-7KQ3-M9XW.")
     errors: list[FieldError]
+    status_secret: str | None = strawberry.field(
+        default=None,
+        description="With the reference, lets the applicant check the status "
+        "(applicationStatus). Shown once: only a digest is kept.",
+    )
 
 
 def new_reference() -> str:
@@ -119,10 +126,13 @@ async def _submit(
     pool = context_of(info).pool
     existing = await store.get_by_client_key(db=pool, client_key=application_in.client_key)
     if existing is not None:
-        return _receipt_for_existing(existing, application_in)
+        return await _with_secret(
+            pool, existing.id, _receipt_for_existing(existing, application_in)
+        )
     loaders(info).applications.take()  # a resent application above is not counted again
     reference = new_reference()
     kind = rules.assessment_kind(application_in.locations, settings.home_metro_counties)
+    secret = None
     async with pool.acquire() as connection, connection.transaction():
         professional_id = await store.create_application(
             connection=connection,
@@ -149,12 +159,30 @@ async def _submit(
                         connection=connection, document_id=document_id, seq=seq, data=piece
                     )
                     seq += 1
+            secret = await status.issue(db=connection, professional_id=professional_id)
+            await notices.application_received(
+                db=connection,
+                settings=settings.mail,
+                reference=reference,
+                email=application_in.email,
+            )
     if professional_id is None:
         # the same key was used concurrently; answer as for a resubmission
         existing = await store.get_by_client_key(db=pool, client_key=application_in.client_key)
         assert existing is not None
-        return _receipt_for_existing(existing, application_in)
-    return ApplicationReceipt(reference=reference, errors=[])
+        return await _with_secret(
+            pool, existing.id, _receipt_for_existing(existing, application_in)
+        )
+    return ApplicationReceipt(reference=reference, errors=[], status_secret=secret)
+
+
+async def _with_secret(
+    pool: asyncpg.Pool, professional_id: UUID, receipt: ApplicationReceipt
+) -> ApplicationReceipt:
+    """A resubmitted form's receipt carries a new status secret (the old is not kept)."""
+    if receipt.reference is not None:
+        receipt.status_secret = await status.issue(db=pool, professional_id=professional_id)
+    return receipt
 
 
 @strawberry.type

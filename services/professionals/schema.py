@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from enum import Enum
 from typing import Annotated, Any, TypeVar
@@ -315,7 +316,13 @@ def search_filters(search: ProfessionalSearch, errors: InputErrors) -> store.Sea
     if search.near_zip_code:
         place = geo.zip_place(search.near_zip_code)
         if place is None:
-            errors.add("search.nearZipCode", f"'{search.near_zip_code[:10]}' is not a US ZIP code.")
+            known_shape = re.fullmatch(r"\d{5}", search.near_zip_code.strip())
+            errors.add(
+                "search.nearZipCode",
+                "We don't know this ZIP code. Check it, or try a nearby one."
+                if known_shape
+                else f"'{search.near_zip_code[:10]}' is not a US ZIP code.",
+            )
         if not 1 <= search.within_miles <= 500:
             errors.add("search.withinMiles", "Choose a distance between 1 and 500 miles.")
         elif place is not None:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from servicekit import mail
 from servicekit.settings import ConfigurationError, Environment, ServiceSettings
 
 DEFAULT_PORT = 8004
@@ -30,6 +31,7 @@ class ProfessionalsSettings:
     # the public application form: this many at once, then this many per hour
     applications_burst: int
     applications_per_hour: int
+    mail: mail.MailSettings
 
 
 def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
@@ -56,6 +58,7 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
         fixed_today=fixed_today,
         applications_burst=env.integer("APPLICATIONS_BURST", 10),
         applications_per_hour=env.integer("APPLICATIONS_PER_HOUR", 30),
+        mail=mail.load("WNWA_PROFESSIONALS", environ),
     )
 
 

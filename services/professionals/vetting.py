@@ -21,7 +21,7 @@ from servicekit.graphql import (
     require_role,
 )
 
-from . import rules, store
+from . import notices, rules, store
 from .schema import VETTER, Application, Vote, loaders
 
 
@@ -286,6 +286,14 @@ class VettingMutation:
                 status=outcome,
                 changed_by=principal.subject,
                 reconsider_after=reconsider_after,
+            )
+            await notices.application_decided(
+                db=connection,
+                settings=loaders(info).settings.mail,
+                reference=row.reference,
+                email=row.email,
+                approved=outcome == "approved",
+                reconsider_after=reconsider_after if outcome == "deferred" else None,
             )
         return await _answer(info, row.id, errors)
 

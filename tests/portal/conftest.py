@@ -12,6 +12,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
+from tests.services.membership.test_mail import Sink, smtp_sink
+from tests.support.servers import free_port
 from tests.support.stack import Stack, running_stack
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -22,11 +24,25 @@ DESKTOP = (1280, 900)
 
 
 @pytest.fixture(scope="package")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def mailbox() -> Iterator[Sink]:
+    """The development SMTP sink (aiosmtpd) the stack's services send their mail to."""
+    port = free_port()
+    with smtp_sink(port) as sink:
+        sink.port = port  # type: ignore[attr-defined]
+        yield sink
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory: pytest.TempPathFactory, mailbox: Sink) -> Iterator[Stack]:
     """One `wnwa up` for the browser tests, exactly as a developer runs it."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.skip("browser tests need Debian's chromium and chromium-driver (apt-get install)")
-    with running_stack(tmp_path_factory.mktemp("portal-stack")) as running:
+    mail = {
+        "WNWA_SMTP_HOST": "127.0.0.1",
+        "WNWA_SMTP_PORT": str(mailbox.port),  # type: ignore[attr-defined]
+        "WNWA_MAIL_EVERY_MS": "500",
+    }
+    with running_stack(tmp_path_factory.mktemp("portal-stack"), **mail) as running:
         yield running
 
 
@@ -72,3 +88,36 @@ def open_browser(tmp_path: Path) -> Iterator[Callable[[], webdriver.Chrome]]:
     yield start
     for driver in drivers:
         driver.quit()
+
+
+AXE = Path(__file__).resolve().parents[2] / ".wnwa" / "axe" / "node_modules" / "axe-core"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="package")
+def axe_source() -> str:
+    """axe-core from the npm registry, installed by `.ci/run` (never fetched by a page)."""
+    script = AXE / "axe.min.js"
+    if not script.exists():
+        pytest.skip("accessibility checks need axe-core: npm install --prefix .wnwa/axe axe-core")
+    return script.read_text(encoding="utf-8")
+
+
+def accessibility_violations(driver: webdriver.Chrome, axe: str | None = None) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations on the page as shown now, one line each."""
+    if axe is None:
+        script = AXE / "axe.min.js"
+        if not script.exists():
+            return []  # the dedicated accessibility tests say that axe-core is missing
+        axe = script.read_text(encoding="utf-8")
+    # injected through the driver, which the page's Content-Security-Policy does not govern
+    driver.execute_script(axe)
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+        ".then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' @ ' +"
+        " v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))))"
+        ".catch(e => done(['axe failed: ' + e]));",
+        WCAG_22_AA,
+    )
+    return list(result)

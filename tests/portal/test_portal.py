@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.portal.conftest import DESKTOP, PHONE
+from tests.portal.conftest import DESKTOP, PHONE, accessibility_violations
+from tests.services.membership.test_mail import Sink
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.slow
@@ -26,9 +28,10 @@ def wait(driver: WebDriver, seconds: float = 20) -> WebDriverWait[WebDriver]:
 
 
 def shoot(driver: WebDriver, folder: Path, name: str) -> None:
-    """Save the whole page at phone and desktop widths."""
+    """Save the whole page at phone and desktop widths; axe-core checks it at both."""
     for label, (width, height) in (("phone", PHONE), ("desktop", DESKTOP)):
         driver.set_window_size(width, height)
+        assert accessibility_violations(driver) == [], (name, label)
         full = driver.execute_script("return document.documentElement.scrollHeight")
         driver.set_window_size(width, min(max(height, int(full) + 120), 6000))
         driver.save_screenshot(str(folder / f"{name}-{label}.png"))
@@ -71,6 +74,7 @@ def test_the_sign_in_page_says_what_is_recorded_before_sign_in(
 ) -> None:
     driver = open_browser()
     driver.get(f"{stack.gateway}/")
+    driver.find_element(By.CSS_SELECTOR, "#main a[href='/sign-in']").click()
     wait(driver).until(ready.url_contains("/sign-in"))
     statement = driver.find_element(By.ID, "what-we-record")
     assert statement.is_displayed()
@@ -239,6 +243,8 @@ def test_an_application_sent_through_the_form_is_approved_by_two_vetters(
     assert done.is_displayed(), problems
     reference = applicant.find_element(By.ID, "reference").text
     assert reference.startswith("PRO-")
+    secret = applicant.find_element(By.ID, "status-secret").text
+    assert len(secret) >= 20
     assert "your application is in" in done.text
     no_policy_violations(applicant)
 
@@ -253,9 +259,26 @@ def test_an_application_sent_through_the_form_is_approved_by_two_vetters(
     wait(second).until(
         ready.text_to_be_present_in_element((By.ID, "details"), "Approved (round 1)")
     )
-    assert "2 of 2 approved" in second.find_element(By.ID, "history").text
+    history = second.find_element(By.ID, "history").text
+    assert "2 of 2 approved" in history
+    # each vote names its (pseudonymous) vetter: the other one by a short code, this one as "you"
+    assert "you voted approve" in history
+    assert re.search(r"vetter \S{6} voted approve", history), history
     shoot(second, screenshots, "vetting-decided")
     no_policy_violations(second)
+
+    # the applicant sees the decision with the reference and the receipt's secret
+    applicant.get(f"{stack.gateway}/application-status")
+    fill(applicant, "s-reference", reference)
+    fill(applicant, "s-secret", "not-the-secret")
+    applicant.find_element(By.CSS_SELECTOR, "#status-form button[type=submit]").click()
+    wait(applicant).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#s-secret + .field-error"))
+    fill(applicant, "s-secret", secret)
+    applicant.find_element(By.CSS_SELECTOR, "#status-form button[type=submit]").click()
+    wait(applicant).until(ready.text_to_be_present_in_element((By.ID, "result"), "Approved"))
+    nothing_stored(applicant)
+    shoot(applicant, screenshots, "application-status")
+    no_policy_violations(applicant)
 
 
 def vote(driver: WebDriver, stack: Stack, reference: str, screenshots: Path | None) -> None:
@@ -336,7 +359,7 @@ def test_a_network_admin_sees_departments_providers_resources_and_inquiries(
 
 
 def test_a_department_asks_about_joining(
-    stack: Stack, open_browser: Browser, screenshots: Path
+    stack: Stack, open_browser: Browser, screenshots: Path, mailbox: Sink
 ) -> None:
     driver = open_browser()
     driver.get(f"{stack.gateway}/join")
@@ -354,6 +377,14 @@ def test_a_department_asks_about_joining(
     wait(driver).until(ready.text_to_be_present_in_element(receipt, "reference"))
     assert not driver.find_elements(By.CSS_SELECTOR, "#inquiry .field-error")
     no_policy_violations(driver)
+    # the staff hear of it, and the chief gets a receipt, through the development SMTP sink
+    expected = {("staff@wnwa.example", True), ("chief@marlow-township.example", False)}
+    wait(driver, 30).until(
+        lambda d: (
+            expected
+            <= {(str(m["To"]), "Marlow Township" in str(m["Subject"])) for m in mailbox.messages}
+        )
+    )
 
 
 def test_the_department_type_ahead_leads_to_that_departments_sign_in(

@@ -1,5 +1,5 @@
 // Network admins: departments and terms, identity providers, resources, inquiries.
-import { busy, clearErrors, checked, el, enumOptions, fillSelect, formatDate, gql, hasRole, label, problem, say, showErrors, signedIn, text } from "./lib.js";
+import { busy, clearErrors, checked, el, enumOptions, fillSelect, formatDate, gql, hasRole, label, nationalPhone, problem, say, showErrors, signedIn, text } from "./lib.js";
 import { DEPARTMENT_STATUSES, RESOURCE_AUDIENCES, RESOURCE_CATEGORIES } from "./vocab.js";
 
 const status = document.getElementById("status");
@@ -160,7 +160,7 @@ function resourceItem(r) {
   const item = el("li", { class: "result" },
     el("h3", {}, r.title, " ", r.retired ? el("span", { class: "badge off", text: "Retired" }) : null),
     el("p", { class: "meta", text: `${label(r.category)} · ${label(r.audience)} · position ${r.position}` }),
-    el("p", { text: [r.phone && `Call ${r.phone}`, r.textNumber && `Text ${r.textNumber}`, r.url].filter(Boolean).join(" · ") }),
+    el("p", { text: [r.phone && `Call ${nationalPhone(r.phone)}`, r.textNumber && `Text ${nationalPhone(r.textNumber)}`, r.url].filter(Boolean).join(" · ") }),
     el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
       `mutation Retire($id: ID!, $retired: Boolean!) { retireWellbeingResource(id: $id, retired: $retired) { resource { ${RESOURCE} } errors { field message } } }`,
       { id: r.id, retired: !r.retired }, "retireWellbeingResource", (p) => item.replaceWith(resourceItem(p.resource))) },
@@ -197,7 +197,7 @@ const CONTACT = "id kind agency contactName contactRole email phone message demo
 function inquiryItem(c) {
   const item = el("li", { class: "result" },
     el("h3", {}, `${label(c.kind)}: ${c.agency}`, " ", c.handledAt ? el("span", { class: "badge", text: "Handled" }) : null),
-    el("p", { class: "meta", text: `${c.contactName}, ${c.contactRole} · ${c.email}${c.phone ? ` · ${c.phone}` : ""} · ${formatDate(c.receivedAt)}` }),
+    el("p", { class: "meta", text: `${c.contactName}, ${c.contactRole} · ${c.email}${c.phone ? ` · ${nationalPhone(c.phone)}` : ""} · ${formatDate(c.receivedAt)}` }),
     c.demoFormat ? el("p", { class: "meta", text: `Demo: ${label(c.demoFormat)}` }) : null,
     el("p", { text: c.message }),
     el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
@@ -217,10 +217,72 @@ async function loadInquiries() {
 }
 showHandled.addEventListener("change", loadInquiries);
 
+// news and updates
+const NEWS = "id slug title body publishedOn withdrawn";
+const newsList = document.getElementById("news");
+const newsForm = document.getElementById("news-post");
+
+function newsItem(n) {
+  const out = n.withdrawn ? "Withdrawn" : n.publishedOn > new Date().toISOString().slice(0, 10) ? "Scheduled" : null;
+  const item = el("li", { class: "result" },
+    el("h3", {}, n.withdrawn ? n.title : el("a", { href: `/news/${n.slug}` }, n.title), " ",
+      out ? el("span", { class: "badge off", text: out }) : null),
+    el("p", { class: "meta", text: formatDate(n.publishedOn) }),
+    el("button", { type: "button", class: "secondary", onclick: () => editNews(n) }, `Edit “${n.title}”`),
+    el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
+      `mutation Withdraw($id: ID!, $input: NewsInput!) { updateNews(id: $id, input: $input) { post { ${NEWS} } errors { field message } } }`,
+      { id: n.id, input: { title: n.title, body: n.body, publishedOn: n.publishedOn, withdrawn: !n.withdrawn } },
+      "updateNews", (p) => item.replaceWith(newsItem(p.post))) },
+    n.withdrawn ? `Publish “${n.title}” again` : `Withdraw “${n.title}”`));
+  return item;
+}
+
+function editNews(n) {
+  newsForm.elements.id.value = n.id;
+  newsForm.elements.title.value = n.title;
+  newsForm.elements.body.value = n.body;
+  newsForm.elements.publishedOn.value = n.publishedOn;
+  document.getElementById("news-form-title").textContent = `Edit “${n.title}”`;
+  newsForm.querySelector("button[type=submit]").textContent = "Save changes";
+  newsForm.elements.title.focus();
+}
+
+async function loadNews() {
+  const answer = await gql(`query AllNews { news(first: 100, includeUnpublished: true) { ${NEWS} } }`);
+  if (!answer.data) return say(status, problem(answer), "error");
+  const posts = answer.data.news;
+  newsList.replaceChildren(...(posts.length ? posts.map(newsItem) : [el("li", { class: "meta", text: "No news yet." })]));
+}
+
+newsForm.addEventListener("reset", () => {
+  newsForm.elements.id.value = "";
+  document.getElementById("news-form-title").textContent = "Publish news";
+  newsForm.querySelector("button[type=submit]").textContent = "Publish";
+});
+newsForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const id = newsForm.elements.id.value;
+  const input = { title: text(newsForm, "title") || "", body: newsForm.elements.body.value,
+    publishedOn: text(newsForm, "publishedOn") };
+  const region = newsForm.querySelector(".status");
+  const done = async (p) => {
+    newsForm.reset();
+    newsForm.elements.id.value = "";
+    await loadNews();
+    say(region, `Saved: “${p.post.title}” at /news/${p.post.slug}.`);
+  };
+  if (id) mutate(newsForm.querySelector("button[type=submit]"), newsForm,
+    `mutation EditNews($id: ID!, $input: NewsInput!) { updateNews(id: $id, input: $input) { post { ${NEWS} } errors { field message } } }`,
+    { id, input }, "updateNews", done);
+  else mutate(newsForm.querySelector("button[type=submit]"), newsForm,
+    `mutation PublishNews($input: NewsInput!) { publishNews(input: $input) { post { ${NEWS} } errors { field message } } }`,
+    { input }, "publishNews", done);
+});
+
 try {
   const me = await signedIn();
   if (!hasRole(me, "NETWORK_ADMIN")) say(status, "This page is for the network's administrators.", "error");
-  else await Promise.all([loadDepartments(), loadProviders(), loadProposals(), loadOrganisations(), loadResources(), loadInquiries()]);
+  else await Promise.all([loadDepartments(), loadProviders(), loadProposals(), loadOrganisations(), loadResources(), loadNews(), loadInquiries()]);
 } catch (error) {
   say(status, error.message, "error");
 }

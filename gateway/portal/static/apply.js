@@ -10,7 +10,7 @@ const clientKey = `portal-${crypto.randomUUID()}`;
 let counter = 0;
 
 const SUBMIT = `mutation Apply($input: ProfessionalApplicationInput!, $documents: [DocumentUpload!]!) {
-  submitProfessionalApplication(input: $input, documents: $documents) { reference errors { field message } } }`;
+  submitProfessionalApplication(input: $input, documents: $documents) { reference statusSecret errors { field message } } }`;
 
 function group(container, fields) {
   const n = counter++;
@@ -144,6 +144,7 @@ form.addEventListener("submit", async (event) => {
     clearErrors(form);
     form.hidden = true;
     document.getElementById("reference").textContent = receipt.reference;
+    document.getElementById("status-secret").textContent = receipt.statusSecret || "";
     const done = document.getElementById("done");
     done.hidden = false;
     done.focus();

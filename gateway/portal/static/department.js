@@ -61,6 +61,32 @@ async function loadSupporters() {
   if (!body.children.length) say(status, "No peer supporter has made a profile yet.");
 }
 
+/** "2026-10" → "October 2026". */
+function monthName(month) {
+  const [year, number] = month.split("-").map(Number);
+  return new Date(year, number - 1, 1).toLocaleString("en-US", { month: "long", year: "numeric" });
+}
+
+/** The coordinator's switch for civilian staff (dispatchers, records staff) signing in. */
+function civilianSwitch(enrolled) {
+  const region = el("p", { class: "status", role: "status" });
+  const button = el("button", { type: "button", class: "secondary", id: "civilian-access" },
+    enrolled ? "Stop civilian staff signing in" : "Let civilian staff sign in");
+  button.addEventListener("click", () => busy(button, region, async () => {
+    const answer = await gql(`mutation Civilians($id: ID!, $enrolled: Boolean!) {
+      setCivilianAccess(departmentId: $id, enrolled: $enrolled) { department { id } errors { field message } } }`,
+    { id: departmentId, enrolled: !enrolled });
+    const payload = answer.data && answer.data.setCivilianAccess;
+    if (!payload) return say(region, problem(answer), "error");
+    if (payload.errors.length) return say(region, payload.errors.map((e) => e.message).join(" "), "error");
+    await loadDepartment();
+    const note = document.querySelector("#membership .status");
+    say(note, !enrolled ? "Civilian staff can now sign in." : "Civilian staff can no longer sign in; those signed in lose access within minutes.");
+    document.getElementById("civilian-access").focus();
+  }));
+  return el("div", {}, button, region);
+}
+
 async function loadDepartment() {
   // the latest month whose reports have closed (on the 10th of the next month): figures of a
   // month still taking reports are not shown, so no single report can be read from them
@@ -85,15 +111,17 @@ async function loadDepartment() {
       ["Member since", r.joinedOn ? formatDate(r.joinedOn) : "—"],
       ["Current term", r.currentTerm ? `${label(r.currentTerm.kind)}, ${formatDate(r.currentTerm.startsOn)} to ${formatDate(r.currentTerm.endsOn)}` : "None"],
       ["Renewal due", r.renewalDue ? "Yes" : "No"], ["Annual fee quoted", dollars(r.annualFeeQuoteCents)],
-    ].flatMap(([t, v]) => [el("dt", { text: t }), el("dd", { text: String(v) })])));
+    ].flatMap(([t, v]) => [el("dt", { text: t }), el("dd", { text: String(v) })])), civilianSwitch(r.civiliansEnrolled));
   } else membership.textContent = problem(answer) || "Not available.";
   const reciprocity = answer.data.supportReciprocity;
   const note = document.getElementById("reciprocity-note");
   const list = document.getElementById("figures");
   if (reciprocity) {
     const own = reciprocity.department;
-    list.append(figure(`Officers supported by your supporters (${reciprocity.month})`, own ? own.officersSupported : "—"),
-      figure(`Officers supported network-wide (${reciprocity.month})`, reciprocity.officersSupported));
+    const month = monthName(reciprocity.month);
+    list.querySelectorAll(":scope > :not([data-count])").forEach((n) => n.remove());
+    list.append(figure(`Officers supported by your supporters (${month})`, own ? own.officersSupported : "—"),
+      figure(`Officers supported network-wide (${month})`, reciprocity.officersSupported));
     note.textContent = own ? "" : `Your department's own figure shows once at least ${reciprocity.minimumReports} of its supporters report in a month.`;
   }
 }

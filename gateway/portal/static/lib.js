@@ -51,7 +51,7 @@ export function problem(answer) {
 
 /** Who is signed in, or a redirect to the sign-in page. */
 export async function signedIn() {
-  const answer = await gql("query Me { me { roles department { id name county state } } }");
+  const answer = await gql("query Me { me { pseudonymousId roles department { id name county state } } }");
   if (!answer.data || !answer.data.me) throw new Error(problem(answer) || "Please sign in.");
   return answer.data.me;
 }
@@ -124,7 +124,9 @@ export function showErrors(form, errors) {
       const id = `err-${++errorCount}`;
       const note = el("p", { class: "field-error", id, text: error.message });
       const anchor = target.closest(".check") || target;
-      if (target.matches("fieldset")) target.append(note);
+      // a fieldset or a repeated row (.slot) holds its note; anything else gets it just after
+      // (a list container must not: its children are read back as rows)
+      if (target.matches("fieldset, .slot")) target.append(note);
       else anchor.after(note);
       target.setAttribute("aria-invalid", "true");
       const described = target.getAttribute("aria-describedby");
@@ -209,4 +211,20 @@ export function formatDate(iso) {
 
 export function dollars(cents) {
   return cents === null || cents === undefined ? "" : `$${(cents / 100).toLocaleString(undefined, { minimumFractionDigits: 0 })}`;
+}
+
+/** "+13125550142" → "(312) 555-0142"; other numbers (short codes, abroad) as given. */
+export function nationalPhone(number) {
+  const digits = String(number || "").replace(/^tel:/, "");
+  const us = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(digits);
+  return us ? `(${us[1]}) ${us[2]}-${us[3]}` : digits;
+}
+
+/** A search's filters: open on a wide screen, folded on a phone so results come first. */
+export function filterPanel(details) {
+  details.open = window.matchMedia("(min-width: 48rem)").matches;
+  return {
+    showErrors(form, errors) { details.open = true; showErrors(form, errors); },
+    searched() { if (!window.matchMedia("(min-width: 48rem)").matches) details.open = false; },
+  };
 }

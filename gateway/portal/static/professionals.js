@@ -1,12 +1,13 @@
 // Find a professional. Listings open in place (no address per professional), so nothing
 // about who was looked at lands in the browser's history.
-import { checked, clearErrors, el, enumOptions, fillSelect, gql, label, problem, say, showErrors, signedIn, text } from "./lib.js";
+import { checked, clearErrors, el, enumOptions, fillSelect, filterPanel, gql, label, nationalPhone, problem, say, signedIn, text } from "./lib.js";
 import { PLAN_TYPES, SPECIALTIES } from "./vocab.js";
 
 const form = document.getElementById("search");
 const results = document.getElementById("results");
 const status = document.getElementById("status");
 const more = document.getElementById("more");
+const panel = filterPanel(document.getElementById("filters"));
 let search = null;
 let after = null;
 
@@ -90,6 +91,7 @@ function listing(p) {
     el("dl", { class: "facts" }, facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })])),
     el("p", {},
       el("a", { class: "button call", href: `tel:${p.phone}`, "aria-label": `Call ${p.fullName}` }, "Call"),
+      el("span", { class: "phone" }, nationalPhone(p.phone)),
       p.website ? el("a", { class: "button secondary", href: p.website, rel: "noopener noreferrer", target: "_blank" }, "Website") : null));
 }
 
@@ -103,7 +105,7 @@ async function run(append) {
     if (!found) { say(status, problem(answer), "error"); return; }
     // search problems come back as field errors: `search.nearZipCode` → data-field="nearZipCode"
     if (found.errors.length) {
-      showErrors(form, found.errors.map((e) => ({ field: e.field.replace(/^search\./, ""), message: e.message })));
+      panel.showErrors(form, found.errors.map((e) => ({ field: e.field.replace(/^search\./, ""), message: e.message })));
       say(status, "");
       return;
     }
@@ -121,7 +123,7 @@ async function run(append) {
   }
 }
 
-form.addEventListener("submit", (event) => { event.preventDefault(); search = readSearch(); after = null; run(false); });
+form.addEventListener("submit", (event) => { event.preventDefault(); search = readSearch(); after = null; panel.searched(); run(false); });
 more.addEventListener("click", () => run(true));
 fillSelect(form.elements.plan, enumOptions(PLAN_TYPES), "Any plan");
 fillSelect(form.elements.specialty, enumOptions(SPECIALTIES), "Any specialty");

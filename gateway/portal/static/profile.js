@@ -15,7 +15,7 @@ let slotCount = 0;
 
 function slotRow(slot = { day: "MONDAY", start: "09:00", end: "17:00" }) {
   const n = slotCount++;
-  const index = slots.children.length;
+  const index = slots.querySelectorAll(".slot").length;
   const day = el("select", { id: `slot-day-${n}`, name: "slot-day" });
   fillSelect(day, enumOptions(WEEKDAYS));
   day.value = slot.day;
@@ -30,11 +30,12 @@ function slotRow(slot = { day: "MONDAY", start: "09:00", end: "17:00" }) {
 }
 
 function renumber() {
-  [...slots.children].forEach((row, index) => row.setAttribute("data-field", `input.weeklySchedule.${index}`));
+  slots.querySelectorAll(".slot").forEach((row, index) => row.setAttribute("data-field", `input.weeklySchedule.${index}`));
 }
 
 function schedule() {
-  return [...slots.children].map((row) => {
+  // only the rows: an error note shown beside a row is not a time
+  return [...slots.querySelectorAll(".slot")].map((row) => {
     const [day, start, end] = row.querySelectorAll("select, input");
     return { day: day.value, start: start.value, end: end.value === "23:59" ? "24:00" : end.value };
   });
@@ -89,7 +90,10 @@ document.getElementById("unavailable").addEventListener("click", (event) => {
   switchTo(event.currentTarget, { switch: "UNAVAILABLE", until: until.toISOString() });
 });
 document.getElementById("follow").addEventListener("click", (event) => switchTo(event.currentTarget, { switch: "FOLLOW_SCHEDULE" }));
-document.getElementById("add-slot").addEventListener("click", () => { slotRow(); slots.lastElementChild.querySelector("select").focus(); });
+document.getElementById("add-slot").addEventListener("click", () => {
+  slotRow();
+  [...slots.querySelectorAll(".slot")].pop().querySelector("select").focus();
+});
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();

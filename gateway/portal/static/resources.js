@@ -1,5 +1,5 @@
 // Resources: crisis lines first, each with Call / Text / Visit.
-import { el, gql, label, problem, say } from "./lib.js";
+import { el, gql, label, nationalPhone, problem, say } from "./lib.js";
 
 const status = document.getElementById("status");
 const list = document.getElementById("resources");
@@ -13,8 +13,8 @@ try {
     el("p", { class: "meta" }, `${label(r.category)} · for ${label(r.audience).toLowerCase()}`),
     el("p", { text: r.description }),
     el("p", {},
-      r.telLink ? el("a", { class: "button call", href: r.telLink }, `Call ${r.phone}`) : null,
-      r.smsLink ? el("a", { class: "button secondary", href: r.smsLink }, `Text ${r.textNumber}`) : null,
+      r.telLink ? el("a", { class: "button call", href: r.telLink }, `Call ${nationalPhone(r.phone)}`) : null,
+      r.smsLink ? el("a", { class: "button secondary", href: r.smsLink }, `Text ${nationalPhone(r.textNumber)}`) : null,
       r.url ? el("a", { class: "button secondary", href: r.url, rel: "noopener noreferrer", target: "_blank" }, "Visit website") : null))));
 } catch (error) {
   say(status, error.message, "error");

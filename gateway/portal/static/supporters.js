@@ -1,12 +1,13 @@
 // Find a peer supporter: the directory's filters, results with one-tap Call and Text.
 // The search lives only in this page's memory: never in the address, history or storage.
-import { checked, checkedValues, el, enumOptions, fillChecks, fillSelect, gql, label, problem, say, showErrors, signedIn, text, clearErrors } from "./lib.js";
+import { checked, checkedValues, el, enumOptions, fillChecks, fillSelect, filterPanel, gql, label, nationalPhone, problem, say, signedIn, text, clearErrors } from "./lib.js";
 import { AREAS, GENDERS } from "./vocab.js";
 
 const form = document.getElementById("search");
 const results = document.getElementById("results");
 const status = document.getElementById("status");
 const more = document.getElementById("more");
+const panel = filterPanel(document.getElementById("filters"));
 let languages = new Map();
 let filter = null;
 let after = null;
@@ -43,13 +44,16 @@ function card(match) {
     el("h3", {}, s.displayName, " ",
       el("span", { class: s.availableNow ? "badge now" : "badge", text: s.availableNow ? "Available now" : "Not on call now" })),
     el("p", { class: "meta", text: where }),
+    // Call and Text first, so the first one is in view on a phone
+    el("p", {},
+      el("a", { class: "button call", href: s.telLink, "aria-label": `Call ${s.displayName}` }, "Call"),
+      s.smsLink ? el("a", { class: "button secondary", href: s.smsLink, "aria-label": `Text ${s.displayName}` }, "Text") : null,
+      // a desk phone has no dialler: the number itself, written the way it is read
+      el("span", { class: "phone" }, nationalPhone(s.telLink))),
     s.areasOfSupport.length ? el("p", {}, "Talks about: ", s.areasOfSupport.map(label).join(", ")) : null,
     spoken ? el("p", { class: "meta" }, "Speaks ", spoken) : null,
     s.yearsOfService !== null ? el("p", { class: "meta" }, `${s.yearsOfService} years of service`) : null,
     s.bio ? el("p", { text: s.bio }) : null,
-    el("p", {},
-      el("a", { class: "button call", href: s.telLink, "aria-label": `Call ${s.displayName}` }, "Call"),
-      s.smsLink ? el("a", { class: "button secondary", href: s.smsLink, "aria-label": `Text ${s.displayName}` }, "Text") : null),
   );
 }
 
@@ -61,7 +65,7 @@ async function run(append) {
     const answer = await gql(SEARCH, { filter, after });
     const found = answer.data && answer.data.searchPeerSupporters;
     if (!found) { say(status, problem(answer), "error"); return; }
-    if (found.errors.length) { showErrors(form, found.errors); say(status, ""); return; }
+    if (found.errors.length) { panel.showErrors(form, found.errors); say(status, ""); return; }
     clearErrors(form);
     if (!append) results.replaceChildren();
     results.append(...found.matches.map(card));
@@ -81,6 +85,7 @@ form.addEventListener("submit", (event) => {
   event.preventDefault();
   filter = readFilter();
   after = null;
+  panel.searched();
   run(false);
 });
 more.addEventListener("click", () => run(true));

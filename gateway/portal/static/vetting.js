@@ -1,5 +1,5 @@
 // Vetters: the queue, one application's details and documents, checklist, votes, decision.
-import { busy, checked, el, enumOptions, fillSelect, formatDate, gql, hasRole, label, problem, say, showErrors, signedIn, text, clearErrors } from "./lib.js";
+import { busy, checked, el, enumOptions, fillSelect, formatDate, gql, hasRole, label, nationalPhone, problem, say, showErrors, signedIn, text, clearErrors } from "./lib.js";
 import { VETTING_STATUSES } from "./vocab.js";
 
 const APPLICATION = `id reference status submittedAt fullName credentials email phone website practiceName
@@ -17,6 +17,13 @@ const queue = document.querySelector("#queue tbody");
 const section = document.getElementById("application");
 const status = document.getElementById("status");
 let current = null;
+let myPseudonym = null;
+
+/** A vetter as the history names them: a short code of their pseudonym, or "you". */
+function vetterName(pseudonym) {
+  if (pseudonym === myPseudonym) return "you";
+  return `vetter ${String(pseudonym).slice(0, 6)}`;
+}
 
 async function loadQueue() {
   const region = document.getElementById("queue-status-text");
@@ -44,7 +51,7 @@ function show(a) {
   document.getElementById("details").replaceChildren(facts([
     ["Status", `${label(a.status)} (round ${a.round})`], ["Submitted", formatDate(a.submittedAt)],
     ["Assessment", `${label(a.assessmentKind)}${a.assessmentAt ? `, ${formatDate(a.assessmentAt)}` : ", not scheduled"}`],
-    ["Email", a.email], ["Phone", a.phone], ["Website", a.website || ""], ["Practice", a.practiceName || ""],
+    ["Email", a.email], ["Phone", nationalPhone(a.phone)], ["Website", a.website || ""], ["Practice", a.practiceName || ""],
     ["Licences", a.licenses.map((l) => `${label(l.licenseType)} ${l.number} (${l.state}), expires ${l.expiresOn}${l.expired ? " — EXPIRED" : l.dueForReVetting ? " — due for re-vetting" : ""}`).join("\n")],
     ["Addresses", a.locations.map((l) => `${l.street}, ${l.city}, ${l.state} ${l.zipCode} (${l.county} County)`).join("\n")],
     ["Telehealth", a.telehealth ? `Yes ${a.telehealthStates.join(", ")}` : "No"],
@@ -53,7 +60,7 @@ function show(a) {
     ["Insurance", a.insurance.map((i) => `${i.carrier.name} (${i.planTypes.join(", ") || "any plan"})`).join("; ") || "None"],
     ["Self-pay", a.selfPay ? "Yes" : "No"],
     ["Availability", [a.availability.answersCallsAnyHour && "any hour", a.availability.schedulesWithin24Hours && "within 24 hours"].filter(Boolean).join(", ")],
-    ["Assigned", a.assignments.length ? `${a.assignments.length} vetter${a.assignments.length === 1 ? "" : "s"}` : "Nobody yet"],
+    ["Assigned", a.assignments.length ? a.assignments.map((x) => vetterName(x.vetter)).join(", ") : "Nobody yet"],
   ]));
   document.getElementById("documents").replaceChildren(...a.documents.map((d) => el("li", {},
     el("a", { href: d.downloadPath, download: d.filename }, `${label(d.kind)}: ${d.filename}`),
@@ -61,7 +68,7 @@ function show(a) {
   const round = a.assessments.filter((s) => s.round === a.round);
   document.getElementById("history").replaceChildren(
     el("p", {}, `This round: ${round.length} vote${round.length === 1 ? "" : "s"}, ${round.filter((s) => s.vote === "APPROVE").length} to approve.`),
-    el("ul", {}, a.assessments.map((s) => el("li", { text: `Round ${s.round}: ${label(s.vote)} (call-back within ${s.callbackHours} h${s.notes ? `; ${s.notes}` : ""}), ${formatDate(s.recordedAt)}` })),
+    el("ul", {}, a.assessments.map((s) => el("li", { text: `Round ${s.round}: ${vetterName(s.vetter)} voted ${label(s.vote).toLowerCase()} (call-back within ${s.callbackHours} h${s.notes ? `; ${s.notes}` : ""}), ${formatDate(s.recordedAt)}` })),
       a.decisions.map((d) => el("li", { text: `Round ${d.round} decided: ${label(d.outcome)} (${d.approvals} of ${d.votes} approved)${d.reason ? `; ${d.reason}` : ""}, ${formatDate(d.decidedAt)}` }))));
   const hints = { SUBMITTED: "Assign yourself to start the review.", UNDER_REVIEW: "Schedule the assessment.",
     ASSESSMENT_SCHEDULED: "Record your checklist and vote after the assessment.", DELIBERATION: "More votes may follow; then decide.",
@@ -138,6 +145,7 @@ fillSelect(queueForm.elements.status, [{ value: "", text: "All applications" }, 
   { value: "DUE", text: "Approved, licence expiring" }]);
 try {
   const me = await signedIn();
+  myPseudonym = me.pseudonymousId;
   if (!hasRole(me, "VETTER")) say(document.getElementById("queue-status-text"), "This page is for the network's vetters.", "error");
   else await loadQueue();
 } catch (error) {

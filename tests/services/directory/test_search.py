@@ -110,6 +110,8 @@ async def test_bad_filters_are_field_errors(
     for zip_code in ("6060", "abcde", "606011"):
         bad = await search(directory, officer, near={"zipCode": zip_code})
         assert bad["errors"][0]["message"].startswith("Enter a five-digit US ZIP code")
+    unknown = await search(directory, officer, near={"zipCode": "00000"})
+    assert unknown["errors"][0]["message"].startswith("We don't know this ZIP code")
 
 
 async def test_available_now_follows_schedule_zone_and_switch(

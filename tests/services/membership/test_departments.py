@@ -281,3 +281,50 @@ async def test_public_figures_count_only_active_members(
     assert answer == {
         "data": {"membershipFigures": {"memberDepartments": 3, "counties": 2, "states": 2}}
     }
+
+
+CIVILIANS = """
+mutation Civilians($id: ID!, $enrolled: Boolean!) {
+  setCivilianAccess(departmentId: $id, enrolled: $enrolled) {
+    department { record { civiliansEnrolled swornOfficers } }
+    errors { field message }
+  }
+}
+"""
+
+
+async def test_a_coordinator_switches_civilian_access_for_their_own_department_only(
+    membership: ServiceUnderTest, admin_token: str, issuer: TokenIssuer
+) -> None:
+    own = await create_department(membership, admin_token)
+    other = await create_department(
+        membership, admin_token, name="Fenwood Police Department", ori="IL016Z002"
+    )
+    coordinator = issuer.token("coordinator", "officer", department=own["id"])
+    off = await membership.graphql(
+        CIVILIANS, {"id": own["id"], "enrolled": False}, token=coordinator
+    )
+    assert off["data"]["setCivilianAccess"] == {
+        "department": {"record": {"civiliansEnrolled": False, "swornOfficers": 46}},
+        "errors": [],
+    }
+    on = await membership.graphql(CIVILIANS, {"id": own["id"], "enrolled": True}, token=coordinator)
+    assert on["data"]["setCivilianAccess"]["department"]["record"]["civiliansEnrolled"] is True
+
+    elsewhere = await membership.graphql(
+        CIVILIANS, {"id": other["id"], "enrolled": False}, token=coordinator
+    )
+    assert elsewhere["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    officer = issuer.token("officer", department=own["id"])
+    refused = await membership.graphql(
+        CIVILIANS, {"id": own["id"], "enrolled": False}, token=officer
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    by_admin = await membership.graphql(
+        CIVILIANS, {"id": other["id"], "enrolled": False}, token=admin_token
+    )
+    assert by_admin["data"]["setCivilianAccess"]["errors"] == []
+    missing = await membership.graphql(
+        CIVILIANS, {"id": "not-an-id", "enrolled": False}, token=admin_token
+    )
+    assert missing["data"]["setCivilianAccess"]["errors"][0]["field"] == "departmentId"

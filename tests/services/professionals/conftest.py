@@ -111,13 +111,14 @@ async def submit(
     documents: list[Upload] | None = None,
     *,
     token: str | None = None,
+    query: str = SUBMIT,
 ) -> dict[str, Any]:
     """Post the application per the GraphQL multipart request specification."""
     uploads = standard_documents() if documents is None else documents
     if not uploads:
-        return await service.graphql(SUBMIT, {"input": input, "documents": []}, token=token)
+        return await service.graphql(query, {"input": input, "documents": []}, token=token)
     operations = {
-        "query": SUBMIT,
+        "query": query,
         "variables": {
             "input": input,
             "documents": [{"kind": kind, "file": None} for kind, *_ in uploads],

@@ -162,7 +162,8 @@ async def test_bad_search_input_is_explained(
 ) -> None:
     # reported as directory reports a bad filter: field errors with paths, no matches
     for filters, field, words in (
-        ({"nearZipCode": "00000"}, "search.nearZipCode", "is not a US ZIP code"),
+        ({"nearZipCode": "00000"}, "search.nearZipCode", "know this ZIP code"),
+        ({"nearZipCode": "6060"}, "search.nearZipCode", "is not a US ZIP code"),
         ({"insuranceCarrier": "Acme"}, "search.insuranceCarrier", "is not a carrier we list"),
         ({"state": "ZZ"}, "search.state", "is not a US state code"),
         ({"nearZipCode": "60601", "withinMiles": 5000}, "search.withinMiles", "1 and 500"),

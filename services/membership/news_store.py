@@ -1,0 +1,95 @@
+"""SQL of the network's news posts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from uuid import UUID
+
+from servicekit.database import Executor
+
+
+@dataclass(frozen=True, slots=True)
+class NewsRow:
+    id: UUID
+    slug: str
+    title: str
+    body: str
+    published_on: dt.date
+    updated_at: dt.datetime
+    withdrawn: bool
+
+
+async def list_posts(*, db: Executor, published_by: dt.date | None, limit: int) -> list[NewsRow]:
+    """Newest first; with ``published_by`` only posts out by that day and not withdrawn."""
+    rows = await db.fetch(
+        """
+        SELECT id, slug, title, body, published_on, updated_at, withdrawn FROM news_posts
+        WHERE $1::date IS NULL OR (published_on <= $1 AND NOT withdrawn)
+        ORDER BY published_on DESC, updated_at DESC
+        LIMIT $2
+        """,
+        published_by,
+        limit,
+    )
+    return [NewsRow(**dict(row)) for row in rows]
+
+
+async def get_post(
+    *, db: Executor, slug: str | None = None, post_id: UUID | None = None
+) -> NewsRow | None:
+    row = await db.fetchrow(
+        """
+        SELECT id, slug, title, body, published_on, updated_at, withdrawn FROM news_posts
+        WHERE slug = $1 OR id = $2
+        """,
+        slug,
+        post_id,
+    )
+    return NewsRow(**dict(row)) if row else None
+
+
+async def slug_taken(*, db: Executor, slug: str) -> bool:
+    return bool(await db.fetchval("SELECT EXISTS (SELECT 1 FROM news_posts WHERE slug = $1)", slug))
+
+
+async def create_post(
+    *, db: Executor, slug: str, title: str, body: str, published_on: dt.date
+) -> NewsRow:
+    row = await db.fetchrow(
+        """
+        INSERT INTO news_posts (slug, title, body, published_on) VALUES ($1, $2, $3, $4)
+        RETURNING id, slug, title, body, published_on, updated_at, withdrawn
+        """,
+        slug,
+        title,
+        body,
+        published_on,
+    )
+    assert row is not None
+    return NewsRow(**dict(row))
+
+
+async def update_post(
+    *,
+    db: Executor,
+    post_id: UUID,
+    title: str,
+    body: str,
+    published_on: dt.date,
+    withdrawn: bool,
+) -> NewsRow | None:
+    row = await db.fetchrow(
+        """
+        UPDATE news_posts
+        SET title = $2, body = $3, published_on = $4, withdrawn = $5, updated_at = now()
+        WHERE id = $1
+        RETURNING id, slug, title, body, published_on, updated_at, withdrawn
+        """,
+        post_id,
+        title,
+        body,
+        published_on,
+        withdrawn,
+    )
+    return NewsRow(**dict(row)) if row else None

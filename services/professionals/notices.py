@@ -1,0 +1,66 @@
+"""Email about applications: the staff hear of a new one; the applicant gets a receipt and,
+later, the decision. Queued in professionals' own outbox (:mod:`servicekit.mail`) inside the
+transaction that made the change. Staff notices carry only the reference: the details stay
+on the vetting page. Nothing here is ever about an officer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from servicekit.database import Executor
+from servicekit.mail import MailSettings, enqueue
+
+SIGNATURE = "\nWeNeverWalkAlone\n"
+
+
+async def application_received(
+    *, db: Executor, settings: MailSettings, reference: str, email: str
+) -> None:
+    if settings.staff:
+        await enqueue(
+            db=db,
+            recipient=settings.staff,
+            subject=f"New application {reference}",
+            body=f"A professional applied: {reference}. It waits in the vetting queue "
+            "(/vetting).\n",
+        )
+    await enqueue(
+        db=db,
+        recipient=email,
+        subject=f"Your application {reference} is in",
+        body=f"Thank you for applying to the network. Your reference is {reference}.\n\n"
+        "A vetter will contact you to arrange the assessment. You can check where your "
+        "application stands at /application-status with the reference and the secret shown "
+        "when you applied.\n" + SIGNATURE,
+    )
+
+
+async def application_decided(
+    *,
+    db: Executor,
+    settings: MailSettings,
+    reference: str,
+    email: str,
+    approved: bool,
+    reconsider_after: dt.date | None,
+) -> None:
+    if approved:
+        subject = f"Your application {reference} is approved"
+        body = (
+            "The network's vetters approved your application. Officers can now find you in the "
+            "network's directory. Please tell us when a licence, insurance panel or address "
+            "changes.\n"
+        )
+    else:
+        subject = f"Your application {reference} was not approved this time"
+        when = (
+            f" after {reconsider_after:%B} {reconsider_after.day}, {reconsider_after.year}"
+            if (reconsider_after)
+            else ""
+        )
+        body = (
+            "The network's vetters did not approve your application this time; a vetter will "
+            f"explain why. You may ask for it to be reconsidered{when}.\n"
+        )
+    await enqueue(db=db, recipient=email, subject=subject, body=body + SIGNATURE)

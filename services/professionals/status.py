@@ -1,0 +1,89 @@
+"""An applicant checks their application's status with its reference and the secret from
+the receipt — no account, and nobody else can: the secret is 128 random bits, of which only
+a SHA-256 is kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from servicekit.database import Executor
+from servicekit.graphql import context_of
+
+from . import store
+from .schema import VettingStatus
+
+
+def new_secret() -> tuple[str, bytes]:
+    """A secret to hand to the applicant, and the digest to keep."""
+    secret = secrets.token_urlsafe(16)
+    return secret, hashlib.sha256(secret.encode()).digest()
+
+
+async def issue(*, db: Executor, professional_id: UUID) -> str:
+    """A new status secret for the application (any earlier one stops working)."""
+    secret, digest = new_secret()
+    await db.execute(
+        """
+        INSERT INTO application_status_secrets (professional_id, secret_sha256) VALUES ($1, $2)
+        ON CONFLICT (professional_id) DO UPDATE SET secret_sha256 = EXCLUDED.secret_sha256
+        """,
+        professional_id,
+        digest,
+    )
+    return secret
+
+
+async def _digest(*, db: Executor, professional_id: UUID) -> bytes | None:
+    digest: bytes | None = await db.fetchval(
+        "SELECT secret_sha256 FROM application_status_secrets WHERE professional_id = $1",
+        professional_id,
+    )
+    return digest
+
+
+@strawberry.type(description="Where an application stands, for the applicant.")
+class ApplicationStatus:
+    reference: str
+    status: VettingStatus
+    submitted_on: dt.date
+    changed_on: dt.date = strawberry.field(description="When the status last changed.")
+    reconsider_after: dt.date | None = strawberry.field(
+        description="A deferred application may be reopened after this day."
+    )
+
+
+@strawberry.type
+class StatusQueries:
+    @strawberry.field(
+        description="An application's status, for whoever holds its reference and the secret "
+        "from the receipt; null when either does not match. No sign-in needed."
+    )
+    async def application_status(
+        self, info: Info[Any, Any], reference: str, secret: str
+    ) -> ApplicationStatus | None:
+        pool = context_of(info).pool
+        row = (
+            await store.get_by_reference(db=pool, reference=reference.strip().upper())
+            if len(reference) <= 40
+            else None
+        )
+        expected = await _digest(db=pool, professional_id=row.id) if row else None
+        given = hashlib.sha256(secret.strip().encode()[:200]).digest()
+        # the same work and the same answer for an unknown reference and a wrong secret
+        if row is None or not hmac.compare_digest(given, expected or bytes(32)):
+            return None
+        return ApplicationStatus(
+            reference=row.reference,
+            status=VettingStatus(row.status),
+            submitted_on=row.submitted_at.date(),
+            changed_on=row.status_changed_at.date(),
+            reconsider_after=row.reconsider_after,
+        )

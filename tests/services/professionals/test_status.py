@@ -1,0 +1,65 @@
+"""An applicant checks where their application stands with its reference and the secret
+from the receipt; a wrong secret or reference learns nothing."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from tests.conftest import ServiceUnderTest
+from tests.services.professionals.conftest import application_input, submit
+
+SUBMIT = """
+mutation Apply($input: ProfessionalApplicationInput!, $documents: [DocumentUpload!]!) {
+  submitProfessionalApplication(input: $input, documents: $documents) {
+    reference statusSecret errors { field message }
+  }
+}
+"""
+STATUS = """
+query Status($reference: String!, $secret: String!) {
+  applicationStatus(reference: $reference, secret: $secret) {
+    reference status submittedOn changedOn reconsiderAfter
+  }
+}
+"""
+
+
+async def test_the_receipts_secret_shows_the_status_to_its_holder_only(
+    professionals: ServiceUnderTest, db: asyncpg.Connection
+) -> None:
+    values = application_input(clientKey="status-key-0001")
+    receipt = (await submit(professionals, values, query=SUBMIT))["data"][
+        "submitProfessionalApplication"
+    ]
+    reference, secret = receipt["reference"], receipt["statusSecret"]
+    assert len(secret) >= 20
+    answer = await professionals.graphql(
+        STATUS, {"reference": reference.lower(), "secret": f" {secret} "}
+    )
+    status = answer["data"]["applicationStatus"]
+    assert status["reference"] == reference
+    assert status["status"] == "SUBMITTED"
+    assert status["reconsiderAfter"] is None
+    for wrong in (
+        {"reference": reference, "secret": secret[:-1] + "x"},
+        {"reference": "PRO-AAAA-AAAA", "secret": secret},
+        {"reference": reference, "secret": ""},
+    ):
+        assert (await professionals.graphql(STATUS, wrong))["data"]["applicationStatus"] is None
+    # only a digest is kept, never the secret itself
+    stored = await db.fetchval("SELECT secret_sha256 FROM application_status_secrets")
+    assert secret.encode() not in bytes(stored)
+    assert len(stored) == 32
+
+    # the form sent again (its answer was lost): a new secret, and the old one stops working
+    again = (await submit(professionals, values, query=SUBMIT))["data"][
+        "submitProfessionalApplication"
+    ]
+    assert again["reference"] == reference
+    assert again["statusSecret"] != secret
+    old = await professionals.graphql(STATUS, {"reference": reference, "secret": secret})
+    assert old["data"]["applicationStatus"] is None
+    new = await professionals.graphql(
+        STATUS, {"reference": reference, "secret": again["statusSecret"]}
+    )
+    assert new["data"]["applicationStatus"]["status"] == "SUBMITTED"
