@@ -31,6 +31,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--no-seed", action="store_true", help="do not add demo data")
     serve = commands.add_parser("serve", help="run one service (its settings from the environment)")
     serve.add_argument("service")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WNWA_WORKERS", "1")),
+        help="worker processes (default: WNWA_WORKERS or 1)",
+    )
     migrate = commands.add_parser("migrate", help="create the databases and apply migrations")
     migrate.add_argument("services", nargs="*")
     seed = commands.add_parser("seed", help="add demo data to empty databases")
@@ -45,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         if args.service == "gateway":
             return serve_gateway()
-        return serve_service(service_named(args.service))
+        return serve_service(service_named(args.service), workers=args.workers)
     if args.command == "migrate":
         chosen = [service_named(name) for name in args.services] or available_services()
         with database_server() as server_url:
@@ -77,17 +83,20 @@ async def prepare_databases(
         )
 
 
-def serve_service(service: Service) -> int:
-    """Run one service with uvicorn; access logs off, no server header."""
+def serve_service(service: Service, *, workers: int = 1) -> int:
+    """Run one service with uvicorn; access logs off, no server header.
+
+    With ``workers`` above one, uvicorn runs that many processes on the one socket, each
+    building the app itself (see :func:`service_app`).
+    """
     import uvicorn
 
-    from servicekit import telemetry
-
-    telemetry.configure(service.name)
-    app = service.module("app").create_app()
     settings = service.module("settings").load().service
+    os.environ[_SERVING] = service.name
     uvicorn.run(
-        app,
+        "wnwa.cli:service_app",
+        factory=True,
+        workers=max(1, workers),
         host=settings.host,
         port=settings.port,
         access_log=False,
@@ -97,6 +106,19 @@ def serve_service(service: Service) -> int:
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+_SERVING = "WNWA_SERVING"
+
+
+def service_app() -> object:
+    """The app of the service named by ``WNWA_SERVING``, built in each worker process."""
+    from servicekit import telemetry
+
+    service = service_named(os.environ[_SERVING])
+    configure_logging(os.environ.get("WNWA_LOG_LEVEL", "INFO"))
+    telemetry.configure(service.name)
+    return service.module("app").create_app()
 
 
 def serve_gateway() -> int:

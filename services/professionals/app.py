@@ -38,7 +38,7 @@ def create_app(settings: professionals_settings.ProfessionalsSettings | None = N
         title="WeNeverWalkAlone · professionals",
         make_loaders=lambda pool: ProfessionalsLoaders(pool, chosen),
         multipart_uploads=True,
-        max_body_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.max_request_bytes,
     )
     app.router.routes[0:0] = ROUTES
     return app
