@@ -59,6 +59,12 @@ class GraphQLEndpoint:
         self.multipart_uploads = multipart_uploads
 
     async def handle(self, request: Request) -> Response:
+        try:
+            return await self._answer(request)
+        finally:
+            await request.close()  # the uploads' temporary files, if any
+
+    async def _answer(self, request: Request) -> Response:
         if request.method == "GET":
             if self.graphiql_enabled and "text/html" in request.headers.get("accept", ""):
                 return graphiql.graphiql_page(title=self.title, endpoint=request.url.path)

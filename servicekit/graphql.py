@@ -194,9 +194,11 @@ class _CheckedDocuments(SchemaExtension):
             context.pre_execution_errors = []  # validated when first seen
         elif context.graphql_document is not None:
             document = context.graphql_document
-            errors = validate_document(context.schema._schema, document, context.validation_rules)
+            errors = operation_cost_errors(document, self.limits)
             if not errors:
-                errors = operation_cost_errors(document, self.limits)
+                errors = validate_document(
+                    context.schema._schema, document, context.validation_rules
+                )
             context.pre_execution_errors = errors
             if not errors and context.query is not None:
                 self.documents.add(context.query, document)
