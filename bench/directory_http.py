@@ -35,7 +35,7 @@ sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "bench"))
 
 from directory_seed import BENCH_DATABASE, database_server  # noqa: E402
-from loadgen import Call, closed_loop  # noqa: E402
+from loadgen import Call, Figures, closed_loop, process_tree_cpu_seconds  # noqa: E402
 
 from servicekit.database import with_database  # noqa: E402
 from services.directory.vocabulary import AreaOfSupport  # noqa: E402
@@ -57,7 +57,7 @@ ZIPS = ["60601", "60540", "61602", "10001", "90012", "77002", "30303", "98101", 
 @contextlib.asynccontextmanager
 async def directory_server(
     database_url: str, issuer: TokenIssuer, workers: int
-) -> AsyncIterator[str]:
+) -> AsyncIterator[tuple[str, int]]:
     """`wnwa serve directory` in its own process group; stopped on exit."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WNWA_")}
@@ -91,7 +91,7 @@ async def directory_server(
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the directory did not start")
                 await asyncio.sleep(0.2)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:
@@ -135,16 +135,25 @@ async def run(seconds: float, connections: int, workers: int) -> None:
     with database_server() as server_url:
         database_url = with_database(server_url, BENCH_DATABASE)
         async with (
-            directory_server(database_url, issuer, workers) as url,
+            directory_server(database_url, issuer, workers) as (url, pid),
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session,
         ):
             make = search_calls(session, url, tokens, rng)
             await closed_loop(make, connections=2, seconds=3)  # warm up
             print(f"directory subgraph, 20-row search, {workers} worker(s), {os.cpu_count()} CPUs")
-            one = await closed_loop(make, connections=1, seconds=seconds)
-            print(f"  1 connection     {one.line()}")
-            figures = await closed_loop(make, connections=connections, seconds=seconds)
-            print(f"  {connections} connections    {figures.line()}")
+
+            async def measured(connections: int) -> tuple[Figures, float]:
+                cpu = process_tree_cpu_seconds(pid)
+                figures = await closed_loop(make, connections=connections, seconds=seconds)
+                spent = process_tree_cpu_seconds(pid) - cpu
+                return figures, figures.count / spent if spent else float("nan")
+
+            for count in (1, connections):
+                figures, per_cpu_second = await measured(count)
+                print(
+                    f"  {count:2d} connection(s) {figures.line()}  "
+                    f"{per_cpu_second:6.0f} req per server CPU-second"
+                )
     await issuer.stop()
 
 

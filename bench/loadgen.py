@@ -9,10 +9,12 @@ server that stalls is charged for every request that should have gone out meanwh
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # one request: returns True when the answer was right (status 200, no GraphQL errors)
 Call = Callable[[], Awaitable[bool]]
@@ -103,3 +105,23 @@ async def fixed_rate(
 
 def summary(values: list[float]) -> str:
     return f"median {statistics.median(values):.1f}" if values else "-"
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants so far (Linux /proc).
+
+    Requests per CPU-second of the server is the figure that holds on a machine shared
+    with other work, where wall-clock throughput depends on what else runs.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
