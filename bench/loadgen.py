@@ -125,3 +125,21 @@ def process_tree_cpu_seconds(pid: int) -> float:
         except (FileNotFoundError, ProcessLookupError):
             continue
     return total
+
+
+def cpu_seconds_of_processes_with(marker: bytes) -> float:
+    """CPU seconds so far of every process whose environment holds ``marker`` (e.g.
+    ``WNWA_DATA_DIR=/tmp/…``: a stack's services, workers and database server)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, PermissionError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total

@@ -16,8 +16,9 @@ then sends the portal's own operations at each rate for ``--seconds``:
 
 Each request is scheduled at ``start + i / rate`` and its latency runs from that moment
 (as wrk2 measures), so a stall is charged to every request it delays. Prints p50/p95/p99
-and errors per rate, and the highest rate with p99 under 100 ms and no errors. Stops
-climbing once a rate fails badly. Asserts nothing.
+and errors per rate, the requests served per CPU-second of the whole stack (gateway,
+services, database: the figure that holds on a shared machine), and the highest rate with
+p99 under 100 ms and no errors. Stops climbing once a rate fails badly. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -41,11 +42,11 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "bench"))
 
-from loadgen import Call, Figures, fixed_rate  # noqa: E402
+from loadgen import Call, Figures, cpu_seconds_of_processes_with, fixed_rate  # noqa: E402
 
 from services.directory.vocabulary import AreaOfSupport  # noqa: E402
-from services.professionals.catalog import CARRIERS as CARRIERS_LISTED  # noqa: E402
 from services.identity.devidp.accounts import TENANTS  # noqa: E402
+from services.professionals.catalog import CARRIERS as CARRIERS_LISTED  # noqa: E402
 from tests.support.stack import running_stack, sign_in  # noqa: E402
 
 SUPPORTERS = """query FindSupporters($filter: PeerSupporterFilter, $after: String) {
@@ -173,7 +174,9 @@ def mix(
     return make
 
 
-async def drive(gateway: str, sessions: list[Session], rates: list[float], seconds: float) -> None:
+async def drive(
+    gateway: str, sessions: list[Session], rates: list[float], seconds: float, marker: bytes
+) -> None:
     url = f"{gateway}/graphql"
     rng = random.Random(23)
     connector = aiohttp.TCPConnector(limit=256)
@@ -191,8 +194,13 @@ async def drive(gateway: str, sessions: list[Session], rates: list[float], secon
         print(f"{len(sessions)} sessions, {len(ids)} supporters to view, {os.cpu_count()} CPUs")
         best = None
         for rate in rates:
+            cpu = cpu_seconds_of_processes_with(marker)
             figures: Figures = await fixed_rate(make, rate=rate, seconds=seconds)
-            print(f"  {rate:6.0f}/s  {figures.line()}")
+            spent = cpu_seconds_of_processes_with(marker) - cpu
+            print(
+                f"  {rate:6.0f}/s  {figures.line()}  "
+                f"{figures.count / spent if spent else float('nan'):5.0f} req per stack CPU-second"
+            )
             if failures:
                 print(f"           failures: {dict(sorted(failures.items()))}")
                 failures.clear()
@@ -221,7 +229,8 @@ def main() -> None:
         ) as stack,
     ):
         sessions = signed_in_sessions(stack.gateway, args.sessions)
-        asyncio.run(drive(stack.gateway, sessions, rates, args.seconds))
+        marker = f"WNWA_DATA_DIR={data_dir}".encode()
+        asyncio.run(drive(stack.gateway, sessions, rates, args.seconds, marker))
 
 
 if __name__ == "__main__":
