@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_stack(seed_demo=not args.no_seed)
     if args.command == "serve":
         if args.service == "gateway":
-            return serve_gateway()
+            return serve_gateway(workers=args.workers)
         return serve_service(service_named(args.service), workers=args.workers)
     if args.command == "migrate":
         chosen = [service_named(name) for name in args.services] or available_services()
@@ -121,18 +121,18 @@ def service_app() -> object:
     return service.module("app").create_app()
 
 
-def serve_gateway() -> int:
-    """Run the gateway with uvicorn; access logs off, no server header."""
+def serve_gateway(*, workers: int = 1) -> int:
+    """Run the gateway with uvicorn (``workers`` processes); access logs off, no server
+    header."""
     import uvicorn
 
-    from gateway.app import create_app
     from gateway.settings import load
-    from servicekit import telemetry
 
-    telemetry.configure("gateway")
     settings = load()
     uvicorn.run(
-        create_app(settings),
+        "wnwa.cli:gateway_app",
+        factory=True,
+        workers=max(1, workers),
         host=settings.host,
         port=settings.port,
         access_log=False,
@@ -142,6 +142,17 @@ def serve_gateway() -> int:
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+def gateway_app() -> object:
+    """The gateway's app, built in each worker process."""
+    from gateway.app import create_app
+    from gateway.settings import load
+    from servicekit import telemetry
+
+    configure_logging(os.environ.get("WNWA_LOG_LEVEL", "INFO"))
+    telemetry.configure("gateway")
+    return create_app(load())
 
 
 @dataclass(frozen=True, slots=True)
