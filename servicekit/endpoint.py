@@ -96,7 +96,8 @@ class GraphQLEndpoint:
             return graphql_error("The request needs a `query` string.", "BAD_REQUEST")
         except CannotGetOperationTypeError:
             return graphql_error(
-                "The document has no operation by that `operationName`.", "BAD_REQUEST"
+                "Name the document's operation to run in `operationName` (one it defines).",
+                "BAD_REQUEST",
             )
         except InvalidOperationTypeError:
             return graphql_error("Only queries and mutations are served here.", "BAD_REQUEST", 400)

@@ -26,6 +26,11 @@ MALFORMED_BODIES = {
     + b"}}",
     "variables that are a list": b'{"query": "{ __typename }", "variables": [1]}',
     "a query that is a number": b'{"query": 7}',
+    "an empty query": b'{"query": ""}',
+    "an operation name the document lacks": b'{"query": "query A { __typename }", '
+    b'"operationName": "B"}',
+    "two operations and no name": b'{"query": "query A { a: __typename } query B { __typename }"}',
+    "a subscription": b'{"query": "subscription S { __typename }"}',
 }
 
 
