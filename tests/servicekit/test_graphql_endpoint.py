@@ -29,7 +29,6 @@ MALFORMED_BODIES = {
     "an empty query": b'{"query": ""}',
     "an operation name the document lacks": b'{"query": "query A { __typename }", '
     b'"operationName": "B"}',
-    "two operations and no name": b'{"query": "query A { a: __typename } query B { __typename }"}',
     "a subscription": b'{"query": "subscription S { __typename }"}',
 }
 
