@@ -27,6 +27,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext, Info
 from strawberry.types.base import StrawberryObjectDefinition
 
+from servicekit.execution import LeanExecutionContext
 from servicekit.limits import OperationLimits, operation_cost_errors
 from servicekit.tokens import Principal
 
@@ -218,6 +219,7 @@ class ServiceSchema(strawberry.federation.Schema):
             lambda: _CheckedDocuments(self.valid_documents, checked_limits),
             lambda: MaskErrors(_is_unexpected, GENERIC_ERROR),
         ]
+        kwargs.setdefault("execution_context_class", LeanExecutionContext)
         super().__init__(extensions=extensions, **kwargs)
         self._entity_keys = self._find_entity_keys()
 
