@@ -31,6 +31,16 @@ class Thing:
     def shout(self) -> str:
         return self.name.upper()
 
+    @strawberry.field
+    def palette(self) -> list[Colour]:
+        return list(reversed(self.colours))
+
+    @strawberry.field
+    def strict(self) -> str:
+        if self.name == "b":
+            raise ValueError("no")
+        return "ok"
+
 
 @strawberry.type
 class Query:
@@ -57,7 +67,8 @@ class Query:
 
 
 QUERIES = [
-    "{ things { name colours nickname tags count shout } }",
+    "{ things { name colours nickname tags count shout palette } }",
+    "{ things { name strict } }",
     "{ things { n: name broken } }",
     "{ things { ...F } } fragment F on Thing { name @include(if: false) count }",
 ]
