@@ -127,11 +127,12 @@ def process_tree_cpu_seconds(pid: int) -> float:
     return total
 
 
-def cpu_seconds_of_processes_with(marker: bytes) -> float:
+def cpu_seconds_by_process(marker: bytes) -> dict[str, float]:
     """CPU seconds so far of every process whose environment holds ``marker`` (e.g.
-    ``WNWA_DATA_DIR=/tmp/…``: a stack's services, workers and database server)."""
+    ``WNWA_DATA_DIR=/tmp/…``: a stack's services, workers and database server), summed by
+    what each runs: the service ``wnwa serve`` names, ``postgres``, or ``other``."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    totals: dict[str, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -139,7 +140,14 @@ def cpu_seconds_of_processes_with(marker: bytes) -> float:
             if marker not in (entry / "environ").read_bytes().split(b"\0"):
                 continue
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
         except (FileNotFoundError, PermissionError, ProcessLookupError):
             continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+        if b"serve" in argv and argv.index(b"serve") + 1 < len(argv):
+            label = argv[argv.index(b"serve") + 1].decode()
+        elif any(b"postgres" in part for part in argv[:1]):
+            label = "postgres"
+        else:
+            label = "other"
+        totals[label] = totals.get(label, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return totals

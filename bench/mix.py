@@ -42,7 +42,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "bench"))
 
-from loadgen import Call, Figures, cpu_seconds_of_processes_with, fixed_rate  # noqa: E402
+from loadgen import Call, Figures, cpu_seconds_by_process, fixed_rate  # noqa: E402
 
 from services.directory.vocabulary import AreaOfSupport  # noqa: E402
 from services.identity.devidp.accounts import TENANTS  # noqa: E402
@@ -194,12 +194,21 @@ async def drive(
         print(f"{len(sessions)} sessions, {len(ids)} supporters to view, {os.cpu_count()} CPUs")
         best = None
         for rate in rates:
-            cpu = cpu_seconds_of_processes_with(marker)
+            before = cpu_seconds_by_process(marker)
             figures: Figures = await fixed_rate(make, rate=rate, seconds=seconds)
-            spent = cpu_seconds_of_processes_with(marker) - cpu
+            after = cpu_seconds_by_process(marker)
+            spent = {name: after[name] - before.get(name, 0.0) for name in after}
+            total = sum(spent.values())
             print(
                 f"  {rate:6.0f}/s  {figures.line()}  "
-                f"{figures.count / spent if spent else float('nan'):5.0f} req per stack CPU-second"
+                f"{figures.count / total if total else float('nan'):5.0f} req per stack CPU-second"
+            )
+            print(
+                "           CPU ms per request: "
+                + ", ".join(
+                    f"{name} {seconds_ * 1000 / max(1, figures.count):.2f}"
+                    for name, seconds_ in sorted(spent.items())
+                )
             )
             if failures:
                 print(f"           failures: {dict(sorted(failures.items()))}")
