@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypedDict
@@ -20,11 +21,10 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
 from servicekit import graphiql, telemetry
 from servicekit.database import create_pool
+from servicekit.endpoint import GraphQLEndpoint
 from servicekit.graphql import RequestContext
 from servicekit.limits import BodySizeLimit
 from servicekit.settings import ServiceSettings
@@ -47,30 +47,14 @@ class ServiceState(TypedDict):
     verifier: TokenVerifier
 
 
-class ServiceGraphQL(GraphQL[RequestContext, None]):
-    """Strawberry's ASGI app with the service's context and a self-hosted GraphiQL."""
+class ContextBuilder:
+    """Builds each request's :class:`RequestContext`: its pool, its verified principal (or
+    why the token was refused) and the service's DataLoaders."""
 
-    def __init__(
-        self,
-        schema: Any,
-        *,
-        title: str,
-        graphiql_enabled: bool,
-        make_loaders: Callable[[asyncpg.Pool], Any] | None,
-        multipart_uploads: bool,
-    ) -> None:
-        super().__init__(
-            schema,
-            graphql_ide="graphiql" if graphiql_enabled else None,
-            allow_queries_via_get=False,
-            multipart_uploads_enabled=multipart_uploads,
-        )
-        self.title = title
+    def __init__(self, make_loaders: Callable[[asyncpg.Pool], Any] | None) -> None:
         self.make_loaders = make_loaders
 
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> RequestContext:
+    async def __call__(self, request: Request) -> RequestContext:
         verifier: TokenVerifier = request.state.verifier
         principal, problem = None, None
         token = bearer_token(request.headers)
@@ -85,8 +69,19 @@ class ServiceGraphQL(GraphQL[RequestContext, None]):
             pool=pool, principal=principal, token_problem=problem, loaders=loaders
         )
 
-    async def render_graphql_ide(self, request: Request) -> Response:
-        return graphiql.graphiql_page(title=self.title, endpoint=str(request.url.path))
+
+def settle_heap() -> None:
+    """Keep the garbage collector from stalling requests.
+
+    What exists once the service has started (modules, the schema, the ZIP table) lives as
+    long as the process: collect once, then freeze it so later collections never walk it
+    again. Then collect the youngest generation less often: a request allocates thousands
+    of short-lived objects, and the default threshold (700) ran a collection every few
+    requests and a full one, over the whole heap, every few hundred.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 50)
 
 
 async def _keep_house(
@@ -108,6 +103,7 @@ def create_service_app(
     make_loaders: Callable[[asyncpg.Pool], Any] | None = None,
     multipart_uploads: bool = False,
     max_body_bytes: int = 1_000_000,
+    max_upload_bytes: int | None = None,
     jwks_fetcher: Callable[[aiohttp.ClientSession], JwksFetcher] | None = None,
     housekeeping: Callable[[asyncpg.Pool], Awaitable[None]] | None = None,
     housekeeping_every: float = 3600.0,
@@ -115,7 +111,8 @@ def create_service_app(
     """Build the ASGI app of one service from its settings and schema.
 
     ``multipart_uploads`` accepts the GraphQL multipart request specification (file
-    uploads); ``max_body_bytes`` caps every request body, uploads included.
+    uploads); ``max_body_bytes`` caps every request body, and ``max_upload_bytes``, when
+    given, caps multipart ones instead (a JSON body never gets the upload allowance).
     ``housekeeping`` runs at start and then every ``housekeeping_every`` seconds (e.g. to
     delete what must not outlive its purpose); a failure is logged and retried next time.
     """
@@ -138,6 +135,7 @@ def create_service_app(
                 if housekeeping is not None
                 else None
             )
+            settle_heap()
             try:
                 yield {"pool": pool, "verifier": verifier}
             finally:
@@ -160,17 +158,17 @@ def create_service_app(
             return JSONResponse({"status": "database unreachable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    graphql_app = ServiceGraphQL(
+    graphql_endpoint = GraphQLEndpoint(
         schema,
         title=title,
         graphiql_enabled=settings.graphiql,
-        make_loaders=make_loaders,
+        get_context=ContextBuilder(make_loaders),
         multipart_uploads=multipart_uploads,
     )
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route("/graphql", graphql_endpoint.handle, methods=["GET", "POST"]),
         graphiql.static_files(),
     ]
     return Starlette(
@@ -178,6 +176,10 @@ def create_service_app(
         lifespan=lifespan,
         middleware=[
             Middleware(telemetry.TelemetryMiddleware),
-            Middleware(BodySizeLimit, max_bytes=max_body_bytes),
+            Middleware(
+                BodySizeLimit,
+                max_bytes=max_body_bytes,
+                max_multipart_bytes=max_upload_bytes if multipart_uploads else None,
+            ),
         ],
     )

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Key
+from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext, Info
+from strawberry.types.base import StrawberryObjectDefinition
 
 from servicekit.errors import ErrorVocabulary, is_database_outage
+from servicekit.execution import LeanExecutionContext
+from servicekit.limits import OperationLimits, operation_cost_errors
 from servicekit.tokens import Principal
 
 logger = logging.getLogger("wnwa.graphql")
@@ -44,6 +52,10 @@ class Unauthenticated(PublicError):
 
 class Forbidden(PublicError):
     code = "FORBIDDEN"
+
+
+class BadUserInput(PublicError):
+    code = "BAD_USER_INPUT"
 
 
 @strawberry.federation.type(shareable=True, description="A problem with one input field.")
@@ -126,15 +138,143 @@ def _where(exception: BaseException) -> str:
     )
 
 
-class ServiceSchema(strawberry.federation.Schema):
-    """A Federation v2 schema that masks unexpected errors and logs them without data."""
+class ValidDocuments:
+    """Parsed documents that passed validation and the cost limits, by their text.
 
-    def __init__(self, **kwargs: Any) -> None:
+    The gateway sends a handful of fixed documents with different variables: parsing and
+    validating each again was most of a subgraph's work. Only valid documents are kept,
+    at most ``size`` of them (the least recently used leave first), none longer than
+    ``longest`` characters, so a stream of distinct or invalid documents cannot grow it.
+    """
+
+    def __init__(self, size: int = 512, longest: int = 16_384) -> None:
+        self.size = size
+        self.longest = longest
+        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
+
+    def get(self, query: str) -> DocumentNode | None:
+        document = self._documents.get(query)
+        if document is not None:
+            self._documents.move_to_end(query)
+        return document
+
+    def add(self, query: str, document: DocumentNode) -> None:
+        if len(query) > self.longest:
+            return
+        self._documents[query] = document
+        if len(self._documents) > self.size:
+            self._documents.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._documents)
+
+
+class _CheckedDocuments(SchemaExtension):
+    """Parses with a token limit, validates, applies the cost limits — once per document."""
+
+    def __init__(self, documents: ValidDocuments, limits: OperationLimits) -> None:
+        super().__init__()
+        self.documents = documents
+        self.limits = limits
+        self.known = False
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None:
+            document = self.documents.get(context.query)
+            if document is not None:
+                context.graphql_document = document
+                self.known = True
+            else:
+                context.parse_options = {"max_tokens": self.limits.max_tokens}
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if self.known:
+            context.pre_execution_errors = []  # validated when first seen
+        elif context.graphql_document is not None:
+            document = context.graphql_document
+            errors = operation_cost_errors(document, self.limits)
+            if not errors:
+                errors = validate_document(
+                    context.schema._schema, document, context.validation_rules
+                )
+            context.pre_execution_errors = errors
+            if not errors and context.query is not None:
+                self.documents.add(context.query, document)
+        yield
+
+
+class ServiceSchema(strawberry.federation.Schema):
+    """A Federation v2 schema that masks unexpected errors and logs them without data,
+    applies the operation limits, validates each distinct document once, and answers a
+    clear error for an entity representation it cannot resolve."""
+
+    def __init__(self, *, limits: OperationLimits | None = None, **kwargs: Any) -> None:
+        self.valid_documents = ValidDocuments()
+        checked_limits = limits or OperationLimits()
         extensions = [
             *kwargs.pop("extensions", ()),
+            lambda: _CheckedDocuments(self.valid_documents, checked_limits),
             lambda: ErrorVocabulary(_is_unexpected),
         ]
+        kwargs.setdefault("execution_context_class", LeanExecutionContext)
         super().__init__(extensions=extensions, **kwargs)
+        self._entity_keys = self._find_entity_keys()
+
+    def _find_entity_keys(self) -> dict[str, list[frozenset[str]]]:
+        """Each entity type's key field sets, e.g. ``{"PeerSupporter": [{"id"}]}``."""
+        found: dict[str, list[frozenset[str]]] = {}
+        for name, graphql_type in self.schema_converter.type_map.items():
+            definition = graphql_type.definition
+            if not isinstance(definition, StrawberryObjectDefinition):
+                continue
+            keys = [
+                frozenset(str(directive.fields).split())
+                for directive in definition.directives or ()
+                if isinstance(directive, Key)
+            ]
+            if keys:
+                found[name] = keys
+        return found
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """Resolve the representations this subgraph knows; a clear error for the others."""
+        problems: dict[int, BadUserInput] = {}
+        known: list[tuple[int, Any]] = []
+        for index, representation in enumerate(representations):
+            reason = self._representation_problem(representation)
+            if reason is None:
+                known.append((index, representation))
+            else:
+                problems[index] = BadUserInput(reason)
+        if not problems:
+            return super().entities_resolver(info, representations)
+        resolved = (
+            super().entities_resolver(info, [representation for _, representation in known])
+            if known
+            else []
+        )
+        results: list[Any] = [None] * len(representations)
+        for (index, _), result in zip(known, resolved, strict=True):
+            results[index] = result
+        for index, problem in problems.items():
+            results[index] = problem
+        return results
+
+    def _representation_problem(self, representation: Any) -> str | None:
+        if not isinstance(representation, dict):
+            return "An entity representation must be an object with a `__typename`."
+        type_name = representation.get("__typename")
+        keys = self._entity_keys.get(type_name) if isinstance(type_name, str) else None
+        if keys is None:
+            return f"{str(type_name)[:100]!r} is not an entity type of this service."
+        if not any(key <= representation.keys() for key in keys):
+            return f"The representation of {type_name} lacks its key fields."
+        return None
 
     def process_errors(
         self, errors: Iterable[GraphQLError], execution_context: ExecutionContext | None = None

@@ -28,6 +28,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--no-seed", action="store_true", help="do not add demo data")
     serve = commands.add_parser("serve", help="run one service (its settings from the environment)")
     serve.add_argument("service")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WNWA_WORKERS", "1")),
+        help="worker processes (default: WNWA_WORKERS or 1)",
+    )
     migrate = commands.add_parser("migrate", help="create the databases and apply migrations")
     migrate.add_argument("services", nargs="*")
     seed = commands.add_parser("seed", help="add demo data to empty databases")
@@ -46,8 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_stack(seed_demo=not args.no_seed)
     if args.command == "serve":
         if args.service == "gateway":
-            return serve_gateway()
-        return serve_service(service_named(args.service))
+            return serve_gateway(workers=args.workers)
+        return serve_service(service_named(args.service), workers=args.workers)
     if args.command == "migrate":
         chosen = [service_named(name) for name in args.services] or available_services()
         with database_server() as server_url:
@@ -123,17 +129,20 @@ async def prepare_databases(
         )
 
 
-def serve_service(service: Service) -> int:
-    """Run one service with uvicorn; access logs off, no server header."""
+def serve_service(service: Service, *, workers: int = 1) -> int:
+    """Run one service with uvicorn; access logs off, no server header.
+
+    With ``workers`` above one, uvicorn runs that many processes on the one socket, each
+    building the app itself (see :func:`service_app`).
+    """
     import uvicorn
 
-    from servicekit import telemetry
-
-    telemetry.configure(service.name)
-    app = service.module("app").create_app()
     settings = service.module("settings").load().service
+    os.environ[_SERVING] = service.name
     uvicorn.run(
-        app,
+        "wnwa.cli:service_app",
+        factory=True,
+        workers=max(1, workers),
         host=settings.host,
         port=settings.port,
         access_log=False,
@@ -145,27 +154,51 @@ def serve_service(service: Service) -> int:
     return 0
 
 
-def serve_gateway() -> int:
-    """Run the gateway with uvicorn; access logs off, no server header."""
+_SERVING = "WNWA_SERVING"
+
+
+def service_app() -> object:
+    """The app of the service named by ``WNWA_SERVING``, built in each worker process."""
+    from servicekit import telemetry
+
+    service = service_named(os.environ[_SERVING])
+    configure_logging(os.environ.get("WNWA_LOG_LEVEL", "INFO"))
+    telemetry.configure(service.name)
+    return service.module("app").create_app()
+
+
+def serve_gateway(*, workers: int = 1) -> int:
+    """Run the gateway with uvicorn (``workers`` processes); access logs off, no server
+    header."""
     import uvicorn
 
+    from gateway.settings import load
+
+    settings = load()
+    uvicorn.run(
+        "wnwa.cli:gateway_app",
+        factory=True,
+        workers=max(1, workers),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        log_config=None,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def gateway_app() -> object:
+    """The gateway's app, built in each worker process."""
     from gateway.app import create_app
     from gateway.settings import load
     from servicekit import telemetry
 
+    configure_logging(os.environ.get("WNWA_LOG_LEVEL", "INFO"))
     telemetry.configure("gateway")
-    settings = load()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-        log_config=None,
-        timeout_graceful_shutdown=5,
-    )
-    return 0
+    return create_app(load())
 
 
 def _stack_plan(services: Sequence[Service], server_url: str) -> list[Child]:

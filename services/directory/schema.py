@@ -107,12 +107,58 @@ class Language:
     keys=["id"], description="A trained peer supporter, as they chose to describe themselves."
 )
 class PeerSupporter:
+    # Plain attributes, filled once per row: the executor reads them without calling a
+    # resolver (a search page selects a dozen fields of twenty supporters). Fields that
+    # depend on the request's moment stay resolvers.
     id: strawberry.ID
     row: strawberry.Private[store.SupporterRow]
+    display_name: str = strawberry.field(description="How they want to be called.")
+    department: Department
+    phone: str = strawberry.field(description="Phone number in E.164 form, e.g. +13125550142.")
+    accepts_texts: bool
+    tel_link: str = strawberry.field(description="A `tel:` link to call them.")
+    sms_link: str | None = strawberry.field(
+        description="An `sms:` link, when they take text messages."
+    )
+    languages: list[str] = strawberry.field(description="ISO 639 codes, e.g. `en`, `es`.")
+    areas_of_support: list[AreaOfSupport]
+    years_of_service: int | None
+    certifications: list[str] = strawberry.field(
+        description="Peer-support training and certifications."
+    )
+    bio: str
+    gender: Gender | None = strawberry.field(
+        description="Only when the supporter chose to state it."
+    )
+    zip_code: str = strawberry.field(description="The ZIP code where they work.")
+    state: str = strawberry.field(description="USPS state code of the ZIP code, e.g. IL.")
+    county: str
+    time_zone: str = strawberry.field(
+        description="IANA time zone of the schedule, e.g. America/Chicago."
+    )
 
     @classmethod
     def from_row(cls, row: store.SupporterRow) -> PeerSupporter:
-        return cls(id=strawberry.ID(str(row.id)), row=row)
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            row=row,
+            display_name=row.display_name,
+            department=Department(id=strawberry.ID(str(row.department_id))),
+            phone=row.phone,
+            accepts_texts=row.accepts_texts,
+            tel_link=f"tel:{row.phone}",
+            sms_link=f"sms:{row.phone}" if row.accepts_texts else None,
+            languages=row.languages,
+            areas_of_support=[AreaOfSupport(area) for area in row.areas],
+            years_of_service=row.years_of_service,
+            certifications=row.certifications,
+            bio=row.bio,
+            gender=Gender(row.gender) if row.gender else None,
+            zip_code=row.zip_code,
+            state=row.state,
+            county=row.county,
+            time_zone=row.time_zone,
+        )
 
     @classmethod
     async def resolve_reference(
@@ -124,70 +170,6 @@ class PeerSupporter:
         if row is None or not may_see(principal, row):
             return None
         return cls.from_row(row)
-
-    @strawberry.field(description="How they want to be called.")
-    def display_name(self) -> str:
-        return self.row.display_name
-
-    @strawberry.field
-    def department(self) -> Department:
-        return Department(id=strawberry.ID(str(self.row.department_id)))
-
-    @strawberry.field(description="Phone number in E.164 form, e.g. +13125550142.")
-    def phone(self) -> str:
-        return self.row.phone
-
-    @strawberry.field
-    def accepts_texts(self) -> bool:
-        return self.row.accepts_texts
-
-    @strawberry.field(description="A `tel:` link to call them.")
-    def tel_link(self) -> str:
-        return f"tel:{self.row.phone}"
-
-    @strawberry.field(description="An `sms:` link, when they take text messages.")
-    def sms_link(self) -> str | None:
-        return f"sms:{self.row.phone}" if self.row.accepts_texts else None
-
-    @strawberry.field(description="ISO 639 codes, e.g. `en`, `es`.")
-    def languages(self) -> list[str]:
-        return self.row.languages
-
-    @strawberry.field
-    def areas_of_support(self) -> list[AreaOfSupport]:
-        return [AreaOfSupport(area) for area in self.row.areas]
-
-    @strawberry.field
-    def years_of_service(self) -> int | None:
-        return self.row.years_of_service
-
-    @strawberry.field(description="Peer-support training and certifications.")
-    def certifications(self) -> list[str]:
-        return self.row.certifications
-
-    @strawberry.field
-    def bio(self) -> str:
-        return self.row.bio
-
-    @strawberry.field(description="Only when the supporter chose to state it.")
-    def gender(self) -> Gender | None:
-        return Gender(self.row.gender) if self.row.gender else None
-
-    @strawberry.field(description="The ZIP code where they work.")
-    def zip_code(self) -> str:
-        return self.row.zip_code
-
-    @strawberry.field(description="USPS state code of the ZIP code, e.g. IL.")
-    def state(self) -> str:
-        return self.row.state
-
-    @strawberry.field
-    def county(self) -> str:
-        return self.row.county
-
-    @strawberry.field(description="IANA time zone of the schedule, e.g. America/Chicago.")
-    def time_zone(self) -> str:
-        return self.row.time_zone
 
     @strawberry.field(description="When they usually take calls, in their own time zone.")
     def weekly_schedule(self) -> list[ScheduleSlot]:
@@ -221,7 +203,7 @@ class PeerSupporter:
         return until if until is not None and until > loaders(info).now else None
 
     @strawberry.field(description="False once a coordinator deactivated the profile.")
-    def active(self) -> bool:
+    def active(self) -> bool:  # a resolver only to keep the field's place in the schema
         return self.row.active
 
 

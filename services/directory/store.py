@@ -15,6 +15,7 @@ from uuid import UUID
 import asyncpg
 
 from servicekit.database import Executor
+from servicekit.rows import RowReader
 
 from .availability import Span
 
@@ -89,14 +90,14 @@ def _ranges(spans: Sequence[Span]) -> list[asyncpg.Range[int]]:
     return [asyncpg.Range(start, end) for start, end in spans]
 
 
-def _supporter(row: asyncpg.Record) -> SupporterRow:
-    values = dict(row)
-    values["spans"] = _spans(values.pop("weekly_hours"))
-    values["zip_code"] = values["zip_code"].strip()
-    for name in list(values):
-        if name not in SupporterRow.__dataclass_fields__:
-            values.pop(name)
-    return SupporterRow(**values)
+# rows carry exactly their type's columns: a column a later migration adds is not read
+_supporter = RowReader(
+    SupporterRow,
+    alias="s",
+    sources={"spans": "weekly_hours"},
+    convert={"spans": _spans, "zip_code": str.strip},
+)
+_resource = RowReader(ResourceRow)
 
 
 # peer supporters --------------------------------------------------------------------------
@@ -105,7 +106,7 @@ def _supporter(row: asyncpg.Record) -> SupporterRow:
 async def get_supporters(*, db: Executor, ids: Sequence[UUID]) -> dict[UUID, SupporterRow]:
     """Profiles by id, active or not (one query for any number of ids)."""
     rows = await db.fetch(
-        "SELECT s.* FROM peer_supporters s WHERE s.id = ANY($1::uuid[])",
+        f"SELECT {_supporter.columns} FROM peer_supporters s WHERE s.id = ANY($1::uuid[])",  # noqa: S608
         list(ids),
     )
     return {row["id"]: _supporter(row) for row in rows}
@@ -113,7 +114,7 @@ async def get_supporters(*, db: Executor, ids: Sequence[UUID]) -> dict[UUID, Sup
 
 async def get_by_owner(*, db: Executor, owner_subject: str) -> SupporterRow | None:
     row = await db.fetchrow(
-        "SELECT s.* FROM peer_supporters s WHERE s.owner_subject = $1",
+        f"SELECT {_supporter.columns} FROM peer_supporters s WHERE s.owner_subject = $1",  # noqa: S608
         owner_subject,
     )
     return _supporter(row) if row else None
@@ -124,13 +125,13 @@ async def list_department_supporters(
 ) -> list[SupporterRow]:
     """Profiles of one department (or all, for network admins) by name, active or not."""
     rows = await db.fetch(
-        """
-        SELECT s.* FROM peer_supporters s
+        f"""
+        SELECT {_supporter.columns} FROM peer_supporters s
         WHERE ($1::uuid IS NULL OR s.department_id = $1)
           AND ($2::text IS NULL OR (s.display_name, s.id) > ($2, $3::uuid))
         ORDER BY s.display_name, s.id
         LIMIT $4
-        """,
+        """,  # noqa: S608 — column lists from the row types
         department_id,
         *(after or (None, None)),
         limit,
@@ -142,15 +143,15 @@ async def create_supporter(
     *, db: Executor, owner_subject: str, department_id: UUID, profile_in: dict[str, Any]
 ) -> SupporterRow:
     row = await db.fetchrow(
-        """
+        f"""
         INSERT INTO peer_supporters AS s (
             owner_subject, department_id, display_name, phone, accepts_texts, languages,
             areas, years_of_service, certifications, bio, gender, zip_code, state, county,
             latitude, longitude, time_zone, weekly_hours)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
                 $18)
-        RETURNING s.*
-        """,
+        RETURNING {_supporter.columns}
+        """,  # noqa: S608 — column lists from the row types
         owner_subject,
         department_id,
         *_profile_values(profile_in),
@@ -164,14 +165,14 @@ async def update_supporter(
 ) -> SupporterRow | None:
     """Replace a profile's editable fields; None when the id is unknown."""
     row = await db.fetchrow(
-        """
+        f"""
         UPDATE peer_supporters AS s SET display_name = $2, phone = $3, accepts_texts = $4,
             languages = $5, areas = $6, years_of_service = $7, certifications = $8, bio = $9,
             gender = $10, zip_code = $11, state = $12, county = $13, latitude = $14,
             longitude = $15, time_zone = $16, weekly_hours = $17
         WHERE s.id = $1
-        RETURNING s.*
-        """,
+        RETURNING {_supporter.columns}
+        """,  # noqa: S608 — column lists from the row types
         supporter_id,
         *_profile_values(profile_in),
     )
@@ -208,11 +209,11 @@ async def set_availability(
 ) -> SupporterRow | None:
     """Set the manual switch (both None: follow the schedule)."""
     row = await db.fetchrow(
-        """
+        f"""
         UPDATE peer_supporters AS s SET available_until = $2, unavailable_until = $3
         WHERE s.id = $1
-        RETURNING s.*
-        """,
+        RETURNING {_supporter.columns}
+        """,  # noqa: S608 — column lists from the row types
         supporter_id,
         available_until,
         unavailable_until,
@@ -222,10 +223,10 @@ async def set_availability(
 
 async def set_active(*, db: Executor, supporter_id: UUID, active: bool) -> SupporterRow | None:
     row = await db.fetchrow(
-        """
+        f"""
         UPDATE peer_supporters AS s SET active = $2 WHERE s.id = $1
-        RETURNING s.*
-        """,
+        RETURNING {_supporter.columns}
+        """,  # noqa: S608 — column lists from the row types
         supporter_id,
         active,
     )
@@ -234,7 +235,7 @@ async def set_active(*, db: Executor, supporter_id: UUID, active: bool) -> Suppo
 
 # Ordering: available now first, then a rotation that is a hash of the profile id seeded
 # with the day, so it is fair, changes daily and depends on nothing anyone did.
-_SEARCH = """
+_SEARCH = f"""
 WITH zone_now AS (
     SELECT zone, minute FROM unnest($1::text[], $2::int[]) AS z (zone, minute)
 ), matches AS (
@@ -270,10 +271,10 @@ WITH zone_now AS (
     ORDER BY NOT available_now, rotation, id
     LIMIT $22
 )
-SELECT s.*, page.available_now, page.rotation, page.distance_miles
+SELECT {_supporter.columns}, page.available_now, page.rotation, page.distance_miles
 FROM page JOIN peer_supporters s ON s.id = page.id
 ORDER BY NOT page.available_now, page.rotation, page.id
-"""
+"""  # noqa: S608 — column lists from the row types
 
 
 async def search_supporters(
@@ -335,53 +336,56 @@ async def list_resources(
     An audience filter also returns resources written for everyone.
     """
     rows = await db.fetch(
-        """
-        SELECT * FROM wellbeing_resources
+        f"""
+        SELECT {_resource.columns} FROM wellbeing_resources
         WHERE ($1 OR NOT retired)
           AND ($2::text IS NULL OR category = $2)
           AND ($3::text IS NULL OR audience IN ($3, 'everyone'))
         ORDER BY (category <> 'crisis_line'), position, title, id
-        """,
+        """,  # noqa: S608 — column lists from the row types
         include_retired,
         category,
         audience,
     )
-    return [ResourceRow(**dict(row)) for row in rows]
+    return [_resource(row) for row in rows]
 
 
 async def get_resource(*, db: Executor, resource_id: UUID) -> ResourceRow | None:
-    row = await db.fetchrow("SELECT * FROM wellbeing_resources WHERE id = $1", resource_id)
-    return ResourceRow(**dict(row)) if row else None
+    row = await db.fetchrow(
+        f"SELECT {_resource.columns} FROM wellbeing_resources WHERE id = $1",  # noqa: S608
+        resource_id,
+    )
+    return _resource(row) if row else None
 
 
 async def create_resource(*, db: Executor, resource_in: dict[str, Any]) -> ResourceRow:
     row = await db.fetchrow(
-        """
+        f"""
         INSERT INTO wellbeing_resources (title, description, url, phone, text_number,
                                          category, audience, position)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        RETURNING *
-        """,
+        RETURNING {_resource.columns}
+        """,  # noqa: S608 — column lists from the row types
         *_resource_values(resource_in),
     )
     assert row is not None
-    return ResourceRow(**dict(row))
+    return _resource(row)
 
 
 async def update_resource(
     *, db: Executor, resource_id: UUID, resource_in: dict[str, Any]
 ) -> ResourceRow | None:
     row = await db.fetchrow(
-        """
+        f"""
         UPDATE wellbeing_resources SET title = $2, description = $3, url = $4, phone = $5,
             text_number = $6, category = $7, audience = $8, position = $9
         WHERE id = $1
-        RETURNING *
-        """,
+        RETURNING {_resource.columns}
+        """,  # noqa: S608 — column lists from the row types
         resource_id,
         *_resource_values(resource_in),
     )
-    return ResourceRow(**dict(row)) if row else None
+    return _resource(row) if row else None
 
 
 def _resource_values(resource_in: dict[str, Any]) -> list[Any]:
@@ -401,11 +405,11 @@ async def set_resource_retired(
     *, db: Executor, resource_id: UUID, retired: bool
 ) -> ResourceRow | None:
     row = await db.fetchrow(
-        """
+        f"""
         UPDATE wellbeing_resources SET retired = $2 WHERE id = $1
-        RETURNING *
-        """,
+        RETURNING {_resource.columns}
+        """,  # noqa: S608 — column lists from the row types
         resource_id,
         retired,
     )
-    return ResourceRow(**dict(row)) if row else None
+    return _resource(row) if row else None

@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from servicekit.database import Connection, Executor
+from servicekit.rows import RowReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +59,10 @@ class ContactRow:
     handled_at: dt.datetime | None
 
 
-def _department(row: asyncpg.Record) -> DepartmentRow:
-    return DepartmentRow(**dict(row))
+_department = RowReader(DepartmentRow)
+_term = RowReader(TermRow)
+_fee_tier = RowReader(FeeTierRow)
+_contact = RowReader(ContactRow)
 
 
 # departments -----------------------------------------------------------------------------
@@ -206,7 +209,7 @@ async def list_terms(*, db: asyncpg.Pool, department_ids: Sequence[UUID]) -> lis
         """,
         list(department_ids),
     )
-    return [TermRow(**dict(row)) for row in rows]
+    return [_term(row) for row in rows]
 
 
 async def record_term(
@@ -229,7 +232,7 @@ async def record_term(
         annual_fee_cents,
     )
     assert row is not None
-    return TermRow(**dict(row))
+    return _term(row)
 
 
 async def lock_department(*, connection: Connection, department_id: UUID) -> DepartmentRow | None:
@@ -265,7 +268,7 @@ async def latest_term(*, connection: Connection, department_id: UUID) -> TermRow
         """,
         department_id,
     )
-    return TermRow(**dict(row)) if row else None
+    return _term(row) if row else None
 
 
 # fee tiers -------------------------------------------------------------------------------
@@ -275,7 +278,7 @@ async def list_fee_tiers(*, db: Executor) -> list[FeeTierRow]:
     rows = await db.fetch(
         "SELECT min_sworn, max_sworn, annual_fee_cents FROM fee_tiers ORDER BY min_sworn"
     )
-    return [FeeTierRow(**dict(row)) for row in rows]
+    return [_fee_tier(row) for row in rows]
 
 
 async def replace_fee_tiers(*, db: asyncpg.Pool, tiers: Sequence[FeeTierRow]) -> list[FeeTierRow]:
@@ -343,18 +346,18 @@ async def list_contacts(
 ) -> list[ContactRow]:
     """Inquiries and demo requests, oldest first."""
     rows = await db.fetch(
-        """
-        SELECT * FROM department_contacts
+        f"""
+        SELECT {_contact.columns} FROM department_contacts
         WHERE ($1::boolean IS NULL OR (handled_at IS NOT NULL) = $1)
           AND ($2::timestamptz IS NULL OR (received_at, id) > ($2, $3::uuid))
         ORDER BY received_at, id
         LIMIT $4
-        """,
+        """,  # noqa: S608 — the column list comes from ContactRow, never from input
         handled,
         *(after or (None, None)),
         limit,
     )
-    return [ContactRow(**dict(row)) for row in rows]
+    return [_contact(row) for row in rows]
 
 
 async def mark_contact_handled(
@@ -379,6 +382,7 @@ async def mark_contact_handled(
             handled,
         )
         row = await connection.fetchrow(
-            "SELECT * FROM department_contacts WHERE id = $1", contact_id
+            f"SELECT {_contact.columns} FROM department_contacts WHERE id = $1",  # noqa: S608
+            contact_id,
         )
-    return ContactRow(**dict(row)) if row else None
+    return _contact(row) if row else None

@@ -46,7 +46,7 @@ def create_app(settings: professionals_settings.ProfessionalsSettings | None = N
         title="WeNeverWalkAlone · professionals",
         make_loaders=lambda pool: ProfessionalsLoaders(pool, chosen, applications),
         multipart_uploads=True,
-        max_body_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.max_request_bytes,
         # the outbox: staff notices, receipts and decisions go out, and are retried, from here
         housekeeping=lambda pool: _deliver(pool, chosen.mail),
         housekeeping_every=settings.mail.every_seconds,

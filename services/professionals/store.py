@@ -13,6 +13,7 @@ from uuid import UUID
 import asyncpg
 
 from servicekit.database import Connection, Executor
+from servicekit.rows import RowReader
 
 from .rules import ApplicationIn
 
@@ -152,13 +153,25 @@ class SearchFilters:
     within_miles: float | None = None
 
 
+# rows carry exactly their type's columns: a column a later migration adds is not read
+_professional_row = RowReader(
+    ProfessionalRow,
+    alias="p",
+    convert={"insurance": json.loads},
+    computed=("distance_miles", "search_key"),
+)
+_license = RowReader(LicenseRow)
+_location = RowReader(LocationRow)
+_document = RowReader(DocumentRow)
+_assignment = RowReader(AssignmentRow)
+_assessment = RowReader(AssessmentRow)
+_decision = RowReader(DecisionRow)
+
+
 def _professional(row: asyncpg.Record, *, chord: bool = False) -> ProfessionalRow:
-    values = dict(row)
-    values["insurance"] = json.loads(values["insurance"])
-    miles = values.pop("miles", None)
-    values["distance_miles"] = miles_from_chord(miles) if chord and miles is not None else miles
-    values["search_key"] = miles
-    return ProfessionalRow(**values)
+    miles = row.get("miles")
+    distance = miles_from_chord(miles) if chord and miles is not None else miles
+    return _professional_row(row, distance_miles=distance, search_key=miles)
 
 
 def chord_meters(miles: float) -> float:
@@ -177,7 +190,10 @@ def miles_from_chord(chord: float) -> float:
 
 
 async def get_by_client_key(*, db: Executor, client_key: str) -> ProfessionalRow | None:
-    row = await db.fetchrow("SELECT * FROM professionals WHERE client_key = $1", client_key)
+    row = await db.fetchrow(
+        f"SELECT {_professional_row.columns} FROM professionals p WHERE client_key = $1",  # noqa: S608
+        client_key,
+    )
     return _professional(row) if row else None
 
 
@@ -311,7 +327,7 @@ async def get_document(*, db: Executor, document_id: UUID) -> DocumentRow | None
         " FROM documents WHERE id = $1",
         document_id,
     )
-    return DocumentRow(**dict(row)) if row else None
+    return _document(row) if row else None
 
 
 async def document_content(*, db: asyncpg.Pool, document_id: UUID) -> AsyncIterator[bytes]:
@@ -334,12 +350,18 @@ async def document_content(*, db: asyncpg.Pool, document_id: UUID) -> AsyncItera
 
 
 async def get_professionals(*, db: Executor, ids: Sequence[UUID]) -> dict[UUID, ProfessionalRow]:
-    rows = await db.fetch("SELECT * FROM professionals WHERE id = ANY($1::uuid[])", list(ids))
+    rows = await db.fetch(
+        f"SELECT {_professional_row.columns} FROM professionals p WHERE id = ANY($1::uuid[])",  # noqa: S608
+        list(ids),
+    )
     return {row["id"]: _professional(row) for row in rows}
 
 
 async def get_by_reference(*, db: Executor, reference: str) -> ProfessionalRow | None:
-    row = await db.fetchrow("SELECT * FROM professionals WHERE reference = $1", reference)
+    row = await db.fetchrow(
+        f"SELECT {_professional_row.columns} FROM professionals p WHERE reference = $1",  # noqa: S608
+        reference,
+    )
     return _professional(row) if row else None
 
 
@@ -348,7 +370,8 @@ async def lock_professional(
 ) -> ProfessionalRow | None:
     """The application, locked until the transaction ends (serialises vetting steps)."""
     row = await connection.fetchrow(
-        "SELECT * FROM professionals WHERE id = $1 FOR UPDATE", professional_id
+        f"SELECT {_professional_row.columns} FROM professionals p WHERE id = $1 FOR UPDATE",  # noqa: S608
+        professional_id,
     )
     return _professional(row) if row else None
 
@@ -364,14 +387,14 @@ async def list_applications(
     """Applications oldest first; ``expiring_by`` keeps approved ones with a licence expiring
     on or before that date (the re-vetting list)."""
     rows = await db.fetch(
-        """
-        SELECT * FROM professionals
+        f"""
+        SELECT {_professional_row.columns} FROM professionals p
         WHERE ($1::vetting_status IS NULL OR status = $1)
           AND ($2::date IS NULL OR (status = 'approved' AND licenses_valid_until <= $2))
           AND ($3::timestamptz IS NULL OR (submitted_at, id) > ($3, $4::uuid))
         ORDER BY submitted_at, id
         LIMIT $5
-        """,
+        """,  # noqa: S608
         status,
         expiring_by,
         *(after or (None, None)),
@@ -382,19 +405,21 @@ async def list_applications(
 
 async def list_licenses(*, db: Executor, professional_ids: Sequence[UUID]) -> list[LicenseRow]:
     rows = await db.fetch(
-        "SELECT * FROM licenses WHERE professional_id = ANY($1::uuid[]) ORDER BY state, number",
+        f"SELECT {_license.columns} FROM licenses WHERE professional_id = ANY($1::uuid[])"  # noqa: S608
+        " ORDER BY state, number",
         list(professional_ids),
     )
-    return [LicenseRow(**dict(row)) for row in rows]
+    return [_license(row) for row in rows]
 
 
 async def list_locations(*, db: Executor, professional_ids: Sequence[UUID]) -> list[LocationRow]:
     rows = await db.fetch(
-        "SELECT * FROM practice_locations WHERE professional_id = ANY($1::uuid[])"
+        f"SELECT {_location.columns} FROM practice_locations"  # noqa: S608
+        " WHERE professional_id = ANY($1::uuid[])"
         " ORDER BY professional_id, position",
         list(professional_ids),
     )
-    return [LocationRow(**dict(row)) for row in rows]
+    return [_location(row) for row in rows]
 
 
 async def list_documents(*, db: Executor, professional_ids: Sequence[UUID]) -> list[DocumentRow]:
@@ -403,38 +428,41 @@ async def list_documents(*, db: Executor, professional_ids: Sequence[UUID]) -> l
         " FROM documents WHERE professional_id = ANY($1::uuid[]) ORDER BY position",
         list(professional_ids),
     )
-    return [DocumentRow(**dict(row)) for row in rows]
+    return [_document(row) for row in rows]
 
 
 async def list_assignments(
     *, db: Executor, professional_ids: Sequence[UUID]
 ) -> list[AssignmentRow]:
     rows = await db.fetch(
-        "SELECT * FROM vetting_assignments WHERE professional_id = ANY($1::uuid[])"
+        f"SELECT {_assignment.columns} FROM vetting_assignments"  # noqa: S608
+        " WHERE professional_id = ANY($1::uuid[])"
         " ORDER BY assigned_at, vetter",
         list(professional_ids),
     )
-    return [AssignmentRow(**dict(row)) for row in rows]
+    return [_assignment(row) for row in rows]
 
 
 async def list_assessments(
     *, db: Executor, professional_ids: Sequence[UUID]
 ) -> list[AssessmentRow]:
     rows = await db.fetch(
-        "SELECT * FROM assessments WHERE professional_id = ANY($1::uuid[])"
+        f"SELECT {_assessment.columns} FROM assessments"  # noqa: S608
+        " WHERE professional_id = ANY($1::uuid[])"
         " ORDER BY round, recorded_at",
         list(professional_ids),
     )
-    return [AssessmentRow(**dict(row)) for row in rows]
+    return [_assessment(row) for row in rows]
 
 
 async def list_decisions(*, db: Executor, professional_ids: Sequence[UUID]) -> list[DecisionRow]:
     rows = await db.fetch(
-        "SELECT * FROM vetting_decisions WHERE professional_id = ANY($1::uuid[])"
+        f"SELECT {_decision.columns} FROM vetting_decisions"  # noqa: S608
+        " WHERE professional_id = ANY($1::uuid[])"
         " ORDER BY decided_at",
         list(professional_ids),
     )
-    return [DecisionRow(**dict(row)) for row in rows]
+    return [_decision(row) for row in rows]
 
 
 # vetting ------------------------------------------------------------------------------------
@@ -594,8 +622,11 @@ async def record_decision(
 
 
 async def get_license(*, db: Executor, license_id: UUID) -> LicenseRow | None:
-    row = await db.fetchrow("SELECT * FROM licenses WHERE id = $1", license_id)
-    return LicenseRow(**dict(row)) if row else None
+    row = await db.fetchrow(
+        f"SELECT {_license.columns} FROM licenses WHERE id = $1",  # noqa: S608
+        license_id,
+    )
+    return _license(row) if row else None
 
 
 async def renew_license(
@@ -654,8 +685,8 @@ async def search(
         await connection.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         if f.latitude is not None and f.longitude is not None and f.within_miles is not None:
             rows = await connection.fetch(
-                """
-                SELECT p.*, near.chord AS miles FROM (
+                f"""
+                SELECT {_professional_row.columns}, near.chord AS miles FROM (
                     SELECT s.professional_id, s.earth <-> ll_to_earth($10, $11)::cube AS chord
                     FROM listing_places s
                     WHERE earth_box(ll_to_earth($10, $11), $12) @> s.earth
@@ -682,7 +713,7 @@ async def search(
                 ) near
                 JOIN professionals p ON p.id = near.professional_id
                 ORDER BY near.chord, p.id
-                """,
+                """,  # noqa: S608
                 *common,
                 f.latitude,
                 f.longitude,
@@ -694,8 +725,8 @@ async def search(
             return [_professional(row, chord=True) for row in rows]
         else:
             rows = await connection.fetch(
-                """
-                SELECT p.*, NULL::float8 AS miles FROM professionals p
+                f"""
+                SELECT {_professional_row.columns}, NULL::float8 AS miles FROM professionals p
                 WHERE p.status = 'approved' AND p.licenses_valid_until >= $1
                   AND ($2::text IS NULL OR p.service_states @> ARRAY[$2::text])
                   AND ($3::text IS NULL OR p.insurance_keys @> ARRAY[$3::text])
@@ -708,7 +739,7 @@ async def search(
                   AND ($10::text IS NULL OR (p.full_name, p.id) > ($10, $11::uuid))
                 ORDER BY p.full_name, p.id
                 LIMIT $12
-                """,
+                """,  # noqa: S608
                 *common,
                 *(after or (None, None)),
                 limit,
@@ -721,10 +752,10 @@ async def get_listed(
 ) -> dict[UUID, ProfessionalRow]:
     """Professionals by id, only those listed today (approved, licences current)."""
     rows = await db.fetch(
-        """
-        SELECT * FROM professionals
+        f"""
+        SELECT {_professional_row.columns} FROM professionals p
         WHERE id = ANY($1::uuid[]) AND status = 'approved' AND licenses_valid_until >= $2
-        """,
+        """,  # noqa: S608
         list(ids),
         today,
     )

@@ -11,7 +11,7 @@ from servicekit.settings import ConfigurationError
 
 SERVICES = ("identity", "directory", "membership", "professionals", "gateway")
 # read by the `wnwa` command itself rather than by a settings module
-COMMAND_VARIABLES = frozenset({"WNWA_LOG_LEVEL", "WNWA_POSTGRES_URL"})
+COMMAND_VARIABLES = frozenset({"WNWA_LOG_LEVEL", "WNWA_POSTGRES_URL", "WNWA_WORKERS"})
 
 
 class RecordingEnvironment(Mapping[str, str]):

@@ -1,0 +1,155 @@
+"""A subgraph's ``/graphql`` endpoint: the GraphQL-over-HTTP edge of every service.
+
+It reads one operation from a JSON body (or, where a service takes uploads, from a
+GraphQL multipart request), refuses anything malformed with a 400 and a GraphQL error
+body — a body that is not an object, invalid UTF-8, JSON nested absurdly deep, multipart
+parts of the wrong shape — builds the request's context and runs the operation on the
+service's schema. Nothing here logs what a request contained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.file_uploads.utils import replace_placeholders_with_files
+from strawberry.http import process_result
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from servicekit import graphiql
+
+JSON = "application/json"
+MULTIPART = "multipart/form-data"
+_OPERATION_TYPES = (OperationType.QUERY, OperationType.MUTATION)
+
+
+def graphql_error(message: str, code: str, status: int = 400) -> Response:
+    """A GraphQL error body (``errors[0].extensions.code``) with an HTTP status."""
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(orjson.dumps(body), status_code=status, media_type=JSON)
+
+
+class BadRequest(Exception):
+    """The request is not a GraphQL operation this endpoint can read; says why."""
+
+
+class GraphQLEndpoint:
+    """``GET`` shows GraphiQL (when enabled); ``POST`` runs one operation."""
+
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        title: str,
+        graphiql_enabled: bool,
+        get_context: Callable[[Request], Awaitable[Any]],
+        multipart_uploads: bool,
+    ) -> None:
+        self.schema = schema
+        self.title = title
+        self.graphiql_enabled = graphiql_enabled
+        self.get_context = get_context
+        self.multipart_uploads = multipart_uploads
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            return await self._answer(request)
+        finally:
+            await request.close()  # the uploads' temporary files, if any
+
+    async def _answer(self, request: Request) -> Response:
+        if request.method == "GET":
+            if self.graphiql_enabled and "text/html" in request.headers.get("accept", ""):
+                return graphiql.graphiql_page(title=self.title, endpoint=request.url.path)
+            return graphql_error("Send GraphQL operations with POST.", "METHOD_NOT_ALLOWED", 405)
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            if content_type == JSON:
+                payload = _json(await request.body(), "The request body")
+            elif content_type == MULTIPART and self.multipart_uploads:
+                payload = await _multipart(request)
+            else:
+                accepted = JSON + (f" or {MULTIPART}" if self.multipart_uploads else "")
+                return graphql_error(
+                    f"Send GraphQL operations as {accepted}.", "UNSUPPORTED_MEDIA_TYPE", 415
+                )
+            query, variables, operation_name = _operation(payload)
+        except BadRequest as problem:
+            return graphql_error(str(problem), "BAD_REQUEST")
+        context = await self.get_context(request)
+        try:
+            result = await self.schema.execute(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation_name,
+                allowed_operation_types=_OPERATION_TYPES,
+            )
+        except MissingQueryError:
+            return graphql_error("The request needs a `query` string.", "BAD_REQUEST")
+        except CannotGetOperationTypeError:
+            return graphql_error(
+                "Name the document's operation to run in `operationName` (one it defines).",
+                "BAD_REQUEST",
+            )
+        except InvalidOperationTypeError:
+            return graphql_error("Only queries and mutations are served here.", "BAD_REQUEST", 400)
+        return Response(orjson.dumps(process_result(result)), media_type=JSON)
+
+
+def _json(raw: bytes | str, what: str) -> Any:
+    # orjson refuses invalid UTF-8 and nesting deeper than 1024 levels (no RecursionError)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise BadRequest(f"{what} is not valid JSON (UTF-8, nested at most 1024 deep).") from None
+
+
+def _operation(payload: Any) -> tuple[str, dict[str, Any] | None, str | None]:
+    if isinstance(payload, list):
+        raise BadRequest("Send one operation per request.")
+    if not isinstance(payload, dict):
+        raise BadRequest("The request must be a JSON object with a `query` string.")
+    query, variables = payload.get("query"), payload.get("variables")
+    operation_name = payload.get("operationName")
+    if not isinstance(query, str):
+        raise BadRequest("The request needs a `query` string.")
+    if variables is not None and not isinstance(variables, dict):
+        raise BadRequest("`variables` must be an object.")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise BadRequest("`operationName` must be a string.")
+    return query, variables, operation_name
+
+
+async def _multipart(request: Request) -> Any:
+    """The GraphQL multipart request: ``operations``, ``map`` and the files it names."""
+    try:
+        form = await request.form(max_files=20, max_fields=50)
+    except (MultiPartException, ValueError, KeyError):
+        raise BadRequest("The multipart body could not be read.") from None
+    operations, files_map = form.get("operations"), form.get("map")
+    if not isinstance(operations, str) or not isinstance(files_map, str):
+        raise BadRequest("A multipart request needs `operations` and `map` fields.")
+    operation = _json(operations, "`operations`")
+    mapping = _json(files_map, "`map`")
+    if not isinstance(operation, dict):
+        raise BadRequest("`operations` must be one operation (a JSON object).")
+    if not isinstance(mapping, dict) or not all(
+        isinstance(paths, list) and all(isinstance(path, str) for path in paths)
+        for paths in mapping.values()
+    ):
+        raise BadRequest("`map` must be an object of lists of paths.")
+    files: Mapping[str, Any] = {
+        key: value for key, value in form.multi_items() if isinstance(value, UploadFile)
+    }
+    try:
+        return replace_placeholders_with_files(operation, mapping, files)
+    except (KeyError, IndexError, ValueError, TypeError, RecursionError):
+        raise BadRequest("`map` names a file or a path the request does not have.") from None

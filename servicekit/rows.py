@@ -1,0 +1,60 @@
+"""Rows read by name: a query selects exactly the columns its row type declares.
+
+``SELECT *`` with ``Row(**dict(record))`` breaks the moment a migration adds a column,
+and the documented rolling upgrade runs the migration while the previous version still
+serves. A :class:`RowReader` derives its column list from the row dataclass once, at
+import, and builds rows from those columns only, so a new column is simply not read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+
+RowT = TypeVar("RowT")
+
+
+class RowReader(Generic[RowT]):
+    """The columns of ``row_type`` for a SELECT list, and rows built from a record.
+
+    ``alias`` qualifies each column (``s.display_name``); ``sources`` reads a field from a
+    differently named column (``{"spans": "weekly_hours"}`` selects ``weekly_hours AS
+    spans``); ``convert`` turns a column's value into the field's (e.g. ranges to tuples);
+    ``computed`` names fields that are no column (given to the call by keyword instead).
+    """
+
+    def __init__(
+        self,
+        row_type: Callable[..., RowT],
+        *,
+        alias: str | None = None,
+        sources: Mapping[str, str] | None = None,
+        convert: Mapping[str, Callable[[Any], Any]] | None = None,
+        computed: Collection[str] = (),
+    ) -> None:
+        sources = sources or {}
+        convert = convert or {}
+        self.row_type = row_type
+        fields = dataclasses.fields(row_type)  # type: ignore[arg-type]
+        self.names = tuple(field.name for field in fields if field.name not in computed)
+        unknown = (set(sources) | set(convert) | set(computed)) - {f.name for f in fields}
+        if unknown:
+            raise ValueError(f"{sorted(unknown)} are not fields of {row_type}")
+        prefix = f"{alias}." if alias else ""
+        self.columns = ", ".join(
+            f"{prefix}{sources[name]} AS {name}" if name in sources else f"{prefix}{name}"
+            for name in self.names
+        )
+        self._convert = tuple((name, convert.get(name)) for name in self.names)
+
+    def __call__(self, record: asyncpg.Record, **computed: Any) -> RowT:
+        return self.row_type(
+            *[
+                record[name] if change is None else change(record[name])
+                for name, change in self._convert
+            ],
+            **computed,
+        )

@@ -1,0 +1,177 @@
+"""The `/graphql` edge every subgraph shares: malformed requests, limits, documents kept."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from graphql import parse
+
+from servicekit.graphql import ValidDocuments
+from servicekit.limits import OperationLimits, operation_cost_errors
+from tests.conftest import ServiceFactory
+from tests.support.tokens import TokenIssuer
+
+DEEP = 10_000
+MALFORMED_BODIES = {
+    "a number": b"42",
+    "a string": b'"{ __typename }"',
+    "null": b"null",
+    "a list": b'[{"query": "{ __typename }"}]',
+    "invalid UTF-8": b'{"query": "{ __typename }", "operationName": "\xff\xfe"}',
+    "10k-deep variables": b'{"query": "{ __typename }", "variables": {"v": '
+    + b"[" * DEEP
+    + b"]" * DEEP
+    + b"}}",
+    "variables that are a list": b'{"query": "{ __typename }", "variables": [1]}',
+    "a query that is a number": b'{"query": 7}',
+    "an empty query": b'{"query": ""}',
+    "an operation name the document lacks": b'{"query": "query A { __typename }", '
+    b'"operationName": "B"}',
+    "a subscription": b'{"query": "subscription S { __typename }"}',
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED_BODIES.values(), ids=MALFORMED_BODIES.keys())
+async def test_malformed_json_bodies_get_a_400_with_a_graphql_error(
+    start_service: ServiceFactory, body: bytes
+) -> None:
+    async with start_service("directory") as service:
+        response = await service.http.post(
+            "/graphql", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+MALFORMED_FORMS = {
+    "operations is a list": {"operations": "[]", "map": "{}"},
+    "map is a list": {"operations": '{"query": "{ __typename }"}', "map": "[]"},
+    "operations is not JSON": {"operations": "{", "map": "{}"},
+    "map names a missing file": {
+        "operations": '{"query": "{ __typename }", "variables": {"f": null}}',
+        "map": '{"7": ["variables.f"]}',
+    },
+    "map points into a string": {
+        "operations": '{"query": "{ __typename }", "variables": {"f": "text"}}',
+        "map": '{"0": ["variables.f.x"]}',
+    },
+}
+
+
+@pytest.mark.parametrize("form", MALFORMED_FORMS.values(), ids=MALFORMED_FORMS.keys())
+async def test_malformed_multipart_requests_get_a_400_with_a_graphql_error(
+    start_service: ServiceFactory, form: dict[str, str]
+) -> None:
+    async with start_service("professionals") as service:
+        response = await service.http.post(
+            "/graphql", data=form, files={"0": ("a.pdf", b"%PDF-1.4\n", "application/pdf")}
+        )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_json_body_gets_the_normal_limit_where_uploads_get_more(
+    start_service: ServiceFactory,
+) -> None:
+    query = "{ __typename }" + " " * 2_000_000  # 2 MB of blanks: under the upload limit
+    async with start_service("professionals") as service:
+        response = await service.http.post(
+            "/graphql",
+            content=json.dumps({"query": query}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_a_subgraph_refuses_operations_over_the_gateway_limits(
+    start_service: ServiceFactory,
+) -> None:
+    aliases = " ".join(f"a{index}: __typename" for index in range(1000))
+    fields = " ".join(["__typename"] * 1200)
+    tokens = "{ " + " ".join(["__typename"] * 25_000) + " }"
+    async with start_service("membership") as service:
+        too_many_aliases = await service.graphql("{ " + aliases + " }")
+        too_many_fields = await service.graphql("{ " + fields + " }")
+        too_long = await service.graphql(tokens)
+        within = await service.graphql("{ a: __typename b: __typename }")
+    assert too_many_aliases["errors"][0]["extensions"]["code"] == "OPERATION_TOO_COSTLY"
+    assert "1000 aliases" in too_many_aliases["errors"][0]["message"]
+    assert too_many_fields["errors"][0]["extensions"]["code"] == "OPERATION_TOO_COSTLY"
+    assert "tokens" in too_long["errors"][0]["message"]
+    assert within == {"data": {"a": "Query", "b": "Query"}}
+
+
+def test_depth_is_counted_through_fragments() -> None:
+    nested = "a { " * 13 + "b" + " }" * 13
+    document = parse(f"query Deep {{ ...F }} fragment F on Query {{ {nested} }}")
+    [error] = operation_cost_errors(document, OperationLimits())
+    assert "13 or more levels deep; the limit is 12" in error.message
+    assert operation_cost_errors(parse("{ a { b { c } } }"), OperationLimits()) == []
+
+
+async def test_only_valid_documents_are_kept_and_answers_stay_right(
+    start_service: ServiceFactory,
+) -> None:
+    async with start_service("membership") as service:
+        schema = service.http._transport.app.router.routes[2].endpoint.__self__.schema
+        kept = len(schema.valid_documents)
+        wrong = [await service.graphql("{ membershipFigures { nope } }") for _ in range(2)]
+        assert len(schema.valid_documents) == kept
+        right = [await service.graphql("{ __typename t: __typename }") for _ in range(2)]
+        assert len(schema.valid_documents) == kept + 1
+    for answer in wrong:
+        assert "Cannot query field 'nope'" in answer["errors"][0]["message"]
+    assert right == [{"data": {"__typename": "Query", "t": "Query"}}] * 2
+
+
+def test_the_kept_documents_are_bounded_least_recently_used_first() -> None:
+    documents = ValidDocuments(size=2, longest=50)
+    for text in ("{ a }", "{ b }"):
+        documents.add(text, parse(text))
+    assert documents.get("{ a }") is not None  # now the most recently used
+    documents.add("{ c }", parse("{ c }"))
+    documents.add("{ " + "d " * 40 + "}", parse("{ d }"))  # too long to keep
+    assert [documents.get(text) is not None for text in ("{ a }", "{ b }", "{ c }")] == [
+        True,
+        False,
+        True,
+    ]
+    assert len(documents) == 2
+
+
+ENTITIES = """query ($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on PeerSupporter { id displayName } }
+}"""
+
+
+@pytest.mark.parametrize(
+    "representation",
+    [
+        {"__typename": "NoSuchType", "id": "x"},
+        {"__typename": "Query", "id": "x"},
+        {"__typename": "PeerSupporter"},
+        {"id": "x"},
+    ],
+    ids=["unknown type", "not an entity", "no key", "no typename"],
+)
+async def test_entities_of_unknown_types_get_a_clear_error_and_no_error_log(
+    start_service: ServiceFactory,
+    issuer: TokenIssuer,
+    caplog: pytest.LogCaptureFixture,
+    representation: dict[str, str],
+) -> None:
+    known = {"__typename": "PeerSupporter", "id": "00000000-0000-4000-8000-000000000000"}
+    caplog.set_level(logging.ERROR)
+    async with start_service("directory") as service:
+        answer = await service.graphql(
+            ENTITIES, {"representations": [known, representation]}, token=issuer.token("service")
+        )
+    assert answer["data"] == {"_entities": [None, None]}
+    [error] = answer["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["path"] == ["_entities", 1]
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
