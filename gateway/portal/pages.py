@@ -50,7 +50,6 @@ _SIGNED_IN_NAV = (
     ("/supporters", "Peer supporters"),
     ("/professionals", "Professionals"),
     ("/resources", "Resources"),
-    ("/passkeys", "Passkeys"),
 )
 _PUBLIC_NAV = (
     ("/about", "About"),

@@ -345,7 +345,10 @@ def test_an_admin_publishes_news_that_visitors_read_and_feeds_carry(
 
 
 def test_a_days_visit_totals_reach_the_figures_page(stack: Stack) -> None:
-    """The gateway's sender, for real: a service token from identity, then membership."""
+    """The gateway's sender, for real: a service token from identity, then membership.
+
+    The gateway runs the mutation inside its own process (the public edge refuses service
+    tokens), so the test hands it to membership's own endpoint the same way."""
     yesterday = dt.date.today() - dt.timedelta(days=1)
 
     async def hand_over() -> bool:
@@ -355,7 +358,7 @@ def test_a_days_visit_totals_reach_the_figures_page(stack: Stack) -> None:
                 query: str, variables: dict[str, object], name: str, token: str
             ) -> dict[str, object]:
                 async with session.post(
-                    f"{stack.gateway}/graphql",
+                    f"http://127.0.0.1:{stack.ports['membership']}/graphql",
                     json={"query": query, "variables": variables, "operationName": name},
                     headers={"Authorization": f"Bearer {token}"},
                 ) as response:
