@@ -35,6 +35,8 @@ class SignInState:
     organisation_id: str
     issuer: str
     expires_at: float
+    # the portal page the person asked for before signing in (a local path), or ""
+    next_path: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 import time
 import uuid
@@ -101,6 +102,7 @@ async def login(request: Request) -> Response:
         organisation_id=str(provider.organisation_id),
         issuer=provider.issuer,
         expires_at=time.time() + cookies.SIGN_IN_SECONDS,
+        next_path=local_path(values.get("next", "")),
     )
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     location = _with_query(
@@ -126,6 +128,20 @@ async def login(request: Request) -> Response:
         path="/auth",
     )
     return response
+
+
+_LOCAL_PATH = re.compile(r"/[A-Za-z0-9/_\-]{0,200}")
+
+
+def local_path(value: str) -> str:
+    """A page of this origin to return to after signing in, or "" for anything else.
+
+    Only plain paths (letters, digits, ``/``, ``-``, ``_``): never another origin
+    (``//evil.example``), a scheme, a query or anything a browser would decode.
+    """
+    if _LOCAL_PATH.fullmatch(value) and not value.startswith("//") and "/auth" not in value:
+        return value
+    return ""
 
 
 def _uuid(value: str) -> uuid.UUID | None:
@@ -212,7 +228,8 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
         roles=roles,
         expires_at=time.time() + identity.settings.session_hours * 3600,
     )
-    response = RedirectResponse(identity.settings.after_sign_in, status_code=303, headers=NO_STORE)
+    after = flight.next_path or identity.settings.after_sign_in
+    response = RedirectResponse(after, status_code=303, headers=NO_STORE)
     start_session(identity, response, session)
     await renew_after_sign_in(identity, request, response, session, provider.passkey_days)
     return response

@@ -10,7 +10,7 @@ export async function gql(query, variables = {}, { publicOperation = false } = {
     const renewed = await fetch(REFRESH, { method: "POST", credentials: "same-origin" }).catch(() => null);
     if (renewed && renewed.ok) answer = await post(query, variables);
     if (unauthenticated(answer)) {
-      window.location.assign("/sign-in");
+      window.location.assign(`/sign-in?next=${encodeURIComponent(window.location.pathname)}`);
       throw new Error("Please sign in.");
     }
   }

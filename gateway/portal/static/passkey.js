@@ -100,8 +100,8 @@ export function explain(error) {
   return (error && error.message) || "Something went wrong. Please try again.";
 }
 
-/** Where to go after signing in: the page asked for (a local path), or home. */
+/** Where to go after signing in: the page asked for (a plain local path), or home. */
 export function next() {
   const wanted = new URLSearchParams(window.location.search).get("next") || "/";
-  return wanted.startsWith("/") && !wanted.startsWith("//") ? wanted : "/";
+  return /^\/(?!\/)[A-Za-z0-9/_-]{0,200}$/.test(wanted) && !wanted.startsWith("/auth") ? wanted : "/";
 }

@@ -133,4 +133,7 @@ if (!supported()) {
   startAutofill();
 }
 
+// the page asked for before signing in: both department forms send it along, and a passkey
+// sign-in goes there too
+for (const field of document.querySelectorAll("input.next-page")) field.value = next();
 load();

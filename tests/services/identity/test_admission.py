@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import asyncpg
 import pytest
@@ -154,3 +155,36 @@ async def test_a_switched_off_sign_in_renews_no_one(stack: Stack) -> None:
     assert refused.status_code == 401
     assert refused.json() == {"error": "provider_disabled"}
     assert "wnwa_session" not in browser.cookies
+
+
+@pytest.mark.parametrize(
+    ("asked", "lands"),
+    [
+        ("/supporters", "/supporters"),
+        ("/my-profile", "/my-profile"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/auth/logout", "/"),
+        ("/supporters?zip=60601", "/"),
+        ("", "/"),
+    ],
+)
+async def test_sign_in_returns_to_the_page_asked_for_and_nowhere_else(
+    stack: Stack, asked: str, lands: str
+) -> None:
+    async with stack.browser() as browser:
+        response = await browser.post(
+            "/auth/login", data={"email": "dana.whitlock@harlow-park.pd.example", "next": asked}
+        )
+        page = await browser.get(response.headers["location"])
+        fields = dict(
+            re.findall(r'<input type=hidden name="([a-z_]+)" value="([^"]*)">', page.text)
+        )
+        fields = {name: value.replace("&amp;", "&") for name, value in fields.items()}
+        fields["account"] = "dana.whitlock"
+        answer = await browser.post(str(page.url).split("?")[0], data=fields)
+        callback = await browser.get(answer.headers["location"])
+    assert callback.status_code == 303
+    assert callback.headers["location"] == lands
+    assert "wnwa_access" in browser.cookies
