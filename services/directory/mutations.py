@@ -110,6 +110,12 @@ class WellbeingResourceInput:
     category: ResourceCategory
     audience: ResourceAudience = ResourceAudience.EVERYONE
     position: int = 100
+    then_dial: str | None = strawberry.field(
+        default=None, description="Digits to press once the call connects, e.g. 1."
+    )
+    text_keyword: str | None = strawberry.field(
+        default=None, description="The word a text starts with, e.g. HOME."
+    )
 
 
 @strawberry.input(description="Changes to a resource; omitted fields stay as they are.")
@@ -124,6 +130,12 @@ class WellbeingResourceChanges:
     category: ResourceCategory | None = None
     audience: ResourceAudience | None = None
     position: int | None = None
+    then_dial: str | None = strawberry.field(
+        default=strawberry.UNSET, description="null removes it."
+    )
+    text_keyword: str | None = strawberry.field(
+        default=strawberry.UNSET, description="null removes it."
+    )
 
 
 @strawberry.type
@@ -355,7 +367,9 @@ def _resource_fields(
         category=category.value if category else None,
         audience=audience.value if audience else None,
         position=source.position,
-        cleared=_cleared(source, "url", "phone", "text_number")
+        then_dial=_given(source.then_dial),
+        text_keyword=_given(source.text_keyword),
+        cleared=_cleared(source, "url", "phone", "text_number", "then_dial", "text_keyword")
         if isinstance(source, WellbeingResourceChanges)
         else frozenset(),
     )

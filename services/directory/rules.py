@@ -276,6 +276,8 @@ class ResourceFields:
     category: str | None = None
     audience: str | None = None
     position: int | None = None
+    then_dial: str | None = None
+    text_keyword: str | None = None
     cleared: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -298,6 +300,20 @@ def check_resource(
         kept = getattr(current, name) if current else None
         value = None if name in fields.cleared else _pick(getattr(fields, name), kept)
         resource[name] = _dialable(value, label, errors) if value else None
+    for name, label, pattern, hint in (
+        ("then_dial", "input.thenDial", _THEN_DIAL, "Up to 8 digits (or * and #) to press."),
+        ("text_keyword", "input.textKeyword", _KEYWORD, "One word of letters and digits."),
+    ):
+        kept = getattr(current, name) if current else None
+        value = None if name in fields.cleared else _pick(getattr(fields, name), kept)
+        value = value.strip() if value else None
+        if value and not pattern.fullmatch(value):
+            errors.add(label, hint)
+        resource[name] = value or None
+    if resource["then_dial"] and not resource["phone"] and not errors.has("input.phone"):
+        errors.add("input.thenDial", "Digits to press need a number to call.")
+    if resource["text_keyword"] and not resource["text_number"]:
+        errors.add("input.textKeyword", "A word to text needs a number to text.")
     contact_fields = ("input.url", "input.phone", "input.textNumber")
     if not (url or resource["phone"] or resource["text_number"]) and not any(
         errors.has(name) for name in contact_fields
@@ -312,6 +328,10 @@ def check_resource(
         errors.add("input.position", "Use a position from 0 (first) to 10000.")
     resource["position"] = position
     return resource
+
+
+_THEN_DIAL = re.compile(r"[0-9*#]{1,8}")
+_KEYWORD = re.compile(r"[A-Za-z0-9]{1,20}")
 
 
 def _https_url(value: str, errors: InputErrors) -> str | None:

@@ -282,13 +282,28 @@ class WellbeingResource:
     def text_number(self) -> str | None:
         return self.row.text_number
 
-    @strawberry.field
-    def tel_link(self) -> str | None:
-        return f"tel:{self.row.phone}" if self.row.phone else None
+    @strawberry.field(description="Digits to press once the call connects (988, then 1).")
+    def then_dial(self) -> str | None:
+        return self.row.then_dial
 
-    @strawberry.field
+    @strawberry.field(description="The word a text starts with (HOME to 741741).")
+    def text_keyword(self) -> str | None:
+        return self.row.text_keyword
+
+    @strawberry.field(description="A `tel:` link; a comma pauses before the digits to press.")
+    def tel_link(self) -> str | None:
+        if not self.row.phone:
+            return None
+        then = f",{self.row.then_dial}" if self.row.then_dial else ""
+        return f"tel:{self.row.phone}{then}"
+
+    @strawberry.field(description="An `sms:` link, the keyword already written when there is one.")
     def sms_link(self) -> str | None:
-        return f"sms:{self.row.text_number}" if self.row.text_number else None
+        if not self.row.text_number:
+            return None
+        # `?&body=` is read by both iOS and Android messaging apps
+        body = f"?&body={self.row.text_keyword}" if self.row.text_keyword else ""
+        return f"sms:{self.row.text_number}{body}"
 
     @strawberry.field
     def category(self) -> ResourceCategory:

@@ -79,6 +79,8 @@ class ResourceRow:
     audience: str
     position: int
     retired: bool
+    then_dial: str | None  # digits pressed once the call connects
+    text_keyword: str | None  # the word a text starts with
 
 
 def _spans(ranges: Sequence[asyncpg.Range[int]]) -> list[Span]:
@@ -362,8 +364,8 @@ async def create_resource(*, db: Executor, resource_in: dict[str, Any]) -> Resou
     row = await db.fetchrow(
         f"""
         INSERT INTO wellbeing_resources (title, description, url, phone, text_number,
-                                         category, audience, position)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                                         category, audience, position, then_dial, text_keyword)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         RETURNING {_resource.columns}
         """,  # noqa: S608 — column lists from the row types
         *_resource_values(resource_in),
@@ -378,7 +380,8 @@ async def update_resource(
     row = await db.fetchrow(
         f"""
         UPDATE wellbeing_resources SET title = $2, description = $3, url = $4, phone = $5,
-            text_number = $6, category = $7, audience = $8, position = $9
+            text_number = $6, category = $7, audience = $8, position = $9, then_dial = $10,
+            text_keyword = $11
         WHERE id = $1
         RETURNING {_resource.columns}
         """,  # noqa: S608 — column lists from the row types
@@ -398,6 +401,8 @@ def _resource_values(resource_in: dict[str, Any]) -> list[Any]:
         resource_in["category"],
         resource_in["audience"],
         resource_in["position"],
+        resource_in.get("then_dial"),
+        resource_in.get("text_keyword"),
     ]
 
 

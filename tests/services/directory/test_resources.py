@@ -161,3 +161,65 @@ async def test_only_admins_curate_and_bad_input_writes_nothing(
     )
     assert nothing["data"]["createWellbeingResource"]["errors"][0]["field"] == "input.url"
     assert await db.fetchval("SELECT count(*) FROM wellbeing_resources") == 0
+
+
+async def test_crisis_lines_dial_their_extension_and_write_their_keyword(
+    directory: ServiceUnderTest, admin_token: str
+) -> None:
+    veterans = await add(
+        directory,
+        admin_token,
+        title="Veterans Crisis Line",
+        description="Dial 988 then press 1, or text 838255.",
+        phone="988",
+        thenDial="1",
+        textNumber="838255",
+        category="CRISIS_LINE",
+    )
+    assert veterans["telLink"] == "tel:988,1"  # a comma pauses, then presses 1
+    assert veterans["smsLink"] == "sms:838255"
+    texting = await add(
+        directory,
+        admin_token,
+        title="Crisis Text Line",
+        description="Text HOME to 741741.",
+        textNumber="741741",
+        textKeyword="HOME",
+        category="CRISIS_LINE",
+    )
+    assert texting["smsLink"] == "sms:741741?&body=HOME"
+    assert texting["telLink"] is None
+    for values, field in (
+        ({"phone": "988", "thenDial": "one"}, "input.thenDial"),
+        ({"url": "https://example.org", "thenDial": "1"}, "input.thenDial"),
+        ({"textNumber": "741741", "textKeyword": "HOME NOW"}, "input.textKeyword"),
+        ({"url": "https://example.org", "textKeyword": "HOME"}, "input.textKeyword"),
+    ):
+        refused = await directory.graphql(
+            CREATE,
+            {"input": {"title": "X", "description": "d", "category": "CRISIS_LINE", **values}},
+            token=admin_token,
+        )
+        payload = refused["data"]["createWellbeingResource"]
+        assert payload["resource"] is None
+        assert field in {error["field"] for error in payload["errors"]}, payload
+
+
+async def test_the_demo_crisis_lines_reach_the_right_place(databases: Any) -> None:
+    from wnwa.registry import service_named
+
+    directory = service_named("directory")
+    url = await databases.fresh("directory", directory.migrations)
+    connection = await asyncpg.connect(url)
+    try:
+        await directory.seed(connection)
+        rows = await connection.fetch(
+            "SELECT title, then_dial, text_keyword FROM wellbeing_resources"
+            " WHERE title IN ('Veterans Crisis Line', 'Crisis Text Line') ORDER BY title"
+        )
+    finally:
+        await connection.close()
+    assert [tuple(row) for row in rows] == [
+        ("Crisis Text Line", None, "HOME"),
+        ("Veterans Crisis Line", "1", None),
+    ]
