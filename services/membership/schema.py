@@ -280,10 +280,12 @@ class DepartmentContact:
     demo_format: DemoFormat | None
     received_at: dt.datetime
     handled_at: dt.datetime | None
+    reference: str = strawberry.field(description="What the contact was given to quote.")
 
     @classmethod
     def from_row(cls, row: store.ContactRow) -> DepartmentContact:
         return cls(
+            reference=row.reference,
             id=strawberry.ID(str(row.id)),
             kind=ContactKind(row.kind),
             agency=row.agency,

@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from servicekit.database import Connection, Executor
+from servicekit.references import new_reference
 from servicekit.rows import RowReader
 
 
@@ -57,6 +58,7 @@ class ContactRow:
     demo_format: str | None
     received_at: dt.datetime
     handled_at: dt.datetime | None
+    reference: str
 
 
 _department = RowReader(DepartmentRow)
@@ -307,11 +309,13 @@ async def fee_for(*, db: Executor, sworn_officers: int) -> int | None:
 # inquiries and demo requests -------------------------------------------------------------
 
 
-async def create_inquiry(*, db: Executor, inquiry_in: dict[str, Any]) -> UUID:
-    inquiry_id: UUID = await db.fetchval(
+async def create_inquiry(*, db: Executor, inquiry_in: dict[str, Any]) -> str:
+    """Store an inquiry; its readable reference."""
+    reference: str = await db.fetchval(
         """
-        INSERT INTO join_inquiries (agency, contact_name, contact_role, email, phone, message)
-        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+        INSERT INTO join_inquiries (agency, contact_name, contact_role, email, phone, message,
+                                    reference)
+        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING reference
         """,
         inquiry_in["agency"],
         inquiry_in["contact_name"],
@@ -319,16 +323,18 @@ async def create_inquiry(*, db: Executor, inquiry_in: dict[str, Any]) -> UUID:
         inquiry_in["email"],
         inquiry_in["phone"],
         inquiry_in["message"],
+        new_reference("JOIN"),
     )
-    return inquiry_id
+    return reference
 
 
-async def create_demo_request(*, db: Executor, demo_in: dict[str, Any]) -> UUID:
-    demo_id: UUID = await db.fetchval(
+async def create_demo_request(*, db: Executor, demo_in: dict[str, Any]) -> str:
+    """Store a demo request; its readable reference."""
+    reference: str = await db.fetchval(
         """
         INSERT INTO demo_requests (agency, contact_name, contact_role, email, phone, format,
-                                   preferred_times)
-        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+                                   preferred_times, reference)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING reference
         """,
         demo_in["agency"],
         demo_in["contact_name"],
@@ -337,8 +343,9 @@ async def create_demo_request(*, db: Executor, demo_in: dict[str, Any]) -> UUID:
         demo_in["phone"],
         demo_in["format"],
         demo_in["preferred_times"],
+        new_reference("DEMO"),
     )
-    return demo_id
+    return reference
 
 
 async def list_contacts(

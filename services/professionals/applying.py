@@ -3,7 +3,6 @@ idempotent by the form's client key. The applicant learns a reference and nothin
 
 from __future__ import annotations
 
-import secrets
 from typing import Any, cast
 from uuid import UUID
 
@@ -11,6 +10,7 @@ import asyncpg
 import strawberry
 from strawberry.types import Info
 
+from servicekit import references
 from servicekit.graphql import FieldError, InputErrors, context_of
 
 from . import notices, rules, status, store
@@ -26,8 +26,6 @@ from .documents import (
 from .inputs import DocumentUpload, ProfessionalApplicationInput
 from .schema import loaders
 
-_REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
-
 
 @strawberry.type(description="Acknowledgement of an application: a reference to quote.")
 class ApplicationReceipt:
@@ -41,9 +39,8 @@ class ApplicationReceipt:
 
 
 def new_reference() -> str:
-    """A short reference that is easy to read out over the phone."""
-    letters = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
-    return f"PRO-{letters[:4]}-{letters[4:]}"
+    """An application's reference, e.g. PRO-7KQ3-M9XW."""
+    return references.new_reference("PRO")
 
 
 async def _check_documents(

@@ -192,12 +192,12 @@ resourceForm.addEventListener("submit", (event) => {
 // inquiries
 const inquiries = document.getElementById("inquiries");
 const showHandled = document.getElementById("show-handled");
-const CONTACT = "id kind agency contactName contactRole email phone message demoFormat receivedAt handledAt";
+const CONTACT = "id reference kind agency contactName contactRole email phone message demoFormat receivedAt handledAt";
 
 function inquiryItem(c) {
   const item = el("li", { class: "result" },
     el("h3", {}, `${label(c.kind)}: ${c.agency}`, " ", c.handledAt ? el("span", { class: "badge", text: "Handled" }) : null),
-    el("p", { class: "meta", text: `${c.contactName}, ${c.contactRole} · ${c.email}${c.phone ? ` · ${nationalPhone(c.phone)}` : ""} · ${formatDate(c.receivedAt)}` }),
+    el("p", { class: "meta", text: `${c.contactName}, ${c.contactRole} · ${c.email}${c.phone ? ` · ${nationalPhone(c.phone)}` : ""} · ${formatDate(c.receivedAt)} · ${c.reference}` }),
     c.demoFormat ? el("p", { class: "meta", text: `Demo: ${label(c.demoFormat)}` }) : null,
     el("p", { text: c.message }),
     el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,

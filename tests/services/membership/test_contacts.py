@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import asyncpg
@@ -25,7 +26,7 @@ mutation($input: DemoRequestInput!) {
 INBOX = """
 query($handled: Boolean) {
   departmentContacts(handled: $handled) {
-    nodes { id kind agency contactName email phone message demoFormat handledAt }
+    nodes { id reference kind agency contactName email phone message demoFormat handledAt }
     pageInfo { hasNextPage }
   }
 }
@@ -57,7 +58,9 @@ async def test_anyone_may_ask_to_join_and_gets_only_a_reference(
     [contact] = inbox["data"]["departmentContacts"]["nodes"]
     assert contact["kind"] == "JOIN_INQUIRY"
     assert contact["phone"] == "+13125550142"
-    assert contact["id"] == receipt["reference"]
+    # a reference to read out over the phone, the one the staff see
+    assert re.fullmatch(r"JOIN-[A-Z2-9]{4}-[A-Z2-9]{4}", receipt["reference"])
+    assert contact["reference"] == receipt["reference"]
 
 
 @pytest.mark.parametrize(
@@ -101,11 +104,15 @@ async def test_demo_requests_and_the_staff_inbox(
     assert [node["kind"] for node in nodes] == ["DEMO_REQUEST", "JOIN_INQUIRY"]
     assert nodes[0]["demoFormat"] == "IN_PERSON"
     assert nodes[0]["message"] == "Tuesday or Thursday mornings"
+    assert nodes[0]["reference"] == reference
+    assert reference.startswith("DEMO-")
 
     mark = """mutation($id: ID!, $handled: Boolean!) {
       markDepartmentContactHandled(id: $id, handled: $handled) {
         contact { handledAt } errors { field message } } }"""
-    handled = await membership.graphql(mark, {"id": reference, "handled": True}, token=admin_token)
+    handled = await membership.graphql(
+        mark, {"id": nodes[0]["id"], "handled": True}, token=admin_token
+    )
     assert handled["data"]["markDepartmentContactHandled"]["contact"]["handledAt"]
     still_open = await membership.graphql(INBOX, {"handled": False}, token=admin_token)
     assert [n["kind"] for n in still_open["data"]["departmentContacts"]["nodes"]] == [
