@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
@@ -32,7 +32,6 @@ from .catalog import CARRIERS, DocumentKind, LicenseType, PlanType, Specialty, c
 from .settings import ProfessionalsSettings
 
 VETTER = "vetter"
-T = TypeVar("T")
 
 # -- per-request loaders ------------------------------------------------------------------
 

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .accounts import TENANTS, demo_logins, providers_toml
+from .accounts import demo_logins, providers_toml
 from .app import create_app
-from .settings import DEFAULT_PORT, DevIdpSettings, load
+from .settings import load
 
 __all__ = [
-    "DEFAULT_PORT",
-    "TENANTS",
-    "DevIdpSettings",
     "create_app",
     "demo_logins",
     "load",
