@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from servicekit import serving
+
 from .accounts import demo_logins, providers_toml
 from .app import create_app
 from .settings import load
@@ -23,15 +25,6 @@ __all__ = [
 
 def serve(environ: Mapping[str, str] | None = None) -> int:
     """Run the development provider with uvicorn until stopped (access logs off)."""
-    import uvicorn
-
     settings = load(environ)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        server_header=False,
-        log_config=None,
-    )
+    serving.serve(create_app(settings), host=settings.host, port=settings.port)
     return 0
