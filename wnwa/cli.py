@@ -16,6 +16,7 @@ import asyncpg
 from servicekit.database import ensure_database
 from servicekit.logging import configure_logging
 from servicekit.migrations import apply_migrations
+from servicekit.ports import PORTS
 from servicekit.serving import serve
 from wnwa.postgres import data_folder, database_server, service_database_url
 from wnwa.registry import Service, available_services, service_named
@@ -183,9 +184,9 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[Child]:
     def port_of(name: str, default: int) -> int:
         return int(base.get(f"WNWA_{name.upper()}_PORT", default))
 
-    gateway_port = port_of("gateway", 8000)
-    identity_port = port_of("identity", 8001)
-    devidp_port = port_of("devidp", 8009)
+    gateway_port = port_of("gateway", PORTS["gateway"])
+    identity_port = port_of("identity", PORTS["identity"])
+    devidp_port = port_of("devidp", PORTS["devidp"])
     shared = {
         "WNWA_JWKS_URL": f"http://127.0.0.1:{identity_port}/.well-known/jwks.json",
         "WNWA_TOKEN_ISSUER": f"http://127.0.0.1:{identity_port}",
