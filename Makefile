@@ -1,11 +1,13 @@
 # The two commands a newcomer needs:
 #   make up    set up, then run the whole stack on this machine
 #   make test  set up, then run the linters, the type checker and every test
+# For the inner loop, `make test-fast` runs ruff and the tests not marked `slow` (no servers,
+# processes or browsers).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: up test compose
+.PHONY: up test test-fast compose
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +23,11 @@ test: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+test-fast: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -m "not slow" -q
 
 compose: $(BIN)/.installed
 	$(BIN)/wnwa compose

@@ -18,7 +18,6 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
-    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
@@ -514,6 +513,3 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             )
         )
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
-
-
-__all__ = ["GraphQLSchema", "create_app"]

@@ -25,7 +25,6 @@ from typing import Any
 
 from graphql import (
     FieldNode,
-    GraphQLCompositeType,
     GraphQLError,
     GraphQLIncludeDirective,
     GraphQLObjectType,
@@ -44,6 +43,7 @@ from graphql.execution.values import get_directive_values
 
 from gateway.composition import Supergraph
 from gateway.planning import (
+    KEY_PREFIX,
     SelectionPlanner,
     aliased,
     entities_field,
@@ -105,7 +105,6 @@ class OperationExecution:
         self.extra_errors: list[GraphQLError] = []
         self._batches: dict[str, _RootBatch] = {}
         self._dispatches: set[asyncio.Task[None]] = set()  # held so none is collected mid-flight
-        self.subgraph_requests = 0
         # what depends only on the document (merged and inlined nodes, subgraph documents),
         # kept with the cached document and keyed by its nodes' identity
         self._plans = {} if plans is None else plans
@@ -430,7 +429,7 @@ class OperationExecution:
                             )
                     if isinstance(result, dict):
                         for extra, extra_value in result.items():
-                            if extra.startswith("__key_") and extra not in need.target:
+                            if extra.startswith(KEY_PREFIX) and extra not in need.target:
                                 need.target[extra] = extra_value
                         for response_key, nodes, field_type in need.fields:
                             self._collect(
@@ -464,7 +463,6 @@ class OperationExecution:
     async def _call(
         self, subgraph: str, query: str, variables: Mapping[str, Any]
     ) -> SubgraphResponse:
-        self.subgraph_requests += 1
         if self.operation.operation == OperationType.QUERY:
             return await self.client.fetch_query(
                 subgraph, query, variables, authorization=self.authorization
@@ -575,6 +573,3 @@ def resolve_field(source: Any, info: GraphQLResolveInfo[Any], **arguments: Any) 
     if isinstance(value, ErrorMarker):
         raise GraphQLError(value.message, extensions=dict(value.extensions or {}) or None)
     return value
-
-
-__all__ = ["ErrorMarker", "GraphQLCompositeType", "OperationExecution", "resolve_field"]

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from servicekit.ports import PORTS, SUBGRAPHS, local_url
 from servicekit.settings import Environment
 
-DEFAULT_PORT = 8000
+DEFAULT_PORT = PORTS["gateway"]
 SUPERGRAPH_FILE = Path(__file__).parent / "supergraph.graphql"
-SUBGRAPH_PORTS = {"identity": 8001, "directory": 8002, "membership": 8003, "professionals": 8004}
+SUBGRAPH_PORTS = {name: PORTS[name] for name in SUBGRAPHS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,9 @@ def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
         host=env.text("HOST", "127.0.0.1"),
         port=env.integer("PORT", DEFAULT_PORT),
         subgraph_urls=urls,
-        identity_url=env.text("IDENTITY_ORIGIN", "http://127.0.0.1:8001"),
-        jwks_url=env.text("JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json"),
-        token_issuer=env.text("TOKEN_ISSUER", "http://127.0.0.1:8001"),
+        identity_url=env.text("IDENTITY_ORIGIN", local_url("identity")),
+        jwks_url=env.text("JWKS_URL", local_url("identity", "/.well-known/jwks.json")),
+        token_issuer=env.text("TOKEN_ISSUER", local_url("identity")),
         token_audience=env.text("TOKEN_AUDIENCE", "wnwa"),
         subgraph_timeout=env.integer("SUBGRAPH_TIMEOUT_MS", 5000) / 1000,
         limits=OperationLimits(

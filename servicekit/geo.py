@@ -52,10 +52,6 @@ def load() -> None:
     _places()
 
 
-def is_zip_code(value: str) -> bool:
-    return bool(_ZIP.match(value.strip()))
-
-
 def zip_place(value: str) -> ZipPlace | None:
     """The centroid of a five-digit US ZIP code, or None when it is unknown."""
     zip_code = value.strip()

@@ -79,6 +79,15 @@ class InputErrors:
     def has(self, field: str) -> bool:
         return any(item.field == field for item in self.items)
 
+    def unknown(self, field: str, thing: str) -> None:
+        """``field`` names no ``thing`` (or none the caller may see)."""
+        self.add(field, no_such(thing))
+
+
+def no_such(thing: str) -> str:
+    """What an id that names no ``thing`` is answered with, in every service."""
+    return f"There is no {thing} with this id."
+
 
 @dataclass(slots=True)
 class RequestContext:

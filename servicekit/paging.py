@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import strawberry
 
 from servicekit.graphql import PublicError
 
 MAX_PAGE_SIZE = 100
+
+RowT = TypeVar("RowT")
 
 
 class BadCursor(PublicError):
@@ -50,3 +52,13 @@ def page_size(first: int) -> int:
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise BadCursor(f"`first` must be between 1 and {MAX_PAGE_SIZE}.")
     return first
+
+
+def page_of(
+    rows: Sequence[RowT], limit: int, sort_key: Callable[[RowT], tuple[Any, ...]]
+) -> tuple[Sequence[RowT], PageInfo]:
+    """The first ``limit`` of ``rows`` (fetched with ``limit + 1``, so one more tells that
+    more follow) and their ``PageInfo``, whose cursor holds the last row's ``sort_key``."""
+    page = rows[:limit]
+    end = encode_cursor(*sort_key(page[-1])) if page else None
+    return page, PageInfo(end_cursor=end, has_next_page=len(rows) > limit)

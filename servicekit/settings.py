@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from servicekit.ports import local_url
+
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 _DEPLOYMENTS = (DEVELOPMENT, "test", PRODUCTION)
@@ -137,8 +139,8 @@ class ServiceSettings:
                 development_default=f"postgresql://postgres@127.0.0.1:5432/wnwa_{name}",
                 shared=False,
             ),
-            jwks_url=env.text("JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json"),
-            token_issuer=env.text("TOKEN_ISSUER", "http://127.0.0.1:8001"),
+            jwks_url=env.text("JWKS_URL", local_url("identity", "/.well-known/jwks.json")),
+            token_issuer=env.text("TOKEN_ISSUER", local_url("identity")),
             token_audience=env.text("TOKEN_AUDIENCE", "wnwa"),
             graphiql=env.flag("GRAPHIQL", env.is_development),
             deployment=env.deployment,

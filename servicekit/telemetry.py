@@ -451,12 +451,6 @@ def _metrics() -> _Instruments:
     return _instruments
 
 
-def reset_instruments() -> None:
-    """Forget the instruments (tests installing a new meter provider)."""
-    global _instruments
-    _instruments = None
-
-
 def _route_template(scope: Mapping[str, Any]) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -607,8 +601,3 @@ def client_trace_config(peer: str) -> aiohttp.TraceConfig:
     config.on_request_end.append(on_end)
     config.on_request_exception.append(on_error)
     return config
-
-
-def inject_trace_context(headers: dict[str, str]) -> None:
-    """Add the current span's ``traceparent`` (and ``tracestate``) to ``headers``."""
-    _PROPAGATOR.inject(headers)

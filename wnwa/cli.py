@@ -16,6 +16,8 @@ import asyncpg
 from servicekit.database import ensure_database
 from servicekit.logging import configure_logging
 from servicekit.migrations import apply_migrations
+from servicekit.ports import PORTS
+from servicekit.serving import serve
 from wnwa.postgres import data_folder, database_server, service_database_url
 from wnwa.registry import Service, available_services, service_named
 from wnwa.supervisor import Child, StackFailure, Supervisor, database_probe
@@ -135,22 +137,9 @@ def serve_service(service: Service, *, workers: int = 1) -> int:
     With ``workers`` above one, uvicorn runs that many processes on the one socket, each
     building the app itself (see :func:`service_app`).
     """
-    import uvicorn
-
     settings = service.module("settings").load().service
     os.environ[_SERVING] = service.name
-    uvicorn.run(
-        "wnwa.cli:service_app",
-        factory=True,
-        workers=max(1, workers),
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-        log_config=None,
-        timeout_graceful_shutdown=5,
-    )
+    serve("wnwa.cli:service_app", host=settings.host, port=settings.port, workers=workers)
     return 0
 
 
@@ -170,23 +159,10 @@ def service_app() -> object:
 def serve_gateway(*, workers: int = 1) -> int:
     """Run the gateway with uvicorn (``workers`` processes); access logs off, no server
     header."""
-    import uvicorn
-
     from gateway.settings import load
 
     settings = load()
-    uvicorn.run(
-        "wnwa.cli:gateway_app",
-        factory=True,
-        workers=max(1, workers),
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-        log_config=None,
-        timeout_graceful_shutdown=5,
-    )
+    serve("wnwa.cli:gateway_app", host=settings.host, port=settings.port, workers=workers)
     return 0
 
 
@@ -208,9 +184,9 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[Child]:
     def port_of(name: str, default: int) -> int:
         return int(base.get(f"WNWA_{name.upper()}_PORT", default))
 
-    gateway_port = port_of("gateway", 8000)
-    identity_port = port_of("identity", 8001)
-    devidp_port = port_of("devidp", 8009)
+    gateway_port = port_of("gateway", PORTS["gateway"])
+    identity_port = port_of("identity", PORTS["identity"])
+    devidp_port = port_of("devidp", PORTS["devidp"])
     shared = {
         "WNWA_JWKS_URL": f"http://127.0.0.1:{identity_port}/.well-known/jwks.json",
         "WNWA_TOKEN_ISSUER": f"http://127.0.0.1:{identity_port}",

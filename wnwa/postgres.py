@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,12 +49,14 @@ def database_server(
     keep_running: bool = False,
     pgdata: Path | None = None,
     external_variable: str = "WNWA_POSTGRES_URL",
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     """Yield a server URL: the external one when ``external_variable`` is set, else an
     embedded server's, with its data in ``pgdata`` (default: ``pgdata`` in the data folder).
 
     The embedded server is stopped when the block ends, unless ``keep_running``. Tests and
-    benchmarks use their own ``pgdata`` so they never touch the stack's data.
+    benchmarks use their own ``pgdata`` so they never touch the stack's data. ``settings``
+    are set on the embedded server only, after the logging ones.
     """
     external = os.environ.get(external_variable)
     if external:
@@ -75,7 +77,8 @@ def database_server(
         # (every one of them takes effect on reload), before any service connects
         server.psql(
             "".join(
-                f"ALTER SYSTEM SET {name} = '{value}';\n" for name, value in LOG_SETTINGS.items()
+                f"ALTER SYSTEM SET {name} = '{value}';\n"
+                for name, value in {**LOG_SETTINGS, **(settings or {})}.items()
             )
             + "SELECT pg_reload_conf();\n"
         )

@@ -12,13 +12,10 @@ from typing import Any
 
 import asyncpg
 
+from servicekit.ports import PORTS, SUBGRAPHS
+
 # name and default loopback port, in start order (identity first: others fetch its keys)
-KNOWN_SERVICES = (
-    ("identity", 8001),
-    ("directory", 8002),
-    ("membership", 8003),
-    ("professionals", 8004),
-)
+KNOWN_SERVICES = tuple((name, PORTS[name]) for name in SUBGRAPHS)
 
 
 @dataclass(frozen=True, slots=True)

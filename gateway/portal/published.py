@@ -18,7 +18,6 @@ from gateway.portal.pages import Page, layout
 
 NEWS = Page("news", "/news", "News and updates", signed_in=False, script=False)
 FIGURES = Page("figures", "/figures", "The network in figures", signed_in=False, script=False)
-DYNAMIC_PAGES = (NEWS, FIGURES)
 
 _LIST = (
     """query News { news(first: 50) { id slug title summary bodyHtml publishedOn updatedAt } }"""

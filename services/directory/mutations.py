@@ -17,6 +17,7 @@ from servicekit.graphql import (
     Forbidden,
     InputErrors,
     context_of,
+    no_such,
     parse_id,
     require_role,
 )
@@ -302,14 +303,14 @@ class Mutation:
             await store.get_resource(db=pool, resource_id=resource_id) if resource_id else None
         )
         if resource_id is None or current is None:
-            errors.add("id", "There is no resource with this id.")
+            errors.unknown("id", "resource")
             return WellbeingResourcePayload(resource=None, errors=errors.items)
         resource_in = rules.check_resource(_resource_fields(input), errors, current=current)
         if errors:
             return WellbeingResourcePayload(resource=None, errors=errors.items)
         row = await store.update_resource(db=pool, resource_id=resource_id, resource_in=resource_in)
         if row is None:
-            errors.add("id", "There is no resource with this id.")
+            errors.unknown("id", "resource")
             return WellbeingResourcePayload(resource=None, errors=errors.items)
         return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
 
@@ -331,7 +332,7 @@ class Mutation:
         if row is None:
             return WellbeingResourcePayload(
                 resource=None,
-                errors=[FieldError(field="id", message="There is no resource with this id.")],
+                errors=[FieldError(field="id", message=no_such("resource"))],
             )
         return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
 
@@ -345,7 +346,7 @@ async def _set_active(
     if supporter_id is None or current is None:
         return PeerSupporterPayload(
             supporter=None,
-            errors=[FieldError(field="id", message="There is no peer supporter with this id.")],
+            errors=[FieldError(field="id", message=no_such("peer supporter"))],
         )
     if not may_manage(principal, current.department_id):
         raise Forbidden("Coordinators manage their own department's supporters only.")

@@ -18,8 +18,6 @@ that held it stopped at once; docs/directory.md says what that costs.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -30,12 +28,10 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from servicekit.digests import keyed_digest, length_prefixed
+
 _RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
 _NONCE = 12
-
-
-def _length_prefixed(*parts: bytes) -> bytes:
-    return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +46,7 @@ class MonthKey:
 
     def receipt(self, subject: str) -> bytes:
         """What marks ``subject`` as having reported this month (HMAC-SHA256)."""
-        message = _length_prefixed(self.month.isoformat().encode(), subject.encode())
-        return hmac.new(self.secret, message, hashlib.sha256).digest()
+        return keyed_digest(self.secret, self.month.isoformat().encode(), subject.encode())
 
     def seal(self, department_id: uuid.UUID, officers_supported: int) -> bytes:
         """One report, sealed: always 12 + 18 + 16 bytes, whatever it says."""
@@ -69,7 +64,7 @@ class MonthKey:
 
     @property
     def _aad(self) -> bytes:
-        return _length_prefixed(self.month.isoformat().encode(), self.key_id.bytes)
+        return length_prefixed(self.month.isoformat().encode(), self.key_id.bytes)
 
 
 class KeyHolder:
@@ -90,7 +85,7 @@ class KeyHolder:
         shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(holder))
         wrapping = _wrapping_key(shared, ephemeral_public, holder)
         nonce = os.urandom(_NONCE)
-        aad = _length_prefixed(key.month.isoformat().encode(), key.key_id.bytes)
+        aad = length_prefixed(key.month.isoformat().encode(), key.key_id.bytes)
         return ephemeral_public + nonce + AESGCM(wrapping).encrypt(nonce, key.secret, aad)
 
     def unwrap(self, month: dt.date, key_id: uuid.UUID, wrapped: bytes) -> MonthKey | None:
@@ -99,7 +94,7 @@ class KeyHolder:
         try:
             shared = self._private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
             wrapping = _wrapping_key(shared, ephemeral_public, self.public)
-            aad = _length_prefixed(month.isoformat().encode(), key_id.bytes)
+            aad = length_prefixed(month.isoformat().encode(), key_id.bytes)
             secret = AESGCM(wrapping).decrypt(nonce, sealed, aad)
         except (InvalidTag, ValueError):
             return None

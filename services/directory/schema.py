@@ -24,7 +24,7 @@ from servicekit.graphql import (
     require_principal,
     require_role,
 )
-from servicekit.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from servicekit.paging import PageInfo, decode_cursor, page_of, page_size
 from servicekit.tokens import Principal
 
 from . import availability, rules, store
@@ -396,11 +396,8 @@ class Query:
             after=(cursor[1], cursor[2], cursor[3]) if cursor else None,
             limit=limit + 1,
         )
-        page = rows[:limit]
-        end = (
-            encode_cursor(day, not page[-1].available_now, page[-1].rotation, page[-1].supporter.id)
-            if page
-            else None
+        page, page_info = page_of(
+            rows, limit, lambda row: (day, not row.available_now, row.rotation, row.supporter.id)
         )
         return PeerSupporterSearchResults(
             matches=[
@@ -412,7 +409,7 @@ class Query:
                 )
                 for row in page
             ],
-            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+            page_info=page_info,
             errors=[],
         )
 
@@ -455,11 +452,9 @@ class Query:
             after=decode_cursor(after, str, UUID),
             limit=limit + 1,
         )
-        page = rows[:limit]
-        end = encode_cursor(page[-1].display_name, page[-1].id) if page else None
+        page, page_info = page_of(rows, limit, lambda row: (row.display_name, row.id))
         return PeerSupporterConnection(
-            nodes=[PeerSupporter.from_row(row) for row in page],
-            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+            nodes=[PeerSupporter.from_row(row) for row in page], page_info=page_info
         )
 
     @strawberry.field(description="The languages a supporter may list, by code.")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from servicekit.ports import PORTS
 from servicekit.settings import ServiceSettings
 
-DEFAULT_PORT = 8002
+DEFAULT_PORT = PORTS["directory"]
 
 
 @dataclass(frozen=True, slots=True)

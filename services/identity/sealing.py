@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from servicekit.digests import keyed_digest
 
 _VERSION = b"\x01"
 
@@ -67,9 +67,5 @@ def pairwise_subject(key: bytes, *, department_id: str, issuer: str, subject: st
     Length prefixes keep ``("ab", "c")`` and ``("a", "bc")`` apart. The result (43
     base64url characters) names the person within the platform and nowhere else.
     """
-    message = b"".join(
-        len(part).to_bytes(4, "big") + part
-        for part in (department_id.encode(), issuer.encode(), subject.encode())
-    )
-    digest = hmac.new(key, message, hashlib.sha256).digest()
+    digest = keyed_digest(key, department_id.encode(), issuer.encode(), subject.encode())
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from servicekit.ports import PORTS, local_url
 from servicekit.settings import ConfigurationError, Environment, Secret, ServiceSettings
 
-DEFAULT_PORT = 8001
+DEFAULT_PORT = PORTS["identity"]
 # The network's own organisation (its staff: vetters, admins) is not a department.
 DEFAULT_NETWORK_ID = "00000000-0000-4000-8000-00000000beef"
 DEVELOPMENT_PROVIDERS_FILE = Path(__file__).parent / "devidp" / "providers.toml"
@@ -106,7 +107,7 @@ def load(environ: Mapping[str, str] | None = None) -> IdentitySettings:
         secrets_key=env.secret("SECRETS_KEY", "dev-identity-secrets-key-not-for-production"),
         pseudonym_key=env.secret("PSEUDONYM_KEY", "dev-identity-pseudonym-key-not-for-production"),
         cookie_key=env.secret("COOKIE_KEY", "dev-identity-cookie-key-not-for-production"),
-        membership_url=env.text("MEMBERSHIP_URL", "http://127.0.0.1:8003/graphql"),
+        membership_url=env.text("MEMBERSHIP_URL", local_url("membership", "/graphql")),
         providers_file=Path(providers) if providers else None,
         access_token_minutes=env.integer("ACCESS_TOKEN_MINUTES", 10),
         session_hours=env.integer("SESSION_HOURS", 12),

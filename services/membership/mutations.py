@@ -17,6 +17,7 @@ from servicekit.graphql import (
     Forbidden,
     InputErrors,
     context_of,
+    no_such,
     parse_id,
     require_role,
 )
@@ -167,7 +168,7 @@ class Mutation:
         department_id = parse_id(id)
         current = await loaders(info).departments.load(department_id) if department_id else None
         if department_id is None or current is None:
-            errors.add("id", "There is no department with this id.")
+            errors.unknown("id", "department")
             return DepartmentPayload(department=None, errors=errors.items)
         department_in = rules.check_department(
             _fields(input), errors, today=loaders(info).today, current=current
@@ -183,7 +184,7 @@ class Mutation:
             errors.add("input.ori", "This ORI was just registered by someone else.")
             return DepartmentPayload(department=None, errors=errors.items)
         if row is None:
-            errors.add("id", "There is no department with this id.")
+            errors.unknown("id", "department")
             return DepartmentPayload(department=None, errors=errors.items)
         return DepartmentPayload(department=Department.from_row(row), errors=[])
 
@@ -201,7 +202,7 @@ class Mutation:
             raise Forbidden("Coordinators change civilian access for their own department only.")
         current = await loaders(info).departments.load(parsed) if parsed else None
         if parsed is None or current is None:
-            errors.add("departmentId", "There is no department with this id.")
+            errors.unknown("departmentId", "department")
             return DepartmentPayload(department=None, errors=errors.items)
         department_in = rules.check_department(
             rules.DepartmentFields(civilians_enrolled=enrolled),
@@ -215,7 +216,7 @@ class Mutation:
             db=context_of(info).pool, department_id=parsed, department_in=department_in
         )
         if row is None:
-            errors.add("departmentId", "There is no department with this id.")
+            errors.unknown("departmentId", "department")
             return DepartmentPayload(department=None, errors=errors.items)
         return DepartmentPayload(department=Department.from_row(row), errors=[])
 
@@ -236,7 +237,7 @@ class Mutation:
                 else None
             )
             if parsed is None or department is None:
-                errors.add("departmentId", "There is no department with this id.")
+                errors.unknown("departmentId", "department")
                 return SubscriptionTermPayload(term=None, department=None, errors=errors.items)
             latest = await store.latest_term(connection=connection, department_id=parsed)
             planned = rules.next_term(latest, starts_on, errors, today=loaders(info).today)
@@ -363,6 +364,6 @@ class Mutation:
         if row is None:
             return DepartmentContactPayload(
                 contact=None,
-                errors=[FieldError(field="id", message="There is no contact with this id.")],
+                errors=[FieldError(field="id", message=no_such("contact"))],
             )
         return DepartmentContactPayload(contact=DepartmentContact.from_row(row), errors=[])

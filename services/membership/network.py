@@ -243,7 +243,5 @@ class NetworkQueries:
     )
     async def network_figures(self, info: Info[Any, Any]) -> NetworkFigures | None:
         context = context_of(info)
-        loaders = context.loaders
-        if not isinstance(loaders, NetworkLoaders):
-            return await own_figures(context.pool)
+        loaders: NetworkLoaders = context.loaders
         return await loaders.network.figures(context.pool)

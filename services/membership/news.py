@@ -17,7 +17,14 @@ import strawberry
 from strawberry.types import Info
 
 from servicekit import validation
-from servicekit.graphql import FieldError, InputErrors, context_of, parse_id, require_role
+from servicekit.graphql import (
+    FieldError,
+    InputErrors,
+    context_of,
+    no_such,
+    parse_id,
+    require_role,
+)
 
 from . import markdown, news_store
 
@@ -164,7 +171,7 @@ class NewsMutations:
         post_id = parse_id(id)
         title, body, published_on = _check(input, errors)
         if post_id is None:
-            errors.add("id", "There is no news post with this id.")
+            errors.unknown("id", "news post")
         if errors:
             return NewsPayload(post=None, errors=errors.items)
         assert post_id is not None
@@ -179,6 +186,6 @@ class NewsMutations:
         if row is None:
             return NewsPayload(
                 post=None,
-                errors=[FieldError(field="id", message="There is no news post with this id.")],
+                errors=[FieldError(field="id", message=no_such("news post"))],
             )
         return NewsPayload(post=NewsPost(row=row), errors=[])

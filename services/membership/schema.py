@@ -22,7 +22,7 @@ from servicekit.graphql import (
     require_principal,
     require_role,
 )
-from servicekit.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from servicekit.paging import PageInfo, decode_cursor, page_of, page_size
 from servicekit.ratelimit import FormRateLimit
 from servicekit.tokens import Principal
 
@@ -329,15 +329,11 @@ class Query:
             after=decode_cursor(after, str, str, str, UUID),
             limit=limit + 1,
         )
-        page = rows[:limit]
-        end = (
-            encode_cursor(page[-1].state, page[-1].county, page[-1].name, page[-1].id)
-            if page
-            else None
+        page, page_info = page_of(
+            rows, limit, lambda row: (row.state, row.county, row.name, row.id)
         )
         return DepartmentConnection(
-            nodes=[Department.from_row(row) for row in page],
-            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+            nodes=[Department.from_row(row) for row in page], page_info=page_info
         )
 
     @strawberry.field(description="One department by id; null when there is none.")
@@ -360,11 +356,9 @@ class Query:
             after=decode_cursor(after, str, UUID),
             limit=limit + 1,
         )
-        page = rows[:limit]
-        end = encode_cursor(page[-1].name, page[-1].id) if page else None
+        page, page_info = page_of(rows, limit, lambda row: (row.name, row.id))
         return DepartmentConnection(
-            nodes=[Department.from_row(row) for row in page],
-            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+            nodes=[Department.from_row(row) for row in page], page_info=page_info
         )
 
     @strawberry.field(description="How many departments, counties and states are members.")
@@ -400,9 +394,7 @@ class Query:
             after=decode_cursor(after, dt.datetime.fromisoformat, UUID),
             limit=limit + 1,
         )
-        page = rows[:limit]
-        end = encode_cursor(page[-1].received_at.isoformat(), page[-1].id) if page else None
+        page, page_info = page_of(rows, limit, lambda row: (row.received_at.isoformat(), row.id))
         return DepartmentContactConnection(
-            nodes=[DepartmentContact.from_row(row) for row in page],
-            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+            nodes=[DepartmentContact.from_row(row) for row in page], page_info=page_info
         )

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from servicekit import mail
+from servicekit.ports import PORTS, local_url
 from servicekit.settings import Environment, Secret, ServiceSettings
 
-DEFAULT_PORT = 8003
+DEFAULT_PORT = PORTS["membership"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +32,8 @@ def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
         service=ServiceSettings.from_environment("membership", DEFAULT_PORT, environ),
         renewal_notice_days=env.integer("RENEWAL_NOTICE_DAYS", 90),
         service_secret=env.secret("SERVICE_SECRET", "dev-service-secret-membership", shared=False),
-        directory_url=env.text("DIRECTORY_URL", "http://127.0.0.1:8002/graphql"),
-        professionals_url=env.text("PROFESSIONALS_URL", "http://127.0.0.1:8004/graphql"),
+        directory_url=env.text("DIRECTORY_URL", local_url("directory", "/graphql")),
+        professionals_url=env.text("PROFESSIONALS_URL", local_url("professionals", "/graphql")),
         forms_burst=env.integer("FORMS_BURST", 10),
         forms_per_hour=env.integer("FORMS_PER_HOUR", 30),
         mail=mail.load("WNWA_MEMBERSHIP", environ),

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
@@ -24,7 +24,7 @@ from servicekit.graphql import (
     require_principal,
     require_role,
 )
-from servicekit.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from servicekit.paging import PageInfo, decode_cursor, page_of, page_size
 from servicekit.ratelimit import FormRateLimit
 
 from . import rules, store
@@ -32,7 +32,6 @@ from .catalog import CARRIERS, DocumentKind, LicenseType, PlanType, Specialty, c
 from .settings import ProfessionalsSettings
 
 VETTER = "vetter"
-T = TypeVar("T")
 
 # -- per-request loaders ------------------------------------------------------------------
 
@@ -676,14 +675,11 @@ class Query:
             after=(cursor[0], cursor[1]) if cursor else None,
             limit=limit + 1,
         )
-        page = rows[:limit]
-        end = None
-        if page:
-            last = page[-1]
-            end = encode_cursor(last.search_key if by_distance else last.full_name, last.id)
+        page, page_info = page_of(
+            rows, limit, lambda row: (row.search_key if by_distance else row.full_name, row.id)
+        )
         return ProfessionalConnection(
-            nodes=[Professional.from_row(row) for row in page],
-            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+            nodes=[Professional.from_row(row) for row in page], page_info=page_info
         )
 
     @strawberry.field(description="One listed professional; null when not listed.")
@@ -714,11 +710,9 @@ class Query:
             after=decode_cursor(after, dt.datetime.fromisoformat, UUID),
             limit=limit + 1,
         )
-        page = rows[:limit]
-        end = encode_cursor(page[-1].submitted_at.isoformat(), page[-1].id) if page else None
+        page, page_info = page_of(rows, limit, lambda row: (row.submitted_at.isoformat(), row.id))
         return ApplicationConnection(
-            nodes=[Application(row=row) for row in page],
-            page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > limit),
+            nodes=[Application(row=row) for row in page], page_info=page_info
         )
 
     @strawberry.field(description="One application by id or by reference: vetters only.")

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from servicekit import mail
+from servicekit.ports import PORTS
 from servicekit.settings import ConfigurationError, Environment, ServiceSettings
 
-DEFAULT_PORT = 8004
+DEFAULT_PORT = PORTS["professionals"]
 
 # The counties around the network's home (Chicago) metro area: assessments there are office
 # visits, elsewhere video calls.

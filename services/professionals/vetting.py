@@ -74,7 +74,7 @@ async def _locked(
         else None
     )
     if row is None:
-        errors.add("applicationId", "There is no application with this id.")
+        errors.unknown("applicationId", "application")
         return None
     if row.status not in allowed:
         errors.add(
@@ -343,7 +343,7 @@ class VettingMutation:
             await store.get_license(db=context_of(info).pool, license_id=parsed) if parsed else None
         )
         if current is None:
-            errors.add("licenseId", "There is no licence with this id.")
+            errors.unknown("licenseId", "licence")
         if expires_on < loaders(info).today:
             errors.add("expiresOn", "A renewed licence expires in the future; check the date.")
         if errors or parsed is None:

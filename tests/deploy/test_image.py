@@ -10,7 +10,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.deploy.manifests import ROOT
+
+pytestmark = pytest.mark.slow  # builds the wheel
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 

@@ -30,6 +30,8 @@ from tests.deploy.manifests import (
 from tests.deploy.operator_schemas import SCHEMAS
 from wnwa.postgres import LOG_SETTINGS
 
+pytestmark = pytest.mark.slow  # runs kubectl kustomize and the schema validator
+
 # the oldest Kubernetes minor release still commonly run by managed services, and the newest
 KUBERNETES_VERSIONS = ("1.30.0", kubernetes_validate.latest_version())
 SUBGRAPHS = ("identity", "directory", "membership", "professionals")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.stack import Stack, sign_in
+
+pytestmark = pytest.mark.slow  # runs the whole stack
 
 ME = "{ me { roles department { id name county } } }"
 

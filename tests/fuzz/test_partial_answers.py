@@ -16,6 +16,8 @@ from tests.support.servers import free_port, serving
 from tests.support.tokens import ISSUER, TokenIssuer
 from wnwa.registry import service_named
 
+pytestmark = pytest.mark.slow  # real subgraph servers
+
 HARLOW = uuid.UUID("11111111-1111-4111-8111-111111111111")
 
 QUERY = """{

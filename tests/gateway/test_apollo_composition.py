@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs Apollo's composition in Node
+
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "apollo-composition"
 
 

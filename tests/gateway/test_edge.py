@@ -13,6 +13,8 @@ from aiohttp import web
 from servicekit.demo import DEMO_DEPARTMENTS
 from tests.gateway.conftest import Federation, GatewayClient, gateway_for
 
+pytestmark = pytest.mark.slow  # real subgraph servers
+
 HARLOW_PARK = DEMO_DEPARTMENTS[2]
 
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from servicekit.demo import DEMO_DEPARTMENTS
 from tests.gateway.conftest import Federation, GatewayClient, gateway_for, recording_proxy
+
+pytestmark = pytest.mark.slow  # real subgraph servers
 
 HARLOW_PARK = DEMO_DEPARTMENTS[2]  # Cook County, IL
 DEPARTMENT_NAMES = {str(d.id): d.name for d in DEMO_DEPARTMENTS}

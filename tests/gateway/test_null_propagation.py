@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncpg
+import pytest
 
 from servicekit.demo import DEMO_DEPARTMENTS
 from tests.gateway.conftest import Federation, GatewayClient
+
+pytestmark = pytest.mark.slow  # real subgraph servers
 
 HARLOW_PARK = DEMO_DEPARTMENTS[2]
 

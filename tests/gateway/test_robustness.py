@@ -13,6 +13,8 @@ from gateway.subgraphs import SubgraphClient
 from servicekit.demo import DEMO_DEPARTMENTS
 from tests.gateway.conftest import Federation, gateway_for, recording_proxy
 
+pytestmark = pytest.mark.slow  # real subgraph servers
+
 HARLOW_PARK = DEMO_DEPARTMENTS[2]  # Cook County, IL
 BY_ID = {str(d.id): d for d in DEMO_DEPARTMENTS}
 

@@ -30,6 +30,8 @@ from tests.support.database import TemplateDatabases
 from tests.support.tokens import TokenIssuer
 from wnwa.registry import service_named
 
+pytestmark = pytest.mark.slow  # simulates hundreds of monthly closes
+
 OWN, HIDDEN = uuid.uuid4(), uuid.uuid4()
 HIDDEN_FIGURE = 23
 OWN_SUPPORTERS = 40

@@ -7,10 +7,13 @@ import asyncio
 import time
 
 import aiohttp
+import pytest
 
 from servicekit.tokens import JwksCache, TokenVerifier, http_jwks_fetcher
 from services.identity.runtime import SpentStates
 from tests.support.tokens import ISSUER, TokenIssuer
+
+pytestmark = pytest.mark.slow  # waits for entries to expire on real timers
 
 
 async def test_a_verified_token_is_forgotten_when_it_expires(issuer: TokenIssuer) -> None:

@@ -10,12 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased
 
 from servicekit import telemetry
+
+pytestmark = pytest.mark.slow  # runs Python processes
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = """

@@ -145,6 +145,7 @@ async def test_a_rotated_key_is_picked_up_without_restart() -> None:
     assert principal.subject == "s"
 
 
+@pytest.mark.slow  # waits for a token to expire
 async def test_a_verified_token_is_remembered_only_until_it_expires(issuer: TokenIssuer) -> None:
     async def fetch() -> Mapping[str, Any]:
         return issuer.keys.as_dict(private=False)

@@ -19,6 +19,8 @@ from tests.support.database import drop
 from tests.support.servers import free_port
 from wnwa.registry import available_services
 
+pytestmark = pytest.mark.slow  # runs `wnwa up` stacks
+
 PROJECT = Path(__file__).resolve().parents[2]
 ACTIVE_DEMO_DEPARTMENTS = sum(1 for department in DEMO_DEPARTMENTS if department.status == "active")
 

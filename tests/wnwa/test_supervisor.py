@@ -14,6 +14,8 @@ import pytest
 from tests.support.servers import free_port
 from wnwa.supervisor import Child, StackFailure, Supervisor
 
+pytestmark = pytest.mark.slow  # supervises child processes
+
 # a service: optionally busy for a while (importing, building), then answers /readyz
 SERVICE = """
 import http.server, sys, time

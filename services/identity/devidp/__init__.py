@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .accounts import TENANTS, demo_logins, providers_toml
+from servicekit import serving
+
+from .accounts import demo_logins, providers_toml
 from .app import create_app
-from .settings import DEFAULT_PORT, DevIdpSettings, load
+from .settings import load
 
 __all__ = [
-    "DEFAULT_PORT",
-    "TENANTS",
-    "DevIdpSettings",
     "create_app",
     "demo_logins",
     "load",
@@ -26,15 +25,6 @@ __all__ = [
 
 def serve(environ: Mapping[str, str] | None = None) -> int:
     """Run the development provider with uvicorn until stopped (access logs off)."""
-    import uvicorn
-
     settings = load(environ)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        server_header=False,
-        log_config=None,
-    )
+    serving.serve(create_app(settings), host=settings.host, port=settings.port)
     return 0

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from servicekit.ports import PORTS, local_url
 from servicekit.settings import PRODUCTION, ConfigurationError, Environment
 
 from ..providers import is_loopback
 
-DEFAULT_PORT = 8009
+DEFAULT_PORT = PORTS["devidp"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ def load(environ: Mapping[str, str] | None = None) -> DevIdpSettings:
     env = Environment("WNWA_DEVIDP", environ)
     redirects = env.text(
         "REDIRECT_URIS",
-        "http://127.0.0.1:8001/auth/callback,http://127.0.0.1:8000/auth/callback",
+        f"{local_url('identity', '/auth/callback')},{local_url('gateway', '/auth/callback')}",
     )
     settings = DevIdpSettings(
         host=env.text("HOST", "127.0.0.1"),

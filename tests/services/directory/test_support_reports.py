@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
+import pytest
 
 from services.directory import report_figures
 from services.directory import settings as directory_settings
@@ -22,6 +23,8 @@ from tests.support.database import TemplateDatabases
 from tests.support.graphql import GraphQLClient, running
 from tests.support.tokens import ISSUER, TokenIssuer
 from wnwa.registry import service_named
+
+pytestmark = pytest.mark.slow  # several directory processes share and close months
 
 SUBMIT = """
 mutation ($month: String!, $n: Int!) {

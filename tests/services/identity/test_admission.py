@@ -12,6 +12,8 @@ from servicekit.demo import DEMO_DEPARTMENTS
 from tests.services.identity.conftest import Stack, sign_in
 from tests.services.identity.test_sign_in import me
 
+pytestmark = pytest.mark.slow  # identity, membership and two providers as servers
+
 
 @pytest.mark.parametrize(
     ("email", "roles"),

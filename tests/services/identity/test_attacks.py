@@ -8,6 +8,8 @@ import pytest
 from servicekit.demo import DEMO_DEPARTMENTS
 from tests.services.identity.conftest import Stack, query_of
 
+pytestmark = pytest.mark.slow  # identity, membership and two providers as servers
+
 REFUSED = "We could not sign you in"
 
 

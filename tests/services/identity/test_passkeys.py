@@ -25,6 +25,8 @@ from tests.support.authenticator import SoftAuthenticator, b64url
 from tests.support.database import TemplateDatabases
 from wnwa.registry import service_named
 
+pytestmark = pytest.mark.slow  # identity, membership and two providers as servers
+
 KESTREL = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Kestrel Point"))
 HARLOW = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Harlow Park"))
 WESTMERE = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Westmere Village"))

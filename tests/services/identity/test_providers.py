@@ -14,6 +14,8 @@ from servicekit.demo import DEMO_DEPARTMENTS
 from services.identity.providers import ProvidersFileError, load_file
 from tests.services.identity.conftest import Stack, sign_in
 
+pytestmark = pytest.mark.slow  # identity, membership and two providers as servers
+
 SAVE = """
 mutation Save($input: IdentityProviderInput!) {
   saveIdentityProvider(input: $input) {

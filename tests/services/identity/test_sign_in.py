@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+import pytest
 
 from servicekit.tokens import JwksCache, TokenVerifier, http_jwks_fetcher
 from tests.services.identity.conftest import Stack, sign_in
+
+pytestmark = pytest.mark.slow  # identity, membership and two providers as servers
 
 ME = "{ me { pseudonymousId roles department { id } } }"
 

@@ -21,6 +21,8 @@ from tests.support.database import TemplateDatabases
 from tests.support.graphql import GraphQLClient, running
 from tests.support.tokens import TokenIssuer
 
+pytestmark = pytest.mark.slow  # waits out hung peers on real timers
+
 FIGURES = "{ networkFigures { memberDepartments activePeerSupporters vettedProfessionals } }"
 
 

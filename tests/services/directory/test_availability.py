@@ -1,0 +1,89 @@
+"""A supporter's week, worked out without a database: schedules, the switch, time zones."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from servicekit.graphql import InputErrors
+from services.directory.availability import (
+    Weekday,
+    check_schedule,
+    day_slots,
+    is_available,
+    to_the_hour,
+)
+
+MONDAY_NINE_TO_FIVE = [(540, 1020)]  # Monday 09:00-17:00, minutes of the local week
+CHICAGO = "America/Chicago"
+
+
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
+
+
+def test_a_night_shift_is_two_slots_and_reads_back_split_at_midnight() -> None:
+    errors = InputErrors()
+    spans = check_schedule(
+        [(Weekday.TUESDAY, "00:00", "06:00"), (Weekday.MONDAY, "22:00", "24:00")],
+        "input.schedule",
+        errors,
+    )
+    assert not errors
+    assert spans == [(1320, 1440), (1440, 1800)]
+    # the database merges the two touching spans into one that crosses midnight
+    assert day_slots([(1320, 1800)]) == [(Weekday.MONDAY, 1320, 1440), (Weekday.TUESDAY, 0, 360)]
+
+
+def test_impossible_slots_are_named_by_their_place_in_the_input() -> None:
+    errors = InputErrors()
+    spans = check_schedule(
+        [
+            (Weekday.MONDAY, "09:00", "17:00"),
+            (Weekday.MONDAY, "16:00", "18:00"),
+            (Weekday.FRIDAY, "24:00", "08:00"),
+            (Weekday.SUNDAY, "10:00", "09:30"),
+        ],
+        "s",
+        errors,
+    )
+    assert spans is None
+    assert [item.field for item in errors.items] == ["s.2.start", "s.3.end", "s.1"]
+
+
+def test_nine_to_five_stays_nine_to_five_across_the_change_to_summer_time() -> None:
+    def available(now: dt.datetime) -> bool:
+        return is_available(
+            spans=MONDAY_NINE_TO_FIVE,
+            time_zone=CHICAGO,
+            available_until=None,
+            unavailable_until=None,
+            now=now,
+        )
+
+    assert available(utc(2026, 3, 2, 15, 0))  # Monday 09:00 CST
+    assert not available(utc(2026, 3, 2, 14, 30))  # 08:30 CST
+    assert available(utc(2026, 3, 9, 14, 0))  # Monday 09:00 CDT, after the change
+    assert not available(utc(2026, 3, 9, 22, 0))  # 17:00 CDT: the slot has ended
+
+
+def test_the_switch_wins_while_it_lasts_unavailable_first() -> None:
+    sunday_noon = utc(2026, 3, 8, 18, 0)  # outside the schedule
+    later = sunday_noon + dt.timedelta(hours=2)
+
+    def available(until: dt.datetime | None, unavailable_until: dt.datetime | None) -> bool:
+        return is_available(
+            spans=MONDAY_NINE_TO_FIVE,
+            time_zone=CHICAGO,
+            available_until=until,
+            unavailable_until=unavailable_until,
+            now=sunday_noon,
+        )
+
+    assert available(later, None)
+    assert not available(later, later)
+    assert not available(sunday_noon, None)  # a switch that has just ended
+
+
+def test_a_switch_ends_on_a_whole_hour() -> None:
+    assert to_the_hour(utc(2026, 3, 2, 14, 1)) == utc(2026, 3, 2, 15, 0)
+    assert to_the_hour(utc(2026, 3, 2, 15, 0)) == utc(2026, 3, 2, 15, 0)
