@@ -48,6 +48,7 @@ from gateway.settings import GatewaySettings, load
 from gateway.subgraphs import SubgraphClient, SubgraphResponse, SubgraphUnavailable
 from servicekit import graphiql, telemetry
 from servicekit.limits import BodySizeLimit
+from servicekit.recent import RecentDocuments
 from servicekit.tokens import (
     InvalidToken,
     JwksCache,
@@ -82,7 +83,10 @@ class Gateway:
         self.rules = tuple(rules)
         # parsed and validated documents by their text: clients repeat the same operations
         # with each, the plans that depend on it alone (see OperationExecution)
-        self._documents: dict[str, tuple[DocumentNode | None, list[Any], dict[Any, Any]]] = {}
+        # kept by their text while in use (a client may write search values into it): at most
+        # 1,000, each forgotten after ten minutes unused
+        self._documents: RecentDocuments[tuple[DocumentNode | None, list[Any], dict[Any, Any]]]
+        self._documents = RecentDocuments(size=1000)
 
     def _check(self, query: str) -> tuple[DocumentNode | None, list[Any], dict[Any, Any]]:
         try:
@@ -186,9 +190,7 @@ class Gateway:
             # only documents that are valid and of a usual size are kept: a flood of large or
             # invalid ones must not fill the gateway's memory
             if not checked[1] and len(query) <= _CACHED_DOCUMENT_CHARS:
-                if len(self._documents) >= 1000:
-                    self._documents.pop(next(iter(self._documents)))
-                self._documents[query] = checked
+                self._documents.put(query, checked)
         document, problems, plans = checked
         if problems:
             return {"errors": problems}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from servicekit.errors import ErrorVocabulary, is_database_outage
 from servicekit.execution import LeanExecutionContext
 from servicekit.limits import OperationLimits, operation_cost_errors
+from servicekit.recent import RecentDocuments
 from servicekit.tokens import Principal
 
 logger = logging.getLogger("wnwa.graphql")
@@ -152,27 +152,21 @@ class ValidDocuments:
 
     The gateway sends a handful of fixed documents with different variables: parsing and
     validating each again was most of a subgraph's work. Only valid documents are kept,
-    at most ``size`` of them (the least recently used leave first), none longer than
-    ``longest`` characters, so a stream of distinct or invalid documents cannot grow it.
+    at most ``size`` of them, none longer than ``longest`` characters, so a stream of
+    distinct or invalid documents cannot grow it; one unused for ten minutes is forgotten
+    (its text may hold a search value a client wrote inline).
     """
 
     def __init__(self, size: int = 512, longest: int = 16_384) -> None:
-        self.size = size
         self.longest = longest
-        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
+        self._documents: RecentDocuments[DocumentNode] = RecentDocuments(size=size)
 
     def get(self, query: str) -> DocumentNode | None:
-        document = self._documents.get(query)
-        if document is not None:
-            self._documents.move_to_end(query)
-        return document
+        return self._documents.get(query)
 
     def add(self, query: str, document: DocumentNode) -> None:
-        if len(query) > self.longest:
-            return
-        self._documents[query] = document
-        if len(self._documents) > self.size:
-            self._documents.popitem(last=False)
+        if len(query) <= self.longest:
+            self._documents.put(query, document)
 
     def __len__(self) -> int:
         return len(self._documents)
