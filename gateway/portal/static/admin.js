@@ -185,7 +185,8 @@ resourceForm.addEventListener("submit", (event) => {
     { input: { title: text(resourceForm, "title") || "", description: text(resourceForm, "description") || "",
       category: resourceForm.elements.category.value, audience: resourceForm.elements.audience.value,
       position: position === null ? 100 : Number(position), phone: text(resourceForm, "phone"),
-      textNumber: text(resourceForm, "textNumber"), url: text(resourceForm, "url") } },
+      textNumber: text(resourceForm, "textNumber"), url: text(resourceForm, "url"),
+      thenDial: text(resourceForm, "thenDial"), textKeyword: text(resourceForm, "textKeyword") } },
     "createWellbeingResource", async () => { resourceForm.reset(); await loadResources(); });
 });
 
