@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from html import escape
 from pathlib import Path
+
+from servicekit import portal_frame
 
 _FOLDER = Path(__file__).parent
 
@@ -59,64 +60,13 @@ _PUBLIC_NAV = (
     ("/apply", "For professionals"),
     ("/sign-in", "Sign in"),
 )
-FOOTER_LINKS = (
-    ("/about", "About"),
-    ("/faq", "Questions and answers"),
-    ("/training", "Training"),
-    ("/news", "News"),
-    ("/figures", "Figures"),
-    ("/crisis", "Crisis lines"),
-    ("/privacy", "Privacy"),
-    ("/terms", "Terms of use"),
-)
-
-_LAYOUT = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="color-scheme" content="light dark">
-<title>{title} · WeNeverWalkAlone</title>
-<meta name="theme-color" content="#1f4e8c">
+_HEAD = """<meta name="theme-color" content="#1f4e8c">
 <link rel="icon" href="/portal/static/icon.svg" type="image/svg+xml">
 <link rel="apple-touch-icon" href="/portal/static/icon-192.png">
 <link rel="manifest" href="/manifest.webmanifest">
 <link rel="stylesheet" href="/portal/static/portal.css">
 <script type="module" src="/portal/static/app.js"></script>
-{script}</head>
-<body data-page="{name}">
-<a class="skip" href="#main">Skip to content</a>
-<p class="crisis" id="crisis">In crisis, or worried about someone?
-<a href="tel:988">Call 988</a> or <a href="sms:988">text 988</a>, any hour.
-<a href="/crisis">More crisis lines</a></p>
-<header class="top">
-<a class="brand" href="/">WeNeverWalkAlone</a>
-<nav aria-label="Main"><ul>{nav}</ul></nav>
-</header>
-<main id="main" tabindex="-1">
-<h1>{title}</h1>
-{body}
-</main>
-{footer}
-</body>
-</html>
 """
-
-
-def footer() -> str:
-    """The footer every page carries (identity's pages too): the statement and public links."""
-    links = "".join(
-        f'<li><a href="{href}">{escape(label)}</a></li>' for href, label in FOOTER_LINKS
-    )
-    return (
-        '<footer class="foot">\n'
-        "<p>Nothing you search, view or call here is recorded.\n"
-        '<a href="/privacy">What we record and what we do not</a>.</p>\n'
-        f'<nav aria-label="About the network"><ul class="foot-links">{links}</ul></nav>\n'
-        '<button type="button" class="secondary" id="install" hidden>Install the app</button>\n'
-        "</footer>"
-    )
 
 
 @cache
@@ -127,12 +77,7 @@ def render(page: Page) -> str:
 
 def layout(page: Page, body: str, *, title: str | None = None) -> str:
     """A body (already safe HTML) in the layout; ``title`` replaces the page's own."""
-    links = _SIGNED_IN_NAV if page.signed_in else _PUBLIC_NAV
-    nav = "".join(
-        f'<li><a href="{href}"{" aria-current=page" if href == page.path else ""}>'
-        f"{escape(label)}</a></li>"
-        for href, label in links
-    )
+    nav = portal_frame.nav_items(_SIGNED_IN_NAV if page.signed_in else _PUBLIC_NAV, page.path)
     if page.signed_in:
         nav += '<li><a href="/auth/logout">Sign out</a></li>'
     script = (
@@ -140,11 +85,11 @@ def layout(page: Page, body: str, *, title: str | None = None) -> str:
         if page.script
         else ""
     )
-    return _LAYOUT.format(
-        title=escape(title or page.title),
+    return portal_frame.document(
+        title=title or page.title,
         name=page.name,
-        script=script,
+        head=_HEAD + script,
         nav=nav,
         body=body,
-        footer=footer(),
+        foot=portal_frame.footer(install_button=True),
     )

@@ -18,7 +18,7 @@ from servicekit.database import Executor
 from servicekit.graphql import FieldError, Forbidden, InputErrors, require_role
 
 from . import passkeys, store
-from .oidc import SignInProblem
+from .mutations import department_standing
 from .providers import DEPARTMENT_ROLES, NETWORK_ROLES
 from .schema import Role, runtime
 
@@ -142,14 +142,10 @@ async def _check_roles(
 async def _check_standing(
     info: Info[Any, Any], organisation: uuid.UUID, roles: list[str], errors: InputErrors
 ) -> None:
-    try:
-        standing = await runtime(info).membership.standing(str(organisation))
-    except SignInProblem as problem:
-        errors.add("input.departmentId", f"{problem} Try again in a moment.")
-        return
+    standing = await department_standing(info, organisation, errors, field="input.departmentId")
     if standing is None:
-        errors.add("input.departmentId", "The network does not know this department.")
-    elif not standing.active:
+        return
+    if not standing.active:
         errors.add("input.departmentId", "The department is not an active member.")
     elif "civilian" in roles and not standing.civilians_enrolled:
         errors.add("input.roles", "Civilian access is not enabled for this department.")

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from servicekit.graphql import FieldError, InputErrors, require_role
 
 from . import configuration, store
+from .admission import Standing
 from .oidc import SignInProblem
 from .providers import ProviderConfig, RawProvider, validate
 from .schema import ClientAuthMethod, IdentityProvider, Role, runtime
@@ -80,17 +81,18 @@ async def _editable(
     return row
 
 
-async def _known_department(
-    info: Info[Any, Any], organisation: uuid.UUID, errors: InputErrors
-) -> None:
-    """A provider belongs to a department membership knows (or to the network's staff)."""
+async def department_standing(
+    info: Info[Any, Any], organisation: uuid.UUID, errors: InputErrors, *, field: str
+) -> Standing | None:
+    """Membership's word on a department; a field error when it cannot say or knows none."""
     try:
         standing = await runtime(info).membership.standing(str(organisation))
     except SignInProblem as problem:
-        errors.add("input.organisationId", f"{problem} Try again in a moment.")
-        return
+        errors.add(field, f"{problem} Try again in a moment.")
+        return None
     if standing is None:
-        errors.add("input.organisationId", "The network knows no department with this id.")
+        errors.add(field, "The network knows no department with this id.")
+    return standing
 
 
 async def checked_provider(
@@ -108,7 +110,9 @@ async def checked_provider(
         secret_required=secret_required,
     )
     if config is not None and config.organisation_id != identity.settings.network_id:
-        await _known_department(info, config.organisation_id, errors)
+        await department_standing(
+            info, config.organisation_id, errors, field="input.organisationId"
+        )
     if config is not None:
         taken = await configuration.domains_taken(identity.pool, config)
         if taken:

@@ -12,6 +12,8 @@ from html import escape
 
 from starlette.responses import HTMLResponse
 
+from servicekit import portal_frame
+
 # The portal's own policy; the sign-in form leaves out form-action, because its post is
 # answered with a redirect to the department's provider on another origin.
 _POLICY = (
@@ -24,44 +26,11 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 
-_LAYOUT = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="color-scheme" content="light dark">
-<title>{title} · WeNeverWalkAlone</title>
-<link rel="icon" href="data:,">
+_HEAD = """<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/portal/static/portal.css">
 <script type="module" src="/portal/static/clean-address.js"></script>
-</head>
-<body data-page="identity">
-<a class="skip" href="#main">Skip to content</a>
-<p class="crisis" id="crisis">In crisis, or worried about someone?
-<a href="tel:988">Call 988</a> or <a href="sms:988">text 988</a>, any hour.
-<a href="/crisis">More crisis lines</a></p>
-<header class="top">
-<a class="brand" href="/">WeNeverWalkAlone</a>
-<nav aria-label="Main"><ul><li><a href="/about">About</a></li><li><a href="/faq">Questions</a></li>\
-<li><a href="/sign-in">Sign in</a></li></ul></nav>
-</header>
-<main id="main" tabindex="-1">
-<h1>{title}</h1>
-{body}
-</main>
-<footer class="foot">
-<p>Nothing you search, view or call here is recorded.
-<a href="/privacy">What we record and what we do not</a>.</p>
-<nav aria-label="About the network"><ul class="foot-links"><li><a href="/about">About</a></li>\
-<li><a href="/faq">Questions and answers</a></li><li><a href="/training">Training</a></li>\
-<li><a href="/news">News</a></li><li><a href="/figures">Figures</a></li>\
-<li><a href="/crisis">Crisis lines</a></li><li><a href="/privacy">Privacy</a></li>\
-<li><a href="/terms">Terms of use</a></li></ul></nav>
-</footer>
-</body>
-</html>
 """
+_NAV = (("/about", "About"), ("/faq", "Questions"), ("/sign-in", "Sign in"))
 
 _CRISIS = (
     '<section class="card" aria-labelledby="now-title"><h2 id="now-title">If you need someone '
@@ -112,7 +81,14 @@ def page(
 ) -> HTMLResponse:
     """One of identity's pages in the portal's layout."""
     policy = _POLICY if posts_elsewhere else f"{_POLICY}; form-action 'self'"
-    html = _LAYOUT.format(title=escape(title), body=body)
+    html = portal_frame.document(
+        title=title,
+        name="identity",
+        head=_HEAD,
+        nav=portal_frame.nav_items(_NAV),
+        body=body,
+        foot=portal_frame.footer(install_button=False),
+    )
     return HTMLResponse(
         html, status_code=status_code, headers={**_HEADERS, "Content-Security-Policy": policy}
     )

@@ -21,9 +21,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 
 from gateway.app import create_app
-from gateway.portal.pages import FOOTER_LINKS
 from gateway.portal.visits import membership_sender
 from gateway.settings import load
+from servicekit.portal_frame import FOOTER_LINKS
 from tests.portal.conftest import DESKTOP, PHONE, accessibility_violations
 from tests.portal.test_portal import (
     Browser,

@@ -7,7 +7,7 @@ import re
 import pytest
 from starlette.responses import HTMLResponse
 
-from gateway.portal.pages import FOOTER_LINKS
+from servicekit.portal_frame import FOOTER_LINKS
 from services.identity import pages
 from services.identity.admission import Standing, admit
 from services.identity.oidc import SignInProblem
