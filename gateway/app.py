@@ -39,7 +39,6 @@ from starlette.routing import Route
 
 from gateway import composition, proxies
 from gateway.execution import OperationExecution, resolve_field
-from gateway.limits import check_limits
 from gateway.planning import SelectionPlanner, single_subgraph
 from gateway.portal import portal_routes
 from gateway.public import PUBLIC_ROOT_FIELDS
@@ -47,7 +46,7 @@ from gateway.responses import SECURITY_HEADERS, graphql_error
 from gateway.settings import GatewaySettings, load
 from gateway.subgraphs import SubgraphClient, SubgraphResponse, SubgraphUnavailable
 from servicekit import graphiql, telemetry
-from servicekit.limits import BodySizeLimit
+from servicekit.limits import BodySizeLimit, operation_errors
 from servicekit.recent import RecentDocuments
 from servicekit.tokens import (
     InvalidToken,
@@ -206,7 +205,7 @@ class Gateway:
         # what an operation costs depends on its document alone: counted once per document
         limit_errors = plans.get(("limits", operation_name))
         if limit_errors is None:
-            limit_errors = check_limits(operation, fragments, self.settings.limits)
+            limit_errors = operation_errors(operation, fragments, self.settings.limits)
             plans[("limits", operation_name)] = limit_errors
         if limit_errors:
             return {"errors": [error.formatted for error in limit_errors]}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from graphql import (
     DocumentNode,
@@ -56,15 +57,27 @@ def operation_cost_errors(document: DocumentNode, limits: OperationLimits) -> li
     errors: list[GraphQLError] = []
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
-            errors.extend(_operation_errors(definition, fragments, limits))
+            errors.extend(operation_errors(definition, fragments, limits))
     return errors
 
 
-def _operation_errors(
+class CostLimits(Protocol):
+    """What an operation's cost is held to (the gateway's settings and a subgraph's alike)."""
+
+    @property
+    def max_depth(self) -> int: ...
+    @property
+    def max_aliases(self) -> int: ...
+    @property
+    def max_fields(self) -> int: ...
+
+
+def operation_errors(
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
-    limits: OperationLimits,
+    limits: CostLimits,
 ) -> list[GraphQLError]:
+    """Errors for every limit one operation exceeds, fragments expanded (empty when within)."""
     depth = aliases = fields = 0
     budget = limits.max_fields * 4  # stop walking absurd documents early
 
