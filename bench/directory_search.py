@@ -29,12 +29,14 @@ sys.path.insert(0, str(PROJECT / "bench"))
 from directory_seed import BENCH_DATABASE, database_server  # noqa: E402
 
 from servicekit import geo  # noqa: E402
+from servicekit.clock import SYSTEM_CLOCK  # noqa: E402
 from servicekit.database import create_pool, with_database  # noqa: E402
 from servicekit.graphql import RequestContext  # noqa: E402
 from servicekit.tokens import Principal  # noqa: E402
 from services.directory.app import build_schema  # noqa: E402
 from services.directory.availability import time_zones  # noqa: E402
-from services.directory.schema import DirectoryLoaders, system_clock  # noqa: E402
+from services.directory.report_months import ReportMonths  # noqa: E402
+from services.directory.schema import DirectoryLoaders  # noqa: E402
 from services.directory.vocabulary import AreaOfSupport  # noqa: E402
 
 SEARCH = """
@@ -106,7 +108,9 @@ async def run(runs: int) -> None:
                 pool=pool,
                 principal=principal,
                 token_problem=None,
-                loaders=DirectoryLoaders(pool, system_clock),
+                loaders=DirectoryLoaders(pool, SYSTEM_CLOCK),
+                resources=ReportMonths(SYSTEM_CLOCK),
+                clock=SYSTEM_CLOCK,
             )
             result = await schema.execute(
                 SEARCH,

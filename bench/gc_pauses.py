@@ -34,12 +34,14 @@ from directory_seed import BENCH_DATABASE, database_server  # noqa: E402
 
 from servicekit import geo  # noqa: E402
 from servicekit.app import settle_heap  # noqa: E402
+from servicekit.clock import SYSTEM_CLOCK  # noqa: E402
 from servicekit.database import create_pool, with_database  # noqa: E402
 from servicekit.graphql import RequestContext  # noqa: E402
 from servicekit.tokens import Principal  # noqa: E402
 from services.directory.app import build_schema  # noqa: E402
 from services.directory.availability import time_zones  # noqa: E402
-from services.directory.schema import DirectoryLoaders, system_clock  # noqa: E402
+from services.directory.report_months import ReportMonths  # noqa: E402
+from services.directory.schema import DirectoryLoaders  # noqa: E402
 
 
 class CollectorClock:
@@ -82,7 +84,9 @@ async def run(requests: int) -> None:
                 pool=pool,
                 principal=principal,
                 token_problem=None,
-                loaders=DirectoryLoaders(pool, system_clock),
+                loaders=DirectoryLoaders(pool, SYSTEM_CLOCK),
+                resources=ReportMonths(SYSTEM_CLOCK),
+                clock=SYSTEM_CLOCK,
             )
             variables = {
                 "first": 20,

@@ -26,8 +26,10 @@ sys.path.insert(0, str(PROJECT))
 
 from bench.professionals_seed import BENCH_DATABASE, CARRIERS, database_server  # noqa: E402
 from servicekit import geo  # noqa: E402
+from servicekit.clock import SYSTEM_CLOCK  # noqa: E402
 from servicekit.database import create_pool, with_database  # noqa: E402
 from servicekit.graphql import RequestContext  # noqa: E402
+from servicekit.ratelimit import FormRateLimit  # noqa: E402
 from servicekit.tokens import Principal  # noqa: E402
 from services.professionals.app import build_schema  # noqa: E402
 from services.professionals.schema import ProfessionalsLoaders  # noqa: E402
@@ -121,12 +123,16 @@ async def run(runs: int) -> None:
             subject="bench", department_id=str(uuid.uuid4()), roles=frozenset({"officer"})
         )
 
+        applications = FormRateLimit(form="applications", burst=10, per_hour=30)
+
         async def search(filters: dict[str, Any], after: str | None = None) -> dict[str, Any]:
             context = RequestContext(
                 pool=pool,
                 principal=principal,
                 token_problem=None,
-                loaders=ProfessionalsLoaders(pool, settings),
+                loaders=ProfessionalsLoaders(pool, settings, applications, SYSTEM_CLOCK),
+                resources=None,
+                clock=SYSTEM_CLOCK,
             )
             result = await schema.execute(
                 SEARCH,

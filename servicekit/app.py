@@ -1,8 +1,12 @@
 """The Starlette app every service runs: GraphQL, health endpoints, GraphiQL, lifespan.
 
-``create_service_app`` is the composition root of a service: it opens the PostgreSQL pool,
-the HTTP session and the JWKS cache in the lifespan, verifies the bearer token of each
-request into the GraphQL context, and mounts ``/graphql``, ``/healthz`` and ``/readyz``.
+``create_service_app`` is the composition root of a service. Its lifespan opens, for as
+long as the service runs, what every service shares — the PostgreSQL pool, the one HTTP
+session its calls to other services go through (traced), the JWKS cache, the clock — and
+then the service's own long-lived resources (``resources``: an async context the service
+passes, e.g. identity's key ring and relying party). All of it is a :class:`Running`,
+on the app's state as ``service``; each request's :class:`RequestContext` carries the
+verified principal, the service's DataLoaders, its resources and the clock.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypedDict, TypeVar
 
 import aiohttp
 import asyncpg
@@ -20,9 +26,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from servicekit import graphiql, telemetry
+from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.database import create_pool
 from servicekit.endpoint import GraphQLEndpoint
 from servicekit.graphql import RequestContext
@@ -39,22 +46,36 @@ from servicekit.tokens import (
 
 logger = logging.getLogger("wnwa.service")
 
+ResourcesT = TypeVar("ResourcesT")
+
+
+@dataclass(frozen=True, slots=True)
+class Running(Generic[ResourcesT]):
+    """What a running service holds for its lifetime, opened in its lifespan."""
+
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    http: aiohttp.ClientSession  # every call to another service goes through this one
+    clock: Clock
+    resources: ResourcesT  # the service's own (None when it has none)
+
 
 class ServiceState(TypedDict):
-    """Long-lived resources of a running service, created in its lifespan."""
+    """The lifespan's state, on every request as ``request.state``."""
 
     pool: asyncpg.Pool
     verifier: TokenVerifier
+    service: Running[Any]
 
 
 class ContextBuilder:
     """Builds each request's :class:`RequestContext`: its pool, its verified principal (or
-    why the token was refused) and the service's DataLoaders."""
+    why the token was refused), the service's DataLoaders, resources and clock."""
 
-    def __init__(self, make_loaders: Callable[[asyncpg.Pool], Any] | None) -> None:
+    def __init__(self, make_loaders: Callable[[Running[Any]], Any] | None) -> None:
         self.make_loaders = make_loaders
 
-    async def __call__(self, request: Request) -> RequestContext:
+    async def __call__(self, request: Request) -> RequestContext[Any, Any]:
         verifier: TokenVerifier = request.state.verifier
         principal, problem = None, None
         token = bearer_token(request.headers)
@@ -63,10 +84,15 @@ class ContextBuilder:
                 principal = await verifier.verify(token)
             except InvalidToken as invalid:
                 problem = str(invalid)
-        pool: asyncpg.Pool = request.state.pool
-        loaders = self.make_loaders(pool) if self.make_loaders else None
+        service: Running[Any] = request.state.service
+        loaders = self.make_loaders(service) if self.make_loaders else None
         return RequestContext(
-            pool=pool, principal=principal, token_problem=problem, loaders=loaders
+            pool=service.pool,
+            principal=principal,
+            token_problem=problem,
+            loaders=loaders,
+            resources=service.resources,
+            clock=service.clock,
         )
 
 
@@ -100,51 +126,76 @@ def create_service_app(
     schema: Any,
     *,
     title: str,
-    make_loaders: Callable[[asyncpg.Pool], Any] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+    resources: Callable[[Running[None]], AbstractAsyncContextManager[Any]] | None = None,
+    make_loaders: Callable[[Running[Any]], Any] | None = None,
+    routes: Sequence[BaseRoute] = (),
+    pages: Sequence[BaseRoute] = (),
+    max_page_bytes: int = 100_000,
     multipart_uploads: bool = False,
     max_body_bytes: int = 1_000_000,
     max_upload_bytes: int | None = None,
-    jwks_fetcher: Callable[[aiohttp.ClientSession], JwksFetcher] | None = None,
+    jwks_fetcher: Callable[[Running[Any]], JwksFetcher] | None = None,
     housekeeping: Callable[[asyncpg.Pool], Awaitable[None]] | None = None,
     housekeeping_every: float = 3600.0,
 ) -> Starlette:
     """Build the ASGI app of one service from its settings and schema.
 
+    ``clock`` tells the service the time (tests pass a fixed one). ``resources`` opens the
+    service's own long-lived resources once the pool and the HTTP session are open, and
+    closes them before those; its value is ``Running.resources``, and each request's
+    context's ``resources``. ``make_loaders`` builds each request's DataLoaders.
+
+    ``routes`` are served beside ``/graphql`` (traced the same way); ``pages`` before all
+    of them, outside the service's telemetry, with bodies capped at ``max_page_bytes``
+    (identity's sign-in pages: no span or metric is kept of someone signing in).
+
     ``multipart_uploads`` accepts the GraphQL multipart request specification (file
     uploads); ``max_body_bytes`` caps every request body, and ``max_upload_bytes``, when
     given, caps multipart ones instead (a JSON body never gets the upload allowance).
-    ``housekeeping`` runs at start and then every ``housekeeping_every`` seconds (e.g. to
-    delete what must not outlive its purpose); a failure is logged and retried next time.
+    ``jwks_fetcher`` replaces fetching the issuer's keys over HTTP (identity reads its own
+    key ring). ``housekeeping`` runs at start and then every ``housekeeping_every`` seconds
+    (e.g. to delete what must not outlive its purpose); a failure is logged and retried.
     """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[ServiceState]:
         pool = await create_pool(settings.database_url.value)
         trace_configs = [telemetry.client_trace_config(settings.name)]
-        async with aiohttp.ClientSession(trace_configs=trace_configs) as session:
-            fetch = (
-                jwks_fetcher(session)
-                if jwks_fetcher is not None
-                else http_jwks_fetcher(session, settings.jwks_url)
-            )
-            verifier = TokenVerifier(
-                JwksCache(fetch), issuer=settings.token_issuer, audience=settings.token_audience
-            )
-            keeper = (
-                asyncio.create_task(_keep_house(housekeeping, pool, housekeeping_every))
-                if housekeeping is not None
-                else None
-            )
-            settle_heap()
-            try:
-                yield {"pool": pool, "verifier": verifier}
-            finally:
-                if keeper is not None:
-                    keeper.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await keeper
-                await pool.close()
-                telemetry.flush()
+        try:
+            async with (
+                aiohttp.ClientSession(trace_configs=trace_configs) as http,
+                contextlib.AsyncExitStack() as stack,
+            ):
+                basics: Running[None] = Running(settings, pool, http, clock, None)
+                own = await stack.enter_async_context(resources(basics)) if resources else None
+                service = replace(basics, resources=own)
+                fetch = (
+                    jwks_fetcher(service)
+                    if jwks_fetcher is not None
+                    else http_jwks_fetcher(http, settings.jwks_url)
+                )
+                verifier = TokenVerifier(
+                    JwksCache(fetch),
+                    issuer=settings.token_issuer,
+                    audience=settings.token_audience,
+                )
+                keeper = (
+                    asyncio.create_task(_keep_house(housekeeping, pool, housekeeping_every))
+                    if housekeeping is not None
+                    else None
+                )
+                settle_heap()
+                try:
+                    yield {"pool": pool, "verifier": verifier, "service": service}
+                finally:
+                    if keeper is not None:
+                        keeper.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await keeper
+        finally:
+            await pool.close()
+            telemetry.flush()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -165,21 +216,26 @@ def create_service_app(
         get_context=ContextBuilder(make_loaders),
         multipart_uploads=multipart_uploads,
     )
-    routes = [
+    traced_routes = [
+        *routes,
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", graphql_endpoint.handle, methods=["GET", "POST"]),
         graphiql.static_files(),
     ]
+    middleware = [
+        Middleware(telemetry.TelemetryMiddleware),
+        Middleware(
+            BodySizeLimit,
+            max_bytes=max_body_bytes,
+            max_multipart_bytes=max_upload_bytes if multipart_uploads else None,
+        ),
+    ]
+    if not pages:
+        return Starlette(routes=traced_routes, lifespan=lifespan, middleware=middleware)
+    traced = Starlette(routes=traced_routes, middleware=middleware)
     return Starlette(
-        routes=routes,
+        routes=[*pages, Mount("/", app=traced)],
         lifespan=lifespan,
-        middleware=[
-            Middleware(telemetry.TelemetryMiddleware),
-            Middleware(
-                BodySizeLimit,
-                max_bytes=max_body_bytes,
-                max_multipart_bytes=max_upload_bytes if multipart_uploads else None,
-            ),
-        ],
+        middleware=[Middleware(BodySizeLimit, max_bytes=max_page_bytes)],
     )

@@ -13,7 +13,7 @@ import logging
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic
 from uuid import UUID
 
 import asyncpg
@@ -25,7 +25,9 @@ from strawberry.federation.schema_directives import Key
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext, Info
 from strawberry.types.base import StrawberryObjectDefinition
+from typing_extensions import TypeVar
 
+from servicekit.clock import Clock
 from servicekit.errors import ErrorVocabulary, is_database_outage
 from servicekit.execution import LeanExecutionContext
 from servicekit.limits import OperationLimits, operation_cost_errors
@@ -89,14 +91,24 @@ def no_such(thing: str) -> str:
     return f"There is no {thing} with this id."
 
 
+LoadersT = TypeVar("LoadersT", default=None)
+ResourcesT = TypeVar("ResourcesT", default=None)
+
+
 @dataclass(slots=True)
-class RequestContext:
-    """What a resolver may know about a request: its pool and who asks, if anyone."""
+class RequestContext(Generic[LoadersT, ResourcesT]):
+    """What a resolver may know about a request: its pool, who asks (if anyone), the
+    service's clock, its DataLoaders (new for every request) and its long-lived resources.
+
+    A service names its own: e.g. ``RequestContext[DirectoryLoaders, ReportMonths]``.
+    """
 
     pool: asyncpg.Pool
     principal: Principal | None
     token_problem: str | None
-    loaders: Any = None  # the service's DataLoaders, new for every request
+    loaders: LoadersT
+    resources: ResourcesT
+    clock: Clock
 
 
 def parse_id(value: str | None) -> UUID | None:
@@ -110,8 +122,10 @@ def parse_id(value: str | None) -> UUID | None:
         return None
 
 
-def context_of(info: Info[Any, Any]) -> RequestContext:
-    context: RequestContext = info.context
+def context_of(info: Info[Any, Any]) -> RequestContext[Any, Any]:
+    """The request's context, whatever the service's loaders and resources are (each
+    service has its own typed accessor for those)."""
+    context: RequestContext[Any, Any] = info.context
     return context
 
 

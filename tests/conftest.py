@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from servicekit.clock import Clock
 from tests.support.database import TemplateDatabases, database_server_for_tests
 from tests.support.graphql import GraphQLClient, running
 from tests.support.tokens import ISSUER, TokenIssuer
@@ -49,10 +50,13 @@ class ServiceUnderTest:
 
 @pytest.fixture
 def start_service(databases: TemplateDatabases, issuer: TokenIssuer) -> ServiceFactory:
-    """``async with start_service("membership", EXTRA=...) as svc``: the app on a new database."""
+    """``async with start_service("membership", EXTRA=...) as svc``: the app on a new database
+    (``clock=`` a fixed clock, for a service that should believe it is another time)."""
 
     @contextlib.asynccontextmanager
-    async def start(name: str, **extra_env: str) -> AsyncIterator[ServiceUnderTest]:
+    async def start(
+        name: str, *, clock: Clock | None = None, **extra_env: str
+    ) -> AsyncIterator[ServiceUnderTest]:
         service = service_named(name)
         database_url = await databases.fresh(name, service.migrations)
         prefix = f"WNWA_{name.upper()}"
@@ -64,7 +68,8 @@ def start_service(databases: TemplateDatabases, issuer: TokenIssuer) -> ServiceF
             **{f"{prefix}_{key}": value for key, value in extra_env.items()},
         }
         settings = service.module("settings").load(environ)
-        app = service.module("app").create_app(settings)
+        create_app = service.module("app").create_app
+        app = create_app(settings) if clock is None else create_app(settings, clock=clock)
         async with running(app) as http:
             yield ServiceUnderTest(GraphQLClient(http), database_url, http)
 

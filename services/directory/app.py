@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import strawberry
 from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from servicekit import geo
 from servicekit.app import create_service_app
+from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.graphql import ServiceSchema
 
 from . import settings as directory_settings
 from .availability import time_zones
 from .mutations import Mutation
 from .report_months import TICK_SECONDS, ReportMonths
-from .reports import ReportingLoaders, ReportMutations, ReportQueries
-from .schema import Clock, PeerSupporter, Query, system_clock
+from .reports import ReportMutations, ReportQueries
+from .schema import DirectoryLoaders, PeerSupporter, Query
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -40,7 +37,7 @@ def build_schema() -> ServiceSchema:
 
 
 def create_app(
-    settings: directory_settings.DirectorySettings | None = None, *, clock: Clock = system_clock
+    settings: directory_settings.DirectorySettings | None = None, *, clock: Clock = SYSTEM_CLOCK
 ) -> Starlette:
     """The app; ``clock`` tells it the time (tests pass a fixed one)."""
     settings = settings or directory_settings.load()
@@ -48,25 +45,17 @@ def create_app(
     geo.load()
     time_zones()
     months = ReportMonths(clock)
-    graphql_app = create_service_app(
+    app = create_service_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · directory",
-        make_loaders=lambda pool: ReportingLoaders(pool, clock, months),
+        clock=clock,
+        # at the end, hand the open months' keys to the processes still running
+        resources=lambda service: months.running(service.pool),
+        make_loaders=lambda service: DirectoryLoaders(service.pool, service.clock),
         # renew this process's lease, share month keys, close past months (report_months.py)
         housekeeping=months.tick,
         housekeeping_every=TICK_SECONDS,
     )
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        async with graphql_app.router.lifespan_context(graphql_app) as state:
-            try:
-                yield dict(state or {})
-            finally:
-                # hand the open months' keys to the processes still running, then leave
-                await months.stop(dict(state or {})["pool"])
-
-    app = Starlette(routes=[Mount("/", app=graphql_app)], lifespan=lifespan)
     app.state.report_months = months  # tests look at which month keys this process holds
     return app

@@ -9,13 +9,15 @@ the keys and ``report_figures`` for what closing writes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 
 import asyncpg
 
+from servicekit.clock import Clock
 from servicekit.database import Connection
 
 from . import report_figures, report_store
@@ -45,7 +47,7 @@ def open_months(today: dt.date) -> list[dt.date]:
 class ReportMonths:
     """This process's part in keeping report months: its key holder and its ticks."""
 
-    def __init__(self, clock: Callable[[], dt.datetime]) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.holder = KeyHolder()
         self._lock = asyncio.Lock()
@@ -67,7 +69,7 @@ class ReportMonths:
         async with self._lock, pool.acquire() as connection:
             await self._renew(connection)
             await self._adopt(connection)
-            today = self.clock().date()
+            today = self.clock.today()
             for month in open_months(today):
                 await self._ensure(connection, month)
             await self._share(connection)
@@ -78,6 +80,14 @@ class ReportMonths:
             past |= {month for month in self.holder.keys if month < first_open}
             for month in sorted(past):
                 await self._close(connection, month)
+
+    @contextlib.asynccontextmanager
+    async def running(self, pool: asyncpg.Pool) -> AsyncIterator[ReportMonths]:
+        """This process's part for as long as it runs; at the end, :meth:`stop`."""
+        try:
+            yield self
+        finally:
+            await self.stop(pool)
 
     async def stop(self, pool: asyncpg.Pool) -> None:
         """Hand the keys to the processes still running, then leave."""

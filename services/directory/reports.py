@@ -16,7 +16,6 @@ import datetime as dt
 import re
 from typing import Any
 
-import asyncpg
 import strawberry
 from strawberry.types import Info
 
@@ -32,18 +31,15 @@ from servicekit.graphql import (
 
 from . import report_figures, report_store
 from .report_months import CLOSES_ON_DAY, ReportMonths, open_from
-from .schema import Clock, Department, DirectoryLoaders, loaders
+from .schema import Department, DirectoryContext, loaders
 
 MAX_OFFICERS_PER_MONTH = 300  # about ten a day: anything above is a typing mistake
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-class ReportingLoaders(DirectoryLoaders):
-    """The directory's loaders plus this process's report months."""
-
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, months: ReportMonths) -> None:
-        super().__init__(pool, clock)
-        self.months = months
+def months_of(info: Info[DirectoryContext, Any]) -> ReportMonths:
+    """This process's report months (keys, ticks)."""
+    return info.context.resources
 
 
 def parse_month(text: str) -> dt.date | None:
@@ -126,9 +122,8 @@ class ReportQueries:
                 f"{CLOSES_ON_DAY}th of the next month."
             )
         figures = await report_store.month_figures(db=pool, month=when, department_id=department)
-        request_loaders = loaders(info)
-        if figures is None and isinstance(request_loaders, ReportingLoaders):
-            await request_loaders.months.tick(pool)  # the month may have closed a moment ago
+        if figures is None:
+            await months_of(info).tick(pool)  # the month may have closed a moment ago
             figures = await report_store.month_figures(
                 db=pool, month=when, department_id=department
             )
@@ -176,8 +171,7 @@ class ReportMutations:
         department = parse_id(principal.department_id)
         if department is None:
             raise Forbidden("Your sign-in names no department.")
-        request_loaders = loaders(info)
-        today = request_loaders.now.date()
+        today = loaders(info).now.date()
         errors = InputErrors()
         when = parse_month(month)
         first_open = open_from(today)
@@ -197,10 +191,8 @@ class ReportMutations:
             )
         if errors or when is None:
             return SupportReportPayload(accepted=False, errors=errors.items)
-        if not isinstance(request_loaders, ReportingLoaders):
-            raise PublicError("Reports are not taken here.")
         pool = context_of(info).pool
-        key = await request_loaders.months.key_for(pool, when)
+        key = await months_of(info).key_for(pool, when)
         added = False
         if key is not None:
             async with pool.acquire() as connection, connection.transaction():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -15,10 +14,12 @@ from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
 from servicekit import validation
+from servicekit.clock import Clock
 from servicekit.graphql import (
     FieldError,
     Forbidden,
     InputErrors,
+    RequestContext,
     context_of,
     parse_id,
     require_principal,
@@ -29,17 +30,12 @@ from servicekit.tokens import Principal
 
 from . import availability, rules, store
 from .availability import Weekday
+from .report_months import ReportMonths
 from .vocabulary import LANGUAGES, AreaOfSupport, Gender, ResourceAudience, ResourceCategory
-
-Clock = Callable[[], dt.datetime]
 
 # Who may look people up: everyone a member department admits (identity issues `civilian`
 # only where the department enabled civilians) and the network's admins.
 SEARCH_ROLES = ("officer", "civilian", "peer_supporter", "coordinator", "network_admin")
-
-
-def system_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # -- per-request loaders ------------------------------------------------------------------
@@ -49,7 +45,7 @@ class DirectoryLoaders:
     """One request's DataLoaders and its "now", read once so every field agrees."""
 
     def __init__(self, pool: asyncpg.Pool, clock: Clock) -> None:
-        self.now = clock()
+        self.now = clock.now()
         self.supporters = DataLoader[UUID, store.SupporterRow | None](
             lambda ids: self._supporters(pool, ids)
         )
@@ -60,9 +56,12 @@ class DirectoryLoaders:
         return [found.get(supporter_id) for supporter_id in ids]
 
 
-def loaders(info: Info[Any, Any]) -> DirectoryLoaders:
-    found: DirectoryLoaders = context_of(info).loaders
-    return found
+# a directory request: its loaders, and this process's part in keeping report months
+DirectoryContext = RequestContext[DirectoryLoaders, ReportMonths]
+
+
+def loaders(info: Info[DirectoryContext, Any]) -> DirectoryLoaders:
+    return info.context.loaders
 
 
 def may_see(principal: Principal, row: store.SupporterRow) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
+from servicekit.peers import PeerClient, PeerError
 
 from .oidc import SignInProblem
 from .providers import DEPARTMENT_ROLES, NETWORK_ROLES
@@ -34,11 +34,8 @@ class Standing:
 class MembershipClient:
     """Asks membership about one department, with a short-lived service token."""
 
-    def __init__(
-        self, session: aiohttp.ClientSession, url: str, service_token: Callable[[], str]
-    ) -> None:
-        self._session = session
-        self._url = url
+    def __init__(self, client: PeerClient, service_token: Callable[[], str]) -> None:
+        self._client = client
         self._service_token = service_token
 
     async def active_members(self, department_ids: list[str]) -> set[str]:
@@ -49,7 +46,7 @@ class MembershipClient:
             MEMBERS_QUERY,
             {"representations": [{"__typename": "Department", "id": d} for d in department_ids]},
         )
-        entities = (answer.get("data") or {}).get("_entities") or []
+        entities = answer.get("_entities") or []
         return {
             str(entity["id"])
             for entity in entities
@@ -57,24 +54,20 @@ class MembershipClient:
         }
 
     async def _ask(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """The answer's data; a sign-in problem saying what went wrong when there is none."""
         try:
-            async with self._session.post(
-                self._url,
-                json={"query": query, "variables": variables},
-                headers={"Authorization": f"Bearer {self._service_token()}"},
-                timeout=aiohttp.ClientTimeout(total=5),
-            ) as response:
-                answer = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError):
-            raise SignInProblem("The membership service could not be reached.") from None
-        if not isinstance(answer, dict) or answer.get("errors") or "data" not in answer:
-            raise SignInProblem("The membership service could not confirm your department.")
-        return answer
+            return await self._client.query(query, variables, token=self._service_token())
+        except PeerError as failure:
+            if not failure.reached:
+                raise SignInProblem("The membership service could not be reached.") from None
+            raise SignInProblem(
+                "The membership service could not confirm your department."
+            ) from None
 
     async def standing(self, department_id: str) -> Standing | None:
         """The department's standing, or None when membership does not know it."""
         answer = await self._ask(STANDING_QUERY, {"id": department_id})
-        department = (answer["data"] or {}).get("department")
+        department = answer.get("department")
         if department is None:
             return None
         record = department.get("record") or {}

@@ -10,15 +10,14 @@ from typing import Any
 
 import aiohttp
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.routing import Mount
 from strawberry.tools import merge_types
 
-from servicekit import telemetry
-from servicekit.app import create_service_app
+from servicekit.app import Running, create_service_app
+from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.graphql import ServiceSchema
-from servicekit.limits import BodySizeLimit
+from servicekit.peers import PeerClient
 from servicekit.ratelimit import FormRateLimit
+from servicekit.tokens import JwksFetcher
 
 from . import passkey_web, passkeys, web
 from . import settings as identity_settings
@@ -46,94 +45,79 @@ def build_schema() -> ServiceSchema:
     )
 
 
-class _Running:
-    """The runtime, once the lifespan built it (GraphQL resolvers reach it through this)."""
+def own_keys(service: Running[Identity]) -> JwksFetcher:
+    """Identity verifies its own tokens against its key ring, not over HTTP."""
 
-    identity: Identity | None = None
+    async def fetch() -> Mapping[str, Any]:
+        return service.resources.keys.jwks()
 
-    def get(self) -> Identity:
-        if self.identity is None:
-            raise RuntimeError("identity is not running")
-        return self.identity
-
-    async def jwks(self) -> Mapping[str, Any]:
-        # identity verifies its own tokens against its key ring, not over HTTP
-        return self.get().keys.jwks()
+    return fetch
 
 
-def create_app(settings: identity_settings.IdentitySettings | None = None) -> Starlette:
+def create_app(
+    settings: identity_settings.IdentitySettings | None = None, *, clock: Clock = SYSTEM_CLOCK
+) -> Starlette:
     settings = settings or identity_settings.load()
-    running = _Running()
-    graphql_app = create_service_app(
-        settings.service,
-        build_schema(),
-        title="WeNeverWalkAlone · identity",
-        make_loaders=lambda pool: running.get(),
-        jwks_fetcher=lambda session: running.jwks,
-    )
+    chosen = settings
     secrets = SecretBox(derive_key(settings.secrets_key.value, "wnwa identity secrets at rest"))
     cookie_box = SecretBox(derive_key(settings.cookie_key.value, "wnwa identity cookies"))
     pseudonym_key = derive_key(settings.pseudonym_key.value, "wnwa pairwise subject")
     lifetime = settings.access_token_minutes * 60
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        async with graphql_app.router.lifespan_context(graphql_app) as inner:
-            state = dict(inner or {})
-            pool = state["pool"]
-            keys = KeyRing(
-                secrets,
-                token_lifetime=dt.timedelta(seconds=max(lifetime, SERVICE_TOKEN_SECONDS)),
-                key_age=dt.timedelta(days=settings.signing_key_days),
+    async def resources(service: Running[None]) -> AsyncIterator[Identity]:
+        keys = KeyRing(
+            secrets,
+            token_lifetime=dt.timedelta(seconds=max(lifetime, SERVICE_TOKEN_SECONDS)),
+            key_age=dt.timedelta(days=chosen.signing_key_days),
+        )
+        await keys.load(service.pool)
+        await apply_providers_file(chosen, service.pool, secrets)
+        tokens = TokenIssuer(
+            keys,
+            issuer=chosen.service.token_issuer,
+            audience=chosen.service.token_audience,
+            lifetime_seconds=lifetime,
+        )
+        # calls to department IdPs carry no trace context (they are other organisations),
+        # so they have a session of their own; calls to membership go through the
+        # service's session, traced like every call between the platform's services
+        async with aiohttp.ClientSession() as outside:
+            yield Identity(
+                settings=chosen,
+                pool=service.pool,
+                clock=service.clock,
+                keys=keys,
+                tokens=tokens,
+                relying_party=RelyingParty(
+                    outside, allow_http_loopback=chosen.service.deployment != "production"
+                ),
+                membership=MembershipClient(
+                    PeerClient(service.http, chosen.membership_url, peer="membership"),
+                    lambda: tokens.service_token("identity").token,
+                ),
+                secrets=secrets,
+                cookies=cookie_box,
+                pseudonym_key=pseudonym_key,
+                spent_states=SpentStates(lifetime=900.0),
+                code_key=passkeys.code_key(chosen.secrets_key.value),
+                handles=SecretBox(
+                    derive_key(chosen.pseudonym_key.value, "wnwa passkey user handles")
+                ),
+                relying_party_config=RelyingPartyConfig(
+                    rp_id=chosen.passkey_rp_id, origins=chosen.passkey_origins
+                ),
+                code_guesses=FormRateLimit(form="enrolment codes", burst=30, per_hour=1800),
             )
-            await keys.load(pool)
-            await apply_providers_file(settings, pool, secrets)
-            tokens = TokenIssuer(
-                keys,
-                issuer=settings.service.token_issuer,
-                audience=settings.service.token_audience,
-                lifetime_seconds=lifetime,
-            )
-            # calls to department IdPs carry no trace context (they are other organisations);
-            # calls to membership are traced like every call between the platform's services
-            internal_trace = [telemetry.client_trace_config("membership")]
-            async with (
-                aiohttp.ClientSession() as session,
-                aiohttp.ClientSession(trace_configs=internal_trace) as internal,
-            ):
-                running.identity = Identity(
-                    settings=settings,
-                    pool=pool,
-                    keys=keys,
-                    tokens=tokens,
-                    relying_party=RelyingParty(
-                        session, allow_http_loopback=settings.service.deployment != "production"
-                    ),
-                    membership=MembershipClient(
-                        internal,
-                        settings.membership_url,
-                        lambda: tokens.service_token("identity").token,
-                    ),
-                    secrets=secrets,
-                    cookies=cookie_box,
-                    pseudonym_key=pseudonym_key,
-                    spent_states=SpentStates(lifetime=900.0),
-                    code_key=passkeys.code_key(settings.secrets_key.value),
-                    handles=SecretBox(
-                        derive_key(settings.pseudonym_key.value, "wnwa passkey user handles")
-                    ),
-                    relying_party_config=RelyingPartyConfig(
-                        rp_id=settings.passkey_rp_id, origins=settings.passkey_origins
-                    ),
-                    code_guesses=FormRateLimit(form="enrolment codes", burst=30, per_hour=1800),
-                )
-                try:
-                    yield {**state, "identity": running.identity}
-                finally:
-                    running.identity = None
 
-    return Starlette(
-        routes=[*web.ROUTES, *passkey_web.ROUTES, Mount("/", app=graphql_app)],
-        lifespan=lifespan,
-        middleware=[Middleware(BodySizeLimit, max_bytes=100_000)],
+    return create_service_app(
+        settings.service,
+        build_schema(),
+        title="WeNeverWalkAlone · identity",
+        clock=clock,
+        resources=resources,
+        jwks_fetcher=own_keys,
+        # the sign-in pages: served outside the service's telemetry, bodies to 100 kB
+        pages=[*web.ROUTES, *passkey_web.ROUTES],
+        max_page_bytes=100_000,
     )

@@ -14,6 +14,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.database import Executor
 from servicekit.graphql import FieldError, Forbidden, InputErrors, require_role
 
@@ -159,9 +160,10 @@ async def issue_codes(
     roles: list[str],
     labels: list[str | None],
     valid_days: int = DEFAULT_CODE_DAYS,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[list[tuple[str, str | None]], dt.date]:
     """New codes (one per label; None for no label), kept as keyed hashes; shown once."""
-    expires_on = _today() + dt.timedelta(days=valid_days)
+    expires_on = clock.today() + dt.timedelta(days=valid_days)
     issued = [(passkeys.new_code(), label) for label in labels]
     await store.add_enrollment_codes(
         db=db,
@@ -182,10 +184,6 @@ def _passkey(row: store.PasskeyRow) -> Passkey:
     )
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
 @strawberry.type
 class PasskeyQuery:
     @strawberry.field(description="Codes of a department not used yet: coordinators, admins.")
@@ -194,7 +192,7 @@ class PasskeyQuery:
     ) -> list[EnrollmentCode] | None:
         organisation = _organisation(info, department_id)
         rows = await store.list_enrollment_codes(
-            db=runtime(info).pool, organisation_id=organisation, today=_today()
+            db=runtime(info).pool, organisation_id=organisation, today=runtime(info).clock.today()
         )
         return [
             EnrollmentCode(
@@ -258,6 +256,7 @@ class PasskeyMutation:
             roles=roles,
             labels=wanted,
             valid_days=input.valid_days,
+            clock=identity.clock,
         )
         return EnrollmentCodesPayload(
             codes=[

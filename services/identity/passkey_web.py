@@ -53,10 +53,6 @@ async def _json(request: Request) -> dict[str, Any]:
     return body
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
 def _with_ceremony(identity: Identity, response: Response, ceremony: Ceremony) -> Response:
     cookies.set_cookie(
         response,
@@ -163,7 +159,7 @@ async def enroll_options(request: Request) -> Response:
         code = await store.get_enrollment_code(
             db=identity.pool,
             code_digest=passkeys.code_digest(identity.code_key, typed),
-            today=_today(),
+            today=identity.clock.today(),
         )
         if code is None:
             raise PasskeyProblem(
@@ -312,7 +308,7 @@ async def sign_in(request: Request) -> Response:
         subject = passkeys.open_handle(
             identity.handles, assertion.user_handle, organisation_id=organisation
         )
-        if passkey.valid_until is not None and passkey.valid_until < _today():
+        if passkey.valid_until is not None and passkey.valid_until < identity.clock.today():
             return _finish(identity, _lapsed(identity, passkey, subject))
         roles = await admitted_roles(identity, passkey.organisation_id, passkey.roles)
     except PasskeyProblem as problem:
@@ -400,7 +396,7 @@ async def _period(identity: Identity, session: Session) -> int | None:
             return None
         if passkey.valid_until is None:
             return 0
-        return max(0, (passkey.valid_until - _today()).days)
+        return max(0, (passkey.valid_until - identity.clock.today()).days)
     provider = await store.get_provider(
         db=identity.pool, organisation_id=uuid.UUID(session.department)
     )
@@ -435,7 +431,9 @@ async def add_options(request: Request) -> Response:
         user_handle=passkeys.encode(handle),
         roles=session.roles,
         label=label,
-        valid_until=(_today() + dt.timedelta(days=period)).isoformat() if period else None,
+        valid_until=(
+            (identity.clock.today() + dt.timedelta(days=period)).isoformat() if period else None
+        ),
     )
     options = passkeys.registration_options(
         identity.relying_party_config,

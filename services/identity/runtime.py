@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from servicekit.clock import Clock
 from servicekit.ratelimit import FormRateLimit
 
 from .admission import MembershipClient
@@ -50,8 +51,11 @@ class SpentStates:
 
 @dataclass(slots=True)
 class Identity:
+    """What identity holds for as long as it runs (its resources, built in the lifespan)."""
+
     settings: IdentitySettings
     pool: asyncpg.Pool
+    clock: Clock
     keys: KeyRing
     tokens: TokenIssuer
     relying_party: RelyingParty

@@ -12,15 +12,17 @@ from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
-from servicekit.graphql import context_of, require_principal, require_role
+from servicekit.graphql import RequestContext, require_principal, require_role
 
 from . import store
 from .runtime import Identity
 
+# an identity request: no DataLoaders; the running service's resources
+IdentityContext = RequestContext[None, Identity]
 
-def runtime(info: Info[Any, Any]) -> Identity:
-    identity: Identity = context_of(info).loaders
-    return identity
+
+def runtime(info: Info[IdentityContext, Any]) -> Identity:
+    return info.context.resources
 
 
 @strawberry.federation.type(

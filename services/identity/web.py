@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from servicekit.app import Running
+
 from . import cookies, pages, passkeys, store
 from .admission import admit, roles_from_claims
 from .cookies import Session, SignInState
@@ -32,8 +34,8 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def identity_of(request: Request) -> Identity:
-    identity: Identity = request.state.identity
-    return identity
+    service: Running[Identity] = request.state.service
+    return service.resources
 
 
 def _random() -> str:
@@ -269,7 +271,7 @@ async def renew_after_sign_in(
         db=identity.pool,
         credential_id=passkeys.decode(renewal.credential_id),
         roles=session.roles,
-        valid_until=dt.datetime.now(dt.UTC).date() + dt.timedelta(days=passkey_days),
+        valid_until=identity.clock.today() + dt.timedelta(days=passkey_days),
     )
 
 
@@ -283,7 +285,7 @@ async def refresh(request: Request) -> Response:
         passkey = await store.get_passkey(
             db=identity.pool, credential_id=passkeys.decode(session.passkey)
         )
-        today = dt.datetime.now(dt.UTC).date()
+        today = identity.clock.today()
         if passkey is None or (passkey.valid_until is not None and passkey.valid_until < today):
             problem = "passkey_revoked"
     elif session is not None:

@@ -5,22 +5,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 from starlette.applications import Starlette
 from strawberry.tools import merge_types
 
 from servicekit import mail as outbox
-from servicekit.app import create_service_app
+from servicekit.app import Running, create_service_app
+from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.graphql import ServiceSchema
 
-from . import mail
 from . import settings as membership_settings
 from .mutations import Mutation
 from .network import NetworkFiguresSource, NetworkQueries, Peers
 from .news import NewsMutations, NewsQueries
-from .schema import Clock, ContactForms, Department, Query, system_clock
+from .schema import ContactForms, Department, MembershipLoaders, MembershipResources, Query
 from .visits import VisitMutations, VisitQueries
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -35,13 +34,13 @@ def build_schema() -> ServiceSchema:
 def create_app(
     settings: membership_settings.MembershipSettings | None = None,
     *,
-    clock: Clock = system_clock,
+    clock: Clock = SYSTEM_CLOCK,
     figures: NetworkFiguresSource | None = None,
 ) -> Starlette:
     """The app; ``clock`` tells it the time and ``figures`` gathers the network figures
     (tests pass their own)."""
     settings = settings or membership_settings.load()
-    notice_days = settings.renewal_notice_days
+    chosen = settings
     source = figures or NetworkFiguresSource(
         Peers(
             token_url=f"{settings.service.token_issuer}/auth/service-token",
@@ -52,27 +51,32 @@ def create_app(
         )
     )
     forms = ContactForms.allowing(burst=settings.forms_burst, per_hour=settings.forms_per_hour)
-    app = create_service_app(
+
+    @contextlib.asynccontextmanager
+    async def resources(service: Running[None]) -> AsyncIterator[MembershipResources]:
+        # the figures are gathered over the service's HTTP session while it runs
+        async with source.running(service.http):
+            yield MembershipResources(
+                figures=source,
+                forms=forms,
+                mail=chosen.mail,
+                renewal_notice_days=chosen.renewal_notice_days,
+            )
+
+    def make_loaders(service: Running[MembershipResources]) -> MembershipLoaders:
+        return MembershipLoaders(service.pool, service.clock, service.resources)
+
+    return create_service_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · membership",
-        make_loaders=lambda pool: mail.MailingLoaders(
-            pool, notice_days, source, forms, clock, settings.mail
-        ),
+        clock=clock,
+        resources=resources,
+        make_loaders=make_loaders,
         # the outbox: staff notices and receipts go out, and are retried, from here
-        housekeeping=lambda pool: _deliver(pool, settings.mail),
+        housekeeping=lambda pool: _deliver(pool, chosen.mail),
         housekeeping_every=settings.mail.every_seconds,
     )
-    service_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[Any]:
-        # the figures' HTTP session lives as long as the service's pool and token cache
-        async with service_lifespan(app) as state, source.running():
-            yield state
-
-    app.router.lifespan_context = lifespan
-    return app
 
 
 async def _deliver(pool: asyncpg.Pool, settings: outbox.MailSettings) -> None:

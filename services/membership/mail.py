@@ -9,36 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 from strawberry.types import Info
 
 from servicekit.database import Executor
-from servicekit.graphql import context_of
 from servicekit.mail import MailSettings, enqueue
 
-from .network import NetworkFiguresSource, NetworkLoaders
-from .schema import Clock, ContactForms
-
-
-class MailingLoaders(NetworkLoaders):
-    """The request's loaders, carrying where mail goes (read once, at start)."""
-
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        notice_days: int,
-        source: NetworkFiguresSource,
-        forms: ContactForms,
-        clock: Clock,
-        mail: MailSettings,
-    ) -> None:
-        super().__init__(pool, notice_days, source, forms, clock)
-        self.mail = mail
+from .schema import resources
 
 
 def settings_of(info: Info[Any, Any]) -> MailSettings:
-    loaders: MailingLoaders = context_of(info).loaders
-    return loaders.mail
+    return resources(info).mail
 
 
 async def contact_received(

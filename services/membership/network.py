@@ -9,9 +9,9 @@ no cell small enough to point at anyone.
 The field is public, so no caller ever waits on a peer behind another caller: the last
 figures are served while a single background refresh gathers new ones (at most once a
 minute, or every few seconds after a peer failed, so a hung peer is not hammered). Each
-peer call has its own timeout, and all of them share the one HTTP session opened in the
-app's lifespan. Only the very first caller after a start waits, and only for a bounded
-time; a peer that never answered leaves its figures null.
+peer call has its own timeout, and all of them go through the service's one HTTP session.
+Only the very first caller after a start waits, and only for a bounded time; a peer that
+never answered leaves its figures null.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ import asyncpg
 import strawberry
 from strawberry.types import Info
 
-from servicekit import telemetry
 from servicekit.graphql import context_of
+from servicekit.peers import PeerClient, PeerError
 
 from . import store
-from .schema import Clock, ContactForms, MembershipLoaders, system_clock
+from .schema import resources
 
 logger = logging.getLogger("wnwa.membership.network")
 
@@ -78,6 +78,7 @@ class NetworkFiguresSource:
         self.retry_seconds = retry_seconds
         self.peer_timeout = peer_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._clients: tuple[PeerClient, PeerClient] | None = None
         self._figures: NetworkFigures | None = None
         self._directory: dict[str, Any] = {}
         self._professionals: dict[str, Any] = {}
@@ -85,20 +86,24 @@ class NetworkFiguresSource:
         self._refreshing: asyncio.Task[None] | None = None
 
     @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """The shared HTTP session for the app's lifetime; stops a refresh under way."""
-        timeout = aiohttp.ClientTimeout(total=self.peer_timeout)
-        trace = [telemetry.client_trace_config("membership")]
-        async with aiohttp.ClientSession(timeout=timeout, trace_configs=trace) as session:
-            self._session = session
-            try:
-                yield
-            finally:
-                self._session = None
-                if self._refreshing is not None:
-                    self._refreshing.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await self._refreshing
+    async def running(self, http: aiohttp.ClientSession) -> AsyncIterator[NetworkFiguresSource]:
+        """Gathers over the service's HTTP session while it runs; stops a refresh under way."""
+        self._session = http
+        self._clients = (
+            PeerClient(http, self.peers.directory_url, peer="directory", timeout=self.peer_timeout),
+            PeerClient(
+                http, self.peers.professionals_url, peer="professionals", timeout=self.peer_timeout
+            ),
+        )
+        try:
+            yield self
+        finally:
+            self._session = None
+            self._clients = None
+            if self._refreshing is not None:
+                self._refreshing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._refreshing
 
     async def figures(self, pool: asyncpg.Pool) -> NetworkFigures:
         """The last figures gathered, starting a refresh in the background when they are due."""
@@ -137,8 +142,8 @@ class NetworkFiguresSource:
             self._refreshing = None
 
     async def _remote(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        session = self._session
-        if session is None:
+        session, clients = self._session, self._clients
+        if session is None or clients is None:
             return {}, {}
         try:
             token = await self._token(session)
@@ -147,18 +152,14 @@ class NetworkFiguresSource:
             return {}, {}
         directory, professionals = await asyncio.gather(
             self._ask(
-                session,
+                clients[0],
                 token,
-                self.peers.directory_url,
-                "directory",
                 "directoryFigures",
                 "{ directoryFigures { activePeerSupporters resources } }",
             ),
             self._ask(
-                session,
+                clients[1],
                 token,
-                self.peers.professionals_url,
-                "professionals",
                 "professionalFigures",
                 "{ professionalFigures { vettedProfessionals } }",
             ),
@@ -180,31 +181,15 @@ class NetworkFiguresSource:
             answer = await response.json()
         return str(answer["access_token"])
 
-    async def _ask(
-        self,
-        session: aiohttp.ClientSession,
-        token: str,
-        url: str,
-        peer: str,
-        field: str,
-        query: str,
-    ) -> dict[str, Any]:
+    @staticmethod
+    async def _ask(client: PeerClient, token: str, field: str, query: str) -> dict[str, Any]:
         try:
-            async with (
-                asyncio.timeout(self.peer_timeout),
-                session.post(
-                    url,
-                    json={"query": query},
-                    headers={"Authorization": f"Bearer {token}"},
-                    trace_request_ctx={"peer": peer},
-                ) as response,
-            ):
-                answer = await response.json()
-            found = (answer.get("data") or {}).get(field)
-            return found if isinstance(found, dict) else {}
-        except (aiohttp.ClientError, TimeoutError, ValueError, AttributeError):
-            logger.warning("%s did not answer for the network figures", peer)
+            data = await client.query(query, token=token)
+        except PeerError:
+            logger.warning("%s did not answer for the network figures", client.peer)
             return {}
+        found = data.get(field)
+        return found if isinstance(found, dict) else {}
 
 
 async def own_figures(pool: asyncpg.Pool) -> NetworkFigures:
@@ -220,21 +205,6 @@ async def own_figures(pool: asyncpg.Pool) -> NetworkFigures:
     )
 
 
-class NetworkLoaders(MembershipLoaders):
-    """Membership's loaders plus the network figures' source."""
-
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        renewal_notice_days: int,
-        source: NetworkFiguresSource,
-        forms: ContactForms,
-        clock: Clock = system_clock,
-    ) -> None:
-        super().__init__(pool, renewal_notice_days, forms, clock)
-        self.network = source
-
-
 @strawberry.type
 class NetworkQueries:
     @strawberry.field(
@@ -242,6 +212,4 @@ class NetworkQueries:
         "professionals and resources across the network. No sign-in needed."
     )
     async def network_figures(self, info: Info[Any, Any]) -> NetworkFigures | None:
-        context = context_of(info)
-        loaders: NetworkLoaders = context.loaders
-        return await loaders.network.figures(context.pool)
+        return await resources(info).figures.figures(context_of(info).pool)

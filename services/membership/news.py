@@ -79,7 +79,7 @@ def _visible_by(info: Info[Any, Any], include_unpublished: bool) -> dt.date | No
     if include_unpublished:
         require_role(info, "network_admin")
         return None
-    return dt.date.today()
+    return context_of(info).clock.today()
 
 
 @strawberry.type
@@ -99,7 +99,7 @@ class NewsQueries:
         if len(slug) > 80:
             return None
         row = await news_store.get_post(db=context_of(info).pool, slug=slug)
-        if row is None or row.withdrawn or row.published_on > dt.date.today():
+        if row is None or row.withdrawn or row.published_on > context_of(info).clock.today():
             return None
         return NewsPost(row=row)
 
@@ -125,13 +125,11 @@ def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60].strip("-") or "post"
 
 
-def _check(input: NewsInput, errors: InputErrors) -> tuple[str, str, dt.date]:
+def _check(input: NewsInput, errors: InputErrors, *, today: dt.date) -> tuple[str, str, dt.date]:
     title = validation.text(input.title, "input.title", errors, max_length=160)
     body = validation.text(input.body, "input.body", errors, max_length=20_000)
-    published_on = input.published_on or dt.date.today()
-    if published_on < dt.date(2000, 1, 1) or published_on > dt.date.today() + dt.timedelta(
-        days=366
-    ):
+    published_on = input.published_on or today
+    if published_on < dt.date(2000, 1, 1) or published_on > today + dt.timedelta(days=366):
         errors.add("input.publishedOn", "Choose a date from today to a year ahead, or a past date.")
     return title or "", body or "", published_on
 
@@ -142,7 +140,7 @@ class NewsMutations:
     async def publish_news(self, info: Info[Any, Any], input: NewsInput) -> NewsPayload:
         require_role(info, "network_admin")
         errors = InputErrors()
-        title, body, published_on = _check(input, errors)
+        title, body, published_on = _check(input, errors, today=context_of(info).clock.today())
         if errors:
             return NewsPayload(post=None, errors=errors.items)
         pool = context_of(info).pool
@@ -169,7 +167,7 @@ class NewsMutations:
         require_role(info, "network_admin")
         errors = InputErrors()
         post_id = parse_id(id)
-        title, body, published_on = _check(input, errors)
+        title, body, published_on = _check(input, errors, today=context_of(info).clock.today())
         if post_id is None:
             errors.unknown("id", "news post")
         if errors:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import asyncpg
@@ -14,25 +13,25 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from servicekit.clock import Clock
 from servicekit.graphql import (
     Forbidden,
     PublicError,
+    RequestContext,
     context_of,
     parse_id,
     require_principal,
     require_role,
 )
+from servicekit.mail import MailSettings
 from servicekit.paging import PageInfo, decode_cursor, page_of, page_size
 from servicekit.ratelimit import FormRateLimit
 from servicekit.tokens import Principal
 
 from . import rules, store
 
-Clock = Callable[[], dt.datetime]
-
-
-def system_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+if TYPE_CHECKING:
+    from .network import NetworkFiguresSource
 
 
 # -- per-request loaders ------------------------------------------------------------------
@@ -53,20 +52,24 @@ class ContactForms:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class MembershipResources:
+    """What membership holds for as long as it runs."""
+
+    figures: NetworkFiguresSource  # gathers and caches the network figures
+    forms: ContactForms
+    mail: MailSettings  # where mail goes
+    renewal_notice_days: int
+
+
 class MembershipLoaders:
     """DataLoaders of one request, so a page of departments costs one query per kind, and
     the request's "today" (a UTC date), read once so every field agrees."""
 
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        renewal_notice_days: int,
-        forms: ContactForms,
-        clock: Clock = system_clock,
-    ) -> None:
-        self.renewal_notice_days = renewal_notice_days
-        self.forms = forms
-        self.today = clock().astimezone(dt.UTC).date()
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, resources: MembershipResources) -> None:
+        self.renewal_notice_days = resources.renewal_notice_days
+        self.forms = resources.forms
+        self.today = clock.today()
         self.departments = DataLoader[UUID, store.DepartmentRow | None](
             lambda ids: self._departments(pool, ids)
         )
@@ -83,9 +86,15 @@ class MembershipLoaders:
         return [[term for term in terms if term.department_id == one] for one in ids]
 
 
-def loaders(info: Info[Any, Any]) -> MembershipLoaders:
-    found: MembershipLoaders = context_of(info).loaders
-    return found
+MembershipContext = RequestContext[MembershipLoaders, MembershipResources]
+
+
+def loaders(info: Info[MembershipContext, Any]) -> MembershipLoaders:
+    return info.context.loaders
+
+
+def resources(info: Info[MembershipContext, Any]) -> MembershipResources:
+    return info.context.resources
 
 
 # -- types --------------------------------------------------------------------------------

@@ -53,7 +53,8 @@ Days = Annotated[int, strawberry.argument(description="How many days back, 1 to 
 class VisitQueries:
     @strawberry.field(description="Daily page views and app installs, oldest first. Anyone.")
     async def visit_figures(self, info: Info[Any, Any], days: Days = 30) -> list[DailyVisits]:
-        since = dt.date.today() - dt.timedelta(days=max(1, min(days, MAX_DAYS)))
+        today = context_of(info).clock.today()
+        since = today - dt.timedelta(days=max(1, min(days, MAX_DAYS)))
         return await list_totals(db=context_of(info).pool, since=since)
 
 
@@ -65,11 +66,8 @@ class VisitMutations:
     ) -> list[FieldError]:
         require_role(info, "service")
         errors = []
-        if (
-            not dt.date.today() - dt.timedelta(days=MAX_DAYS)
-            <= day
-            < dt.date.today() + dt.timedelta(days=1)
-        ):
+        today = context_of(info).clock.today()
+        if not today - dt.timedelta(days=MAX_DAYS) <= day < today + dt.timedelta(days=1):
             errors.append(FieldError(field="day", message="Send a day of the past year."))
         if not 0 <= page_views <= 1_000_000_000 or not 0 <= installs <= 1_000_000_000:
             errors.append(FieldError(field="pageViews", message="Totals are 0 to 1000000000."))

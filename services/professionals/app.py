@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 
 from servicekit import geo, mail
 from servicekit.app import create_service_app
+from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.graphql import ServiceSchema
 from servicekit.ratelimit import FormRateLimit
 
@@ -31,7 +32,12 @@ def build_schema() -> ServiceSchema:
     return ServiceSchema(query=query, mutation=Mutation, types=[Professional])
 
 
-def create_app(settings: professionals_settings.ProfessionalsSettings | None = None) -> Starlette:
+def create_app(
+    settings: professionals_settings.ProfessionalsSettings | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Starlette:
+    """The app; ``clock`` tells it the date (tests pass a fixed one)."""
     settings = settings or professionals_settings.load()
     chosen = settings
     geo.load()  # the ZIP table, read at start rather than on the first search
@@ -40,19 +46,21 @@ def create_app(settings: professionals_settings.ProfessionalsSettings | None = N
         burst=settings.applications_burst,
         per_hour=settings.applications_per_hour,
     )
-    app = create_service_app(
+    return create_service_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · professionals",
-        make_loaders=lambda pool: ProfessionalsLoaders(pool, chosen, applications),
+        clock=clock,
+        make_loaders=lambda service: ProfessionalsLoaders(
+            service.pool, chosen, applications, service.clock
+        ),
+        routes=ROUTES,
         multipart_uploads=True,
         max_upload_bytes=settings.max_request_bytes,
         # the outbox: staff notices, receipts and decisions go out, and are retried, from here
         housekeeping=lambda pool: _deliver(pool, chosen.mail),
         housekeeping_every=settings.mail.every_seconds,
     )
-    app.router.routes[0:0] = ROUTES
-    return app
 
 
 async def _deliver(pool: asyncpg.Pool, settings: mail.MailSettings) -> None:

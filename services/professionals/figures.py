@@ -22,7 +22,7 @@ class FigureQueries:
     @strawberry.field(description="Counts for the network figures: service tokens only.")
     async def professional_figures(self, info: Info[Any, Any]) -> ProfessionalFigures | None:
         require_role(info, "service")
-        today = context_of(info).loaders.today
+        today = context_of(info).clock.today()
         count = await context_of(info).pool.fetchval(
             "SELECT count(*) FROM professionals"
             " WHERE status = 'approved' AND licenses_valid_until >= $1",

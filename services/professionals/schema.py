@@ -15,10 +15,12 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from servicekit import geo, validation
+from servicekit.clock import Clock
 from servicekit.graphql import (
     FieldError,
     InputErrors,
     PublicError,
+    RequestContext,
     context_of,
     parse_id,
     require_principal,
@@ -44,12 +46,13 @@ class ProfessionalsLoaders:
         pool: asyncpg.Pool,
         settings: ProfessionalsSettings,
         applications: FormRateLimit,
+        clock: Clock,
     ) -> None:
         self.pool = pool
         self.settings = settings
         # the public application form's rate limit, shared by every request of the service
         self.applications = applications
-        self.today = settings.fixed_today or dt.date.today()
+        self.today = clock.today()
         self.notice_days = settings.expiry_notice_days
         self.professionals = DataLoader[UUID, store.ProfessionalRow | None](self._professionals)
         self.licenses = DataLoader[UUID, list[store.LicenseRow]](self._grouped(store.list_licenses))
@@ -84,9 +87,8 @@ class ProfessionalsLoaders:
         return load
 
 
-def loaders(info: Info[Any, Any]) -> ProfessionalsLoaders:
-    found: ProfessionalsLoaders = context_of(info).loaders
-    return found
+def loaders(info: Info[RequestContext[ProfessionalsLoaders], Any]) -> ProfessionalsLoaders:
+    return info.context.loaders
 
 
 # -- shared types ---------------------------------------------------------------------------

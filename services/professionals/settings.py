@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -28,7 +27,6 @@ class ProfessionalsSettings:
     max_documents: int
     max_request_bytes: int
     expiry_notice_days: int
-    fixed_today: dt.date | None  # tests only: the date the service believes it is
     # the public application form: this many at once, then this many per hour
     applications_burst: int
     applications_per_hour: int
@@ -39,13 +37,6 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
     env = Environment("WNWA_PROFESSIONALS", environ)
     max_document_bytes = env.integer("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)
     max_documents = env.integer("MAX_DOCUMENTS", 8)
-    today = env.text("TODAY", "")
-    if today and not env.is_development:
-        raise ConfigurationError("WNWA_PROFESSIONALS_TODAY may only be set outside production")
-    try:
-        fixed_today = dt.date.fromisoformat(today) if today else None
-    except ValueError:
-        raise ConfigurationError("WNWA_PROFESSIONALS_TODAY must be a date (YYYY-MM-DD)") from None
     return ProfessionalsSettings(
         service=ServiceSettings.from_environment("professionals", DEFAULT_PORT, environ),
         home_metro_counties=parse_counties(env.text("HOME_METRO_COUNTIES", DEFAULT_HOME_METRO)),
@@ -56,7 +47,6 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
             "MAX_REQUEST_BYTES", max_documents * max_document_bytes + 1_000_000
         ),
         expiry_notice_days=env.integer("EXPIRY_NOTICE_DAYS", 60),
-        fixed_today=fixed_today,
         applications_burst=env.integer("APPLICATIONS_BURST", 10),
         applications_per_hour=env.integer("APPLICATIONS_PER_HOUR", 30),
         mail=mail.load("WNWA_PROFESSIONALS", environ),

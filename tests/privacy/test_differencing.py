@@ -18,9 +18,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from servicekit.clock import FixedClock
 from services.directory import report_figures
 from tests.conftest import ServiceUnderTest
-from tests.services.directory.conftest import FixedClock
 from tests.services.directory.test_support_reports import (
     directory_process,
     reciprocity,
@@ -60,13 +60,13 @@ async def test_subtracting_the_figures_does_not_recover_a_lone_supporters_report
     recovered = {"coordinator": 0, "network admin": 0}
     for month in MONTHS:
         year, number = map(int, month.split("-"))
-        clock.now = dt.datetime(year, number, 15, 12, tzinfo=dt.UTC)
+        clock.at = dt.datetime(year, number, 15, 12, tzinfo=dt.UTC)
         for _ in range(OWN_SUPPORTERS):
             token = issuer.token("peer_supporter", department=OWN)
             assert (await report(directory, token, month, 3))["accepted"]
         lone = issuer.token("peer_supporter", department=HIDDEN)
         assert (await report(directory, lone, month, HIDDEN_FIGURE))["accepted"]
-        clock.now = dt.datetime(year + number // 12, number % 12 + 1, 11, 12, tzinfo=dt.UTC)
+        clock.at = dt.datetime(year + number // 12, number % 12 + 1, 11, 12, tzinfo=dt.UTC)
 
         # the coordinator: the network total minus their own department's
         seen = await reciprocity(directory, coordinator, month=month)

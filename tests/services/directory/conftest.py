@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from servicekit.clock import FixedClock
 from services.directory import settings as directory_settings
 from services.directory.app import MIGRATIONS, create_app
 from tests.conftest import ServiceUnderTest
@@ -25,16 +26,6 @@ LARKMOOR = uuid.UUID("33333333-3333-4333-8333-333333333333")  # a department in 
 
 # Wednesday 15 January 2025, 10:30 in Chicago
 WEDNESDAY_MORNING = dt.datetime(2025, 1, 15, 16, 30, tzinfo=dt.UTC)
-
-
-class FixedClock:
-    """The time as a test says it is."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from servicekit.clock import FixedClock
 from tests.conftest import ServiceUnderTest
 from tests.services.directory.conftest import (
     FENWOOD,
     HARLOW,
     LARKMOOR,
-    FixedClock,
     create_profile,
     names,
     search,
@@ -131,12 +131,12 @@ async def test_available_now_follows_schedule_zone_and_switch(
     assert names(available) == ["Chicago 9-5"]
     assert available["matches"][0]["supporter"]["availableNow"] is True
 
-    clock.now = dt.datetime(2025, 1, 15, 17, 30, tzinfo=dt.UTC)  # 09:30 in Los Angeles
+    clock.at = dt.datetime(2025, 1, 15, 17, 30, tzinfo=dt.UTC)  # 09:30 in Los Angeles
     assert sorted(names(await search(directory, officer, availableNow=True))) == [
         "Chicago 9-5",
         "Los Angeles 9-5",
     ]
-    clock.now = dt.datetime(2025, 1, 18, 17, 30, tzinfo=dt.UTC)  # Saturday
+    clock.at = dt.datetime(2025, 1, 18, 17, 30, tzinfo=dt.UTC)  # Saturday
     assert names(await search(directory, officer, availableNow=True)) == []
     everyone = await search(directory, officer)
     assert [match["supporter"]["availableNow"] for match in everyone["matches"]] == [False] * 2
@@ -147,9 +147,9 @@ async def test_summer_time_keeps_local_hours(
 ) -> None:
     await create_profile(directory, issuer, department=FENWOOD, displayName="Chicago 9-5")
     officer = issuer.token("officer", department=HARLOW)
-    clock.now = dt.datetime(2025, 7, 16, 14, 30, tzinfo=dt.UTC)  # 09:30 CDT, 08:30 CST
+    clock.at = dt.datetime(2025, 7, 16, 14, 30, tzinfo=dt.UTC)  # 09:30 CDT, 08:30 CST
     assert names(await search(directory, officer, availableNow=True)) == ["Chicago 9-5"]
-    clock.now = dt.datetime(2025, 1, 15, 14, 30, tzinfo=dt.UTC)  # 08:30 CST
+    clock.at = dt.datetime(2025, 1, 15, 14, 30, tzinfo=dt.UTC)  # 08:30 CST
     assert names(await search(directory, officer, availableNow=True)) == []
 
 
@@ -175,9 +175,9 @@ async def test_switch_overrides_the_schedule_until_it_ends(
     ends = dt.datetime.fromisoformat(on["data"]["setMyAvailability"]["supporter"]["availableUntil"])
     assert ends == dt.datetime(2025, 1, 15, 21, tzinfo=dt.UTC)
     assert len(names(await search(directory, officer, availableNow=True))) == 1
-    clock.now += dt.timedelta(hours=4, minutes=1)  # four hours on: still until the full hour
+    clock.at += dt.timedelta(hours=4, minutes=1)  # four hours on: still until the full hour
     assert len(names(await search(directory, officer, availableNow=True))) == 1
-    clock.now += dt.timedelta(minutes=30)  # past 21:00 UTC: the switch is over
+    clock.at += dt.timedelta(minutes=30)  # past 21:00 UTC: the switch is over
     assert names(await search(directory, officer, availableNow=True)) == []
 
     await directory.graphql(switch, {"input": {"switch": "FOLLOW_SCHEDULE"}}, token=supporter)
@@ -187,20 +187,20 @@ async def test_switch_overrides_the_schedule_until_it_ends(
     )
     await directory.graphql(update, {"i": {"weeklySchedule": ALL_DAY_EVERY_DAY}}, token=supporter)
     assert len(names(await search(directory, officer, availableNow=True))) == 1
-    until = (clock.now + dt.timedelta(days=3)).isoformat()
+    until = (clock.at + dt.timedelta(days=3)).isoformat()
     off = await directory.graphql(
         switch, {"input": {"switch": "UNAVAILABLE", "until": until}}, token=supporter
     )
     back = off["data"]["setMyAvailability"]["supporter"]["unavailableUntil"]
     assert dt.datetime.fromisoformat(back).minute == 0
     assert names(await search(directory, officer, availableNow=True)) == []
-    clock.now += dt.timedelta(days=3, hours=1)  # past the hour it was rounded up to
+    clock.at += dt.timedelta(days=3, hours=1)  # past the hour it was rounded up to
     assert len(names(await search(directory, officer, availableNow=True))) == 1
 
     for wrong in (
         {"switch": "UNAVAILABLE"},
-        {"switch": "UNAVAILABLE", "until": (clock.now - dt.timedelta(hours=1)).isoformat()},
-        {"switch": "AVAILABLE_NOW", "until": (clock.now + dt.timedelta(days=2)).isoformat()},
+        {"switch": "UNAVAILABLE", "until": (clock.at - dt.timedelta(hours=1)).isoformat()},
+        {"switch": "AVAILABLE_NOW", "until": (clock.at + dt.timedelta(days=2)).isoformat()},
         {"switch": "FOLLOW_SCHEDULE", "until": until},
     ):
         answer = await directory.graphql(switch, {"input": wrong}, token=supporter)
@@ -226,12 +226,12 @@ async def test_available_first_then_a_rotation_that_changes_daily(
     # the same for anyone searching the same day: nothing about the searcher is used
     other = await search(directory, issuer.token("civilian", department=LARKMOOR))
     assert names(other) == names(first_day)
-    clock.now += dt.timedelta(hours=3)  # same day
+    clock.at += dt.timedelta(hours=3)  # same day
     assert names(await search(directory, officer)) == names(first_day)
 
     orders = set()
     for day in range(1, 6):
-        clock.now = dt.datetime(2025, 1, 15 + day, 16, 30, tzinfo=dt.UTC)
+        clock.at = dt.datetime(2025, 1, 15 + day, 16, 30, tzinfo=dt.UTC)
         page = await search(directory, officer)
         assert [m["supporter"]["availableNow"] for m in page["matches"]][:6] == [True] * 6
         orders.add(tuple(names(page)))

@@ -14,11 +14,11 @@ from typing import Any
 import asyncpg
 import pytest
 
+from servicekit.clock import FixedClock
 from services.directory import report_figures
 from services.directory import settings as directory_settings
 from services.directory.app import create_app
 from tests.conftest import ServiceUnderTest
-from tests.services.directory.conftest import FixedClock
 from tests.support.database import TemplateDatabases
 from tests.support.graphql import GraphQLClient, running
 from tests.support.tokens import ISSUER, TokenIssuer
@@ -106,7 +106,7 @@ async def test_a_department_figure_shows_only_above_the_noisy_threshold(
     directory: ServiceUnderTest, issuer: TokenIssuer, clock: FixedClock
 ) -> None:
     await fill([directory], issuer)
-    clock.now = FEBRUARY_11
+    clock.at = FEBRUARY_11
     big = await reciprocity(directory, issuer.token("coordinator", department=BIG))
     small = await reciprocity(directory, issuer.token("coordinator", department=SMALL))
     assert big["minimumReports"] == report_figures.MINIMUM_REPORTS
@@ -140,7 +140,7 @@ async def test_an_open_month_holds_only_sealed_reports_and_a_closed_one_only_fig
     assert {len(row["wrapped"]) for row in wrapped} == {92}
     assert await db.fetchval("SELECT count(*) FROM support_report_totals") == 0
 
-    clock.now = FEBRUARY_11
+    clock.at = FEBRUARY_11
     network = await reciprocity(directory, issuer.token("network_admin"))
     assert network["departmentsShown"] == 1
     figures = await db.fetch("SELECT department_id FROM support_report_figures")
@@ -175,7 +175,7 @@ async def test_several_processes_share_the_month_and_a_rolling_restart_loses_not
         # the second process stopped; a third starts while the first still runs
         async with directory_process(database_url, issuer, clock) as third:
             assert not (await report(third, people[0][1]))["accepted"]
-        clock.now = FEBRUARY_11
+        clock.at = FEBRUARY_11
         admin = issuer.token("network_admin")
         network = await reciprocity(first, admin, BIG)
     assert network["department"] is not None
@@ -211,7 +211,7 @@ async def test_once_a_month_closes_no_process_keeps_its_key(
                 break
             await asyncio.sleep(0.1)
         assert await held() == [True, True]
-        clock.now = FEBRUARY_11
+        clock.at = FEBRUARY_11
         for _ in range(100):  # one closes the month; the other drops the key too
             if await held() == [False, False]:
                 break
@@ -231,7 +231,7 @@ async def test_when_every_process_stops_at_once_the_open_month_so_far_is_lost(
     async with directory_process(database_url, issuer, clock) as restarted:
         # the receipts cannot be checked without the lost key: a supporter may report again
         assert (await report(restarted, people[0][1]))["accepted"]
-        clock.now = FEBRUARY_11
+        clock.at = FEBRUARY_11
         found = await reciprocity(restarted, issuer.token("network_admin"), BIG)
     # the reports made before the restart could not be opened, so they are not counted
     assert found["department"] is None

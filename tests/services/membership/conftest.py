@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from servicekit.clock import FixedClock
 from services.membership import settings as membership_settings
 from services.membership.app import MIGRATIONS, create_app
 from tests.conftest import ServiceUnderTest
@@ -19,19 +20,6 @@ NETWORK = uuid.UUID("00000000-0000-4000-8000-00000000beef")
 
 # a leap day: dates a year or three away do not exist, so the tests meet that case every day
 LEAP_DAY = dt.datetime(2028, 2, 29, 15, 0, tzinfo=dt.UTC)
-
-
-class FixedClock:
-    """The time as a test says it is."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def today(self) -> dt.date:
-        return self.now.date()
 
 
 def years_after(day: dt.date, years: int) -> dt.date:

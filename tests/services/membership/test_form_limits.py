@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from servicekit.clock import FixedClock
 from services.membership import settings as membership_settings
 from services.membership.app import MIGRATIONS, create_app
 from tests.conftest import ServiceUnderTest
-from tests.services.membership.conftest import LEAP_DAY, FixedClock, membership_environment
+from tests.services.membership.conftest import LEAP_DAY, membership_environment
 from tests.services.membership.test_contacts import DEMO, INQUIRE, inquiry
 from tests.support.database import TemplateDatabases
 from tests.support.graphql import GraphQLClient, running

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from servicekit.clock import FixedClock
 from services.membership import settings as membership_settings
 from services.membership.app import MIGRATIONS, create_app
 from services.membership.network import NetworkFiguresSource, Peers
 from tests.conftest import ServiceUnderTest
-from tests.services.membership.conftest import FixedClock, membership_environment
+from tests.services.membership.conftest import membership_environment
 from tests.support.database import TemplateDatabases
 from tests.support.graphql import GraphQLClient, running
 from tests.support.tokens import TokenIssuer

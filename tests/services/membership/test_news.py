@@ -6,6 +6,7 @@ import datetime as dt
 
 import asyncpg
 
+from servicekit.clock import FixedClock
 from services.membership import markdown
 from tests.conftest import ServiceUnderTest
 from tests.support.tokens import TokenIssuer
@@ -27,7 +28,7 @@ ONE = "query One($slug: String!) { newsPost(slug: $slug) { title bodyHtml } }"
 
 
 async def test_an_admin_publishes_and_anyone_reads_it(
-    membership: ServiceUnderTest, admin_token: str
+    membership: ServiceUnderTest, admin_token: str, clock: FixedClock
 ) -> None:
     answer = await membership.graphql(
         PUBLISH,
@@ -41,7 +42,7 @@ async def test_an_admin_publishes_and_anyone_reads_it(
     )
     post = answer["data"]["publishNews"]["post"]
     assert post["slug"] == "ogle-county-joins"
-    assert post["publishedOn"] == dt.date.today().isoformat()
+    assert post["publishedOn"] == clock.today().isoformat()  # the service's today
     assert "<strong>Ogle County</strong>" in post["bodyHtml"]
     assert "<ul><li>one</li><li>two</li></ul>" in post["bodyHtml"]
     again = await membership.graphql(
@@ -59,9 +60,13 @@ async def test_an_admin_publishes_and_anyone_reads_it(
 
 
 async def test_scheduled_and_withdrawn_posts_stay_out_of_public_view(
-    membership: ServiceUnderTest, admin_token: str, issuer: TokenIssuer, db: asyncpg.Connection
+    membership: ServiceUnderTest,
+    admin_token: str,
+    issuer: TokenIssuer,
+    db: asyncpg.Connection,
+    clock: FixedClock,
 ) -> None:
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
     later = await membership.graphql(
         PUBLISH,
         {"input": {"title": "Coming soon", "body": "Soon.", "publishedOn": tomorrow}},

@@ -7,11 +7,11 @@ import datetime as dt
 import asyncpg
 import pytest
 
+from servicekit.clock import FixedClock
 from tests.conftest import ServiceUnderTest
 from tests.services.membership.conftest import (
     LEAP_DAY,
     STANDARD_TIERS,
-    FixedClock,
     create_department,
     years_after,
 )
@@ -122,7 +122,7 @@ LEAP_DAY_PLUS_TEN = LEAP_DAY + dt.timedelta(days=10)  # the first term starts on
 async def test_first_term_lasts_three_years_and_makes_a_member(
     membership: ServiceUnderTest, admin_token: str, clock: FixedClock, now: dt.datetime
 ) -> None:
-    clock.now = now
+    clock.at = now
     await set_standard_tiers(membership, admin_token)
     department = await create_department(membership, admin_token)
     start = clock.today() - dt.timedelta(days=10)
@@ -156,7 +156,7 @@ async def test_renewals_follow_on_for_one_year_and_renewal_comes_due(
     clock: FixedClock,
     now: dt.datetime,
 ) -> None:
-    clock.now = now
+    clock.at = now
     await set_standard_tiers(membership, admin_token)
     department = await create_department(membership, admin_token)
     # a first term that ends in 30 days: renewal is due (notice period 90 days)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import asyncpg
 
+from servicekit.clock import FixedClock
 from tests.conftest import ServiceUnderTest
 from tests.support.tokens import TokenIssuer
 
@@ -18,10 +19,10 @@ READ = "query { visitFigures(days: 30) { day pageViews installs } }"
 
 
 async def test_the_gateway_adds_daily_totals_and_anyone_reads_them(
-    membership: ServiceUnderTest, issuer: TokenIssuer, db: asyncpg.Connection
+    membership: ServiceUnderTest, issuer: TokenIssuer, db: asyncpg.Connection, clock: FixedClock
 ) -> None:
     service = issuer.token("service")
-    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    yesterday = (clock.today() - dt.timedelta(days=1)).isoformat()
     for views, installs in ((40, 1), (2, 0)):  # a day handed over in two parts adds up
         answer = await membership.graphql(
             RECORD, {"day": yesterday, "views": views, "installs": installs}, token=service
@@ -42,9 +43,9 @@ async def test_the_gateway_adds_daily_totals_and_anyone_reads_them(
 
 
 async def test_nobody_else_adds_to_the_totals(
-    membership: ServiceUnderTest, issuer: TokenIssuer, admin_token: str
+    membership: ServiceUnderTest, issuer: TokenIssuer, admin_token: str, clock: FixedClock
 ) -> None:
-    variables = {"day": dt.date.today().isoformat(), "views": 1000, "installs": 0}
+    variables = {"day": clock.today().isoformat(), "views": 1000, "installs": 0}
     for token in (admin_token, issuer.token("officer"), None):
         answer = await membership.graphql(RECORD, variables, token=token)
         assert answer["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED")

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from servicekit.clock import FixedClock
 from services.professionals.app import create_app
 from services.professionals.demo import demo_pdf
 from services.professionals.settings import load
@@ -152,7 +153,7 @@ async def apply(service: ServiceUnderTest, **overrides: Any) -> str:
 
 @pytest.fixture
 async def professionals(start_service: ServiceFactory) -> AsyncIterator[ServiceUnderTest]:
-    async with start_service("professionals", TODAY=TODAY.isoformat()) as service:
+    async with start_service("professionals", clock=clock_on(TODAY)) as service:
         yield service
 
 
@@ -205,6 +206,11 @@ EMPTY = {
 }
 
 
+def clock_on(day: dt.date) -> FixedClock:
+    """A clock at noon (UTC) on ``day``."""
+    return FixedClock(dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC))
+
+
 @contextlib.asynccontextmanager
 async def same_database_on(
     service: ServiceUnderTest, issuer: TokenIssuer, today: dt.date
@@ -213,11 +219,10 @@ async def same_database_on(
     environ = {
         "WNWA_ENV": "test",
         "WNWA_PROFESSIONALS_DATABASE_URL": service.database_url,
-        "WNWA_PROFESSIONALS_TODAY": today.isoformat(),
         "WNWA_JWKS_URL": issuer.jwks_url,
         "WNWA_TOKEN_ISSUER": ISSUER,
     }
-    app = create_app(load(environ))
+    app = create_app(load(environ), clock=clock_on(today))
     async with running(app) as http:
         yield ServiceUnderTest(GraphQLClient(http), service.database_url, http)
 

@@ -9,6 +9,7 @@ from tests.services.professionals.conftest import (
     TODAY,
     application_input,
     apply,
+    clock_on,
     submit,
     table_counts,
 )
@@ -19,7 +20,7 @@ async def test_a_flood_of_applications_is_refused_and_nothing_of_it_is_kept(
 ) -> None:
     async with start_service(
         "professionals",
-        TODAY=TODAY.isoformat(),
+        clock=clock_on(TODAY),
         APPLICATIONS_BURST="2",
         APPLICATIONS_PER_HOUR="1",
     ) as professionals:

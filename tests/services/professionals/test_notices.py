@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ServiceFactory, ServiceUnderTest
 from tests.services.membership.test_mail import Sink, arrived, mail_env, smtp_sink
-from tests.services.professionals.conftest import TODAY, application_input
+from tests.services.professionals.conftest import TODAY, application_input, clock_on
 from tests.services.professionals.test_vetting import DECIDE, run, to_deliberation
 from tests.support.servers import free_port
 
@@ -22,8 +22,9 @@ APPLICANT = application_input()["email"]
 async def mailing(start_service: ServiceFactory) -> AsyncIterator[tuple[ServiceUnderTest, Sink]]:
     port = free_port()
     with smtp_sink(port) as sink:
-        env = {"TODAY": TODAY.isoformat(), **mail_env(port)}
-        async with start_service("professionals", **env) as service:
+        async with start_service(
+            "professionals", clock=clock_on(TODAY), **mail_env(port)
+        ) as service:
             yield service, sink
 
 
