@@ -13,6 +13,7 @@ import uuid
 
 import asyncpg
 
+from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.demo import DEMO_DEPARTMENTS
 
 from . import passkeys, store
@@ -31,14 +32,14 @@ DEMO_ENROLLMENT_CODES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
-async def seed(connection: asyncpg.Connection) -> bool:
+async def seed(connection: asyncpg.Connection, *, clock: Clock = SYSTEM_CLOCK) -> bool:
     """Add the demo enrolment codes to an identity database that holds no passkey or code."""
     if await connection.fetchval(
         "SELECT (SELECT count(*) FROM enrollment_codes) + (SELECT count(*) FROM passkeys)"
     ):
         return False
     key = passkeys.code_key(identity_settings.load().secrets_key.value)
-    expires_on = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=365)
+    expires_on = clock.today() + dt.timedelta(days=365)
     async with connection.transaction():
         for code, roles, label in DEMO_ENROLLMENT_CODES:
             await store.add_enrollment_codes(

@@ -6,6 +6,7 @@ import datetime as dt
 
 import asyncpg
 
+from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.demo import DEMO_DEPARTMENTS
 
 from .rules import term_end
@@ -14,11 +15,11 @@ from .rules import term_end
 DEMO_FEE_TIERS = ((1, 15, 1_500_00), (16, 30, 2_500_00), (31, 50, 3_500_00), (51, None, 5_000_00))
 
 
-async def seed(connection: asyncpg.Connection) -> bool:
+async def seed(connection: asyncpg.Connection, *, clock: Clock = SYSTEM_CLOCK) -> bool:
     """Insert the demo data into an empty membership database; False when not empty."""
     if await connection.fetchval("SELECT count(*) FROM departments"):
         return False
-    today = dt.date.today()
+    today = clock.today()
     async with connection.transaction():
         await connection.executemany(
             "INSERT INTO fee_tiers (min_sworn, max_sworn, annual_fee_cents) VALUES ($1, $2, $3)"

@@ -13,6 +13,7 @@ import uuid
 
 import asyncpg
 
+from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.graphql import InputErrors
 
 from . import rules, settings, store
@@ -156,11 +157,11 @@ def demo_application(index: int, today: dt.date) -> ProfessionalApplicationInput
     )
 
 
-async def seed(connection: asyncpg.Connection) -> bool:
+async def seed(connection: asyncpg.Connection, *, clock: Clock = SYSTEM_CLOCK) -> bool:
     """Insert the demo professionals into an empty database; False when not empty."""
     if await connection.fetchval("SELECT count(*) FROM professionals"):
         return False
-    today = dt.date.today()
+    today = clock.today()
     home_metro = settings.parse_counties(settings.DEFAULT_HOME_METRO)
     total = len(_PLACES) + len(_WAITING)
     async with connection.transaction():
@@ -180,11 +181,13 @@ async def seed(connection: asyncpg.Connection) -> bool:
             await _demo_document(connection, professional_id, application_in.full_name)
             waiting = index - len(_PLACES)
             target = _WAITING[waiting] if waiting >= 0 else "approved"
-            await _vet(connection, professional_id, target)
+            await _vet(connection, professional_id, target, clock)
     return True
 
 
-async def _vet(connection: asyncpg.Connection, professional_id: uuid.UUID, target: str) -> None:
+async def _vet(
+    connection: asyncpg.Connection, professional_id: uuid.UUID, target: str, clock: Clock
+) -> None:
     steps = ["under_review", "assessment_scheduled", "deliberation", "approved"]
     if target == "submitted":
         return
@@ -232,7 +235,7 @@ async def _vet(connection: asyncpg.Connection, professional_id: uuid.UUID, targe
             professional_id=professional_id,
             status=step,
             changed_by=_VETTERS[0],
-            assessment_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7)
+            assessment_at=clock.now() + dt.timedelta(days=7)
             if step == "assessment_scheduled"
             else None,
         )
