@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from servicekit.ports import PORTS, SUBGRAPHS, local_url
+from servicekit.ports import PEERS, PORTS, local_url
 from servicekit.settings import Environment
 
 DEFAULT_PORT = PORTS["gateway"]
 SUPERGRAPH_FILE = Path(__file__).parent / "supergraph.graphql"
-SUBGRAPH_PORTS = {name: PORTS[name] for name in SUBGRAPHS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +49,8 @@ class GatewaySettings:
 def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
     env = Environment("WNWA_GATEWAY", environ)
     urls = {
-        name: env.text(f"{name.upper()}_URL", f"http://127.0.0.1:{port}/graphql")
-        for name, port in SUBGRAPH_PORTS.items()
+        name: env.text(f"{name.upper()}_URL", local_url(name, "/graphql"))
+        for name in PEERS["gateway"]
     }
     origins = env.text("CORS_ORIGINS", "")
     return GatewaySettings(

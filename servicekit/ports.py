@@ -1,7 +1,9 @@
-"""Where each process listens on a developer's machine, and the loopback URLs the others
-reach it by: the one map the services, the gateway and the `wnwa` command start from.
+"""Where each process listens on a developer's machine, which services each one calls, and
+the loopback URLs it reaches them by: the one map the services, the gateway and the `wnwa`
+command start from (the deployment manifests are checked against it).
 
-Each port is overridden by ``WNWA_<NAME>_PORT`` and each URL by its own setting.
+Each port is overridden by ``WNWA_<NAME>_PORT`` and each peer's URL by
+``WNWA_<CALLER>_<PEER>_URL`` (:func:`peer_setting`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,21 @@ PORTS: dict[str, int] = {
 }
 
 
-def local_url(name: str, path: str = "") -> str:
-    """``name``'s default loopback address, e.g. ``local_url("membership", "/graphql")``."""
-    return f"http://127.0.0.1:{PORTS[name]}{path}"
+# the subgraphs each process asks over GraphQL (besides identity's keys, which all fetch)
+PEERS: dict[str, tuple[str, ...]] = {
+    "identity": ("membership",),  # a department's standing, at sign-in
+    "membership": ("directory", "professionals"),  # the network figures
+    "gateway": SUBGRAPHS,
+}
+
+
+def local_url(name: str, path: str = "", *, port: int | None = None) -> str:
+    """``name``'s loopback address (on ``port``, else its default), e.g.
+    ``local_url("membership", "/graphql")``."""
+    return f"http://127.0.0.1:{port or PORTS[name]}{path}"
+
+
+def peer_setting(caller: str, peer: str) -> str:
+    """The variable that tells ``caller`` where ``peer``'s GraphQL is, e.g.
+    ``WNWA_MEMBERSHIP_DIRECTORY_URL``."""
+    return f"WNWA_{caller.upper()}_{peer.upper()}_URL"

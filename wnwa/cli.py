@@ -16,7 +16,7 @@ import asyncpg
 from servicekit.database import ensure_database
 from servicekit.logging import configure_logging
 from servicekit.migrations import apply_migrations
-from servicekit.ports import PORTS
+from servicekit.ports import PEERS, PORTS, local_url, peer_setting
 from servicekit.serving import serve
 from wnwa.postgres import data_folder, database_server, service_database_url
 from wnwa.registry import Service, available_services, service_named
@@ -188,8 +188,8 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[Child]:
     identity_port = port_of("identity", PORTS["identity"])
     devidp_port = port_of("devidp", PORTS["devidp"])
     shared = {
-        "WNWA_JWKS_URL": f"http://127.0.0.1:{identity_port}/.well-known/jwks.json",
-        "WNWA_TOKEN_ISSUER": f"http://127.0.0.1:{identity_port}",
+        "WNWA_JWKS_URL": local_url("identity", "/.well-known/jwks.json", port=identity_port),
+        "WNWA_TOKEN_ISSUER": local_url("identity", port=identity_port),
     }
     for name, value in shared.items():
         base.setdefault(name, value)
@@ -231,24 +231,17 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[Child]:
         if service.name == "identity":
             # localhost, not 127.0.0.1: browsers accept no IP address as a passkey's website
             env.setdefault("WNWA_IDENTITY_PUBLIC_URL", f"http://localhost:{gateway_port}")
-            if "membership" in ports:
-                env.setdefault(
-                    "WNWA_IDENTITY_MEMBERSHIP_URL",
-                    f"http://127.0.0.1:{ports['membership']}/graphql",
-                )
-        if service.name == "membership":
-            # networkFigures asks directory and professionals (services/membership/network.py)
-            for peer in ("directory", "professionals"):
-                if peer in ports:
-                    env.setdefault(
-                        f"WNWA_MEMBERSHIP_{peer.upper()}_URL",
-                        f"http://127.0.0.1:{ports[peer]}/graphql",
-                    )
-        url = f"http://127.0.0.1:{ports[service.name]}/graphql"
-        gateway_env.setdefault(f"WNWA_GATEWAY_{service.name.upper()}_URL", url)
+        for peer in PEERS.get(service.name, ()):
+            if peer in ports:
+                peer_url = local_url(peer, "/graphql", port=ports[peer])
+                env.setdefault(peer_setting(service.name, peer), peer_url)
+        url = local_url(service.name, "/graphql", port=ports[service.name])
+        gateway_env.setdefault(peer_setting("gateway", service.name), url)
         argv = [sys.executable, "-m", "wnwa", "serve", service.name]
         processes.append(Child(service.name, argv, env, ports[service.name], "/readyz", url))
-    gateway_env.setdefault("WNWA_GATEWAY_IDENTITY_ORIGIN", f"http://127.0.0.1:{identity_port}")
+    gateway_env.setdefault(
+        "WNWA_GATEWAY_IDENTITY_ORIGIN", local_url("identity", port=identity_port)
+    )
     gateway_env["WNWA_GATEWAY_PORT"] = str(gateway_port)
     processes.append(
         Child(
