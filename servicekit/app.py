@@ -147,8 +147,8 @@ def create_service_app(
     context's ``resources``. ``make_loaders`` builds each request's DataLoaders.
 
     ``routes`` are served beside ``/graphql`` (traced the same way); ``pages`` before all
-    of them, outside the service's telemetry, with bodies capped at ``max_page_bytes``
-    (identity's sign-in pages: no span or metric is kept of someone signing in).
+    of them, outside the telemetry middleware, with every body capped at ``max_page_bytes``
+    (identity's sign-in pages and key endpoints).
 
     ``multipart_uploads`` accepts the GraphQL multipart request specification (file
     uploads); ``max_body_bytes`` caps every request body, and ``max_upload_bytes``, when

@@ -98,6 +98,8 @@ class ReportMonths:
         self._renewed = None
 
     async def _renew(self, connection: Connection) -> None:
+        # the lease is kept in real time, whatever the service's clock says: the other
+        # processes, and the database, judge it by theirs
         now = dt.datetime.now(dt.UTC)
         if self._renewed is not None and now - self._renewed < RENEW_EVERY:
             return

@@ -117,7 +117,7 @@ def create_app(
         clock=clock,
         resources=resources,
         jwks_fetcher=own_keys,
-        # the sign-in pages: served outside the service's telemetry, bodies to 100 kB
+        # /auth and the keys: outside the telemetry middleware; every body up to 100 kB
         pages=[*web.ROUTES, *passkey_web.ROUTES],
         max_page_bytes=100_000,
     )
