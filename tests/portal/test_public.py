@@ -7,9 +7,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import re
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -34,7 +32,7 @@ from tests.portal.test_portal import (
     sign_in,
     wait,
 )
-from tests.support.servers import free_port
+from tests.support.servers import serving_in_thread
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.slow
@@ -94,36 +92,9 @@ def test_dark_mode_follows_the_device(stack: Stack, open_browser: Browser) -> No
     assert max(channels) < 60  # a dark page, not a light one
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-@contextlib.contextmanager
-def a_gateway_to_cut_off() -> Iterator[tuple[str, _Server]]:
+def a_gateway_to_cut_off() -> contextlib.AbstractContextManager[tuple[str, uvicorn.Server]]:
     """A gateway of its own on loopback, so the test can take the network away for real."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(load({"WNWA_ENV": "test"})),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-    )
-    server = _Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the gateway did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", server
-    finally:
-        server.should_exit = True
-        thread.join(20)
+    return serving_in_thread(create_app(load({"WNWA_ENV": "test"})))
 
 
 def test_the_installed_app_opens_the_crisis_lines_with_the_network_cut_off(

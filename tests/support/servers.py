@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
@@ -26,14 +28,39 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
+def _config(app: ASGIApp, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
+    )
+
+
+@contextlib.contextmanager
+def serving_in_thread(
+    app: ASGIApp, port: int | None = None
+) -> Iterator[tuple[str, uvicorn.Server]]:
+    """:func:`serving` for a test that is not async (a browser's): the server runs in a
+    thread of its own; yields its base URL and the server (setting ``should_exit`` stops
+    it early)."""
+    port = port or free_port()
+    server = _QuietServer(_config(app, port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", server
+    finally:
+        server.should_exit = True
+        thread.join(20)
+
+
 @contextlib.asynccontextmanager
 async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     """Run ``app`` with uvicorn on loopback (``port``, or a free one); yields its base URL."""
     port = port or free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
-    )
-    server = _QuietServer(config)
+    server = _QuietServer(_config(app, port))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
