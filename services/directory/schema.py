@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -13,6 +14,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
 from servicekit import validation
 from servicekit.graphql import (
@@ -29,13 +31,10 @@ from servicekit.tokens import Principal
 
 from . import availability, rules, store
 from .availability import Weekday
+from .rules import SEARCH_ROLES, may_manage, may_see
 from .vocabulary import LANGUAGES, AreaOfSupport, Gender, ResourceAudience, ResourceCategory
 
 Clock = Callable[[], dt.datetime]
-
-# Who may look people up: everyone a member department admits (identity issues `civilian`
-# only where the department enabled civilians) and the network's admins.
-SEARCH_ROLES = ("officer", "civilian", "peer_supporter", "coordinator", "network_admin")
 
 
 def system_clock() -> dt.datetime:
@@ -63,20 +62,6 @@ class DirectoryLoaders:
 def loaders(info: Info[Any, Any]) -> DirectoryLoaders:
     found: DirectoryLoaders = context_of(info).loaders
     return found
-
-
-def may_see(principal: Principal, row: store.SupporterRow) -> bool:
-    """Active profiles are for every searcher; deactivated ones only for their owner, their
-    department's coordinators and network admins."""
-    if may_manage(principal, row.department_id) or principal.subject == row.owner_subject:
-        return True
-    return row.active and principal.has_role(*SEARCH_ROLES, "service")
-
-
-def may_manage(principal: Principal, department_id: UUID) -> bool:
-    if principal.has_role("network_admin"):
-        return True
-    return principal.has_role("coordinator") and principal.department_id == str(department_id)
 
 
 # -- types --------------------------------------------------------------------------------
@@ -139,25 +124,16 @@ class PeerSupporter:
 
     @classmethod
     def from_row(cls, row: store.SupporterRow) -> PeerSupporter:
+        # fields named as the profile's are copied as they are; the rest are made here
         return cls(
+            **{name: getattr(row, name) for name in _COPIED},
             id=strawberry.ID(str(row.id)),
             row=row,
-            display_name=row.display_name,
             department=Department(id=strawberry.ID(str(row.department_id))),
-            phone=row.phone,
-            accepts_texts=row.accepts_texts,
             tel_link=f"tel:{row.phone}",
             sms_link=f"sms:{row.phone}" if row.accepts_texts else None,
-            languages=row.languages,
             areas_of_support=[AreaOfSupport(area) for area in row.areas],
-            years_of_service=row.years_of_service,
-            certifications=row.certifications,
-            bio=row.bio,
             gender=Gender(row.gender) if row.gender else None,
-            zip_code=row.zip_code,
-            state=row.state,
-            county=row.county,
-            time_zone=row.time_zone,
         )
 
     @classmethod
@@ -205,6 +181,16 @@ class PeerSupporter:
     @strawberry.field(description="False once a coordinator deactivated the profile.")
     def active(self) -> bool:  # a resolver only to keep the field's place in the schema
         return self.row.active
+
+
+# the profile's fields that PeerSupporter shows as they are stored (not gender: an enum)
+_COPIED = tuple(
+    item.python_name
+    for item in get_object_definition(PeerSupporter, strict=True).fields
+    if item.base_resolver is None
+    and item.python_name in {field.name for field in dataclasses.fields(rules.ProfileIn)}
+    and item.python_name != "gender"
+)
 
 
 @strawberry.type(description="One search result.")

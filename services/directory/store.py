@@ -15,30 +15,19 @@ from uuid import UUID
 import asyncpg
 
 from servicekit.database import Executor
-from servicekit.rows import RowReader
+from servicekit.rows import RowReader, RowWriter
 
 from .availability import Span
+from .rules import ProfileIn, ResourceIn
 
 
-@dataclass(frozen=True, slots=True)
-class SupporterRow:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SupporterRow(ProfileIn):
+    """A stored profile: what its supporter entered, and what the service keeps with it."""
+
     id: UUID
     owner_subject: str
     department_id: UUID
-    display_name: str
-    phone: str
-    accepts_texts: bool
-    languages: list[str]
-    areas: list[str]
-    years_of_service: int | None
-    certifications: list[str]
-    bio: str
-    gender: str | None
-    zip_code: str
-    state: str
-    county: str
-    time_zone: str
-    spans: list[Span]
     available_until: dt.datetime | None
     unavailable_until: dt.datetime | None
     active: bool
@@ -67,20 +56,10 @@ class SearchFilters:
     available_now: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceRow:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceRow(ResourceIn):
     id: UUID
-    title: str
-    description: str
-    url: str | None
-    phone: str | None
-    text_number: str | None
-    category: str
-    audience: str
-    position: int
     retired: bool
-    then_dial: str | None  # digits pressed once the call connects
-    text_keyword: str | None  # the word a text starts with
 
 
 def _spans(ranges: Sequence[asyncpg.Range[int]]) -> list[Span]:
@@ -100,6 +79,11 @@ _supporter = RowReader(
     convert={"spans": _spans, "zip_code": str.strip},
 )
 _resource = RowReader(ResourceRow)
+# writes carry exactly their input type's fields: a field added to it is written as well
+_profile_in = RowWriter(ProfileIn, sources={"spans": "weekly_hours"}, convert={"spans": _ranges})
+_resource_in = RowWriter(ResourceIn)
+_PROFILE_INSERT = _profile_in.insert(3)
+_RESOURCE_INSERT = _resource_in.insert(1)
 
 
 # peer supporters --------------------------------------------------------------------------
@@ -142,64 +126,37 @@ async def list_department_supporters(
 
 
 async def create_supporter(
-    *, db: Executor, owner_subject: str, department_id: UUID, profile_in: dict[str, Any]
+    *, db: Executor, owner_subject: str, department_id: UUID, profile_in: ProfileIn
 ) -> SupporterRow:
+    columns, values = _PROFILE_INSERT
     row = await db.fetchrow(
         f"""
-        INSERT INTO peer_supporters AS s (
-            owner_subject, department_id, display_name, phone, accepts_texts, languages,
-            areas, years_of_service, certifications, bio, gender, zip_code, state, county,
-            latitude, longitude, time_zone, weekly_hours)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                $18)
+        INSERT INTO peer_supporters AS s (owner_subject, department_id, {columns})
+        VALUES ($1, $2, {values})
         RETURNING {_supporter.columns}
         """,  # noqa: S608 — column lists from the row types
         owner_subject,
         department_id,
-        *_profile_values(profile_in),
+        *_profile_in.values(profile_in),
     )
     assert row is not None
     return _supporter(row)
 
 
 async def update_supporter(
-    *, db: Executor, supporter_id: UUID, profile_in: dict[str, Any]
+    *, db: Executor, supporter_id: UUID, profile_in: ProfileIn
 ) -> SupporterRow | None:
     """Replace a profile's editable fields; None when the id is unknown."""
     row = await db.fetchrow(
         f"""
-        UPDATE peer_supporters AS s SET display_name = $2, phone = $3, accepts_texts = $4,
-            languages = $5, areas = $6, years_of_service = $7, certifications = $8, bio = $9,
-            gender = $10, zip_code = $11, state = $12, county = $13, latitude = $14,
-            longitude = $15, time_zone = $16, weekly_hours = $17
+        UPDATE peer_supporters AS s SET {_profile_in.assignments(2)}
         WHERE s.id = $1
         RETURNING {_supporter.columns}
         """,  # noqa: S608 — column lists from the row types
         supporter_id,
-        *_profile_values(profile_in),
+        *_profile_in.values(profile_in),
     )
     return _supporter(row) if row else None
-
-
-def _profile_values(profile_in: dict[str, Any]) -> list[Any]:
-    return [
-        profile_in["display_name"],
-        profile_in["phone"],
-        profile_in["accepts_texts"],
-        profile_in["languages"],
-        profile_in["areas"],
-        profile_in["years_of_service"],
-        profile_in["certifications"],
-        profile_in["bio"],
-        profile_in["gender"],
-        profile_in["zip_code"],
-        profile_in["state"],
-        profile_in["county"],
-        profile_in["latitude"],
-        profile_in["longitude"],
-        profile_in["time_zone"],
-        _ranges(profile_in["spans"]),
-    ]
 
 
 async def set_availability(
@@ -360,50 +317,32 @@ async def get_resource(*, db: Executor, resource_id: UUID) -> ResourceRow | None
     return _resource(row) if row else None
 
 
-async def create_resource(*, db: Executor, resource_in: dict[str, Any]) -> ResourceRow:
+async def create_resource(*, db: Executor, resource_in: ResourceIn) -> ResourceRow:
+    columns, values = _RESOURCE_INSERT
     row = await db.fetchrow(
         f"""
-        INSERT INTO wellbeing_resources (title, description, url, phone, text_number,
-                                         category, audience, position, then_dial, text_keyword)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        INSERT INTO wellbeing_resources ({columns}) VALUES ({values})
         RETURNING {_resource.columns}
         """,  # noqa: S608 — column lists from the row types
-        *_resource_values(resource_in),
+        *_resource_in.values(resource_in),
     )
     assert row is not None
     return _resource(row)
 
 
 async def update_resource(
-    *, db: Executor, resource_id: UUID, resource_in: dict[str, Any]
+    *, db: Executor, resource_id: UUID, resource_in: ResourceIn
 ) -> ResourceRow | None:
     row = await db.fetchrow(
         f"""
-        UPDATE wellbeing_resources SET title = $2, description = $3, url = $4, phone = $5,
-            text_number = $6, category = $7, audience = $8, position = $9, then_dial = $10,
-            text_keyword = $11
+        UPDATE wellbeing_resources SET {_resource_in.assignments(2)}
         WHERE id = $1
         RETURNING {_resource.columns}
         """,  # noqa: S608 — column lists from the row types
         resource_id,
-        *_resource_values(resource_in),
+        *_resource_in.values(resource_in),
     )
     return _resource(row) if row else None
-
-
-def _resource_values(resource_in: dict[str, Any]) -> list[Any]:
-    return [
-        resource_in["title"],
-        resource_in["description"],
-        resource_in["url"],
-        resource_in["phone"],
-        resource_in["text_number"],
-        resource_in["category"],
-        resource_in["audience"],
-        resource_in["position"],
-        resource_in.get("then_dial"),
-        resource_in.get("text_keyword"),
-    ]
 
 
 async def set_resource_retired(
