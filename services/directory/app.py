@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import strawberry
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -21,6 +22,7 @@ from .mutations import Mutation
 from .report_months import TICK_SECONDS, ReportMonths
 from .reports import ReportingLoaders, ReportMutations, ReportQueries
 from .schema import Clock, PeerSupporter, Query, system_clock
+from .store import RotationKeeper
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -48,13 +50,20 @@ def create_app(
     geo.load()
     time_zones()
     months = ReportMonths(clock)
+    keep_rotation = RotationKeeper(clock)
+
+    async def housekeeping(pool: asyncpg.Pool) -> None:
+        await months.tick(pool)
+        await keep_rotation(pool)
+
     graphql_app = create_service_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · directory",
         make_loaders=lambda pool: ReportingLoaders(pool, clock, months),
-        # renew this process's lease, share month keys, close past months (report_months.py)
-        housekeeping=months.tick,
+        # renew this process's lease, share month keys, close past months (report_months.py);
+        # keep the search rotation of the day (store.RotationKeeper)
+        housekeeping=housekeeping,
         housekeeping_every=TICK_SECONDS,
     )
 

@@ -7,7 +7,7 @@ records a search, a viewed profile or a call.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -236,6 +236,81 @@ ORDER BY NOT page.available_now, page.rotation, page.id
 """  # noqa: S608 — column lists from the row types
 
 
+# Without a selective filter, the page comes from the kept day's rotation order (migration
+# 0007): the available supporters in rotation order first, then the others, each read from
+# the rotation index until the page is full. The same order as _SEARCH, row for row; empty
+# when the kept day is not the search's (the caller then runs _SEARCH).
+_AVAILABLE_NOW = """
+    CASE WHEN s.unavailable_until > $3 THEN false
+         WHEN s.available_until > $3 THEN true
+         ELSE coalesce(s.weekly_hours @> ($2::int[])[array_position($1::text[], s.time_zone)],
+                       false)
+    END"""
+
+
+def _in_rotation(*, available: bool, after: str) -> str:
+    """One half of the page: available (or not) supporters from the rotation index."""
+    return f"""
+    SELECT {_supporter.columns}, {_AVAILABLE_NOW} AS available_now, r.rotation,
+           NULL::float8 AS distance_miles
+    FROM search_rotation_day d
+    JOIN search_rotation r ON d.day = $4
+    JOIN peer_supporters s ON s.id = r.id
+    WHERE s.active
+      AND ($5::uuid IS NULL OR s.department_id <> $5)
+      AND {_AVAILABLE_NOW} = {str(available).lower()}
+      AND {after}
+    ORDER BY r.rotation, r.id
+    LIMIT $10"""  # noqa: S608 — column lists from the row types
+
+
+# $6: only available; $7, $8, $9: the cursor (not available, rotation, id); $10: the limit
+_AFTER = "(r.rotation, r.id) > ($8, $9::uuid)"
+_SEARCH_BY_ROTATION = f"""
+({_in_rotation(available=True, after=f"($7::boolean IS NULL OR NOT $7 AND {_AFTER})")})
+UNION ALL
+({_in_rotation(available=False, after=f"NOT $6 AND ($7::boolean IS NULL OR NOT $7 OR {_AFTER})")})
+LIMIT $10
+"""
+
+
+def _broad(filters: SearchFilters) -> bool:
+    """No filter an index serves: the rotation order is the fastest way to a page."""
+    return (
+        filters.areas is None
+        and filters.language is None
+        and filters.state is None
+        and filters.county is None
+        and filters.gender is None
+        and filters.near is None
+    )
+
+
+async def keep_rotation_day(*, db: asyncpg.Pool, day: int) -> None:
+    """Re-key the kept rotation for ``day`` when it holds another day's (once a day)."""
+    async with db.acquire() as connection, connection.transaction():
+        kept = await connection.fetchval("SELECT day FROM search_rotation_day FOR UPDATE")
+        if kept != day:
+            await connection.execute(
+                "UPDATE search_rotation SET rotation = uuid_hash_extended(id, $1)", day
+            )
+            await connection.execute("UPDATE search_rotation_day SET day = $1", day)
+
+
+class RotationKeeper:
+    """Keeps the rotation of the clock's UTC day; asks the database only when it changed."""
+
+    def __init__(self, clock: Callable[[], dt.datetime]) -> None:
+        self._clock = clock
+        self._day: int | None = None
+
+    async def __call__(self, pool: asyncpg.Pool) -> None:
+        day = self._clock().astimezone(dt.UTC).date().toordinal()
+        if day != self._day:
+            await keep_rotation_day(db=pool, day=day)
+            self._day = day
+
+
 async def search_supporters(
     *,
     db: Executor,
@@ -251,6 +326,20 @@ async def search_supporters(
     ``zones`` holds each time zone's current minute of the local week; ``after`` is the
     sort key (not available, rotation, id) of the last row of the previous page.
     """
+    if _broad(filters):
+        rows = await db.fetch(
+            _SEARCH_BY_ROTATION,
+            zones[0],
+            zones[1],
+            now,
+            day,
+            filters.exclude_department,
+            filters.available_now,
+            *(after or (None, None, None)),
+            limit,
+        )
+        if len(rows) == limit or await db.fetchval("SELECT day = $1 FROM search_rotation_day", day):
+            return [_search_row(row) for row in rows]
     if filters.near is not None:
         latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon) = filters.near
         near: tuple[Any, ...] = (latitude, longitude, miles, min_lat, max_lat, min_lon, max_lon)
@@ -273,15 +362,16 @@ async def search_supporters(
         *(after or (None, None, None)),
         limit,
     )
-    return [
-        SearchRow(
-            supporter=_supporter(row),
-            available_now=row["available_now"],
-            rotation=row["rotation"],
-            distance_miles=row["distance_miles"],
-        )
-        for row in rows
-    ]
+    return [_search_row(row) for row in rows]
+
+
+def _search_row(row: asyncpg.Record) -> SearchRow:
+    return SearchRow(
+        supporter=_supporter(row),
+        available_now=row["available_now"],
+        rotation=row["rotation"],
+        distance_miles=row["distance_miles"],
+    )
 
 
 # well-being resources ---------------------------------------------------------------------
