@@ -195,40 +195,37 @@ async def set_active(*, db: Executor, supporter_id: UUID, active: bool) -> Suppo
 # Ordering: available now first, then a rotation that is a hash of the profile id seeded
 # with the day, so it is fair, changes daily and depends on nothing anyone did.
 _SEARCH = f"""
-WITH zone_now AS (
-    SELECT zone, minute FROM unnest($1::text[], $2::int[]) AS z (zone, minute)
-), matches AS (
+WITH matches AS (
     -- only the sort keys travel through the sort; the page's rows are read afterwards
     SELECT s.id,
-        CASE WHEN s.unavailable_until > $3 THEN false
-             WHEN s.available_until > $3 THEN true
-             ELSE coalesce(s.weekly_hours @> z.minute, false)
+        CASE WHEN s.unavailable_until > $2 THEN false
+             WHEN s.available_until > $2 THEN true
+             ELSE coalesce(s.weekly_hours @> ($1::jsonb ->> s.time_zone)::int, false)
         END AS available_now,
-        uuid_hash_extended(s.id, $4) AS rotation,
-        CASE WHEN $11::float8 IS NOT NULL THEN
+        uuid_hash_extended(s.id, $3) AS rotation,
+        CASE WHEN $10::float8 IS NOT NULL THEN
             2 * 3958.8 * asin(least(1.0, sqrt(
-                power(sin(radians(s.latitude - $11) / 2), 2)
-                + cos(radians($11)) * cos(radians(s.latitude))
-                  * power(sin(radians(s.longitude - $12) / 2), 2))))
+                power(sin(radians(s.latitude - $10) / 2), 2)
+                + cos(radians($10)) * cos(radians(s.latitude))
+                  * power(sin(radians(s.longitude - $11) / 2), 2))))
         END AS distance_miles
     FROM peer_supporters s
-    LEFT JOIN zone_now z ON z.zone = s.time_zone
     WHERE s.active
-      AND ($5::uuid IS NULL OR s.department_id <> $5)
-      AND ($6::text[] IS NULL OR s.areas @> $6)
-      AND ($7::text IS NULL OR s.languages @> ARRAY[$7])
-      AND ($8::text IS NULL OR s.state = $8)
-      AND ($9::text IS NULL OR lower(s.county) = lower($9))
-      AND ($10::text IS NULL OR s.gender = $10)
-      AND ($14::float8 IS NULL OR point(s.longitude, s.latitude)
-                                   <@ box(point($16, $14), point($17, $15)))
+      AND ($4::uuid IS NULL OR s.department_id <> $4)
+      AND ($5::text[] IS NULL OR s.areas @> $5)
+      AND ($6::text IS NULL OR s.languages @> ARRAY[$6])
+      AND ($7::text IS NULL OR s.state = $7)
+      AND ($8::text IS NULL OR lower(s.county) = lower($8))
+      AND ($9::text IS NULL OR s.gender = $9)
+      AND ($13::float8 IS NULL OR point(s.longitude, s.latitude)
+                                   <@ box(point($15, $13), point($16, $14)))
 ), page AS (
     SELECT * FROM matches
-    WHERE ($13::float8 IS NULL OR distance_miles <= $13)
-      AND (NOT $18::boolean OR available_now)
-      AND ($19::boolean IS NULL OR (NOT available_now, rotation, id) > ($19, $20, $21::uuid))
+    WHERE ($12::float8 IS NULL OR distance_miles <= $12)
+      AND (NOT $17::boolean OR available_now)
+      AND ($18::boolean IS NULL OR (NOT available_now, rotation, id) > ($18, $19, $20::uuid))
     ORDER BY NOT available_now, rotation, id
-    LIMIT $22
+    LIMIT $21
 )
 SELECT {_supporter.columns}, page.available_now, page.rotation, page.distance_miles
 FROM page JOIN peer_supporters s ON s.id = page.id
@@ -241,10 +238,9 @@ ORDER BY NOT page.available_now, page.rotation, page.id
 # the rotation index until the page is full. The same order as _SEARCH, row for row; empty
 # when the kept day is not the search's (the caller then runs _SEARCH).
 _AVAILABLE_NOW = """
-    CASE WHEN s.unavailable_until > $3 THEN false
-         WHEN s.available_until > $3 THEN true
-         ELSE coalesce(s.weekly_hours @> ($2::int[])[array_position($1::text[], s.time_zone)],
-                       false)
+    CASE WHEN s.unavailable_until > $2 THEN false
+         WHEN s.available_until > $2 THEN true
+         ELSE coalesce(s.weekly_hours @> ($1::jsonb ->> s.time_zone)::int, false)
     END"""
 
 
@@ -254,23 +250,23 @@ def _in_rotation(*, available: bool, after: str) -> str:
     SELECT {_supporter.columns}, {_AVAILABLE_NOW} AS available_now, r.rotation,
            NULL::float8 AS distance_miles
     FROM search_rotation_day d
-    JOIN search_rotation r ON d.day = $4
+    JOIN search_rotation r ON d.day = $3
     JOIN peer_supporters s ON s.id = r.id
     WHERE s.active
-      AND ($5::uuid IS NULL OR s.department_id <> $5)
+      AND ($4::uuid IS NULL OR s.department_id <> $4)
       AND {_AVAILABLE_NOW} = {str(available).lower()}
       AND {after}
     ORDER BY r.rotation, r.id
-    LIMIT $10"""  # noqa: S608 — column lists from the row types
+    LIMIT $9"""  # noqa: S608 — column lists from the row types
 
 
-# $6: only available; $7, $8, $9: the cursor (not available, rotation, id); $10: the limit
-_AFTER = "(r.rotation, r.id) > ($8, $9::uuid)"
+# $5: only available; $6, $7, $8: the cursor (not available, rotation, id); $9: the limit
+_AFTER = "(r.rotation, r.id) > ($7, $8::uuid)"
 _SEARCH_BY_ROTATION = f"""
-({_in_rotation(available=True, after=f"($7::boolean IS NULL OR NOT $7 AND {_AFTER})")})
+({_in_rotation(available=True, after=f"($6::boolean IS NULL OR NOT $6 AND {_AFTER})")})
 UNION ALL
-({_in_rotation(available=False, after=f"NOT $6 AND ($7::boolean IS NULL OR NOT $7 OR {_AFTER})")})
-LIMIT $10
+({_in_rotation(available=False, after=f"NOT $5 AND ($6::boolean IS NULL OR NOT $6 OR {_AFTER})")})
+LIMIT $9
 """
 
 
@@ -316,7 +312,7 @@ async def search_supporters(
     db: Executor,
     filters: SearchFilters,
     now: dt.datetime,
-    zones: tuple[list[str], list[int]],
+    zones: str,
     day: int,
     after: tuple[bool, int, UUID] | None,
     limit: int,
@@ -329,8 +325,7 @@ async def search_supporters(
     if _broad(filters):
         rows = await db.fetch(
             _SEARCH_BY_ROTATION,
-            zones[0],
-            zones[1],
+            zones,
             now,
             day,
             filters.exclude_department,
@@ -347,8 +342,7 @@ async def search_supporters(
         near = (None,) * 7
     rows = await db.fetch(
         _SEARCH,
-        zones[0],
-        zones[1],
+        zones,
         now,
         day,
         filters.exclude_department,
