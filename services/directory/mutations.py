@@ -202,7 +202,9 @@ class Mutation:
         except asyncpg.UniqueViolationError:
             errors.add("input", "You have a profile already; edit it instead.")
             return _failed(errors)
-        return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
+        return PeerSupporterPayload(
+            supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[]
+        )
 
     @strawberry.mutation(description="Edit your own profile; the change shows at once.")
     async def update_my_peer_supporter_profile(
@@ -220,7 +222,9 @@ class Mutation:
         row = await store.update_supporter(db=pool, supporter_id=current.id, profile_in=profile_in)
         if row is None:
             return _no_profile()
-        return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
+        return PeerSupporterPayload(
+            supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[]
+        )
 
     @strawberry.mutation(description="Switch yourself available now, unavailable, or back.")
     async def set_my_availability(
@@ -251,7 +255,9 @@ class Mutation:
         )
         if row is None:
             return _no_profile()
-        return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
+        return PeerSupporterPayload(
+            supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[]
+        )
 
     @strawberry.mutation(
         description="Hide a supporter from search: their department's coordinators or "
@@ -341,4 +347,4 @@ async def _set_active(
         raise Forbidden("Coordinators manage their own department's supporters only.")
     row = await store.set_active(db=context_of(info).pool, supporter_id=supporter_id, active=active)
     assert row is not None
-    return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
+    return PeerSupporterPayload(supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[])

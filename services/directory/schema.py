@@ -88,6 +88,17 @@ class Language:
     name: str
 
 
+def _weekly_schedule(root: PeerSupporter) -> list[ScheduleSlot]:
+    return [
+        ScheduleSlot(
+            day=day,
+            start=availability.format_clock(start),
+            end=availability.format_clock(end),
+        )
+        for day, start, end in availability.day_slots(root.row.spans)
+    ]
+
+
 @strawberry.federation.type(
     keys=["id"], description="A trained peer supporter, as they chose to describe themselves."
 )
@@ -123,8 +134,19 @@ class PeerSupporter:
     )
 
     @classmethod
-    def from_row(cls, row: store.SupporterRow) -> PeerSupporter:
+    def from_row(
+        cls, row: store.SupporterRow, now: dt.datetime, *, available_now: bool | None = None
+    ) -> PeerSupporter:
+        """The profile as shown at ``now``; ``available_now`` when already computed."""
         # fields named as the profile's are copied as they are; the rest are made here
+        if available_now is None:
+            available_now = availability.is_available(
+                spans=row.spans,
+                time_zone=row.time_zone,
+                available_until=row.available_until,
+                unavailable_until=row.unavailable_until,
+                now=now,
+            )
         return cls(
             **{name: getattr(row, name) for name in _COPIED},
             id=strawberry.ID(str(row.id)),
@@ -134,6 +156,9 @@ class PeerSupporter:
             sms_link=f"sms:{row.phone}" if row.accepts_texts else None,
             areas_of_support=[AreaOfSupport(area) for area in row.areas],
             gender=Gender(row.gender) if row.gender else None,
+            available_now=available_now,
+            available_until=_ahead(row.available_until, now),
+            unavailable_until=_ahead(row.unavailable_until, now),
         )
 
     @classmethod
@@ -145,42 +170,30 @@ class PeerSupporter:
         row = await loaders(info).supporters.load(supporter_id) if supporter_id else None
         if row is None or not may_see(principal, row):
             return None
-        return cls.from_row(row)
+        return cls.from_row(row, loaders(info).now)
 
-    @strawberry.field(description="When they usually take calls, in their own time zone.")
-    def weekly_schedule(self) -> list[ScheduleSlot]:
-        return [
-            ScheduleSlot(
-                day=day,
-                start=availability.format_clock(start),
-                end=availability.format_clock(end),
-            )
-            for day, start, end in availability.day_slots(self.row.spans)
-        ]
-
-    @strawberry.field(description="From their switch, else their schedule, at this moment.")
-    def available_now(self, info: Info[Any, Any]) -> bool:
-        return availability.is_available(
-            spans=self.row.spans,
-            time_zone=self.row.time_zone,
-            available_until=self.row.available_until,
-            unavailable_until=self.row.unavailable_until,
-            now=loaders(info).now,
-        )
-
-    @strawberry.field(description="Set while they switched themselves on outside their hours.")
-    def available_until(self, info: Info[Any, Any]) -> dt.datetime | None:
-        until = self.row.available_until
-        return until if until is not None and until > loaders(info).now else None
-
-    @strawberry.field(description="Set while they switched themselves off.")
-    def unavailable_until(self, info: Info[Any, Any]) -> dt.datetime | None:
-        until = self.row.unavailable_until
-        return until if until is not None and until > loaders(info).now else None
+    weekly_schedule: list[ScheduleSlot] = strawberry.field(
+        resolver=_weekly_schedule,
+        description="When they usually take calls, in their own time zone.",
+    )
+    # at the request's moment, made once per row (a search's query has computed the first)
+    available_now: bool = strawberry.field(
+        description="From their switch, else their schedule, at this moment."
+    )
+    available_until: dt.datetime | None = strawberry.field(
+        description="Set while they switched themselves on outside their hours."
+    )
+    unavailable_until: dt.datetime | None = strawberry.field(
+        description="Set while they switched themselves off."
+    )
 
     @strawberry.field(description="False once a coordinator deactivated the profile.")
     def active(self) -> bool:  # a resolver only to keep the field's place in the schema
         return self.row.active
+
+
+def _ahead(moment: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+    return moment if moment is not None and moment > now else None
 
 
 # the profile's fields that PeerSupporter shows as they are stored (not gender: an enum)
@@ -388,7 +401,9 @@ class Query:
         return PeerSupporterSearchResults(
             matches=[
                 PeerSupporterMatch(
-                    supporter=PeerSupporter.from_row(row.supporter),
+                    supporter=PeerSupporter.from_row(
+                        row.supporter, now, available_now=row.available_now
+                    ),
                     distance_miles=round(row.distance_miles, 1)
                     if row.distance_miles is not None
                     else None,
@@ -408,7 +423,7 @@ class Query:
     async def my_peer_supporter_profile(self, info: Info[Any, Any]) -> PeerSupporter | None:
         principal = require_role(info, "peer_supporter")
         row = await store.get_by_owner(db=context_of(info).pool, owner_subject=principal.subject)
-        return PeerSupporter.from_row(row) if row else None
+        return PeerSupporter.from_row(row, loaders(info).now) if row else None
 
     @strawberry.field(
         description="A department's supporters, deactivated ones included: its own "
@@ -440,7 +455,8 @@ class Query:
         )
         page, page_info = page_of(rows, limit, lambda row: (row.display_name, row.id))
         return PeerSupporterConnection(
-            nodes=[PeerSupporter.from_row(row) for row in page], page_info=page_info
+            nodes=[PeerSupporter.from_row(row, loaders(info).now) for row in page],
+            page_info=page_info,
         )
 
     @strawberry.field(description="The languages a supporter may list, by code.")
