@@ -2,13 +2,17 @@
 
 Usage: .venv/bin/python bench/directory_seed.py   (once: 50,000 supporters)
        .venv/bin/python bench/directory_http.py [--seconds 10] [--connections 8] [--workers 1]
+                                                [--mix-seconds 4]
 
 Starts `wnwa serve directory` (uvicorn, its own process, loopback) on the seeded benchmark
 database with a token issuer of its own, then measures with distinct variables on every
 request (ZIP code, radius, area of support) and 21 signed-in officers rotating:
 
-- one connection, closed loop: p50/p95/p99 (the tail-stall check: p99 against p50);
-- ``--connections`` connections, closed loop: requests per second at saturation.
+- each filter combination of bench/directory_search.py (the unfiltered whole-network
+  search included), one connection, closed loop: p50/p95/p99 and server CPU per request;
+- the typical search (area + near a ZIP code), one connection: p50/p95/p99 (the tail-stall
+  check: p99 against p50);
+- the same at ``--connections`` connections: requests per second at saturation.
 
 Prints figures; asserts nothing.
 """
@@ -28,12 +32,14 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 import orjson
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "bench"))
 
+from directory_search import BUSY_ZIPS, mixes  # noqa: E402
 from directory_seed import BENCH_DATABASE, database_server  # noqa: E402
 from loadgen import Call, Figures, closed_loop, process_tree_cpu_seconds  # noqa: E402
 
@@ -100,17 +106,22 @@ async def directory_server(
             process.kill()
 
 
+def typical_filter(rng: random.Random) -> Callable[[], dict[str, Any]]:
+    return lambda: {
+        "areasOfSupport": [rng.choice(AREAS)],
+        "near": {"zipCode": rng.choice(ZIPS), "withinMiles": rng.choice((50, 100, 150))},
+    }
+
+
 def search_calls(
-    session: aiohttp.ClientSession, url: str, tokens: list[str], rng: random.Random
+    session: aiohttp.ClientSession,
+    url: str,
+    tokens: list[str],
+    rng: random.Random,
+    make_filter: Callable[[], dict[str, Any]],
 ) -> Callable[[], Call]:
     def make() -> Call:
-        variables: dict[str, Any] = {
-            "first": 20,
-            "filter": {
-                "areasOfSupport": [rng.choice(AREAS)],
-                "near": {"zipCode": rng.choice(ZIPS), "withinMiles": rng.choice((50, 100, 150))},
-            },
-        }
+        variables: dict[str, Any] = {"first": 20, "filter": make_filter()}
         body = orjson.dumps({"query": SEARCH, "variables": variables})
         headers = {
             "Content-Type": "application/json",
@@ -127,7 +138,18 @@ def search_calls(
     return make
 
 
-async def run(seconds: float, connections: int, workers: int) -> None:
+async def sample_zips(database_url: str) -> list[str]:
+    connection = await asyncpg.connect(database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT zip_code FROM peer_supporters TABLESAMPLE SYSTEM (2) LIMIT 200"
+        )
+    finally:
+        await connection.close()
+    return BUSY_ZIPS + [str(row["zip_code"]) for row in rows]
+
+
+async def run(seconds: float, connections: int, workers: int, mix_seconds: float) -> None:
     issuer = TokenIssuer()
     await issuer.start()
     tokens = [issuer.token("officer", lifetime=3600) for _ in range(21)]
@@ -138,22 +160,40 @@ async def run(seconds: float, connections: int, workers: int) -> None:
             directory_server(database_url, issuer, workers) as (url, pid),
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session,
         ):
-            make = search_calls(session, url, tokens, rng)
+            make = search_calls(session, url, tokens, rng, typical_filter(rng))
             await closed_loop(make, connections=2, seconds=3)  # warm up
-            print(f"directory subgraph, 20-row search, {workers} worker(s), {os.cpu_count()} CPUs")
+            print(
+                f"directory subgraph, 20-row search, {workers} worker(s), {os.cpu_count()} CPUs, "
+                f"load average {os.getloadavg()[0]:.2f}"
+            )
 
-            async def measured(connections: int) -> tuple[Figures, float]:
+            async def measured(
+                make: Callable[[], Call], connections: int, seconds: float
+            ) -> tuple[Figures, float]:
                 cpu = process_tree_cpu_seconds(pid)
                 figures = await closed_loop(make, connections=connections, seconds=seconds)
                 spent = process_tree_cpu_seconds(pid) - cpu
                 return figures, figures.count / spent if spent else float("nan")
 
+            print("each filter combination, one connection:")
+            for name, make_filter in mixes(rng, await sample_zips(database_url)).items():
+                per_mix = search_calls(session, url, tokens, rng, make_filter)
+                await closed_loop(per_mix, connections=1, seconds=0.5)  # warm this mix's plans
+                figures, per_cpu_second = await measured(per_mix, 1, mix_seconds)
+                print(
+                    f"  {name:36} p50 {figures.percentile(50):6.2f}  "
+                    f"p95 {figures.percentile(95):6.2f}  p99 {figures.percentile(99):6.2f} ms  "
+                    f"{figures.count:5d} req  errors {figures.errors}  "
+                    f"{per_cpu_second:5.0f} req per server CPU-second"
+                )
+            print("area + near a ZIP code:")
             for count in (1, connections):
-                figures, per_cpu_second = await measured(count)
+                figures, per_cpu_second = await measured(make, count, seconds)
                 print(
                     f"  {count:2d} connection(s) {figures.line()}  "
                     f"{per_cpu_second:6.0f} req per server CPU-second"
                 )
+            print(f"load average after: {os.getloadavg()[0]:.2f}")
     await issuer.stop()
 
 
@@ -162,8 +202,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--mix-seconds", type=float, default=4)
     args = parser.parse_args()
-    asyncio.run(run(args.seconds, args.connections, args.workers))
+    asyncio.run(run(args.seconds, args.connections, args.workers, args.mix_seconds))
 
 
 if __name__ == "__main__":

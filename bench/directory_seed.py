@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import random
 import sys
 import time
@@ -28,6 +29,7 @@ from servicekit import geo  # noqa: E402
 from servicekit.database import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
 from services.directory.app import MIGRATIONS  # noqa: E402
+from services.directory.availability import to_the_hour  # noqa: E402
 from services.directory.vocabulary import LANGUAGES, AreaOfSupport  # noqa: E402
 from wnwa import postgres  # noqa: E402
 
@@ -106,9 +108,8 @@ def supporter_records(supporters: int, departments: int, seed: int) -> Iterator[
 
 
 def _hours_from_now(hours: int) -> object:
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)
+    # a switch ends on a full hour (the database refuses any other end)
+    return to_the_hour(dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours))
 
 
 COLUMNS = [

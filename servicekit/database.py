@@ -27,7 +27,18 @@ async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 1
         # statement_timeout bounds what one request may cost the database
         server_settings={"application_name": "wnwa", "statement_timeout": "15s"},
         init=_instrument if telemetry.enabled() else None,
+        reset=_keep_session,
     )
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Nothing to reset when a connection goes back to the pool.
+
+    asyncpg rolls back a transaction left open before calling this; the services keep no
+    other session state (settings are `SET LOCAL`, locks are transaction locks; migrations
+    unlock theirs), so its default reset — a round trip of `RESET ALL`, `UNLISTEN *`, … on
+    every release, one per query through the pool — is skipped.
+    """
 
 
 async def _instrument(connection: asyncpg.Connection) -> None:

@@ -13,11 +13,16 @@ stay the same (a method that raised is simply called again there).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable
+from enum import Enum
+from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLField,
     GraphQLLeafType,
     GraphQLList,
@@ -34,9 +39,10 @@ from strawberry.types.field import StrawberryField
 # how strawberry names the resolver of a field that only reads an attribute
 _ATTRIBUTE_RESOLVER = "_get_basic_result"
 
-# (read the value from the object, leaf type, is a list) of a plain leaf field; None: not
-# one. Kept on the field itself (graphql-core's fields are not hashable), made on first use.
-_Plan = tuple[Callable[[Any], Any], GraphQLLeafType, bool] | None
+# (read the value from the object, coerce it (Undefined: refused), is a list) of a plain
+# leaf field; None: not one. Kept on the field itself (graphql-core's fields are not
+# hashable), made on first use.
+_Plan = tuple[Callable[[Any], Any], Callable[[Any], Any], bool] | None
 _PLAN = "_wnwa_plain_leaf"
 
 
@@ -44,9 +50,11 @@ def _reader(field: GraphQLField) -> Callable[[Any], Any] | None:
     resolve = field.resolve
     if resolve is None:
         return None
-    if getattr(resolve, "__name__", "") == _ATTRIBUTE_RESOLVER:
-        return lambda source: resolve(source, None)
     definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if getattr(resolve, "__name__", "") == _ATTRIBUTE_RESOLVER:
+        if isinstance(definition, StrawberryField) and definition.default_resolver is getattr:
+            return attrgetter(definition.python_name)  # what strawberry does, minus 3 calls
+        return lambda source: resolve(source, None)
     if not isinstance(definition, StrawberryField) or definition.extensions:
         return None
     resolver = definition.base_resolver
@@ -71,14 +79,29 @@ def _plan(field: GraphQLField) -> _Plan:
     if isinstance(type_, GraphQLNonNull):
         type_ = type_.of_type
     if is_leaf_type(type_):
-        return read, type_, False
+        return read, _coercer(type_), False
     if isinstance(type_, GraphQLList):
         item = type_.of_type
         if isinstance(item, GraphQLNonNull):
             item = item.of_type
         if is_leaf_type(item):
-            return read, item, True
+            return read, _coercer(item), True
     return None
+
+
+def _coercer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
+    """The leaf's output coercion; an enum's by one dict look-up of a member or its value
+    (strawberry's compares the value with each of the enum's values in turn)."""
+    if isinstance(leaf, GraphQLEnumType):
+        names: dict[Any, str] = {}
+        wrapped = getattr(leaf, "wrapped_cls", None)
+        for name, value in leaf.values.items():
+            with contextlib.suppress(TypeError):  # an unhashable value: left to graphql-core
+                names[value.value] = name
+            if isinstance(wrapped, type) and issubclass(wrapped, Enum):
+                names.update({member: name for member in wrapped if member.value == value.value})
+        return lambda value: names.get(value, Undefined)
+    return partial(_coerce, leaf)
 
 
 def _coerce(leaf: GraphQLLeafType, value: Any) -> Any:
@@ -116,15 +139,17 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         )
 
     @staticmethod
-    def _plain_value(plan: tuple[Callable[[Any], Any], GraphQLLeafType, bool], source: Any) -> Any:
-        read, leaf, is_list = plan
+    def _plain_value(
+        plan: tuple[Callable[[Any], Any], Callable[[Any], Any], bool], source: Any
+    ) -> Any:
+        read, coerce, is_list = plan
         try:
             value = read(source)
             if not is_list:
-                return _coerce(leaf, value)
+                return coerce(value)
             if not isinstance(value, list | tuple):
                 return Undefined
-            items = [_coerce(leaf, item) for item in value]
+            items = [coerce(item) for item in value]
         except Exception:  # graphql-core's own path reports it properly
             return Undefined
         # a null item (allowed or not) is left to graphql-core's own completion

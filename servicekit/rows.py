@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 
 RowT = TypeVar("RowT")
+InT = TypeVar("InT")
 
 
 class RowReader(Generic[RowT]):
@@ -51,10 +52,54 @@ class RowReader(Generic[RowT]):
         self._convert = tuple((name, convert.get(name)) for name in self.names)
 
     def __call__(self, record: asyncpg.Record, **computed: Any) -> RowT:
+        # by keyword: a row type may extend an input type whose optional fields have defaults
         return self.row_type(
-            *[
-                record[name] if change is None else change(record[name])
+            **{
+                name: record[name] if change is None else change(record[name])
                 for name, change in self._convert
-            ],
+            },
             **computed,
         )
+
+
+class RowWriter(Generic[InT]):
+    """The columns an input dataclass writes, and its values in the same order.
+
+    An INSERT or UPDATE built from it writes every field the type declares, so a field added
+    to the type is written without touching the SQL. ``sources`` and ``convert`` are as for
+    :class:`RowReader`, the other way round (``{"spans": "weekly_hours"}`` writes the field
+    ``spans`` into the column ``weekly_hours``).
+    """
+
+    def __init__(
+        self,
+        input_type: Callable[..., InT],
+        *,
+        sources: Mapping[str, str] | None = None,
+        convert: Mapping[str, Callable[[Any], Any]] | None = None,
+    ) -> None:
+        sources = sources or {}
+        convert = convert or {}
+        names = tuple(field.name for field in dataclasses.fields(input_type))  # type: ignore[arg-type]
+        unknown = (set(sources) | set(convert)) - set(names)
+        if unknown:
+            raise ValueError(f"{sorted(unknown)} are not fields of {input_type}")
+        self.column_names = tuple(sources.get(name, name) for name in names)
+        self._convert = tuple((name, convert.get(name)) for name in names)
+
+    def insert(self, first: int) -> tuple[str, str]:
+        """``"a, b, c"`` and ``"$first, $first+1, ..."`` for ``INSERT (...) VALUES (...)``."""
+        numbers = range(first, first + len(self.column_names))
+        return ", ".join(self.column_names), ", ".join(f"${number}" for number in numbers)
+
+    def assignments(self, first: int) -> str:
+        """``"a = $first, b = $first+1, ..."`` for an UPDATE's SET."""
+        return ", ".join(
+            f"{column} = ${first + index}" for index, column in enumerate(self.column_names)
+        )
+
+    def values(self, item: InT) -> list[Any]:
+        return [
+            getattr(item, name) if change is None else change(getattr(item, name))
+            for name, change in self._convert
+        ]

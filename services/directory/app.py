@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 import strawberry
 from starlette.applications import Starlette
 
@@ -18,6 +19,7 @@ from .mutations import Mutation
 from .report_months import TICK_SECONDS, ReportMonths
 from .reports import ReportMutations, ReportQueries
 from .schema import DirectoryLoaders, PeerSupporter, Query
+from .store import RotationKeeper
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -45,6 +47,12 @@ def create_app(
     geo.load()
     time_zones()
     months = ReportMonths(clock)
+    keep_rotation = RotationKeeper(clock)
+
+    async def housekeeping(pool: asyncpg.Pool) -> None:
+        await months.tick(pool)
+        await keep_rotation(pool)
+
     app = create_service_app(
         settings.service,
         build_schema(),
@@ -53,8 +61,9 @@ def create_app(
         # at the end, hand the open months' keys to the processes still running
         resources=lambda service: months.running(service.pool),
         make_loaders=lambda service: DirectoryLoaders(service.pool, service.clock),
-        # renew this process's lease, share month keys, close past months (report_months.py)
-        housekeeping=months.tick,
+        # renew this process's lease, share month keys, close past months (report_months.py);
+        # keep the search rotation of the day (store.RotationKeeper)
+        housekeeping=housekeeping,
         housekeeping_every=TICK_SECONDS,
     )
     app.state.report_months = months  # tests look at which month keys this process holds

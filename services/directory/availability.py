@@ -4,13 +4,14 @@ manual switch ("available now" until a time, or "unavailable until" a time).
 A schedule is stored as minute-of-week ranges in the supporter's local time (Monday 00:00
 is minute 0), so "9 to 5 on Mondays" stays 9 to 5 across daylight-saving changes. The
 current minute of week of each time zone is computed here, once per minute, and handed to
-the search query, which compares it with each supporter's ranges.
+the search query (one JSON object), which compares it with each supporter's ranges.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import re
 import zoneinfo
 from collections.abc import Sequence
@@ -172,13 +173,16 @@ def is_available(
     return any(start <= minute < end for start, end in spans)
 
 
-def zone_minutes(now: dt.datetime) -> tuple[list[str], list[int]]:
-    """Every known time zone with its current minute of week, for the search query."""
+def zone_minutes(now: dt.datetime) -> str:
+    """Every known time zone's current minute of week, as a JSON object for the search.
+
+    One text parameter, made once a minute: PostgreSQL reads it once per query, while
+    encoding two arrays of ~600 zones and minutes cost the service ~0.3 ms per search.
+    """
     whole_minute = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
     return _zone_minutes(whole_minute)
 
 
 @lru_cache(maxsize=4)
-def _zone_minutes(whole_minute: dt.datetime) -> tuple[list[str], list[int]]:
-    zones = sorted(time_zones())
-    return zones, [minute_of_week(whole_minute, zone) for zone in zones]
+def _zone_minutes(whole_minute: dt.datetime) -> str:
+    return json.dumps({zone: minute_of_week(whole_minute, zone) for zone in sorted(time_zones())})

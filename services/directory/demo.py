@@ -7,6 +7,8 @@ reserved for fiction.
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import zipcodes
 
@@ -15,6 +17,7 @@ from servicekit.demo import DEMO_DEPARTMENTS
 
 from . import store
 from .availability import MINUTES_PER_DAY
+from .rules import ProfileIn, ResourceIn
 
 _FIRST = ("Dana", "Marcus", "Rosa", "Tomasz", "Keisha", "Evan", "Lupe", "Grant", "Mei", "Andre")
 _LAST = ("Okafor", "Lindqvist", "Alvarado", "Brandt", "Whitcombe", "Nakamura", "Ferreira")
@@ -48,7 +51,7 @@ def _zip_in(state: str, county: str) -> geo.ZipPlace:
     raise LookupError(f"no ZIP code known for {county} County, {state}")
 
 
-DEMO_RESOURCES: tuple[dict[str, object], ...] = (
+DEMO_RESOURCES: tuple[dict[str, Any], ...] = (
     {
         "title": "988 Suicide & Crisis Lifeline",
         "description": "Free, confidential support 24/7 for anyone in distress. Call or text "
@@ -150,27 +153,27 @@ async def seed(connection: asyncpg.Connection) -> bool:
                     db=connection,
                     owner_subject=f"demo-supporter-{serial:03d}",
                     department_id=department.id,
-                    profile_in={
-                        "display_name": name,
-                        "phone": f"+1{_area_code(place)}5550{100 + serial % 100:03d}",
-                        "accepts_texts": serial % 3 != 0,
-                        "languages": _LANGUAGE_SETS[serial % len(_LANGUAGE_SETS)],
-                        "areas": sorted(_AREA_SETS[serial % len(_AREA_SETS)]),
-                        "years_of_service": 4 + (serial * 7) % 26,
-                        "certifications": ["ICISF Individual Crisis Intervention and Peer Support"],
-                        "bio": "Invented demo profile: a peer supporter who has been there.",
-                        "gender": _GENDERS[serial % len(_GENDERS)],
-                        "zip_code": place.zip_code,
-                        "state": place.state,
-                        "county": place.county,
-                        "latitude": place.latitude,
-                        "longitude": place.longitude,
-                        "time_zone": place.timezone or "America/Chicago",
-                        "spans": _shifts(serial),
-                    },
+                    profile_in=ProfileIn(
+                        display_name=name,
+                        phone=f"+1{_area_code(place)}5550{100 + serial % 100:03d}",
+                        accepts_texts=serial % 3 != 0,
+                        languages=_LANGUAGE_SETS[serial % len(_LANGUAGE_SETS)],
+                        areas=sorted(_AREA_SETS[serial % len(_AREA_SETS)]),
+                        years_of_service=4 + (serial * 7) % 26,
+                        certifications=["ICISF Individual Crisis Intervention and Peer Support"],
+                        bio="Invented demo profile: a peer supporter who has been there.",
+                        gender=_GENDERS[serial % len(_GENDERS)],
+                        zip_code=place.zip_code,
+                        state=place.state,
+                        county=place.county,
+                        latitude=place.latitude,
+                        longitude=place.longitude,
+                        time_zone=place.timezone or "America/Chicago",
+                        spans=_shifts(serial),
+                    ),
                 )
         for resource in DEMO_RESOURCES:
-            await store.create_resource(db=connection, resource_in=dict(resource))
+            await store.create_resource(db=connection, resource_in=ResourceIn(**resource))
     return True
 
 

@@ -4,6 +4,7 @@ validates all input first and writes nothing when any field is wrong."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from enum import Enum
 from typing import Any
@@ -24,12 +25,8 @@ from servicekit.graphql import (
 
 from . import rules, store
 from .availability import Weekday, to_the_hour
-from .schema import (
-    PeerSupporter,
-    WellbeingResource,
-    loaders,
-    may_manage,
-)
+from .rules import may_manage
+from .schema import PeerSupporter, WellbeingResource, loaders
 from .vocabulary import AreaOfSupport, Gender, ResourceAudience, ResourceCategory
 
 
@@ -145,37 +142,29 @@ class WellbeingResourcePayload:
     errors: list[FieldError]
 
 
-def _given(value: Any) -> Any:
-    return None if value is strawberry.UNSET else value
+# input fields named otherwise than the rules' fields
+_RENAMED = {"areas_of_support": "areas"}
 
 
-def _cleared(source: Any, *names: str) -> frozenset[str]:
-    return frozenset(name for name in names if getattr(source, name) is None)
+def _entered(source: object) -> dict[str, Any]:
+    """An input's fields by the rules' names: left-out ones absent, an explicit null None,
+    enums as their values, schedule slots as (day, start, end)."""
+    entered: dict[str, Any] = {}
+    for item in dataclasses.fields(source):  # type: ignore[arg-type]
+        value = getattr(source, item.name)
+        if value is not strawberry.UNSET:
+            entered[_RENAMED.get(item.name, item.name)] = _plain(value)
+    return entered
 
 
-def _profile_fields(
-    source: PeerSupporterProfileInput | PeerSupporterProfileChanges,
-) -> rules.ProfileFields:
-    schedule = source.weekly_schedule
-    areas = source.areas_of_support
-    gender = _given(source.gender)
-    return rules.ProfileFields(
-        display_name=source.display_name,
-        phone=source.phone,
-        accepts_texts=source.accepts_texts,
-        languages=source.languages,
-        areas=[area.value for area in areas] if areas is not None else None,
-        years_of_service=_given(source.years_of_service),
-        certifications=source.certifications,
-        bio=source.bio,
-        gender=gender.value if gender else None,
-        zip_code=source.zip_code,
-        time_zone=source.time_zone,
-        weekly_schedule=[(slot.day, slot.start, slot.end) for slot in schedule]
-        if schedule is not None
-        else None,
-        cleared=_cleared(source, "years_of_service", "gender"),
-    )
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, ScheduleSlotInput):
+        return (value.day, value.start, value.end)
+    if isinstance(value, Enum):
+        return value.value
+    return value
 
 
 def _failed(errors: InputErrors) -> PeerSupporterPayload:
@@ -200,8 +189,8 @@ class Mutation:
         if department is None:
             raise Forbidden("Your sign-in names no department.")
         errors = InputErrors()
-        profile_in = rules.check_profile(_profile_fields(input), errors)
-        if errors:
+        profile_in = rules.check_profile(_entered(input), errors)
+        if profile_in is None:
             return _failed(errors)
         try:
             row = await store.create_supporter(
@@ -213,7 +202,9 @@ class Mutation:
         except asyncpg.UniqueViolationError:
             errors.add("input", "You have a profile already; edit it instead.")
             return _failed(errors)
-        return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
+        return PeerSupporterPayload(
+            supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[]
+        )
 
     @strawberry.mutation(description="Edit your own profile; the change shows at once.")
     async def update_my_peer_supporter_profile(
@@ -225,13 +216,15 @@ class Mutation:
         if current is None:
             return _no_profile()
         errors = InputErrors()
-        profile_in = rules.check_profile(_profile_fields(input), errors, current=current)
-        if errors:
+        profile_in = rules.check_profile(_entered(input), errors, current=current)
+        if profile_in is None:
             return _failed(errors)
         row = await store.update_supporter(db=pool, supporter_id=current.id, profile_in=profile_in)
         if row is None:
             return _no_profile()
-        return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
+        return PeerSupporterPayload(
+            supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[]
+        )
 
     @strawberry.mutation(description="Switch yourself available now, unavailable, or back.")
     async def set_my_availability(
@@ -262,7 +255,9 @@ class Mutation:
         )
         if row is None:
             return _no_profile()
-        return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
+        return PeerSupporterPayload(
+            supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[]
+        )
 
     @strawberry.mutation(
         description="Hide a supporter from search: their department's coordinators or "
@@ -285,8 +280,8 @@ class Mutation:
     ) -> WellbeingResourcePayload:
         require_role(info, "network_admin")
         errors = InputErrors()
-        resource_in = rules.check_resource(_resource_fields(input), errors)
-        if errors:
+        resource_in = rules.check_resource(_entered(input), errors)
+        if resource_in is None:
             return WellbeingResourcePayload(resource=None, errors=errors.items)
         row = await store.create_resource(db=context_of(info).pool, resource_in=resource_in)
         return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
@@ -305,8 +300,8 @@ class Mutation:
         if resource_id is None or current is None:
             errors.unknown("id", "resource")
             return WellbeingResourcePayload(resource=None, errors=errors.items)
-        resource_in = rules.check_resource(_resource_fields(input), errors, current=current)
-        if errors:
+        resource_in = rules.check_resource(_entered(input), errors, current=current)
+        if resource_in is None:
             return WellbeingResourcePayload(resource=None, errors=errors.items)
         row = await store.update_resource(db=pool, resource_id=resource_id, resource_in=resource_in)
         if row is None:
@@ -352,25 +347,4 @@ async def _set_active(
         raise Forbidden("Coordinators manage their own department's supporters only.")
     row = await store.set_active(db=context_of(info).pool, supporter_id=supporter_id, active=active)
     assert row is not None
-    return PeerSupporterPayload(supporter=PeerSupporter.from_row(row), errors=[])
-
-
-def _resource_fields(
-    source: WellbeingResourceInput | WellbeingResourceChanges,
-) -> rules.ResourceFields:
-    category, audience = source.category, source.audience
-    return rules.ResourceFields(
-        title=source.title,
-        description=source.description,
-        url=_given(source.url),
-        phone=_given(source.phone),
-        text_number=_given(source.text_number),
-        category=category.value if category else None,
-        audience=audience.value if audience else None,
-        position=source.position,
-        then_dial=_given(source.then_dial),
-        text_keyword=_given(source.text_keyword),
-        cleared=_cleared(source, "url", "phone", "text_number", "then_dial", "text_keyword")
-        if isinstance(source, WellbeingResourceChanges)
-        else frozenset(),
-    )
+    return PeerSupporterPayload(supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[])

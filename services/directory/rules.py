@@ -1,24 +1,30 @@
-"""The directory's rules: what makes a peer supporter profile, a search or a resource valid.
+"""The directory's rules: what makes a peer supporter profile, a search or a resource valid,
+and who may see and manage a profile.
 
-Each check adds plain-language field errors and returns normalised values; a mutation
-writes only when no error was added.
+Each check adds plain-language field errors and returns a typed, normalised input (None
+when it added an error); a mutation writes only that.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from servicekit import geo, validation
 from servicekit.graphql import InputErrors
+from servicekit.tokens import Principal
 
 from . import availability
-from .availability import Weekday
-from .store import ResourceRow, SupporterRow
+from .availability import Span
 from .vocabulary import LANGUAGES
+
+if TYPE_CHECKING:
+    from .store import SupporterRow
 
 MAX_CERTIFICATIONS = 20
 MAX_LANGUAGES = 10
@@ -28,135 +34,193 @@ DEFAULT_AVAILABLE_NOW = dt.timedelta(hours=4)
 MAX_UNAVAILABLE = dt.timedelta(days=180)
 _SHORT_CODE = re.compile(r"^\d{3,6}$")
 
-
-@dataclass(frozen=True, slots=True)
-class ProfileFields:
-    """A profile as its supporter entered it; None means "not given" (keep the current)."""
-
-    display_name: str | None = None
-    phone: str | None = None
-    accepts_texts: bool | None = None
-    languages: list[str] | None = None
-    areas: list[str] | None = None
-    years_of_service: int | None = None
-    certifications: list[str] | None = None
-    bio: str | None = None
-    gender: str | None = None
-    zip_code: str | None = None
-    time_zone: str | None = None
-    weekly_schedule: list[tuple[Weekday, str, str]] | None = None
-    # nullable fields the supporter may clear: their names when explicitly set to null
-    cleared: frozenset[str] = field(default_factory=frozenset)
+# Who may look people up: everyone a member department admits (identity issues `civilian`
+# only where the department enabled civilians) and the network's admins.
+SEARCH_ROLES = ("officer", "civilian", "peer_supporter", "coordinator", "network_admin")
 
 
-def check_profile(
-    fields: ProfileFields, errors: InputErrors, *, current: SupporterRow | None = None
+def may_see(principal: Principal, row: SupporterRow) -> bool:
+    """Active profiles are for every searcher; deactivated ones only for their owner, their
+    department's coordinators and network admins."""
+    if may_manage(principal, row.department_id) or principal.subject == row.owner_subject:
+        return True
+    return row.active and principal.has_role(*SEARCH_ROLES, "service")
+
+
+def may_manage(principal: Principal, department_id: UUID) -> bool:
+    if principal.has_role("network_admin"):
+        return True
+    return principal.has_role("coordinator") and principal.department_id == str(department_id)
+
+
+def _entered(
+    check: Callable[[Any, str, InputErrors], Any] | None = None, *, label: str | None = None
 ) -> dict[str, Any]:
-    """The complete, normalised profile (``current`` filled in where nothing was given)."""
-    profile: dict[str, Any] = {}
-    profile["display_name"] = validation.text(
-        _pick(fields.display_name, current and current.display_name),
-        "input.displayName",
-        errors,
-        max_length=80,
-    )
-    phone = _pick(fields.phone, current and current.phone)
-    if phone is None:
-        errors.add("input.phone", "This is required.")
-    profile["phone"] = validation.phone(phone, "input.phone", errors) if phone else None
-    profile["accepts_texts"] = _pick(
-        fields.accepts_texts, current.accepts_texts if current else False
-    )
-    profile["languages"] = _languages(
-        _pick(fields.languages, current and current.languages), errors
-    )
-    profile["areas"] = _areas(_pick(fields.areas, current and current.areas), errors)
+    """The metadata of a field its supporter enters: ``check(value, label, errors)``
+    normalises it.
 
-    years = _pick(fields.years_of_service, current and current.years_of_service)
-    if "years_of_service" in fields.cleared:
-        years = None
-    if years is not None and not 0 <= years <= 60:
-        errors.add("input.yearsOfService", "Enter whole years of service, from 0 to 60.")
-    profile["years_of_service"] = years
-
-    profile["certifications"] = _certifications(
-        _pick(fields.certifications, current.certifications if current else []), errors
-    )
-    bio = validation.text(
-        _pick(fields.bio, current.bio if current else ""),
-        "input.bio",
-        errors,
-        max_length=1000,
-        required=False,
-    )
-    profile["bio"] = bio or ""
-    gender = _pick(fields.gender, current and current.gender)
-    profile["gender"] = None if "gender" in fields.cleared else gender
-
-    _place(fields, current, profile, errors)
-    schedule = fields.weekly_schedule
-    if schedule is None:
-        profile["spans"] = current.spans if current else []
-    else:
-        profile["spans"] = availability.check_schedule(schedule, "input.weeklySchedule", errors)
-    return profile
+    ``label`` is the field's name in the GraphQL input (``input.`` and the field's name in
+    camel case unless given). An optional field (default None) is cleared by an explicit
+    null; any other field given as null keeps its current value.
+    """
+    return {"check": check or _as_given, "label": label}
 
 
-def _pick(given: Any, fallback: Any) -> Any:
-    return given if given is not None else fallback
+def _as_given(value: Any, label: str, errors: InputErrors) -> Any:
+    return value
 
 
-def _languages(values: list[str] | None, errors: InputErrors) -> list[str] | None:
+def _required_text(max_length: int) -> Callable[[Any, str, InputErrors], Any]:
+    return lambda value, label, errors: validation.text(value, label, errors, max_length=max_length)
+
+
+def _phone(value: str | None, label: str, errors: InputErrors) -> str | None:
+    if value is None:
+        errors.add(label, "This is required.")
+        return None
+    return validation.phone(value, label, errors)
+
+
+def _years(value: int | None, label: str, errors: InputErrors) -> int | None:
+    if value is not None and not 0 <= value <= 60:
+        errors.add(label, "Enter whole years of service, from 0 to 60.")
+    return value
+
+
+def _bio(value: str | None, label: str, errors: InputErrors) -> str:
+    return validation.text(value, label, errors, max_length=1000, required=False) or ""
+
+
+def _languages(values: list[str] | None, label: str, errors: InputErrors) -> list[str] | None:
     if not values:
-        errors.add("input.languages", "Name at least one language you can talk in, e.g. en.")
+        errors.add(label, "Name at least one language you can talk in, e.g. en.")
         return None
     codes: list[str] = []
     for index, value in enumerate(values):
         code = value.strip().lower()
         if code not in LANGUAGES:
             errors.add(
-                f"input.languages.{index}",
+                f"{label}.{index}",
                 f"'{value.strip()[:12]}' is not a language code we know; use codes such as "
                 "en, es or pl (see supportLanguages).",
             )
         elif code not in codes:
             codes.append(code)
     if len(codes) > MAX_LANGUAGES:
-        errors.add("input.languages", f"Name at most {MAX_LANGUAGES} languages.")
-    return codes if not _has_errors_under(errors, "input.languages") else None
+        errors.add(label, f"Name at most {MAX_LANGUAGES} languages.")
+    return codes if not _has_errors_under(errors, label) else None
 
 
 def _has_errors_under(errors: InputErrors, prefix: str) -> bool:
     return any(item.field.startswith(prefix) for item in errors.items)
 
 
-def _areas(values: list[str] | None, errors: InputErrors) -> list[str] | None:
+def _areas(values: list[str] | None, label: str, errors: InputErrors) -> list[str] | None:
     if not values:
-        errors.add("input.areasOfSupport", "Choose at least one area of support.")
+        errors.add(label, "Choose at least one area of support.")
         return None
     return sorted(set(values))
 
 
-def _certifications(values: list[str], errors: InputErrors) -> list[str]:
+def _certifications(values: list[str], label: str, errors: InputErrors) -> list[str]:
     if len(values) > MAX_CERTIFICATIONS:
-        errors.add("input.certifications", f"List at most {MAX_CERTIFICATIONS} entries.")
+        errors.add(label, f"List at most {MAX_CERTIFICATIONS} entries.")
         return []
     checked: list[str] = []
     for index, value in enumerate(values):
-        text = validation.text(value, f"input.certifications.{index}", errors, max_length=120)
+        text = validation.text(value, f"{label}.{index}", errors, max_length=120)
         if text is not None:
             checked.append(text)
     return checked
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProfileIn:
+    """A valid, normalised peer-supporter profile: each field is declared here once.
+
+    The store writes every field into the column of the same name, the row type extends
+    this one, and the GraphQL type copies the fields it shares by name. Fields entered by
+    the supporter carry their check; the place follows from the ZIP code and the spans from
+    the weekly schedule.
+    """
+
+    display_name: str = field(metadata=_entered(_required_text(80)))
+    phone: str = field(metadata=_entered(_phone))
+    accepts_texts: bool = field(default=False, metadata=_entered())
+    languages: list[str] = field(metadata=_entered(_languages))
+    areas: list[str] = field(metadata=_entered(_areas, label="input.areasOfSupport"))
+    years_of_service: int | None = field(default=None, metadata=_entered(_years))
+    certifications: list[str] = field(default_factory=list, metadata=_entered(_certifications))
+    bio: str = field(default="", metadata=_entered(_bio))
+    gender: str | None = field(default=None, metadata=_entered())
+    # where they work, from the ZIP code (and the time zone of their schedule)
+    zip_code: str
+    state: str
+    county: str
+    latitude: float
+    longitude: float
+    time_zone: str
+    spans: list[Span] = field(default_factory=list)
+
+
+def _label(item: Field[Any]) -> str:
+    label: str | None = item.metadata["label"]
+    if label is not None:
+        return label
+    head, *rest = item.name.split("_")
+    return "input." + head + "".join(word.capitalize() for word in rest)
+
+
+def _current(given: Mapping[str, Any], name: str, current: object | None, item: Field[Any]) -> Any:
+    """What a field is: given, cleared by an explicit null, else current, else its default."""
+    value = given.get(name)
+    if value is not None:
+        return value
+    if name in given and item.default is None:
+        return None
+    if current is not None:
+        return getattr(current, name)
+    if item.default is not MISSING:
+        return item.default
+    if item.default_factory is not MISSING:
+        return item.default_factory()
+    return None
+
+
+_PROFILE_FIELDS = fields(ProfileIn)
+
+
+def check_profile(
+    given: Mapping[str, Any], errors: InputErrors, *, current: ProfileIn | None = None
+) -> ProfileIn | None:
+    """The complete, normalised profile; None when any field error was added.
+
+    ``given`` holds what the supporter entered, by field name (``weekly_schedule`` as
+    (day, start, end) slots); a name left out keeps ``current``'s value.
+    """
+    profile: dict[str, Any] = {}
+    for item in _PROFILE_FIELDS:
+        if "check" in item.metadata:
+            value = _current(given, item.name, current, item)
+            profile[item.name] = item.metadata["check"](value, _label(item), errors)
+    _place(given, current, profile, errors)
+    schedule = given.get("weekly_schedule")
+    if schedule is None:
+        profile["spans"] = current.spans if current else []
+    else:
+        profile["spans"] = availability.check_schedule(schedule, "input.weeklySchedule", errors)
+    return None if errors else ProfileIn(**profile)
+
+
 def _place(
-    fields: ProfileFields,
-    current: SupporterRow | None,
+    given: Mapping[str, Any],
+    current: ProfileIn | None,
     profile: dict[str, Any],
     errors: InputErrors,
 ) -> None:
     """ZIP code → state, county and centroid; time zone given or taken from the ZIP."""
-    zip_code = _pick(fields.zip_code, current and current.zip_code)
+    entered_zip: str | None = given.get("zip_code")
+    zip_code = entered_zip if entered_zip is not None else (current.zip_code if current else None)
     place = None
     if zip_code is None:
         errors.add("input.zipCode", "This is required: the ZIP code where you work.")
@@ -172,9 +236,10 @@ def _place(
             latitude=place.latitude,
             longitude=place.longitude,
         )
-    time_zone = fields.time_zone.strip() if fields.time_zone is not None else None
+    entered_zone: str | None = given.get("time_zone")
+    time_zone = entered_zone.strip() if entered_zone is not None else None
     if time_zone is None:
-        moved = fields.zip_code is not None and current is not None
+        moved = entered_zip is not None and current is not None
         if current is not None and not moved:
             time_zone = current.time_zone
         elif place is not None:
@@ -266,50 +331,56 @@ def search_county(value: str, errors: InputErrors) -> str | None:
 # resources ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceFields:
-    title: str | None = None
-    description: str | None = None
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceIn:
+    """A valid, normalised well-being resource; the row type extends it."""
+
+    title: str
+    description: str
     url: str | None = None
     phone: str | None = None
     text_number: str | None = None
-    category: str | None = None
-    audience: str | None = None
-    position: int | None = None
-    then_dial: str | None = None
-    text_keyword: str | None = None
-    cleared: frozenset[str] = field(default_factory=frozenset)
+    category: str
+    audience: str = "everyone"
+    position: int = 100
+    then_dial: str | None = None  # digits pressed once the call connects
+    text_keyword: str | None = None  # the word a text starts with
+
+
+_RESOURCE_FIELDS = {item.name: item for item in fields(ResourceIn)}
 
 
 def check_resource(
-    fields: ResourceFields, errors: InputErrors, *, current: ResourceRow | None = None
-) -> dict[str, Any]:
+    given: Mapping[str, Any], errors: InputErrors, *, current: ResourceIn | None = None
+) -> ResourceIn | None:
+    """The complete, normalised resource; None when any field error was added.
+
+    ``given`` holds the fields entered, by name; a name left out keeps ``current``'s value,
+    and an explicit null clears an optional one.
+    """
+
+    def value(name: str) -> Any:
+        return _current(given, name, current, _RESOURCE_FIELDS[name])
+
     resource: dict[str, Any] = {}
-    resource["title"] = validation.text(
-        _pick(fields.title, current and current.title), "input.title", errors, max_length=120
-    )
+    resource["title"] = validation.text(value("title"), "input.title", errors, max_length=120)
     resource["description"] = validation.text(
-        _pick(fields.description, current and current.description),
-        "input.description",
-        errors,
-        max_length=1000,
+        value("description"), "input.description", errors, max_length=1000
     )
-    url = None if "url" in fields.cleared else _pick(fields.url, current and current.url)
+    url = value("url")
     resource["url"] = _https_url(url, errors) if url else None
     for name, label in (("phone", "input.phone"), ("text_number", "input.textNumber")):
-        kept = getattr(current, name) if current else None
-        value = None if name in fields.cleared else _pick(getattr(fields, name), kept)
-        resource[name] = _dialable(value, label, errors) if value else None
+        number = value(name)
+        resource[name] = _dialable(number, label, errors) if number else None
     for name, label, pattern, hint in (
         ("then_dial", "input.thenDial", _THEN_DIAL, "Up to 8 digits (or * and #) to press."),
         ("text_keyword", "input.textKeyword", _KEYWORD, "One word of letters and digits."),
     ):
-        kept = getattr(current, name) if current else None
-        value = None if name in fields.cleared else _pick(getattr(fields, name), kept)
-        value = value.strip() if value else None
-        if value and not pattern.fullmatch(value):
+        text = value(name)
+        text = text.strip() if text else None
+        if text and not pattern.fullmatch(text):
             errors.add(label, hint)
-        resource[name] = value or None
+        resource[name] = text or None
     if resource["then_dial"] and not resource["phone"] and not errors.has("input.phone"):
         errors.add("input.thenDial", "Digits to press need a number to call.")
     if resource["text_keyword"] and not resource["text_number"]:
@@ -319,15 +390,15 @@ def check_resource(
         errors.has(name) for name in contact_fields
     ):
         errors.add("input.url", "Give a link, a phone number or a number to text.")
-    resource["category"] = _pick(fields.category, current and current.category)
-    resource["audience"] = _pick(fields.audience, current.audience if current else "everyone")
+    resource["category"] = value("category")
+    resource["audience"] = value("audience")
     if resource["category"] is None:
         errors.add("input.category", "This is required.")
-    position = _pick(fields.position, current.position if current else 100)
+    position = value("position")
     if not 0 <= position <= 10_000:
         errors.add("input.position", "Use a position from 0 (first) to 10000.")
     resource["position"] = position
-    return resource
+    return None if errors else ResourceIn(**resource)
 
 
 _THEN_DIAL = re.compile(r"[0-9*#]{1,8}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 from uuid import UUID
@@ -12,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
 from servicekit import validation
 from servicekit.clock import Clock
@@ -31,11 +33,8 @@ from servicekit.tokens import Principal
 from . import availability, rules, store
 from .availability import Weekday
 from .report_months import ReportMonths
+from .rules import SEARCH_ROLES, may_manage, may_see
 from .vocabulary import LANGUAGES, AreaOfSupport, Gender, ResourceAudience, ResourceCategory
-
-# Who may look people up: everyone a member department admits (identity issues `civilian`
-# only where the department enabled civilians) and the network's admins.
-SEARCH_ROLES = ("officer", "civilian", "peer_supporter", "coordinator", "network_admin")
 
 
 # -- per-request loaders ------------------------------------------------------------------
@@ -64,20 +63,6 @@ def loaders(info: Info[DirectoryContext, Any]) -> DirectoryLoaders:
     return info.context.loaders
 
 
-def may_see(principal: Principal, row: store.SupporterRow) -> bool:
-    """Active profiles are for every searcher; deactivated ones only for their owner, their
-    department's coordinators and network admins."""
-    if may_manage(principal, row.department_id) or principal.subject == row.owner_subject:
-        return True
-    return row.active and principal.has_role(*SEARCH_ROLES, "service")
-
-
-def may_manage(principal: Principal, department_id: UUID) -> bool:
-    if principal.has_role("network_admin"):
-        return True
-    return principal.has_role("coordinator") and principal.department_id == str(department_id)
-
-
 # -- types --------------------------------------------------------------------------------
 
 
@@ -100,6 +85,17 @@ class ScheduleSlot:
 class Language:
     code: str = strawberry.field(description="ISO 639 code, e.g. `es`.")
     name: str
+
+
+def _weekly_schedule(root: PeerSupporter) -> list[ScheduleSlot]:
+    return [
+        ScheduleSlot(
+            day=day,
+            start=availability.format_clock(start),
+            end=availability.format_clock(end),
+        )
+        for day, start, end in availability.day_slots(root.row.spans)
+    ]
 
 
 @strawberry.federation.type(
@@ -137,26 +133,31 @@ class PeerSupporter:
     )
 
     @classmethod
-    def from_row(cls, row: store.SupporterRow) -> PeerSupporter:
+    def from_row(
+        cls, row: store.SupporterRow, now: dt.datetime, *, available_now: bool | None = None
+    ) -> PeerSupporter:
+        """The profile as shown at ``now``; ``available_now`` when already computed."""
+        # fields named as the profile's are copied as they are; the rest are made here
+        if available_now is None:
+            available_now = availability.is_available(
+                spans=row.spans,
+                time_zone=row.time_zone,
+                available_until=row.available_until,
+                unavailable_until=row.unavailable_until,
+                now=now,
+            )
         return cls(
+            **{name: getattr(row, name) for name in _COPIED},
             id=strawberry.ID(str(row.id)),
             row=row,
-            display_name=row.display_name,
             department=Department(id=strawberry.ID(str(row.department_id))),
-            phone=row.phone,
-            accepts_texts=row.accepts_texts,
             tel_link=f"tel:{row.phone}",
             sms_link=f"sms:{row.phone}" if row.accepts_texts else None,
-            languages=row.languages,
             areas_of_support=[AreaOfSupport(area) for area in row.areas],
-            years_of_service=row.years_of_service,
-            certifications=row.certifications,
-            bio=row.bio,
             gender=Gender(row.gender) if row.gender else None,
-            zip_code=row.zip_code,
-            state=row.state,
-            county=row.county,
-            time_zone=row.time_zone,
+            available_now=available_now,
+            available_until=_ahead(row.available_until, now),
+            unavailable_until=_ahead(row.unavailable_until, now),
         )
 
     @classmethod
@@ -168,42 +169,40 @@ class PeerSupporter:
         row = await loaders(info).supporters.load(supporter_id) if supporter_id else None
         if row is None or not may_see(principal, row):
             return None
-        return cls.from_row(row)
+        return cls.from_row(row, loaders(info).now)
 
-    @strawberry.field(description="When they usually take calls, in their own time zone.")
-    def weekly_schedule(self) -> list[ScheduleSlot]:
-        return [
-            ScheduleSlot(
-                day=day,
-                start=availability.format_clock(start),
-                end=availability.format_clock(end),
-            )
-            for day, start, end in availability.day_slots(self.row.spans)
-        ]
-
-    @strawberry.field(description="From their switch, else their schedule, at this moment.")
-    def available_now(self, info: Info[Any, Any]) -> bool:
-        return availability.is_available(
-            spans=self.row.spans,
-            time_zone=self.row.time_zone,
-            available_until=self.row.available_until,
-            unavailable_until=self.row.unavailable_until,
-            now=loaders(info).now,
-        )
-
-    @strawberry.field(description="Set while they switched themselves on outside their hours.")
-    def available_until(self, info: Info[Any, Any]) -> dt.datetime | None:
-        until = self.row.available_until
-        return until if until is not None and until > loaders(info).now else None
-
-    @strawberry.field(description="Set while they switched themselves off.")
-    def unavailable_until(self, info: Info[Any, Any]) -> dt.datetime | None:
-        until = self.row.unavailable_until
-        return until if until is not None and until > loaders(info).now else None
+    weekly_schedule: list[ScheduleSlot] = strawberry.field(
+        resolver=_weekly_schedule,
+        description="When they usually take calls, in their own time zone.",
+    )
+    # at the request's moment, made once per row (a search's query has computed the first)
+    available_now: bool = strawberry.field(
+        description="From their switch, else their schedule, at this moment."
+    )
+    available_until: dt.datetime | None = strawberry.field(
+        description="Set while they switched themselves on outside their hours."
+    )
+    unavailable_until: dt.datetime | None = strawberry.field(
+        description="Set while they switched themselves off."
+    )
 
     @strawberry.field(description="False once a coordinator deactivated the profile.")
     def active(self) -> bool:  # a resolver only to keep the field's place in the schema
         return self.row.active
+
+
+def _ahead(moment: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+    return moment if moment is not None and moment > now else None
+
+
+# the profile's fields that PeerSupporter shows as they are stored (not gender: an enum)
+_COPIED = tuple(
+    item.python_name
+    for item in get_object_definition(PeerSupporter, strict=True).fields
+    if item.base_resolver is None
+    and item.python_name in {field.name for field in dataclasses.fields(rules.ProfileIn)}
+    and item.python_name != "gender"
+)
 
 
 @strawberry.type(description="One search result.")
@@ -401,7 +400,9 @@ class Query:
         return PeerSupporterSearchResults(
             matches=[
                 PeerSupporterMatch(
-                    supporter=PeerSupporter.from_row(row.supporter),
+                    supporter=PeerSupporter.from_row(
+                        row.supporter, now, available_now=row.available_now
+                    ),
                     distance_miles=round(row.distance_miles, 1)
                     if row.distance_miles is not None
                     else None,
@@ -421,7 +422,7 @@ class Query:
     async def my_peer_supporter_profile(self, info: Info[Any, Any]) -> PeerSupporter | None:
         principal = require_role(info, "peer_supporter")
         row = await store.get_by_owner(db=context_of(info).pool, owner_subject=principal.subject)
-        return PeerSupporter.from_row(row) if row else None
+        return PeerSupporter.from_row(row, loaders(info).now) if row else None
 
     @strawberry.field(
         description="A department's supporters, deactivated ones included: its own "
@@ -453,7 +454,8 @@ class Query:
         )
         page, page_info = page_of(rows, limit, lambda row: (row.display_name, row.id))
         return PeerSupporterConnection(
-            nodes=[PeerSupporter.from_row(row) for row in page], page_info=page_info
+            nodes=[PeerSupporter.from_row(row, loaders(info).now) for row in page],
+            page_info=page_info,
         )
 
     @strawberry.field(description="The languages a supporter may list, by code.")

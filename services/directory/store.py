@@ -7,38 +7,28 @@ records a search, a viewed profile or a call.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from servicekit.clock import Clock
 from servicekit.database import Executor
-from servicekit.rows import RowReader
+from servicekit.rows import RowReader, RowWriter
 
 from .availability import Span
+from .rules import ProfileIn, ResourceIn
 
 
-@dataclass(frozen=True, slots=True)
-class SupporterRow:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SupporterRow(ProfileIn):
+    """A stored profile: what its supporter entered, and what the service keeps with it."""
+
     id: UUID
     owner_subject: str
     department_id: UUID
-    display_name: str
-    phone: str
-    accepts_texts: bool
-    languages: list[str]
-    areas: list[str]
-    years_of_service: int | None
-    certifications: list[str]
-    bio: str
-    gender: str | None
-    zip_code: str
-    state: str
-    county: str
-    time_zone: str
-    spans: list[Span]
     available_until: dt.datetime | None
     unavailable_until: dt.datetime | None
     active: bool
@@ -67,20 +57,10 @@ class SearchFilters:
     available_now: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceRow:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceRow(ResourceIn):
     id: UUID
-    title: str
-    description: str
-    url: str | None
-    phone: str | None
-    text_number: str | None
-    category: str
-    audience: str
-    position: int
     retired: bool
-    then_dial: str | None  # digits pressed once the call connects
-    text_keyword: str | None  # the word a text starts with
 
 
 def _spans(ranges: Sequence[asyncpg.Range[int]]) -> list[Span]:
@@ -100,6 +80,11 @@ _supporter = RowReader(
     convert={"spans": _spans, "zip_code": str.strip},
 )
 _resource = RowReader(ResourceRow)
+# writes carry exactly their input type's fields: a field added to it is written as well
+_profile_in = RowWriter(ProfileIn, sources={"spans": "weekly_hours"}, convert={"spans": _ranges})
+_resource_in = RowWriter(ResourceIn)
+_PROFILE_INSERT = _profile_in.insert(3)
+_RESOURCE_INSERT = _resource_in.insert(1)
 
 
 # peer supporters --------------------------------------------------------------------------
@@ -142,64 +127,37 @@ async def list_department_supporters(
 
 
 async def create_supporter(
-    *, db: Executor, owner_subject: str, department_id: UUID, profile_in: dict[str, Any]
+    *, db: Executor, owner_subject: str, department_id: UUID, profile_in: ProfileIn
 ) -> SupporterRow:
+    columns, values = _PROFILE_INSERT
     row = await db.fetchrow(
         f"""
-        INSERT INTO peer_supporters AS s (
-            owner_subject, department_id, display_name, phone, accepts_texts, languages,
-            areas, years_of_service, certifications, bio, gender, zip_code, state, county,
-            latitude, longitude, time_zone, weekly_hours)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                $18)
+        INSERT INTO peer_supporters AS s (owner_subject, department_id, {columns})
+        VALUES ($1, $2, {values})
         RETURNING {_supporter.columns}
         """,  # noqa: S608 — column lists from the row types
         owner_subject,
         department_id,
-        *_profile_values(profile_in),
+        *_profile_in.values(profile_in),
     )
     assert row is not None
     return _supporter(row)
 
 
 async def update_supporter(
-    *, db: Executor, supporter_id: UUID, profile_in: dict[str, Any]
+    *, db: Executor, supporter_id: UUID, profile_in: ProfileIn
 ) -> SupporterRow | None:
     """Replace a profile's editable fields; None when the id is unknown."""
     row = await db.fetchrow(
         f"""
-        UPDATE peer_supporters AS s SET display_name = $2, phone = $3, accepts_texts = $4,
-            languages = $5, areas = $6, years_of_service = $7, certifications = $8, bio = $9,
-            gender = $10, zip_code = $11, state = $12, county = $13, latitude = $14,
-            longitude = $15, time_zone = $16, weekly_hours = $17
+        UPDATE peer_supporters AS s SET {_profile_in.assignments(2)}
         WHERE s.id = $1
         RETURNING {_supporter.columns}
         """,  # noqa: S608 — column lists from the row types
         supporter_id,
-        *_profile_values(profile_in),
+        *_profile_in.values(profile_in),
     )
     return _supporter(row) if row else None
-
-
-def _profile_values(profile_in: dict[str, Any]) -> list[Any]:
-    return [
-        profile_in["display_name"],
-        profile_in["phone"],
-        profile_in["accepts_texts"],
-        profile_in["languages"],
-        profile_in["areas"],
-        profile_in["years_of_service"],
-        profile_in["certifications"],
-        profile_in["bio"],
-        profile_in["gender"],
-        profile_in["zip_code"],
-        profile_in["state"],
-        profile_in["county"],
-        profile_in["latitude"],
-        profile_in["longitude"],
-        profile_in["time_zone"],
-        _ranges(profile_in["spans"]),
-    ]
 
 
 async def set_availability(
@@ -238,40 +196,37 @@ async def set_active(*, db: Executor, supporter_id: UUID, active: bool) -> Suppo
 # Ordering: available now first, then a rotation that is a hash of the profile id seeded
 # with the day, so it is fair, changes daily and depends on nothing anyone did.
 _SEARCH = f"""
-WITH zone_now AS (
-    SELECT zone, minute FROM unnest($1::text[], $2::int[]) AS z (zone, minute)
-), matches AS (
+WITH matches AS (
     -- only the sort keys travel through the sort; the page's rows are read afterwards
     SELECT s.id,
-        CASE WHEN s.unavailable_until > $3 THEN false
-             WHEN s.available_until > $3 THEN true
-             ELSE coalesce(s.weekly_hours @> z.minute, false)
+        CASE WHEN s.unavailable_until > $2 THEN false
+             WHEN s.available_until > $2 THEN true
+             ELSE coalesce(s.weekly_hours @> ($1::jsonb ->> s.time_zone)::int, false)
         END AS available_now,
-        uuid_hash_extended(s.id, $4) AS rotation,
-        CASE WHEN $11::float8 IS NOT NULL THEN
+        uuid_hash_extended(s.id, $3) AS rotation,
+        CASE WHEN $10::float8 IS NOT NULL THEN
             2 * 3958.8 * asin(least(1.0, sqrt(
-                power(sin(radians(s.latitude - $11) / 2), 2)
-                + cos(radians($11)) * cos(radians(s.latitude))
-                  * power(sin(radians(s.longitude - $12) / 2), 2))))
+                power(sin(radians(s.latitude - $10) / 2), 2)
+                + cos(radians($10)) * cos(radians(s.latitude))
+                  * power(sin(radians(s.longitude - $11) / 2), 2))))
         END AS distance_miles
     FROM peer_supporters s
-    LEFT JOIN zone_now z ON z.zone = s.time_zone
     WHERE s.active
-      AND ($5::uuid IS NULL OR s.department_id <> $5)
-      AND ($6::text[] IS NULL OR s.areas @> $6)
-      AND ($7::text IS NULL OR s.languages @> ARRAY[$7])
-      AND ($8::text IS NULL OR s.state = $8)
-      AND ($9::text IS NULL OR lower(s.county) = lower($9))
-      AND ($10::text IS NULL OR s.gender = $10)
-      AND ($14::float8 IS NULL OR point(s.longitude, s.latitude)
-                                   <@ box(point($16, $14), point($17, $15)))
+      AND ($4::uuid IS NULL OR s.department_id <> $4)
+      AND ($5::text[] IS NULL OR s.areas @> $5)
+      AND ($6::text IS NULL OR s.languages @> ARRAY[$6])
+      AND ($7::text IS NULL OR s.state = $7)
+      AND ($8::text IS NULL OR lower(s.county) = lower($8))
+      AND ($9::text IS NULL OR s.gender = $9)
+      AND ($13::float8 IS NULL OR point(s.longitude, s.latitude)
+                                   <@ box(point($15, $13), point($16, $14)))
 ), page AS (
     SELECT * FROM matches
-    WHERE ($13::float8 IS NULL OR distance_miles <= $13)
-      AND (NOT $18::boolean OR available_now)
-      AND ($19::boolean IS NULL OR (NOT available_now, rotation, id) > ($19, $20, $21::uuid))
+    WHERE ($12::float8 IS NULL OR distance_miles <= $12)
+      AND (NOT $17::boolean OR available_now)
+      AND ($18::boolean IS NULL OR (NOT available_now, rotation, id) > ($18, $19, $20::uuid))
     ORDER BY NOT available_now, rotation, id
-    LIMIT $22
+    LIMIT $21
 )
 SELECT {_supporter.columns}, page.available_now, page.rotation, page.distance_miles
 FROM page JOIN peer_supporters s ON s.id = page.id
@@ -279,12 +234,86 @@ ORDER BY NOT page.available_now, page.rotation, page.id
 """  # noqa: S608 — column lists from the row types
 
 
+# Without a selective filter, the page comes from the kept day's rotation order (migration
+# 0007): the available supporters in rotation order first, then the others, each read from
+# the rotation index until the page is full. The same order as _SEARCH, row for row; empty
+# when the kept day is not the search's (the caller then runs _SEARCH).
+_AVAILABLE_NOW = """
+    CASE WHEN s.unavailable_until > $2 THEN false
+         WHEN s.available_until > $2 THEN true
+         ELSE coalesce(s.weekly_hours @> ($1::jsonb ->> s.time_zone)::int, false)
+    END"""
+
+
+def _in_rotation(*, available: bool, after: str) -> str:
+    """One half of the page: available (or not) supporters from the rotation index."""
+    return f"""
+    SELECT {_supporter.columns}, {_AVAILABLE_NOW} AS available_now, r.rotation,
+           NULL::float8 AS distance_miles
+    FROM search_rotation_day d
+    JOIN search_rotation r ON d.day = $3
+    JOIN peer_supporters s ON s.id = r.id
+    WHERE s.active
+      AND ($4::uuid IS NULL OR s.department_id <> $4)
+      AND {_AVAILABLE_NOW} = {str(available).lower()}
+      AND {after}
+    ORDER BY r.rotation, r.id
+    LIMIT $9"""  # noqa: S608 — column lists from the row types
+
+
+# $5: only available; $6, $7, $8: the cursor (not available, rotation, id); $9: the limit
+_AFTER = "(r.rotation, r.id) > ($7, $8::uuid)"
+_SEARCH_BY_ROTATION = f"""
+({_in_rotation(available=True, after=f"($6::boolean IS NULL OR NOT $6 AND {_AFTER})")})
+UNION ALL
+({_in_rotation(available=False, after=f"NOT $5 AND ($6::boolean IS NULL OR NOT $6 OR {_AFTER})")})
+LIMIT $9
+"""
+
+
+def _broad(filters: SearchFilters) -> bool:
+    """No filter an index serves: the rotation order is the fastest way to a page."""
+    return (
+        filters.areas is None
+        and filters.language is None
+        and filters.state is None
+        and filters.county is None
+        and filters.gender is None
+        and filters.near is None
+    )
+
+
+async def keep_rotation_day(*, db: asyncpg.Pool, day: int) -> None:
+    """Re-key the kept rotation for ``day`` when it holds another day's (once a day)."""
+    async with db.acquire() as connection, connection.transaction():
+        kept = await connection.fetchval("SELECT day FROM search_rotation_day FOR UPDATE")
+        if kept != day:
+            await connection.execute(
+                "UPDATE search_rotation SET rotation = uuid_hash_extended(id, $1)", day
+            )
+            await connection.execute("UPDATE search_rotation_day SET day = $1", day)
+
+
+class RotationKeeper:
+    """Keeps the rotation of the clock's UTC day; asks the database only when it changed."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._day: int | None = None
+
+    async def __call__(self, pool: asyncpg.Pool) -> None:
+        day = self._clock.today().toordinal()
+        if day != self._day:
+            await keep_rotation_day(db=pool, day=day)
+            self._day = day
+
+
 async def search_supporters(
     *,
     db: Executor,
     filters: SearchFilters,
     now: dt.datetime,
-    zones: tuple[list[str], list[int]],
+    zones: str,
     day: int,
     after: tuple[bool, int, UUID] | None,
     limit: int,
@@ -294,6 +323,19 @@ async def search_supporters(
     ``zones`` holds each time zone's current minute of the local week; ``after`` is the
     sort key (not available, rotation, id) of the last row of the previous page.
     """
+    if _broad(filters):
+        rows = await db.fetch(
+            _SEARCH_BY_ROTATION,
+            zones,
+            now,
+            day,
+            filters.exclude_department,
+            filters.available_now,
+            *(after or (None, None, None)),
+            limit,
+        )
+        if len(rows) == limit or await db.fetchval("SELECT day = $1 FROM search_rotation_day", day):
+            return [_search_row(row) for row in rows]
     if filters.near is not None:
         latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon) = filters.near
         near: tuple[Any, ...] = (latitude, longitude, miles, min_lat, max_lat, min_lon, max_lon)
@@ -301,8 +343,7 @@ async def search_supporters(
         near = (None,) * 7
     rows = await db.fetch(
         _SEARCH,
-        zones[0],
-        zones[1],
+        zones,
         now,
         day,
         filters.exclude_department,
@@ -316,15 +357,16 @@ async def search_supporters(
         *(after or (None, None, None)),
         limit,
     )
-    return [
-        SearchRow(
-            supporter=_supporter(row),
-            available_now=row["available_now"],
-            rotation=row["rotation"],
-            distance_miles=row["distance_miles"],
-        )
-        for row in rows
-    ]
+    return [_search_row(row) for row in rows]
+
+
+def _search_row(row: asyncpg.Record) -> SearchRow:
+    return SearchRow(
+        supporter=_supporter(row),
+        available_now=row["available_now"],
+        rotation=row["rotation"],
+        distance_miles=row["distance_miles"],
+    )
 
 
 # well-being resources ---------------------------------------------------------------------
@@ -360,50 +402,32 @@ async def get_resource(*, db: Executor, resource_id: UUID) -> ResourceRow | None
     return _resource(row) if row else None
 
 
-async def create_resource(*, db: Executor, resource_in: dict[str, Any]) -> ResourceRow:
+async def create_resource(*, db: Executor, resource_in: ResourceIn) -> ResourceRow:
+    columns, values = _RESOURCE_INSERT
     row = await db.fetchrow(
         f"""
-        INSERT INTO wellbeing_resources (title, description, url, phone, text_number,
-                                         category, audience, position, then_dial, text_keyword)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        INSERT INTO wellbeing_resources ({columns}) VALUES ({values})
         RETURNING {_resource.columns}
         """,  # noqa: S608 — column lists from the row types
-        *_resource_values(resource_in),
+        *_resource_in.values(resource_in),
     )
     assert row is not None
     return _resource(row)
 
 
 async def update_resource(
-    *, db: Executor, resource_id: UUID, resource_in: dict[str, Any]
+    *, db: Executor, resource_id: UUID, resource_in: ResourceIn
 ) -> ResourceRow | None:
     row = await db.fetchrow(
         f"""
-        UPDATE wellbeing_resources SET title = $2, description = $3, url = $4, phone = $5,
-            text_number = $6, category = $7, audience = $8, position = $9, then_dial = $10,
-            text_keyword = $11
+        UPDATE wellbeing_resources SET {_resource_in.assignments(2)}
         WHERE id = $1
         RETURNING {_resource.columns}
         """,  # noqa: S608 — column lists from the row types
         resource_id,
-        *_resource_values(resource_in),
+        *_resource_in.values(resource_in),
     )
     return _resource(row) if row else None
-
-
-def _resource_values(resource_in: dict[str, Any]) -> list[Any]:
-    return [
-        resource_in["title"],
-        resource_in["description"],
-        resource_in["url"],
-        resource_in["phone"],
-        resource_in["text_number"],
-        resource_in["category"],
-        resource_in["audience"],
-        resource_in["position"],
-        resource_in.get("then_dial"),
-        resource_in.get("text_keyword"),
-    ]
 
 
 async def set_resource_retired(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
-from servicekit.rows import RowReader
+from servicekit.rows import RowReader, RowWriter
 from tests.conftest import ServiceFactory
 from tests.support.tokens import TokenIssuer
 from wnwa.registry import service_named
@@ -87,3 +87,19 @@ def test_a_reader_selects_its_row_types_columns_only() -> None:
     assert reader(record, distance=1.5) == _Row(id=7, weekly_hours=(1, 2), distance=1.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="not fields"):
         RowReader(_Row, convert={"nope": str})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _In:
+    name: str
+    weekly_hours: tuple[int, int]
+    note: str | None = None
+
+
+def test_a_writer_writes_every_field_of_its_input_type_in_order() -> None:
+    writer = RowWriter(_In, sources={"weekly_hours": "hours"}, convert={"weekly_hours": list})
+    assert writer.insert(3) == ("name, hours, note", "$3, $4, $5")
+    assert writer.assignments(2) == "name = $2, hours = $3, note = $4"
+    assert writer.values(_In(name="a", weekly_hours=(1, 2))) == ["a", [1, 2], None]
+    with pytest.raises(ValueError, match="not fields"):
+        RowWriter(_In, sources={"nope": "x"})
