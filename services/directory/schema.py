@@ -36,7 +36,6 @@ from .report_months import ReportMonths
 from .rules import SEARCH_ROLES, may_manage, may_see
 from .vocabulary import LANGUAGES, AreaOfSupport, Gender, ResourceAudience, ResourceCategory
 
-
 # -- per-request loaders ------------------------------------------------------------------
 
 
