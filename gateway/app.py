@@ -37,7 +37,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway import composition, proxies
+from gateway import proxies
+from gateway import supergraph as supergraph_module
 from gateway.execution import OperationExecution, resolve_field
 from gateway.planning import SelectionPlanner, single_subgraph
 from gateway.portal import portal_routes
@@ -66,7 +67,7 @@ class Gateway:
     def __init__(
         self,
         settings: GatewaySettings,
-        supergraph: composition.Supergraph,
+        supergraph: supergraph_module.Supergraph,
         client: SubgraphClient,
         verifier: TokenVerifier,
         session: aiohttp.ClientSession,
@@ -447,7 +448,7 @@ def _place(container: Any, path: list[str], value: Any) -> bool:
 def create_app(settings: GatewaySettings | None = None) -> Starlette:
     """The gateway's ASGI app; the supergraph comes from ``settings.supergraph_file``."""
     settings = settings or load()
-    supergraph = composition.load(Path(settings.supergraph_file).read_text(encoding="utf-8"))
+    supergraph = supergraph_module.load(Path(settings.supergraph_file).read_text(encoding="utf-8"))
     holder: dict[str, Gateway] = {}
 
     @contextlib.asynccontextmanager

@@ -41,7 +41,6 @@ from graphql import (
 )
 from graphql.execution.values import get_directive_values
 
-from gateway.composition import Supergraph
 from gateway.planning import (
     KEY_PREFIX,
     SelectionPlanner,
@@ -52,6 +51,7 @@ from gateway.planning import (
     representations_variable,
 )
 from gateway.subgraphs import SubgraphClient, SubgraphResponse, SubgraphUnavailable
+from gateway.supergraph import Supergraph
 
 # a root field to fetch: response key, field node, type, variable values
 _Entry = tuple[str, FieldNode, GraphQLOutputType, Any]
