@@ -270,12 +270,12 @@ def profile_gateway(stack_env: dict[str, str], token: str, iterations: int = 300
                 audience="wnwa",
             )
             gateway = Gateway(settings, supergraph, client, verifier, session)
-            await gateway.run(CROSS, {}, None, token)
+            await gateway.operations.run(CROSS, {}, None, token)
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(iterations):
                 await verifier.verify(token)
-                await gateway.run(CROSS, {}, None, token)
+                await gateway.operations.run(CROSS, {}, None, token)
             profiler.disable()
             text = io.StringIO()
             stats = pstats.Stats(profiler, stream=text).sort_stats("tottime")
