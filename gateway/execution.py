@@ -337,36 +337,67 @@ class OperationExecution:
     async def _fetch_entities(
         self, subgraph: str, groups: list[list[_Need]], variables: Any
     ) -> list[_Need]:
-        def plan() -> tuple[str, set[str]]:
-            selections = []
-            for index, group in enumerate(groups):
-                first = group[0]
-                runtime = self.supergraph.schema.get_type(first.type_name)
-                assert isinstance(runtime, GraphQLObjectType)
-                wanted = [
-                    aliased(_merge_nodes(nodes), response_key)
-                    for response_key, nodes, _ in first.fields
-                ]
-                projected = self.planner.project(
-                    SelectionSetNode(selections=tuple(wanted)), runtime, subgraph
-                )
-                assert projected is not None
-                selections.append(
-                    entities_field(f"e{index}", _representations(index), first.type_name, projected)
-                )
-            # the client's own variables travel too when the selection uses them (@include…)
-            return operation_document(
-                OperationType.QUERY,
-                None,
-                selections,
-                [
-                    *(representations_variable(_representations(i)) for i in range(len(groups))),
-                    *(self.operation.variable_definitions or ()),
-                ],
-            )
-
+        """One ``_entities`` request to ``subgraph`` for every group of needs; what its answer
+        still lacks (from further subgraphs) is returned for the next level."""
         signatures = tuple(_signature(group[0]) for group in groups)
-        query, used = self._memo(("entities", subgraph, *signatures), plan)
+        query, used = self._memo(
+            ("entities", subgraph, *signatures), lambda: self._entities_document(subgraph, groups)
+        )
+        representation_sets, targets = self._representations(subgraph, groups)
+        variables_out = {name: value for name, value in self.raw_variables.items() if name in used}
+        variables_out.update(
+            {_representations(i): reps for i, reps in enumerate(representation_sets)}
+        )
+        try:
+            response = await self._call(subgraph, query, variables_out)
+        except SubgraphUnavailable as unavailable:
+            marker = ErrorMarker(
+                str(unavailable), {"code": "SUBGRAPH_UNAVAILABLE", "service": subgraph}
+            )
+            for owners in targets:
+                for needs_at in owners:
+                    for need in needs_at:
+                        self._mark_fields(need, marker)
+            return []
+        next_needs = self._merge_entities(subgraph, response.data or {}, targets, variables)
+        self._place_entity_errors(response.errors, targets)
+        return next_needs
+
+    def _entities_document(self, subgraph: str, groups: list[list[_Need]]) -> tuple[str, set[str]]:
+        """The ``_entities`` document: one aliased field (``e0``, ``e1``…) per group, each
+        asking for the group's missing fields as ``subgraph`` can resolve them."""
+        selections = []
+        for index, group in enumerate(groups):
+            first = group[0]
+            runtime = self.supergraph.schema.get_type(first.type_name)
+            assert isinstance(runtime, GraphQLObjectType)
+            wanted = [
+                aliased(_merge_nodes(nodes), response_key)
+                for response_key, nodes, _ in first.fields
+            ]
+            projected = self.planner.project(
+                SelectionSetNode(selections=tuple(wanted)), runtime, subgraph
+            )
+            assert projected is not None
+            selections.append(
+                entities_field(f"e{index}", _representations(index), first.type_name, projected)
+            )
+        # the client's own variables travel too when the selection uses them (@include…)
+        return operation_document(
+            OperationType.QUERY,
+            None,
+            selections,
+            [
+                *(representations_variable(_representations(i)) for i in range(len(groups))),
+                *(self.operation.variable_definitions or ()),
+            ],
+        )
+
+    def _representations(
+        self, subgraph: str, groups: list[list[_Need]]
+    ) -> tuple[list[list[dict[str, Any]]], list[list[list[_Need]]]]:
+        """Per group, each distinct representation once, and per representation the needs
+        its answer fills. A need ``subgraph`` has no key for is marked as an error."""
         representation_sets: list[list[dict[str, Any]]] = []
         targets: list[list[list[_Need]]] = []
         for group in groups:
@@ -394,22 +425,17 @@ class OperationExecution:
                 owners[positions[signature]].append(need)
             representation_sets.append(representations)
             targets.append(owners)
-        variables_out = {name: value for name, value in self.raw_variables.items() if name in used}
-        variables_out.update(
-            {_representations(i): reps for i, reps in enumerate(representation_sets)}
-        )
-        try:
-            response = await self._call(subgraph, query, variables_out)
-        except SubgraphUnavailable as unavailable:
-            marker = ErrorMarker(
-                str(unavailable), {"code": "SUBGRAPH_UNAVAILABLE", "service": subgraph}
-            )
-            for owners in targets:
-                for needs_at in owners:
-                    for need in needs_at:
-                        self._mark_fields(need, marker)
-            return []
-        data = response.data or {}
+        return representation_sets, targets
+
+    def _merge_entities(
+        self,
+        subgraph: str,
+        data: Mapping[str, Any],
+        targets: list[list[list[_Need]]],
+        variables: Any,
+    ) -> list[_Need]:
+        """Copy each entity's answer into the objects that needed it; collect what the merged
+        fields in turn still lack."""
         next_needs: list[_Need] = []
         for index, owners in enumerate(targets):
             results = data.get(f"e{index}")
@@ -420,17 +446,8 @@ class OperationExecution:
                     else None
                 )
                 for need in needs_at:
-                    for response_key, _, _ in need.fields:
-                        if isinstance(result, dict):
-                            need.target[response_key] = result.get(response_key)
-                        elif result is None and not isinstance(results, list):
-                            need.target[response_key] = ErrorMarker(
-                                f"The {subgraph} service could not resolve this {need.type_name}."
-                            )
+                    self._fill(need, result, answered=isinstance(results, list), subgraph=subgraph)
                     if isinstance(result, dict):
-                        for extra, extra_value in result.items():
-                            if extra.startswith(KEY_PREFIX) and extra not in need.target:
-                                need.target[extra] = extra_value
                         for response_key, nodes, field_type in need.fields:
                             self._collect(
                                 need.target.get(response_key),
@@ -440,7 +457,29 @@ class OperationExecution:
                                 variables,
                                 next_needs,
                             )
-        for error in response.errors:
+        return next_needs
+
+    def _fill(self, need: _Need, result: Any, *, answered: bool, subgraph: str) -> None:
+        """Put one entity's answer into ``need``'s object (with the keys it carries, for
+        later levels); when the subgraph gave no list at all, mark the fields unresolved."""
+        for response_key, _, _ in need.fields:
+            if isinstance(result, dict):
+                need.target[response_key] = result.get(response_key)
+            elif result is None and not answered:
+                need.target[response_key] = ErrorMarker(
+                    f"The {subgraph} service could not resolve this {need.type_name}."
+                )
+        if isinstance(result, dict):
+            for extra, extra_value in result.items():
+                if extra.startswith(KEY_PREFIX) and extra not in need.target:
+                    need.target[extra] = extra_value
+
+    def _place_entity_errors(
+        self, errors: list[dict[str, Any]], targets: list[list[list[_Need]]]
+    ) -> None:
+        """Each error of an ``_entities`` answer where it happened in the client's answer
+        (``e<group>.<position>.…``); one without such a path is reported as is."""
+        for error in errors:
             path = error.get("path")
             if isinstance(path, list) and len(path) >= 2 and isinstance(path[1], int):
                 group_index = int(str(path[0])[1:]) if str(path[0]).startswith("e") else -1
@@ -452,7 +491,6 @@ class OperationExecution:
                             self._mark_fields(need, _marker(error))
                     continue
             self.extra_errors.append(GraphQLError(str(error.get("message", "Error"))))
-        return next_needs
 
     def _mark_fields(self, need: _Need, marker: ErrorMarker) -> None:
         for response_key, _, _ in need.fields:
