@@ -222,17 +222,24 @@ class OperationPipeline:
             plans=plan.execution,
             answered=answered,
         )
-        result = execute(
-            schema,
-            checked.document,
-            context_value=execution,
-            variable_values=dict(variables),
-            operation_name=operation_name,
-            field_resolver=resolve_field,
-        )
-        if not isinstance(result, ExecutionResult):
-            result = await result
-        formatted: dict[str, Any] = dict(result.formatted)
+        # most answers need no per-field work from graphql-core's executor: shaped directly,
+        # and only when something needs its exact handling is it run (on the same answers)
+        data = await execution.answer_directly(coerced)
+        formatted: dict[str, Any]
+        if data is not None:
+            formatted = {"data": data}
+        else:
+            result = execute(
+                schema,
+                checked.document,
+                context_value=execution,
+                variable_values=dict(variables),
+                operation_name=operation_name,
+                field_resolver=resolve_field,
+            )
+            if not isinstance(result, ExecutionResult):
+                result = await result
+            formatted = dict(result.formatted)
         extra = [error.formatted for error in execution.extra_errors]
         if extra:
             formatted["errors"] = [*formatted.get("errors", []), *extra]
