@@ -61,8 +61,11 @@ from gateway.supergraph import Supergraph
 
 # a root field to fetch: response key, field node, type, variable values
 _Entry = tuple[str, FieldNode, GraphQLOutputType, Any]
-# a field of an object in the answer: response key, its nodes, its type (None: __typename)
-_Shaped = tuple[str, list[FieldNode], GraphQLOutputType | None]
+# a field of an object in the answer: response key, its nodes, its type (None: __typename),
+# the Python type of a value that is its own serialization (None: ask the type)
+_Shaped = tuple[str, list[FieldNode], GraphQLOutputType | None, type | None]
+# scalars whose values of this Python type serialize to themselves (graphql-core's rules)
+_PLAIN: dict[str, type] = {"String": str, "Boolean": bool, "Float": float, "ID": str}
 # stands for "this answer needs graphql-core's own completion" while shaping one directly
 _EXECUTOR = object()
 
@@ -291,9 +294,25 @@ class OperationExecution:
         if isinstance(field_type, GraphQLList):
             if not isinstance(value, list):
                 return _EXECUTOR
+            item_type = field_type.of_type
+            named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
             items = []
+            if isinstance(named, GraphQLObjectType):
+                # a list of one object type: its plan is looked up once, not per item
+                plan = self._object_shape(nodes, named, variables)
+                if plan is None:
+                    return _EXECUTOR
+                for item in value:
+                    if item is None or not isinstance(item, dict):
+                        shaped = self._shape(item, item_type, nodes, variables)
+                    else:
+                        shaped = self._shape_object(item, named, plan, variables)
+                    if shaped is _EXECUTOR:
+                        return _EXECUTOR
+                    items.append(shaped)
+                return items
             for item in value:
-                shaped = self._shape(item, field_type.of_type, nodes, variables)
+                shaped = self._shape(item, item_type, nodes, variables)
                 if shaped is _EXECUTOR:
                     return _EXECUTOR
                 items.append(shaped)
@@ -312,41 +331,62 @@ class OperationExecution:
                 return _EXECUTOR
         if not isinstance(runtime, GraphQLObjectType):
             return _EXECUTOR
-        if self._memo(("plain", *map(id, nodes)), lambda: not _has_directives(nodes)):
-            plan = self._memo(
-                ("shape", runtime.name, *map(id, nodes)),
-                lambda: self._shape_plan(nodes, runtime, variables),
-            )
-        else:
-            plan = self._shape_plan(nodes, runtime, variables)
+        plan = self._object_shape(nodes, runtime, variables)
         if plan is None:
             return _EXECUTOR
+        return self._shape_object(value, runtime, plan, variables)
+
+    def _shape_object(
+        self,
+        value: dict[str, Any],
+        runtime: GraphQLObjectType,
+        plan: list[_Shaped],
+        variables: Any,
+    ) -> Any:
         shaped_object: dict[str, Any] = {}
-        for response_key, field_nodes, sub_type in plan:
+        for response_key, field_nodes, sub_type, plain in plan:
             if sub_type is None:
                 shaped_object[response_key] = runtime.name
                 continue
-            shaped = self._shape(value.get(response_key), sub_type, field_nodes, variables)
+            field_value = value.get(response_key)
+            # a string, boolean or float of a field of that very type is its own answer
+            if plain is not None and field_value.__class__ is plain:
+                shaped_object[response_key] = field_value
+                continue
+            shaped = self._shape(field_value, sub_type, field_nodes, variables)
             if shaped is _EXECUTOR:
                 return _EXECUTOR
             shaped_object[response_key] = shaped
         return shaped_object
 
+    def _object_shape(
+        self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
+    ) -> list[_Shaped] | None:
+        if self._memo(("plain", *map(id, nodes)), lambda: not _has_directives(nodes)):
+            plan: list[_Shaped] | None = self._memo(
+                ("shape", runtime.name, *map(id, nodes)),
+                lambda: self._shape_plan(nodes, runtime, variables),
+            )
+            return plan
+        return self._shape_plan(nodes, runtime, variables)
+
     def _shape_plan(
         self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
     ) -> list[_Shaped] | None:
-        """Per response key of ``runtime``'s selection: its nodes and type (None for
-        ``__typename``); None when a field is not one of the type's (introspection)."""
+        """Per response key of ``runtime``'s selection: its nodes, its type (None for
+        ``__typename``) and the Python type a value needs to be passed as it is; None when
+        a field is not one of the type's (introspection)."""
         plan: list[_Shaped] = []
         for response_key, field_nodes in self._fields_of(nodes, runtime, variables).items():
             name = field_nodes[0].name.value
             if name == "__typename":
-                plan.append((response_key, field_nodes, None))
+                plan.append((response_key, field_nodes, None, None))
                 continue
             definition = runtime.fields.get(name)
             if definition is None:
                 return None
-            plan.append((response_key, field_nodes, definition.type))
+            named = get_named_type(definition.type)
+            plan.append((response_key, field_nodes, definition.type, _PLAIN.get(named.name)))
         return plan
 
     # -- entity fetches ---------------------------------------------------------------------
@@ -363,26 +403,43 @@ class OperationExecution:
         """Walk a subgraph's answer; record entities that lack requested fields."""
         if value is None or isinstance(value, ErrorMarker):
             return
+        named = get_named_type(field_type)
+        if isinstance(named, GraphQLObjectType):
+            # one object type: its plan is looked up once for a whole list of them
+            plan = self._collect_plan(nodes, named, variables)
+            self._collect_objects(value, named, plan, subgraph, variables, needs)
+        elif is_abstract_type(named):
+            self._collect_abstract(value, nodes, subgraph, variables, needs)
+
+    def _collect_abstract(
+        self, value: Any, nodes: list[FieldNode], subgraph: str, variables: Any, needs: list[_Need]
+    ) -> None:
         if isinstance(value, list):
             for item in value:
-                self._collect(item, nodes, field_type, subgraph, variables, needs)
+                self._collect_abstract(item, nodes, subgraph, variables, needs)
             return
         if not isinstance(value, dict):
             return
-        named = get_named_type(field_type)
-        if is_abstract_type(named):
-            runtime = self.supergraph.schema.get_type(str(value.get("__typename")))
-        else:
-            runtime = named
-        if not isinstance(runtime, GraphQLObjectType):
+        runtime = self.supergraph.schema.get_type(str(value.get("__typename")))
+        if isinstance(runtime, GraphQLObjectType):
+            plan = self._collect_plan(nodes, runtime, variables)
+            self._collect_objects(value, runtime, plan, subgraph, variables, needs)
+
+    def _collect_objects(
+        self,
+        value: Any,
+        runtime: GraphQLObjectType,
+        plan: list[tuple[str, list[FieldNode], GraphQLOutputType, bool, str]],
+        subgraph: str,
+        variables: Any,
+        needs: list[_Need],
+    ) -> None:
+        if isinstance(value, list):
+            for item in value:
+                self._collect_objects(item, runtime, plan, subgraph, variables, needs)
             return
-        if self._memo(("plain", *map(id, nodes)), lambda: not _has_directives(nodes)):
-            plan = self._memo(
-                ("fields", runtime.name, *map(id, nodes)),
-                lambda: self._field_plan(nodes, runtime, variables),
-            )
-        else:
-            plan = self._field_plan(nodes, runtime, variables)
+        if not isinstance(value, dict):
+            return
         missing: dict[str, list[tuple[str, list[FieldNode], GraphQLOutputType]]] = {}
         for response_key, field_nodes, field_type, nested, owner in plan:
             if response_key in value:
@@ -394,6 +451,17 @@ class OperationExecution:
             missing.setdefault(owner, []).append((response_key, field_nodes, field_type))
         for owner, fields in missing.items():
             needs.append(_Need(target=value, type_name=runtime.name, subgraph=owner, fields=fields))
+
+    def _collect_plan(
+        self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
+    ) -> list[tuple[str, list[FieldNode], GraphQLOutputType, bool, str]]:
+        if self._memo(("plain", *map(id, nodes)), lambda: not _has_directives(nodes)):
+            plan: list[tuple[str, list[FieldNode], GraphQLOutputType, bool, str]] = self._memo(
+                ("fields", runtime.name, *map(id, nodes)),
+                lambda: self._field_plan(nodes, runtime, variables),
+            )
+            return plan
+        return self._field_plan(nodes, runtime, variables)
 
     def _field_plan(
         self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
