@@ -15,7 +15,7 @@ a shared machine are requests per CPU-second; p50/p99 and requests per second ar
 too, with the load average.
 
     .venv/bin/python bench/gateway_alone.py [--seconds 10] [--connections 32]
-        [--only wnwa] [--tokens 40000] [--profile]
+        [--only wnwa] [--tokens 60000] [--profile cross|single]
 
 --profile runs this project's gateway under cProfile instead (in-process, fast subgraphs
 still separate) and prints where its time goes. Needs `wrk` and, for the reference
@@ -440,8 +440,8 @@ def measure(
         )
 
 
-def profile(urls: dict[str, str], tokens_file: Path, iterations: int) -> None:
-    """cProfile of this project's gateway app answering CROSS in-process over ASGI, a
+def profile(urls: dict[str, str], tokens_file: Path, iterations: int, query: str) -> None:
+    """cProfile of this project's gateway app answering ``query`` in-process over ASGI, a
     distinct token each time (the fast subgraphs stay in their own process)."""
     import cProfile
     import io
@@ -464,7 +464,7 @@ def profile(urls: dict[str, str], tokens_file: Path, iterations: int) -> None:
                 async def one(index: int, token: str) -> None:
                     response = await client.post(
                         "/graphql",
-                        content=body(CROSS, f"{index % 100000:05d}"),
+                        content=body(query, f"{index % 100000:05d}"),
                         headers={
                             "Content-Type": "application/json",
                             "Authorization": f"Bearer {token}",
@@ -493,7 +493,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--tokens", type=int, default=60_000)
     parser.add_argument("--only", choices=("wnwa", "apollo", "hive"), action="append")
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile", choices=("cross", "single"))
     parser.add_argument("--serve-subgraphs", nargs=3, metavar=("PORT", "TOKENS", "COUNT"))
     args = parser.parse_args()
     if args.serve_subgraphs:
@@ -504,7 +504,8 @@ def main() -> None:
     print(f"signing {args.tokens} distinct tokens…", flush=True)
     with fast_subgraphs(args.tokens) as (urls, tokens_file):
         if args.profile:
-            profile(urls, tokens_file, min(args.tokens, 3000))
+            query = SINGLE if args.profile == "single" else CROSS
+            profile(urls, tokens_file, min(args.tokens, 3000), query)
             return
         print(
             f"\nwrk, 1 thread, {args.connections} connections, {args.seconds} s per case; "
