@@ -412,8 +412,10 @@ def measure(
     connections: int,
     seconds: int,
     token_count: int,
+    spy: bool = False,
 ) -> None:
-    """Print the figures of each case; every run uses tokens no earlier run sent."""
+    """Print the figures of each case; every run uses tokens no earlier run sent. With
+    ``spy``, py-spy samples the gateway during each measured run (see :func:`sampled`)."""
     token = tokens_file.open().readline().strip()
     for case, query in CASES.items():
         answer = post(url, query, token)
@@ -425,9 +427,10 @@ def measure(
         warm = run_load(url, query, tokens_file, start=start, connections=connections, seconds=2)
         start += int(warm["requests"]) + connections
         before = cpu_seconds(pids)
-        figures = run_load(
-            url, query, tokens_file, start=start, connections=connections, seconds=seconds
-        )
+        with sampled(pids[0], seconds) if spy else contextlib.nullcontext():
+            figures = run_load(
+                url, query, tokens_file, start=start, connections=connections, seconds=seconds
+            )
         cpu = cpu_seconds(pids) - before
         start += int(figures["requests"]) + connections
         per_cpu = figures["requests"] / cpu if cpu else float("nan")
@@ -438,6 +441,49 @@ def measure(
             f"errors {figures['failed']:.0f}{reused}",
             flush=True,
         )
+
+
+@contextlib.contextmanager
+def sampled(pid: int, seconds: int) -> Iterator[None]:
+    """Sample ``pid`` with py-spy (if installed) meanwhile; print the functions holding the
+    most samples, by their own time and with what they call."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        print("  (py-spy is not installed: pip install py-spy)")
+        yield
+        return
+    output = Path(tempfile.mkdtemp(prefix="wnwa-spy-")) / "stacks.txt"
+    process = subprocess.Popen(
+        [
+            *(str(spy), "record", "-p", str(pid), "-d", str(seconds), "-r", "200"),
+            *("--format", "raw", "-o", str(output), "--nonblocking"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        process.wait(timeout=seconds + 30)
+    own: dict[str, int] = {}
+    total: dict[str, int] = {}
+    samples = 0
+    for line in output.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        count = int(count_text)
+        frames = stack.split(";")
+        samples += count
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+        for frame in set(frames):
+            if str(PROJECT) in frame and "/.venv/" not in frame:
+                total[frame] = total.get(frame, 0) + count
+    output.unlink(missing_ok=True)
+    print(f"  py-spy: {samples} samples; own time, then with callees (project code)")
+    short = lambda frame: re.sub(r" \(.*/", " (", frame)  # noqa: E731
+    for frame, count in sorted(own.items(), key=lambda item: -item[1])[:15]:
+        print(f"    {count / samples:6.1%}  {short(frame)}")
+    for frame, count in sorted(total.items(), key=lambda item: -item[1])[:15]:
+        print(f"    {count / samples:6.1%}  {short(frame)}  (inclusive)")
 
 
 def profile(urls: dict[str, str], tokens_file: Path, iterations: int, query: str) -> None:
@@ -494,6 +540,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=60_000)
     parser.add_argument("--only", choices=("wnwa", "apollo", "hive"), action="append")
     parser.add_argument("--profile", choices=("cross", "single"))
+    parser.add_argument("--spy", action="store_true", help="sample this gateway with py-spy")
     parser.add_argument("--serve-subgraphs", nargs=3, metavar=("PORT", "TOKENS", "COUNT"))
     args = parser.parse_args()
     if args.serve_subgraphs:
@@ -521,7 +568,7 @@ def main() -> None:
         if "wnwa" in only:
             with project_gateway(urls) as (url, pid):
                 wait_until_answers(url, tokens_file.open().readline().strip())
-                measure("wnwa gateway", url, [pid], tokens_file, start=0, **options)
+                measure("wnwa gateway", url, [pid], tokens_file, start=0, spy=args.spy, **options)
         references = {name: urls[name] for name in SUBGRAPHS}
         wanted = {"Apollo Gateway": "apollo", "Hive Gateway": "hive"}
         if only & {"apollo", "hive"}:

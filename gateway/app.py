@@ -96,13 +96,16 @@ class Gateway:
 def create_app(settings: GatewaySettings | None = None) -> Starlette:
     """The gateway's ASGI app; the supergraph comes from ``settings.supergraph_file``."""
     settings = settings or load()
+    # spans and metrics need an exporter (telemetry.configure); without one (the default)
+    # the server and client hooks would record nothing at a cost on every request
+    tracing = telemetry.enabled()
     supergraph = supergraph_module.load(Path(settings.supergraph_file).read_text(encoding="utf-8"))
     holder: dict[str, Gateway] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         connector = aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=30)
-        trace_configs = [telemetry.client_trace_config("identity")]
+        trace_configs = [telemetry.client_trace_config("identity")] if tracing else []
         async with aiohttp.ClientSession(
             connector=connector, trace_configs=trace_configs
         ) as session:
@@ -148,10 +151,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         graphiql.static_files(),
         *portal_routes(settings),
     ]
-    middleware = [
-        Middleware(telemetry.TelemetryMiddleware),
-        Middleware(BodySizeLimit, max_bytes=settings.limits.max_upload_bytes),
-    ]
+    middleware = [Middleware(BodySizeLimit, max_bytes=settings.limits.max_upload_bytes)]
+    if tracing:
+        middleware.insert(0, Middleware(telemetry.TelemetryMiddleware))
     if settings.cors_origins:
         middleware.append(
             Middleware(

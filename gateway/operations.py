@@ -243,10 +243,11 @@ class OperationPipeline:
         extra = [error.formatted for error in execution.extra_errors]
         if extra:
             formatted["errors"] = [*formatted.get("errors", []), *extra]
-        name = operation.name.value if operation.name else None
-        telemetry.annotate_operation(
-            operation.operation.value, name, failed=bool(formatted.get("errors"))
-        )
+        if telemetry.enabled():
+            name = operation.name.value if operation.name else None
+            telemetry.annotate_operation(
+                operation.operation.value, name, failed=bool(formatted.get("errors"))
+            )
         return formatted
 
     async def _pass_through(
