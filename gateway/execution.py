@@ -362,13 +362,16 @@ class OperationExecution:
     def _object_shape(
         self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
     ) -> list[_Shaped] | None:
-        if self._memo(("plain", *map(id, nodes)), lambda: not _has_directives(nodes)):
-            plan: list[_Shaped] | None = self._memo(
-                ("shape", runtime.name, *map(id, nodes)),
-                lambda: self._shape_plan(nodes, runtime, variables),
-            )
-            return plan
-        return self._shape_plan(nodes, runtime, variables)
+        key = ("shape", runtime.name, *map(id, nodes))
+        plan: list[_Shaped] | None = self._plans.get(key)
+        if plan is None:
+            plan = self._shape_plan(nodes, runtime, variables)
+            # kept only when no directive (@skip, @include) makes it depend on variables
+            if plan is not None and self._memo(
+                ("plain", *map(id, nodes)), lambda: not _has_directives(nodes)
+            ):
+                self._plans[key] = plan
+        return plan
 
     def _shape_plan(
         self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
@@ -455,13 +458,15 @@ class OperationExecution:
     def _collect_plan(
         self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
     ) -> list[tuple[str, list[FieldNode], GraphQLOutputType, bool, str]]:
-        if self._memo(("plain", *map(id, nodes)), lambda: not _has_directives(nodes)):
-            plan: list[tuple[str, list[FieldNode], GraphQLOutputType, bool, str]] = self._memo(
-                ("fields", runtime.name, *map(id, nodes)),
-                lambda: self._field_plan(nodes, runtime, variables),
-            )
-            return plan
-        return self._field_plan(nodes, runtime, variables)
+        key = ("fields", runtime.name, *map(id, nodes))
+        plan: list[tuple[str, list[FieldNode], GraphQLOutputType, bool, str]] | None
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._field_plan(nodes, runtime, variables)
+            # kept only when no directive (@skip, @include) makes it depend on variables
+            if self._memo(("plain", *map(id, nodes)), lambda: not _has_directives(nodes)):
+                self._plans[key] = plan
+        return plan
 
     def _field_plan(
         self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
