@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     FieldNode,
@@ -66,6 +66,7 @@ _Entry = tuple[str, FieldNode, GraphQLOutputType, Any]
 _Shaped = tuple[str, list[FieldNode], GraphQLOutputType | None, type | None]
 # scalars whose values of this Python type serialize to themselves (graphql-core's rules)
 _PLAIN: dict[str, type] = {"String": str, "Boolean": bool, "Float": float, "ID": str}
+_Result = TypeVar("_Result")
 # stands for "this answer needs graphql-core's own completion" while shaping one directly
 _EXECUTOR = object()
 
@@ -265,7 +266,7 @@ class OperationExecution:
                 (response_key, node, definition.type, variables)
             )
         subgraphs = list(by_subgraph)
-        answers = await asyncio.gather(*(self._fetch_roots(s, by_subgraph[s]) for s in subgraphs))
+        answers = await _all(self._fetch_roots(s, by_subgraph[s]) for s in subgraphs)
         for subgraph, data in zip(subgraphs, answers, strict=True):
             for response_key, *_ in by_subgraph[subgraph]:
                 self._fetched[response_key] = data.get(response_key)
@@ -544,7 +545,7 @@ class OperationExecution:
                 for subgraph, groups in by_subgraph.items()
             ]
             next_needs: list[_Need] = []
-            for found in await asyncio.gather(*rounds):
+            for found in await _all(rounds):
                 next_needs.extend(found)
             needs = next_needs
 
@@ -733,6 +734,15 @@ class OperationExecution:
                     data[key] = _marker(error)
             else:
                 self.extra_errors.append(GraphQLError(str(error.get("message", "Error"))))
+
+
+async def _all(calls: Iterable[Coroutine[Any, Any, _Result]]) -> list[_Result]:
+    """The results of ``calls``, run concurrently; a lone call is awaited as it is (a task
+    of its own would only cost time)."""
+    pending = list(calls)
+    if len(pending) == 1:
+        return [await pending[0]]
+    return list(await asyncio.gather(*pending))
 
 
 def _representations(index: int) -> str:
