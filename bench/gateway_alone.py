@@ -475,7 +475,7 @@ def sampled(pid: int, seconds: int) -> Iterator[None]:
         samples += count
         own[frames[-1]] = own.get(frames[-1], 0) + count
         for frame in set(frames):
-            if str(PROJECT) in frame and "/.venv/" not in frame:
+            if re.search(r"[( /](gateway|servicekit)/\w+\.py", frame) and ".venv" not in frame:
                 total[frame] = total.get(frame, 0) + count
     output.unlink(missing_ok=True)
     print(f"  py-spy: {samples} samples; own time, then with callees (project code)")
