@@ -246,7 +246,7 @@ def profile_gateway(stack_env: dict[str, str], token: str, iterations: int = 300
     """cProfile of the project's gateway answering the cross-subgraph query in-process."""
     import aiohttp
 
-    from gateway import composition
+    from gateway import supergraph as supergraph_module
     from gateway.app import Gateway
     from gateway.settings import load
     from gateway.subgraphs import SubgraphClient
@@ -259,7 +259,7 @@ def profile_gateway(stack_env: dict[str, str], token: str, iterations: int = 300
         port = stack_env[f"WNWA_{name.upper()}_PORT"]
         environ[f"WNWA_GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{port}/graphql"
     settings = load(environ)
-    supergraph = composition.load(settings.supergraph_file.read_text())
+    supergraph = supergraph_module.load(settings.supergraph_file.read_text())
 
     async def run() -> None:
         async with aiohttp.ClientSession() as session:
@@ -270,12 +270,12 @@ def profile_gateway(stack_env: dict[str, str], token: str, iterations: int = 300
                 audience="wnwa",
             )
             gateway = Gateway(settings, supergraph, client, verifier, session)
-            await gateway.run(CROSS, {}, None, token)
+            await gateway.operations.run(CROSS, {}, None, token)
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(iterations):
                 await verifier.verify(token)
-                await gateway.run(CROSS, {}, None, token)
+                await gateway.operations.run(CROSS, {}, None, token)
             profiler.disable()
             text = io.StringIO()
             stats = pstats.Stats(profiler, stream=text).sort_stats("tottime")

@@ -1,10 +1,11 @@
-"""Composition of the subgraphs' SDL into the supergraph the gateway serves.
+"""Build-time composition of the subgraphs' SDL into the supergraph the gateway serves.
 
 ``compose`` merges the Federation v2 subgraph schemas (as exported to
 ``services/<name>/schema.graphql``) and writes a supergraph document: the public API schema
 annotated with ``@join__type`` (which subgraph knows a type, by which key, whether it can
-resolve it) and ``@join__field`` (which subgraphs resolve a field). ``load`` reads that
-document back into the API schema and the ownership tables the planner needs.
+resolve it) and ``@join__field`` (which subgraphs resolve a field). The annotations are put
+on the parsed definitions and printed with them. :mod:`gateway.supergraph` reads that
+document back at run time.
 
 Conflicts fail loudly, naming the subgraphs and types: a type defined differently twice, a
 value type in two subgraphs that is not ``@shareable``, a field resolved by two subgraphs, an
@@ -15,57 +16,36 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
     BooleanValueNode,
+    ConstArgumentNode,
+    ConstDirectiveNode,
+    ConstValueNode,
     DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
+    EnumValueDefinitionNode,
+    EnumValueNode,
     FieldDefinitionNode,
-    GraphQLSchema,
-    InputObjectTypeDefinitionNode,
-    InterfaceTypeDefinitionNode,
+    NameNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
-    ScalarTypeDefinitionNode,
     SchemaDefinitionNode,
     StringValueNode,
     TypeDefinitionNode,
-    UnionTypeDefinitionNode,
-    build_ast_schema,
     parse,
     print_ast,
 )
+
+from gateway.supergraph import EntityKey, argument, directives_named, without_federation
 
 FEDERATION_TYPES = frozenset(
     {"_Any", "_Entity", "_Service", "_FieldSet", "FieldSet", "link__Import", "link__Purpose"}
 )
 FEDERATION_ROOT_FIELDS = frozenset({"_entities", "_service"})
-FEDERATION_DIRECTIVES = frozenset(
-    {
-        "key",
-        "shareable",
-        "link",
-        "external",
-        "requires",
-        "provides",
-        "inaccessible",
-        "tag",
-        "override",
-        "extends",
-        "interfaceObject",
-        "composeDirective",
-        "authenticated",
-        "requiresScopes",
-        "policy",
-        "context",
-        "fromContext",
-        "cost",
-        "listSize",
-    }
-)
 ROOT_TYPES = ("Query", "Mutation")
 
 
@@ -77,92 +57,12 @@ class CompositionError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True, slots=True)
-class EntityKey:
-    subgraph: str
-    fields: tuple[str, ...]
-    resolvable: bool
-
-
-@dataclass
-class Supergraph:
-    """The API schema plus who resolves what."""
-
-    schema: GraphQLSchema
-    subgraphs: tuple[str, ...]
-    # type name -> field name -> subgraphs that resolve it
-    field_owners: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
-    # entity type name -> its keys, per subgraph
-    entity_keys: dict[str, list[EntityKey]] = field(default_factory=dict)
-
-    def owners(self, type_name: str, field_name: str) -> tuple[str, ...]:
-        return self.field_owners.get(type_name, {}).get(field_name, ())
-
-    def resolvable_key(self, type_name: str, subgraph: str) -> EntityKey | None:
-        return self._resolvable.get((type_name, subgraph))
-
-    def __post_init__(self) -> None:
-        self._resolvable: dict[tuple[str, str], EntityKey] = {}
-        for type_name, keys in self.entity_keys.items():
-            for key in keys:
-                if key.resolvable:
-                    self._resolvable.setdefault((type_name, key.subgraph), key)
-
-    def any_key(self, type_name: str) -> EntityKey | None:
-        keys = self.entity_keys.get(type_name, [])
-        return keys[0] if keys else None
-
-
 # -- reading subgraph SDL --------------------------------------------------------------------
-
-
-def _directives(node: object, name: str) -> list[DirectiveNode]:
-    return [d for d in getattr(node, "directives", None) or () if d.name.value == name]
-
-
-def _argument(directive: DirectiveNode, name: str) -> object:
-    for argument in directive.arguments or ():
-        if argument.name.value == name:
-            value = argument.value
-            if isinstance(value, StringValueNode | BooleanValueNode):
-                return value.value
-    return None
 
 
 def _strip(node: TypeDefinitionNode) -> str:
     """The printed definition without federation directives or descriptions, for comparison."""
-    printed = print_ast(_without_federation(node, keep_descriptions=False))
-    return printed
-
-
-def _clean(directives: Any) -> tuple[DirectiveNode, ...]:
-    return tuple(
-        d
-        for d in directives or ()
-        if d.name.value not in FEDERATION_DIRECTIVES and not d.name.value.startswith("join__")
-    )
-
-
-def _without_federation(node: Any, *, keep_descriptions: bool = True) -> Any:
-    """The definition without federation or join directives (and, if asked, descriptions)."""
-    changes: dict[str, Any] = {"directives": _clean(node.directives)}
-    if not keep_descriptions:
-        changes["description"] = None
-    if getattr(node, "fields", None) is not None:
-        changes["fields"] = tuple(
-            _without_federation(member, keep_descriptions=keep_descriptions)
-            for member in node.fields
-        )
-    if isinstance(node, FieldDefinitionNode) and node.arguments:
-        changes["arguments"] = tuple(
-            _without_federation(argument, keep_descriptions=keep_descriptions)
-            for argument in node.arguments
-        )
-    if isinstance(node, EnumTypeDefinitionNode) and node.values is not None:
-        changes["values"] = tuple(
-            _without_federation(value, keep_descriptions=keep_descriptions) for value in node.values
-        )
-    return dataclasses.replace(node, **changes)
+    return print_ast(without_federation(node, keep_descriptions=False))
 
 
 @dataclass
@@ -207,20 +107,22 @@ def compose(subgraph_sdl: Mapping[str, str]) -> str:
                 keys = [
                     EntityKey(
                         subgraph=subgraph,
-                        fields=tuple(str(_argument(d, "fields") or "").split()),
-                        resolvable=_argument(d, "resolvable") is not False,
+                        fields=tuple(str(argument(d, "fields") or "").split()),
+                        resolvable=argument(d, "resolvable") is not False,
                     )
-                    for d in _directives(node, "key")
+                    for d in directives_named(node, "key")
                 ]
                 objects.setdefault(name, []).append(
-                    _ObjectDefinition(subgraph, node, keys, bool(_directives(node, "shareable")))
+                    _ObjectDefinition(
+                        subgraph, node, keys, bool(directives_named(node, "shareable"))
+                    )
                 )
             else:
                 others.setdefault(name, []).append((subgraph, node))
 
     merged: list[TypeDefinitionNode] = []
-    annotations: dict[str, list[str]] = {}
-    field_annotations: dict[tuple[str, str], list[str]] = {}
+    annotations: dict[str, list[DirectiveNode]] = {}
+    field_annotations: dict[tuple[str, str], list[DirectiveNode]] = {}
 
     for name, definitions in sorted(others.items()):
         first_subgraph, first = definitions[0]
@@ -229,8 +131,8 @@ def compose(subgraph_sdl: Mapping[str, str]) -> str:
                 problems.append(
                     f"type {name} is defined differently in {first_subgraph} and {subgraph}"
                 )
-        merged.append(_without_federation(first))
-        annotations[name] = [f"@join__type(graph: {_graph(s)})" for s, _ in definitions]
+        merged.append(without_federation(first))
+        annotations[name] = [_join_type(s) for s, _ in definitions]
 
     for name, object_definitions in sorted(objects.items()):
         merged_node, type_annotations = _merge_object(
@@ -249,8 +151,8 @@ def _merge_object(
     name: str,
     definitions: list[_ObjectDefinition],
     problems: list[str],
-    field_annotations: dict[tuple[str, str], list[str]],
-) -> tuple[ObjectTypeDefinitionNode | None, list[str]]:
+    field_annotations: dict[tuple[str, str], list[DirectiveNode]],
+) -> tuple[ObjectTypeDefinitionNode | None, list[DirectiveNode]]:
     subgraphs = [d.subgraph for d in definitions]
     is_root = name in ROOT_TYPES
     is_entity = any(d.keys for d in definitions)
@@ -279,7 +181,7 @@ def _merge_object(
             if is_root and field_name in FEDERATION_ROOT_FIELDS:
                 continue
             shape = _field_shape(field_node)
-            shareable = definition.shareable or bool(_directives(field_node, "shareable"))
+            shareable = definition.shareable or bool(directives_named(field_node, "shareable"))
             if field_name in fields:
                 owner_subgraph, owner_shape = field_shapes[field_name]
                 if shape != owner_shape:
@@ -300,25 +202,17 @@ def _merge_object(
     if not fields:
         return None, []
     base = dataclasses.replace(
-        _without_federation(definitions[0].node),
-        fields=tuple(_without_federation(fields[field_name]) for field_name in fields),
+        without_federation(definitions[0].node),
+        fields=tuple(without_federation(fields[field_name]) for field_name in fields),
     )
     for field_name, owners in field_owners.items():
-        field_annotations[(name, field_name)] = [
-            f"@join__field(graph: {_graph(o)})" for o in owners
-        ]
-    type_annotations: list[str] = []
+        field_annotations[(name, field_name)] = [_join_field(o) for o in owners]
+    type_annotations: list[DirectiveNode] = []
     for definition in definitions:
         if definition.keys:
-            for key in definition.keys:
-                resolvable = "" if key.resolvable else ", resolvable: false"
-                key_fields = " ".join(key.fields)
-                graph = _graph(definition.subgraph)
-                type_annotations.append(
-                    f'@join__type(graph: {graph}, key: "{key_fields}"{resolvable})'
-                )
+            type_annotations.extend(_join_type(definition.subgraph, key) for key in definition.keys)
         else:
-            type_annotations.append(f"@join__type(graph: {_graph(definition.subgraph)})")
+            type_annotations.append(_join_type(definition.subgraph))
     return base, type_annotations
 
 
@@ -344,128 +238,82 @@ _PRELUDE = "\n".join(
 def _print_supergraph(
     subgraphs: list[str],
     types: list[TypeDefinitionNode],
-    annotations: dict[str, list[str]],
-    field_annotations: dict[tuple[str, str], list[str]],
+    annotations: dict[str, list[DirectiveNode]],
+    field_annotations: dict[tuple[str, str], list[DirectiveNode]],
 ) -> str:
-    graphs = "\n".join(f'  {_graph(s)} @join__graph(name: "{s}")' for s in subgraphs)
+    graphs = EnumTypeDefinitionNode(
+        name=_name("join__Graph"),
+        directives=(),
+        values=tuple(
+            EnumValueDefinitionNode(
+                name=_name(_graph(s)),
+                directives=(_directive("join__graph", name=StringValueNode(value=s)),),
+            )
+            for s in subgraphs
+        ),
+    )
     parts = [
         "# The WeNeverWalkAlone supergraph, composed by `wnwa compose` from\n"
         "# services/<name>/schema.graphql. Do not edit: run `wnwa compose`.",
         _PRELUDE,
-        f"enum join__Graph {{\n{graphs}\n}}",
+        print_ast(graphs),
     ]
     for node in sorted(types, key=lambda n: n.name.value):
-        printed = print_ast(node)
-        name = node.name.value
-        directives = " ".join(annotations.get(name, []))
-        printed = _annotate(printed, node, directives, field_annotations)
-        parts.append(printed)
+        parts.append(print_ast(_annotated(node, annotations, field_annotations)))
     return "\n\n".join(parts).rstrip() + "\n"
 
 
-def _annotate(
-    printed: str,
+def _annotated(
     node: TypeDefinitionNode,
-    directives: str,
-    field_annotations: dict[tuple[str, str], list[str]],
-) -> str:
-    """Insert join directives into a printed type definition."""
+    annotations: dict[str, list[DirectiveNode]],
+    field_annotations: dict[tuple[str, str], list[DirectiveNode]],
+) -> TypeDefinitionNode:
+    """The definition with its join directives: the type's, and each object field's."""
     name = node.name.value
-    lines = printed.split("\n")
-    keyword = {
-        ObjectTypeDefinitionNode: "type",
-        InterfaceTypeDefinitionNode: "interface",
-        UnionTypeDefinitionNode: "union",
-        EnumTypeDefinitionNode: "enum",
-        InputObjectTypeDefinitionNode: "input",
-        ScalarTypeDefinitionNode: "scalar",
-    }[type(node)]
-    header = f"{keyword} {name}"
-    for index, line in enumerate(lines):
-        if line.startswith(header + " ") or line == header:
-            lines[index] = line.replace(header, f"{header} {directives}".rstrip(), 1)
-            break
+    changes: dict[str, Any] = {"directives": (*annotations.get(name, ()), *(node.directives or ()))}
     if isinstance(node, ObjectTypeDefinitionNode):
-        for index, line in enumerate(lines):
-            stripped = line.strip()
-            if (
-                not line.startswith("  ")
-                or line.startswith("   ")
-                or stripped.startswith(('"', "#"))
-            ):
-                continue
-            field_name = stripped.split("(")[0].split(":")[0].strip()
-            join = field_annotations.get((name, field_name))
-            if join and not stripped.endswith(("(", ",")):
-                lines[index] = f"{line} {' '.join(join)}"
-            elif join and stripped.endswith("("):
-                _annotate_multiline_field(lines, index, join)
-    return "\n".join(lines)
-
-
-def _annotate_multiline_field(lines: list[str], start: int, join: list[str]) -> None:
-    for index in range(start + 1, len(lines)):
-        if lines[index].startswith("  )"):
-            lines[index] = f"{lines[index]} {' '.join(join)}"
-            return
-
-
-# -- loading the supergraph ------------------------------------------------------------------
-
-
-def load(supergraph_sdl: str) -> Supergraph:
-    """The API schema and ownership tables of a supergraph written by :func:`compose`."""
-    document = parse(supergraph_sdl)
-    graph_names: dict[str, str] = {}
-    field_owners: dict[str, dict[str, tuple[str, ...]]] = {}
-    entity_keys: dict[str, list[EntityKey]] = {}
-    api_definitions = []
-    for definition in document.definitions:
-        if (
-            isinstance(definition, EnumTypeDefinitionNode)
-            and definition.name.value == "join__Graph"
-        ):
-            for value in definition.values or ():
-                for directive in _directives(value, "join__graph"):
-                    graph_names[value.name.value] = str(_argument(directive, "name"))
-            continue
-        if not isinstance(definition, TypeDefinitionNode):
-            continue
-        api_definitions.append(definition)
-    for definition in api_definitions:
-        name = definition.name.value
-        for directive in _directives(definition, "join__type"):
-            key = _argument(directive, "key")
-            if key is None:
-                continue
-            graph = _enum_argument(directive, "graph")
-            entity_keys.setdefault(name, []).append(
-                EntityKey(
-                    subgraph=graph_names[graph],
-                    fields=tuple(str(key).split()),
-                    resolvable=_argument(directive, "resolvable") is not False,
-                )
+        changes["fields"] = tuple(
+            dataclasses.replace(
+                field_node,
+                directives=(
+                    *(field_node.directives or ()),
+                    *field_annotations.get((name, field_node.name.value), ()),
+                ),
             )
-        if isinstance(definition, ObjectTypeDefinitionNode):
-            owners: dict[str, tuple[str, ...]] = {}
-            for field_node in definition.fields or ():
-                owners[field_node.name.value] = tuple(
-                    graph_names[_enum_argument(d, "graph")]
-                    for d in _directives(field_node, "join__field")
-                )
-            field_owners[name] = owners
-    api = DocumentNode(definitions=tuple(_without_federation(d) for d in api_definitions))
-    schema = build_ast_schema(api)
-    return Supergraph(
-        schema=schema,
-        subgraphs=tuple(sorted(graph_names.values())),
-        field_owners=field_owners,
-        entity_keys=entity_keys,
+            for field_node in node.fields or ()
+        )
+    return dataclasses.replace(node, **changes)
+
+
+def _name(value: str) -> NameNode:
+    return NameNode(value=value)
+
+
+def _directive(directive: str, /, **arguments: ConstValueNode) -> ConstDirectiveNode:
+    return ConstDirectiveNode(
+        name=_name(directive),
+        arguments=tuple(
+            ConstArgumentNode(name=_name(argument), value=value)
+            for argument, value in arguments.items()
+        ),
     )
 
 
-def _enum_argument(directive: DirectiveNode, name: str) -> str:
-    for argument in directive.arguments or ():
-        if argument.name.value == name:
-            return str(getattr(argument.value, "value", ""))
-    raise CompositionError([f"@{directive.name.value} lacks its {name} argument"])
+def _join_type(subgraph: str, key: EntityKey | None = None) -> DirectiveNode:
+    graph = EnumValueNode(value=_graph(subgraph))
+    if key is None:
+        return _directive("join__type", graph=graph)
+    if key.resolvable:
+        return _directive(
+            "join__type", graph=graph, key=StringValueNode(value=" ".join(key.fields))
+        )
+    return _directive(
+        "join__type",
+        graph=graph,
+        key=StringValueNode(value=" ".join(key.fields)),
+        resolvable=BooleanValueNode(value=False),
+    )
+
+
+def _join_field(subgraph: str) -> ConstDirectiveNode:
+    return _directive("join__field", graph=EnumValueNode(value=_graph(subgraph)))

@@ -40,7 +40,7 @@ from graphql import (
     visit,
 )
 
-from gateway.composition import Supergraph
+from gateway.supergraph import Supergraph
 
 KEY_PREFIX = "__key_"
 TYPENAME = FieldNode(name=NameNode(value="__typename"))

@@ -21,7 +21,7 @@ import aiohttp
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from gateway.responses import SECURITY_HEADERS, graphql_error
+from gateway.graphql_http import SECURITY_HEADERS, graphql_error
 from gateway.settings import GatewaySettings
 from servicekit.tokens import bearer_token
 

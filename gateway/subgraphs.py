@@ -138,19 +138,26 @@ class SubgraphClient:
         # the session's trace hooks open a client span and send W3C `traceparent` with it
         # (servicekit.telemetry.client_trace_config); this names the subgraph on that span
         peer = {"peer": subgraph}
-        operation["variables"] = _extract_files(operation["variables"], "variables", files)
+        try:
+            body: bytes | None = orjson.dumps(operation)
+        except TypeError:  # uploads, which orjson cannot write: they travel as files
+            body = None
+            operation["variables"] = _extract_files(operation["variables"], "variables", files)
         try:
             if files:
-                body = _multipart(operation, files)
                 headers["X-WNWA-Request"] = "gateway"
                 request = self._session.post(
-                    url, data=body, headers=headers, timeout=self._timeout, trace_request_ctx=peer
+                    url,
+                    data=_multipart(operation, files),
+                    headers=headers,
+                    timeout=self._timeout,
+                    trace_request_ctx=peer,
                 )
             else:
                 headers["Content-Type"] = "application/json"
                 request = self._session.post(
                     url,
-                    data=orjson.dumps(operation),
+                    data=body if body is not None else orjson.dumps(operation),
                     headers=headers,
                     timeout=self._timeout,
                     trace_request_ctx=peer,

@@ -114,14 +114,22 @@ class TokenVerifier:
     """Turns a bearer token into a :class:`Principal` or raises :class:`InvalidToken`."""
 
     def __init__(
-        self, keys: JwksCache, *, issuer: str, audience: str, leeway_seconds: int = 30
+        self,
+        keys: JwksCache,
+        *,
+        issuer: str,
+        audience: str,
+        leeway_seconds: int = 30,
+        max_remembered: int = 100_000,
     ) -> None:
         self._keys = keys
+        self._max_remembered = max_remembered
         # tokens verified recently, until they expire: a session sends the same token for
         # minutes, and checking its signature again each time gains nothing. Keyed by the
         # token's SHA-256 (the token itself is not kept); each entry is dropped by a timer at
         # the token's expiry, so memory never holds who used the service for longer than
-        # the token itself was valid. No size cap: only identity can mint valid tokens.
+        # the token itself was valid. At most ``max_remembered``: beyond that, tokens are
+        # checked each time rather than memory growing.
         self._recent: dict[bytes, tuple[Principal, float]] = {}
         self._claims = jwt.JWTClaimsRegistry(
             leeway=leeway_seconds,
@@ -140,7 +148,7 @@ class TokenVerifier:
             return recent[0]
         principal, expires = await self._verify(token)
         remaining = expires - time.time()
-        if remaining > 0:
+        if remaining > 0 and len(self._recent) < self._max_remembered:
             self._recent[digest] = (principal, expires)
             asyncio.get_running_loop().call_later(remaining, self._forget, digest, expires)
         return principal

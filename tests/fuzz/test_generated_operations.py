@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema, nodes
 
-from gateway.composition import load
 from gateway.settings import SUPERGRAPH_FILE
+from gateway.supergraph import load
 from tests.gateway.conftest import SUBGRAPHS, Federation, _subgraph, gateway_for
 from tests.support.database import TemplateDatabases
 from tests.support.tokens import TokenIssuer

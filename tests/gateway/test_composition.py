@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.composition import CompositionError, compose, load
+from gateway.composition import CompositionError, compose
+from gateway.supergraph import load
 
 DEPARTMENTS = """
 type Department @key(fields: "id") { id: ID! name: String! }
@@ -70,3 +71,72 @@ def test_an_entity_nobody_can_resolve_is_refused() -> None:
     only_stubs = SUPPORTERS
     with pytest.raises(CompositionError, match="no subgraph can resolve entity Department"):
         compose({"directory": only_stubs})
+
+
+def test_join_directives_say_who_knows_each_type_and_resolves_each_field() -> None:
+    composed = compose({"membership": DEPARTMENTS, "directory": SUPPORTERS})
+    definitions = composed.split("\n\n")
+    assert definitions[2] == (
+        "enum join__Graph {\n"
+        '  DIRECTORY @join__graph(name: "directory")\n'
+        '  MEMBERSHIP @join__graph(name: "membership")\n'
+        "}"
+    )
+    assert definitions[3:] == [
+        # a key each subgraph declares; directory's only refers to departments
+        'type Department @join__type(graph: DIRECTORY, key: "id", resolvable: false) '
+        '@join__type(graph: MEMBERSHIP, key: "id") {\n'
+        "  id: ID! @join__field(graph: DIRECTORY) @join__field(graph: MEMBERSHIP)\n"
+        "  name: String! @join__field(graph: MEMBERSHIP)\n"
+        "}",
+        # a shareable value type: known to, and resolved by, both
+        "type PageInfo @join__type(graph: DIRECTORY) @join__type(graph: MEMBERSHIP) {\n"
+        "  endCursor: String @join__field(graph: DIRECTORY) @join__field(graph: MEMBERSHIP)\n"
+        "  hasNextPage: Boolean! @join__field(graph: DIRECTORY) "
+        "@join__field(graph: MEMBERSHIP)\n"
+        "}",
+        # root fields: each from the one subgraph that defines it
+        "type Query @join__type(graph: DIRECTORY) @join__type(graph: MEMBERSHIP) {\n"
+        "  supporter(id: ID!): Supporter @join__field(graph: DIRECTORY)\n"
+        "  department(id: ID!): Department @join__field(graph: MEMBERSHIP)\n"
+        "}",
+        'type Supporter @join__type(graph: DIRECTORY, key: "id") {\n'
+        "  id: ID! @join__field(graph: DIRECTORY)\n"
+        "  department: Department! @join__field(graph: DIRECTORY)\n"
+        "}\n",
+    ]
+
+
+def test_descriptions_arguments_and_deprecations_survive_with_the_join_directives() -> None:
+    documented = '''
+    """A department of the network."""
+    type Department @key(fields: "id") {
+      id: ID!
+      "Its name, as the department writes it."
+      name: String!
+      members(
+        "How many to return."
+        first: Int = 10
+      ): [String!]! @deprecated(reason: "Ask the directory.")
+    }
+    type Query { department(id: ID!): Department }
+    '''
+    composed = compose({"membership": documented})
+    department = composed.split("\n\n")[3]
+    assert department == (
+        '"""A department of the network."""\n'
+        'type Department @join__type(graph: MEMBERSHIP, key: "id") {\n'
+        "  id: ID! @join__field(graph: MEMBERSHIP)\n"
+        '  "Its name, as the department writes it."\n'
+        "  name: String! @join__field(graph: MEMBERSHIP)\n"
+        "  members(\n"
+        '    "How many to return."\n'
+        "    first: Int = 10\n"
+        '  ): [String!]! @deprecated(reason: "Ask the directory.") '
+        "@join__field(graph: MEMBERSHIP)\n"
+        "}"
+    )
+    supergraph = load(composed)
+    assert supergraph.owners("Department", "members") == ("membership",)
+    members = supergraph.schema.get_type("Department").fields["members"]  # type: ignore[union-attr]
+    assert members.deprecation_reason == "Ask the directory."

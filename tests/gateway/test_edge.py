@@ -253,7 +253,7 @@ async def test_only_valid_documents_of_a_usual_size_are_remembered(federation: F
         assert (await gateway("{ feeTiers { nope } }"))["errors"]
         usual = await gateway("{ feeTiers { minSwornOfficers } }")
         assert usual["data"]["feeTiers"]
-        remembered = gateway.app.state.gateway._documents
+        remembered = gateway.app.state.gateway.operations.documents
     assert list(remembered) == ["{ feeTiers { minSwornOfficers } }"]
 
 

@@ -157,3 +157,17 @@ async def test_a_verified_token_is_remembered_only_until_it_expires(issuer: Toke
     await asyncio.sleep(2.2)
     with pytest.raises(InvalidToken, match="expired"):
         await verifier.verify(token)  # past `exp` it is checked again, and refused
+
+
+async def test_at_most_so_many_verified_tokens_are_remembered(issuer: TokenIssuer) -> None:
+    async def fetch() -> Mapping[str, Any]:
+        return issuer.keys.as_dict(private=False)
+
+    verifier = TokenVerifier(JwksCache(fetch), issuer=ISSUER, audience="wnwa", max_remembered=2)
+    tokens = [issuer.token("officer", subject=f"s{n}") for n in range(3)]
+    for token in tokens:
+        await verifier.verify(token)
+    assert verifier.cached() == 2
+    # the third is still verified, every time, and still becomes its principal
+    assert (await verifier.verify(tokens[2])).subject == "s2"
+    assert verifier.cached() == 2

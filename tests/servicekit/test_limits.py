@@ -1,0 +1,78 @@
+"""What an operation costs, counted without a schema: depth, aliases and fields, with
+fragments expanded where they are spread."""
+
+from __future__ import annotations
+
+from graphql import OperationDefinitionNode, parse
+
+from servicekit.limits import OperationLimits, operation_cost_errors, operation_errors
+
+
+def _errors(text: str, limits: OperationLimits) -> list[tuple[str, object]]:
+    return [
+        (error.message, (error.extensions or {}).get("code"))
+        for error in operation_cost_errors(parse(text), limits)
+    ]
+
+
+def test_an_operation_within_every_limit_has_no_errors() -> None:
+    limits = OperationLimits(max_depth=3, max_aliases=1, max_fields=4)
+    assert _errors("{ a { b { c } } x: d }", limits) == []
+
+
+def test_depth_counts_nested_fields() -> None:
+    limits = OperationLimits(max_depth=2)
+    assert _errors("{ a { b { c } } }", limits) == [
+        ("The operation nests 3 or more levels deep; the limit is 2.", "OPERATION_TOO_COSTLY")
+    ]
+
+
+def test_aliases_are_counted_one_each() -> None:
+    limits = OperationLimits(max_aliases=2)
+    assert _errors("{ x: a y: a z: a }", limits) == [
+        ("The operation uses 3 aliases; the limit is 2.", "OPERATION_TOO_COSTLY")
+    ]
+
+
+def test_a_fragment_counts_every_time_it_is_spread() -> None:
+    text = "query { ...F ...F } fragment F on Query { a b }"
+    assert _errors(text, OperationLimits(max_fields=4)) == []
+    assert _errors(text, OperationLimits(max_fields=3)) == [
+        ("The operation selects 4 fields; the limit is 3.", "OPERATION_TOO_COSTLY")
+    ]
+
+
+def test_every_limit_exceeded_is_reported_at_once() -> None:
+    limits = OperationLimits(max_depth=1, max_aliases=0, max_fields=1)
+    assert [message for message, _ in _errors("{ x: a { b } }", limits)] == [
+        "The operation nests 2 or more levels deep; the limit is 1.",
+        "The operation uses 1 aliases; the limit is 0.",
+        "The operation selects 2 fields; the limit is 1.",
+    ]
+
+
+def test_an_absurd_document_stops_being_walked_early() -> None:
+    # four times the field limit is the walking budget: the count says "more than"
+    nested = "{ a { b c d e f } }"
+    assert _errors(nested, OperationLimits(max_fields=1)) == [
+        ("The operation selects more than 6 fields; the limit is 1.", "OPERATION_TOO_COSTLY")
+    ]
+
+
+def test_a_fragment_cycle_is_not_followed_round() -> None:
+    text = "query { ...F } fragment F on Query { a ...F }"
+    assert _errors(text, OperationLimits(max_fields=1)) == []
+
+
+def test_introspection_is_not_charged_for_its_depth() -> None:
+    text = "{ __schema { types { fields { type { ofType { name } } } } } }"
+    assert _errors(text, OperationLimits(max_depth=1)) == []
+
+
+def test_each_operation_of_a_document_is_counted_on_its_own() -> None:
+    document = parse("query A { a { b { c } } } query B { a }")
+    limits = OperationLimits(max_depth=2)
+    a, b = (d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    assert len(operation_errors(a, {}, limits)) == 1
+    assert operation_errors(b, {}, limits) == []
+    assert len(operation_cost_errors(document, limits)) == 1
