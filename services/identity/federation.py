@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from servicekit.graphql import FieldError, Forbidden, InputErrors, require_role
 
-from . import configuration, store
+from . import configuration, rules, store
 from .mutations import (
     IdentityProviderInput,
     IdentityProviderPayload,
@@ -79,11 +79,7 @@ def _settings(config: ProviderConfig) -> dict[str, Any]:
 
 
 def _own_department(info: Info[Any, Any]) -> uuid.UUID:
-    principal = require_role(info, "coordinator")
-    try:
-        return uuid.UUID(principal.department_id)
-    except ValueError:
-        raise Forbidden("Coordinators propose their own department's sign-in.") from None
+    return rules.own_department(require_role(info, "coordinator"))
 
 
 @strawberry.type
