@@ -315,15 +315,7 @@ class Mutation:
         self, info: Info[Any, Any], input: JoinInquiryInput
     ) -> ContactReceipt:
         errors = InputErrors()
-        inquiry_in = rules.check_inquiry(
-            agency=input.agency,
-            contact_name=input.contact_name,
-            contact_role=input.contact_role,
-            email=input.email,
-            phone=input.phone,
-            message=input.message,
-            errors=errors,
-        )
+        inquiry_in = rules.check_inquiry(input, errors)
         if inquiry_in is None:
             return ContactReceipt(reference=None, errors=errors.items)
         loaders(info).forms.join_inquiries.take()
@@ -337,16 +329,7 @@ class Mutation:
     @strawberry.mutation(description="Request a demo, virtual or in person. No sign-in needed.")
     async def request_demo(self, info: Info[Any, Any], input: DemoRequestInput) -> ContactReceipt:
         errors = InputErrors()
-        demo_in = rules.check_demo_request(
-            agency=input.agency,
-            contact_name=input.contact_name,
-            contact_role=input.contact_role,
-            email=input.email,
-            phone=input.phone,
-            demo_format=input.format.value,
-            preferred_times=input.preferred_times,
-            errors=errors,
-        )
+        demo_in = rules.check_demo_request(input, errors, demo_format=input.format.value)
         if demo_in is None:
             return ContactReceipt(reference=None, errors=errors.items)
         loaders(info).forms.demo_requests.take()

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from servicekit import validation
@@ -240,79 +240,51 @@ def check_fee_tiers(tiers: Sequence[FeeTierRow], errors: InputErrors) -> None:
             expected_min = tier.max_sworn + 1
 
 
-def _check_contact(
-    *,
-    agency: str,
-    contact_name: str,
-    contact_role: str,
-    email: str,
-    phone: str | None,
-    errors: InputErrors,
-) -> ContactIn | None:
-    checked_agency = validation.text(agency, "input.agency", errors, max_length=200)
-    name = validation.text(contact_name, "input.contactName", errors, max_length=120)
-    role = validation.text(contact_role, "input.contactRole", errors, max_length=120)
-    checked_email = validation.email(email, "input.email", errors)
-    checked_phone = (
-        validation.phone(phone, "input.phone", errors) if phone and phone.strip() else None
-    )
-    if checked_agency is None or name is None or role is None or checked_email is None:
+class ContactSource(Protocol):
+    """Who is asking, as typed: a join inquiry's or a demo request's form."""
+
+    agency: str
+    contact_name: str
+    contact_role: str
+    email: str
+    phone: str | None
+
+
+class InquirySource(ContactSource, Protocol):
+    message: str
+
+
+class DemoRequestSource(ContactSource, Protocol):
+    preferred_times: str
+
+
+def _check_contact(source: ContactSource, errors: InputErrors) -> ContactIn | None:
+    agency = validation.text(source.agency, "input.agency", errors, max_length=200)
+    name = validation.text(source.contact_name, "input.contactName", errors, max_length=120)
+    role = validation.text(source.contact_role, "input.contactRole", errors, max_length=120)
+    email = validation.email(source.email, "input.email", errors)
+    phone = source.phone
+    phone = validation.phone(phone, "input.phone", errors) if phone and phone.strip() else None
+    if agency is None or name is None or role is None or email is None:
         return None
-    return ContactIn(
-        agency=checked_agency,
-        contact_name=name,
-        contact_role=role,
-        email=checked_email,
-        phone=checked_phone,
-    )
+    return ContactIn(agency=agency, contact_name=name, contact_role=role, email=email, phone=phone)
 
 
-def check_inquiry(
-    *,
-    agency: str,
-    contact_name: str,
-    contact_role: str,
-    email: str,
-    phone: str | None,
-    message: str,
-    errors: InputErrors,
-) -> InquiryIn | None:
+def check_inquiry(source: InquirySource, errors: InputErrors) -> InquiryIn | None:
     """A valid join inquiry, or None after adding a field error for every mistake."""
-    contact = _check_contact(
-        agency=agency,
-        contact_name=contact_name,
-        contact_role=contact_role,
-        email=email,
-        phone=phone,
-        errors=errors,
-    )
-    checked_message = validation.text(message, "input.message", errors, max_length=4000)
-    if errors or contact is None or checked_message is None:
+    contact = _check_contact(source, errors)
+    message = validation.text(source.message, "input.message", errors, max_length=4000)
+    if errors or contact is None or message is None:
         return None
-    return InquiryIn(contact=contact, message=checked_message)
+    return InquiryIn(contact=contact, message=message)
 
 
 def check_demo_request(
-    *,
-    agency: str,
-    contact_name: str,
-    contact_role: str,
-    email: str,
-    phone: str | None,
-    demo_format: str,
-    preferred_times: str,
-    errors: InputErrors,
+    source: DemoRequestSource, errors: InputErrors, *, demo_format: str
 ) -> DemoRequestIn | None:
     """A valid demo request, or None after adding a field error for every mistake."""
-    contact = _check_contact(
-        agency=agency,
-        contact_name=contact_name,
-        contact_role=contact_role,
-        email=email,
-        phone=phone,
-        errors=errors,
-    )
-    times = validation.text(preferred_times, "input.preferredTimes", errors, max_length=1000)
+    contact = _check_contact(source, errors)
+    times = validation.text(source.preferred_times, "input.preferredTimes", errors, max_length=1000)
     if errors or contact is None or times is None:
         return None
     return DemoRequestIn(contact=contact, demo_format=demo_format, preferred_times=times)

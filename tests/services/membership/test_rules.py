@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 import pytest
 
@@ -124,17 +125,29 @@ def test_changes_are_laid_over_the_department_as_it_is() -> None:
     assert rules.DepartmentFields().over(None) == rules.DepartmentFields()
 
 
-def test_an_inquiry_keeps_a_us_phone_in_international_form() -> None:
+@dataclass
+class Form:
+    """A join inquiry's or demo request's fields as a person typed them."""
+
+    agency: str = "Marlow Township PD"
+    contact_name: str = "R. Okafor"
+    contact_role: str = "Wellness coordinator"
+    email: str = "r@marlow.example"
+    phone: str | None = None
+    message: str = "We would like to join."
+    preferred_times: str = "Tuesday mornings"
+
+
+def test_an_inquiry_is_trimmed_and_keeps_a_us_phone_in_international_form() -> None:
     errors = InputErrors()
-    inquiry = rules.check_inquiry(
+    form = Form(
         agency=" Marlow Township PD ",
         contact_name="Chief R. Okafor",
         contact_role="Chief",
         email=" chief@marlow.example ",
         phone="(312) 555-0142",
-        message="We would like to join.",
-        errors=errors,
     )
+    inquiry = rules.check_inquiry(form, errors)
     assert messages(errors) == {}
     assert inquiry == rules.InquiryIn(
         contact=rules.ContactIn(
@@ -150,16 +163,14 @@ def test_an_inquiry_keeps_a_us_phone_in_international_form() -> None:
 
 def test_a_wrong_inquiry_names_each_field() -> None:
     errors = InputErrors()
-    inquiry = rules.check_inquiry(
+    form = Form(
         agency="",
         contact_name="x" * 121,
-        contact_role="Chief",
         email="chief at marlow",
         phone="555",
         message="\x07",
-        errors=errors,
     )
-    assert inquiry is None
+    assert rules.check_inquiry(form, errors) is None
     assert messages(errors) == {
         "input.agency": "This is required.",
         "input.contactName": "Keep this under 120 characters (it has 121).",
@@ -171,34 +182,21 @@ def test_a_wrong_inquiry_names_each_field() -> None:
 
 def test_a_demo_request_without_a_phone_and_one_without_times() -> None:
     errors = InputErrors()
-    demo = rules.check_demo_request(
-        agency="Marlow Township PD",
-        contact_name="R. Okafor",
-        contact_role="Wellness coordinator",
-        email="r@marlow.example",
-        phone="  ",
-        demo_format="virtual",
-        preferred_times="Tuesday mornings",
-        errors=errors,
-    )
+    demo = rules.check_demo_request(Form(phone="  "), errors, demo_format="virtual")
     assert messages(errors) == {}
-    assert demo is not None
-    assert demo.contact.phone is None
-    assert (demo.demo_format, demo.preferred_times) == ("virtual", "Tuesday mornings")
-    errors = InputErrors()
-    assert (
-        rules.check_demo_request(
-            agency="A",
-            contact_name="B",
-            contact_role="C",
+    assert demo == rules.DemoRequestIn(
+        contact=rules.ContactIn(
+            agency="Marlow Township PD",
+            contact_name="R. Okafor",
+            contact_role="Wellness coordinator",
             email="r@marlow.example",
             phone=None,
-            demo_format="in_person",
-            preferred_times="",
-            errors=errors,
-        )
-        is None
+        ),
+        demo_format="virtual",
+        preferred_times="Tuesday mornings",
     )
+    errors = InputErrors()
+    assert rules.check_demo_request(Form(preferred_times=""), errors, demo_format="x") is None
     assert messages(errors) == {"input.preferredTimes": "This is required."}
 
 
