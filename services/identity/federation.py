@@ -21,7 +21,7 @@ from .mutations import (
     raw_provider,
 )
 from .providers import ProviderConfig, RawProvider
-from .schema import ClaimRule, ClientAuthMethod, Department, Role, runtime
+from .schema import ClaimRule, ClientAuthMethod, Department, runtime
 from .sealing import Unsealable
 
 
@@ -48,10 +48,7 @@ class IdentityProviderProposal:
             client_id=settings.client_id,
             client_auth_method=ClientAuthMethod(settings.client_auth_method),
             scopes=list(settings.scopes),
-            claim_rules=[
-                ClaimRule(claim=rule.claim, value=rule.value, role=Role(rule.role))
-                for rule in settings.claim_rules
-            ],
+            claim_rules=[ClaimRule.from_rule(rule) for rule in settings.claim_rules],
             email_domains=list(settings.email_domains),
         )
 
