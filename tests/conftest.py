@@ -1,4 +1,5 @@
-"""Fixtures every test may use: the database server, the token issuer, service clients."""
+"""Fixtures every test may use: the database server, the token issuer, service clients, and
+the one whole stack the end-to-end and browser tests share."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import pytest
 from servicekit.clock import Clock
 from tests.support.database import TemplateDatabases, database_server_for_tests
 from tests.support.graphql import GraphQLClient, running
+from tests.support.mail import Sink, smtp_sink
+from tests.support.servers import free_port
+from tests.support.stack import Stack, running_stack
 from tests.support.tokens import ISSUER, TokenIssuer
 from wnwa.registry import service_named
 
@@ -74,3 +78,27 @@ def start_service(databases: TemplateDatabases, issuer: TokenIssuer) -> ServiceF
             yield ServiceUnderTest(GraphQLClient(http), database_url, http)
 
     return start
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[Sink]:
+    """The development SMTP sink the shared stack's services send their mail to."""
+    with smtp_sink(free_port()) as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, mailbox: Sink) -> Iterator[Stack]:
+    """One `wnwa up` for every end-to-end and browser test, started by the first that needs
+    it: every service, the gateway and the development IdP, exactly as a developer runs them.
+
+    Served as `localhost`, since browsers refuse passkeys on an IP address. Tests that change
+    what the demo holds put it back, or change only what no other test reads."""
+    mail = {
+        "WNWA_SMTP_HOST": "127.0.0.1",
+        "WNWA_SMTP_PORT": str(mailbox.port),
+        "WNWA_MAIL_EVERY_MS": "500",
+    }
+    data_dir = tmp_path_factory.mktemp("stack")
+    with running_stack(data_dir, host="localhost", **mail) as running:
+        yield running

@@ -14,7 +14,7 @@ from typing import Any
 from servicekit.peers import PeerClient, PeerError
 
 from .oidc import SignInProblem
-from .providers import DEPARTMENT_ROLES, NETWORK_ROLES
+from .rules import DEPARTMENT_ROLES, NETWORK_ROLES
 from .store import ClaimRule
 
 STANDING_QUERY = """

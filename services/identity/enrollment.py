@@ -16,14 +16,12 @@ from strawberry.types import Info
 
 from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.database import Executor
-from servicekit.graphql import FieldError, Forbidden, InputErrors, require_role
+from servicekit.graphql import FieldError, InputErrors, require_role
 
-from . import passkeys, store
+from . import passkeys, rules, store
 from .mutations import department_standing
-from .providers import DEPARTMENT_ROLES, NETWORK_ROLES
 from .schema import Role, runtime
 
-MAX_CODES = 200
 DEFAULT_CODE_DAYS = 14
 
 
@@ -99,45 +97,7 @@ class PasskeyPeriodPayload:
 def _organisation(info: Info[Any, Any], department_id: str | None) -> uuid.UUID:
     """The organisation asked about, when the signed-in person may manage it."""
     principal = require_role(info, "coordinator", "network_admin")
-    network = runtime(info).settings.network_id
-    own = principal.department_id
-    if department_id is None or not str(department_id).strip():
-        if "network_admin" in principal.roles and own == str(network):
-            raise Forbidden("Name the department (or `network`).")
-        return uuid.UUID(own)
-    value = str(department_id).strip()
-    if value.lower() == "network":
-        organisation = network
-    else:
-        try:
-            organisation = uuid.UUID(value)
-        except ValueError:
-            raise Forbidden("No department with this id is yours to manage.") from None
-    if principal.has_role("network_admin") or str(organisation) == own:
-        return organisation
-    raise Forbidden("Coordinators manage their own department only.")
-
-
-async def _check_roles(
-    info: Info[Any, Any], organisation: uuid.UUID, roles: list[Role], errors: InputErrors
-) -> list[str]:
-    identity = runtime(info)
-    values = sorted({role.value for role in roles})
-    allowed = NETWORK_ROLES if organisation == identity.settings.network_id else DEPARTMENT_ROLES
-    if not values:
-        errors.add("input.roles", "Choose at least one role.")
-    elif not set(values) <= allowed:
-        errors.add(
-            "input.roles", f"Only these roles can be given here: {', '.join(sorted(allowed))}."
-        )
-    elif organisation != identity.settings.network_id:
-        if not {"officer", "civilian"} & set(values):
-            errors.add("input.roles", "Each code must say officer or civilian.")
-        elif {"officer", "civilian"} <= set(values):
-            errors.add("input.roles", "A code is for an officer or a civilian, not both.")
-        else:
-            await _check_standing(info, organisation, values, errors)
-    return values
+    return rules.managed_organisation(principal, department_id, runtime(info).settings.network_id)
 
 
 async def _check_standing(
@@ -233,29 +193,26 @@ class PasskeyMutation:
         organisation = _organisation(info, input.department_id)
         identity = runtime(info)
         errors = InputErrors()
-        labels = [label.strip() for label in input.labels]
-        if any(not label or len(label) > 80 for label in labels):
-            errors.add("input.labels", "Each label is 1 to 80 characters.")
-        elif len(set(labels)) != len(labels):
-            errors.add("input.labels", "Each label may appear once.")
-        if labels and input.count:
-            errors.add("input.count", "Give labels or a count, not both.")
-        amount = len(labels) or input.count
-        if not 1 <= amount <= MAX_CODES:
-            errors.add("input.count", f"Issue 1 to {MAX_CODES} codes at a time.")
-        if not 1 <= input.valid_days <= 90:
-            errors.add("input.validDays", "A code can be valid for 1 to 90 days.")
-        roles = await _check_roles(info, organisation, input.roles, errors)
-        if errors:
+        for_network = organisation == identity.settings.network_id
+        batch = rules.check_code_batch(
+            labels=input.labels,
+            count=input.count,
+            valid_days=input.valid_days,
+            roles=[role.value for role in input.roles],
+            for_network=for_network,
+            errors=errors,
+        )
+        if not for_network and input.roles and not errors.has("input.roles"):
+            await _check_standing(info, organisation, [role.value for role in input.roles], errors)
+        if batch is None or errors:
             return EnrollmentCodesPayload(codes=[], errors=errors.items)
-        wanted: list[str | None] = [*labels] if labels else [None] * amount
         issued, expires_on = await issue_codes(
             identity.pool,
             identity.code_key,
             organisation=organisation,
-            roles=roles,
-            labels=wanted,
-            valid_days=input.valid_days,
+            roles=list(batch.roles),
+            labels=list(batch.labels),
+            valid_days=batch.valid_days,
             clock=identity.clock,
         )
         return EnrollmentCodesPayload(
@@ -263,7 +220,7 @@ class PasskeyMutation:
                 IssuedEnrollmentCode(
                     code=code,
                     label=label,
-                    roles=[Role(role) for role in roles],
+                    roles=[Role(role) for role in batch.roles],
                     expires_on=expires_on,
                 )
                 for code, label in issued
@@ -299,28 +256,21 @@ class PasskeyMutation:
     ) -> RevocationPayload:
         organisation = _organisation(info, input.department_id)
         errors = InputErrors()
-        chosen = [
-            input.label is not None,
-            input.role is not None,
-            input.passkey_id is not None,
-            input.everything,
-        ]
-        if sum(chosen) != 1:
-            errors.add("input", "Choose one: a label, a role, one passkey, or everything.")
-        credential = None
-        if input.passkey_id is not None:
-            try:
-                credential = passkeys.decode(str(input.passkey_id))
-            except ValueError:
-                errors.add("input.passkeyId", "This is not a passkey's id.")
-        if errors:
+        revocation = rules.check_revocation(
+            label=input.label,
+            role=input.role.value if input.role is not None else None,
+            passkey_id=str(input.passkey_id) if input.passkey_id is not None else None,
+            everything=input.everything,
+            errors=errors,
+        )
+        if revocation is None:
             return RevocationPayload(revoked=0, errors=errors.items)
         revoked = await store.delete_passkeys(
             db=runtime(info).pool,
             organisation_id=organisation,
-            label=input.label.strip() if input.label is not None else None,
-            role=input.role.value if input.role is not None else None,
-            credential_id=credential,
+            label=revocation.label,
+            role=revocation.role,
+            credential_id=revocation.credential_id,
         )
         return RevocationPayload(revoked=revoked, errors=[])
 

@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from servicekit.graphql import FieldError, Forbidden, InputErrors, require_role
 
-from . import configuration, store
+from . import configuration, rules, store
 from .mutations import (
     IdentityProviderInput,
     IdentityProviderPayload,
@@ -21,7 +21,7 @@ from .mutations import (
     raw_provider,
 )
 from .providers import ProviderConfig, RawProvider
-from .schema import ClaimRule, ClientAuthMethod, Department, Role, runtime
+from .schema import ClaimRule, ClientAuthMethod, Department, runtime
 from .sealing import Unsealable
 
 
@@ -43,16 +43,13 @@ class IdentityProviderProposal:
         return cls(
             organisation_id=strawberry.ID(str(row.organisation_id)),
             department=Department(id=strawberry.ID(str(row.organisation_id))),
-            display_name=settings["display_name"],
-            issuer=settings["issuer"],
-            client_id=settings["client_id"],
-            client_auth_method=ClientAuthMethod(settings["client_auth_method"]),
-            scopes=list(settings["scopes"]),
-            claim_rules=[
-                ClaimRule(claim=rule["claim"], value=rule["value"], role=Role(rule["role"]))
-                for rule in settings["claim_rules"]
-            ],
-            email_domains=list(settings["email_domains"]),
+            display_name=settings.display_name,
+            issuer=settings.issuer,
+            client_id=settings.client_id,
+            client_auth_method=ClientAuthMethod(settings.client_auth_method),
+            scopes=list(settings.scopes),
+            claim_rules=[ClaimRule.from_rule(rule) for rule in settings.claim_rules],
+            email_domains=list(settings.email_domains),
         )
 
 
@@ -66,24 +63,20 @@ def _binding(organisation: uuid.UUID) -> str:
     return f"proposed-client-secret:{organisation}"
 
 
-def _settings(config: ProviderConfig) -> dict[str, Any]:
-    return {
-        "display_name": config.display_name,
-        "issuer": config.issuer,
-        "client_id": config.client_id,
-        "client_auth_method": config.client_auth_method,
-        "scopes": config.scopes,
-        "claim_rules": [rule.as_json() for rule in config.claim_rules],
-        "email_domains": config.email_domains,
-    }
+def _settings(config: ProviderConfig) -> store.ProposedSettings:
+    return store.ProposedSettings(
+        display_name=config.display_name,
+        issuer=config.issuer,
+        client_id=config.client_id,
+        client_auth_method=config.client_auth_method,
+        scopes=tuple(config.scopes),
+        claim_rules=tuple(config.claim_rules),
+        email_domains=tuple(config.email_domains),
+    )
 
 
 def _own_department(info: Info[Any, Any]) -> uuid.UUID:
-    principal = require_role(info, "coordinator")
-    try:
-        return uuid.UUID(principal.department_id)
-    except ValueError:
-        raise Forbidden("Coordinators propose their own department's sign-in.") from None
+    return rules.own_department(require_role(info, "coordinator"))
 
 
 @strawberry.type
@@ -161,14 +154,14 @@ class FederationMutation:
         settings = row.settings
         raw = RawProvider(
             organisation=str(row.organisation_id),
-            display_name=settings["display_name"],
-            issuer=settings["issuer"],
-            client_id=settings["client_id"],
+            display_name=settings.display_name,
+            issuer=settings.issuer,
+            client_id=settings.client_id,
             client_secret=secret,
-            client_auth_method=settings["client_auth_method"],
-            scopes=settings["scopes"],
-            claim_rules=settings["claim_rules"],
-            email_domains=settings["email_domains"],
+            client_auth_method=settings.client_auth_method,
+            scopes=list(settings.scopes),
+            claim_rules=[rule.as_json() for rule in settings.claim_rules],
+            email_domains=list(settings.email_domains),
         )
         # checked again: the provider or the domains may have changed since it was proposed
         config = await checked_provider(info, raw, errors, secret_required=True)

@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from servicekit.graphql import FieldError, InputErrors, require_role
 
-from . import configuration, store
+from . import configuration, rules, store
 from .admission import Standing
 from .oidc import SignInProblem
 from .providers import ProviderConfig, RawProvider, validate
@@ -63,13 +63,10 @@ class SigningKeyRotation:
 
 
 def _organisation(value: str, info: Info[Any, Any], errors: InputErrors) -> uuid.UUID | None:
-    if value.strip().lower() == "network":
-        return runtime(info).settings.network_id
-    try:
-        return uuid.UUID(value)
-    except ValueError:
+    organisation = rules.organisation_id(value, runtime(info).settings.network_id)
+    if organisation is None:
         errors.add("organisationId", "Give the department's id, or `network`.")
-        return None
+    return organisation
 
 
 async def _editable(

@@ -26,7 +26,7 @@ from .admission import Standing
 from .cookies import Ceremony, Renewal, Session
 from .oidc import SignInProblem
 from .passkeys import PasskeyProblem
-from .providers import DEPARTMENT_ROLES, NETWORK_ROLES
+from .rules import DEPARTMENT_ROLES, NETWORK_ROLES
 from .runtime import Identity
 from .sealing import pairwise_subject
 from .web import NO_STORE, clear_session, identity_of, start_session

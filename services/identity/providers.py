@@ -18,10 +18,9 @@ from urllib.parse import urlsplit
 
 from servicekit.graphql import InputErrors
 
+from .rules import organisation_id, roles_granted_by
 from .store import ClaimRule
 
-DEPARTMENT_ROLES = frozenset({"officer", "civilian", "peer_supporter", "coordinator"})
-NETWORK_ROLES = frozenset({"vetter", "network_admin"})
 AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _SCOPE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,100}$")
@@ -89,15 +88,6 @@ def issuer_problem(issuer: str, *, allow_http_loopback: bool) -> str | None:
     return "The issuer must use https (plain http only for loopback in development)."
 
 
-def organisation_id(value: str, network_id: uuid.UUID) -> uuid.UUID | None:
-    if value.strip().lower() == "network":
-        return network_id
-    try:
-        return uuid.UUID(value.strip())
-    except ValueError:
-        return None
-
-
 def validate(
     raw: RawProvider,
     errors: InputErrors,
@@ -133,7 +123,7 @@ def validate(
         errors.add(f"{prefix}scopes", "The scopes must include `openid`.")
     elif len(scopes) > 20 or not all(_SCOPE.match(scope) for scope in scopes):
         errors.add(f"{prefix}scopes", "Scopes are single words; at most 20.")
-    allowed = NETWORK_ROLES if organisation == network_id else DEPARTMENT_ROLES
+    allowed = roles_granted_by(organisation, network_id)
     rules: list[ClaimRule] = []
     for index, rule in enumerate(raw.claim_rules):
         where = f"{prefix}claimRules.{index}"

@@ -67,6 +67,10 @@ class ClaimRule:
     value: str | None = strawberry.field(description="Null: any non-empty value of the claim.")
     role: Role
 
+    @classmethod
+    def from_rule(cls, rule: store.ClaimRule) -> ClaimRule:
+        return cls(claim=rule.claim, value=rule.value, role=Role(rule.role))
+
 
 @strawberry.type(
     description="An organisation's identity provider. Its client secret is never shown."
@@ -102,10 +106,7 @@ class IdentityProvider:
             client_id=row.client_id,
             client_auth_method=ClientAuthMethod(row.client_auth_method),
             scopes=list(row.scopes),
-            claim_rules=[
-                ClaimRule(claim=rule.claim, value=rule.value, role=Role(rule.role))
-                for rule in row.claim_rules
-            ],
+            claim_rules=[ClaimRule.from_rule(rule) for rule in row.claim_rules],
             email_domains=list(row.email_domains),
             enabled=row.enabled,
             declared_in_file=row.source == "file",

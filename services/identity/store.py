@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 
 from servicekit.database import Executor
+from servicekit.rows import RowReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,32 +286,13 @@ class PasskeyRow:
     handle_digest: bytes
 
 
-def _code(row: asyncpg.Record) -> EnrollmentCodeRow:
-    return EnrollmentCodeRow(
-        id=row["id"],
-        organisation_id=row["organisation_id"],
-        roles=tuple(row["roles"]),
-        label=row["label"],
-        expires_on=row["expires_on"],
-    )
-
-
-def _passkey(row: asyncpg.Record) -> PasskeyRow:
-    return PasskeyRow(
-        credential_id=bytes(row["credential_id"]),
-        public_key=bytes(row["public_key"]),
-        organisation_id=row["organisation_id"],
-        roles=tuple(row["roles"]),
-        label=row["label"],
-        valid_until=row["valid_until"],
-        handle_digest=bytes(row["handle_digest"]),
-    )
-
-
-_CODE_COLUMNS = "id, organisation_id, roles, label, expires_on"
-_PASSKEY_COLUMNS = (
-    "credential_id, public_key, organisation_id, roles, label, valid_until, handle_digest"
+_code = RowReader(EnrollmentCodeRow, convert={"roles": tuple})
+_passkey = RowReader(
+    PasskeyRow,
+    convert={"credential_id": bytes, "public_key": bytes, "roles": tuple, "handle_digest": bytes},
 )
+_CODE_COLUMNS = _code.columns
+_PASSKEY_COLUMNS = _passkey.columns
 
 
 async def add_enrollment_codes(
@@ -483,14 +465,54 @@ async def set_passkey_days(*, db: Executor, organisation_id: UUID, days: int) ->
 
 
 @dataclass(frozen=True, slots=True)
+class ProposedSettings:
+    """A proposed provider's settings, its client secret apart (kept sealed beside them)."""
+
+    display_name: str
+    issuer: str
+    client_id: str
+    client_auth_method: str
+    scopes: tuple[str, ...]
+    claim_rules: tuple[ClaimRule, ...]
+    email_domains: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "display_name": self.display_name,
+            "issuer": self.issuer,
+            "client_id": self.client_id,
+            "client_auth_method": self.client_auth_method,
+            "scopes": list(self.scopes),
+            "claim_rules": [rule.as_json() for rule in self.claim_rules],
+            "email_domains": list(self.email_domains),
+        }
+
+    @classmethod
+    def from_json(cls, settings: dict[str, Any]) -> ProposedSettings:
+        return cls(
+            display_name=settings["display_name"],
+            issuer=settings["issuer"],
+            client_id=settings["client_id"],
+            client_auth_method=settings["client_auth_method"],
+            scopes=tuple(settings["scopes"]),
+            claim_rules=tuple(ClaimRule(**rule) for rule in settings["claim_rules"]),
+            email_domains=tuple(settings["email_domains"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ProposalRow:
     organisation_id: UUID
-    settings: dict[str, Any]
+    settings: ProposedSettings
     client_secret_sealed: bytes
 
 
 async def save_proposal(
-    *, db: Executor, organisation_id: UUID, settings: dict[str, Any], client_secret_sealed: bytes
+    *,
+    db: Executor,
+    organisation_id: UUID,
+    settings: ProposedSettings,
+    client_secret_sealed: bytes,
 ) -> None:
     """Create or replace a department's proposed provider."""
     await db.execute(
@@ -501,7 +523,7 @@ async def save_proposal(
             settings = excluded.settings, client_secret_sealed = excluded.client_secret_sealed
         """,
         organisation_id,
-        json.dumps(settings),
+        json.dumps(settings.as_json()),
         client_secret_sealed,
     )
 
@@ -515,7 +537,7 @@ async def list_proposals(*, db: Executor, organisation_id: UUID | None = None) -
     return [
         ProposalRow(
             organisation_id=row["organisation_id"],
-            settings=json.loads(row["settings"]),
+            settings=ProposedSettings.from_json(json.loads(row["settings"])),
             client_secret_sealed=bytes(row["client_secret_sealed"]),
         )
         for row in rows

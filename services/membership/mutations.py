@@ -5,19 +5,21 @@ when any field is wrong."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import strawberry
 from strawberry.types import Info
 
-from servicekit import validation
+from servicekit.by_id import change_by_id
+from servicekit.database import Connection
 from servicekit.graphql import (
     FieldError,
     Forbidden,
     InputErrors,
     context_of,
-    no_such,
     parse_id,
     require_role,
 )
@@ -31,7 +33,6 @@ from .schema import (
     FeeTier,
     SubscriptionTerm,
     loaders,
-    may_read_record,
 )
 
 
@@ -131,8 +132,31 @@ def _fields(source: DepartmentInput | DepartmentChanges) -> rules.DepartmentFiel
     )
 
 
-async def _ori_taken(info: Info[Any, Any], ori: object, errors: InputErrors, own: Any) -> None:
-    if isinstance(ori, str) and not errors.has("input.ori"):
+async def _received(
+    info: Info[Any, Any],
+    kind: str,
+    contact: rules.ContactIn,
+    create: Callable[[Connection], Awaitable[str]],
+) -> ContactReceipt:
+    """Store a contact and queue its acknowledgement in one transaction: both or neither."""
+    async with context_of(info).pool.acquire() as connection, connection.transaction():
+        reference = await create(connection)
+        await mail.contact_received(
+            db=connection,
+            settings=mail.settings_of(info),
+            kind=kind,
+            agency=contact.agency,
+            email=contact.email,
+            reference=reference,
+        )
+    return ContactReceipt(reference=strawberry.ID(reference), errors=[])
+
+
+async def _ori_taken(
+    info: Info[Any, Any], given: rules.DepartmentFields, errors: InputErrors, own: UUID | None
+) -> None:
+    ori = rules.checked_ori(given, errors)
+    if ori is not None:
         other = await store.get_by_ori(db=context_of(info).pool, ori=ori)
         if other is not None and other.id != own:
             errors.add("input.ori", f"{ori} already belongs to {other.name}.")
@@ -146,9 +170,10 @@ class Mutation:
     ) -> DepartmentPayload:
         require_role(info, "network_admin")
         errors = InputErrors()
-        department_in = rules.check_department(_fields(input), errors, today=loaders(info).today)
-        await _ori_taken(info, department_in["ori"], errors, None)
-        if errors:
+        given = _fields(input)
+        department_in = rules.check_department(given, errors, today=loaders(info).today)
+        await _ori_taken(info, given, errors, None)
+        if department_in is None or errors:
             return DepartmentPayload(department=None, errors=errors.items)
         try:
             row = await store.create_department(
@@ -170,11 +195,10 @@ class Mutation:
         if department_id is None or current is None:
             errors.unknown("id", "department")
             return DepartmentPayload(department=None, errors=errors.items)
-        department_in = rules.check_department(
-            _fields(input), errors, today=loaders(info).today, current=current
-        )
-        await _ori_taken(info, department_in["ori"], errors, department_id)
-        if errors:
+        given = _fields(input).over(current)
+        department_in = rules.check_department(given, errors, today=loaders(info).today)
+        await _ori_taken(info, given, errors, department_id)
+        if department_in is None or errors:
             return DepartmentPayload(department=None, errors=errors.items)
         try:
             row = await store.update_department(
@@ -198,19 +222,18 @@ class Mutation:
         principal = require_role(info, "network_admin", "coordinator")
         errors = InputErrors()
         parsed = parse_id(department_id)
-        if parsed is not None and not may_read_record(principal, parsed):
+        if parsed is not None and not rules.may_read_record(principal, parsed):
             raise Forbidden("Coordinators change civilian access for their own department only.")
         current = await loaders(info).departments.load(parsed) if parsed else None
         if parsed is None or current is None:
             errors.unknown("departmentId", "department")
             return DepartmentPayload(department=None, errors=errors.items)
         department_in = rules.check_department(
-            rules.DepartmentFields(civilians_enrolled=enrolled),
+            rules.DepartmentFields(civilians_enrolled=enrolled).over(current),
             errors,
             today=loaders(info).today,
-            current=current,
         )
-        if errors:
+        if department_in is None:
             return DepartmentPayload(department=None, errors=errors.items)
         row = await store.update_department(
             db=context_of(info).pool, department_id=parsed, department_in=department_in
@@ -292,78 +315,44 @@ class Mutation:
         self, info: Info[Any, Any], input: JoinInquiryInput
     ) -> ContactReceipt:
         errors = InputErrors()
-        inquiry_in = rules.check_contact(
-            agency=input.agency,
-            contact_name=input.contact_name,
-            contact_role=input.contact_role,
-            email=input.email,
-            phone=input.phone,
-            errors=errors,
-        )
-        inquiry_in["message"] = validation.text(
-            input.message, "input.message", errors, max_length=4000
-        )
-        if errors:
+        inquiry_in = rules.check_inquiry(input, errors)
+        if inquiry_in is None:
             return ContactReceipt(reference=None, errors=errors.items)
         loaders(info).forms.join_inquiries.take()
-        async with context_of(info).pool.acquire() as connection, connection.transaction():
-            reference = await store.create_inquiry(db=connection, inquiry_in=inquiry_in)
-            await mail.contact_received(
-                db=connection,
-                settings=mail.settings_of(info),
-                kind="inquiry",
-                agency=str(inquiry_in["agency"]),
-                email=str(inquiry_in["email"]),
-                reference=str(reference),
-            )
-        return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
+        return await _received(
+            info,
+            "inquiry",
+            inquiry_in.contact,
+            lambda connection: store.create_inquiry(db=connection, inquiry_in=inquiry_in),
+        )
 
     @strawberry.mutation(description="Request a demo, virtual or in person. No sign-in needed.")
     async def request_demo(self, info: Info[Any, Any], input: DemoRequestInput) -> ContactReceipt:
         errors = InputErrors()
-        demo_in: dict[str, Any] = rules.check_contact(
-            agency=input.agency,
-            contact_name=input.contact_name,
-            contact_role=input.contact_role,
-            email=input.email,
-            phone=input.phone,
-            errors=errors,
-        )
-        demo_in["format"] = input.format.value
-        demo_in["preferred_times"] = validation.text(
-            input.preferred_times, "input.preferredTimes", errors, max_length=1000
-        )
-        if errors:
+        demo_in = rules.check_demo_request(input, errors, demo_format=input.format.value)
+        if demo_in is None:
             return ContactReceipt(reference=None, errors=errors.items)
         loaders(info).forms.demo_requests.take()
-        async with context_of(info).pool.acquire() as connection, connection.transaction():
-            reference = await store.create_demo_request(db=connection, demo_in=demo_in)
-            await mail.contact_received(
-                db=connection,
-                settings=mail.settings_of(info),
-                kind="demo",
-                agency=demo_in["agency"],
-                email=demo_in["email"],
-                reference=str(reference),
-            )
-        return ContactReceipt(reference=strawberry.ID(str(reference)), errors=[])
+        return await _received(
+            info,
+            "demo",
+            demo_in.contact,
+            lambda connection: store.create_demo_request(db=connection, demo_in=demo_in),
+        )
 
     @strawberry.mutation(description="Mark an inquiry or demo request handled (or open again).")
     async def mark_department_contact_handled(
         self, info: Info[Any, Any], id: strawberry.ID, handled: bool = True
     ) -> DepartmentContactPayload:
         require_role(info, "network_admin")
-        contact_id = parse_id(id)
-        row = (
-            await store.mark_contact_handled(
-                db=context_of(info).pool, contact_id=contact_id, handled=handled
-            )
-            if contact_id
-            else None
+        pool = context_of(info).pool
+        row, errors = await change_by_id(
+            id,
+            lambda contact_id: store.mark_contact_handled(
+                db=pool, contact_id=contact_id, handled=handled
+            ),
+            thing="contact",
         )
-        if row is None:
-            return DepartmentContactPayload(
-                contact=None,
-                errors=[FieldError(field="id", message=no_such("contact"))],
-            )
-        return DepartmentContactPayload(contact=DepartmentContact.from_row(row), errors=[])
+        return DepartmentContactPayload(
+            contact=DepartmentContact.from_row(row) if row else None, errors=errors
+        )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from servicekit.database import Executor
+from servicekit.rows import RowReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,33 +21,36 @@ class NewsRow:
     withdrawn: bool
 
 
+_post = RowReader(NewsRow)
+
+
 async def list_posts(*, db: Executor, published_by: dt.date | None, limit: int) -> list[NewsRow]:
     """Newest first; with ``published_by`` only posts out by that day and not withdrawn."""
     rows = await db.fetch(
-        """
-        SELECT id, slug, title, body, published_on, updated_at, withdrawn FROM news_posts
+        f"""
+        SELECT {_post.columns} FROM news_posts
         WHERE $1::date IS NULL OR (published_on <= $1 AND NOT withdrawn)
         ORDER BY published_on DESC, updated_at DESC
         LIMIT $2
-        """,
+        """,  # noqa: S608 — the columns come from NewsRow
         published_by,
         limit,
     )
-    return [NewsRow(**dict(row)) for row in rows]
+    return [_post(row) for row in rows]
 
 
 async def get_post(
     *, db: Executor, slug: str | None = None, post_id: UUID | None = None
 ) -> NewsRow | None:
     row = await db.fetchrow(
-        """
-        SELECT id, slug, title, body, published_on, updated_at, withdrawn FROM news_posts
+        f"""
+        SELECT {_post.columns} FROM news_posts
         WHERE slug = $1 OR id = $2
-        """,
+        """,  # noqa: S608 — the columns come from NewsRow
         slug,
         post_id,
     )
-    return NewsRow(**dict(row)) if row else None
+    return _post(row) if row else None
 
 
 async def slug_taken(*, db: Executor, slug: str) -> bool:
@@ -57,17 +61,17 @@ async def create_post(
     *, db: Executor, slug: str, title: str, body: str, published_on: dt.date
 ) -> NewsRow:
     row = await db.fetchrow(
-        """
+        f"""
         INSERT INTO news_posts (slug, title, body, published_on) VALUES ($1, $2, $3, $4)
-        RETURNING id, slug, title, body, published_on, updated_at, withdrawn
-        """,
+        RETURNING {_post.columns}
+        """,  # noqa: S608 — the columns come from NewsRow
         slug,
         title,
         body,
         published_on,
     )
     assert row is not None
-    return NewsRow(**dict(row))
+    return _post(row)
 
 
 async def update_post(
@@ -80,16 +84,16 @@ async def update_post(
     withdrawn: bool,
 ) -> NewsRow | None:
     row = await db.fetchrow(
-        """
+        f"""
         UPDATE news_posts
         SET title = $2, body = $3, published_on = $4, withdrawn = $5, updated_at = now()
         WHERE id = $1
-        RETURNING id, slug, title, body, published_on, updated_at, withdrawn
-        """,
+        RETURNING {_post.columns}
+        """,  # noqa: S608 — the columns come from NewsRow
         post_id,
         title,
         body,
         published_on,
         withdrawn,
     )
-    return NewsRow(**dict(row)) if row else None
+    return _post(row) if row else None

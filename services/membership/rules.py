@@ -1,20 +1,74 @@
-"""The membership rules: what makes a department, a term or a fee table valid."""
+"""The membership rules: what makes a department, a term, a fee table or a contact valid,
+and who may read a department's membership record."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Protocol
+from uuid import UUID
 
 from servicekit import validation
 from servicekit.graphql import InputErrors
+from servicekit.tokens import Principal
 
-from .store import DepartmentRow, FeeTierRow, TermRow
+if TYPE_CHECKING:
+    from .store import DepartmentRow, FeeTierRow, TermRow
 
 _ORI = re.compile(r"^[A-Z]{2}[0-9A-Z]{7}$")
 STATUSES = ("prospect", "active", "suspended", "lapsed")
 FIRST_TERM_YEARS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentIn:
+    """A valid, normalised department: what is stored (the row adds its id)."""
+
+    name: str
+    ori: str
+    county: str
+    state: str
+    sworn_officers: int
+    civilians_enrolled: bool
+    status: str
+    joined_on: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactIn:
+    """Who is asking, as join inquiries and demo requests both record it."""
+
+    agency: str
+    contact_name: str
+    contact_role: str
+    email: str
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InquiryIn:
+    """A valid request to join the network."""
+
+    contact: ContactIn
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRequestIn:
+    """A valid request for a demonstration."""
+
+    contact: ContactIn
+    demo_format: str
+    preferred_times: str
+
+
+def may_read_record(principal: Principal, department_id: UUID) -> bool:
+    """Network admins (and services) read every membership record; coordinators their own."""
+    if principal.has_role("network_admin", "service"):
+        return True
+    return principal.has_role("coordinator") and principal.department_id == str(department_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,66 +84,64 @@ class DepartmentFields:
     status: str | None = None
     joined_on: dt.date | None = None
 
+    def over(self, current: DepartmentRow | None) -> DepartmentFields:
+        """These fields, with ``current``'s value wherever one is not given."""
+        if current is None:
+            return self
+        return DepartmentFields(
+            **{
+                name: getattr(current, name) if value is None else value
+                for name, value in asdict(self).items()
+            }
+        )
+
 
 def check_department(
-    fields: DepartmentFields,
-    errors: InputErrors,
-    *,
-    today: dt.date,
-    current: DepartmentRow | None = None,
-) -> dict[str, object]:
-    """The complete, normalised department (``current`` filled in where not given)."""
-    merged = {
-        "name": fields.name if fields.name is not None else (current.name if current else None),
-        "ori": fields.ori if fields.ori is not None else (current.ori if current else None),
-        "county": fields.county
-        if fields.county is not None
-        else (current.county if current else None),
-        "state": fields.state if fields.state is not None else (current.state if current else None),
-    }
-    name = validation.text(merged["name"], "input.name", errors, max_length=200)
-    county = validation.text(merged["county"], "input.county", errors, max_length=100)
+    given: DepartmentFields, errors: InputErrors, *, today: dt.date
+) -> DepartmentIn | None:
+    """The complete, normalised department, or None after adding a field error for every
+    mistake. For a change, pass the changes laid over the department as it is."""
+    name = validation.text(given.name, "input.name", errors, max_length=200)
+    county = validation.text(given.county, "input.county", errors, max_length=100)
     state = None
-    if merged["state"] is None:
+    if given.state is None:
         errors.add("input.state", "This is required.")
     else:
-        state = validation.state_code(merged["state"], "input.state", errors)
-    ori = _check_ori(merged["ori"], state, errors)
+        state = validation.state_code(given.state, "input.state", errors)
+    ori = _check_ori(given.ori, state, errors)
 
-    sworn = (
-        fields.sworn_officers
-        if fields.sworn_officers is not None
-        else (current.sworn_officers if current else None)
-    )
+    sworn = given.sworn_officers
     if sworn is None:
         errors.add("input.swornOfficers", "This is required.")
     elif not 1 <= sworn <= 100_000:
         errors.add("input.swornOfficers", "Enter the number of sworn officers, from 1 to 100000.")
 
-    status = fields.status or (current.status if current else "prospect")
-    joined_on = (
-        fields.joined_on
-        if fields.joined_on is not None
-        else (current.joined_on if current else None)
-    )
+    status = given.status or "prospect"
+    joined_on = given.joined_on
     if joined_on is not None and joined_on > today + dt.timedelta(days=366):
         errors.add("input.joinedOn", "The join date is more than a year away; check the year.")
     if status == "active" and joined_on is None:
         joined_on = today
+    if errors or name is None or ori is None or county is None or state is None or sworn is None:
+        return None
+    return DepartmentIn(
+        name=name,
+        ori=ori,
+        county=county,
+        state=state,
+        sworn_officers=sworn,
+        civilians_enrolled=bool(given.civilians_enrolled),
+        status=status,
+        joined_on=joined_on,
+    )
 
-    civilians = fields.civilians_enrolled
-    if civilians is None:
-        civilians = current.civilians_enrolled if current else False
-    return {
-        "name": name,
-        "ori": ori,
-        "county": county,
-        "state": state,
-        "sworn_officers": sworn,
-        "civilians_enrolled": civilians,
-        "status": status,
-        "joined_on": joined_on,
-    }
+
+def checked_ori(given: DepartmentFields, errors: InputErrors) -> str | None:
+    """The ORI as :func:`check_department` keeps it, when it passed that check: whether
+    another department holds it is then told alongside any other mistake."""
+    if given.ori is None or errors.has("input.ori"):
+        return None
+    return given.ori.strip().upper()
 
 
 def _check_ori(value: str | None, state: str | None, errors: InputErrors) -> str | None:
@@ -188,22 +240,51 @@ def check_fee_tiers(tiers: Sequence[FeeTierRow], errors: InputErrors) -> None:
             expected_min = tier.max_sworn + 1
 
 
-def check_contact(
-    *,
-    agency: str,
-    contact_name: str,
-    contact_role: str,
-    email: str,
-    phone: str | None,
-    errors: InputErrors,
-) -> dict[str, str | None]:
-    """The fields inquiries and demo requests share."""
-    return {
-        "agency": validation.text(agency, "input.agency", errors, max_length=200),
-        "contact_name": validation.text(contact_name, "input.contactName", errors, max_length=120),
-        "contact_role": validation.text(contact_role, "input.contactRole", errors, max_length=120),
-        "email": validation.email(email, "input.email", errors),
-        "phone": validation.phone(phone, "input.phone", errors)
-        if phone and phone.strip()
-        else None,
-    }
+class ContactSource(Protocol):
+    """Who is asking, as typed: a join inquiry's or a demo request's form."""
+
+    agency: str
+    contact_name: str
+    contact_role: str
+    email: str
+    phone: str | None
+
+
+class InquirySource(ContactSource, Protocol):
+    message: str
+
+
+class DemoRequestSource(ContactSource, Protocol):
+    preferred_times: str
+
+
+def _check_contact(source: ContactSource, errors: InputErrors) -> ContactIn | None:
+    agency = validation.text(source.agency, "input.agency", errors, max_length=200)
+    name = validation.text(source.contact_name, "input.contactName", errors, max_length=120)
+    role = validation.text(source.contact_role, "input.contactRole", errors, max_length=120)
+    email = validation.email(source.email, "input.email", errors)
+    phone = source.phone
+    phone = validation.phone(phone, "input.phone", errors) if phone and phone.strip() else None
+    if agency is None or name is None or role is None or email is None:
+        return None
+    return ContactIn(agency=agency, contact_name=name, contact_role=role, email=email, phone=phone)
+
+
+def check_inquiry(source: InquirySource, errors: InputErrors) -> InquiryIn | None:
+    """A valid join inquiry, or None after adding a field error for every mistake."""
+    contact = _check_contact(source, errors)
+    message = validation.text(source.message, "input.message", errors, max_length=4000)
+    if errors or contact is None or message is None:
+        return None
+    return InquiryIn(contact=contact, message=message)
+
+
+def check_demo_request(
+    source: DemoRequestSource, errors: InputErrors, *, demo_format: str
+) -> DemoRequestIn | None:
+    """A valid demo request, or None after adding a field error for every mistake."""
+    contact = _check_contact(source, errors)
+    times = validation.text(source.preferred_times, "input.preferredTimes", errors, max_length=1000)
+    if errors or contact is None or times is None:
+        return None
+    return DemoRequestIn(contact=contact, demo_format=demo_format, preferred_times=times)

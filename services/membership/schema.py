@@ -26,7 +26,6 @@ from servicekit.graphql import (
 from servicekit.mail import MailSettings
 from servicekit.paging import PageInfo, decode_cursor, page_of, page_size
 from servicekit.ratelimit import FormRateLimit
-from servicekit.tokens import Principal
 
 from . import rules, store
 
@@ -183,12 +182,6 @@ class MembershipRecord:
         return await store.fee_for(db=context_of(info).pool, sworn_officers=self.row.sworn_officers)
 
 
-def may_read_record(principal: Principal, department_id: UUID) -> bool:
-    if principal.has_role("network_admin", "service"):
-        return True
-    return principal.has_role("coordinator") and principal.department_id == str(department_id)
-
-
 @strawberry.federation.type(keys=["id"], description="A police department.")
 class Department:
     id: strawberry.ID
@@ -229,7 +222,7 @@ class Department:
     def record(self, info: Info[Any, Any]) -> MembershipRecord | None:
         principal = require_principal(info)
         row = self._row()
-        if not may_read_record(principal, row.id):
+        if not rules.may_read_record(principal, row.id):
             raise Forbidden(
                 "Only network admins and this department's coordinators see its record."
             )

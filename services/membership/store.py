@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -14,18 +13,14 @@ from servicekit.database import Connection, Executor
 from servicekit.references import new_reference
 from servicekit.rows import RowReader
 
+from .rules import DemoRequestIn, DepartmentIn, InquiryIn
+
 
 @dataclass(frozen=True, slots=True)
-class DepartmentRow:
+class DepartmentRow(DepartmentIn):
+    """A stored department: the fields :class:`DepartmentIn` declares, and its id."""
+
     id: UUID
-    name: str
-    ori: str
-    county: str
-    state: str
-    sworn_officers: int
-    civilians_enrolled: bool
-    status: str
-    joined_on: dt.date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +68,10 @@ _contact = RowReader(ContactRow)
 async def get_departments(*, db: asyncpg.Pool, ids: Sequence[UUID]) -> dict[UUID, DepartmentRow]:
     """Departments by id (one query for any number of ids)."""
     rows = await db.fetch(
-        """
-        SELECT id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
-               joined_on
+        f"""
+        SELECT {_department.columns}
         FROM departments WHERE id = ANY($1::uuid[])
-        """,
+        """,  # noqa: S608 — the columns come from DepartmentRow
         list(ids),
     )
     return {row["id"]: _department(row) for row in rows}
@@ -85,11 +79,10 @@ async def get_departments(*, db: asyncpg.Pool, ids: Sequence[UUID]) -> dict[UUID
 
 async def get_by_ori(*, db: Executor, ori: str) -> DepartmentRow | None:
     row = await db.fetchrow(
-        """
-        SELECT id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
-               joined_on
+        f"""
+        SELECT {_department.columns}
         FROM departments WHERE ori = $1
-        """,
+        """,  # noqa: S608 — the columns come from DepartmentRow
         ori,
     )
     return _department(row) if row else None
@@ -100,16 +93,15 @@ async def list_members(
 ) -> list[DepartmentRow]:
     """Active departments ordered by state, county and name (keyset paged)."""
     rows = await db.fetch(
-        """
-        SELECT id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
-               joined_on
+        f"""
+        SELECT {_department.columns}
         FROM departments
         WHERE status = 'active'
           AND ($1::text IS NULL OR state = $1)
           AND ($2::text IS NULL OR (state, county, name, id) > ($2, $3, $4, $5::uuid))
         ORDER BY state, county, name, id
         LIMIT $6
-        """,
+        """,  # noqa: S608 — the columns come from DepartmentRow
         state,
         *(after or (None, None, None, None)),
         limit,
@@ -122,15 +114,14 @@ async def list_departments(
 ) -> list[DepartmentRow]:
     """Every department (any status) ordered by name, for network admins."""
     rows = await db.fetch(
-        """
-        SELECT id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
-               joined_on
+        f"""
+        SELECT {_department.columns}
         FROM departments
         WHERE ($1::department_status IS NULL OR status = $1)
           AND ($2::text IS NULL OR (name, id) > ($2, $3::uuid))
         ORDER BY name, id
         LIMIT $4
-        """,
+        """,  # noqa: S608 — the columns come from DepartmentRow
         status,
         *(after or (None, None)),
         limit,
@@ -138,51 +129,48 @@ async def list_departments(
     return [_department(row) for row in rows]
 
 
-async def create_department(*, db: asyncpg.Pool, department_in: dict[str, Any]) -> DepartmentRow:
+async def create_department(*, db: asyncpg.Pool, department_in: DepartmentIn) -> DepartmentRow:
     row = await db.fetchrow(
-        """
+        f"""
         INSERT INTO departments (name, ori, county, state, sworn_officers, civilians_enrolled,
                                  status, joined_on)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        RETURNING id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
-               joined_on
-        """,
-        department_in["name"],
-        department_in["ori"],
-        department_in["county"],
-        department_in["state"],
-        department_in["sworn_officers"],
-        department_in["civilians_enrolled"],
-        department_in["status"],
-        department_in["joined_on"],
+        RETURNING {_department.columns}
+        """,  # noqa: S608 — the columns come from DepartmentRow
+        *_department_values(department_in),
     )
     assert row is not None
     return _department(row)
 
 
 async def update_department(
-    *, db: asyncpg.Pool, department_id: UUID, department_in: dict[str, Any]
+    *, db: asyncpg.Pool, department_id: UUID, department_in: DepartmentIn
 ) -> DepartmentRow | None:
     """Replace the given department's fields; None when the id is unknown."""
     row = await db.fetchrow(
-        """
+        f"""
         UPDATE departments SET name = $2, ori = $3, county = $4, state = $5,
             sworn_officers = $6, civilians_enrolled = $7, status = $8, joined_on = $9
         WHERE id = $1
-        RETURNING id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
-               joined_on
-        """,
+        RETURNING {_department.columns}
+        """,  # noqa: S608 — the columns come from DepartmentRow
         department_id,
-        department_in["name"],
-        department_in["ori"],
-        department_in["county"],
-        department_in["state"],
-        department_in["sworn_officers"],
-        department_in["civilians_enrolled"],
-        department_in["status"],
-        department_in["joined_on"],
+        *_department_values(department_in),
     )
     return _department(row) if row else None
+
+
+def _department_values(department_in: DepartmentIn) -> tuple[object, ...]:
+    return (
+        department_in.name,
+        department_in.ori,
+        department_in.county,
+        department_in.state,
+        department_in.sworn_officers,
+        department_in.civilians_enrolled,
+        department_in.status,
+        department_in.joined_on,
+    )
 
 
 async def membership_figures(*, db: asyncpg.Pool) -> tuple[int, int, int]:
@@ -240,11 +228,10 @@ async def record_term(
 async def lock_department(*, connection: Connection, department_id: UUID) -> DepartmentRow | None:
     """The department, locked until the transaction ends (serialises term recording)."""
     row = await connection.fetchrow(
-        """
-        SELECT id, name, ori, county, state, sworn_officers, civilians_enrolled, status,
-               joined_on
+        f"""
+        SELECT {_department.columns}
         FROM departments WHERE id = $1 FOR UPDATE
-        """,
+        """,  # noqa: S608 — the columns come from DepartmentRow
         department_id,
     )
     return _department(row) if row else None
@@ -309,40 +296,42 @@ async def fee_for(*, db: Executor, sworn_officers: int) -> int | None:
 # inquiries and demo requests -------------------------------------------------------------
 
 
-async def create_inquiry(*, db: Executor, inquiry_in: dict[str, Any]) -> str:
+async def create_inquiry(*, db: Executor, inquiry_in: InquiryIn) -> str:
     """Store an inquiry; its readable reference."""
+    contact = inquiry_in.contact
     reference: str = await db.fetchval(
         """
         INSERT INTO join_inquiries (agency, contact_name, contact_role, email, phone, message,
                                     reference)
         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING reference
         """,
-        inquiry_in["agency"],
-        inquiry_in["contact_name"],
-        inquiry_in["contact_role"],
-        inquiry_in["email"],
-        inquiry_in["phone"],
-        inquiry_in["message"],
+        contact.agency,
+        contact.contact_name,
+        contact.contact_role,
+        contact.email,
+        contact.phone,
+        inquiry_in.message,
         new_reference("JOIN"),
     )
     return reference
 
 
-async def create_demo_request(*, db: Executor, demo_in: dict[str, Any]) -> str:
+async def create_demo_request(*, db: Executor, demo_in: DemoRequestIn) -> str:
     """Store a demo request; its readable reference."""
+    contact = demo_in.contact
     reference: str = await db.fetchval(
         """
         INSERT INTO demo_requests (agency, contact_name, contact_role, email, phone, format,
                                    preferred_times, reference)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING reference
         """,
-        demo_in["agency"],
-        demo_in["contact_name"],
-        demo_in["contact_role"],
-        demo_in["email"],
-        demo_in["phone"],
-        demo_in["format"],
-        demo_in["preferred_times"],
+        contact.agency,
+        contact.contact_name,
+        contact.contact_role,
+        contact.email,
+        contact.phone,
+        demo_in.demo_format,
+        demo_in.preferred_times,
         new_reference("DEMO"),
     )
     return reference

@@ -1,4 +1,4 @@
-"""Headless Chromium (Debian's package) against the whole stack, as `wnwa up` runs it."""
+"""Headless Chromium (Debian's package) against the shared stack (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,38 +12,11 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
-from tests.services.membership.test_mail import Sink, smtp_sink
-from tests.support.servers import free_port
-from tests.support.stack import Stack, running_stack
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".wnwa" / "screenshots"
 PHONE = (360, 800)
 DESKTOP = (1280, 900)
-
-
-@pytest.fixture(scope="package")
-def mailbox() -> Iterator[Sink]:
-    """The development SMTP sink (aiosmtpd) the stack's services send their mail to."""
-    port = free_port()
-    with smtp_sink(port) as sink:
-        sink.port = port  # type: ignore[attr-defined]
-        yield sink
-
-
-@pytest.fixture(scope="package")
-def stack(tmp_path_factory: pytest.TempPathFactory, mailbox: Sink) -> Iterator[Stack]:
-    """One `wnwa up` for the browser tests, exactly as a developer runs it."""
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("browser tests need Debian's chromium and chromium-driver (apt-get install)")
-    mail = {
-        "WNWA_SMTP_HOST": "127.0.0.1",
-        "WNWA_SMTP_PORT": str(mailbox.port),  # type: ignore[attr-defined]
-        "WNWA_MAIL_EVERY_MS": "500",
-    }
-    with running_stack(tmp_path_factory.mktemp("portal-stack"), **mail) as running:
-        yield running
 
 
 @pytest.fixture(scope="package")
@@ -57,6 +30,8 @@ def screenshots() -> Path:
 @pytest.fixture
 def open_browser(tmp_path: Path) -> Iterator[Callable[[], webdriver.Chrome]]:
     """Start fresh headless Chromiums (own profile folder, no cookies); quit them after."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("browser tests need Debian's chromium and chromium-driver (apt-get install)")
     drivers: list[webdriver.Chrome] = []
 
     def start() -> webdriver.Chrome:

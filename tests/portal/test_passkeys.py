@@ -1,10 +1,11 @@
 """Passkeys in a real browser with a virtual authenticator (the DevTools WebAuthn domain),
-on a stack served as `localhost`: browsers refuse an IP address as a passkey's website."""
+on the shared stack, served as `localhost`: browsers refuse an IP address as a passkey's
+website."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,20 +15,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.virtual_authenticator import VirtualAuthenticatorOptions
 from selenium.webdriver.support import expected_conditions as ready
 
-from tests.portal.conftest import CHROMEDRIVER, CHROMIUM, PHONE
+from tests.portal.conftest import PHONE
 from tests.portal.test_portal import no_policy_violations, nothing_stored, shoot, sign_in, wait
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.slow
 Browser = Callable[[], WebDriver]
-
-
-@pytest.fixture(scope="module")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("browser tests need Debian's chromium and chromium-driver (apt-get install)")
-    with running_stack(tmp_path_factory.mktemp("passkey-stack"), host="localhost") as running:
-        yield running
 
 
 def with_passkeys(driver: WebDriver) -> WebDriver:
@@ -68,11 +61,11 @@ def passkey_sign_in(driver: WebDriver, stack: Stack) -> None:
 
 
 def test_an_officer_without_a_department_idp_enrolls_and_signs_in_on_a_phone(
-    local_stack: Stack, open_browser: Browser, screenshots: Path
+    stack: Stack, open_browser: Browser, screenshots: Path
 ) -> None:
     driver = with_passkeys(open_browser())
     driver.set_window_size(*PHONE)
-    driver.get(f"{local_stack.gateway}/enroll")
+    driver.get(f"{stack.gateway}/enroll")
     assert driver.find_element(By.CSS_SELECTOR, "#crisis a[href='tel:988']").is_displayed()
     shoot(driver, screenshots, "enroll")
     driver.set_window_size(*PHONE)
@@ -86,41 +79,41 @@ def test_an_officer_without_a_department_idp_enrolls_and_signs_in_on_a_phone(
     signed_in(driver)
     nothing_stored(driver)
 
-    driver.get(f"{local_stack.gateway}/passkeys")
+    driver.get(f"{stack.gateway}/passkeys")
     wait(driver).until(ready.text_to_be_present_in_element((By.ID, "current"), "Badge 101"))
     shoot(driver, screenshots, "my-passkeys")
-    driver.get(f"{local_stack.gateway}/auth/logout")
-    passkey_sign_in(driver, local_stack)
+    driver.get(f"{stack.gateway}/auth/logout")
+    passkey_sign_in(driver, stack)
     shoot(driver, screenshots, "sign-in-passkey")
     no_policy_violations(driver)
 
 
 def test_an_sso_officer_adds_a_passkey_and_signs_in_with_it(
-    local_stack: Stack, open_browser: Browser
+    stack: Stack, open_browser: Browser
 ) -> None:
     driver = with_passkeys(open_browser())
-    sign_in(driver, local_stack, "ruth.kowalczyk@fenwood.pd.example")
-    driver.get(f"{local_stack.gateway}/passkeys")
+    sign_in(driver, stack, "ruth.kowalczyk@fenwood.pd.example")
+    driver.get(f"{stack.gateway}/passkeys")
     add = wait(driver).until(ready.element_to_be_clickable((By.ID, "add-button")))
     assert "30 days" in driver.find_element(By.ID, "add-period").text
     add.click()
     wait(driver).until(ready.text_to_be_present_in_element((By.ID, "status"), "passkey is added"))
-    driver.get(f"{local_stack.gateway}/auth/logout")
-    passkey_sign_in(driver, local_stack)
-    driver.get(f"{local_stack.gateway}/passkeys")
+    driver.get(f"{stack.gateway}/auth/logout")
+    passkey_sign_in(driver, stack)
+    driver.get(f"{stack.gateway}/passkeys")
     wait(driver).until(ready.text_to_be_present_in_element((By.ID, "current"), "Works until"))
     no_policy_violations(driver)
 
 
 def test_a_coordinator_issues_codes_to_print_and_sees_them_waiting(
-    local_stack: Stack, open_browser: Browser, screenshots: Path
+    stack: Stack, open_browser: Browser, screenshots: Path
 ) -> None:
     driver = with_passkeys(open_browser())
-    driver.get(f"{local_stack.gateway}/enroll")
+    driver.get(f"{stack.gateway}/enroll")
     driver.find_element(By.ID, "code").send_keys("DEM0-KPPD-C0RD-NATR-0001")
     driver.find_element(By.ID, "enroll-button").click()
     signed_in(driver)
-    driver.get(f"{local_stack.gateway}/codes")
+    driver.get(f"{stack.gateway}/codes")
     # the role choices appear once the page knows who is signed in
     wait(driver).until(ready.element_to_be_clickable((By.ID, "role-PEER_SUPPORTER"))).click()
     driver.find_element(By.ID, "labels").send_keys("Badge 130\nBadge 131")

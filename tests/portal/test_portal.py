@@ -16,7 +16,7 @@ from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.portal.conftest import DESKTOP, PHONE, accessibility_violations
-from tests.services.membership.test_mail import Sink
+from tests.support.mail import Sink
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.slow

@@ -79,5 +79,10 @@ class TemplateDatabases:
         return await recreate(self.server_url, name, template=template)
 
     async def drop_all(self) -> None:
-        for name in [*self._copies, *self._templates.values()]:
-            await drop(self.server_url, name)
+        """Drop every copy and template this session made, over one connection."""
+        admin = await asyncpg.connect(with_database(self.server_url, "postgres"))
+        try:
+            for name in [*self._copies, *self._templates.values()]:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()

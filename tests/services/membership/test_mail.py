@@ -4,16 +4,11 @@ through a real SMTP server (aiosmtpd, the development sink); retried when it is 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
-from typing import Any
 
 import asyncpg
-from aiosmtpd.controller import Controller
 
 from tests.conftest import ServiceFactory
+from tests.support.mail import arrived, mail_env, smtp_sink
 from tests.support.servers import free_port
 
 INQUIRY = """
@@ -33,46 +28,6 @@ CONTACT = {
     "email": "chief@marlow-township.example",
     "phone": "+13125550177",
 }
-
-
-class Sink:
-    """An SMTP server that keeps what it is sent."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@contextlib.contextmanager
-def smtp_sink(port: int) -> Iterator[Sink]:
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield sink
-    finally:
-        controller.stop()
-
-
-async def arrived(sink: Sink, count: int) -> list[Message]:
-    for _ in range(100):
-        if len(sink.messages) >= count:
-            return sink.messages
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{len(sink.messages)} of {count} emails arrived")
-
-
-def mail_env(port: int) -> dict[str, str]:
-    return {
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(port),
-        "SMTP_STARTTLS": "false",
-        "STAFF_EMAIL": "staff@wnwa.example",
-        "MAIL_EVERY_MS": "100",
-    }
 
 
 async def test_staff_and_sender_hear_of_an_inquiry_and_a_demo_request(

@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 
 from tests.conftest import ServiceFactory, ServiceUnderTest
-from tests.services.membership.test_mail import Sink, arrived, mail_env, smtp_sink
 from tests.services.professionals.conftest import TODAY, application_input, clock_on
 from tests.services.professionals.test_vetting import DECIDE, run, to_deliberation
+from tests.support.mail import Sink, arrived, mail_env, smtp_sink
 from tests.support.servers import free_port
 
 APPLICANT = application_input()["email"]

@@ -1,0 +1,37 @@
+"""ZIP code centroids from the shipped table, and the distances searches use."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicekit.geo import bounding_box, distance_miles, zip_place
+
+
+def test_a_known_zip_has_its_state_county_and_centroid() -> None:
+    place = zip_place(" 60601 ")
+    assert place is not None
+    assert (place.state, place.county) == ("IL", "Cook")
+    assert 41.8 < place.latitude < 41.95
+    assert -87.7 < place.longitude < -87.55
+
+
+@pytest.mark.parametrize("value", ["6060", "606011", "ABCDE", "00000", ""])
+def test_malformed_or_unknown_zips_have_no_place(value: str) -> None:
+    assert zip_place(value) is None
+
+
+def test_distances_are_great_circle_miles() -> None:
+    # Chicago (Loop) to Springfield, IL: about 180 miles as the crow flies
+    assert 175 < distance_miles(41.8857, -87.6229, 39.7990, -89.6440) < 190
+    assert distance_miles(41.0, -87.0, 41.0, -87.0) == 0
+
+
+def test_the_bounding_box_holds_every_point_within_the_distance() -> None:
+    min_lat, max_lat, min_lon, max_lon = bounding_box(41.8857, -87.6229, 25)
+    for lat, lon in ((min_lat, -87.6229), (max_lat, -87.6229), (41.8857, min_lon)):
+        assert distance_miles(41.8857, -87.6229, lat, lon) == pytest.approx(25, rel=0.01)
+    assert min_lat < 41.8857 < max_lat
+    assert min_lon < -87.6229 < max_lon
+    # near a pole the box spans every longitude rather than overflowing
+    _, _, west, east = bounding_box(89.99, 0, 100)
+    assert (west, east) == (-180.0, 180.0)
