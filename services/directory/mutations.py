@@ -13,6 +13,7 @@ import asyncpg
 import strawberry
 from strawberry.types import Info
 
+from servicekit.by_id import change_by_id
 from servicekit.graphql import (
     FieldError,
     Forbidden,
@@ -316,20 +317,17 @@ class Mutation:
         self, info: Info[Any, Any], id: strawberry.ID, retired: bool = True
     ) -> WellbeingResourcePayload:
         require_role(info, "network_admin")
-        resource_id = parse_id(id)
-        row = (
-            await store.set_resource_retired(
-                db=context_of(info).pool, resource_id=resource_id, retired=retired
-            )
-            if resource_id
-            else None
+        pool = context_of(info).pool
+        row, errors = await change_by_id(
+            id,
+            lambda resource_id: store.set_resource_retired(
+                db=pool, resource_id=resource_id, retired=retired
+            ),
+            thing="resource",
         )
-        if row is None:
-            return WellbeingResourcePayload(
-                resource=None,
-                errors=[FieldError(field="id", message=no_such("resource"))],
-            )
-        return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
+        return WellbeingResourcePayload(
+            resource=WellbeingResource.from_row(row) if row else None, errors=errors
+        )
 
 
 async def _set_active(
