@@ -2,7 +2,7 @@
 #   make up    set up, then run the whole stack on this machine
 #   make test  set up, then run the linters, the type checker and every test
 # For the inner loop, `make test-fast` runs ruff and the tests not marked `slow` (no servers,
-# processes or browsers).
+# processes or browsers), on two cores (pytest-xdist).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -27,7 +27,7 @@ test: $(BIN)/.installed
 test-fast: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -m "not slow" -q
+	$(BIN)/pytest -m "not slow" -q -n 2
 
 compose: $(BIN)/.installed
 	$(BIN)/wnwa compose
