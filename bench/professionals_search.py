@@ -30,7 +30,7 @@ from servicekit.database import create_pool, with_database  # noqa: E402
 from servicekit.graphql import RequestContext  # noqa: E402
 from servicekit.tokens import Principal  # noqa: E402
 from services.professionals.app import build_schema  # noqa: E402
-from services.professionals.schema import ProfessionalsLoaders  # noqa: E402
+from services.professionals.loaders import ProfessionalsLoaders  # noqa: E402
 from services.professionals.settings import load  # noqa: E402
 
 SEARCH = """

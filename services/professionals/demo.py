@@ -15,15 +15,15 @@ import asyncpg
 
 from servicekit.graphql import InputErrors
 
-from . import rules, settings, store
+from . import application_store, rules, settings, vetting_store
 from .applying import new_reference
-from .catalog import LicenseType, PlanType, Specialty
 from .inputs import (
     InsuranceInput,
     LicenseInput,
     PracticeLocationInput,
     ProfessionalApplicationInput,
 )
+from .vocabulary import LicenseType, PlanType, Specialty
 
 # city, state, ZIP code, street
 _PLACES = (
@@ -170,7 +170,7 @@ async def seed(connection: asyncpg.Connection) -> bool:
                 demo_application(index, today), errors, today=today
             )
             assert application_in is not None, errors.items
-            professional_id = await store.create_application(
+            professional_id = await application_store.create_application(
                 connection=connection,
                 application_in=application_in,
                 reference=new_reference(),
@@ -189,7 +189,7 @@ async def _vet(connection: asyncpg.Connection, professional_id: uuid.UUID, targe
     if target == "submitted":
         return
     for vetter in _VETTERS:
-        await store.assign(
+        await vetting_store.assign(
             connection=connection,
             professional_id=professional_id,
             vetter=vetter,
@@ -198,25 +198,25 @@ async def _vet(connection: asyncpg.Connection, professional_id: uuid.UUID, targe
     for step in steps[: steps.index(target) + 1]:
         if step == "deliberation":
             for vetter in _VETTERS:
-                await store.record_assessment(
+                await vetting_store.record_assessment(
                     connection=connection,
                     professional_id=professional_id,
                     round=1,
                     vetter=vetter,
-                    assessment_in={
-                        "license_verified": True,
-                        "insurance_verified": True,
-                        "callback_hours": 2,
-                        "responsive_to_urgent_requests": True,
-                        "confidentiality_practices": True,
-                        "hipaa_video_platform": True,
-                        "law_enforcement_experience": True,
-                        "notes": "Demo assessment.",
-                        "vote": "approve",
-                    },
+                    assessment_in=rules.AssessmentIn(
+                        license_verified=True,
+                        insurance_verified=True,
+                        callback_hours=2,
+                        responsive_to_urgent_requests=True,
+                        confidentiality_practices=True,
+                        hipaa_video_platform=True,
+                        law_enforcement_experience=True,
+                        notes="Demo assessment.",
+                        vote="approve",
+                    ),
                 )
         if step == "approved":
-            await store.record_decision(
+            await vetting_store.record_decision(
                 connection=connection,
                 professional_id=professional_id,
                 round=1,
@@ -227,7 +227,7 @@ async def _vet(connection: asyncpg.Connection, professional_id: uuid.UUID, targe
                 reconsider_after=None,
                 decided_by=_VETTERS[1],
             )
-        await store.set_status(
+        await vetting_store.set_status(
             connection=connection,
             professional_id=professional_id,
             status=step,
@@ -242,7 +242,7 @@ async def _demo_document(
     connection: asyncpg.Connection, professional_id: uuid.UUID, name: str
 ) -> None:
     content = demo_pdf(f"Curriculum vitae - {name}")
-    document_id = await store.add_document(
+    document_id = await application_store.add_document(
         connection=connection,
         professional_id=professional_id,
         position=0,
@@ -252,7 +252,7 @@ async def _demo_document(
         size_bytes=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
     )
-    await store.add_document_chunk(
+    await application_store.add_document_chunk(
         connection=connection, document_id=document_id, seq=0, data=content
     )
 

@@ -17,8 +17,8 @@ from strawberry.types import Info
 from servicekit.database import Executor
 from servicekit.graphql import context_of
 
-from . import store
-from .schema import VettingStatus
+from . import application_store
+from .vocabulary import VettingStatus
 
 
 def new_secret() -> tuple[str, bytes]:
@@ -71,7 +71,7 @@ class StatusQueries:
     ) -> ApplicationStatus | None:
         pool = context_of(info).pool
         row = (
-            await store.get_by_reference(db=pool, reference=reference.strip().upper())
+            await application_store.get_by_reference(db=pool, reference=reference.strip().upper())
             if len(reference) <= 40
             else None
         )
