@@ -28,6 +28,7 @@ from bench.professionals_seed import BENCH_DATABASE, CARRIERS, database_server  
 from servicekit import geo  # noqa: E402
 from servicekit.database import create_pool, with_database  # noqa: E402
 from servicekit.graphql import RequestContext  # noqa: E402
+from servicekit.ratelimit import FormRateLimit  # noqa: E402
 from servicekit.tokens import Principal  # noqa: E402
 from services.professionals.app import build_schema  # noqa: E402
 from services.professionals.loaders import ProfessionalsLoaders  # noqa: E402
@@ -95,6 +96,17 @@ def mixes(rng: random.Random) -> dict[str, Callable[[], dict[str, Any]]]:
             "language": "Spanish",
             "selfPay": True,
         },
+        "city 50 mi (no other filter)": lambda: near(CITY_ZIPS, 50),
+        "state": lambda: {"state": rng.choice(STATES)},
+        "state + carrier": lambda: {
+            "state": rng.choice(STATES),
+            "insuranceCarrier": rng.choice(CARRIERS),
+        },
+        "state + plan type + telehealth": lambda: {
+            "state": rng.choice(STATES),
+            "planType": rng.choice(("PPO", "HMO", "EPO", "POS")),
+            "telehealth": True,
+        },
         "state + carrier/PPO + telehealth": lambda: {
             "state": rng.choice(STATES),
             "insuranceCarrier": rng.choice(CARRIERS[:16]),
@@ -116,6 +128,7 @@ async def run(runs: int) -> None:
         geo.load()
         settings = load({"WNWA_PROFESSIONALS_DATABASE_URL": database_url})
         schema = build_schema()
+        applications = FormRateLimit(form="applications", burst=1, per_hour=1)
         rng = random.Random(11)
         principal = Principal(
             subject="bench", department_id=str(uuid.uuid4()), roles=frozenset({"officer"})
@@ -126,7 +139,7 @@ async def run(runs: int) -> None:
                 pool=pool,
                 principal=principal,
                 token_problem=None,
-                loaders=ProfessionalsLoaders(pool, settings),
+                loaders=ProfessionalsLoaders(pool, settings, applications),
             )
             result = await schema.execute(
                 SEARCH,
