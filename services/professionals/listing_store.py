@@ -151,19 +151,22 @@ async def search(
         else:
             rows = await connection.fetch(
                 f"""
-                SELECT {_listing.columns}, NULL::float8 AS miles FROM professionals p
-                WHERE p.status = 'approved' AND p.licenses_valid_until >= $1
-                  AND ($2::text IS NULL OR p.service_states @> ARRAY[$2::text])
-                  AND ($3::text IS NULL OR p.insurance_keys @> ARRAY[$3::text])
-                  AND ($4::boolean IS NOT TRUE OR p.self_pay)
-                  AND ($5::text IS NULL OR p.specialties @> ARRAY[$5::text])
-                  AND ($6::text IS NULL OR p.languages @> ARRAY[$6::text])
-                  AND ($7::boolean IS NOT TRUE OR p.telehealth)
-                  AND ($8::boolean IS NOT TRUE OR p.answers_any_hour)
-                  AND ($9::boolean IS NOT TRUE OR p.schedules_within_24h)
-                  AND ($10::text IS NULL OR (p.full_name, p.id) > ($10, $11::uuid))
-                ORDER BY p.full_name, p.id
-                LIMIT $12
+                SELECT {_listing.columns}, NULL::float8 AS miles FROM (
+                    SELECT n.professional_id, n.full_name FROM listing_names n
+                    WHERE n.state = coalesce($2::text, '*') AND n.listed_until >= $1
+                      AND ($3::text IS NULL OR n.insurance_keys @> ARRAY[$3::text])
+                      AND ($4::boolean IS NOT TRUE OR n.self_pay)
+                      AND ($5::text IS NULL OR n.specialties @> ARRAY[$5::text])
+                      AND ($6::text IS NULL OR n.languages @> ARRAY[$6::text])
+                      AND ($7::boolean IS NOT TRUE OR n.telehealth)
+                      AND ($8::boolean IS NOT TRUE OR n.answers_any_hour)
+                      AND ($9::boolean IS NOT TRUE OR n.schedules_within_24h)
+                      AND ($10::text IS NULL OR (n.full_name, n.professional_id) > ($10, $11::uuid))
+                    ORDER BY n.full_name, n.professional_id
+                    LIMIT $12
+                ) page
+                JOIN professionals p ON p.id = page.professional_id
+                ORDER BY page.full_name, p.id
                 """,  # noqa: S608
                 *common,
                 *(after or (None, None)),
