@@ -107,8 +107,14 @@ async def search(
     async with db.acquire() as connection, connection.transaction(readonly=True):
         # the optional filters below are `$n IS NULL OR ...`; a plan made for the actual
         # values lets PostgreSQL drop the unused ones and pick the right index
-        await connection.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         if f.latitude is not None and f.longitude is not None and f.within_miles is not None:
+            # nearest first, straight from the GiST index, stops after the page: PostgreSQL
+            # cannot tell how many places in the box pass the filters and, guessing few,
+            # would rather collect them all and check each for a nearer office of the same
+            # professional (hundreds in a city) before sorting
+            await connection.execute(
+                "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_bitmapscan = off"
+            )
             rows = await connection.fetch(
                 f"""
                 SELECT {_listing.columns}, near.chord AS miles FROM (
@@ -149,6 +155,7 @@ async def search(
             )
             return [_professional(row, chord=True) for row in rows]
         else:
+            await connection.execute("SET LOCAL plan_cache_mode = force_custom_plan")
             rows = await connection.fetch(
                 f"""
                 SELECT {_listing.columns}, NULL::float8 AS miles FROM (
