@@ -79,13 +79,6 @@ async def _locations(root: Professional, info: Info[Any, Any]) -> list[PracticeL
     return await listing_loaders(info).locations.load(root.key)
 
 
-def _availability(root: Professional) -> AvailabilityCommitment:
-    return AvailabilityCommitment(
-        answers_calls_any_hour=root.answers_any_hour,
-        schedules_within_24_hours=root.schedules_within_24h,
-    )
-
-
 @strawberry.federation.type(
     keys=["id"],
     description="A vetted professional, as listed for signed-in officers. Viewing or calling "
@@ -108,7 +101,7 @@ class Professional:
     specialties: list[Specialty]
     insurance: list[Insurance]
     self_pay: bool
-    availability: AvailabilityCommitment = strawberry.field(resolver=_availability)
+    availability: AvailabilityCommitment  # from the two columns below, as the row is read
     law_enforcement_experience_years: int
     law_enforcement_experience: str | None
     phone: str = strawberry.field(description="The practice's phone, E.164.")

@@ -16,7 +16,7 @@ import strawberry
 from servicekit.database import Executor
 from servicekit.rows import RowReader
 
-from .listing import PracticeLocation, Professional, insurance_from_json
+from .listing import AvailabilityCommitment, PracticeLocation, Professional, insurance_from_json
 from .vocabulary import LicenseType, Specialty
 
 METERS_PER_MILE = 1609.344
@@ -56,7 +56,7 @@ _listing = RowReader(
         "specialties": lambda values: [Specialty(value) for value in values],
         "insurance": insurance_from_json,
     },
-    computed=("distance_miles", "search_key"),
+    computed=("availability", "distance_miles", "search_key"),
 )
 _location = RowReader(PracticeLocation)
 
@@ -66,6 +66,10 @@ def _professional(row: asyncpg.Record, *, chord: bool = False) -> Professional:
     distance = miles_from_chord(miles) if chord and miles is not None else miles
     return _listing(
         row,
+        availability=AvailabilityCommitment(
+            answers_calls_any_hour=row["answers_any_hour"],
+            schedules_within_24_hours=row["schedules_within_24h"],
+        ),
         distance_miles=round(distance, 1) if distance is not None else None,
         search_key=miles,
     )
