@@ -1,15 +1,14 @@
 """The vetters' view of an application: the whole record, its licences, documents,
 assignments, assessments and decisions.
 
-The parts are also the rows the store reads (through `servicekit.rows.RowReader`), so each
-of their fields is declared once. The application itself is the record the vetting steps
-work on (`ApplicationRow`), seen through `Application`.
+Each type here is also the row the store reads (through `servicekit.rows.RowReader`), so
+each of its fields is declared once; the application is also the record the vetting steps
+work on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -25,7 +24,6 @@ from .listing import (
     Insurance,
     PracticeLocation,
     Professional,
-    insurance_of,
     listing_loaders,
 )
 from .vocabulary import (
@@ -36,43 +34,6 @@ from .vocabulary import (
     VettingStatus,
     Vote,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ApplicationRow:
-    """An application as stored: what the vetting steps read and decide on."""
-
-    id: UUID
-    reference: str
-    client_key: str
-    fingerprint: str
-    status: str
-    full_name: str
-    credentials: str
-    license_types: list[str]
-    practice_name: str | None
-    phone: str
-    email: str
-    website: str | None
-    telehealth: bool
-    telehealth_states: list[str]
-    service_states: list[str]
-    languages: list[str]
-    specialties: list[str]
-    le_experience_years: int
-    le_experience: str | None
-    insurance: list[dict[str, Any]]
-    insurance_keys: list[str]
-    self_pay: bool
-    answers_any_hour: bool
-    schedules_within_24h: bool
-    licenses_valid_until: dt.date
-    assessment_kind: str
-    assessment_at: dt.datetime | None
-    reconsider_after: dt.date | None
-    vetting_round: int
-    submitted_at: dt.datetime
-    status_changed_at: dt.datetime
 
 
 class ApplicationLoaders(Protocol):
@@ -173,141 +134,88 @@ class VettingDecision:
     decided_at: dt.datetime
 
 
+async def _listing(root: Application, info: Info[Any, Any]) -> Professional | None:
+    return await listing_loaders(info).listed.load(root.key)
+
+
+async def _licenses(root: Application, info: Info[Any, Any]) -> list[License]:
+    return await application_loaders(info).licenses.load(root.key)
+
+
+async def _due_for_re_vetting(root: Application, info: Info[Any, Any]) -> bool:
+    known = application_loaders(info)
+    rows = await known.licenses.load(root.key)
+    return any(rules.expiring_soon(row.expires_on, known.today, known.notice_days) for row in rows)
+
+
+async def _locations(root: Application, info: Info[Any, Any]) -> list[PracticeLocation]:
+    return await listing_loaders(info).locations.load(root.key)
+
+
+async def _documents(root: Application, info: Info[Any, Any]) -> list[Document]:
+    return await application_loaders(info).documents.load(root.key)
+
+
+async def _assignments(root: Application, info: Info[Any, Any]) -> list[VetterAssignment]:
+    return await application_loaders(info).assignments.load(root.key)
+
+
+async def _assessments(root: Application, info: Info[Any, Any]) -> list[Assessment]:
+    return await application_loaders(info).assessments.load(root.key)
+
+
+async def _decisions(root: Application, info: Info[Any, Any]) -> list[VettingDecision]:
+    return await application_loaders(info).decisions.load(root.key)
+
+
 @strawberry.type(description="An application with everything in it: vetters only.")
 class Application:
-    row: strawberry.Private[ApplicationRow]
+    """Also the record the vetting steps read and decide on (`Private` fields are not shown)."""
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field(description="The reference the applicant was given.")
-    def reference(self) -> str:
-        return self.row.reference
-
-    @strawberry.field
-    def status(self) -> VettingStatus:
-        return VettingStatus(self.row.status)
-
-    @strawberry.field
-    def submitted_at(self) -> dt.datetime:
-        return self.row.submitted_at
-
-    @strawberry.field
-    def status_changed_at(self) -> dt.datetime:
-        return self.row.status_changed_at
-
-    @strawberry.field(description="The listing officers see, when listed.")
-    async def listing(self, info: Info[Any, Any]) -> Professional | None:
-        return await listing_loaders(info).listed.load(self.row.id)
-
-    @strawberry.field
-    def full_name(self) -> str:
-        return self.row.full_name
-
-    @strawberry.field
-    def credentials(self) -> str:
-        return self.row.credentials
-
-    @strawberry.field
-    async def licenses(self, info: Info[Any, Any]) -> list[License]:
-        return await application_loaders(info).licenses.load(self.row.id)
-
-    @strawberry.field(description="A licence expires within the notice period.")
-    async def due_for_re_vetting(self, info: Info[Any, Any]) -> bool:
-        known = application_loaders(info)
-        rows = await known.licenses.load(self.row.id)
-        return any(
-            rules.expiring_soon(row.expires_on, known.today, known.notice_days) for row in rows
-        )
-
-    @strawberry.field
-    def practice_name(self) -> str | None:
-        return self.row.practice_name
-
-    @strawberry.field
-    async def locations(self, info: Info[Any, Any]) -> list[PracticeLocation]:
-        return await listing_loaders(info).locations.load(self.row.id)
-
-    @strawberry.field
-    def telehealth(self) -> bool:
-        return self.row.telehealth
-
-    @strawberry.field
-    def telehealth_states(self) -> list[str]:
-        return self.row.telehealth_states
-
-    @strawberry.field
-    def phone(self) -> str:
-        return self.row.phone
-
-    @strawberry.field(description="The applicant's email: vetters only.")
-    def email(self) -> str:
-        return self.row.email
-
-    @strawberry.field
-    def website(self) -> str | None:
-        return self.row.website
-
-    @strawberry.field
-    def languages(self) -> list[str]:
-        return self.row.languages
-
-    @strawberry.field
-    def specialties(self) -> list[Specialty]:
-        return [Specialty(value) for value in self.row.specialties]
-
-    @strawberry.field
-    def law_enforcement_experience_years(self) -> int:
-        return self.row.le_experience_years
-
-    @strawberry.field
-    def law_enforcement_experience(self) -> str | None:
-        return self.row.le_experience
-
-    @strawberry.field
-    def insurance(self) -> list[Insurance]:
-        return insurance_of(self.row.insurance)
-
-    @strawberry.field
-    def self_pay(self) -> bool:
-        return self.row.self_pay
-
-    @strawberry.field
-    def availability(self) -> AvailabilityCommitment:
-        return AvailabilityCommitment(
-            answers_calls_any_hour=self.row.answers_any_hour,
-            schedules_within_24_hours=self.row.schedules_within_24h,
-        )
-
-    @strawberry.field
-    def assessment_kind(self) -> AssessmentKind:
-        return AssessmentKind(self.row.assessment_kind)
-
-    @strawberry.field
-    def assessment_at(self) -> dt.datetime | None:
-        return self.row.assessment_at
-
-    @strawberry.field(description="The current vetting round (a reopened deferral starts one).")
-    def round(self) -> int:
-        return self.row.vetting_round
-
-    @strawberry.field
-    def reconsider_after(self) -> dt.date | None:
-        return self.row.reconsider_after
-
-    @strawberry.field
-    async def documents(self, info: Info[Any, Any]) -> list[Document]:
-        return await application_loaders(info).documents.load(self.row.id)
-
-    @strawberry.field
-    async def assignments(self, info: Info[Any, Any]) -> list[VetterAssignment]:
-        return await application_loaders(info).assignments.load(self.row.id)
-
-    @strawberry.field(description="Assessments of every round, oldest first.")
-    async def assessments(self, info: Info[Any, Any]) -> list[Assessment]:
-        return await application_loaders(info).assessments.load(self.row.id)
-
-    @strawberry.field(description="Every decision, oldest first.")
-    async def decisions(self, info: Info[Any, Any]) -> list[VettingDecision]:
-        return await application_loaders(info).decisions.load(self.row.id)
+    id: strawberry.ID
+    key: strawberry.Private[UUID]
+    reference: str = strawberry.field(description="The reference the applicant was given.")
+    status: VettingStatus
+    submitted_at: dt.datetime
+    status_changed_at: dt.datetime
+    listing: Professional | None = strawberry.field(
+        resolver=_listing, description="The listing officers see, when listed."
+    )
+    full_name: str
+    credentials: str
+    licenses: list[License] = strawberry.field(resolver=_licenses)
+    due_for_re_vetting: bool = strawberry.field(
+        resolver=_due_for_re_vetting, description="A licence expires within the notice period."
+    )
+    practice_name: str | None
+    locations: list[PracticeLocation] = strawberry.field(resolver=_locations)
+    telehealth: bool
+    telehealth_states: list[str]
+    phone: str
+    email: str = strawberry.field(description="The applicant's email: vetters only.")
+    website: str | None
+    languages: list[str]
+    specialties: list[Specialty]
+    law_enforcement_experience_years: int
+    law_enforcement_experience: str | None
+    insurance: list[Insurance]
+    self_pay: bool
+    availability: AvailabilityCommitment  # from the two columns below, as the row is read
+    assessment_kind: AssessmentKind
+    assessment_at: dt.datetime | None
+    round: int = strawberry.field(
+        description="The current vetting round (a reopened deferral starts one)."
+    )
+    reconsider_after: dt.date | None
+    documents: list[Document] = strawberry.field(resolver=_documents)
+    assignments: list[VetterAssignment] = strawberry.field(resolver=_assignments)
+    assessments: list[Assessment] = strawberry.field(
+        resolver=_assessments, description="Assessments of every round, oldest first."
+    )
+    decisions: list[VettingDecision] = strawberry.field(
+        resolver=_decisions, description="Every decision, oldest first."
+    )
+    client_key: strawberry.Private[str]
+    fingerprint: strawberry.Private[str]
+    answers_any_hour: strawberry.Private[bool]
+    schedules_within_24h: strawberry.Private[bool]

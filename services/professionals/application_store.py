@@ -15,12 +15,41 @@ import strawberry
 from servicekit.database import Connection, Executor
 from servicekit.rows import RowReader
 
-from .application import ApplicationRow, Document, License
+from .application import Application, Document, License
+from .listing import AvailabilityCommitment, insurance_from_json
 from .rules import ApplicationIn
-from .vocabulary import DocumentKind, LicenseType
+from .vocabulary import AssessmentKind, DocumentKind, LicenseType, Specialty, VettingStatus
 
 # rows carry exactly their type's columns: a column a later migration adds is not read
-_application = RowReader(ApplicationRow, convert={"insurance": json.loads})
+_application_row = RowReader(
+    Application,
+    sources={
+        "key": "id",
+        "law_enforcement_experience_years": "le_experience_years",
+        "law_enforcement_experience": "le_experience",
+        "round": "vetting_round",
+    },
+    convert={
+        "id": lambda value: strawberry.ID(str(value)),
+        "status": VettingStatus,
+        "specialties": lambda values: [Specialty(value) for value in values],
+        "insurance": insurance_from_json,
+        "assessment_kind": AssessmentKind,
+    },
+    computed=("availability",),
+)
+
+
+def _application(row: asyncpg.Record) -> Application:
+    return _application_row(
+        row,
+        availability=AvailabilityCommitment(
+            answers_calls_any_hour=row["answers_any_hour"],
+            schedules_within_24_hours=row["schedules_within_24h"],
+        ),
+    )
+
+
 _license = RowReader(
     License,
     convert={"id": lambda value: strawberry.ID(str(value)), "license_type": LicenseType},
@@ -33,9 +62,9 @@ _document = RowReader(
 # submitting -------------------------------------------------------------------------------
 
 
-async def get_by_client_key(*, db: Executor, client_key: str) -> ApplicationRow | None:
+async def get_by_client_key(*, db: Executor, client_key: str) -> Application | None:
     row = await db.fetchrow(
-        f"SELECT {_application.columns} FROM professionals WHERE client_key = $1",  # noqa: S608
+        f"SELECT {_application_row.columns} FROM professionals WHERE client_key = $1",  # noqa: S608
         client_key,
     )
     return _application(row) if row else None
@@ -192,28 +221,26 @@ async def document_content(*, db: asyncpg.Pool, document_id: UUID) -> AsyncItera
 # reading ----------------------------------------------------------------------------------
 
 
-async def get_applications(*, db: Executor, ids: Sequence[UUID]) -> dict[UUID, ApplicationRow]:
+async def get_applications(*, db: Executor, ids: Sequence[UUID]) -> dict[UUID, Application]:
     rows = await db.fetch(
-        f"SELECT {_application.columns} FROM professionals WHERE id = ANY($1::uuid[])",  # noqa: S608
+        f"SELECT {_application_row.columns} FROM professionals WHERE id = ANY($1::uuid[])",  # noqa: S608
         list(ids),
     )
-    return {row["id"]: _application(row) for row in rows}
+    return {row["key"]: _application(row) for row in rows}
 
 
-async def get_by_reference(*, db: Executor, reference: str) -> ApplicationRow | None:
+async def get_by_reference(*, db: Executor, reference: str) -> Application | None:
     row = await db.fetchrow(
-        f"SELECT {_application.columns} FROM professionals WHERE reference = $1",  # noqa: S608
+        f"SELECT {_application_row.columns} FROM professionals WHERE reference = $1",  # noqa: S608
         reference,
     )
     return _application(row) if row else None
 
 
-async def lock_application(
-    *, connection: Connection, professional_id: UUID
-) -> ApplicationRow | None:
+async def lock_application(*, connection: Connection, professional_id: UUID) -> Application | None:
     """The application, locked until the transaction ends (serialises vetting steps)."""
     row = await connection.fetchrow(
-        f"SELECT {_application.columns} FROM professionals WHERE id = $1 FOR UPDATE",  # noqa: S608
+        f"SELECT {_application_row.columns} FROM professionals WHERE id = $1 FOR UPDATE",  # noqa: S608
         professional_id,
     )
     return _application(row) if row else None
@@ -226,12 +253,12 @@ async def list_applications(
     expiring_by: dt.date | None,
     after: tuple[dt.datetime, UUID] | None,
     limit: int,
-) -> list[ApplicationRow]:
+) -> list[Application]:
     """Applications oldest first; ``expiring_by`` keeps approved ones with a licence expiring
     on or before that date (the re-vetting list)."""
     rows = await db.fetch(
         f"""
-        SELECT {_application.columns} FROM professionals
+        SELECT {_application_row.columns} FROM professionals
         WHERE ($1::vetting_status IS NULL OR status = $1)
           AND ($2::date IS NULL OR (status = 'approved' AND licenses_valid_until <= $2))
           AND ($3::timestamptz IS NULL OR (submitted_at, id) > ($3, $4::uuid))

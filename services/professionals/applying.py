@@ -15,7 +15,7 @@ from servicekit import references
 from servicekit.graphql import FieldError, InputErrors, context_of
 
 from . import application_store, notices, rules, status
-from .application import ApplicationRow
+from .application import Application
 from .documents import (
     CHUNK_BYTES,
     CheckedDocument,
@@ -83,7 +83,7 @@ def file_of(upload: DocumentUpload) -> UploadedFile | None:
 
 
 def _receipt_for_existing(
-    existing: ApplicationRow, application_in: rules.ApplicationIn
+    existing: Application, application_in: rules.ApplicationIn
 ) -> ApplicationReceipt:
     if existing.fingerprint == application_in.fingerprint():
         return ApplicationReceipt(reference=existing.reference, errors=[])
@@ -131,7 +131,7 @@ async def _submit(
     )
     if existing is not None:
         return await _with_secret(
-            pool, existing.id, _receipt_for_existing(existing, application_in)
+            pool, existing.key, _receipt_for_existing(existing, application_in)
         )
     loaders(info).applications.take()  # a resent application above is not counted again
     reference = new_reference()
@@ -177,7 +177,7 @@ async def _submit(
         )
         assert existing is not None
         return await _with_secret(
-            pool, existing.id, _receipt_for_existing(existing, application_in)
+            pool, existing.key, _receipt_for_existing(existing, application_in)
         )
     return ApplicationReceipt(reference=reference, errors=[], status_secret=secret)
 

@@ -16,7 +16,7 @@ from servicekit.ratelimit import FormRateLimit
 
 from . import application_store, listing_store, vetting_store
 from .application import (
-    ApplicationRow,
+    Application,
     Assessment,
     Document,
     License,
@@ -49,7 +49,7 @@ class ProfessionalsLoaders:
         self.applications = applications
         self.today = settings.fixed_today or dt.date.today()
         self.notice_days = settings.expiry_notice_days
-        self.application_rows = DataLoader[UUID, ApplicationRow | None](self._applications)
+        self.application_rows = DataLoader[UUID, Application | None](self._applications)
         self.listed = DataLoader[UUID, Professional | None](self._listed)
         self.licenses = DataLoader[UUID, list[License]](
             self._grouped(application_store.list_licenses)
@@ -70,7 +70,7 @@ class ProfessionalsLoaders:
             self._grouped(vetting_store.list_decisions)
         )
 
-    async def _applications(self, ids: list[UUID]) -> list[ApplicationRow | None]:
+    async def _applications(self, ids: list[UUID]) -> list[Application | None]:
         found = await application_store.get_applications(db=self.pool, ids=ids)
         return [found.get(one) for one in ids]
 

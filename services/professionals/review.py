@@ -52,10 +52,8 @@ class ReviewQueries:
             after=decode_cursor(after, dt.datetime.fromisoformat, UUID),
             limit=limit + 1,
         )
-        page, page_info = page_of(rows, limit, lambda row: (row.submitted_at.isoformat(), row.id))
-        return ApplicationConnection(
-            nodes=[Application(row=row) for row in page], page_info=page_info
-        )
+        page, page_info = page_of(rows, limit, lambda row: (row.submitted_at.isoformat(), row.key))
+        return ApplicationConnection(nodes=list(page), page_info=page_info)
 
     @strawberry.field(description="One application by id or by reference: vetters only.")
     async def application(
@@ -78,4 +76,4 @@ class ReviewQueries:
             )
         else:
             raise PublicError("Give an `id` or a `reference`.")
-        return Application(row=row) if row else None
+        return row

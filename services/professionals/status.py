@@ -75,14 +75,14 @@ class StatusQueries:
             if len(reference) <= 40
             else None
         )
-        expected = await _digest(db=pool, professional_id=row.id) if row else None
+        expected = await _digest(db=pool, professional_id=row.key) if row else None
         given = hashlib.sha256(secret.strip().encode()[:200]).digest()
         # the same work and the same answer for an unknown reference and a wrong secret
         if row is None or not hmac.compare_digest(given, expected or bytes(32)):
             return None
         return ApplicationStatus(
             reference=row.reference,
-            status=VettingStatus(row.status),
+            status=row.status,
             submitted_on=row.submitted_at.date(),
             changed_on=row.status_changed_at.date(),
             reconsider_after=row.reconsider_after,

@@ -21,7 +21,7 @@ from servicekit.graphql import (
 )
 
 from . import application_store, notices, rules, vetting_store
-from .application import Application, ApplicationRow
+from .application import Application
 from .inputs import AssessmentInput
 from .loaders import loaders
 
@@ -52,7 +52,7 @@ async def _locked(
     errors: InputErrors,
     allowed: set[str],
     doing: str,
-) -> ApplicationRow | None:
+) -> Application | None:
     parsed = parse_id(application_id)
     row = (
         await application_store.lock_application(connection=connection, professional_id=parsed)
@@ -62,10 +62,10 @@ async def _locked(
     if row is None:
         errors.unknown("applicationId", "application")
         return None
-    if row.status not in allowed:
+    if row.status.value not in allowed:
         errors.add(
             "applicationId",
-            f"This application is {_WORDS[row.status]}; it cannot be {doing} now.",
+            f"This application is {_WORDS[row.status.value]}; it cannot be {doing} now.",
         )
         return None
     return row
@@ -77,7 +77,7 @@ async def _answer(
     if errors or professional_id is None:
         return VettingPayload(application=None, errors=errors.items)
     rows = await application_store.get_applications(db=context_of(info).pool, ids=[professional_id])
-    return VettingPayload(application=Application(row=rows[professional_id]), errors=[])
+    return VettingPayload(application=rows[professional_id], errors=[])
 
 
 @strawberry.type
@@ -115,18 +115,18 @@ class VettingMutation:
                 return await _answer(info, None, errors)
             await vetting_store.assign(
                 connection=connection,
-                professional_id=row.id,
+                professional_id=row.key,
                 vetter=assignee,
                 assigned_by=principal.subject,
             )
-            if row.status == "submitted":
+            if row.status.value == "submitted":
                 await vetting_store.set_status(
                     connection=connection,
-                    professional_id=row.id,
+                    professional_id=row.key,
                     status="under_review",
                     changed_by=principal.subject,
                 )
-        return await _answer(info, row.id, errors)
+        return await _answer(info, row.key, errors)
 
     @strawberry.mutation(
         description="Schedule the assessment: an office visit in the home metro area, a video "
@@ -153,12 +153,12 @@ class VettingMutation:
                 return await _answer(info, None, errors)
             await vetting_store.set_status(
                 connection=connection,
-                professional_id=row.id,
+                professional_id=row.key,
                 status="assessment_scheduled",
                 changed_by=principal.subject,
                 assessment_at=at,
             )
-        return await _answer(info, row.id, errors)
+        return await _answer(info, row.key, errors)
 
     @strawberry.mutation(
         description="Record your assessment and vote (assigned vetters only); a second one in "
@@ -179,26 +179,26 @@ class VettingMutation:
                 "assessed (schedule the assessment first)",
             )
             if row is not None and not await vetting_store.is_assigned(
-                db=connection, professional_id=row.id, vetter=principal.subject
+                db=connection, professional_id=row.key, vetter=principal.subject
             ):
                 errors.add("applicationId", "Only vetters assigned to this application assess it.")
             if row is None or assessment_in is None or errors:
                 return await _answer(info, None, errors)
             await vetting_store.record_assessment(
                 connection=connection,
-                professional_id=row.id,
-                round=row.vetting_round,
+                professional_id=row.key,
+                round=row.round,
                 vetter=principal.subject,
                 assessment_in=assessment_in,
             )
-            if row.status != "deliberation":
+            if row.status.value != "deliberation":
                 await vetting_store.set_status(
                     connection=connection,
-                    professional_id=row.id,
+                    professional_id=row.key,
                     status="deliberation",
                     changed_by=principal.subject,
                 )
-        return await _answer(info, row.id, errors)
+        return await _answer(info, row.key, errors)
 
     @strawberry.mutation(
         description="Close deliberation. At least two votes, all to approve: approved. "
@@ -219,7 +219,7 @@ class VettingMutation:
             if row is None:
                 return await _answer(info, None, errors)
             votes = await vetting_store.votes_of_round(
-                db=connection, professional_id=row.id, round=row.vetting_round
+                db=connection, professional_id=row.key, round=row.round
             )
             outcome = rules.consensus(votes)
             approvals = votes.count("approve")
@@ -245,8 +245,8 @@ class VettingMutation:
                 return await _answer(info, None, errors)
             await vetting_store.record_decision(
                 connection=connection,
-                professional_id=row.id,
-                round=row.vetting_round,
+                professional_id=row.key,
+                round=row.round,
                 outcome=outcome,
                 approvals=approvals,
                 votes=len(votes),
@@ -256,7 +256,7 @@ class VettingMutation:
             )
             await vetting_store.set_status(
                 connection=connection,
-                professional_id=row.id,
+                professional_id=row.key,
                 status=outcome,
                 changed_by=principal.subject,
                 reconsider_after=reconsider_after,
@@ -269,7 +269,7 @@ class VettingMutation:
                 approved=outcome == "approved",
                 reconsider_after=reconsider_after if outcome == "deferred" else None,
             )
-        return await _answer(info, row.id, errors)
+        return await _answer(info, row.key, errors)
 
     @strawberry.mutation(
         description="Reconsider a deferred application once its reconsider-after date has "
@@ -296,12 +296,12 @@ class VettingMutation:
                 return await _answer(info, None, errors)
             await vetting_store.set_status(
                 connection=connection,
-                professional_id=row.id,
+                professional_id=row.key,
                 status="under_review",
                 changed_by=principal.subject,
                 next_round=True,
             )
-        return await _answer(info, row.id, errors)
+        return await _answer(info, row.key, errors)
 
     @strawberry.mutation(
         description="Record a licence renewal verified with the state board: its new expiry. "
