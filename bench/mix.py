@@ -46,7 +46,7 @@ from loadgen import Call, Figures, cpu_seconds_by_process, fixed_rate  # noqa: E
 
 from services.directory.vocabulary import AreaOfSupport  # noqa: E402
 from services.identity.devidp.accounts import TENANTS  # noqa: E402
-from services.professionals.catalog import CARRIERS as CARRIERS_LISTED  # noqa: E402
+from services.professionals.vocabulary import CARRIERS as CARRIERS_LISTED  # noqa: E402
 from tests.support.stack import running_stack, sign_in  # noqa: E402
 
 SUPPORTERS = """query FindSupporters($filter: PeerSupporterFilter, $after: String) {

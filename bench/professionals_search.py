@@ -32,7 +32,7 @@ from servicekit.graphql import RequestContext  # noqa: E402
 from servicekit.ratelimit import FormRateLimit  # noqa: E402
 from servicekit.tokens import Principal  # noqa: E402
 from services.professionals.app import build_schema  # noqa: E402
-from services.professionals.schema import ProfessionalsLoaders  # noqa: E402
+from services.professionals.loaders import ProfessionalsLoaders  # noqa: E402
 from services.professionals.settings import load  # noqa: E402
 
 SEARCH = """
@@ -97,6 +97,17 @@ def mixes(rng: random.Random) -> dict[str, Callable[[], dict[str, Any]]]:
             "language": "Spanish",
             "selfPay": True,
         },
+        "city 50 mi (no other filter)": lambda: near(CITY_ZIPS, 50),
+        "state": lambda: {"state": rng.choice(STATES)},
+        "state + carrier": lambda: {
+            "state": rng.choice(STATES),
+            "insuranceCarrier": rng.choice(CARRIERS),
+        },
+        "state + plan type + telehealth": lambda: {
+            "state": rng.choice(STATES),
+            "planType": rng.choice(("PPO", "HMO", "EPO", "POS")),
+            "telehealth": True,
+        },
         "state + carrier/PPO + telehealth": lambda: {
             "state": rng.choice(STATES),
             "insuranceCarrier": rng.choice(CARRIERS[:16]),
@@ -118,6 +129,7 @@ async def run(runs: int) -> None:
         geo.load()
         settings = load({"WNWA_PROFESSIONALS_DATABASE_URL": database_url})
         schema = build_schema()
+        applications = FormRateLimit(form="applications", burst=1, per_hour=1)
         rng = random.Random(11)
         principal = Principal(
             subject="bench", department_id=str(uuid.uuid4()), roles=frozenset({"officer"})

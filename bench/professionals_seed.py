@@ -32,7 +32,7 @@ sys.path.insert(0, str(PROJECT))
 from servicekit.database import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
 from services.professionals.app import MIGRATIONS  # noqa: E402
-from services.professionals.catalog import LicenseType, PlanType, Specialty  # noqa: E402
+from services.professionals.vocabulary import LicenseType, PlanType, Specialty  # noqa: E402
 from wnwa import postgres  # noqa: E402
 
 BENCH_DATABASE = "wnwa_professionals_bench"

@@ -25,6 +25,7 @@ class RowReader(Generic[RowT]):
     differently named column (``{"spans": "weekly_hours"}`` selects ``weekly_hours AS
     spans``); ``convert`` turns a column's value into the field's (e.g. ranges to tuples);
     ``computed`` names fields that are no column (given to the call by keyword instead).
+    Fields the constructor does not take (a GraphQL type's resolved fields) are no column.
     """
 
     def __init__(
@@ -40,7 +41,9 @@ class RowReader(Generic[RowT]):
         convert = convert or {}
         self.row_type = row_type
         fields = dataclasses.fields(row_type)  # type: ignore[arg-type]
-        self.names = tuple(field.name for field in fields if field.name not in computed)
+        self.names = tuple(
+            field.name for field in fields if field.init and field.name not in computed
+        )
         unknown = (set(sources) | set(convert) | set(computed)) - {f.name for f in fields}
         if unknown:
             raise ValueError(f"{sorted(unknown)} are not fields of {row_type}")
@@ -52,7 +55,8 @@ class RowReader(Generic[RowT]):
         self._convert = tuple((name, convert.get(name)) for name in self.names)
 
     def __call__(self, record: asyncpg.Record, **computed: Any) -> RowT:
-        # by keyword: a row type may extend an input type whose optional fields have defaults
+        # by keyword: a row type may extend an input type whose optional fields have defaults,
+        # and a GraphQL type built on the row takes keyword arguments only
         return self.row_type(
             **{
                 name: record[name] if change is None else change(record[name])

@@ -18,7 +18,10 @@ from . import settings as professionals_settings
 from .applying import ApplyMutation
 from .downloads import ROUTES
 from .figures import FigureQueries
-from .schema import Professional, ProfessionalsLoaders, Query
+from .listing import Professional
+from .loaders import ProfessionalsLoaders
+from .review import ReviewQueries
+from .search import ListingQueries
 from .status import StatusQueries
 from .vetting import VettingMutation
 
@@ -28,7 +31,7 @@ Mutation = merge_types("Mutation", (ApplyMutation, VettingMutation))
 
 
 def build_schema() -> ServiceSchema:
-    query = merge_types("Query", (Query, FigureQueries, StatusQueries))
+    query = merge_types("Query", (ListingQueries, ReviewQueries, FigureQueries, StatusQueries))
     return ServiceSchema(query=query, mutation=Mutation, types=[Professional])
 
 

@@ -3,6 +3,7 @@ idempotent by the form's client key. The applicant learns a reference and nothin
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, cast
 from uuid import UUID
 
@@ -13,8 +14,8 @@ from strawberry.types import Info
 from servicekit import references
 from servicekit.graphql import FieldError, InputErrors, context_of
 
-from . import notices, rules, status, store
-from .catalog import REQUIRED_DOCUMENTS, DocumentKind
+from . import application_store, notices, rules, status
+from .application import Application
 from .documents import (
     CHUNK_BYTES,
     CheckedDocument,
@@ -24,7 +25,8 @@ from .documents import (
     safe_filename,
 )
 from .inputs import DocumentUpload, ProfessionalApplicationInput
-from .schema import loaders
+from .loaders import loaders
+from .vocabulary import REQUIRED_DOCUMENTS, DocumentKind
 
 
 @strawberry.type(description="Acknowledgement of an application: a reference to quote.")
@@ -81,7 +83,7 @@ def file_of(upload: DocumentUpload) -> UploadedFile | None:
 
 
 def _receipt_for_existing(
-    existing: store.ProfessionalRow, application_in: rules.ApplicationIn
+    existing: Application, application_in: rules.ApplicationIn
 ) -> ApplicationReceipt:
     if existing.fingerprint == application_in.fingerprint():
         return ApplicationReceipt(reference=existing.reference, errors=[])
@@ -116,22 +118,27 @@ async def _submit(
         for upload, found in zip(documents, checked, strict=True)
         if found and (file := file_of(upload))
     ]
-    application_in.documents = [
-        {"kind": upload.kind.value, "sha256": found.sha256, "size": found.size_bytes}
-        for upload, found, _ in uploads
-    ]
+    application_in = dataclasses.replace(
+        application_in,
+        documents=[
+            rules.DocumentIn(kind=upload.kind.value, sha256=found.sha256, size=found.size_bytes)
+            for upload, found, _ in uploads
+        ],
+    )
     pool = context_of(info).pool
-    existing = await store.get_by_client_key(db=pool, client_key=application_in.client_key)
+    existing = await application_store.get_by_client_key(
+        db=pool, client_key=application_in.client_key
+    )
     if existing is not None:
         return await _with_secret(
-            pool, existing.id, _receipt_for_existing(existing, application_in)
+            pool, existing.key, _receipt_for_existing(existing, application_in)
         )
     loaders(info).applications.take()  # a resent application above is not counted again
     reference = new_reference()
     kind = rules.assessment_kind(application_in.locations, settings.home_metro_counties)
     secret = None
     async with pool.acquire() as connection, connection.transaction():
-        professional_id = await store.create_application(
+        professional_id = await application_store.create_application(
             connection=connection,
             application_in=application_in,
             reference=reference,
@@ -139,7 +146,7 @@ async def _submit(
         )
         if professional_id is not None:
             for position, (upload, found, file) in enumerate(uploads):
-                document_id = await store.add_document(
+                document_id = await application_store.add_document(
                     connection=connection,
                     professional_id=professional_id,
                     position=position,
@@ -152,7 +159,7 @@ async def _submit(
                 await file.seek(0)
                 seq = 0
                 while piece := await file.read(CHUNK_BYTES):
-                    await store.add_document_chunk(
+                    await application_store.add_document_chunk(
                         connection=connection, document_id=document_id, seq=seq, data=piece
                     )
                     seq += 1
@@ -165,10 +172,12 @@ async def _submit(
             )
     if professional_id is None:
         # the same key was used concurrently; answer as for a resubmission
-        existing = await store.get_by_client_key(db=pool, client_key=application_in.client_key)
+        existing = await application_store.get_by_client_key(
+            db=pool, client_key=application_in.client_key
+        )
         assert existing is not None
         return await _with_secret(
-            pool, existing.id, _receipt_for_existing(existing, application_in)
+            pool, existing.key, _receipt_for_existing(existing, application_in)
         )
     return ApplicationReceipt(reference=reference, errors=[], status_secret=secret)
 

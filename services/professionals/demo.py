@@ -16,15 +16,15 @@ import asyncpg
 from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.graphql import InputErrors
 
-from . import rules, settings, store
+from . import application_store, rules, settings, vetting_store
 from .applying import new_reference
-from .catalog import LicenseType, PlanType, Specialty
 from .inputs import (
     InsuranceInput,
     LicenseInput,
     PracticeLocationInput,
     ProfessionalApplicationInput,
 )
+from .vocabulary import LicenseType, PlanType, Specialty
 
 # city, state, ZIP code, street
 _PLACES = (
@@ -171,7 +171,7 @@ async def seed(connection: asyncpg.Connection, *, clock: Clock = SYSTEM_CLOCK) -
                 demo_application(index, today), errors, today=today
             )
             assert application_in is not None, errors.items
-            professional_id = await store.create_application(
+            professional_id = await application_store.create_application(
                 connection=connection,
                 application_in=application_in,
                 reference=new_reference(),
@@ -192,7 +192,7 @@ async def _vet(
     if target == "submitted":
         return
     for vetter in _VETTERS:
-        await store.assign(
+        await vetting_store.assign(
             connection=connection,
             professional_id=professional_id,
             vetter=vetter,
@@ -201,25 +201,25 @@ async def _vet(
     for step in steps[: steps.index(target) + 1]:
         if step == "deliberation":
             for vetter in _VETTERS:
-                await store.record_assessment(
+                await vetting_store.record_assessment(
                     connection=connection,
                     professional_id=professional_id,
                     round=1,
                     vetter=vetter,
-                    assessment_in={
-                        "license_verified": True,
-                        "insurance_verified": True,
-                        "callback_hours": 2,
-                        "responsive_to_urgent_requests": True,
-                        "confidentiality_practices": True,
-                        "hipaa_video_platform": True,
-                        "law_enforcement_experience": True,
-                        "notes": "Demo assessment.",
-                        "vote": "approve",
-                    },
+                    assessment_in=rules.AssessmentIn(
+                        license_verified=True,
+                        insurance_verified=True,
+                        callback_hours=2,
+                        responsive_to_urgent_requests=True,
+                        confidentiality_practices=True,
+                        hipaa_video_platform=True,
+                        law_enforcement_experience=True,
+                        notes="Demo assessment.",
+                        vote="approve",
+                    ),
                 )
         if step == "approved":
-            await store.record_decision(
+            await vetting_store.record_decision(
                 connection=connection,
                 professional_id=professional_id,
                 round=1,
@@ -230,7 +230,7 @@ async def _vet(
                 reconsider_after=None,
                 decided_by=_VETTERS[1],
             )
-        await store.set_status(
+        await vetting_store.set_status(
             connection=connection,
             professional_id=professional_id,
             status=step,
@@ -245,7 +245,7 @@ async def _demo_document(
     connection: asyncpg.Connection, professional_id: uuid.UUID, name: str
 ) -> None:
     content = demo_pdf(f"Curriculum vitae - {name}")
-    document_id = await store.add_document(
+    document_id = await application_store.add_document(
         connection=connection,
         professional_id=professional_id,
         position=0,
@@ -255,7 +255,7 @@ async def _demo_document(
         size_bytes=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
     )
-    await store.add_document_chunk(
+    await application_store.add_document_chunk(
         connection=connection, document_id=document_id, seq=0, data=content
     )
 

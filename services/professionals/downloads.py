@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from servicekit.tokens import InvalidToken, TokenVerifier, bearer_token
 
-from . import store
+from . import application_store, rules
 
 
 def _refuse(status: int, code: str, message: str) -> Response:
@@ -37,18 +37,18 @@ async def download_document(request: Request) -> Response:
         principal = await verifier.verify(token)
     except InvalidToken as invalid:
         return _refuse(401, "UNAUTHENTICATED", f"Sign in again: {invalid}.")
-    if not principal.has_role("vetter"):
+    if not rules.may_download(principal):
         return _refuse(403, "FORBIDDEN", "Only vetters see applicants' documents.")
     try:
         document_id = UUID(request.path_params["document_id"])
     except ValueError:
         return _refuse(404, "NOT_FOUND", "There is no such document.")
-    document = await store.get_document(db=pool, document_id=document_id)
+    document = await application_store.get_document(db=pool, document_id=document_id)
     if document is None:
         return _refuse(404, "NOT_FOUND", "There is no such document.")
     ascii_name = document.filename.encode("ascii", "replace").decode().replace("?", "_")
     return StreamingResponse(
-        store.document_content(db=pool, document_id=document_id),
+        application_store.document_content(db=pool, document_id=document_id),
         media_type=document.content_type,
         headers={
             "Content-Length": str(document.size_bytes),

@@ -7,7 +7,9 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from servicekit.graphql import context_of, require_role
+from servicekit.graphql import context_of
+
+from . import rules
 
 
 @strawberry.type(description="Professionals counts for the network figures (service tokens).")
@@ -21,7 +23,7 @@ class ProfessionalFigures:
 class FigureQueries:
     @strawberry.field(description="Counts for the network figures: service tokens only.")
     async def professional_figures(self, info: Info[Any, Any]) -> ProfessionalFigures | None:
-        require_role(info, "service")
+        rules.peer_service(info)
         today = context_of(info).clock.today()
         count = await context_of(info).pool.fetchval(
             "SELECT count(*) FROM professionals"

@@ -8,7 +8,7 @@ import datetime as dt
 import strawberry
 from strawberry.file_uploads import Upload
 
-from .catalog import DocumentKind, LicenseType, PlanType, Specialty
+from .vocabulary import DocumentKind, LicenseType, PlanType, Specialty, Vote
 
 
 @strawberry.input(description="One licence: its type, number, issuing state and expiry.")
@@ -70,3 +70,18 @@ class ProfessionalApplicationInput:
 class DocumentUpload:
     kind: DocumentKind
     file: Upload
+
+
+@strawberry.input(description="A vetter's assessment against the checklist, and their vote.")
+class AssessmentInput:
+    license_verified: bool = strawberry.field(description="Verified with the state board.")
+    insurance_verified: bool
+    callback_hours: int = strawberry.field(
+        description="Hours to call back a law-enforcement referral (0-168)."
+    )
+    responsive_to_urgent_requests: bool
+    confidentiality_practices: bool
+    hipaa_video_platform: bool = strawberry.field(description="Uses a HIPAA-appropriate platform.")
+    law_enforcement_experience: bool
+    notes: str | None = None
+    vote: Vote

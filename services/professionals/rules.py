@@ -1,4 +1,5 @@
-"""The rules of the service: what makes an application valid, consensus, licence expiry."""
+"""The rules of the service: who may see and do what, what makes an application or an
+assessment valid, consensus, licence expiry."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from strawberry.types import Info
 
 from servicekit import geo, validation
-from servicekit.graphql import InputErrors
+from servicekit.graphql import InputErrors, require_principal, require_role
+from servicekit.tokens import Principal
 
-from .catalog import CARRIERS, carrier_code
-from .inputs import ProfessionalApplicationInput
+from .inputs import AssessmentInput, ProfessionalApplicationInput
+from .vocabulary import CARRIERS, carrier_code
 
 _CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 _WEBSITE = re.compile(r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d{1,5})?(/\S*)?$")
@@ -21,6 +26,34 @@ _LANGUAGE = re.compile(r"^[A-Za-z][A-Za-z ()'-]{0,39}$")
 _LICENSE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,39}$")
 MAX_LICENSES = 20
 MAX_LOCATIONS = 10
+
+# -- who may see and do what ---------------------------------------------------------------
+
+VETTER = "vetter"  # sees applications and their documents, and vets them
+SERVICE = "service"  # a peer service: reads the network's figures
+
+
+def signed_in(info: Info[Any, Any]) -> Principal:
+    """The listing is for any signed-in user; applying needs no sign-in."""
+    return require_principal(info)
+
+
+def vetter(info: Info[Any, Any]) -> Principal:
+    """Applications, their documents and every vetting step are for vetters only."""
+    return require_role(info, VETTER)
+
+
+def peer_service(info: Info[Any, Any]) -> Principal:
+    """The network's figures are for peer services."""
+    return require_role(info, SERVICE)
+
+
+def may_download(principal: Principal) -> bool:
+    """Applicants' documents are for vetters only."""
+    return principal.has_role(VETTER)
+
+
+# -- applications ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +75,22 @@ class LocationIn:
     longitude: float
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class InsuranceIn:
+    carrier: str
+    plan_types: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentIn:
+    """A document as the application's fingerprint counts it."""
+
+    kind: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
 class ApplicationIn:
     """A valid, normalised application (documents apart)."""
 
@@ -61,11 +109,11 @@ class ApplicationIn:
     specialties: list[str]
     le_experience_years: int
     le_experience: str | None
-    insurance: list[dict[str, object]]
+    insurance: list[InsuranceIn]
     self_pay: bool
     answers_any_hour: bool
     schedules_within_24h: bool
-    documents: list[dict[str, object]] = field(default_factory=list)
+    documents: list[DocumentIn] = field(default_factory=list)
 
     @property
     def service_states(self) -> list[str]:
@@ -75,9 +123,9 @@ class ApplicationIn:
     def insurance_keys(self) -> list[str]:
         keys: set[str] = set()
         for entry in self.insurance:
-            keys.add(str(entry["carrier"]))
-            for plan in entry["plan_types"]:  # type: ignore[attr-defined]
-                keys.add(f"{entry['carrier']}:{plan}")
+            keys.add(entry.carrier)
+            for plan in entry.plan_types:
+                keys.add(f"{entry.carrier}:{plan}")
                 keys.add(f"*:{plan}")
         return sorted(keys)
 
@@ -306,9 +354,7 @@ def _languages(values: Sequence[str], errors: InputErrors) -> list[str]:
     return sorted(languages)
 
 
-def _insurance(
-    source: ProfessionalApplicationInput, errors: InputErrors
-) -> list[dict[str, object]]:
+def _insurance(source: ProfessionalApplicationInput, errors: InputErrors) -> list[InsuranceIn]:
     result: dict[str, set[str]] = {}
     for index, item in enumerate(source.insurance[: len(CARRIERS)]):
         path = f"input.insurance.{index}"
@@ -327,12 +373,46 @@ def _insurance(
             result.setdefault(code, set()).update(plan.value for plan in item.plan_types)
     if not source.insurance and not source.self_pay:
         errors.add("input.insurance", "List the insurance you accept, or offer self-pay.")
-    return [
-        {"carrier": code, "plan_types": sorted(plans)} for code, plans in sorted(result.items())
-    ]
+    return [InsuranceIn(code, sorted(plans)) for code, plans in sorted(result.items())]
 
 
 # -- vetting ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentIn:
+    """A valid assessment against the checklist, and its vote."""
+
+    license_verified: bool
+    insurance_verified: bool
+    callback_hours: int
+    responsive_to_urgent_requests: bool
+    confidentiality_practices: bool
+    hipaa_video_platform: bool
+    law_enforcement_experience: bool
+    notes: str | None
+    vote: str
+
+
+def check_assessment(source: AssessmentInput, errors: InputErrors) -> AssessmentIn | None:
+    """The assessment, or None after adding a field error for every mistake."""
+    if not 0 <= source.callback_hours <= 168:
+        errors.add("input.callbackHours", "Enter hours from 0 to 168.")
+    notes = validation.text(source.notes, "input.notes", errors, max_length=4000, required=False)
+    if errors:
+        return None
+    return AssessmentIn(
+        license_verified=source.license_verified,
+        insurance_verified=source.insurance_verified,
+        callback_hours=source.callback_hours,
+        responsive_to_urgent_requests=source.responsive_to_urgent_requests,
+        confidentiality_practices=source.confidentiality_practices,
+        hipaa_video_platform=source.hipaa_video_platform,
+        law_enforcement_experience=source.law_enforcement_experience,
+        notes=notes,
+        vote=source.vote.value,
+    )
+
 
 MIN_VOTES = 2
 

@@ -17,8 +17,8 @@ from strawberry.types import Info
 from servicekit.database import Executor
 from servicekit.graphql import context_of
 
-from . import store
-from .schema import VettingStatus
+from . import application_store
+from .vocabulary import VettingStatus
 
 
 def new_secret() -> tuple[str, bytes]:
@@ -71,18 +71,18 @@ class StatusQueries:
     ) -> ApplicationStatus | None:
         pool = context_of(info).pool
         row = (
-            await store.get_by_reference(db=pool, reference=reference.strip().upper())
+            await application_store.get_by_reference(db=pool, reference=reference.strip().upper())
             if len(reference) <= 40
             else None
         )
-        expected = await _digest(db=pool, professional_id=row.id) if row else None
+        expected = await _digest(db=pool, professional_id=row.key) if row else None
         given = hashlib.sha256(secret.strip().encode()[:200]).digest()
         # the same work and the same answer for an unknown reference and a wrong secret
         if row is None or not hmac.compare_digest(given, expected or bytes(32)):
             return None
         return ApplicationStatus(
             reference=row.reference,
-            status=VettingStatus(row.status),
+            status=row.status,
             submitted_on=row.submitted_at.date(),
             changed_on=row.status_changed_at.date(),
             reconsider_after=row.reconsider_after,

@@ -18,11 +18,12 @@ from servicekit.graphql import (
     PublicError,
     context_of,
     parse_id,
-    require_role,
 )
 
-from . import notices, rules, store
-from .schema import VETTER, Application, Vote, loaders
+from . import application_store, notices, rules, vetting_store
+from .application import Application
+from .inputs import AssessmentInput
+from .loaders import loaders
 
 
 class NotAVetter(PublicError):
@@ -45,41 +46,26 @@ class VettingPayload:
     errors: list[FieldError]
 
 
-@strawberry.input(description="A vetter's assessment against the checklist, and their vote.")
-class AssessmentInput:
-    license_verified: bool = strawberry.field(description="Verified with the state board.")
-    insurance_verified: bool
-    callback_hours: int = strawberry.field(
-        description="Hours to call back a law-enforcement referral (0-168)."
-    )
-    responsive_to_urgent_requests: bool
-    confidentiality_practices: bool
-    hipaa_video_platform: bool = strawberry.field(description="Uses a HIPAA-appropriate platform.")
-    law_enforcement_experience: bool
-    notes: str | None = None
-    vote: Vote
-
-
 async def _locked(
     connection: Connection,
     application_id: strawberry.ID,
     errors: InputErrors,
     allowed: set[str],
     doing: str,
-) -> store.ProfessionalRow | None:
+) -> Application | None:
     parsed = parse_id(application_id)
     row = (
-        await store.lock_professional(connection=connection, professional_id=parsed)
+        await application_store.lock_application(connection=connection, professional_id=parsed)
         if parsed
         else None
     )
     if row is None:
         errors.unknown("applicationId", "application")
         return None
-    if row.status not in allowed:
+    if row.status.value not in allowed:
         errors.add(
             "applicationId",
-            f"This application is {_WORDS[row.status]}; it cannot be {doing} now.",
+            f"This application is {_WORDS[row.status.value]}; it cannot be {doing} now.",
         )
         return None
     return row
@@ -90,8 +76,8 @@ async def _answer(
 ) -> VettingPayload:
     if errors or professional_id is None:
         return VettingPayload(application=None, errors=errors.items)
-    rows = await store.get_professionals(db=context_of(info).pool, ids=[professional_id])
-    return VettingPayload(application=Application(row=rows[professional_id]), errors=[])
+    rows = await application_store.get_applications(db=context_of(info).pool, ids=[professional_id])
+    return VettingPayload(application=rows[professional_id], errors=[])
 
 
 @strawberry.type
@@ -103,7 +89,7 @@ class VettingMutation:
     async def assign_vetter(
         self, info: Info[Any, Any], application_id: strawberry.ID, vetter: str | None = None
     ) -> VettingPayload:
-        principal = require_role(info, VETTER)
+        principal = rules.vetter(info)
         errors = InputErrors()
         assignee = validation.text(
             vetter if vetter is not None else principal.subject, "vetter", errors, max_length=200
@@ -111,7 +97,7 @@ class VettingMutation:
         if (
             assignee is not None
             and assignee != principal.subject
-            and not await store.is_known_vetter(db=context_of(info).pool, subject=assignee)
+            and not await vetting_store.is_known_vetter(db=context_of(info).pool, subject=assignee)
         ):
             raise NotAVetter(
                 "`vetter` names no vetter known here. Assign yourself, or a colleague who has "
@@ -127,20 +113,20 @@ class VettingMutation:
             )
             if row is None or assignee is None:
                 return await _answer(info, None, errors)
-            await store.assign(
+            await vetting_store.assign(
                 connection=connection,
-                professional_id=row.id,
+                professional_id=row.key,
                 vetter=assignee,
                 assigned_by=principal.subject,
             )
-            if row.status == "submitted":
-                await store.set_status(
+            if row.status.value == "submitted":
+                await vetting_store.set_status(
                     connection=connection,
-                    professional_id=row.id,
+                    professional_id=row.key,
                     status="under_review",
                     changed_by=principal.subject,
                 )
-        return await _answer(info, row.id, errors)
+        return await _answer(info, row.key, errors)
 
     @strawberry.mutation(
         description="Schedule the assessment: an office visit in the home metro area, a video "
@@ -149,7 +135,7 @@ class VettingMutation:
     async def schedule_assessment(
         self, info: Info[Any, Any], application_id: strawberry.ID, at: dt.datetime
     ) -> VettingPayload:
-        principal = require_role(info, VETTER)
+        principal = rules.vetter(info)
         errors = InputErrors()
         if at.tzinfo is None:
             errors.add("at", "Include the time zone, e.g. 2027-03-01T10:00:00-06:00.")
@@ -165,14 +151,14 @@ class VettingMutation:
             )
             if row is None or errors:
                 return await _answer(info, None, errors)
-            await store.set_status(
+            await vetting_store.set_status(
                 connection=connection,
-                professional_id=row.id,
+                professional_id=row.key,
                 status="assessment_scheduled",
                 changed_by=principal.subject,
                 assessment_at=at,
             )
-        return await _answer(info, row.id, errors)
+        return await _answer(info, row.key, errors)
 
     @strawberry.mutation(
         description="Record your assessment and vote (assigned vetters only); a second one in "
@@ -181,11 +167,9 @@ class VettingMutation:
     async def record_assessment(
         self, info: Info[Any, Any], application_id: strawberry.ID, input: AssessmentInput
     ) -> VettingPayload:
-        principal = require_role(info, VETTER)
+        principal = rules.vetter(info)
         errors = InputErrors()
-        if not 0 <= input.callback_hours <= 168:
-            errors.add("input.callbackHours", "Enter hours from 0 to 168.")
-        notes = validation.text(input.notes, "input.notes", errors, max_length=4000, required=False)
+        assessment_in = rules.check_assessment(input, errors)
         async with context_of(info).pool.acquire() as connection, connection.transaction():
             row = await _locked(
                 connection,
@@ -194,37 +178,27 @@ class VettingMutation:
                 {"assessment_scheduled", "deliberation"},
                 "assessed (schedule the assessment first)",
             )
-            if row is not None and not await store.is_assigned(
-                db=connection, professional_id=row.id, vetter=principal.subject
+            if row is not None and not await vetting_store.is_assigned(
+                db=connection, professional_id=row.key, vetter=principal.subject
             ):
                 errors.add("applicationId", "Only vetters assigned to this application assess it.")
-            if row is None or errors:
+            if row is None or assessment_in is None or errors:
                 return await _answer(info, None, errors)
-            await store.record_assessment(
+            await vetting_store.record_assessment(
                 connection=connection,
-                professional_id=row.id,
-                round=row.vetting_round,
+                professional_id=row.key,
+                round=row.round,
                 vetter=principal.subject,
-                assessment_in={
-                    "license_verified": input.license_verified,
-                    "insurance_verified": input.insurance_verified,
-                    "callback_hours": input.callback_hours,
-                    "responsive_to_urgent_requests": input.responsive_to_urgent_requests,
-                    "confidentiality_practices": input.confidentiality_practices,
-                    "hipaa_video_platform": input.hipaa_video_platform,
-                    "law_enforcement_experience": input.law_enforcement_experience,
-                    "notes": notes,
-                    "vote": input.vote.value,
-                },
+                assessment_in=assessment_in,
             )
-            if row.status != "deliberation":
-                await store.set_status(
+            if row.status.value != "deliberation":
+                await vetting_store.set_status(
                     connection=connection,
-                    professional_id=row.id,
+                    professional_id=row.key,
                     status="deliberation",
                     changed_by=principal.subject,
                 )
-        return await _answer(info, row.id, errors)
+        return await _answer(info, row.key, errors)
 
     @strawberry.mutation(
         description="Close deliberation. At least two votes, all to approve: approved. "
@@ -237,15 +211,15 @@ class VettingMutation:
         reason: str | None = None,
         reconsider_after: dt.date | None = None,
     ) -> VettingPayload:
-        principal = require_role(info, VETTER)
+        principal = rules.vetter(info)
         errors = InputErrors()
         today = loaders(info).today
         async with context_of(info).pool.acquire() as connection, connection.transaction():
             row = await _locked(connection, application_id, errors, {"deliberation"}, "decided")
             if row is None:
                 return await _answer(info, None, errors)
-            votes = await store.votes_of_round(
-                db=connection, professional_id=row.id, round=row.vetting_round
+            votes = await vetting_store.votes_of_round(
+                db=connection, professional_id=row.key, round=row.round
             )
             outcome = rules.consensus(votes)
             approvals = votes.count("approve")
@@ -269,10 +243,10 @@ class VettingMutation:
                     errors.add("reconsiderAfter", "Choose a date after today.")
             if errors:
                 return await _answer(info, None, errors)
-            await store.record_decision(
+            await vetting_store.record_decision(
                 connection=connection,
-                professional_id=row.id,
-                round=row.vetting_round,
+                professional_id=row.key,
+                round=row.round,
                 outcome=outcome,
                 approvals=approvals,
                 votes=len(votes),
@@ -280,9 +254,9 @@ class VettingMutation:
                 reconsider_after=reconsider_after if outcome == "deferred" else None,
                 decided_by=principal.subject,
             )
-            await store.set_status(
+            await vetting_store.set_status(
                 connection=connection,
-                professional_id=row.id,
+                professional_id=row.key,
                 status=outcome,
                 changed_by=principal.subject,
                 reconsider_after=reconsider_after,
@@ -295,7 +269,7 @@ class VettingMutation:
                 approved=outcome == "approved",
                 reconsider_after=reconsider_after if outcome == "deferred" else None,
             )
-        return await _answer(info, row.id, errors)
+        return await _answer(info, row.key, errors)
 
     @strawberry.mutation(
         description="Reconsider a deferred application once its reconsider-after date has "
@@ -304,7 +278,7 @@ class VettingMutation:
     async def reopen_application(
         self, info: Info[Any, Any], application_id: strawberry.ID
     ) -> VettingPayload:
-        principal = require_role(info, VETTER)
+        principal = rules.vetter(info)
         errors = InputErrors()
         async with context_of(info).pool.acquire() as connection, connection.transaction():
             row = await _locked(connection, application_id, errors, {"deferred"}, "reopened")
@@ -320,14 +294,14 @@ class VettingMutation:
                 )
             if row is None or errors:
                 return await _answer(info, None, errors)
-            await store.set_status(
+            await vetting_store.set_status(
                 connection=connection,
-                professional_id=row.id,
+                professional_id=row.key,
                 status="under_review",
                 changed_by=principal.subject,
                 next_round=True,
             )
-        return await _answer(info, row.id, errors)
+        return await _answer(info, row.key, errors)
 
     @strawberry.mutation(
         description="Record a licence renewal verified with the state board: its new expiry. "
@@ -336,11 +310,13 @@ class VettingMutation:
     async def record_license_renewal(
         self, info: Info[Any, Any], license_id: strawberry.ID, expires_on: dt.date
     ) -> VettingPayload:
-        principal = require_role(info, VETTER)
+        principal = rules.vetter(info)
         errors = InputErrors()
         parsed = parse_id(license_id)
         current = (
-            await store.get_license(db=context_of(info).pool, license_id=parsed) if parsed else None
+            await application_store.get_license(db=context_of(info).pool, license_id=parsed)
+            if parsed
+            else None
         )
         if current is None:
             errors.unknown("licenseId", "licence")
@@ -349,7 +325,7 @@ class VettingMutation:
         if errors or parsed is None:
             return await _answer(info, None, errors)
         async with context_of(info).pool.acquire() as connection, connection.transaction():
-            professional_id = await store.renew_license(
+            professional_id = await vetting_store.renew_license(
                 connection=connection,
                 license_id=parsed,
                 expires_on=expires_on,

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from services.professionals import store
+from services.professionals import application_store
 from tests.conftest import ServiceUnderTest
 from tests.services.professionals.conftest import (
     EMPTY,
@@ -246,7 +246,7 @@ async def test_a_request_over_the_body_limit_is_refused_before_parsing(
 async def test_a_failure_while_storing_a_document_leaves_nothing_half_saved(
     professionals: ServiceUnderTest, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = store.add_document_chunk
+    real = application_store.add_document_chunk
     calls = 0
 
     async def failing_on_the_second_document(**kwargs: Any) -> None:
@@ -256,7 +256,7 @@ async def test_a_failure_while_storing_a_document_leaves_nothing_half_saved(
             raise OSError("disk trouble")
         await real(**kwargs)
 
-    monkeypatch.setattr(store, "add_document_chunk", failing_on_the_second_document)
+    monkeypatch.setattr(application_store, "add_document_chunk", failing_on_the_second_document)
     answer = await submit(professionals, application_input())
     assert answer["data"] is None
     assert answer["errors"][0]["message"].startswith("Something went wrong on our side")

@@ -1,8 +1,9 @@
-"""The controlled vocabularies of an application: licence types, plans, carriers, specialties.
+"""The controlled vocabularies of the service: licence types, plans, carriers, specialties,
+document kinds, and the vetting's statuses, assessment kinds and votes.
 
-Licence types, plan types, specialties and document kinds are GraphQL enums (a fixed, small
-set). Insurance carriers are a list kept here and offered by the `insuranceCarriers` query:
-it grows without a schema change, and an unknown carrier gets a field error that names it.
+These are GraphQL enums (a fixed, small set), except insurance carriers: a list kept here and
+offered by the `insuranceCarriers` query: it grows without a schema change, and an unknown
+carrier gets a field error that names it.
 """
 
 from __future__ import annotations
@@ -100,3 +101,25 @@ def carrier_code(value: str) -> str | None:
         if name.lower() == wanted:
             return code
     return None
+
+
+@strawberry.enum(description="Where an application stands.")
+class VettingStatus(Enum):
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    ASSESSMENT_SCHEDULED = "assessment_scheduled"
+    DELIBERATION = "deliberation"
+    APPROVED = "approved"
+    DEFERRED = "deferred"
+
+
+@strawberry.enum(description="Office visit in the home metro area, video call elsewhere.")
+class AssessmentKind(Enum):
+    OFFICE_VISIT = "office_visit"
+    VIDEO_CALL = "video_call"
+
+
+@strawberry.enum
+class Vote(Enum):
+    APPROVE = "approve"
+    DEFER = "defer"

@@ -1,0 +1,221 @@
+"""The vetters' view of an application: the whole record, its licences, documents,
+assignments, assessments and decisions.
+
+Each type here is also the row the store reads (through `servicekit.rows.RowReader`), so
+each of its fields is declared once; the application is also the record the vetting steps
+work on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Protocol
+from uuid import UUID
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from servicekit.graphql import context_of
+
+from . import rules
+from .listing import (
+    AvailabilityCommitment,
+    Insurance,
+    PracticeLocation,
+    Professional,
+    listing_loaders,
+)
+from .vocabulary import (
+    AssessmentKind,
+    DocumentKind,
+    LicenseType,
+    Specialty,
+    VettingStatus,
+    Vote,
+)
+
+
+class ApplicationLoaders(Protocol):
+    """The per-request loaders and settings the application's fields use."""
+
+    today: dt.date
+    notice_days: int
+    licenses: DataLoader[UUID, list[License]]
+    documents: DataLoader[UUID, list[Document]]
+    assignments: DataLoader[UUID, list[VetterAssignment]]
+    assessments: DataLoader[UUID, list[Assessment]]
+    decisions: DataLoader[UUID, list[VettingDecision]]
+
+
+def application_loaders(info: Info[Any, Any]) -> ApplicationLoaders:
+    found: ApplicationLoaders = context_of(info).loaders
+    return found
+
+
+def _expired(root: License, info: Info[Any, Any]) -> bool:
+    return root.expires_on < application_loaders(info).today
+
+
+def _due(root: License, info: Info[Any, Any]) -> bool:
+    known = application_loaders(info)
+    return rules.expiring_soon(root.expires_on, known.today, known.notice_days)
+
+
+@strawberry.type(description="A licence, with its expiry as the vetters track it.")
+class License:
+    id: strawberry.ID
+    professional_id: strawberry.Private[UUID]
+    license_type: LicenseType
+    number: str
+    state: str
+    expires_on: dt.date
+    expired: bool = strawberry.field(resolver=_expired)
+    due_for_re_vetting: bool = strawberry.field(
+        resolver=_due,
+        description="Expires within the notice period: verify the renewal with the board.",
+    )
+    renewed_by: str | None
+    renewed_at: dt.datetime | None
+
+
+@strawberry.type(description="An uploaded document; download it from `downloadPath` (vetters).")
+class Document:
+    id: strawberry.ID
+    professional_id: strawberry.Private[UUID]
+    kind: DocumentKind
+    filename: str
+    content_type: str = strawberry.field(description="As proven by the file's bytes.")
+    size_bytes: int
+    sha256: str
+
+    @strawberry.field(description="GET with the vetter's bearer token.")
+    def download_path(self) -> str:
+        return f"/documents/{self.id}"
+
+
+@strawberry.type
+class VetterAssignment:
+    professional_id: strawberry.Private[UUID]
+    vetter: str = strawberry.field(description="The vetter's pseudonymous subject.")
+    assigned_by: str
+    assigned_at: dt.datetime
+
+
+@strawberry.type(description="One vetter's checklist and vote in one vetting round.")
+class Assessment:
+    professional_id: strawberry.Private[UUID]
+    round: int
+    vetter: str
+    license_verified: bool
+    insurance_verified: bool
+    callback_hours: int = strawberry.field(
+        description="Hours to call back a law-enforcement referral."
+    )
+    responsive_to_urgent_requests: bool
+    confidentiality_practices: bool
+    hipaa_video_platform: bool
+    law_enforcement_experience: bool
+    notes: str | None
+    vote: Vote
+    recorded_at: dt.datetime
+
+
+@strawberry.type(description="A decision, with who made it and when.")
+class VettingDecision:
+    professional_id: strawberry.Private[UUID]
+    round: int
+    outcome: VettingStatus
+    approvals: int
+    votes: int
+    reason: str | None
+    reconsider_after: dt.date | None
+    decided_by: str
+    decided_at: dt.datetime
+
+
+async def _listing(root: Application, info: Info[Any, Any]) -> Professional | None:
+    return await listing_loaders(info).listed.load(root.key)
+
+
+async def _licenses(root: Application, info: Info[Any, Any]) -> list[License]:
+    return await application_loaders(info).licenses.load(root.key)
+
+
+async def _due_for_re_vetting(root: Application, info: Info[Any, Any]) -> bool:
+    known = application_loaders(info)
+    rows = await known.licenses.load(root.key)
+    return any(rules.expiring_soon(row.expires_on, known.today, known.notice_days) for row in rows)
+
+
+async def _locations(root: Application, info: Info[Any, Any]) -> list[PracticeLocation]:
+    return await listing_loaders(info).locations.load(root.key)
+
+
+async def _documents(root: Application, info: Info[Any, Any]) -> list[Document]:
+    return await application_loaders(info).documents.load(root.key)
+
+
+async def _assignments(root: Application, info: Info[Any, Any]) -> list[VetterAssignment]:
+    return await application_loaders(info).assignments.load(root.key)
+
+
+async def _assessments(root: Application, info: Info[Any, Any]) -> list[Assessment]:
+    return await application_loaders(info).assessments.load(root.key)
+
+
+async def _decisions(root: Application, info: Info[Any, Any]) -> list[VettingDecision]:
+    return await application_loaders(info).decisions.load(root.key)
+
+
+@strawberry.type(description="An application with everything in it: vetters only.")
+class Application:
+    """Also the record the vetting steps read and decide on (`Private` fields are not shown)."""
+
+    id: strawberry.ID
+    key: strawberry.Private[UUID]
+    reference: str = strawberry.field(description="The reference the applicant was given.")
+    status: VettingStatus
+    submitted_at: dt.datetime
+    status_changed_at: dt.datetime
+    listing: Professional | None = strawberry.field(
+        resolver=_listing, description="The listing officers see, when listed."
+    )
+    full_name: str
+    credentials: str
+    licenses: list[License] = strawberry.field(resolver=_licenses)
+    due_for_re_vetting: bool = strawberry.field(
+        resolver=_due_for_re_vetting, description="A licence expires within the notice period."
+    )
+    practice_name: str | None
+    locations: list[PracticeLocation] = strawberry.field(resolver=_locations)
+    telehealth: bool
+    telehealth_states: list[str]
+    phone: str
+    email: str = strawberry.field(description="The applicant's email: vetters only.")
+    website: str | None
+    languages: list[str]
+    specialties: list[Specialty]
+    law_enforcement_experience_years: int
+    law_enforcement_experience: str | None
+    insurance: list[Insurance]
+    self_pay: bool
+    availability: AvailabilityCommitment  # from the two columns below, as the row is read
+    assessment_kind: AssessmentKind
+    assessment_at: dt.datetime | None
+    round: int = strawberry.field(
+        description="The current vetting round (a reopened deferral starts one)."
+    )
+    reconsider_after: dt.date | None
+    documents: list[Document] = strawberry.field(resolver=_documents)
+    assignments: list[VetterAssignment] = strawberry.field(resolver=_assignments)
+    assessments: list[Assessment] = strawberry.field(
+        resolver=_assessments, description="Assessments of every round, oldest first."
+    )
+    decisions: list[VettingDecision] = strawberry.field(
+        resolver=_decisions, description="Every decision, oldest first."
+    )
+    client_key: strawberry.Private[str]
+    fingerprint: strawberry.Private[str]
+    answers_any_hour: strawberry.Private[bool]
+    schedules_within_24h: strawberry.Private[bool]
