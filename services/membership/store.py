@@ -11,7 +11,7 @@ import asyncpg
 
 from servicekit.database import Connection, Executor
 from servicekit.references import new_reference
-from servicekit.rows import RowReader
+from servicekit.rows import RowReader, RowWriter
 
 from .rules import DemoRequestIn, DepartmentIn, InquiryIn
 
@@ -60,6 +60,8 @@ _department = RowReader(DepartmentRow)
 _term = RowReader(TermRow)
 _fee_tier = RowReader(FeeTierRow)
 _contact = RowReader(ContactRow)
+_department_in = RowWriter(DepartmentIn)
+_DEPARTMENT_COLUMNS, _DEPARTMENT_VALUES = _department_in.insert(1)
 
 
 # departments -----------------------------------------------------------------------------
@@ -132,12 +134,11 @@ async def list_departments(
 async def create_department(*, db: asyncpg.Pool, department_in: DepartmentIn) -> DepartmentRow:
     row = await db.fetchrow(
         f"""
-        INSERT INTO departments (name, ori, county, state, sworn_officers, civilians_enrolled,
-                                 status, joined_on)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        INSERT INTO departments ({_DEPARTMENT_COLUMNS})
+        VALUES ({_DEPARTMENT_VALUES})
         RETURNING {_department.columns}
-        """,  # noqa: S608 — the columns come from DepartmentRow
-        *_department_values(department_in),
+        """,  # noqa: S608 — the columns come from DepartmentIn and DepartmentRow
+        *_department_in.values(department_in),
     )
     assert row is not None
     return _department(row)
@@ -149,28 +150,14 @@ async def update_department(
     """Replace the given department's fields; None when the id is unknown."""
     row = await db.fetchrow(
         f"""
-        UPDATE departments SET name = $2, ori = $3, county = $4, state = $5,
-            sworn_officers = $6, civilians_enrolled = $7, status = $8, joined_on = $9
+        UPDATE departments SET {_department_in.assignments(2)}
         WHERE id = $1
         RETURNING {_department.columns}
-        """,  # noqa: S608 — the columns come from DepartmentRow
+        """,  # noqa: S608 — the columns come from DepartmentIn and DepartmentRow
         department_id,
-        *_department_values(department_in),
+        *_department_in.values(department_in),
     )
     return _department(row) if row else None
-
-
-def _department_values(department_in: DepartmentIn) -> tuple[object, ...]:
-    return (
-        department_in.name,
-        department_in.ori,
-        department_in.county,
-        department_in.state,
-        department_in.sworn_officers,
-        department_in.civilians_enrolled,
-        department_in.status,
-        department_in.joined_on,
-    )
 
 
 async def membership_figures(*, db: asyncpg.Pool) -> tuple[int, int, int]:
