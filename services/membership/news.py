@@ -16,7 +16,6 @@ import asyncpg
 import strawberry
 from strawberry.types import Info
 
-from servicekit import validation
 from servicekit.graphql import (
     FieldError,
     InputErrors,
@@ -26,7 +25,7 @@ from servicekit.graphql import (
     require_role,
 )
 
-from . import markdown, news_store
+from . import markdown, news_store, rules
 
 MAX_POSTS = 100
 
@@ -125,34 +124,23 @@ def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60].strip("-") or "post"
 
 
-def _check(input: NewsInput, errors: InputErrors, *, today: dt.date) -> tuple[str, str, dt.date]:
-    title = validation.text(input.title, "input.title", errors, max_length=160)
-    body = validation.text(input.body, "input.body", errors, max_length=20_000)
-    published_on = input.published_on or today
-    if published_on < dt.date(2000, 1, 1) or published_on > today + dt.timedelta(days=366):
-        errors.add("input.publishedOn", "Choose a date from today to a year ahead, or a past date.")
-    return title or "", body or "", published_on
-
-
 @strawberry.type
 class NewsMutations:
     @strawberry.mutation(description="Publish a news post: network admins only.")
     async def publish_news(self, info: Info[Any, Any], input: NewsInput) -> NewsPayload:
         require_role(info, "network_admin")
         errors = InputErrors()
-        title, body, published_on = _check(input, errors, today=context_of(info).clock.today())
-        if errors:
+        post_in = rules.check_news_post(input, errors, today=context_of(info).clock.today())
+        if post_in is None:
             return NewsPayload(post=None, errors=errors.items)
         pool = context_of(info).pool
-        base = _slug(title)
+        base = _slug(post_in.title)
         slug, number = base, 1
         while await news_store.slug_taken(db=pool, slug=slug):
             number += 1
             slug = f"{base}-{number}"
         try:
-            row = await news_store.create_post(
-                db=pool, slug=slug, title=title, body=body, published_on=published_on
-            )
+            row = await news_store.create_post(db=pool, slug=slug, post_in=post_in)
         except asyncpg.UniqueViolationError:
             errors.add(
                 "input.title", "A post with this title was just published; change the title."
@@ -167,19 +155,13 @@ class NewsMutations:
         require_role(info, "network_admin")
         errors = InputErrors()
         post_id = parse_id(id)
-        title, body, published_on = _check(input, errors, today=context_of(info).clock.today())
+        post_in = rules.check_news_post(input, errors, today=context_of(info).clock.today())
         if post_id is None:
             errors.unknown("id", "news post")
-        if errors:
+        if errors or post_in is None or post_id is None:
             return NewsPayload(post=None, errors=errors.items)
-        assert post_id is not None
         row = await news_store.update_post(
-            db=context_of(info).pool,
-            post_id=post_id,
-            title=title,
-            body=body,
-            published_on=published_on,
-            withdrawn=input.withdrawn,
+            db=context_of(info).pool, post_id=post_id, post_in=post_in, withdrawn=input.withdrawn
         )
         if row is None:
             return NewsPayload(

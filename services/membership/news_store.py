@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from servicekit.database import Executor
-from servicekit.rows import RowReader
+from servicekit.rows import RowReader, RowWriter
+
+from .rules import NewsPostIn
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,8 @@ class NewsRow:
 
 
 _post = RowReader(NewsRow)
+_post_in = RowWriter(NewsPostIn)
+_POST_IN_COLUMNS, _POST_IN_VALUES = _post_in.insert(2)
 
 
 async def list_posts(*, db: Executor, published_by: dt.date | None, limit: int) -> list[NewsRow]:
@@ -57,43 +61,32 @@ async def slug_taken(*, db: Executor, slug: str) -> bool:
     return bool(await db.fetchval("SELECT EXISTS (SELECT 1 FROM news_posts WHERE slug = $1)", slug))
 
 
-async def create_post(
-    *, db: Executor, slug: str, title: str, body: str, published_on: dt.date
-) -> NewsRow:
+async def create_post(*, db: Executor, slug: str, post_in: NewsPostIn) -> NewsRow:
     row = await db.fetchrow(
         f"""
-        INSERT INTO news_posts (slug, title, body, published_on) VALUES ($1, $2, $3, $4)
+        INSERT INTO news_posts (slug, {_POST_IN_COLUMNS}) VALUES ($1, {_POST_IN_VALUES})
         RETURNING {_post.columns}
-        """,  # noqa: S608 — the columns come from NewsRow
+        """,  # noqa: S608 — the columns come from NewsPostIn and NewsRow
         slug,
-        title,
-        body,
-        published_on,
+        *_post_in.values(post_in),
     )
     assert row is not None
     return _post(row)
 
 
 async def update_post(
-    *,
-    db: Executor,
-    post_id: UUID,
-    title: str,
-    body: str,
-    published_on: dt.date,
-    withdrawn: bool,
+    *, db: Executor, post_id: UUID, post_in: NewsPostIn, withdrawn: bool
 ) -> NewsRow | None:
+    """Replace the post's fields and withdrawal; None when the id is unknown."""
     row = await db.fetchrow(
         f"""
         UPDATE news_posts
-        SET title = $2, body = $3, published_on = $4, withdrawn = $5, updated_at = now()
+        SET {_post_in.assignments(3)}, withdrawn = $2, updated_at = now()
         WHERE id = $1
         RETURNING {_post.columns}
-        """,  # noqa: S608 — the columns come from NewsRow
+        """,  # noqa: S608 — the columns come from NewsPostIn and NewsRow
         post_id,
-        title,
-        body,
-        published_on,
         withdrawn,
+        *_post_in.values(post_in),
     )
     return _post(row) if row else None

@@ -1,5 +1,5 @@
-"""The membership rules: what makes a department, a term, a fee table or a contact valid,
-and who may read a department's membership record."""
+"""The membership rules: what makes a department, a term, a fee table, a contact or a news
+post valid, and who may read a department's membership record."""
 
 from __future__ import annotations
 
@@ -62,6 +62,15 @@ class DemoRequestIn:
     contact: ContactIn
     demo_format: str
     preferred_times: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewsPostIn:
+    """A valid news post: what is written (the store adds its slug, id and withdrawal)."""
+
+    title: str
+    body: str
+    published_on: dt.date
 
 
 def may_read_record(principal: Principal, department_id: UUID) -> bool:
@@ -288,3 +297,26 @@ def check_demo_request(
     if errors or contact is None or times is None:
         return None
     return DemoRequestIn(contact=contact, demo_format=demo_format, preferred_times=times)
+
+
+class NewsSource(Protocol):
+    """A news post as typed."""
+
+    title: str
+    body: str
+    published_on: dt.date | None
+
+
+def check_news_post(
+    source: NewsSource, errors: InputErrors, *, today: dt.date
+) -> NewsPostIn | None:
+    """A valid news post (published today unless dated), or None after adding a field error
+    for every mistake."""
+    title = validation.text(source.title, "input.title", errors, max_length=160)
+    body = validation.text(source.body, "input.body", errors, max_length=20_000)
+    published_on = source.published_on or today
+    if published_on < dt.date(2000, 1, 1) or published_on > today + dt.timedelta(days=366):
+        errors.add("input.publishedOn", "Choose a date from today to a year ahead, or a past date.")
+    if errors or title is None or body is None:
+        return None
+    return NewsPostIn(title=title, body=body, published_on=published_on)
