@@ -16,7 +16,7 @@ import asyncpg
 from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.demo import DEMO_DEPARTMENTS
 
-from . import passkeys, store
+from . import passkey_store, passkeys
 from . import settings as identity_settings
 
 DEMO_NO_IDP_DEPARTMENT = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Kestrel Point"))
@@ -42,7 +42,7 @@ async def seed(connection: asyncpg.Connection, *, clock: Clock = SYSTEM_CLOCK) -
     expires_on = clock.today() + dt.timedelta(days=365)
     async with connection.transaction():
         for code, roles, label in DEMO_ENROLLMENT_CODES:
-            await store.add_enrollment_codes(
+            await passkey_store.add_enrollment_codes(
                 db=connection,
                 codes=[(uuid.uuid4(), passkeys.code_digest(key, code), label)],
                 organisation_id=DEMO_NO_IDP_DEPARTMENT.id,

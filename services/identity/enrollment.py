@@ -18,7 +18,7 @@ from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.database import Executor
 from servicekit.graphql import FieldError, InputErrors, require_role
 
-from . import passkeys, rules, store
+from . import passkey_store, passkeys, rules, store
 from .mutations import department_standing
 from .schema import Role, runtime
 
@@ -125,7 +125,7 @@ async def issue_codes(
     """New codes (one per label; None for no label), kept as keyed hashes; shown once."""
     expires_on = clock.today() + dt.timedelta(days=valid_days)
     issued = [(passkeys.new_code(), label) for label in labels]
-    await store.add_enrollment_codes(
+    await passkey_store.add_enrollment_codes(
         db=db,
         codes=[(uuid.uuid4(), passkeys.code_digest(key, code), label) for code, label in issued],
         organisation_id=organisation,
@@ -135,7 +135,7 @@ async def issue_codes(
     return issued, expires_on
 
 
-def _passkey(row: store.PasskeyRow) -> Passkey:
+def _passkey(row: passkey_store.PasskeyRow) -> Passkey:
     return Passkey(
         id=strawberry.ID(passkeys.encode(row.credential_id)),
         label=row.label,
@@ -151,7 +151,7 @@ class PasskeyQuery:
         self, info: Info[Any, Any], department_id: strawberry.ID | None = None
     ) -> list[EnrollmentCode] | None:
         organisation = _organisation(info, department_id)
-        rows = await store.list_enrollment_codes(
+        rows = await passkey_store.list_enrollment_codes(
             db=runtime(info).pool, organisation_id=organisation, today=runtime(info).clock.today()
         )
         return [
@@ -169,7 +169,9 @@ class PasskeyQuery:
         self, info: Info[Any, Any], department_id: strawberry.ID | None = None
     ) -> list[Passkey] | None:
         organisation = _organisation(info, department_id)
-        rows = await store.list_passkeys(db=runtime(info).pool, organisation_id=organisation)
+        rows = await passkey_store.list_passkeys(
+            db=runtime(info).pool, organisation_id=organisation
+        )
         return [_passkey(row) for row in rows]
 
     @strawberry.field(
@@ -245,7 +247,7 @@ class PasskeyMutation:
                 errors.add("ids", f"{str(value)[:40]!r} is not a code's id.")
         if errors:
             return RevocationPayload(revoked=0, errors=errors.items)
-        withdrawn = await store.delete_enrollment_codes(
+        withdrawn = await passkey_store.delete_enrollment_codes(
             db=runtime(info).pool, organisation_id=organisation, ids=parsed if ids else None
         )
         return RevocationPayload(revoked=withdrawn, errors=[])
@@ -265,7 +267,7 @@ class PasskeyMutation:
         )
         if revocation is None:
             return RevocationPayload(revoked=0, errors=errors.items)
-        revoked = await store.delete_passkeys(
+        revoked = await passkey_store.delete_passkeys(
             db=runtime(info).pool,
             organisation_id=organisation,
             label=revocation.label,
@@ -284,7 +286,7 @@ class PasskeyMutation:
         errors = InputErrors()
         if not 1 <= days <= 90:
             errors.add("days", "Choose 1 to 90 days.")
-        elif not await store.set_passkey_days(
+        elif not await passkey_store.set_passkey_days(
             db=runtime(info).pool, organisation_id=organisation, days=days
         ):
             errors.add("departmentId", "This department has no department sign-in configured.")

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from servicekit.ratelimit import RateLimited
 
-from . import cookies, passkeys, store
+from . import cookies, passkey_store, passkeys, store
 from .admission import Standing
 from .cookies import Ceremony, Renewal, Session
 from .oidc import SignInProblem
@@ -79,8 +79,10 @@ def _options(options: dict[str, Any]) -> JSONResponse:
     return JSONResponse({"publicKey": options}, headers=NO_STORE)
 
 
-async def _session_passkey(identity: Identity, credential: str) -> store.PasskeyRow | None:
-    return await store.get_passkey(db=identity.pool, credential_id=passkeys.decode(credential))
+async def _session_passkey(identity: Identity, credential: str) -> passkey_store.PasskeyRow | None:
+    return await passkey_store.get_passkey(
+        db=identity.pool, credential_id=passkeys.decode(credential)
+    )
 
 
 async def _answer(
@@ -117,7 +119,7 @@ async def admitted_roles(
         raise PasskeyProblem(f"{problem} Please try again in a moment.") from None
     if standing is None or standing.removed:
         # a department that left the network loses every credential it had
-        await store.forget_organisation_credentials(
+        await passkey_store.forget_organisation_credentials(
             db=identity.pool, organisation_id=organisation_id
         )
         raise PasskeyProblem("Your department is no longer a member of the network.")
@@ -156,7 +158,7 @@ async def enroll_options(request: Request) -> Response:
             raise PasskeyProblem(
                 "An enrolment code has 20 letters and digits, like 7K3M-Q9TD-2H8F-XW4P-RC6N."
             )
-        code = await store.get_enrollment_code(
+        code = await passkey_store.get_enrollment_code(
             db=identity.pool,
             code_digest=passkeys.code_digest(identity.code_key, typed),
             today=identity.clock.today(),
@@ -215,7 +217,7 @@ async def enroll(request: Request) -> Response:
         )
         handle = passkeys.decode(ceremony.user_handle)
         organisation = uuid.UUID(ceremony.organisation_id)
-        passkey = store.PasskeyRow(
+        passkey = passkey_store.PasskeyRow(
             credential_id=made.credential_id,
             public_key=made.public_key,
             organisation_id=organisation,
@@ -224,10 +226,10 @@ async def enroll(request: Request) -> Response:
             valid_until=None,
             handle_digest=passkeys.handle_digest(handle),
         )
-        if await store.get_passkey(db=identity.pool, credential_id=made.credential_id):
+        if await passkey_store.get_passkey(db=identity.pool, credential_id=made.credential_id):
             raise PasskeyProblem("This passkey is enrolled already.")
         async with identity.pool.acquire() as connection:
-            enrolled = await store.enroll_passkey(
+            enrolled = await passkey_store.enroll_passkey(
                 db=connection, code_id=uuid.UUID(ceremony.code_id), passkey=passkey
             )
         if not enrolled:
@@ -286,7 +288,9 @@ async def sign_in(request: Request) -> Response:
     try:
         ceremony, credential = await _answer(identity, request, "sign-in")
         assertion = passkeys.parse_assertion(credential)
-        passkey = await store.get_passkey(db=identity.pool, credential_id=assertion.credential_id)
+        passkey = await passkey_store.get_passkey(
+            db=identity.pool, credential_id=assertion.credential_id
+        )
         if passkey is None:
             raise PasskeyProblem(
                 "This passkey is not known here: it was removed or revoked. "
@@ -319,7 +323,7 @@ async def sign_in(request: Request) -> Response:
     return _finish(identity, response)
 
 
-def _lapsed(identity: Identity, passkey: store.PasskeyRow, subject: str) -> Response:
+def _lapsed(identity: Identity, passkey: passkey_store.PasskeyRow, subject: str) -> Response:
     """The passkey's period ended: one department sign-in renews it."""
     organisation = str(passkey.organisation_id)
     renewal = Renewal(
@@ -364,7 +368,7 @@ async def mine(request: Request) -> Response:
         return _refuse(str(problem), 401)
     current = None
     if session.passkey:
-        passkey = await store.get_passkey(
+        passkey = await passkey_store.get_passkey(
             db=identity.pool, credential_id=passkeys.decode(session.passkey)
         )
         if passkey is not None:
@@ -389,7 +393,7 @@ async def mine(request: Request) -> Response:
 async def _period(identity: Identity, session: Session) -> int | None:
     """Days a new passkey lasts: 0 for no end (a code-enrolled holder), None: none can be added."""
     if session.passkey:
-        passkey = await store.get_passkey(
+        passkey = await passkey_store.get_passkey(
             db=identity.pool, credential_id=passkeys.decode(session.passkey)
         )
         if passkey is None:
@@ -415,7 +419,7 @@ async def add_options(request: Request) -> Response:
         return _refuse(str(problem), 401)
     label = None
     if session.passkey:
-        current = await store.get_passkey(
+        current = await passkey_store.get_passkey(
             db=identity.pool, credential_id=passkeys.decode(session.passkey)
         )
         label = current.label if current else None
@@ -457,12 +461,12 @@ async def add(request: Request) -> Response:
         made = passkeys.verify_new_credential(
             identity.relying_party_config, credential, challenge=passkeys.decode(ceremony.challenge)
         )
-        if await store.get_passkey(db=identity.pool, credential_id=made.credential_id):
+        if await passkey_store.get_passkey(db=identity.pool, credential_id=made.credential_id):
             raise PasskeyProblem("This passkey is added already.")
         valid_until = dt.date.fromisoformat(ceremony.valid_until) if ceremony.valid_until else None
-        await store.add_passkey(
+        await passkey_store.add_passkey(
             db=identity.pool,
-            passkey=store.PasskeyRow(
+            passkey=passkey_store.PasskeyRow(
                 credential_id=made.credential_id,
                 public_key=made.public_key,
                 organisation_id=uuid.UUID(ceremony.organisation_id),
@@ -492,7 +496,7 @@ async def remove_mine(request: Request) -> Response:
             raise PasskeyProblem("You signed in with your department's sign-in, not a passkey.")
     except PasskeyProblem as problem:
         return _refuse(str(problem), 400)
-    removed = await store.delete_passkeys(
+    removed = await passkey_store.delete_passkeys(
         db=identity.pool,
         organisation_id=uuid.UUID(session.department),
         credential_id=passkeys.decode(session.passkey),

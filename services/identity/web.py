@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from servicekit.app import Running
 
-from . import cookies, pages, passkeys, store
+from . import cookies, pages, passkey_store, passkeys, store
 from .admission import admit, roles_from_claims
 from .cookies import Session, SignInState
 from .oidc import SignInProblem
@@ -267,7 +267,7 @@ async def renew_after_sign_in(
     )
     if renewal.subject != session.subject or renewal.organisation_id != session.department:
         return
-    await store.renew_passkey(
+    await passkey_store.renew_passkey(
         db=identity.pool,
         credential_id=passkeys.decode(renewal.credential_id),
         roles=session.roles,
@@ -282,7 +282,7 @@ async def refresh(request: Request) -> Response:
     problem = "session_expired" if session is None else None
     if session is not None and session.passkey:
         # a passkey session lasts while its passkey does: revoked or lapsed ends it
-        passkey = await store.get_passkey(
+        passkey = await passkey_store.get_passkey(
             db=identity.pool, credential_id=passkeys.decode(session.passkey)
         )
         today = identity.clock.today()
@@ -305,7 +305,7 @@ async def refresh(request: Request) -> Response:
         except SignInProblem:
             return JSONResponse({"error": "temporarily_unavailable"}, 503, headers=NO_STORE)
         if standing is None or standing.removed:
-            await store.forget_organisation_credentials(
+            await passkey_store.forget_organisation_credentials(
                 db=identity.pool, organisation_id=uuid.UUID(session.department)
             )
             problem = "department_inactive"

@@ -1,0 +1,209 @@
+"""SQL of identity's passkeys and their enrolment codes: what a credential is stored as,
+and nothing about its use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from servicekit.database import Executor
+from servicekit.rows import RowReader
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentCodeRow:
+    id: UUID
+    organisation_id: UUID
+    roles: tuple[str, ...]
+    label: str | None
+    expires_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyRow:
+    credential_id: bytes
+    public_key: bytes
+    organisation_id: UUID
+    roles: tuple[str, ...]
+    label: str | None
+    valid_until: dt.date | None
+    handle_digest: bytes
+
+
+_code = RowReader(EnrollmentCodeRow, convert={"roles": tuple})
+_passkey = RowReader(
+    PasskeyRow,
+    convert={"credential_id": bytes, "public_key": bytes, "roles": tuple, "handle_digest": bytes},
+)
+_CODE_COLUMNS = _code.columns
+_PASSKEY_COLUMNS = _passkey.columns
+
+
+async def add_enrollment_codes(
+    *,
+    db: asyncpg.Connection | Any,
+    codes: list[tuple[UUID, bytes, str | None]],
+    organisation_id: UUID,
+    roles: list[str],
+    expires_on: dt.date,
+) -> None:
+    """Add a batch of codes (id, digest, label) at once: all of them or none."""
+    await db.executemany(
+        "INSERT INTO enrollment_codes (id, code_digest, organisation_id, roles, label, expires_on)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        [(id_, digest, organisation_id, roles, label, expires_on) for id_, digest, label in codes],
+    )
+
+
+async def get_enrollment_code(
+    *, db: Executor, code_digest: bytes, today: dt.date
+) -> EnrollmentCodeRow | None:
+    """The unexpired code with this digest, without spending it."""
+    row = await db.fetchrow(
+        f"SELECT {_CODE_COLUMNS} FROM enrollment_codes"  # noqa: S608 - constants
+        " WHERE code_digest = $1 AND expires_on >= $2",
+        code_digest,
+        today,
+    )
+    return _code(row) if row else None
+
+
+async def list_enrollment_codes(
+    *, db: Executor, organisation_id: UUID, today: dt.date
+) -> list[EnrollmentCodeRow]:
+    rows = await db.fetch(
+        f"SELECT {_CODE_COLUMNS} FROM enrollment_codes"  # noqa: S608 - constants
+        " WHERE organisation_id = $1 AND expires_on >= $2 ORDER BY label NULLS LAST, id",
+        organisation_id,
+        today,
+    )
+    return [_code(row) for row in rows]
+
+
+async def delete_enrollment_codes(
+    *, db: Executor, organisation_id: UUID, ids: list[UUID] | None = None
+) -> int:
+    """Withdraw codes not used yet: the given ones, or all of an organisation's."""
+    status = await db.execute(
+        "DELETE FROM enrollment_codes WHERE organisation_id = $1"
+        " AND ($2::uuid[] IS NULL OR id = ANY($2))",
+        organisation_id,
+        ids,
+    )
+    return int(status.split()[-1])
+
+
+async def delete_expired_enrollment_codes(*, db: Executor, today: dt.date) -> int:
+    status = await db.execute("DELETE FROM enrollment_codes WHERE expires_on < $1", today)
+    return int(status.split()[-1])
+
+
+async def enroll_passkey(
+    *, db: asyncpg.Connection | Any, code_id: UUID, passkey: PasskeyRow
+) -> bool:
+    """Spend the code and add its passkey in one transaction; False when it was spent."""
+    async with db.transaction():
+        spent = await db.fetchval(
+            "DELETE FROM enrollment_codes WHERE id = $1 RETURNING id", code_id
+        )
+        if spent is None:
+            return False
+        await add_passkey(db=db, passkey=passkey)
+    return True
+
+
+async def add_passkey(*, db: Executor, passkey: PasskeyRow) -> None:
+    await db.execute(
+        f"INSERT INTO passkeys ({_PASSKEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)",  # noqa: S608 - constants
+        passkey.credential_id,
+        passkey.public_key,
+        passkey.organisation_id,
+        list(passkey.roles),
+        passkey.label,
+        passkey.valid_until,
+        passkey.handle_digest,
+    )
+
+
+async def get_passkey(*, db: Executor, credential_id: bytes) -> PasskeyRow | None:
+    row = await db.fetchrow(
+        f"SELECT {_PASSKEY_COLUMNS} FROM passkeys WHERE credential_id = $1",  # noqa: S608 - constants
+        credential_id,
+    )
+    return _passkey(row) if row else None
+
+
+async def renew_passkey(
+    *, db: Executor, credential_id: bytes, roles: list[str], valid_until: dt.date
+) -> bool:
+    """A department sign-in renews a passkey that lapsed: new end, the roles it gave."""
+    status = await db.execute(
+        "UPDATE passkeys SET roles = $2, valid_until = $3"
+        " WHERE credential_id = $1 AND valid_until IS NOT NULL",
+        credential_id,
+        roles,
+        valid_until,
+    )
+    return bool(status == "UPDATE 1")
+
+
+async def list_passkeys(*, db: Executor, organisation_id: UUID) -> list[PasskeyRow]:
+    rows = await db.fetch(
+        f"SELECT {_PASSKEY_COLUMNS} FROM passkeys"  # noqa: S608 - constants
+        " WHERE organisation_id = $1 ORDER BY label NULLS LAST, credential_id",
+        organisation_id,
+    )
+    return [_passkey(row) for row in rows]
+
+
+async def delete_passkeys(
+    *,
+    db: Executor,
+    organisation_id: UUID,
+    label: str | None = None,
+    role: str | None = None,
+    credential_id: bytes | None = None,
+) -> int:
+    """Revoke an organisation's passkeys: by label, by role, one, or (no filter) all."""
+    status = await db.execute(
+        """
+        DELETE FROM passkeys WHERE organisation_id = $1
+          AND ($2::text IS NULL OR label = $2)
+          AND ($3::text IS NULL OR $3 = ANY(roles))
+          AND ($4::bytea IS NULL OR credential_id = $4)
+        """,
+        organisation_id,
+        label,
+        role,
+        credential_id,
+    )
+    return int(status.split()[-1])
+
+
+async def delete_lapsed_passkeys(*, db: Executor, before: dt.date) -> int:
+    """Forget passkeys whose period ended long enough ago that nobody will renew them."""
+    status = await db.execute("DELETE FROM passkeys WHERE valid_until < $1", before)
+    return int(status.split()[-1])
+
+
+async def forget_organisation_credentials(*, db: Executor, organisation_id: UUID) -> int:
+    """A department that left the network: every passkey and code of it goes (one statement)."""
+    status = await db.execute(
+        "WITH codes AS (DELETE FROM enrollment_codes WHERE organisation_id = $1)"
+        " DELETE FROM passkeys WHERE organisation_id = $1",
+        organisation_id,
+    )
+    return int(status.split()[-1])
+
+
+async def set_passkey_days(*, db: Executor, organisation_id: UUID, days: int) -> bool:
+    status = await db.execute(
+        "UPDATE identity_providers SET passkey_days = $2 WHERE organisation_id = $1",
+        organisation_id,
+        days,
+    )
+    return bool(status == "UPDATE 1")
