@@ -158,10 +158,14 @@ def create_service_app(
     (e.g. to delete what must not outlive its purpose); a failure is logged and retried.
     """
 
+    # spans and metrics need an exporter (telemetry.configure); without one (the default)
+    # the server and client hooks would record nothing at a cost on every request
+    tracing = telemetry.enabled()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[ServiceState]:
         pool = await create_pool(settings.database_url.value)
-        trace_configs = [telemetry.client_trace_config(settings.name)]
+        trace_configs = [telemetry.client_trace_config(settings.name)] if tracing else []
         try:
             async with (
                 aiohttp.ClientSession(trace_configs=trace_configs) as http,
@@ -224,13 +228,14 @@ def create_service_app(
         graphiql.static_files(),
     ]
     middleware = [
-        Middleware(telemetry.TelemetryMiddleware),
         Middleware(
             BodySizeLimit,
             max_bytes=max_body_bytes,
             max_multipart_bytes=max_upload_bytes if multipart_uploads else None,
         ),
     ]
+    if tracing:
+        middleware.insert(0, Middleware(telemetry.TelemetryMiddleware))
     if not pages:
         return Starlette(routes=traced_routes, lifespan=lifespan, middleware=middleware)
     traced = Starlette(routes=traced_routes, middleware=middleware)

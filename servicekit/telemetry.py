@@ -20,6 +20,7 @@ starts with a sign-in (``/auth/...``), span start times cut to :data:`START_GRAN
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -510,26 +511,33 @@ class TelemetryMiddleware:
                 span.set_attribute("http.response.status_code", status.code)
                 if status.code >= 500:
                     span.set_status(Status(StatusCode.ERROR))
-                labels = allowed_attributes(
-                    {
-                        "http.request.method": method,
-                        "http.route": route,
-                        "http.response.status_code": status.code,
-                    }
-                )
+                labels = _request_labels(method, route, status.code)
                 _metrics().requests.add(1, labels)
                 _metrics().duration.record(time.monotonic() - started, labels)
 
 
-def annotate_operation(kind: str, name: str | None, *, failed: bool) -> None:
-    """Add the GraphQL operation's type and name to the current span and count it."""
-    labels = allowed_attributes(
+@functools.lru_cache(maxsize=512)
+def _request_labels(method: str, route: str, status: int) -> Mapping[str, AttributeValue]:
+    # a handful of methods, route templates and statuses: made (and redacted) once each
+    return allowed_attributes(
+        {"http.request.method": method, "http.route": route, "http.response.status_code": status}
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _operation_labels(kind: str, label: str, failed: bool) -> Mapping[str, AttributeValue]:
+    return allowed_attributes(
         {
             "graphql.operation.type": kind,
-            "graphql.operation.name": operation_label(name),
+            "graphql.operation.name": label,
             "wnwa.outcome": "error" if failed else "ok",
         }
     )
+
+
+def annotate_operation(kind: str, name: str | None, *, failed: bool) -> None:
+    """Add the GraphQL operation's type and name to the current span and count it."""
+    labels = _operation_labels(kind, operation_label(name), failed)
     trace.get_current_span().set_attributes(labels)
     _metrics().operations.add(1, labels)
 
