@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import random
-import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +38,16 @@ sys.path.insert(0, str(PROJECT / "bench"))
 
 from directory_search import BUSY_ZIPS, mixes  # noqa: E402
 from directory_seed import BENCH_DATABASE, database_server  # noqa: E402
-from loadgen import Call, Figures, closed_loop, process_tree_cpu_seconds  # noqa: E402
+from loadgen import (  # noqa: E402
+    Call,
+    Figures,
+    closed_loop,
+    process_tree_cpu_seconds,
+    served_subgraph,
+)
 
 from servicekit.database import with_database  # noqa: E402
 from services.directory.vocabulary import AreaOfSupport  # noqa: E402
-from tests.support.servers import free_port  # noqa: E402
 from tests.support.tokens import ISSUER, TokenIssuer  # noqa: E402
 
 SEARCH = """query Search($filter: PeerSupporterFilter, $first: Int!) {
@@ -58,52 +60,6 @@ SEARCH = """query Search($filter: PeerSupporterFilter, $first: Int!) {
 }"""
 AREAS = [area.name for area in AreaOfSupport]
 ZIPS = ["60601", "60540", "61602", "10001", "90012", "77002", "30303", "98101", "62701"]
-
-
-@contextlib.asynccontextmanager
-async def directory_server(
-    database_url: str, issuer: TokenIssuer, workers: int
-) -> AsyncIterator[tuple[str, int]]:
-    """`wnwa serve directory` in its own process group; stopped on exit."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WNWA_")}
-    env.update(
-        {
-            "WNWA_ENV": "test",
-            "WNWA_DIRECTORY_DATABASE_URL": database_url,
-            "WNWA_DIRECTORY_PORT": str(port),
-            "WNWA_DIRECTORY_HOST": "127.0.0.1",
-            "WNWA_JWKS_URL": issuer.jwks_url,
-            "WNWA_TOKEN_ISSUER": ISSUER,
-            "WNWA_WORKERS": str(workers),
-            "WNWA_LOG_LEVEL": "WARNING",
-        }
-    )
-    process = subprocess.Popen(  # noqa: ASYNC220 — started once, before any load
-        [sys.executable, "-m", "wnwa", "serve", "directory", "--workers", str(workers)],
-        env=env,
-        cwd=PROJECT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession() as session:
-            deadline = time.monotonic() + 60
-            while True:
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with session.get(f"{url}/readyz") as response:
-                        if response.status == 200:
-                            break
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the directory did not start")
-                await asyncio.sleep(0.2)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def typical_filter(rng: random.Random) -> Callable[[], dict[str, Any]]:
@@ -157,7 +113,9 @@ async def run(seconds: float, connections: int, workers: int, mix_seconds: float
     with database_server() as server_url:
         database_url = with_database(server_url, BENCH_DATABASE)
         async with (
-            directory_server(database_url, issuer, workers) as (url, pid),
+            served_subgraph(
+                "directory", database_url, jwks_url=issuer.jwks_url, issuer=ISSUER, workers=workers
+            ) as (url, pid),
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session,
         ):
             make = search_calls(session, url, tokens, rng, typical_filter(rng))

@@ -9,12 +9,19 @@ server that stalls is charged for every request that should have gone out meanwh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import aiohttp
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 # one request: returns True when the answer was right (status 200, no GraphQL errors)
 Call = Callable[[], Awaitable[bool]]
@@ -151,3 +158,53 @@ def cpu_seconds_by_process(marker: bytes) -> dict[str, float]:
             label = "other"
         totals[label] = totals.get(label, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return totals
+
+
+@contextlib.asynccontextmanager
+async def served_subgraph(
+    service: str, database_url: str, *, jwks_url: str, issuer: str, workers: int
+) -> AsyncIterator[tuple[str, int]]:
+    """`wnwa serve SERVICE` on a free loopback port, in its own process group, trusting the
+    given token issuer; yields its URL and process id once it is ready, stops it on exit."""
+    from tests.support.servers import free_port  # the project's, on sys.path by the caller
+
+    port = free_port()
+    prefix = f"WNWA_{service.upper()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WNWA_")}
+    env.update(
+        {
+            "WNWA_ENV": "test",
+            f"{prefix}_DATABASE_URL": database_url,
+            f"{prefix}_PORT": str(port),
+            f"{prefix}_HOST": "127.0.0.1",
+            "WNWA_JWKS_URL": jwks_url,
+            "WNWA_TOKEN_ISSUER": issuer,
+            "WNWA_WORKERS": str(workers),
+            "WNWA_LOG_LEVEL": "WARNING",
+        }
+    )
+    process = subprocess.Popen(  # noqa: ASYNC220 — started once, before any load
+        [sys.executable, "-m", "wnwa", "serve", service, "--workers", str(workers)],
+        env=env,
+        cwd=PROJECT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            deadline = time.monotonic() + 60
+            while True:
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(f"{url}/readyz") as response:
+                        if response.status == 200:
+                            break
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"the {service} service did not start")
+                await asyncio.sleep(0.2)
+        yield url, process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -22,10 +22,9 @@ import asyncio
 import contextlib
 import os
 import random
-import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +36,19 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "bench"))
 
-from loadgen import Call, Figures, closed_loop, process_tree_cpu_seconds  # noqa: E402
+from loadgen import (  # noqa: E402
+    Call,
+    Figures,
+    closed_loop,
+    process_tree_cpu_seconds,
+    served_subgraph,
+)
 
 from bench.professionals_search import SEARCH, mixes  # noqa: E402
 from bench.professionals_seed import BENCH_DATABASE, database_server  # noqa: E402
 from servicekit.database import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
 from services.professionals.app import MIGRATIONS  # noqa: E402
-from tests.support.servers import free_port  # noqa: E402
 from tests.support.tokens import ISSUER, TokenIssuer  # noqa: E402
 
 OFFICERS = 21
@@ -82,52 +86,6 @@ class CpuMeter:
     def spent(self) -> tuple[float, float]:
         (service, database), (service0, database0) = self.now(), self.start
         return service - service0, database - database0
-
-
-@contextlib.asynccontextmanager
-async def professionals_server(
-    database_url: str, issuer: TokenIssuer, workers: int
-) -> AsyncIterator[tuple[str, int]]:
-    """`wnwa serve professionals` in its own process group; stopped on exit."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WNWA_")}
-    env.update(
-        {
-            "WNWA_ENV": "test",
-            "WNWA_PROFESSIONALS_DATABASE_URL": database_url,
-            "WNWA_PROFESSIONALS_PORT": str(port),
-            "WNWA_PROFESSIONALS_HOST": "127.0.0.1",
-            "WNWA_JWKS_URL": issuer.jwks_url,
-            "WNWA_TOKEN_ISSUER": ISSUER,
-            "WNWA_WORKERS": str(workers),
-            "WNWA_LOG_LEVEL": "WARNING",
-        }
-    )
-    process = subprocess.Popen(  # noqa: ASYNC220 — started once, before any load
-        [sys.executable, "-m", "wnwa", "serve", "professionals", "--workers", str(workers)],
-        env=env,
-        cwd=PROJECT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession() as session:
-            deadline = time.monotonic() + 60
-            while True:
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with session.get(f"{url}/readyz") as response:
-                        if response.status == 200:
-                            break
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the professionals service did not start")
-                await asyncio.sleep(0.2)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def search_calls(
@@ -221,7 +179,13 @@ async def run(requests: int, connections: int, seconds: float, workers: int) -> 
         finally:
             await connection.close()
         async with (
-            professionals_server(database_url, issuer, workers) as (url, pid),
+            served_subgraph(
+                "professionals",
+                database_url,
+                jwks_url=issuer.jwks_url,
+                issuer=ISSUER,
+                workers=workers,
+            ) as (url, pid),
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session,
         ):
             print(
