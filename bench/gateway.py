@@ -91,10 +91,9 @@ def wrk(
     url: str, query: str | list[str], token: str, *, connections: int, seconds: int
 ) -> dict[str, float]:
     """wrk's figures for ``query`` (several: sent in turn on each connection)."""
-    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
     queries = [query] if isinstance(query, str) else query
     bodies = ", ".join(json.dumps(json.dumps({"query": q})) for q in queries)
-    script.write(
+    lua = (
         'wrk.method = "POST"\n'
         f"wrk.body = {json.dumps(json.dumps({'query': queries[0]}))}\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
@@ -106,6 +105,15 @@ def wrk(
         "  return wrk.format(nil, nil, nil, bodies[turn % #bodies + 1])\n"
         "end\n"
     )
+    figures, output = run_wrk(url, lua, connections=connections, seconds=seconds)
+    return {**figures, "failed": float(count_in(r"Non-2xx or 3xx responses: (\d+)", output))}
+
+
+def run_wrk(url: str, lua: str, *, connections: int, seconds: int) -> tuple[dict[str, float], str]:
+    """Run wrk with the script ``lua`` against ``url``: p50, p99 and requests per second, and
+    wrk's whole output (for what a script of its own writes)."""
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+    script.write(lua)
     script.close()
     try:
         output = subprocess.run(
@@ -134,11 +142,10 @@ def wrk(
         "p50": _milliseconds(re.search(r"50%\s+(\S+)", distribution)),
         "p99": _milliseconds(re.search(r"99%\s+(\S+)", distribution)),
         "rps": float(re.search(r"Requests/sec:\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
-        "failed": float(_count(r"Non-2xx or 3xx responses: (\d+)", output)),
-    }
+    }, output
 
 
-def _count(pattern: str, output: str) -> int:
+def count_in(pattern: str, output: str) -> int:
     match = re.search(pattern, output)
     return int(match.group(1)) if match else 0
 
@@ -304,7 +311,7 @@ def sharing(
                 assert "errors" not in answer, answer
         print(
             f"\nwrk, 1 thread, {connections} connections, {seconds} s per case, one token. "
-            f"Machine: {os.cpu_count()} cores, shared.\n"
+            f"Machine: {os.cpucount_in()} cores, shared.\n"
         )
         cases: list[tuple[str, str | list[str]]] = [
             ("identical reads, cross-subgraph", CROSS),
@@ -374,7 +381,7 @@ def main() -> None:
             print(
                 f"\nwrk, 1 thread; throughput at {args.connections} connections "
                 f"for {args.seconds} s; "
-                f"latency at 1 connection. Machine: {os.cpu_count()} cores, shared.\n"
+                f"latency at 1 connection. Machine: {os.cpucount_in()} cores, shared.\n"
             )
             results: dict[tuple[str, str], dict[str, float]] = {}
             for label, query in (("single-subgraph", SINGLE), ("cross-subgraph", CROSS)):

@@ -43,7 +43,7 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from bench.gateway import reference_gateways  # noqa: E402
+from bench.gateway import count_in, reference_gateways, run_wrk  # noqa: E402
 from tests.support.servers import free_port  # noqa: E402
 
 SUBGRAPHS = ("membership", "directory", "professionals")
@@ -348,58 +348,18 @@ end
 def run_load(
     url: str, query: str, tokens_file: Path, *, start: int, connections: int, seconds: int
 ) -> dict[str, float]:
-    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
-    script.write(
-        _LUA
-        % {
-            "tokens": json.dumps(str(tokens_file)),
-            "query": json.dumps(json.dumps(query)),
-            "start": start,
-        }
-    )
-    script.close()
-    try:
-        output = subprocess.run(
-            [
-                "wrk",
-                "-t1",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "--latency",
-                "-s",
-                script.name,
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=seconds + 60,
-        ).stdout
-    finally:
-        os.unlink(script.name)
-    distribution = output.split("Latency Distribution", 1)[1]
-    return {
-        "p50": _milliseconds(re.search(r"50%\s+(\S+)", distribution)),
-        "p99": _milliseconds(re.search(r"99%\s+(\S+)", distribution)),
-        "rps": float(re.search(r"Requests/sec:\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
-        "requests": float(re.search(r"requests=(\d+)", output).group(1)),  # type: ignore[union-attr]
-        "non2xx": float(_count(r"Non-2xx or 3xx responses: (\d+)", output)),
-        "failed": float(_count(r"failed=(\d+)", output)),
+    lua = _LUA % {
+        "tokens": json.dumps(str(tokens_file)),
+        "query": json.dumps(json.dumps(query)),
+        "start": start,
     }
-
-
-def _count(pattern: str, output: str) -> int:
-    match = re.search(pattern, output)
-    return int(match.group(1)) if match else 0
-
-
-def _milliseconds(match: re.Match[str] | None) -> float:
-    assert match is not None
-    value = match.group(1)
-    for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
-        if value.endswith(suffix):
-            return float(value[: -len(suffix)]) * factor
-    return float(value)
+    figures, output = run_wrk(url, lua, connections=connections, seconds=seconds)
+    return {
+        **figures,
+        "requests": float(re.search(r"requests=(\d+)", output).group(1)),  # type: ignore[union-attr]
+        "non2xx": float(count_in(r"Non-2xx or 3xx responses: (\d+)", output)),
+        "failed": float(count_in(r"failed=(\d+)", output)),
+    }
 
 
 def measure(
