@@ -18,6 +18,7 @@ from .availability import time_zones
 from .mutations import Mutation
 from .report_months import TICK_SECONDS, ReportMonths
 from .reports import ReportMutations, ReportQueries
+from .resources import ResourceMutations, ResourceQueries
 from .schema import DirectoryLoaders, PeerSupporter, Query
 from .store import RotationKeeper
 
@@ -25,12 +26,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @strawberry.type(name="Query")
-class DirectoryQuery(Query, ReportQueries):
+class DirectoryQuery(Query, ResourceQueries, ReportQueries):
     pass
 
 
 @strawberry.type(name="Mutation")
-class DirectoryMutation(Mutation, ReportMutations):
+class DirectoryMutation(Mutation, ResourceMutations, ReportMutations):
     pass
 
 

@@ -15,7 +15,7 @@ import zipcodes
 from servicekit import geo
 from servicekit.demo import DEMO_DEPARTMENTS
 
-from . import store
+from . import resource_store, store
 from .availability import MINUTES_PER_DAY
 from .rules import ProfileIn, ResourceIn
 
@@ -173,7 +173,7 @@ async def seed(connection: asyncpg.Connection) -> bool:
                     ),
                 )
         for resource in DEMO_RESOURCES:
-            await store.create_resource(db=connection, resource_in=ResourceIn(**resource))
+            await resource_store.create_resource(db=connection, resource_in=ResourceIn(**resource))
     return True
 
 

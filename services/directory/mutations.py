@@ -1,6 +1,6 @@
 """Directory mutations: supporters edit their own profile and switch; coordinators and
-network admins deactivate and reactivate; network admins curate resources. Every mutation
-validates all input first and writes nothing when any field is wrong."""
+network admins deactivate and reactivate. Every mutation validates all input first and
+writes nothing when any field is wrong."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import asyncpg
 import strawberry
 from strawberry.types import Info
 
-from servicekit.by_id import change_by_id
 from servicekit.graphql import (
     FieldError,
     Forbidden,
@@ -27,8 +26,8 @@ from servicekit.graphql import (
 from . import rules, store
 from .availability import Weekday, to_the_hour
 from .rules import may_manage
-from .schema import PeerSupporter, WellbeingResource, loaders
-from .vocabulary import AreaOfSupport, Gender, ResourceAudience, ResourceCategory
+from .schema import PeerSupporter, loaders
+from .vocabulary import AreaOfSupport, Gender
 
 
 @strawberry.input(description="One weekly time slot, in the supporter's own time zone.")
@@ -99,55 +98,11 @@ class PeerSupporterPayload:
     errors: list[FieldError]
 
 
-@strawberry.input
-class WellbeingResourceInput:
-    title: str
-    description: str
-    url: str | None = None
-    phone: str | None = None
-    text_number: str | None = None
-    category: ResourceCategory
-    audience: ResourceAudience = ResourceAudience.EVERYONE
-    position: int = 100
-    then_dial: str | None = strawberry.field(
-        default=None, description="Digits to press once the call connects, e.g. 1."
-    )
-    text_keyword: str | None = strawberry.field(
-        default=None, description="The word a text starts with, e.g. HOME."
-    )
-
-
-@strawberry.input(description="Changes to a resource; omitted fields stay as they are.")
-class WellbeingResourceChanges:
-    title: str | None = None
-    description: str | None = None
-    url: str | None = strawberry.field(default=strawberry.UNSET, description="null removes it.")
-    phone: str | None = strawberry.field(default=strawberry.UNSET, description="null removes it.")
-    text_number: str | None = strawberry.field(
-        default=strawberry.UNSET, description="null removes it."
-    )
-    category: ResourceCategory | None = None
-    audience: ResourceAudience | None = None
-    position: int | None = None
-    then_dial: str | None = strawberry.field(
-        default=strawberry.UNSET, description="null removes it."
-    )
-    text_keyword: str | None = strawberry.field(
-        default=strawberry.UNSET, description="null removes it."
-    )
-
-
-@strawberry.type
-class WellbeingResourcePayload:
-    resource: WellbeingResource | None
-    errors: list[FieldError]
-
-
 # input fields named otherwise than the rules' fields
 _RENAMED = {"areas_of_support": "areas"}
 
 
-def _entered(source: object) -> dict[str, Any]:
+def entered(source: object) -> dict[str, Any]:
     """An input's fields by the rules' names: left-out ones absent, an explicit null None,
     enums as their values, schedule slots as (day, start, end)."""
     entered: dict[str, Any] = {}
@@ -190,7 +145,7 @@ class Mutation:
         if department is None:
             raise Forbidden("Your sign-in names no department.")
         errors = InputErrors()
-        profile_in = rules.check_profile(_entered(input), errors)
+        profile_in = rules.check_profile(entered(input), errors)
         if profile_in is None:
             return _failed(errors)
         try:
@@ -217,7 +172,7 @@ class Mutation:
         if current is None:
             return _no_profile()
         errors = InputErrors()
-        profile_in = rules.check_profile(_entered(input), errors, current=current)
+        profile_in = rules.check_profile(entered(input), errors, current=current)
         if profile_in is None:
             return _failed(errors)
         row = await store.update_supporter(db=pool, supporter_id=current.id, profile_in=profile_in)
@@ -274,60 +229,6 @@ class Mutation:
         self, info: Info[Any, Any], id: strawberry.ID
     ) -> PeerSupporterPayload:
         return await _set_active(info, id, active=True)
-
-    @strawberry.mutation(description="Add a resource: network admins only.")
-    async def create_wellbeing_resource(
-        self, info: Info[Any, Any], input: WellbeingResourceInput
-    ) -> WellbeingResourcePayload:
-        require_role(info, "network_admin")
-        errors = InputErrors()
-        resource_in = rules.check_resource(_entered(input), errors)
-        if resource_in is None:
-            return WellbeingResourcePayload(resource=None, errors=errors.items)
-        row = await store.create_resource(db=context_of(info).pool, resource_in=resource_in)
-        return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
-
-    @strawberry.mutation(description="Change a resource: network admins only.")
-    async def update_wellbeing_resource(
-        self, info: Info[Any, Any], id: strawberry.ID, input: WellbeingResourceChanges
-    ) -> WellbeingResourcePayload:
-        require_role(info, "network_admin")
-        pool = context_of(info).pool
-        errors = InputErrors()
-        resource_id = parse_id(id)
-        current = (
-            await store.get_resource(db=pool, resource_id=resource_id) if resource_id else None
-        )
-        if resource_id is None or current is None:
-            errors.unknown("id", "resource")
-            return WellbeingResourcePayload(resource=None, errors=errors.items)
-        resource_in = rules.check_resource(_entered(input), errors, current=current)
-        if resource_in is None:
-            return WellbeingResourcePayload(resource=None, errors=errors.items)
-        row = await store.update_resource(db=pool, resource_id=resource_id, resource_in=resource_in)
-        if row is None:
-            errors.unknown("id", "resource")
-            return WellbeingResourcePayload(resource=None, errors=errors.items)
-        return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
-
-    @strawberry.mutation(
-        description="Retire a resource (hidden from readers), or bring it back: network admins."
-    )
-    async def retire_wellbeing_resource(
-        self, info: Info[Any, Any], id: strawberry.ID, retired: bool = True
-    ) -> WellbeingResourcePayload:
-        require_role(info, "network_admin")
-        pool = context_of(info).pool
-        row, errors = await change_by_id(
-            id,
-            lambda resource_id: store.set_resource_retired(
-                db=pool, resource_id=resource_id, retired=retired
-            ),
-            thing="resource",
-        )
-        return WellbeingResourcePayload(
-            resource=WellbeingResource.from_row(row) if row else None, errors=errors
-        )
 
 
 async def _set_active(

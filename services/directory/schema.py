@@ -1,4 +1,4 @@
-"""The directory subgraph: the `PeerSupporter` entity, its search, well-being resources."""
+"""The directory subgraph: the `PeerSupporter` entity and its search."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from . import availability, rules, store
 from .availability import Weekday
 from .report_months import ReportMonths
 from .rules import SEARCH_ROLES, may_manage, may_see
-from .vocabulary import LANGUAGES, AreaOfSupport, Gender, ResourceAudience, ResourceCategory
+from .vocabulary import LANGUAGES, AreaOfSupport, Gender
 
 # -- per-request loaders ------------------------------------------------------------------
 
@@ -250,75 +250,6 @@ class PeerSupporterFilter:
     )
 
 
-@strawberry.type(description="A curated well-being resource.")
-class WellbeingResource:
-    id: strawberry.ID
-    row: strawberry.Private[store.ResourceRow]
-
-    @classmethod
-    def from_row(cls, row: store.ResourceRow) -> WellbeingResource:
-        return cls(id=strawberry.ID(str(row.id)), row=row)
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.row.title
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.row.description
-
-    @strawberry.field
-    def url(self) -> str | None:
-        return self.row.url
-
-    @strawberry.field(description="A number to call: E.164, or a short code such as 988.")
-    def phone(self) -> str | None:
-        return self.row.phone
-
-    @strawberry.field(description="A number to text: E.164, or a short code such as 741741.")
-    def text_number(self) -> str | None:
-        return self.row.text_number
-
-    @strawberry.field(description="Digits to press once the call connects (988, then 1).")
-    def then_dial(self) -> str | None:
-        return self.row.then_dial
-
-    @strawberry.field(description="The word a text starts with (HOME to 741741).")
-    def text_keyword(self) -> str | None:
-        return self.row.text_keyword
-
-    @strawberry.field(description="A `tel:` link; a comma pauses before the digits to press.")
-    def tel_link(self) -> str | None:
-        if not self.row.phone:
-            return None
-        then = f",{self.row.then_dial}" if self.row.then_dial else ""
-        return f"tel:{self.row.phone}{then}"
-
-    @strawberry.field(description="An `sms:` link, the keyword already written when there is one.")
-    def sms_link(self) -> str | None:
-        if not self.row.text_number:
-            return None
-        # `?&body=` is read by both iOS and Android messaging apps
-        body = f"?&body={self.row.text_keyword}" if self.row.text_keyword else ""
-        return f"sms:{self.row.text_number}{body}"
-
-    @strawberry.field
-    def category(self) -> ResourceCategory:
-        return ResourceCategory(self.row.category)
-
-    @strawberry.field
-    def audience(self) -> ResourceAudience:
-        return ResourceAudience(self.row.audience)
-
-    @strawberry.field(description="Lower comes first, after the crisis lines.")
-    def position(self) -> int:
-        return self.row.position
-
-    @strawberry.field
-    def retired(self) -> bool:
-        return self.row.retired
-
-
 # -- queries ------------------------------------------------------------------------------
 
 First = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
@@ -460,25 +391,3 @@ class Query:
     @strawberry.field(description="The languages a supporter may list, by code.")
     def support_languages(self) -> list[Language] | None:
         return [Language(code=code, name=name) for code, name in LANGUAGES.items()]
-
-    @strawberry.field(
-        description="Curated well-being resources for signed-in users, crisis lines first. "
-        "Retired ones are listed only for network admins who ask."
-    )
-    async def wellbeing_resources(
-        self,
-        info: Info[Any, Any],
-        category: ResourceCategory | None = None,
-        audience: ResourceAudience | None = None,
-        include_retired: bool = False,
-    ) -> list[WellbeingResource] | None:
-        principal = require_principal(info)
-        if include_retired and not principal.has_role("network_admin"):
-            raise Forbidden("Only network admins see retired resources.")
-        rows = await store.list_resources(
-            db=context_of(info).pool,
-            category=category.value if category else None,
-            audience=audience.value if audience else None,
-            include_retired=include_retired,
-        )
-        return [WellbeingResource.from_row(row) for row in rows]

@@ -1,4 +1,4 @@
-"""SQL of the directory service: peer supporters, their search, well-being resources.
+"""SQL of the directory service: peer supporters and their search.
 
 Search parameters arrive here as query parameters and leave nothing behind: no table
 records a search, a viewed profile or a call.
@@ -19,7 +19,7 @@ from servicekit.database import Executor
 from servicekit.rows import RowReader, RowWriter
 
 from .availability import Span
-from .rules import ProfileIn, ResourceIn
+from .rules import ProfileIn
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,12 +57,6 @@ class SearchFilters:
     available_now: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResourceRow(ResourceIn):
-    id: UUID
-    retired: bool
-
-
 def _spans(ranges: Sequence[asyncpg.Range[int]]) -> list[Span]:
     # int4 ranges come back canonical: both bounds present, [lower, upper)
     return [(int(r.lower or 0), int(r.upper or 0)) for r in ranges]
@@ -79,12 +73,9 @@ _supporter = RowReader(
     sources={"spans": "weekly_hours"},
     convert={"spans": _spans, "zip_code": str.strip},
 )
-_resource = RowReader(ResourceRow)
 # writes carry exactly their input type's fields: a field added to it is written as well
 _profile_in = RowWriter(ProfileIn, sources={"spans": "weekly_hours"}, convert={"spans": _ranges})
-_resource_in = RowWriter(ResourceIn)
 _PROFILE_INSERT = _profile_in.insert(3)
-_RESOURCE_INSERT = _resource_in.insert(1)
 
 
 # peer supporters --------------------------------------------------------------------------
@@ -367,78 +358,3 @@ def _search_row(row: asyncpg.Record) -> SearchRow:
         rotation=row["rotation"],
         distance_miles=row["distance_miles"],
     )
-
-
-# well-being resources ---------------------------------------------------------------------
-
-
-async def list_resources(
-    *, db: Executor, category: str | None, audience: str | None, include_retired: bool
-) -> list[ResourceRow]:
-    """Resources with crisis lines first, then by position and title.
-
-    An audience filter also returns resources written for everyone.
-    """
-    rows = await db.fetch(
-        f"""
-        SELECT {_resource.columns} FROM wellbeing_resources
-        WHERE ($1 OR NOT retired)
-          AND ($2::text IS NULL OR category = $2)
-          AND ($3::text IS NULL OR audience IN ($3, 'everyone'))
-        ORDER BY (category <> 'crisis_line'), position, title, id
-        """,  # noqa: S608 — column lists from the row types
-        include_retired,
-        category,
-        audience,
-    )
-    return [_resource(row) for row in rows]
-
-
-async def get_resource(*, db: Executor, resource_id: UUID) -> ResourceRow | None:
-    row = await db.fetchrow(
-        f"SELECT {_resource.columns} FROM wellbeing_resources WHERE id = $1",  # noqa: S608
-        resource_id,
-    )
-    return _resource(row) if row else None
-
-
-async def create_resource(*, db: Executor, resource_in: ResourceIn) -> ResourceRow:
-    columns, values = _RESOURCE_INSERT
-    row = await db.fetchrow(
-        f"""
-        INSERT INTO wellbeing_resources ({columns}) VALUES ({values})
-        RETURNING {_resource.columns}
-        """,  # noqa: S608 — column lists from the row types
-        *_resource_in.values(resource_in),
-    )
-    assert row is not None
-    return _resource(row)
-
-
-async def update_resource(
-    *, db: Executor, resource_id: UUID, resource_in: ResourceIn
-) -> ResourceRow | None:
-    row = await db.fetchrow(
-        f"""
-        UPDATE wellbeing_resources SET {_resource_in.assignments(2)}
-        WHERE id = $1
-        RETURNING {_resource.columns}
-        """,  # noqa: S608 — column lists from the row types
-        resource_id,
-        *_resource_in.values(resource_in),
-    )
-    return _resource(row) if row else None
-
-
-async def set_resource_retired(
-    *, db: Executor, resource_id: UUID, retired: bool
-) -> ResourceRow | None:
-    row = await db.fetchrow(
-        f"""
-        UPDATE wellbeing_resources SET retired = $2 WHERE id = $1
-        RETURNING {_resource.columns}
-        """,  # noqa: S608 — column lists from the row types
-        resource_id,
-        retired,
-    )
-    return _resource(row) if row else None

@@ -1,0 +1,125 @@
+"""Enrolling a passkey from a coordinator's one-time code: /auth/enroll/options checks the
+typed code (without spending it), /auth/enroll verifies the new passkey, spends the code and
+adds the passkey at once, and signs in."""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from servicekit.ratelimit import RateLimited
+
+from . import passkey_store, passkeys
+from .cookies import Ceremony
+from .passkey_ceremony import (
+    admitted_roles,
+    answer,
+    display_name,
+    finish,
+    json_body,
+    new_session,
+    refuse,
+    with_ceremony,
+)
+from .passkeys import PasskeyProblem
+from .sealing import pairwise_subject
+from .web import NO_STORE, identity_of, start_session
+
+# a passkey enrolled from a code has no department IdP behind it: its pseudonym is derived
+# from a random value under this name instead of an upstream issuer
+PASSKEY_ISSUER = "urn:wnwa:passkey"
+
+
+async def enroll_options(request: Request) -> Response:
+    """Check a typed code (without spending it) and ask the browser to make a passkey."""
+    identity = identity_of(request)
+    try:
+        body = await json_body(request)
+        try:
+            identity.code_guesses.take()
+        except RateLimited:
+            return refuse("Too many codes were tried just now. Wait a minute, then try again.", 429)
+        typed = body.get("code")
+        if not isinstance(typed, str) or passkeys.normalise_code(typed) is None:
+            raise PasskeyProblem(
+                "An enrolment code has 20 letters and digits, like 7K3M-Q9TD-2H8F-XW4P-RC6N."
+            )
+        code = await passkey_store.get_enrollment_code(
+            db=identity.pool,
+            code_digest=passkeys.code_digest(identity.code_key, typed),
+            today=identity.clock.today(),
+        )
+        if code is None:
+            raise PasskeyProblem(
+                "That code does not work: it may be mistyped, expired or already used. "
+                "Ask your coordinator for a new one."
+            )
+        roles = await admitted_roles(identity, code.organisation_id, code.roles)
+    except PasskeyProblem as problem:
+        return refuse(str(problem))
+    organisation = str(code.organisation_id)
+    subject = pairwise_subject(
+        identity.pseudonym_key,
+        department_id=organisation,
+        issuer=PASSKEY_ISSUER,
+        subject=secrets.token_urlsafe(32),
+    )
+    handle = passkeys.seal_handle(identity.handles, subject=subject, organisation_id=organisation)
+    challenge = secrets.token_bytes(32)
+    ceremony = Ceremony(
+        purpose="enroll",
+        challenge=passkeys.encode(challenge),
+        expires_at=time.time() + passkeys.CEREMONY_SECONDS,
+        organisation_id=organisation,
+        user_handle=passkeys.encode(handle),
+        roles=roles,
+        label=code.label,
+        code_id=str(code.id),
+    )
+    options = passkeys.registration_options(
+        identity.relying_party_config,
+        challenge=challenge,
+        user_handle=handle,
+        display_name=display_name(identity, code.organisation_id, code.label),
+    )
+    return with_ceremony(identity, JSONResponse({"publicKey": options}, headers=NO_STORE), ceremony)
+
+
+async def enroll(request: Request) -> Response:
+    """Verify the new passkey, spend the code and add the passkey at once, and sign in."""
+    identity = identity_of(request)
+    try:
+        ceremony, credential = await answer(identity, request, "enroll")
+        made = passkeys.verify_new_credential(
+            identity.relying_party_config, credential, challenge=passkeys.decode(ceremony.challenge)
+        )
+        handle = passkeys.decode(ceremony.user_handle)
+        organisation = uuid.UUID(ceremony.organisation_id)
+        passkey = passkey_store.PasskeyRow(
+            credential_id=made.credential_id,
+            public_key=made.public_key,
+            organisation_id=organisation,
+            roles=tuple(ceremony.roles or ()),
+            label=ceremony.label,
+            valid_until=None,
+            handle_digest=passkeys.handle_digest(handle),
+        )
+        if await passkey_store.get_passkey(db=identity.pool, credential_id=made.credential_id):
+            raise PasskeyProblem("This passkey is enrolled already.")
+        async with identity.pool.acquire() as connection:
+            enrolled = await passkey_store.enroll_passkey(
+                db=connection, code_id=uuid.UUID(ceremony.code_id), passkey=passkey
+            )
+        if not enrolled:
+            raise PasskeyProblem("That code was used already. Ask your coordinator for a new one.")
+    except PasskeyProblem as problem:
+        return finish(identity, refuse(str(problem)))
+    subject = passkeys.open_handle(identity.handles, handle, organisation_id=str(organisation))
+    session = new_session(identity, subject, organisation, list(passkey.roles), made.credential_id)
+    response = JSONResponse({"signedIn": True}, headers=NO_STORE)
+    start_session(identity, response, session)
+    return finish(identity, response)
