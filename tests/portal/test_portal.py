@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver import Chrome as WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -24,7 +25,13 @@ Browser = Callable[[], WebDriver]
 
 
 def wait(driver: WebDriver, seconds: float = 20) -> WebDriverWait[WebDriver]:
-    return WebDriverWait(driver, seconds)
+    # while a page is being replaced (a redirect after sign-in), an element just found may
+    # leave the document before its text is read: Chromium then answers "unknown error: Node
+    # with given id does not belong to the document" rather than a stale element, so both
+    # mean "look again" until the wait runs out
+    return WebDriverWait(
+        driver, seconds, ignored_exceptions=(StaleElementReferenceException, WebDriverException)
+    )
 
 
 def shoot(driver: WebDriver, folder: Path, name: str) -> None:
