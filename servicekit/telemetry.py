@@ -15,21 +15,22 @@ is set), ``console``, ``otlp`` (OTLP/HTTP, endpoint from the standard ``OTEL_*``
 What is exported by default is aggregate metrics only. Traces are an opt-in for debugging
 (``WNWA_TELEMETRY_TRACES=<ratio>``, e.g. ``0.01``): sampled by trace, never a trace that
 starts with a sign-in (``/auth/...``), span start times cut to :data:`START_GRANULARITY_SECONDS`
-(durations kept), and GraphQL operation names only from :data:`OPERATION_NAMES`.
+(durations kept), and GraphQL operation names only from
+:data:`servicekit.telemetry_policy.OPERATION_NAMES`. What may leave a process is decided in
+:mod:`servicekit.telemetry_policy`; this module wires it into a running one.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import math
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
-from typing import IO, Any
+from typing import Any
 
 import aiohttp
 from opentelemetry import metrics, trace
@@ -38,255 +39,44 @@ from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
 from opentelemetry.sdk.metrics.export import (
     ConsoleMetricExporter,
     MetricExporter,
-    MetricExportResult,
     MetricReader,
-    MetricsData,
     PeriodicExportingMetricReader,
 )
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     ConsoleSpanExporter,
     SimpleSpanProcessor,
     SpanExporter,
-    SpanExportResult,
 )
 from opentelemetry.sdk.trace.sampling import (
-    Decision,
     ParentBased,
-    Sampler,
-    SamplingResult,
-    TraceIdRatioBased,
 )
-from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
-from servicekit.logging import redact
 from servicekit.settings import ConfigurationError, Environment
+from servicekit.telemetry_policy import (
+    AllowlistSpanExporter,
+    JsonLinesMetricExporter,
+    JsonLinesSpanExporter,
+    NoSignInSampler,
+    allowed_attributes,
+    is_sign_in,
+    operation_label,
+)
 
 SCOPE = "wnwa"
-# What operators need and nothing that could single out a person. Everything else is
-# dropped: client address, user agent, URL with query, headers, cookies, tokens, SQL text,
-# GraphQL variables, `sub`, `dept`.
-ALLOWED_ATTRIBUTES = frozenset(
-    {
-        "service.name",
-        "http.request.method",
-        "http.route",
-        "http.response.status_code",
-        "graphql.operation.type",
-        "graphql.operation.name",
-        "db.system",
-        "db.operation.name",
-        "error.type",
-        "wnwa.subgraph",
-        "wnwa.outcome",
-    }
-)
-ALLOWED_RESOURCE_ATTRIBUTES = frozenset(
-    {"service.name", "service.namespace", "telemetry.sdk.language", "telemetry.sdk.name"}
-)
-# The GraphQL operation names the platform's own pages send. A client may name an operation
-# anything (a name like `dana_whitlock_searched_therapist` is possible): any other name is
-# exported as UNLISTED_OPERATION, never verbatim. tests/privacy/test_telemetry_policy.py
-# checks that every name the portal sends is here.
-OPERATION_NAMES = frozenset(
-    {
-        "Act",
-        "Add",
-        "AddResource",
-        "AllNews",
-        "AllResources",
-        "Apply",
-        "ApproveProposal",
-        "Carriers",
-        "Civilians",
-        "Contact",
-        "Contacts",
-        "Department",
-        "DepartmentNames",
-        "Departments",
-        "EditNews",
-        "Enable",
-        "EnrollmentCodes",
-        "Fees",
-        "Figures",
-        "FindProfessionals",
-        "FindSupporters",
-        "Handled",
-        "IssueCodes",
-        "Languages",
-        "Listing",
-        "Me",
-        "Mine",
-        "MyProposal",
-        "News",
-        "One",
-        "Post",
-        "ProposeProvider",
-        "ProviderProposals",
-        "Providers",
-        "PublishNews",
-        "Queue",
-        "RecordVisits",
-        "RejectProposal",
-        "Report",
-        "Resources",
-        "Retire",
-        "RevokePasskeys",
-        "Save",
-        "SetPasskeyPeriod",
-        "Standing",
-        "Status",
-        "Switch",
-        "Term",
-        "Toggle",
-        "Withdraw",
-        "WithdrawCodes",
-    }
-)
-UNLISTED_OPERATION = "(unlisted)"
-# exported spans start on a multiple of this (their duration is kept): a trace says that
-# something took so long within a ten-minute window, not the second it happened
-START_GRANULARITY_SECONDS = 600
 # metrics leave each process this often: counts per five minutes, not per request
 METRIC_INTERVAL_SECONDS = 300
-# requests under these paths sign people in or out (identity's /auth, proxied by the gateway,
-# and the portal's sign-in page): never the root of an exported trace
-SIGN_IN_PATHS = ("/auth", "/sign-in", "/enroll")
-# an exception event keeps its type; its message and stack trace may quote data
-_ALLOWED_EVENT_ATTRIBUTES = {"exception": frozenset({"exception.type"})}
-_MAX_TEXT = 120
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _SQL_OPERATION = re.compile(r"\s*(?:--[^\n]*\n\s*)*([A-Za-z]+)")
 _SQL_KINDS = frozenset(
     {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "BEGIN", "COMMIT", "ROLLBACK", "SET"}
 )
 _PROPAGATOR = TraceContextTextMapPropagator()
-
-
-def _clean(value: Any) -> AttributeValue:
-    if isinstance(value, str):
-        return redact(value)[:_MAX_TEXT]
-    if isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, Sequence):
-        return tuple(redact(str(item))[:_MAX_TEXT] for item in value)
-    return redact(str(value))[:_MAX_TEXT]
-
-
-def allowed_attributes(
-    attributes: Mapping[str, Any] | None,
-    allowed: frozenset[str] = ALLOWED_ATTRIBUTES,
-) -> dict[str, AttributeValue]:
-    """Only the allowlisted keys of ``attributes``, every string value redacted."""
-    return {key: _clean(value) for key, value in (attributes or {}).items() if key in allowed}
-
-
-def operation_label(name: str | None) -> str:
-    """The name exported for a GraphQL operation: an allowlisted name or a fixed label."""
-    if name is None:
-        return "(anonymous)"
-    return name if name in OPERATION_NAMES else UNLISTED_OPERATION
-
-
-def coarse_start(start_ns: int) -> int:
-    """``start_ns`` cut down to a multiple of :data:`START_GRANULARITY_SECONDS`."""
-    step = START_GRANULARITY_SECONDS * 1_000_000_000
-    return start_ns - start_ns % step
-
-
-def scrub(span: ReadableSpan) -> ReadableSpan:
-    """A copy of ``span`` holding only what may leave the process; its start coarsened."""
-    start = span.start_time or 0
-    shift = start - coarse_start(start)
-    events = [
-        Event(
-            event.name,
-            allowed_attributes(event.attributes, _ALLOWED_EVENT_ATTRIBUTES[event.name]),
-            event.timestamp - shift,
-        )
-        for event in span.events
-        if event.name in _ALLOWED_EVENT_ATTRIBUTES
-    ]
-    attributes = allowed_attributes(span.attributes)
-    if "graphql.operation.name" in attributes:
-        attributes["graphql.operation.name"] = operation_label(
-            str(attributes["graphql.operation.name"])
-        )
-    return ReadableSpan(
-        name=redact(span.name)[:_MAX_TEXT],
-        context=span.context,
-        parent=span.parent,
-        resource=Resource(
-            allowed_attributes(span.resource.attributes, ALLOWED_RESOURCE_ATTRIBUTES)
-        ),
-        attributes=attributes,
-        events=events,
-        links=(),
-        kind=span.kind,
-        status=Status(span.status.status_code),  # the description may quote an exception
-        start_time=start - shift if span.start_time is not None else None,
-        end_time=span.end_time - shift if span.end_time is not None else None,
-        instrumentation_scope=span.instrumentation_scope,
-    )
-
-
-class AllowlistSpanExporter(SpanExporter):
-    """Wraps the real exporter: spans pass :func:`scrub` before they are handed on."""
-
-    def __init__(self, inner: SpanExporter) -> None:
-        self.inner = inner
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        return self.inner.export([scrub(span) for span in spans])
-
-    def shutdown(self) -> None:
-        self.inner.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self.inner.force_flush(timeout_millis)
-
-
-class JsonLinesSpanExporter(SpanExporter):
-    """Writes each span as one JSON line to a file of this process."""
-
-    def __init__(self, out: IO[str]) -> None:
-        self.out = out
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        for span in spans:
-            self.out.write(json.dumps(json.loads(span.to_json()), separators=(",", ":")) + "\n")
-        self.out.flush()
-        return SpanExportResult.SUCCESS
-
-    def shutdown(self) -> None:
-        self.out.flush()
-
-
-class JsonLinesMetricExporter(MetricExporter):
-    """Writes each metrics batch as one JSON line (attributes were allowlisted at record)."""
-
-    def __init__(self, out: IO[str]) -> None:
-        super().__init__()
-        self.out = out
-
-    def export(
-        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
-    ) -> MetricExportResult:
-        self.out.write(json.dumps(json.loads(metrics_data.to_json()), separators=(",", ":")))
-        self.out.write("\n")
-        self.out.flush()
-        return MetricExportResult.SUCCESS
-
-    def force_flush(self, timeout_millis: float = 10_000) -> bool:
-        self.out.flush()
-        return True
-
-    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        self.out.flush()
 
 
 def exporter_choice(environ: Mapping[str, str] | None = None) -> str:
@@ -300,11 +90,6 @@ def exporter_choice(environ: Mapping[str, str] | None = None) -> str:
     raise ConfigurationError(
         f"WNWA_TELEMETRY_EXPORTER must be off, console, otlp or file:<directory>, not {choice!r}"
     )
-
-
-def is_sign_in(path: str) -> bool:
-    """True for a request path that is part of signing someone in or out."""
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in SIGN_IN_PATHS)
 
 
 def trace_ratio(environ: Mapping[str, str] | None = None) -> float:
@@ -322,32 +107,6 @@ def trace_ratio(environ: Mapping[str, str] | None = None) -> float:
             f" e.g. 0.01; not {text!r}"
         )
     return ratio
-
-
-class NoSignInSampler(Sampler):
-    """Samples root spans at ``ratio``, except a request that signs someone in or out."""
-
-    def __init__(self, ratio: float) -> None:
-        self._ratio = TraceIdRatioBased(ratio)
-
-    def should_sample(
-        self,
-        parent_context: Context | None,
-        trace_id: int,
-        name: str,
-        kind: SpanKind | None = None,
-        attributes: Mapping[str, AttributeValue] | None = None,
-        links: Sequence[Link] | None = None,
-        trace_state: Any = None,
-    ) -> SamplingResult:
-        if (attributes or {}).get("wnwa.sign_in"):
-            return SamplingResult(Decision.DROP)
-        return self._ratio.should_sample(
-            parent_context, trace_id, name, kind, attributes, links, trace_state
-        )
-
-    def get_description(self) -> str:
-        return f"NoSignInSampler({self._ratio.get_description()})"
 
 
 _enabled = False

@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 import pytest
 
-from servicekit import telemetry
+from servicekit import telemetry, telemetry_policy
 from services.identity import devidp
 from services.identity.devidp.accounts import TENANTS
 from tests.privacy.at_rest import configured_secrets, raw_files, relations_written, wal_records
@@ -399,10 +399,10 @@ def test_production_telemetry_is_aggregate_metrics_from_every_process(
                     for point in metric["data"]["data_points"]:
                         for key, value in point["attributes"].items():
                             labels.setdefault(key, set()).add(value)
-    assert set(labels) <= set(telemetry.ALLOWED_ATTRIBUTES)
+    assert set(labels) <= set(telemetry_policy.ALLOWED_ATTRIBUTES)
     # operation names only from the platform's own list: never what a client chose
-    assert labels.get("graphql.operation.name", set()) <= telemetry.OPERATION_NAMES | {
-        telemetry.UNLISTED_OPERATION,
+    assert labels.get("graphql.operation.name", set()) <= telemetry_policy.OPERATION_NAMES | {
+        telemetry_policy.UNLISTED_OPERATION,
         "(anonymous)",
     }
 

@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
 
-from servicekit import telemetry
+from servicekit import telemetry, telemetry_policy
 from servicekit.settings import ConfigurationError
 
 SECRET_VALUES = (
@@ -53,7 +53,7 @@ def leaky_span(provider: TracerProvider) -> None:
 def test_only_allowlisted_keys_and_no_identifier_leave_the_process() -> None:
     memory = InMemorySpanExporter()
     provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(telemetry.AllowlistSpanExporter(memory)))
+    provider.add_span_processor(SimpleSpanProcessor(telemetry_policy.AllowlistSpanExporter(memory)))
     leaky_span(provider)
     [span] = memory.get_finished_spans()
     assert set(span.attributes or {}) == {
@@ -69,7 +69,7 @@ def test_only_allowlisted_keys_and_no_identifier_leave_the_process() -> None:
     for value in SECRET_VALUES:
         assert value not in exported
     # a name the client chose is never exported as written
-    assert (span.attributes or {})["graphql.operation.name"] == telemetry.UNLISTED_OPERATION
+    assert (span.attributes or {})["graphql.operation.name"] == telemetry_policy.UNLISTED_OPERATION
 
 
 def test_without_the_allowlist_the_same_span_would_leak() -> None:
@@ -85,7 +85,7 @@ def test_without_the_allowlist_the_same_span_would_leak() -> None:
 def test_json_lines_file_exporter_writes_one_scrubbed_span_per_line() -> None:
     out = io.StringIO()
     provider = TracerProvider()
-    exporter = telemetry.AllowlistSpanExporter(telemetry.JsonLinesSpanExporter(out))
+    exporter = telemetry_policy.AllowlistSpanExporter(telemetry_policy.JsonLinesSpanExporter(out))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     leaky_span(provider)
     leaky_span(provider)
@@ -99,7 +99,7 @@ def test_json_lines_file_exporter_writes_one_scrubbed_span_per_line() -> None:
 def test_a_query_span_names_the_operation_kind_only() -> None:
     memory = InMemorySpanExporter()
     provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(telemetry.AllowlistSpanExporter(memory)))
+    provider.add_span_processor(SimpleSpanProcessor(telemetry_policy.AllowlistSpanExporter(memory)))
     record = SimpleNamespace(
         query="\n  -- who owns it\n  select * from peer_supporters where owner_subject = $1",
         args=("q2Vx9mJ0bQ4uX1rT8wYk3pL6sN7dF5gH2jA0cE9vB1z",),
