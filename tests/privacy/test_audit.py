@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 import pytest
 
-from servicekit import telemetry, telemetry_policy
+from servicekit import telemetry_policy
 from services.identity import devidp
 from services.identity.devidp.accounts import TENANTS
 from tests.privacy.at_rest import configured_secrets, raw_files, relations_written, wal_records

@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased
 
-from servicekit import telemetry, telemetry_policy
+from servicekit import telemetry_policy
 
 pytestmark = pytest.mark.slow  # runs Python processes
 
