@@ -30,7 +30,6 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-import orjson
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
@@ -42,6 +41,7 @@ from loadgen import (  # noqa: E402
     Call,
     Figures,
     closed_loop,
+    graphql_call,
     process_tree_cpu_seconds,
     served_subgraph,
 )
@@ -78,18 +78,7 @@ def search_calls(
 ) -> Callable[[], Call]:
     def make() -> Call:
         variables: dict[str, Any] = {"first": 20, "filter": make_filter()}
-        body = orjson.dumps({"query": SEARCH, "variables": variables})
-        headers = {
-            "Content-Type": "application/json",
-            "Authorization": f"Bearer {rng.choice(tokens)}",
-        }
-
-        async def call() -> bool:
-            async with session.post(f"{url}/graphql", data=body, headers=headers) as response:
-                answer = orjson.loads(await response.read())
-            return response.status == 200 and "errors" not in answer
-
-        return call
+        return graphql_call(session, url, SEARCH, variables, rng.choice(tokens))
 
     return make
 

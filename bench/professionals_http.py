@@ -40,6 +40,7 @@ from loadgen import (  # noqa: E402
     Call,
     Figures,
     closed_loop,
+    graphql_call,
     process_tree_cpu_seconds,
     served_subgraph,
 )
@@ -99,18 +100,7 @@ def search_calls(
 
     def make() -> Call:
         variables = {"search": filters(), "first": rng.randint(15, 25)}
-        body = orjson.dumps({"query": SEARCH, "variables": variables})
-        headers = {
-            "Content-Type": "application/json",
-            "Authorization": f"Bearer {tokens[next(turn) % len(tokens)]}",
-        }
-
-        async def call() -> bool:
-            async with session.post(f"{url}/graphql", data=body, headers=headers) as response:
-                answer = orjson.loads(await response.read())
-            return response.status == 200 and "errors" not in answer
-
-        return call
+        return graphql_call(session, url, SEARCH, variables, tokens[next(turn) % len(tokens)])
 
     return make
 
