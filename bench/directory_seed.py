@@ -38,9 +38,12 @@ AREAS = [area.value for area in AreaOfSupport]
 OTHER_LANGUAGES = [code for code in LANGUAGES if code != "en"]
 
 
+PGDATA = PROJECT / ".wnwa" / "bench-pgdata"
+
+
 def database_server() -> contextlib.AbstractContextManager[str]:
     """``WNWA_POSTGRES_URL`` when set, else an embedded server under ``.wnwa/bench-pgdata``."""
-    return postgres.database_server(pgdata=PROJECT / ".wnwa" / "bench-pgdata")
+    return postgres.database_server(pgdata=PGDATA)
 
 
 def schedule(rng: random.Random) -> list[asyncpg.Range[int]]:

@@ -36,7 +36,6 @@ import io
 import json
 import os
 import pstats
-import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +48,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from bench.loadgen import count_in, run_wrk  # noqa: E402
 from tests.support.servers import free_port  # noqa: E402
 from tests.support.stack import running_stack, sign_in  # noqa: E402
 
@@ -107,56 +107,6 @@ def wrk(
     )
     figures, output = run_wrk(url, lua, connections=connections, seconds=seconds)
     return {**figures, "failed": float(count_in(r"Non-2xx or 3xx responses: (\d+)", output))}
-
-
-def run_wrk(url: str, lua: str, *, connections: int, seconds: int) -> tuple[dict[str, float], str]:
-    """Run wrk with the script ``lua`` against ``url``: p50, p99 and requests per second, and
-    wrk's whole output (for what a script of its own writes)."""
-    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
-    script.write(lua)
-    script.close()
-    try:
-        output = subprocess.run(
-            [
-                "wrk",
-                "-t1",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "--latency",
-                "-s",
-                script.name,
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=seconds + 60,
-        ).stdout
-    finally:
-        os.unlink(script.name)
-    if "Latency Distribution" not in output:
-        raise RuntimeError(f"wrk gave no figures for {url}:\n{output}")
-    # the percentiles follow this heading (the thread summary above has percentages too)
-    distribution = output.split("Latency Distribution", 1)[1]
-    return {
-        "p50": _milliseconds(re.search(r"50%\s+(\S+)", distribution)),
-        "p99": _milliseconds(re.search(r"99%\s+(\S+)", distribution)),
-        "rps": float(re.search(r"Requests/sec:\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
-    }, output
-
-
-def count_in(pattern: str, output: str) -> int:
-    match = re.search(pattern, output)
-    return int(match.group(1)) if match else 0
-
-
-def _milliseconds(match: re.Match[str] | None) -> float:
-    assert match is not None
-    value = match.group(1)
-    for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
-        if value.endswith(suffix):
-            return float(value[: -len(suffix)]) * factor
-    return float(value)
 
 
 @contextlib.contextmanager
@@ -311,7 +261,7 @@ def sharing(
                 assert "errors" not in answer, answer
         print(
             f"\nwrk, 1 thread, {connections} connections, {seconds} s per case, one token. "
-            f"Machine: {os.cpucount_in()} cores, shared.\n"
+            f"Machine: {os.cpu_count()} cores, shared.\n"
         )
         cases: list[tuple[str, str | list[str]]] = [
             ("identical reads, cross-subgraph", CROSS),
@@ -381,7 +331,7 @@ def main() -> None:
             print(
                 f"\nwrk, 1 thread; throughput at {args.connections} connections "
                 f"for {args.seconds} s; "
-                f"latency at 1 connection. Machine: {os.cpucount_in()} cores, shared.\n"
+                f"latency at 1 connection. Machine: {os.cpu_count()} cores, shared.\n"
             )
             results: dict[tuple[str, str], dict[str, float]] = {}
             for label, query in (("single-subgraph", SINGLE), ("cross-subgraph", CROSS)):

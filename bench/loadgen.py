@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -32,6 +35,7 @@ Call = Callable[[], Awaitable[bool]]
 @dataclass
 class Figures:
     latencies_ms: list[float] = field(default_factory=list)
+    scheduled: list[float] = field(default_factory=list)  # each request's perf_counter() start
     errors: int = 0
     seconds: float = 0.0
 
@@ -63,6 +67,7 @@ async def _timed(call: Call, scheduled: float, figures: Figures) -> None:
     except Exception:  # a refused or broken connection counts as an error
         ok = False
     figures.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
+    figures.scheduled.append(scheduled)
     if not ok:
         figures.errors += 1
 
@@ -100,6 +105,7 @@ async def fixed_rate(
         if len(in_flight) >= max_in_flight:  # the server is drowning: count it as errors
             figures.errors += 1
             figures.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
+            figures.scheduled.append(scheduled)
             continue
         task = asyncio.create_task(_timed(make_call(), scheduled, figures))
         in_flight.add(task)
@@ -117,7 +123,8 @@ def summary(values: list[float]) -> str:
 
 
 def process_tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its descendants so far (Linux /proc).
+    """User + system CPU seconds of a process and its descendants so far (Linux /proc),
+    children that have ended and been waited for included.
 
     Requests per CPU-second of the server is the figure that holds on a machine shared
     with other work, where wall-clock throughput depends on what else runs.
@@ -128,7 +135,7 @@ def process_tree_cpu_seconds(pid: int) -> float:
         current = pending.pop()
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
+            total += sum(int(value) for value in fields[11:15]) / ticks
             for task in Path(f"/proc/{current}/task").iterdir():
                 pending.extend(int(c) for c in (task / "children").read_text().split())
         except (FileNotFoundError, ProcessLookupError):
@@ -138,8 +145,9 @@ def process_tree_cpu_seconds(pid: int) -> float:
 
 def cpu_seconds_by_process(marker: bytes) -> dict[str, float]:
     """CPU seconds so far of every process whose environment holds ``marker`` (e.g.
-    ``WNWA_DATA_DIR=/tmp/…``: a stack's services, workers and database server), summed by
-    what each runs: the service ``wnwa serve`` names, ``postgres``, or ``other``."""
+    ``WNWA_DATA_DIR=/tmp/…``: a stack's services and their workers), summed by the service
+    ``wnwa serve`` names, or ``other``. (The embedded database server starts with an
+    environment of its own: see ``postgres_cpu_seconds``.)"""
     ticks = os.sysconf("SC_CLK_TCK")
     totals: dict[str, float] = {}
     for entry in Path("/proc").iterdir():
@@ -154,12 +162,23 @@ def cpu_seconds_by_process(marker: bytes) -> dict[str, float]:
             continue
         if b"serve" in argv and argv.index(b"serve") + 1 < len(argv):
             label = argv[argv.index(b"serve") + 1].decode()
-        elif any(b"postgres" in part for part in argv[:1]):
-            label = "postgres"
         else:
             label = "other"
         totals[label] = totals.get(label, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return totals
+
+
+def postgres_cpu_seconds(pgdata: Path) -> float:
+    """CPU seconds so far of the embedded PostgreSQL server whose data folder is ``pgdata``:
+    its postmaster (named by ``postmaster.pid``), every backend and worker, and the ones gone.
+    NaN for an external server (``WNWA_POSTGRES_URL``), whose CPU is not seen from here."""
+    if os.environ.get("WNWA_POSTGRES_URL"):
+        return float("nan")
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+    except (FileNotFoundError, IndexError, ValueError):
+        return 0.0
+    return process_tree_cpu_seconds(pid)
 
 
 @contextlib.asynccontextmanager
@@ -226,3 +245,103 @@ def graphql_call(
         return response.status == 200 and "errors" not in answer
 
     return call
+
+
+def run_wrk(url: str, lua: str, *, connections: int, seconds: int) -> tuple[dict[str, float], str]:
+    """Run wrk with the script ``lua`` against ``url``: p50, p99 and requests per second, and
+    wrk's whole output (for what a script of its own writes)."""
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+    script.write(lua)
+    script.close()
+    try:
+        output = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    if "Latency Distribution" not in output:
+        raise RuntimeError(f"wrk gave no figures for {url}:\n{output}")
+    # the percentiles follow this heading (the thread summary above has percentages too)
+    distribution = output.split("Latency Distribution", 1)[1]
+    return {
+        "p50": _milliseconds(re.search(r"50%\s+(\S+)", distribution)),
+        "p99": _milliseconds(re.search(r"99%\s+(\S+)", distribution)),
+        "rps": float(re.search(r"Requests/sec:\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
+    }, output
+
+
+def count_in(pattern: str, output: str) -> int:
+    match = re.search(pattern, output)
+    return int(match.group(1)) if match else 0
+
+
+def _milliseconds(match: re.Match[str] | None) -> float:
+    assert match is not None
+    value = match.group(1)
+    for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if value.endswith(suffix):
+            return float(value[: -len(suffix)]) * factor
+    return float(value)
+
+
+_ROTATING_LUA = """
+local bodies, tokens = {}, {}
+for line in io.lines(%(bodies)s) do bodies[#bodies + 1] = line end
+for line in io.lines(%(tokens)s) do tokens[#tokens + 1] = line end
+local counter = 0
+failed = 0
+function request()
+  counter = counter + 1
+  return wrk.format("POST", "/graphql", {["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. tokens[counter %% #tokens + 1]},
+    bodies[counter %% #bodies + 1])
+end
+function response(status, headers, body)
+  -- a GraphQL error (a payload's own `errors { field message }` starts with "field")
+  if status ~= 200 or string.find(body, '"errors":[{"message"', 1, true) then
+    failed = failed + 1
+  end
+end
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function done(summary, latency, requests)
+  local failed_total = 0
+  for _, thread in ipairs(threads) do failed_total = failed_total + thread:get("failed") end
+  io.write(string.format("requests=%%d\\nfailed=%%d\\n", summary.requests, failed_total))
+end
+"""
+
+
+def wrk_rotating(
+    url: str, bodies: list[bytes], tokens: list[str], *, connections: int, seconds: int
+) -> dict[str, float]:
+    """wrk (one thread, C: far cheaper than a Python client) POSTing ``bodies`` in turn to
+    ``url``/graphql, each with the next of ``tokens``: requests per second, p50/p99 and
+    requests that failed (not 200, or a GraphQL error)."""
+    with tempfile.TemporaryDirectory(prefix="wnwa-wrk-") as folder:
+        bodies_file, tokens_file = Path(folder) / "bodies", Path(folder) / "tokens"
+        bodies_file.write_bytes(b"\n".join(bodies) + b"\n")
+        tokens_file.write_text("\n".join(tokens) + "\n")
+        lua = _ROTATING_LUA % {
+            "bodies": json.dumps(str(bodies_file)),
+            "tokens": json.dumps(str(tokens_file)),
+        }
+        figures, output = run_wrk(url, lua, connections=connections, seconds=seconds)
+    return {
+        **figures,
+        "requests": float(count_in(r"requests=(\d+)", output)),
+        "failed": float(count_in(r"failed=(\d+)", output)),
+    }

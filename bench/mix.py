@@ -14,6 +14,10 @@ then sends the portal's own operations at each rate for ``--seconds``:
     10% one supporter's profile (a different supporter every time)
      5% availability changes by peer supporters (on, off, back to the schedule)
 
+With ``--timeline`` it also samples, every 50 ms, each process's time on a CPU and time
+waiting for one (bench/timeline.py), and after each rate shows the windows whose slowest
+request took over 100 ms next to what every process did just before.
+
 Each request is scheduled at ``start + i / rate`` and its latency runs from that moment
 (as wrk2 measures), so a stall is charged to every request it delays. Prints p50/p95/p99
 and errors per rate, the requests served per CPU-second of the whole stack (gateway,
@@ -31,6 +35,7 @@ import random
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +47,14 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "bench"))
 
-from loadgen import Call, Figures, cpu_seconds_by_process, fixed_rate  # noqa: E402
+from loadgen import (  # noqa: E402
+    Call,
+    Figures,
+    cpu_seconds_by_process,
+    fixed_rate,
+    postgres_cpu_seconds,
+)
+from timeline import Timeline, stalls  # noqa: E402
 
 from services.directory.vocabulary import AreaOfSupport  # noqa: E402
 from services.identity.devidp.accounts import TENANTS  # noqa: E402
@@ -174,8 +186,45 @@ def mix(
     return make
 
 
+def stack_processes(data_dir: Path, load_generator: int) -> dict[str, list[int]]:
+    """The process ids of the stack on ``data_dir`` by service, its database server's and the
+    load generator's."""
+    marker = f"WNWA_DATA_DIR={data_dir}".encode()
+    found: dict[str, list[int]] = {"load generator": [load_generator]}
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or marker not in (entry / "environ").read_bytes().split(
+                b"\0"
+            ):
+                continue
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except (FileNotFoundError, PermissionError, ProcessLookupError):
+            continue
+        if b"serve" in argv and argv.index(b"serve") + 1 < len(argv):
+            found.setdefault(argv[argv.index(b"serve") + 1].decode(), []).append(int(entry.name))
+    try:
+        postmaster = int((data_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
+        children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+        found["postgres"] = [postmaster, *map(int, children)]
+    except (FileNotFoundError, ValueError, IndexError):
+        pass
+    return found
+
+
+def stack_cpu_seconds(data_dir: Path) -> dict[str, float]:
+    """CPU seconds so far of the stack run on ``data_dir``, by service, and its database's."""
+    spent = cpu_seconds_by_process(f"WNWA_DATA_DIR={data_dir}".encode())
+    spent["postgres"] = postgres_cpu_seconds(data_dir / "pgdata")
+    return spent
+
+
 async def drive(
-    gateway: str, sessions: list[Session], rates: list[float], seconds: float, marker: bytes
+    gateway: str,
+    sessions: list[Session],
+    rates: list[float],
+    seconds: float,
+    data_dir: Path,
+    timeline: bool,
 ) -> None:
     url = f"{gateway}/graphql"
     rng = random.Random(23)
@@ -194,9 +243,11 @@ async def drive(
         print(f"{len(sessions)} sessions, {len(ids)} supporters to view, {os.cpu_count()} CPUs")
         best = None
         for rate in rates:
-            before = cpu_seconds_by_process(marker)
+            before = stack_cpu_seconds(data_dir)
+            watched = partial(stack_processes, data_dir, os.getpid())
+            sampler = Timeline(watched) if timeline else None
             figures: Figures = await fixed_rate(make, rate=rate, seconds=seconds)
-            after = cpu_seconds_by_process(marker)
+            after = stack_cpu_seconds(data_dir)
             spent = {name: after[name] - before.get(name, 0.0) for name in after}
             total = sum(spent.values())
             print(
@@ -210,6 +261,11 @@ async def drive(
                     for name, seconds_ in sorted(spent.items())
                 )
             )
+            if sampler is not None:
+                sampler.close()
+                requests = list(zip(figures.scheduled, figures.latencies_ms, strict=True))
+                for line in stalls(sampler.samples, requests):
+                    print(f"           {line}")
             if failures:
                 print(f"           failures: {dict(sorted(failures.items()))}")
                 failures.clear()
@@ -226,6 +282,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--sessions", type=int, default=21)
+    parser.add_argument("--timeline", action="store_true", help="show what each stall was")
     args = parser.parse_args()
     rates = [float(rate) for rate in args.rates.split(",")]
     with (
@@ -238,8 +295,9 @@ def main() -> None:
         ) as stack,
     ):
         sessions = signed_in_sessions(stack.gateway, args.sessions)
-        marker = f"WNWA_DATA_DIR={data_dir}".encode()
-        asyncio.run(drive(stack.gateway, sessions, rates, args.seconds, marker))
+        asyncio.run(
+            drive(stack.gateway, sessions, rates, args.seconds, Path(data_dir), args.timeline)
+        )
 
 
 if __name__ == "__main__":

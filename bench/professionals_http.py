@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import random
 import sys
@@ -41,43 +40,32 @@ from loadgen import (  # noqa: E402
     Figures,
     closed_loop,
     graphql_call,
+    postgres_cpu_seconds,
     process_tree_cpu_seconds,
     served_subgraph,
 )
 
 from bench.professionals_search import SEARCH, mixes  # noqa: E402
-from bench.professionals_seed import BENCH_DATABASE, database_server  # noqa: E402
+from bench.professionals_seed import BENCH_DATABASE, PGDATA, database_server  # noqa: E402
 from servicekit.database import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
 from services.professionals.app import MIGRATIONS  # noqa: E402
 from tests.support.tokens import ISSUER, TokenIssuer  # noqa: E402
 
 OFFICERS = 21
-PGDATA = PROJECT / ".wnwa" / "bench-pgdata"
-
-
-def database_pid() -> int | None:
-    """The embedded PostgreSQL server's process (its backends are its children); None for
-    an external server (``WNWA_POSTGRES_URL``), whose CPU is then not counted."""
-    if os.environ.get("WNWA_POSTGRES_URL"):
-        return None
-    with contextlib.suppress(FileNotFoundError, ValueError):
-        return int((PGDATA / "postmaster.pid").read_text().split()[0])
-    return None
 
 
 class CpuMeter:
     """CPU seconds spent by the service's processes and the database's since the start."""
 
     def __init__(self, service_pid: int) -> None:
-        self.pids = (service_pid, database_pid())
+        self.service_pid = service_pid
         self.start = self.now()
 
     def now(self) -> tuple[float, float]:
-        service, database = self.pids
         return (
-            process_tree_cpu_seconds(service),
-            process_tree_cpu_seconds(database) if database else float("nan"),
+            process_tree_cpu_seconds(self.service_pid),
+            postgres_cpu_seconds(PGDATA),
         )
 
     def per_request_ms(self, count: int) -> str:

@@ -49,9 +49,12 @@ FIRST = ["Avery", "Jordan", "Rowan", "Quinn", "Marisol", "Theo", "Priya", "Kwame
 LAST = ["Ashdown", "Varga", "Strand", "Ibarra", "Wexley", "Castellan", "Morrow", "Penhallow"]
 
 
+PGDATA = PROJECT / ".wnwa" / "bench-pgdata"
+
+
 def database_server() -> contextlib.AbstractContextManager[str]:
     """``WNWA_POSTGRES_URL`` when set, else an embedded server under ``.wnwa/bench-pgdata``."""
-    return postgres.database_server(pgdata=PROJECT / ".wnwa" / "bench-pgdata")
+    return postgres.database_server(pgdata=PGDATA)
 
 
 def us_zips() -> list[tuple[str, str, str, float, float]]:
