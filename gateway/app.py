@@ -31,6 +31,7 @@ from gateway.portal import portal_routes
 from gateway.settings import GatewaySettings, load
 from gateway.subgraphs import SubgraphClient
 from servicekit import graphiql, telemetry
+from servicekit.graphql_lane import GraphQLLane, LanedStarlette
 from servicekit.limits import BodySizeLimit
 from servicekit.tokens import (
     InvalidToken,
@@ -164,4 +165,10 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
                 allow_headers=["content-type", "authorization", CSRF_HEADER],
             )
         )
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    # the lane skips the middleware: not when a request must pass telemetry's or CORS's
+    lane = (
+        None
+        if tracing or settings.cors_origins
+        else GraphQLLane(graphql_endpoint, max_bytes=settings.limits.max_upload_bytes)
+    )
+    return LanedStarlette(routes=routes, middleware=middleware, lifespan=lifespan, lane=lane)

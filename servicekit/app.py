@@ -33,6 +33,7 @@ from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.database import create_pool
 from servicekit.endpoint import GraphQLEndpoint
 from servicekit.graphql import RequestContext
+from servicekit.graphql_lane import GraphQLLane, LanedStarlette
 from servicekit.limits import BodySizeLimit
 from servicekit.settings import ServiceSettings
 from servicekit.tokens import (
@@ -236,11 +237,18 @@ def create_service_app(
     ]
     if tracing:
         middleware.insert(0, Middleware(telemetry.TelemetryMiddleware))
+    # every request through the telemetry middleware when there is one; with pages, a
+    # GraphQL body is under both caps, as it was under both middlewares
+    cap = min(max_body_bytes, max_page_bytes) if pages else max_body_bytes
+    lane = None if tracing else GraphQLLane(graphql_endpoint.handle, max_bytes=cap)
     if not pages:
-        return Starlette(routes=traced_routes, lifespan=lifespan, middleware=middleware)
+        return LanedStarlette(
+            routes=traced_routes, lifespan=lifespan, middleware=middleware, lane=lane
+        )
     traced = Starlette(routes=traced_routes, middleware=middleware)
-    return Starlette(
+    return LanedStarlette(
         routes=[*pages, Mount("/", app=traced)],
         lifespan=lifespan,
         middleware=[Middleware(BodySizeLimit, max_bytes=max_page_bytes)],
+        lane=lane,
     )

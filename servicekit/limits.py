@@ -144,7 +144,7 @@ class BodySizeLimit:
             max_bytes = self.max_multipart_bytes
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-            await self._reject(send, max_bytes)
+            await reject_too_large(send, max_bytes)
             return
         received = 0
         started = False
@@ -168,28 +168,30 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._reject(send, max_bytes)
+                await reject_too_large(send, max_bytes)
 
-    async def _reject(self, send: Send, max_bytes: int) -> None:
-        megabytes = max_bytes / 1_000_000
-        body = json.dumps(
-            {
-                "errors": [
-                    {
-                        "message": f"The request is larger than {megabytes:g} MB.",
-                        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-                    }
-                ]
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+
+async def reject_too_large(send: Send, max_bytes: int) -> None:
+    """Answer 413 with a GraphQL error body that says the cap."""
+    megabytes = max_bytes / 1_000_000
+    body = json.dumps(
+        {
+            "errors": [
+                {
+                    "message": f"The request is larger than {megabytes:g} MB.",
+                    "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+                }
+            ]
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
