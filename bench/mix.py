@@ -28,7 +28,6 @@ p99 under 100 ms and no errors. Stops climbing once a rate fails badly. Asserts 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import os
 import random
@@ -42,6 +41,7 @@ from typing import Any
 import aiohttp
 import httpx
 import orjson
+import uvloop
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
@@ -228,8 +228,12 @@ async def drive(
 ) -> None:
     url = f"{gateway}/graphql"
     rng = random.Random(23)
+    # the load generator shares the machine: no cookie jar (each session sends its own
+    # cookie header), no decompression (the gateway does not compress)
     connector = aiohttp.TCPConnector(limit=256)
-    async with aiohttp.ClientSession(connector=connector) as http:
+    async with aiohttp.ClientSession(
+        connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+    ) as http:
         ids: set[str] = set()
         for zip_code in ZIPS:
             body = {"query": SUPPORTERS, "variables": {"filter": {"near": {"zipCode": zip_code}}}}
@@ -239,7 +243,7 @@ async def drive(
                 ids.add(match["supporter"]["id"])
         failures: dict[str, int] = {}
         make = mix(http, url, sessions, sorted(ids), rng, failures)
-        await fixed_rate(make, rate=20, seconds=3)  # warm up
+        await fixed_rate(make, rate=300, seconds=5)  # warm up
         print(f"{len(sessions)} sessions, {len(ids)} supporters to view, {os.cpu_count()} CPUs")
         best = None
         for rate in rates:
@@ -295,7 +299,7 @@ def main() -> None:
         ) as stack,
     ):
         sessions = signed_in_sessions(stack.gateway, args.sessions)
-        asyncio.run(
+        uvloop.run(
             drive(stack.gateway, sessions, rates, args.seconds, Path(data_dir), args.timeline)
         )
 

@@ -31,6 +31,7 @@ from gateway.portal import portal_routes
 from gateway.settings import GatewaySettings, load
 from gateway.subgraphs import SubgraphClient
 from servicekit import graphiql, telemetry
+from servicekit.app import settle_heap
 from servicekit.graphql_lane import GraphQLLane, LanedStarlette
 from servicekit.limits import BodySizeLimit
 from servicekit.tokens import (
@@ -124,6 +125,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             holder["gateway"] = app.state.gateway = Gateway(
                 settings, supergraph, client, verifier, session
             )
+            settle_heap()
             yield
         telemetry.flush()
 

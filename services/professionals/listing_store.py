@@ -111,7 +111,8 @@ async def search(
     )
     # the optional filters are `$n IS NULL OR ...`: a plan made for the actual values drops
     # the unused ones (a generic plan guesses they let almost nothing through, and would
-    # rather collect and sort every match than walk an index in order and stop early)
+    # rather collect and sort every match than walk an index in order and stop early), so
+    # the database makes one for every execution (migration 0007_custom_plans)
     if f.latitude is None or f.longitude is None or f.within_miles is None:
         return await _by_name(db, common, after, limit)
     async with db.acquire() as connection, connection.transaction(readonly=True):
@@ -119,9 +120,7 @@ async def search(
         # cannot tell how many places in the box pass the filters and, guessing few, would
         # rather collect them all (a bitmap scan) and check each for a nearer office of the
         # same professional (hundreds in a city) before sorting.
-        await connection.execute(
-            "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_bitmapscan = off"
-        )
+        await connection.execute("SET LOCAL enable_bitmapscan = off")
         rows = await connection.fetch(
             f"""
             SELECT {_listing.columns}, near.chord AS miles FROM (
@@ -168,33 +167,31 @@ async def _by_name(
 ) -> list[Professional]:
     """The primary key walks the state (or '*', the whole country) in name order from the
     cursor; the optional filters are checked on the narrow rows it passes."""
-    async with db.acquire() as connection, connection.transaction(readonly=True):
-        await connection.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        rows = await connection.fetch(
-            f"""
-            SELECT {_listing.columns}, NULL::float8 AS miles FROM (
-                SELECT n.professional_id, n.full_name FROM listing_names n
-                WHERE n.state = coalesce($2::text, '*')
-                  AND (n.full_name, n.professional_id)
-                      > (coalesce($10::text, ''), coalesce($11::uuid, '{NO_ID}'))
-                  AND n.listed_until >= $1
-                  AND ($3::text IS NULL OR n.insurance_keys @> ARRAY[$3::text])
-                  AND ($4::boolean IS NOT TRUE OR n.self_pay)
-                  AND ($5::text IS NULL OR n.specialties @> ARRAY[$5::text])
-                  AND ($6::text IS NULL OR n.languages @> ARRAY[$6::text])
-                  AND ($7::boolean IS NOT TRUE OR n.telehealth)
-                  AND ($8::boolean IS NOT TRUE OR n.answers_any_hour)
-                  AND ($9::boolean IS NOT TRUE OR n.schedules_within_24h)
-                ORDER BY n.full_name, n.professional_id
-                LIMIT $12
-            ) page
-            JOIN professionals p ON p.id = page.professional_id
-            ORDER BY page.full_name, p.id
-            """,  # noqa: S608
-            *common,
-            *(after or (None, None)),
-            limit,
-        )
+    rows = await db.fetch(
+        f"""
+        SELECT {_listing.columns}, NULL::float8 AS miles FROM (
+            SELECT n.professional_id, n.full_name FROM listing_names n
+            WHERE n.state = coalesce($2::text, '*')
+              AND (n.full_name, n.professional_id)
+                  > (coalesce($10::text, ''), coalesce($11::uuid, '{NO_ID}'))
+              AND n.listed_until >= $1
+              AND ($3::text IS NULL OR n.insurance_keys @> ARRAY[$3::text])
+              AND ($4::boolean IS NOT TRUE OR n.self_pay)
+              AND ($5::text IS NULL OR n.specialties @> ARRAY[$5::text])
+              AND ($6::text IS NULL OR n.languages @> ARRAY[$6::text])
+              AND ($7::boolean IS NOT TRUE OR n.telehealth)
+              AND ($8::boolean IS NOT TRUE OR n.answers_any_hour)
+              AND ($9::boolean IS NOT TRUE OR n.schedules_within_24h)
+            ORDER BY n.full_name, n.professional_id
+            LIMIT $12
+        ) page
+        JOIN professionals p ON p.id = page.professional_id
+        ORDER BY page.full_name, p.id
+        """,  # noqa: S608
+        *common,
+        *(after or (None, None)),
+        limit,
+    )
     return [_professional(row) for row in rows]
 
 
