@@ -89,6 +89,10 @@ class ErrorVocabulary(MaskErrors):
             extensions={"code": "SERVICE_UNAVAILABLE" if unavailable else "INTERNAL_SERVER_ERROR"},
         )
 
+    def process(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        """``errors`` as the client sees them: coded, the unexpected ones masked."""
+        return self._process_errors(errors)
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = []
         for error in errors:

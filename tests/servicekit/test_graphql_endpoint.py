@@ -175,3 +175,55 @@ async def test_entities_of_unknown_types_get_a_clear_error_and_no_error_log(
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["path"] == ["_entities", 1]
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+SEARCH = """query Search($filter: PeerSupporterFilter) {
+  searchPeerSupporters(filter: $filter, first: 5) { matches { supporter { id } } }
+}"""
+
+
+async def test_a_kept_document_answers_and_fails_as_it_did_the_first_time(
+    start_service: ServiceFactory,
+    issuer: TokenIssuer,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second run of a document skips parsing and validation: its answers, error codes,
+    masking and error log must be those of the first."""
+    from services.directory import store
+
+    async def broken(**_: object) -> None:
+        raise RuntimeError("a secret detail")
+
+    officer = issuer.token("officer")
+    caplog.set_level(logging.ERROR)
+    async with start_service("directory") as service:
+
+        async def twice(variables: dict[str, object], token: str | None) -> list[object]:
+            return [await service.graphql(SEARCH, variables, token=token) for _ in range(2)]
+
+        found = await twice({}, officer)
+        unauthenticated = await twice({}, None)
+        wrong_variable = await twice({"filter": {"near": {"withinMiles": "far"}}}, officer)
+        monkeypatch.setattr(store, "search_supporters", broken)
+        failed = await twice({}, officer)
+        named_wrong = [
+            await service.http.post("/graphql", json={"query": SEARCH, "operationName": "Other"})
+            for _ in range(2)
+        ]
+    assert found[0] == found[1]
+    assert found[0]["data"]["searchPeerSupporters"]["matches"] == []
+    assert unauthenticated[0] == unauthenticated[1]
+    assert unauthenticated[0]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert wrong_variable[0] == wrong_variable[1]
+    assert wrong_variable[0]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert failed[0] == failed[1]
+    assert failed[0]["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "secret" not in json.dumps(failed)
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(logged) == 2
+    assert logged[0] == logged[1]
+    assert "RuntimeError in operation" in logged[0]
+    assert not any("secret" in message for message in logged)
+    assert [r.status_code for r in named_wrong] == [400, 400]
+    assert named_wrong[0].json() == named_wrong[1].json()
