@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import pytest
 from graphql import parse
@@ -199,7 +200,7 @@ async def test_a_kept_document_answers_and_fails_as_it_did_the_first_time(
     caplog.set_level(logging.ERROR)
     async with start_service("directory") as service:
 
-        async def twice(variables: dict[str, object], token: str | None) -> list[object]:
+        async def twice(variables: dict[str, Any], token: str | None) -> list[dict[str, Any]]:
             return [await service.graphql(SEARCH, variables, token=token) for _ in range(2)]
 
         found = await twice({}, officer)

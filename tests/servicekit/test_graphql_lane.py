@@ -51,7 +51,7 @@ async def client(*, lane: bool) -> AsyncIterator[httpx.AsyncClient]:
     async with application.router.lifespan_context(application) as state:
 
         async def served(scope: Scope, receive: Receive, send: Send) -> None:
-            scope["state"] = dict(state)  # as uvicorn passes the lifespan's state on
+            scope["state"] = dict(state or {})  # as uvicorn passes the lifespan's state on
             await application(scope, receive, send)
 
         transport = httpx.ASGITransport(app=served, raise_app_exceptions=False)
