@@ -29,6 +29,7 @@ from gateway.graphql_http import (
 from gateway.operations import OperationPipeline
 from gateway.portal import portal_routes
 from gateway.settings import GatewaySettings, load
+from gateway.subgraph_http import SubgraphConnections
 from gateway.subgraphs import SubgraphClient
 from servicekit import graphiql, telemetry
 from servicekit.app import settle_heap
@@ -111,11 +112,16 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         async with aiohttp.ClientSession(
             connector=connector, trace_configs=trace_configs
         ) as session:
+            # traced calls go through the session, whose hooks open their spans
+            connections = (
+                None if tracing else SubgraphConnections(seconds=settings.subgraph_timeout)
+            )
             client = SubgraphClient(
                 session,
                 settings.subgraph_urls,
                 settings.subgraph_timeout,
                 deduplicate=settings.deduplicate_reads,
+                connections=connections,
             )
             verifier = TokenVerifier(
                 JwksCache(http_jwks_fetcher(session, settings.jwks_url)),
@@ -126,7 +132,11 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
                 settings, supergraph, client, verifier, session
             )
             settle_heap()
-            yield
+            try:
+                yield
+            finally:
+                if connections is not None:
+                    connections.close()
         telemetry.flush()
 
     async def graphql_endpoint(request: Request) -> Response:

@@ -18,6 +18,8 @@ import aiohttp
 import orjson
 from starlette.datastructures import UploadFile
 
+from gateway.subgraph_http import Origin, SubgraphConnections
+
 _UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
 
 
@@ -45,11 +47,16 @@ class SubgraphClient:
         timeout: float,
         *,
         deduplicate: bool = True,
+        connections: SubgraphConnections | None = None,
     ) -> None:
         self._deduplicate = deduplicate
         self._session = session
         self._urls = dict(urls)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # JSON calls to plain-HTTP subgraphs go over the lean connections when given
+        # (not when calls are traced: the session's hooks do that)
+        self._connections = connections
+        self._origins = {name: Origin.of(url) for name, url in self._urls.items()}
         self._in_flight: dict[tuple[str, str, bytes, str], asyncio.Future[bytes]] = {}
 
     async def fetch_query(
@@ -143,6 +150,19 @@ class SubgraphClient:
         except TypeError:  # uploads, which orjson cannot write: they travel as files
             body = None
             operation["variables"] = _extract_files(operation["variables"], "variables", files)
+        origin = self._origins.get(subgraph) if self._connections is not None else None
+        if origin is not None and not files and body is not None:
+            assert self._connections is not None
+            headers["Content-Type"] = "application/json"
+            try:
+                status, answer = await self._connections.post(origin, headers, body)
+            except TimeoutError:
+                raise SubgraphUnavailable(subgraph, "did not answer in time") from None
+            except (OSError, ValueError):
+                raise SubgraphUnavailable(subgraph, "is unavailable") from None
+            if status in _UNAVAILABLE_STATUSES:  # a proxy or load balancer in front of it
+                raise SubgraphUnavailable(subgraph, "is unavailable")
+            return answer
         try:
             if files:
                 headers["X-WNWA-Request"] = "gateway"
