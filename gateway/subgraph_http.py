@@ -33,6 +33,7 @@ class Origin:
     host: str
     port: int
     path: str
+    authority: str = ""  # the Host header: as the URL wrote it (an IPv6 address bracketed)
 
     @classmethod
     def of(cls, url: str) -> Origin | None:
@@ -41,7 +42,7 @@ class Origin:
         if parts.scheme != "http" or not parts.hostname:
             return None
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        return cls(parts.hostname, parts.port or 80, path)
+        return cls(parts.hostname, parts.port or 80, path, parts.netloc)
 
 
 class _Connection(asyncio.Protocol):
@@ -146,7 +147,8 @@ class SubgraphConnections:
 
 
 def _request(origin: Origin, headers: dict[str, str], body: bytes) -> bytes:
-    lines = [f"POST {origin.path} HTTP/1.1", f"Host: {origin.host}:{origin.port}"]
+    host = origin.authority or f"{origin.host}:{origin.port}"
+    lines = [f"POST {origin.path} HTTP/1.1", f"Host: {host}"]
     for name, value in headers.items():
         if "\r" in value or "\n" in value:  # never from a verified token; refused all the same
             raise ValueError(f"the {name} header holds a line break")

@@ -13,8 +13,13 @@ from tests.support.servers import free_port
 
 
 def test_only_plain_http_urls_have_an_origin() -> None:
-    assert Origin.of("http://directory:8002/graphql") == Origin("directory", 8002, "/graphql")
-    assert Origin.of("http://127.0.0.1/graphql?x=1") == Origin("127.0.0.1", 80, "/graphql?x=1")
+    assert Origin.of("http://directory:8002/graphql") == Origin(
+        "directory", 8002, "/graphql", "directory:8002"
+    )
+    assert Origin.of("http://127.0.0.1/graphql?x=1") == Origin(
+        "127.0.0.1", 80, "/graphql?x=1", "127.0.0.1"
+    )
+    assert Origin.of("http://[::1]:8003/graphql") == Origin("::1", 8003, "/graphql", "[::1]:8003")
     assert Origin.of("https://directory.example/graphql") is None
 
 
@@ -80,7 +85,7 @@ async def test_calls_share_one_kept_alive_connection_and_send_what_they_say() ->
         assert answers == [(200, b'{"data": {}}\n')] * 3
         assert server.connections == 1
         first = server.requests[0]
-        assert first.startswith(b"POST /graphql HTTP/1.1\r\n")
+        assert first.startswith(b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:")
         assert b"\r\nAuthorization: Bearer a.b.c\r\n" in first
         assert first.endswith(b'\r\n\r\n{"query": "{ a }"}')
         server.mode = "close"  # the server says it closes: the next call connects again
