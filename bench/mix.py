@@ -38,7 +38,6 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -48,7 +47,6 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "bench"))
 
-from http1 import Http1Client  # noqa: E402
 from loadgen import (  # noqa: E402
     Call,
     Figures,
@@ -58,6 +56,7 @@ from loadgen import (  # noqa: E402
 )
 from timeline import Timeline, stalls  # noqa: E402
 
+from servicekit.http_connections import HttpConnections, Origin  # noqa: E402
 from services.directory.vocabulary import AreaOfSupport  # noqa: E402
 from services.identity.devidp.accounts import TENANTS  # noqa: E402
 from services.professionals.vocabulary import CARRIERS as CARRIERS_LISTED  # noqa: E402
@@ -116,7 +115,8 @@ def signed_in_sessions(gateway: str, count: int) -> list[Session]:
 
 
 def mix(
-    client: Http1Client,
+    client: HttpConnections,
+    gateway: Origin,
     sessions: list[Session],
     supporter_ids: list[str],
     rng: random.Random,
@@ -169,11 +169,10 @@ def mix(
                 break
         session = rng.choice(supporters if needs_supporter and supporters else sessions)
         body = orjson.dumps({"query": query, "variables": variables()})
-        request = client.request("/graphql", body, session.headers)
         name = query.split("(")[0].split("{")[0].strip()
 
         async def call() -> bool:
-            status, raw = await client.send(request)
+            status, raw = await client.post(gateway, session.headers, body)
             errors = orjson.loads(raw).get("errors") if raw.startswith(b"{") else [{}]
             if status == 200 and not errors:
                 return True
@@ -228,19 +227,20 @@ async def drive(
 ) -> None:
     rng = random.Random(23)
     # the load generator shares the machine it measures: requests go out as prepared bytes
-    # on keep-alive connections (bench/http1.py), at a fraction of aiohttp's CPU
-    address = urlsplit(gateway)
-    client = Http1Client(address.hostname or "127.0.0.1", address.port or 80, limit=256)
+    # on keep-alive connections (servicekit.http_connections), at a fraction of aiohttp's CPU
+    origin = Origin.of(f"{gateway}/graphql")
+    assert origin is not None
+    client = HttpConnections(seconds=30, limit=256)
     try:
         ids: set[str] = set()
         for zip_code in ZIPS:
             variables = {"filter": {"near": {"zipCode": zip_code}}}
             body = orjson.dumps({"query": SUPPORTERS, "variables": variables})
-            _, raw = await client.send(client.request("/graphql", body, sessions[0].headers))
+            _, raw = await client.post(origin, sessions[0].headers, body)
             for match in orjson.loads(raw)["data"]["searchPeerSupporters"]["matches"]:
                 ids.add(match["supporter"]["id"])
         failures: dict[str, int] = {}
-        make = mix(client, sessions, sorted(ids), rng, failures)
+        make = mix(client, origin, sessions, sorted(ids), rng, failures)
         await fixed_rate(make, rate=300, seconds=5)  # warm up
         print(f"{len(sessions)} sessions, {len(ids)} supporters to view, {os.cpu_count()} CPUs")
         best = None
@@ -278,7 +278,7 @@ async def drive(
                 break
         print(f"highest rate with p99 < 100 ms and no errors: {best or 'none'}/s")
     finally:
-        await client.close()
+        client.close()
 
 
 def main() -> None:

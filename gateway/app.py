@@ -29,11 +29,11 @@ from gateway.graphql_http import (
 from gateway.operations import OperationPipeline
 from gateway.portal import portal_routes
 from gateway.settings import GatewaySettings, load
-from gateway.subgraph_http import SubgraphConnections
 from gateway.subgraphs import SubgraphClient
 from servicekit import graphiql, telemetry
 from servicekit.app import settle_heap
 from servicekit.graphql_lane import GraphQLLane, LanedStarlette
+from servicekit.http_connections import HttpConnections
 from servicekit.limits import BodySizeLimit
 from servicekit.tokens import (
     InvalidToken,
@@ -113,9 +113,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             connector=connector, trace_configs=trace_configs
         ) as session:
             # traced calls go through the session, whose hooks open their spans
-            connections = (
-                None if tracing else SubgraphConnections(seconds=settings.subgraph_timeout)
-            )
+            connections = None if tracing else HttpConnections(seconds=settings.subgraph_timeout)
             client = SubgraphClient(
                 session,
                 settings.subgraph_urls,

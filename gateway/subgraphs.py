@@ -18,7 +18,7 @@ import aiohttp
 import orjson
 from starlette.datastructures import UploadFile
 
-from gateway.subgraph_http import Origin, SubgraphConnections
+from servicekit.http_connections import HttpConnections, Origin
 
 _UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
 
@@ -47,7 +47,7 @@ class SubgraphClient:
         timeout: float,
         *,
         deduplicate: bool = True,
-        connections: SubgraphConnections | None = None,
+        connections: HttpConnections | None = None,
     ) -> None:
         self._deduplicate = deduplicate
         self._session = session

@@ -1,14 +1,15 @@
-"""Keep-alive HTTP/1.1 connections from the gateway to the subgraphs, for their JSON calls.
+"""Keep-alive HTTP/1.1 POSTs to plain-HTTP servers inside the network, for hot calls.
 
 Almost every request the gateway serves makes one or two subgraph calls. aiohttp's client
 spends about a tenth of a millisecond of CPU on each (its request and response objects,
 header multidicts, cookie jar, tracing hooks) — a fifth of the gateway's own work. Here a
-call is its request written as bytes on an idle keep-alive connection to the subgraph (or
-a new one, up to ``limit`` per subgraph), its answer read with httptools, the parser
+call is its request written as bytes on an idle keep-alive connection to the server (or
+a new one, up to ``limit`` per origin), its answer read with httptools, the parser
 uvicorn uses. Plain ``http://`` only: calls inside the cluster's network. The gateway keeps
-aiohttp for ``https://`` subgraphs, uploads and traced calls.
+aiohttp for ``https://`` subgraphs, uploads and traced calls; `bench/mix.py` sends its load
+with it, so the load generator leaves the machine it measures to the stack.
 
-Each call has ``seconds`` (the gateway's subgraph timeout) from its start to its answer. A
+Each call has ``seconds`` (for the gateway, its subgraph timeout) from its start to its answer. A
 connection idle for ``idle_seconds`` (30, less than the servers' 75 s keep-alive) is
 closed rather than reused, so a call never races a server closing it. A call that does not
 finish within its timeout closes its connection (an answer may still be on its way).
@@ -28,7 +29,7 @@ import httptools
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a subgraph listens: host, port and the path of its GraphQL endpoint."""
+    """Where a server listens: host, port and the path to POST to."""
 
     host: str
     port: int
@@ -93,8 +94,8 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
 
-class SubgraphConnections:
-    """The gateway's keep-alive connections to its subgraphs, by origin."""
+class HttpConnections:
+    """Keep-alive connections to the origins posted to, at most ``limit`` to each."""
 
     def __init__(self, *, seconds: float, limit: int = 100, idle_seconds: float = 30.0) -> None:
         self._seconds = seconds

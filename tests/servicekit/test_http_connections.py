@@ -1,4 +1,4 @@
-"""The gateway's lean connections to its subgraphs, against a server that misbehaves."""
+"""Keep-alive connections (the gateway's to its subgraphs), against a server that misbehaves."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.subgraph_http import Origin, SubgraphConnections
+from servicekit.http_connections import HttpConnections, Origin
 from tests.support.servers import free_port
 
 
@@ -79,7 +79,7 @@ HEADERS = {"Content-Type": "application/json", "Authorization": "Bearer a.b.c"}
 
 
 async def test_calls_share_one_kept_alive_connection_and_send_what_they_say() -> None:
-    connections = SubgraphConnections(seconds=5)
+    connections = HttpConnections(seconds=5)
     async with serving() as (server, origin):
         answers = [await connections.post(origin, HEADERS, b'{"query": "{ a }"}') for _ in range(3)]
         assert answers == [(200, b'{"data": {}}\n')] * 3
@@ -97,7 +97,7 @@ async def test_calls_share_one_kept_alive_connection_and_send_what_they_say() ->
 
 
 async def test_a_connection_idle_too_long_is_not_reused() -> None:
-    connections = SubgraphConnections(seconds=5, idle_seconds=0)
+    connections = HttpConnections(seconds=5, idle_seconds=0)
     async with serving() as (server, origin):
         for _ in range(2):
             await connections.post(origin, HEADERS, b"{}")
@@ -106,7 +106,7 @@ async def test_a_connection_idle_too_long_is_not_reused() -> None:
 
 
 async def test_a_chunked_answer_is_read_whole() -> None:
-    connections = SubgraphConnections(seconds=5)
+    connections = HttpConnections(seconds=5)
     async with serving() as (server, origin):
         server.mode = "chunked"
         assert await connections.post(origin, HEADERS, b"{}") == (200, b'{"data": null}')
@@ -114,7 +114,7 @@ async def test_a_chunked_answer_is_read_whole() -> None:
 
 
 async def test_silence_times_out_and_a_hang_up_or_a_closed_port_is_an_error() -> None:
-    connections = SubgraphConnections(seconds=0.3)
+    connections = HttpConnections(seconds=0.3)
     async with serving() as (server, origin):
         server.mode = "silent"
         with pytest.raises(TimeoutError):
@@ -130,7 +130,7 @@ async def test_silence_times_out_and_a_hang_up_or_a_closed_port_is_an_error() ->
 
 
 async def test_a_header_with_a_line_break_is_never_sent() -> None:
-    connections = SubgraphConnections(seconds=5)
+    connections = HttpConnections(seconds=5)
     async with serving() as (server, origin):
         with pytest.raises(ValueError, match="line break"):
             await connections.post(origin, {"Authorization": "Bearer x\r\nX-Evil: 1"}, b"{}")
