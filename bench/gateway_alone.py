@@ -43,7 +43,8 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from bench.gateway import count_in, reference_gateways, run_wrk  # noqa: E402
+from bench.gateway import reference_gateways  # noqa: E402
+from bench.loadgen import WRK_TALLY, count_in, run_wrk  # noqa: E402
 from tests.support.servers import free_port  # noqa: E402
 
 SUBGRAPHS = ("membership", "directory", "professionals")
@@ -322,7 +323,6 @@ local tokens = {}
 for line in io.lines(%(tokens)s) do tokens[#tokens + 1] = line end
 local query = %(query)s
 local counter = %(start)d
-failed = 0
 function request()
   counter = counter + 1
   local token = tokens[(counter - 1) %% #tokens + 1]
@@ -332,23 +332,13 @@ function request()
   return wrk.format("POST", nil,
     {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
 end
-function response(status, headers, body)
-  if status ~= 200 or string.find(body, '"errors"', 1, true) then failed = failed + 1 end
-end
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function done(summary, latency, requests)
-  local failed_total = 0
-  for _, thread in ipairs(threads) do failed_total = failed_total + thread:get("failed") end
-  io.write(string.format("requests=%%d\\nfailed=%%d\\n", summary.requests, failed_total))
-end
 """
 
 
 def run_load(
     url: str, query: str, tokens_file: Path, *, start: int, connections: int, seconds: int
 ) -> dict[str, float]:
-    lua = _LUA % {
+    lua = WRK_TALLY + _LUA % {
         "tokens": json.dumps(str(tokens_file)),
         "query": json.dumps(json.dumps(query)),
         "start": start,

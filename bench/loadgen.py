@@ -302,15 +302,20 @@ local bodies, tokens = {}, {}
 for line in io.lines(%(bodies)s) do bodies[#bodies + 1] = line end
 for line in io.lines(%(tokens)s) do tokens[#tokens + 1] = line end
 local counter = 0
-failed = 0
 function request()
   counter = counter + 1
   return wrk.format("POST", "/graphql", {["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. tokens[counter %% #tokens + 1]},
     bodies[counter %% #bodies + 1])
 end
+"""
+
+# the end of every wrk script here: counts the answers that failed (not 200, or a GraphQL
+# error; a payload's own `errors { field message }` starts with "field") and prints the
+# totals as `requests=N` and `failed=N` (count_in reads them)
+WRK_TALLY = """
+failed = 0
 function response(status, headers, body)
-  -- a GraphQL error (a payload's own `errors { field message }` starts with "field")
   if status ~= 200 or string.find(body, '"errors":[{"message"', 1, true) then
     failed = failed + 1
   end
@@ -320,7 +325,7 @@ function setup(thread) table.insert(threads, thread) end
 function done(summary, latency, requests)
   local failed_total = 0
   for _, thread in ipairs(threads) do failed_total = failed_total + thread:get("failed") end
-  io.write(string.format("requests=%%d\\nfailed=%%d\\n", summary.requests, failed_total))
+  io.write(string.format("requests=%d\\nfailed=%d\\n", summary.requests, failed_total))
 end
 """
 
@@ -335,7 +340,7 @@ def wrk_rotating(
         bodies_file, tokens_file = Path(folder) / "bodies", Path(folder) / "tokens"
         bodies_file.write_bytes(b"\n".join(bodies) + b"\n")
         tokens_file.write_text("\n".join(tokens) + "\n")
-        lua = _ROTATING_LUA % {
+        lua = WRK_TALLY + _ROTATING_LUA % {
             "bodies": json.dumps(str(bodies_file)),
             "tokens": json.dumps(str(tokens_file)),
         }
