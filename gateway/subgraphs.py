@@ -1,5 +1,9 @@
 """HTTP calls from the gateway to the subgraphs: JSON, or multipart when files travel.
 
+JSON calls to ``http://`` subgraphs go over the gateway's own keep-alive connections
+(:mod:`servicekit.http_connections`); uploads, ``https://`` subgraphs and traced calls go
+through aiohttp.
+
 Only the access token (``Authorization``) and the content type are sent: never the client's
 address, user agent or cookies. A subgraph that is down, slower than the timeout, answered for
 by a proxy in front of it with 502, 503 or 504, or answers something that is not a GraphQL
@@ -142,56 +146,52 @@ class SubgraphClient:
         if operation_name:
             operation["operationName"] = operation_name
         files: dict[str, tuple[list[str], UploadFile]] = {}
-        # the session's trace hooks open a client span and send W3C `traceparent` with it
-        # (servicekit.telemetry.client_trace_config); this names the subgraph on that span
-        peer = {"peer": subgraph}
         try:
             body: bytes | None = orjson.dumps(operation)
         except TypeError:  # uploads, which orjson cannot write: they travel as files
             body = None
             operation["variables"] = _extract_files(operation["variables"], "variables", files)
-        origin = self._origins.get(subgraph) if self._connections is not None else None
-        if origin is not None and not files and body is not None:
-            assert self._connections is not None
-            headers["Content-Type"] = "application/json"
-            try:
-                status, answer = await self._connections.post(origin, headers, body)
-            except TimeoutError:
-                raise SubgraphUnavailable(subgraph, "did not answer in time") from None
-            except (OSError, ValueError):
-                raise SubgraphUnavailable(subgraph, "is unavailable") from None
-            if status in _UNAVAILABLE_STATUSES:  # a proxy or load balancer in front of it
-                raise SubgraphUnavailable(subgraph, "is unavailable")
-            return answer
+        connections, origin = self._connections, self._origins.get(subgraph)
         try:
-            if files:
-                headers["X-WNWA-Request"] = "gateway"
-                request = self._session.post(
-                    url,
-                    data=_multipart(operation, files),
-                    headers=headers,
-                    timeout=self._timeout,
-                    trace_request_ctx=peer,
-                )
-            else:
+            if connections is not None and origin is not None and body is not None:
                 headers["Content-Type"] = "application/json"
-                request = self._session.post(
-                    url,
-                    data=body if body is not None else orjson.dumps(operation),
-                    headers=headers,
-                    timeout=self._timeout,
-                    trace_request_ctx=peer,
+                status, raw = await connections.post(origin, headers, body)
+            else:
+                status, raw = await self._post_by_session(
+                    subgraph, url, headers, operation, body, files
                 )
-            async with request as response:
-                raw: bytes = await response.read()
-                status = response.status
         except TimeoutError:
             raise SubgraphUnavailable(subgraph, "did not answer in time") from None
-        except aiohttp.ClientError:
+        except (aiohttp.ClientError, OSError, ValueError):
             raise SubgraphUnavailable(subgraph, "is unavailable") from None
         if status in _UNAVAILABLE_STATUSES:  # a proxy or load balancer in front of it
             raise SubgraphUnavailable(subgraph, "is unavailable")
         return raw
+
+    async def _post_by_session(
+        self,
+        subgraph: str,
+        url: str,
+        headers: dict[str, str],
+        operation: dict[str, Any],
+        body: bytes | None,
+        files: dict[str, tuple[list[str], UploadFile]],
+    ) -> tuple[int, bytes]:
+        """Through aiohttp: uploads, ``https://`` subgraphs, and every call when traced (the
+        session's trace hooks open a client span and send W3C `traceparent` with it,
+        servicekit.telemetry.client_trace_config; ``peer`` names the subgraph on that span)."""
+        peer = {"peer": subgraph}
+        if files:
+            headers["X-WNWA-Request"] = "gateway"
+            data: Any = _multipart(operation, files)
+        else:
+            headers["Content-Type"] = "application/json"
+            data = body if body is not None else orjson.dumps(operation)
+        request = self._session.post(
+            url, data=data, headers=headers, timeout=self._timeout, trace_request_ctx=peer
+        )
+        async with request as response:
+            return response.status, await response.read()
 
 
 def _signature(variables: Mapping[str, Any], operation_name: str | None) -> bytes | None:
