@@ -332,7 +332,12 @@ class ServiceSchema(strawberry.federation.Schema):
         if operation is None:
             raise CannotGetOperationTypeError(operation_name)
         operation_type = OperationType(operation.operation.value)
-        if operation_type not in (allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES):
+        allowed = (
+            DEFAULT_ALLOWED_OPERATION_TYPES
+            if allowed_operation_types is None
+            else allowed_operation_types
+        )
+        if operation_type not in allowed:
             raise InvalidOperationTypeError(operation_type)
         try:
             result = await await_maybe(
