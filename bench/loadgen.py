@@ -143,20 +143,18 @@ def process_tree_cpu_seconds(pid: int) -> float:
     return total
 
 
-def cpu_seconds_by_process(marker: bytes) -> dict[str, float]:
-    """CPU seconds so far of every process whose environment holds ``marker`` (e.g.
-    ``WNWA_DATA_DIR=/tmp/…``: a stack's services and their workers), summed by the service
+def processes_by_service(marker: bytes) -> dict[str, list[int]]:
+    """The process ids of every process whose environment holds ``marker`` (e.g.
+    ``WNWA_DATA_DIR=/tmp/…``: a stack's services and their workers), by the service
     ``wnwa serve`` names, or ``other``. (The embedded database server starts with an
-    environment of its own: see ``postgres_cpu_seconds``.)"""
-    ticks = os.sysconf("SC_CLK_TCK")
-    totals: dict[str, float] = {}
+    environment of its own: see ``postmaster_pid``.)"""
+    found: dict[str, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             if marker not in (entry / "environ").read_bytes().split(b"\0"):
                 continue
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except (FileNotFoundError, PermissionError, ProcessLookupError):
             continue
@@ -164,21 +162,41 @@ def cpu_seconds_by_process(marker: bytes) -> dict[str, float]:
             label = argv[argv.index(b"serve") + 1].decode()
         else:
             label = "other"
-        totals[label] = totals.get(label, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+        found.setdefault(label, []).append(int(entry.name))
+    return found
+
+
+def cpu_seconds_by_process(marker: bytes) -> dict[str, float]:
+    """CPU seconds so far of the processes ``processes_by_service`` finds, by service."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for label, pids in processes_by_service(marker).items():
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            totals[label] = totals.get(label, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return totals
 
 
+def postmaster_pid(pgdata: Path) -> int | None:
+    """The process id of the embedded PostgreSQL server on ``pgdata`` (its backends and
+    workers are its children); None when it is not running."""
+    try:
+        return int((pgdata / "postmaster.pid").read_text().split()[0])
+    except (FileNotFoundError, IndexError, ValueError):
+        return None
+
+
 def postgres_cpu_seconds(pgdata: Path) -> float:
-    """CPU seconds so far of the embedded PostgreSQL server whose data folder is ``pgdata``:
-    its postmaster (named by ``postmaster.pid``), every backend and worker, and the ones gone.
-    NaN for an external server (``WNWA_POSTGRES_URL``), whose CPU is not seen from here."""
+    """CPU seconds so far of the embedded PostgreSQL server on ``pgdata``: its postmaster,
+    every backend and worker, and the ones gone. NaN for an external server
+    (``WNWA_POSTGRES_URL``), whose CPU is not seen from here."""
     if os.environ.get("WNWA_POSTGRES_URL"):
         return float("nan")
-    try:
-        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
-    except (FileNotFoundError, IndexError, ValueError):
-        return 0.0
-    return process_tree_cpu_seconds(pid)
+    pid = postmaster_pid(pgdata)
+    return 0.0 if pid is None else process_tree_cpu_seconds(pid)
 
 
 @contextlib.asynccontextmanager

@@ -28,6 +28,7 @@ p99 under 100 ms and no errors. Stops climbing once a rate fails badly. Asserts 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
@@ -53,6 +54,8 @@ from loadgen import (  # noqa: E402
     cpu_seconds_by_process,
     fixed_rate,
     postgres_cpu_seconds,
+    postmaster_pid,
+    processes_by_service,
 )
 from timeline import Timeline, stalls  # noqa: E402
 
@@ -188,25 +191,13 @@ def mix(
 def stack_processes(data_dir: Path, load_generator: int) -> dict[str, list[int]]:
     """The process ids of the stack on ``data_dir`` by service, its database server's and the
     load generator's."""
-    marker = f"WNWA_DATA_DIR={data_dir}".encode()
-    found: dict[str, list[int]] = {"load generator": [load_generator]}
-    for entry in Path("/proc").iterdir():
-        try:
-            if not entry.name.isdigit() or marker not in (entry / "environ").read_bytes().split(
-                b"\0"
-            ):
-                continue
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except (FileNotFoundError, PermissionError, ProcessLookupError):
-            continue
-        if b"serve" in argv and argv.index(b"serve") + 1 < len(argv):
-            found.setdefault(argv[argv.index(b"serve") + 1].decode(), []).append(int(entry.name))
-    try:
-        postmaster = int((data_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
-        children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
-        found["postgres"] = [postmaster, *map(int, children)]
-    except (FileNotFoundError, ValueError, IndexError):
-        pass
+    found = processes_by_service(f"WNWA_DATA_DIR={data_dir}".encode())
+    found["load generator"] = [load_generator]
+    postmaster = postmaster_pid(data_dir / "pgdata")
+    if postmaster is not None:
+        with contextlib.suppress(FileNotFoundError):
+            children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text()
+            found["postgres"] = [postmaster, *map(int, children.split())]
     return found
 
 

@@ -19,9 +19,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from servicekit.limits import BodyTooLarge, reject_too_large
+from servicekit.limits import BodyTooLarge, capped, declared_too_large, reject_too_large
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -48,22 +48,11 @@ class GraphQLLane:
         if not json:  # a multipart upload, or a type the endpoint refuses in its own words
             await other(scope, receive, send)
             return
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared_too_large(declared, self.max_bytes):
             await reject_too_large(send, self.max_bytes)
             return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge
-            return message
-
         try:
-            response = await self.handler(Request(scope, limited_receive))
+            response = await self.handler(Request(scope, capped(receive, self.max_bytes)))
         except BodyTooLarge:
             await reject_too_large(send, self.max_bytes)
             return

@@ -142,21 +142,10 @@ class BodySizeLimit:
             b"content-type", b""
         ).lower().startswith(b"multipart/"):
             max_bytes = self.max_multipart_bytes
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        if declared_too_large(headers.get(b"content-length"), max_bytes):
             await reject_too_large(send, max_bytes)
             return
-        received = 0
         started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > max_bytes:
-                    raise BodyTooLarge
-            return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
@@ -165,10 +154,32 @@ class BodySizeLimit:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, capped(receive, max_bytes), tracking_send)
         except BodyTooLarge:
             if not started:
                 await reject_too_large(send, max_bytes)
+
+
+def declared_too_large(declared: bytes | None, max_bytes: int) -> bool:
+    """Whether a request's ``Content-Length`` header says it is over ``max_bytes``."""
+    return declared is not None and declared.isdigit() and int(declared) > max_bytes
+
+
+def capped(receive: Receive, max_bytes: int) -> Receive:
+    """``receive`` raising :class:`BodyTooLarge` as soon as the body grows over
+    ``max_bytes`` (a body sent without a length, or longer than it said)."""
+    received = 0
+
+    async def capped_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > max_bytes:
+                raise BodyTooLarge
+        return message
+
+    return capped_receive
 
 
 async def reject_too_large(send: Send, max_bytes: int) -> None:
