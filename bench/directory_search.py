@@ -37,6 +37,7 @@ from services.directory.app import build_schema  # noqa: E402
 from services.directory.availability import time_zones  # noqa: E402
 from services.directory.report_months import ReportMonths  # noqa: E402
 from services.directory.schema import DirectoryLoaders  # noqa: E402
+from services.directory.search_index import SupporterIndex  # noqa: E402
 from services.directory.vocabulary import AreaOfSupport  # noqa: E402
 
 SEARCH = """
@@ -92,6 +93,7 @@ async def run(runs: int) -> None:
         geo.load()
         time_zones()
         schema = build_schema()
+        index = SupporterIndex()  # the process's, read at its first search
         rng = random.Random(7)
         zips = BUSY_ZIPS + [
             str(row["zip_code"])
@@ -108,7 +110,7 @@ async def run(runs: int) -> None:
                 pool=pool,
                 principal=principal,
                 token_problem=None,
-                loaders=DirectoryLoaders(pool, SYSTEM_CLOCK),
+                loaders=DirectoryLoaders(pool, SYSTEM_CLOCK, index),
                 resources=ReportMonths(SYSTEM_CLOCK),
                 clock=SYSTEM_CLOCK,
             )

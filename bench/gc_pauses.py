@@ -42,6 +42,7 @@ from services.directory.app import build_schema  # noqa: E402
 from services.directory.availability import time_zones  # noqa: E402
 from services.directory.report_months import ReportMonths  # noqa: E402
 from services.directory.schema import DirectoryLoaders  # noqa: E402
+from services.directory.search_index import SupporterIndex  # noqa: E402
 
 
 class CollectorClock:
@@ -74,6 +75,7 @@ async def run(requests: int) -> None:
         geo.load()
         time_zones()
         schema = build_schema()
+        index = SupporterIndex()  # the process's, read at its first search
         rng = random.Random(11)
         principal = Principal(
             subject="bench", department_id=str(uuid.uuid4()), roles=frozenset({"officer"})
@@ -84,7 +86,7 @@ async def run(requests: int) -> None:
                 pool=pool,
                 principal=principal,
                 token_problem=None,
-                loaders=DirectoryLoaders(pool, SYSTEM_CLOCK),
+                loaders=DirectoryLoaders(pool, SYSTEM_CLOCK, index),
                 resources=ReportMonths(SYSTEM_CLOCK),
                 clock=SYSTEM_CLOCK,
             )

@@ -20,7 +20,7 @@ from .report_months import TICK_SECONDS, ReportMonths
 from .reports import ReportMutations, ReportQueries
 from .resources import ResourceMutations, ResourceQueries
 from .schema import DirectoryLoaders, PeerSupporter, Query
-from .store import RotationKeeper
+from .search_index import SupporterIndex
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -48,11 +48,11 @@ def create_app(
     geo.load()
     time_zones()
     months = ReportMonths(clock)
-    keep_rotation = RotationKeeper(clock)
+    search_index = SupporterIndex()
 
     async def housekeeping(pool: asyncpg.Pool) -> None:
         await months.tick(pool)
-        await keep_rotation(pool)
+        await search_index.refresh(pool)
 
     app = create_service_app(
         settings.service,
@@ -61,9 +61,9 @@ def create_app(
         clock=clock,
         # at the end, hand the open months' keys to the processes still running
         resources=lambda service: months.running(service.pool),
-        make_loaders=lambda service: DirectoryLoaders(service.pool, service.clock),
+        make_loaders=lambda service: DirectoryLoaders(service.pool, service.clock, search_index),
         # renew this process's lease, share month keys, close past months (report_months.py);
-        # keep the search rotation of the day (store.RotationKeeper)
+        # read the profiles into the search index at start (search_index.py)
         housekeeping=housekeeping,
         housekeeping_every=TICK_SECONDS,
     )

@@ -4,14 +4,13 @@ manual switch ("available now" until a time, or "unavailable until" a time).
 A schedule is stored as minute-of-week ranges in the supporter's local time (Monday 00:00
 is minute 0), so "9 to 5 on Mondays" stays 9 to 5 across daylight-saving changes. The
 current minute of week of each time zone is computed here, once per minute, and handed to
-the search query (one JSON object), which compares it with each supporter's ranges.
+the search (search_index.py), which compares it with each supporter's ranges.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import re
 import zoneinfo
 from collections.abc import Sequence
@@ -161,7 +160,7 @@ def is_available(
 ) -> bool:
     """The switch wins while it lasts ("unavailable until" first); then the schedule.
 
-    The search query computes the same thing in SQL (see ``store.search_supporters``).
+    The search computes the same thing for each profile it holds (``search_index``).
     """
     if unavailable_until is not None and now < unavailable_until:
         return False
@@ -173,16 +172,13 @@ def is_available(
     return any(start <= minute < end for start, end in spans)
 
 
-def zone_minutes(now: dt.datetime) -> str:
-    """Every known time zone's current minute of week, as a JSON object for the search.
-
-    One text parameter, made once a minute: PostgreSQL reads it once per query, while
-    encoding two arrays of ~600 zones and minutes cost the service ~0.3 ms per search.
-    """
+def zone_minutes(now: dt.datetime) -> dict[str, int]:
+    """Every known time zone's current minute of the week, made once a minute for the
+    search (read only: it is shared)."""
     whole_minute = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
     return _zone_minutes(whole_minute)
 
 
 @lru_cache(maxsize=4)
-def _zone_minutes(whole_minute: dt.datetime) -> str:
-    return json.dumps({zone: minute_of_week(whole_minute, zone) for zone in sorted(time_zones())})
+def _zone_minutes(whole_minute: dt.datetime) -> dict[str, int]:
+    return {zone: minute_of_week(whole_minute, zone) for zone in sorted(time_zones())}

@@ -34,16 +34,19 @@ from . import availability, rules, store
 from .availability import Weekday
 from .report_months import ReportMonths
 from .rules import SEARCH_ROLES, may_manage, may_see
+from .search_index import SearchFilters, SupporterIndex
 from .vocabulary import LANGUAGES, AreaOfSupport, Gender
 
 # -- per-request loaders ------------------------------------------------------------------
 
 
 class DirectoryLoaders:
-    """One request's DataLoaders and its "now", read once so every field agrees."""
+    """One request's DataLoaders and its "now", read once so every field agrees, and the
+    process's search index."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, search_index: SupporterIndex) -> None:
         self.now = clock.now()
+        self.search_index = search_index  # the process's, shared by every request
         self.supporters = DataLoader[UUID, store.SupporterRow | None](
             lambda ids: self._supporters(pool, ids)
         )
@@ -263,7 +266,7 @@ def _strict_bool(value: Any) -> bool:
 
 def _search_filters(
     search: PeerSupporterFilter, principal: Principal, errors: InputErrors
-) -> store.SearchFilters:
+) -> SearchFilters:
     state = validation.state_code(search.state, "filter.state", errors) if search.state else None
     county = rules.search_county(search.county, errors) if search.county is not None else None
     if search.county is not None and search.state is None:
@@ -274,7 +277,7 @@ def _search_filters(
         else None
     )
     own = parse_id(principal.department_id)
-    return store.SearchFilters(
+    return SearchFilters(
         exclude_department=None if search.include_own_department else own,
         areas=sorted({area.value for area in search.areas_of_support})
         if search.areas_of_support
@@ -315,11 +318,12 @@ class Query:
         now = loaders(info).now
         # the rotation's day travels in the cursor, so paging across midnight stays whole
         day = cursor[0] if cursor else now.astimezone(dt.UTC).date().toordinal()
-        rows = await store.search_supporters(
-            db=context_of(info).pool,
-            filters=filters,
+        index = loaders(info).search_index
+        await index.refresh(context_of(info).pool)
+        rows = index.search(
+            filters,
             now=now,
-            zones=availability.zone_minutes(now),
+            minutes=availability.zone_minutes(now),
             day=day,
             after=(cursor[1], cursor[2], cursor[3]) if cursor else None,
             limit=limit + 1,

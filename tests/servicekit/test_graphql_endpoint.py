@@ -206,7 +206,7 @@ async def test_a_kept_document_answers_and_fails_as_it_did_the_first_time(
         found = await twice({}, officer)
         unauthenticated = await twice({}, None)
         wrong_variable = await twice({"filter": {"near": {"withinMiles": "far"}}}, officer)
-        monkeypatch.setattr(store, "search_supporters", broken)
+        monkeypatch.setattr(store, "supporter_changes", broken)
         failed = await twice({}, officer)
         named_wrong = [
             await service.http.post("/graphql", json={"query": SEARCH, "operationName": "Other"})

@@ -7,8 +7,6 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import asyncpg
-
 from servicekit.clock import FixedClock
 from tests.conftest import ServiceUnderTest
 from tests.services.directory.conftest import (
@@ -283,43 +281,3 @@ async def test_links_to_call_and_text(directory: ServiceUnderTest, issuer: Token
     supporter = payload["matches"][0]["supporter"]
     assert supporter["telLink"] == "tel:+13125550142"
     assert supporter["smsLink"] is None
-
-
-async def _walk(directory: ServiceUnderTest, token: str, **filter_: Any) -> list[list[str]]:
-    pages: list[list[str]] = []
-    after = None
-    while True:
-        page = await search(directory, token, first=3, after=after, **filter_)
-        pages.append(names(page))
-        if not page["pageInfo"]["hasNextPage"]:
-            return pages
-        after = page["pageInfo"]["endCursor"]
-
-
-async def test_the_kept_rotation_orders_and_pages_as_the_computed_one(
-    directory: ServiceUnderTest, issuer: TokenIssuer, db: asyncpg.Connection, clock: FixedClock
-) -> None:
-    for number in range(8):
-        await create_profile(
-            directory,
-            issuer,
-            department=FENWOOD,
-            displayName=f"Supporter {number}",
-            weeklySchedule=ALL_DAY_EVERY_DAY if number % 3 == 0 else [],
-        )
-    today = clock.today().toordinal()
-    await db.execute("UPDATE search_rotation_day SET day = $1", today)
-    await db.execute("UPDATE search_rotation SET rotation = uuid_hash_extended(id, $1)", today)
-    officer = issuer.token("officer", department=HARLOW)
-    kept = [await _walk(directory, officer), await _walk(directory, officer, availableNow=True)]
-    assert [len(pages) for pages in kept] == [3, 1]  # 8 in pages of 3; 3 available now
-    assert await db.fetchval("SELECT count(*) FROM search_rotation") == 8  # joined on creation
-    # another day kept (as just before midnight's re-keying): the rotation is computed
-    await db.execute("UPDATE search_rotation_day SET day = $1", today - 1)
-    computed = [await _walk(directory, officer), await _walk(directory, officer, availableNow=True)]
-    assert computed == kept
-    # and the kept order is the one read: reversed, it reverses each group
-    await db.execute("UPDATE search_rotation_day SET day = $1", today)
-    await db.execute("UPDATE search_rotation SET rotation = -rotation")
-    reversed_available = await _walk(directory, officer, availableNow=True)
-    assert reversed_available == [kept[1][0][::-1]]
