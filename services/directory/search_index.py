@@ -218,7 +218,9 @@ class SupporterIndex:
                 del self._cells[key]
         if ordered:
             for listing in (self._order, self._by_state[entry.state]):
-                del listing[bisect.bisect_left(listing, entry.order, key=_by_order)]
+                position = bisect.bisect_left(listing, entry.order, key=_by_order)
+                if position < len(listing) and listing[position] is entry:
+                    del listing[position]
 
     def _sort(self) -> None:
         self._order = sorted(self._entries.values(), key=_by_order)
