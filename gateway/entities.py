@@ -32,9 +32,68 @@ from gateway.planning import (
 from gateway.selections import has_directives, merge_nodes
 from gateway.subgraphs import SubgraphUnavailable
 
-# per requested field of an object type: response key, nodes, type, whether it has a
-# selection to walk, and the subgraph that supplies it when the answer lacks it
-_FieldPlan = list[tuple[str, list[FieldNode], GraphQLOutputType, bool, str]]
+_LEAF, _OBJECT, _ABSTRACT = 0, 1, 2
+
+
+class _Step:
+    """One requested field of an object type, as the walk over an answer meets it: its
+    response key, nodes, type, what kind of value it holds, the subgraph that supplies it
+    when the answer lacks it, and (for an object field) the plan of its own selection,
+    kept once it is known not to depend on variables."""
+
+    __slots__ = ("child", "key", "kind", "named", "nodes", "owner", "type")
+
+    def __init__(
+        self,
+        key: str,
+        nodes: list[FieldNode],
+        field_type: GraphQLOutputType,
+        owner: str,
+    ) -> None:
+        self.key = key
+        self.nodes = nodes
+        self.type = field_type
+        self.owner = owner
+        self.named = get_named_type(field_type)
+        self.kind = (
+            _LEAF
+            if nodes[0].selection_set is None
+            else _OBJECT
+            if isinstance(self.named, GraphQLObjectType)
+            else _ABSTRACT
+            if is_abstract_type(self.named)
+            else _LEAF
+        )
+        self.child: _Plan | None = None
+
+
+class _Plan:
+    """The requested fields of one object type under some nodes, and, per set of fields an
+    object lacks, the needs that makes (by owner, with their signature), worked out once."""
+
+    __slots__ = ("_needs", "steps")
+
+    def __init__(self, steps: list[_Step]) -> None:
+        self.steps = steps
+        self._needs: dict[tuple[_Step, ...], list[tuple[str, tuple[_Step, ...], Signature]]] = {}
+
+    def needs_of(
+        self, missing: tuple[_Step, ...], type_name: str
+    ) -> list[tuple[str, tuple[_Step, ...], Signature]]:
+        found = self._needs.get(missing)
+        if found is None:
+            by_owner: dict[str, list[_Step]] = {}
+            for step in missing:
+                by_owner.setdefault(step.owner, []).append(step)
+            found = self._needs[missing] = [
+                (owner, tuple(steps), _signature(type_name, steps))
+                for owner, steps in by_owner.items()
+            ]
+        return found
+
+
+# what an entity fetch asks for: the type and each field's response key and nodes (by identity)
+Signature = tuple[Any, ...]
 
 
 @dataclass(slots=True)
@@ -44,7 +103,8 @@ class EntityNeed:
     target: dict[str, Any]
     type_name: str
     subgraph: str
-    fields: list[tuple[str, list[FieldNode], GraphQLOutputType]]
+    fields: tuple[_Step, ...]
+    signature: Signature
 
 
 class EntityFetcher:
@@ -78,6 +138,25 @@ class EntityFetcher:
         elif is_abstract_type(named):
             self._collect_abstract(value, nodes, subgraph, variables, needs)
 
+    def _walk(
+        self, value: Any, step: _Step, subgraph: str, variables: Any, needs: list[EntityNeed]
+    ) -> None:
+        """Walk the value of an object or abstract field ``step``."""
+        if value is None or isinstance(value, ErrorMarker):
+            return
+        if step.kind == _OBJECT:
+            named = step.named
+            assert isinstance(named, GraphQLObjectType)
+            plan = step.child
+            if plan is None:
+                found = self._collect_plan(step.nodes, named, variables)
+                if self._plans.get(_plan_key(step.nodes, named)) is found:
+                    step.child = found  # kept: it depends on no variable
+                plan = found
+            self._collect_objects(value, named, plan, subgraph, variables, needs)
+        else:
+            self._collect_abstract(value, step.nodes, subgraph, variables, needs)
+
     def _collect_abstract(
         self,
         value: Any,
@@ -101,7 +180,7 @@ class EntityFetcher:
         self,
         value: Any,
         runtime: GraphQLObjectType,
-        plan: _FieldPlan,
+        plan: _Plan,
         subgraph: str,
         variables: Any,
         needs: list[EntityNeed],
@@ -112,25 +191,25 @@ class EntityFetcher:
             return
         if not isinstance(value, dict):
             return
-        missing: dict[str, list[tuple[str, list[FieldNode], GraphQLOutputType]]] = {}
-        for response_key, field_nodes, field_type, nested, owner in plan:
-            if response_key in value:
-                if nested:
-                    self.collect(
-                        value[response_key], field_nodes, field_type, subgraph, variables, needs
-                    )
-                continue
-            missing.setdefault(owner, []).append((response_key, field_nodes, field_type))
-        for owner, fields in missing.items():
-            needs.append(
-                EntityNeed(target=value, type_name=runtime.name, subgraph=owner, fields=fields)
-            )
+        missing: list[_Step] | None = None
+        for step in plan.steps:
+            if step.key in value:
+                if step.kind:
+                    self._walk(value[step.key], step, subgraph, variables, needs)
+            elif missing is None:
+                missing = [step]
+            else:
+                missing.append(step)
+        if missing is not None:
+            type_name = runtime.name
+            for owner, fields, signature in plan.needs_of(tuple(missing), type_name):
+                needs.append(EntityNeed(value, type_name, owner, fields, signature))
 
     def _collect_plan(
         self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
-    ) -> _FieldPlan:
-        key = ("fields", runtime.name, *map(id, nodes))
-        plan: _FieldPlan | None = self._plans.get(key)
+    ) -> _Plan:
+        key = _plan_key(nodes, runtime)
+        plan: _Plan | None = self._plans.get(key)
         if plan is None:
             plan = self._field_plan(nodes, runtime, variables)
             # kept only when no directive (@skip, @include) makes it depend on variables
@@ -140,19 +219,18 @@ class EntityFetcher:
 
     def _field_plan(
         self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
-    ) -> _FieldPlan:
-        """Per requested field of ``runtime``: its response key, nodes, type, whether it has
-        a selection to walk, and which subgraph supplies it when the answer lacks it."""
-        plan = []
+    ) -> _Plan:
+        """Per requested field of ``runtime``: its response key, nodes, type, what it holds,
+        and which subgraph supplies it when the answer lacks it."""
+        steps = []
         for response_key, field_nodes in self._fields_of(nodes, runtime, variables).items():
             name = field_nodes[0].name.value
             definition = runtime.fields.get(name)
             if name == "__typename" or definition is None:
                 continue
-            nested = field_nodes[0].selection_set is not None
             owner = self._owner_for(runtime.name, name)
-            plan.append((response_key, field_nodes, definition.type, nested, owner))
-        return plan
+            steps.append(_Step(response_key, field_nodes, definition.type, owner))
+        return _Plan(steps)
 
     def _owner_for(self, type_name: str, field_name: str) -> str:
         owners = self._supergraph.owners(type_name, field_name)
@@ -166,8 +244,9 @@ class EntityFetcher:
         while needs:
             by_subgraph: dict[str, dict[tuple[Any, ...], list[EntityNeed]]] = {}
             for need in needs:
-                signature = _signature(need)
-                by_subgraph.setdefault(need.subgraph, {}).setdefault(signature, []).append(need)
+                by_subgraph.setdefault(need.subgraph, {}).setdefault(need.signature, []).append(
+                    need
+                )
             rounds = [
                 self._fetch(subgraph, list(groups.values()), variables)
                 for subgraph, groups in by_subgraph.items()
@@ -182,7 +261,7 @@ class EntityFetcher:
     ) -> list[EntityNeed]:
         """One ``_entities`` request to ``subgraph`` for every group of needs; what its answer
         still lacks (from further subgraphs) is returned for the next level."""
-        signatures = tuple(_signature(group[0]) for group in groups)
+        signatures = tuple(group[0].signature for group in groups)
         query, used = self._memo(
             ("entities", subgraph, *signatures), lambda: self._document(subgraph, groups)
         )
@@ -216,9 +295,7 @@ class EntityFetcher:
             first = group[0]
             runtime = self._supergraph.schema.get_type(first.type_name)
             assert isinstance(runtime, GraphQLObjectType)
-            wanted = [
-                aliased(merge_nodes(nodes), response_key) for response_key, nodes, _ in first.fields
-            ]
+            wanted = [aliased(merge_nodes(step.nodes), step.key) for step in first.fields]
             projected = self.context.planner.project(
                 SelectionSetNode(selections=tuple(wanted)), runtime, subgraph
             )
@@ -247,6 +324,7 @@ class EntityFetcher:
         for group in groups:
             type_name = group[0].type_name
             key = self._supergraph.resolvable_key(type_name, subgraph)
+            key_fields = [(name, key_alias(name)) for name in key.fields] if key else []
             representations: list[dict[str, Any]] = []
             positions: dict[tuple[Any, ...], int] = {}
             owners: list[list[EntityNeed]] = []
@@ -254,11 +332,10 @@ class EntityFetcher:
                 if key is None:
                     _mark_fields(need, ErrorMarker(f"No service can resolve {type_name} here."))
                     continue
+                target = need.target
                 representation: dict[str, Any] = {"__typename": type_name}
-                for key_field in key.fields:
-                    representation[key_field] = need.target.get(
-                        key_alias(key_field), need.target.get(key_field)
-                    )
+                for name, alias in key_fields:
+                    representation[name] = target[alias] if alias in target else target.get(name)
                 signature = tuple(representation.items())
                 if signature not in positions:
                     positions[signature] = len(representations)
@@ -290,15 +367,10 @@ class EntityFetcher:
                 for need in needs_at:
                     _fill(need, result, answered=isinstance(results, list), subgraph=subgraph)
                     if isinstance(result, dict):
-                        for response_key, nodes, field_type in need.fields:
-                            self.collect(
-                                need.target.get(response_key),
-                                nodes,
-                                field_type,
-                                subgraph,
-                                variables,
-                                next_needs,
-                            )
+                        for step in need.fields:
+                            if step.kind:
+                                target = need.target.get(step.key)
+                                self._walk(target, step, subgraph, variables, next_needs)
         return next_needs
 
     def _place_errors(
@@ -323,11 +395,11 @@ class EntityFetcher:
 def _fill(need: EntityNeed, result: Any, *, answered: bool, subgraph: str) -> None:
     """Put one entity's answer into ``need``'s object (with the keys it carries, for later
     levels); when the subgraph gave no list at all, mark the fields unresolved."""
-    for response_key, _, _ in need.fields:
+    for step in need.fields:
         if isinstance(result, dict):
-            need.target[response_key] = result.get(response_key)
+            need.target[step.key] = result.get(step.key)
         elif result is None and not answered:
-            need.target[response_key] = ErrorMarker(
+            need.target[step.key] = ErrorMarker(
                 f"The {subgraph} service could not resolve this {need.type_name}."
             )
     if isinstance(result, dict):
@@ -337,8 +409,8 @@ def _fill(need: EntityNeed, result: Any, *, answered: bool, subgraph: str) -> No
 
 
 def _mark_fields(need: EntityNeed, marker: ErrorMarker) -> None:
-    for response_key, _, _ in need.fields:
-        need.target[response_key] = marker
+    for step in need.fields:
+        need.target[step.key] = marker
 
 
 def _representations(index: int) -> str:
@@ -346,6 +418,9 @@ def _representations(index: int) -> str:
     return f"_wnwaRepresentations{index}"
 
 
-def _signature(need: EntityNeed) -> tuple[Any, ...]:
-    """What an entity fetch asks for: the type and each field's nodes (by identity)."""
-    return (need.type_name, *((key, *map(id, nodes)) for key, nodes, _ in need.fields))
+def _signature(type_name: str, steps: list[_Step]) -> Signature:
+    return (type_name, *((step.key, *map(id, step.nodes)) for step in steps))
+
+
+def _plan_key(nodes: list[FieldNode], runtime: GraphQLObjectType) -> tuple[Any, ...]:
+    return ("fields", runtime.name, *map(id, nodes))
