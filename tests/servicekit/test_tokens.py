@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, OctKey
 
@@ -41,7 +44,13 @@ async def test_a_valid_token_becomes_a_principal_with_known_roles_only(
         ({"iss": "http://evil.test"}, "not valid"),
         ({"exp": int(time.time()) - 120}, "expired"),
         ({"exp": None}, "not valid"),
+        ({"exp": True}, "not valid"),
+        ({"exp": "9999999999"}, "not valid"),
         ({"iat": None}, "not valid"),
+        ({"iat": int(time.time()) + 600}, "not valid"),  # issued in the future
+        ({"nbf": int(time.time()) + 600}, "not valid"),  # not valid yet
+        ({"nbf": "now"}, "not valid"),
+        ({"aud": ["other", "someone-else"]}, "not valid"),
         ({"dept": None}, "no department"),
         ({"roles": "officer"}, "roles are malformed"),
     ],
@@ -84,6 +93,64 @@ async def test_unsigned_and_forged_tokens_are_refused(issuer: TokenIssuer) -> No
 
     with pytest.raises(InvalidToken, match="malformed"):
         await verifier.verify("not.a.token")
+
+    # the one form identity issues, and nothing looser
+    signature = genuine.split(".")[2]
+    for spelled in (
+        f"{header}.{payload}.{signature[:10]}*{signature[10:]}",  # a character outside base64url
+        f"{header}.{payload}.{signature}==",  # padding
+        f"{header}.{payload}",
+        f"{header}.{payload}.{signature}.{signature}",
+    ):
+        with pytest.raises(InvalidToken, match="malformed"):
+            await verifier.verify(spelled)
+    short = base64.urlsafe_b64encode(b"\x01" * 63).rstrip(b"=").decode()
+    with pytest.raises(InvalidToken, match="not valid"):
+        await verifier.verify(f"{header}.{payload}.{short}")
+    original = json.loads(base64.urlsafe_b64decode(header + "=="))
+    assert await verifier.verify(_signed(issuer, original, payload))  # the way of signing holds
+    for extension in ({"crit": ["exp"], "exp": 1}, {"b64": False, "crit": ["b64"]}):
+        extended = _signed(issuer, {**original, **extension}, payload)
+        with pytest.raises(InvalidToken, match="not valid"):
+            await verifier.verify(extended)
+
+
+def _signed(issuer: TokenIssuer, header: dict[str, Any], payload: str) -> str:
+    """A token with ``header``, truly signed by the issuer's key (ES256, raw r and s)."""
+    signing_input = f"{_segment(header)}.{payload}"
+    private = issuer.key.private_key
+    assert private is not None
+    der = private.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    raw = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return f"{signing_input}.{base64.urlsafe_b64encode(raw).rstrip(b'=').decode()}"
+
+
+async def test_an_audience_list_that_names_this_service_is_accepted(issuer: TokenIssuer) -> None:
+    token = issuer.token("officer", aud=["wnwa", "another"], subject="p-2")
+    assert (await verifier_for(issuer).verify(token)).subject == "p-2"
+
+
+async def test_a_key_on_another_curve_is_never_used() -> None:
+    wrong_curve = ECKey.generate_key("P-384", parameters={"kid": "k"})
+
+    async def fetch() -> Mapping[str, Any]:
+        return KeySet([wrong_curve]).as_dict(private=False)
+
+    verifier = TokenVerifier(JwksCache(fetch), issuer=ISSUER, audience="wnwa")
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": "wnwa", "sub": "s", "dept": "d", "roles": []}
+    token = jwt.encode(
+        {"alg": "ES384", "kid": "k"},
+        {**claims, "iat": now, "exp": now + 60},
+        KeySet([wrong_curve]),
+        algorithms=["ES384"],
+    )
+    with pytest.raises(InvalidToken, match="algorithm"):
+        await verifier.verify(token)
+    relabelled = ".".join([_segment({"alg": "ES256", "kid": "k"}), *token.split(".")[1:]])
+    with pytest.raises(InvalidToken, match="unknown key"):
+        await verifier.verify(relabelled)
 
 
 async def test_unknown_key_ids_refetch_at_most_once_per_interval() -> None:
