@@ -395,17 +395,18 @@ class EntityFetcher:
 def _fill(need: EntityNeed, result: Any, *, answered: bool, subgraph: str) -> None:
     """Put one entity's answer into ``need``'s object (with the keys it carries, for later
     levels); when the subgraph gave no list at all, mark the fields unresolved."""
-    for step in need.fields:
-        if isinstance(result, dict):
-            need.target[step.key] = result.get(step.key)
-        elif result is None and not answered:
-            need.target[step.key] = ErrorMarker(
+    target = need.target
+    if isinstance(result, dict):
+        for step in need.fields:
+            target[step.key] = result.get(step.key)
+        for extra, extra_value in result.items():
+            if extra not in target and extra.startswith(KEY_PREFIX):
+                target[extra] = extra_value
+    elif result is None and not answered:
+        for step in need.fields:
+            target[step.key] = ErrorMarker(
                 f"The {subgraph} service could not resolve this {need.type_name}."
             )
-    if isinstance(result, dict):
-        for extra, extra_value in result.items():
-            if extra.startswith(KEY_PREFIX) and extra not in need.target:
-                need.target[extra] = extra_value
 
 
 def _mark_fields(need: EntityNeed, marker: ErrorMarker) -> None:

@@ -27,9 +27,31 @@ from gateway.fetch_context import ErrorMarker, FetchContext, run_all
 from gateway.root_fetch import RootEntry, RootFetcher
 from gateway.selections import has_directives, merge_nodes
 
-# a field of an object in the answer: response key, its nodes, its type (None: __typename),
-# the Python type of a value that is its own serialization (None: ask the type)
-_Shaped = tuple[str, list[FieldNode], GraphQLOutputType | None, type | None]
+
+class _Shaped:
+    """A field of an object in the answer: response key, its nodes, its type (None:
+    ``__typename``), the Python type of a value that is its own serialization (None: ask
+    the type), the object type when the field holds one object (not a list, not abstract),
+    and that object's own plan, kept once it is known not to depend on variables."""
+
+    __slots__ = ("child", "key", "nodes", "object_type", "plain", "type")
+
+    def __init__(
+        self,
+        key: str,
+        nodes: list[FieldNode],
+        field_type: GraphQLOutputType | None,
+        plain: type | None,
+    ) -> None:
+        self.key = key
+        self.nodes = nodes
+        self.type = field_type
+        self.plain = plain
+        inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+        self.object_type = inner if isinstance(inner, GraphQLObjectType) else None
+        self.child: list[_Shaped] | None = None
+
+
 # scalars whose values of this Python type serialize to themselves (graphql-core's rules)
 _PLAIN: dict[str, type] = {"String": str, "Boolean": bool, "Float": float, "ID": str}
 # stands for "this answer needs graphql-core's own completion" while shaping one directly
@@ -153,25 +175,41 @@ class DirectAnswer:
         variables: Any,
     ) -> Any:
         shaped_object: dict[str, Any] = {}
-        for response_key, field_nodes, sub_type, plain in plan:
-            if sub_type is None:
-                shaped_object[response_key] = runtime.name
+        for field in plan:
+            if field.type is None:
+                shaped_object[field.key] = runtime.name
                 continue
-            field_value = value.get(response_key)
+            field_value = value.get(field.key)
             # a string, boolean or float of a field of that very type is its own answer
-            if plain is not None and field_value.__class__ is plain:
-                shaped_object[response_key] = field_value
+            if field.plain is not None and field_value.__class__ is field.plain:
+                shaped_object[field.key] = field_value
                 continue
-            shaped = self._shape(field_value, sub_type, field_nodes, variables)
+            object_type = field.object_type
+            if object_type is not None and field_value.__class__ is dict:
+                # one object: its plan is kept with the field once known to be plain
+                child = field.child or self._child_shape(field, object_type, variables)
+                if child is None:
+                    return _EXECUTOR
+                shaped = self._shape_object(field_value, object_type, child, variables)
+            else:
+                shaped = self._shape(field_value, field.type, field.nodes, variables)
             if shaped is _EXECUTOR:
                 return _EXECUTOR
-            shaped_object[response_key] = shaped
+            shaped_object[field.key] = shaped
         return shaped_object
+
+    def _child_shape(
+        self, field: _Shaped, object_type: GraphQLObjectType, variables: Any
+    ) -> list[_Shaped] | None:
+        plan = self._object_shape(field.nodes, object_type, variables)
+        if plan is not None and self._plans.get(_shape_key(field.nodes, object_type)) is plan:
+            field.child = plan  # kept: it depends on no variable
+        return plan
 
     def _object_shape(
         self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
     ) -> list[_Shaped] | None:
-        key = ("shape", runtime.name, *map(id, nodes))
+        key = _shape_key(nodes, runtime)
         plan: list[_Shaped] | None = self._plans.get(key)
         if plan is None:
             plan = self._shape_plan(nodes, runtime, variables)
@@ -192,14 +230,18 @@ class DirectAnswer:
         for response_key, field_nodes in self._fields_of(nodes, runtime, variables).items():
             name = field_nodes[0].name.value
             if name == "__typename":
-                plan.append((response_key, field_nodes, None, None))
+                plan.append(_Shaped(response_key, field_nodes, None, None))
                 continue
             definition = runtime.fields.get(name)
             if definition is None:
                 return None
             named = get_named_type(definition.type)
-            plan.append((response_key, field_nodes, definition.type, _PLAIN.get(named.name)))
+            plan.append(_Shaped(response_key, field_nodes, definition.type, _PLAIN.get(named.name)))
         return plan
+
+
+def _shape_key(nodes: list[FieldNode], runtime: GraphQLObjectType) -> tuple[Any, ...]:
+    return ("shape", runtime.name, *map(id, nodes))
 
 
 def _serialized(value: Any, leaf_type: GraphQLLeafType) -> Any:
