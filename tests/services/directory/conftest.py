@@ -3,6 +3,7 @@ test sets, and helpers to create profiles the way a peer supporter would."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
@@ -24,6 +25,11 @@ HARLOW = uuid.UUID("11111111-1111-4111-8111-111111111111")  # a department in Co
 FENWOOD = uuid.UUID("22222222-2222-4222-8222-222222222222")  # a department in DuPage County
 LARKMOOR = uuid.UUID("33333333-3333-4333-8333-333333333333")  # a department in Peoria
 
+ALL_DAY_EVERY_DAY = [
+    {"day": day, "start": "00:00", "end": "24:00"}
+    for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+]
+
 # Wednesday 15 January 2025, 10:30 in Chicago
 WEDNESDAY_MORNING = dt.datetime(2025, 1, 15, 16, 30, tzinfo=dt.UTC)
 
@@ -33,11 +39,11 @@ def clock() -> FixedClock:
     return FixedClock(WEDNESDAY_MORNING)
 
 
-@pytest.fixture
-async def directory(
-    databases: TemplateDatabases, issuer: TokenIssuer, clock: FixedClock
+@contextlib.asynccontextmanager
+async def directory_process(
+    database_url: str, issuer: TokenIssuer, clock: FixedClock
 ) -> AsyncIterator[ServiceUnderTest]:
-    database_url = await databases.fresh("directory", MIGRATIONS)
+    """A directory process on ``database_url`` (the first, another replica, or a restart)."""
     settings = directory_settings.load(
         {
             "WNWA_ENV": "test",
@@ -48,6 +54,15 @@ async def directory(
     )
     async with running(create_app(settings, clock=clock)) as http:
         yield ServiceUnderTest(GraphQLClient(http), database_url, http)
+
+
+@pytest.fixture
+async def directory(
+    databases: TemplateDatabases, issuer: TokenIssuer, clock: FixedClock
+) -> AsyncIterator[ServiceUnderTest]:
+    database_url = await databases.fresh("directory", MIGRATIONS)
+    async with directory_process(database_url, issuer, clock) as service:
+        yield service
 
 
 @pytest.fixture

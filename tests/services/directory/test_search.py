@@ -10,6 +10,7 @@ from typing import Any
 from servicekit.clock import FixedClock
 from tests.conftest import ServiceUnderTest
 from tests.services.directory.conftest import (
+    ALL_DAY_EVERY_DAY,
     FENWOOD,
     HARLOW,
     LARKMOOR,
@@ -18,11 +19,6 @@ from tests.services.directory.conftest import (
     search,
 )
 from tests.support.tokens import TokenIssuer
-
-ALL_DAY_EVERY_DAY = [
-    {"day": day, "start": "00:00", "end": "24:00"}
-    for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
-]
 
 
 async def test_own_department_is_left_out_unless_asked_for(

@@ -16,26 +16,21 @@ import pytest
 from servicekit import geo
 from servicekit.clock import FixedClock
 from services.directory import availability
-from services.directory import settings as directory_settings
-from services.directory.app import create_app
 from services.directory.search_index import rotation
 from services.directory.store import _supporter
 from tests.conftest import ServiceUnderTest
 from tests.services.directory.conftest import (
+    ALL_DAY_EVERY_DAY,
     FENWOOD,
     HARLOW,
     LARKMOOR,
     create_profile,
+    directory_process,
     names,
     search,
 )
-from tests.support.graphql import GraphQLClient, running
-from tests.support.tokens import ISSUER, TokenIssuer
+from tests.support.tokens import TokenIssuer
 
-ALL_DAY_EVERY_DAY = [
-    {"day": day, "start": "00:00", "end": "24:00"}
-    for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
-]
 SWITCH = """
 mutation($input: AvailabilityInput!) {
   setMyAvailability(input: $input) { supporter { availableNow } errors { field message } }
@@ -48,16 +43,8 @@ async def other_process(
     directory: ServiceUnderTest, issuer: TokenIssuer, clock: FixedClock
 ) -> AsyncIterator[ServiceUnderTest]:
     """A second directory process (another worker or replica) on the same database."""
-    settings = directory_settings.load(
-        {
-            "WNWA_ENV": "test",
-            "WNWA_DIRECTORY_DATABASE_URL": directory.database_url,
-            "WNWA_JWKS_URL": issuer.jwks_url,
-            "WNWA_TOKEN_ISSUER": ISSUER,
-        }
-    )
-    async with running(create_app(settings, clock=clock)) as http:
-        yield ServiceUnderTest(GraphQLClient(http), directory.database_url, http)
+    async with directory_process(directory.database_url, issuer, clock) as service:
+        yield service
 
 
 async def test_a_search_sees_what_another_process_or_the_database_changed_before_it(

@@ -5,10 +5,8 @@ opened afterwards. Also what several processes sharing the month, and a restart,
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -19,6 +17,7 @@ from services.directory import report_figures
 from services.directory import settings as directory_settings
 from services.directory.app import create_app
 from tests.conftest import ServiceUnderTest
+from tests.services.directory.conftest import directory_process
 from tests.support.database import TemplateDatabases
 from tests.support.graphql import GraphQLClient, running
 from tests.support.tokens import ISSUER, TokenIssuer
@@ -83,23 +82,6 @@ async def fill(directories: list[ServiceUnderTest], issuer: TokenIssuer) -> list
         directory = directories[number % len(directories)]
         assert await report(directory, token) == {"accepted": True, "errors": []}
     return subjects
-
-
-@contextlib.asynccontextmanager
-async def directory_process(
-    database_url: str, issuer: TokenIssuer, clock: FixedClock
-) -> AsyncIterator[ServiceUnderTest]:
-    """One more directory process on the same database (another replica, or a restart)."""
-    settings = directory_settings.load(
-        {
-            "WNWA_ENV": "test",
-            "WNWA_DIRECTORY_DATABASE_URL": database_url,
-            "WNWA_JWKS_URL": issuer.jwks_url,
-            "WNWA_TOKEN_ISSUER": ISSUER,
-        }
-    )
-    async with running(create_app(settings, clock=clock)) as http:
-        yield ServiceUnderTest(GraphQLClient(http), database_url, http)
 
 
 async def test_a_department_figure_shows_only_above_the_noisy_threshold(
