@@ -21,11 +21,8 @@ import pytest
 from servicekit.clock import FixedClock
 from services.directory import report_figures
 from tests.conftest import ServiceUnderTest
-from tests.services.directory.test_support_reports import (
-    directory_process,
-    reciprocity,
-    report,
-)
+from tests.services.directory.conftest import directory_process
+from tests.services.directory.test_support_reports import reciprocity, report
 from tests.support.database import TemplateDatabases
 from tests.support.tokens import TokenIssuer
 from wnwa.registry import service_named
