@@ -14,8 +14,14 @@ process (and its children) is read from /proc before and after, so the figures t
 a shared machine are requests per CPU-second; p50/p99 and requests per second are printed
 too, with the load average.
 
-    .venv/bin/python bench/gateway_alone.py [--seconds 10] [--connections 32]
-        [--only wnwa] [--tokens 60000] [--profile cross|single]
+    .venv/bin/python bench/gateway_alone.py [--seconds 10] [--connections 32] [--rounds 3]
+        [--only wnwa] [--tokens N] [--profile cross|single] [--spy]
+
+All the gateways run at once, idle but for the one under load. Each round measures every
+case on every gateway in turn, so the figures compared are taken within the same minute;
+with more than one gateway the summary gives each one's median and this project's gateway
+against each reference round by round (on a shared machine, whose speed drifts from minute
+to minute, those paired ratios are steadier than figures taken far apart).
 
 --profile runs this project's gateway under cProfile instead (in-process, fast subgraphs
 still separate) and prints where its time goes. Needs `wrk` and, for the reference
@@ -30,6 +36,7 @@ import contextlib
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -352,45 +359,82 @@ def run_load(
     }
 
 
+class Gateway:
+    """One gateway under load: where its processes are, and the next token it has not been
+    sent yet (so no run repeats a token to the same gateway)."""
+
+    def __init__(self, name: str, url: str, pids: list[int]) -> None:
+        self.name, self.url, self.pids = name, url, pids
+        self.next_token = 0
+        self.figures: dict[str, list[float]] = {}  # requests per CPU-second, by case
+
+
 def measure(
-    name: str,
-    url: str,
-    pids: list[int],
+    gateway: Gateway,
+    case: str,
     tokens_file: Path,
     *,
-    start: int,
     connections: int,
     seconds: int,
     token_count: int,
     spy: bool = False,
 ) -> None:
-    """Print the figures of each case; every run uses tokens no earlier run sent. With
-    ``spy``, py-spy samples the gateway during each measured run (see :func:`sampled`)."""
-    token = tokens_file.open().readline().strip()
-    for case, query in CASES.items():
-        answer = post(url, query, token)
-        matches = (answer.get("data") or {}).get("searchPeerSupporters", {}).get("matches")
-        if answer.get("errors") or not matches:
-            print(f"{name:<15} {case}: wrong answer, skipped: {json.dumps(answer)[:300]}")
-            continue
-        # a short warm-up (JIT, caches of documents), then the measured run
-        warm = run_load(url, query, tokens_file, start=start, connections=connections, seconds=2)
-        start += int(warm["requests"]) + connections
-        before = cpu_seconds(pids)
-        with sampled(pids[0], seconds) if spy else contextlib.nullcontext():
-            figures = run_load(
-                url, query, tokens_file, start=start, connections=connections, seconds=seconds
-            )
-        cpu = cpu_seconds(pids) - before
-        start += int(figures["requests"]) + connections
-        per_cpu = figures["requests"] / cpu if cpu else float("nan")
-        reused = " (tokens reused!)" if start > token_count else ""
-        print(
-            f"{name:<15} {case:<42} {per_cpu:7.0f} req/CPU-s  {figures['rps']:7.0f} req/s  "
-            f"CPU {cpu:5.1f} s  p50 {figures['p50']:6.1f} ms  p99 {figures['p99']:6.1f} ms  "
-            f"errors {figures['failed']:.0f}{reused}",
-            flush=True,
+    """Print the figures of one case on one gateway, and keep its requests per CPU-second.
+    With ``spy``, py-spy samples the gateway during the measured run (see :func:`sampled`)."""
+    query = CASES[case]
+    answer = post(gateway.url, query, tokens_file.open().readline().strip())
+    matches = (answer.get("data") or {}).get("searchPeerSupporters", {}).get("matches")
+    if answer.get("errors") or not matches:
+        print(f"{gateway.name:<15} {case}: wrong answer, skipped: {json.dumps(answer)[:300]}")
+        return
+    # a short warm-up (JIT, caches of documents), then the measured run
+    start = gateway.next_token
+    warm = run_load(
+        gateway.url, query, tokens_file, start=start, connections=connections, seconds=2
+    )
+    start += int(warm["requests"]) + connections
+    before = cpu_seconds(gateway.pids)
+    with sampled(gateway.pids[0], seconds) if spy else contextlib.nullcontext():
+        figures = run_load(
+            gateway.url, query, tokens_file, start=start, connections=connections, seconds=seconds
         )
+    cpu = cpu_seconds(gateway.pids) - before
+    gateway.next_token = start + int(figures["requests"]) + connections
+    per_cpu = figures["requests"] / cpu if cpu else float("nan")
+    gateway.figures.setdefault(case, []).append(per_cpu)
+    reused = " (tokens reused!)" if gateway.next_token > token_count else ""
+    print(
+        f"{gateway.name:<15} {case:<42} {per_cpu:7.0f} req/CPU-s  {figures['rps']:7.0f} req/s  "
+        f"CPU {cpu:5.1f} s  p50 {figures['p50']:6.1f} ms  p99 {figures['p99']:6.1f} ms  "
+        f"errors {figures['failed']:.0f}{reused}",
+        flush=True,
+    )
+
+
+def summarize(gateways: list[Gateway]) -> None:
+    """Per case: each gateway's median, and this project's gateway against each reference
+    round by round (the two measured within the same minute), with the median and the
+    lowest of those ratios."""
+    ours, references = gateways[0], gateways[1:]
+    print("\nsummary (requests per CPU-second; ratios taken round by round)")
+    for case in CASES:
+        if case not in ours.figures:
+            continue
+        print(f"  {case}")
+        for gateway in gateways:
+            values = gateway.figures.get(case, [])
+            if values:
+                listed = ", ".join(f"{value:.0f}" for value in values)
+                print(f"    {gateway.name:<15} median {statistics.median(values):6.0f}  ({listed})")
+        for reference in references:
+            pairs = list(zip(ours.figures[case], reference.figures.get(case, []), strict=False))
+            if pairs:
+                ratios = [mine / theirs for mine, theirs in pairs]
+                listed = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+                print(
+                    f"    {ours.name} / {reference.name}: median {statistics.median(ratios):.2f}x,"
+                    f" lowest {min(ratios):.2f}x  ({listed})"
+                )
 
 
 @contextlib.contextmanager
@@ -487,7 +531,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--tokens", type=int, default=60_000)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--tokens", type=int, help="distinct tokens to sign (default: enough for every run)"
+    )
     parser.add_argument("--only", choices=("wnwa", "apollo", "hive"), action="append")
     parser.add_argument("--profile", choices=("cross", "single"))
     parser.add_argument("--spy", action="store_true", help="sample this gateway with py-spy")
@@ -498,6 +545,8 @@ def main() -> None:
         serve_subgraphs(int(port), Path(tokens_file), int(count))
         return
     only = set(args.only or ("wnwa", "apollo", "hive"))
+    if args.tokens is None:  # this gateway's rate is at most about 5,000 requests a second
+        args.tokens = 5_000 * (args.seconds + 3) * len(CASES) * args.rounds
     print(f"signing {args.tokens} distinct tokens…", flush=True)
     with fast_subgraphs(args.tokens) as (urls, tokens_file):
         if args.profile:
@@ -515,21 +564,32 @@ def main() -> None:
             "seconds": args.seconds,
             "token_count": args.tokens,
         }
-        if "wnwa" in only:
-            with project_gateway(urls) as (url, pid):
-                wait_until_answers(url, tokens_file.open().readline().strip())
-                measure("wnwa gateway", url, [pid], tokens_file, start=0, spy=args.spy, **options)
         references = {name: urls[name] for name in SUBGRAPHS}
         wanted = {"Apollo Gateway": "apollo", "Hive Gateway": "hive"}
-        if only & {"apollo", "hive"}:
-            with reference_gateways(references) as gateways:
-                for name, url in gateways.items():
-                    if wanted[name] not in only:
-                        continue
-                    token = tokens_file.open().readline().strip()
-                    wait_until_answers(url, token)
-                    pids = listening_pids(int(url.split(":")[2].split("/")[0]))
-                    measure(name, url, pids, tokens_file, start=0, **options)
+        with contextlib.ExitStack() as running:
+            token = tokens_file.open().readline().strip()
+            gateways = []
+            if "wnwa" in only:
+                url, pid = running.enter_context(project_gateway(urls))
+                wait_until_answers(url, token)
+                gateways.append(Gateway("wnwa gateway", url, [pid]))
+            if only & {"apollo", "hive"}:
+                for name, url in running.enter_context(reference_gateways(references)).items():
+                    if wanted[name] in only:
+                        wait_until_answers(url, token)
+                        port = int(url.split(":")[2].split("/")[0])
+                        gateways.append(Gateway(name, url, listening_pids(port)))
+            # every gateway stays up; each round runs every case on each in turn, so a
+            # gateway and the ones it is compared with are measured within the same minute
+            for round_number in range(1, args.rounds + 1):
+                if args.rounds > 1:
+                    print(f"round {round_number} of {args.rounds}", flush=True)
+                for case in CASES:
+                    for gateway in gateways:
+                        spy = args.spy and gateway.name == "wnwa gateway"
+                        measure(gateway, case, tokens_file, spy=spy, **options)
+            if "wnwa" in only and len(gateways) > 1:
+                summarize(gateways)
         print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
