@@ -399,9 +399,10 @@ def _fill(need: EntityNeed, result: Any, *, answered: bool, subgraph: str) -> No
     if isinstance(result, dict):
         for step in need.fields:
             target[step.key] = result.get(step.key)
-        for extra, extra_value in result.items():
-            if extra not in target and extra.startswith(KEY_PREFIX):
-                target[extra] = extra_value
+        if len(result) > len(need.fields):  # keys asked for the next level
+            for extra, extra_value in result.items():
+                if extra not in target and extra.startswith(KEY_PREFIX):
+                    target[extra] = extra_value
     elif result is None and not answered:
         for step in need.fields:
             target[step.key] = ErrorMarker(

@@ -37,7 +37,8 @@ ROLES = frozenset(
     {"officer", "civilian", "peer_supporter", "coordinator", "vetter", "network_admin", "service"}
 )
 _PUBLIC_KEY_TYPES = frozenset({"EC", "OKP"})
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+# a compact JWS: three parts of base64url without padding, the last one the signature
+_COMPACT = re.compile(r"([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]*)")
 _ES256 = ec.ECDSA(hashes.SHA256())
 
 
@@ -231,18 +232,18 @@ class TokenVerifier:
 
 def _compact(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     """Header, claims, signing input and signature of a compact JWS; or InvalidToken."""
-    parts = token.split(".")
-    if len(parts) != 3 or not all(_BASE64URL.fullmatch(part) for part in parts):
+    compact = _COMPACT.fullmatch(token)
+    if compact is None:
         raise InvalidToken("the token is malformed")
     try:
-        header = orjson.loads(_base64url(parts[0]))
-        claims = orjson.loads(_base64url(parts[1]))
-        signature = _base64url(parts[2])
+        header = orjson.loads(_base64url(compact[1]))
+        claims = orjson.loads(_base64url(compact[2]))
+        signature = _base64url(compact[3])
     except (binascii.Error, orjson.JSONDecodeError):
         raise InvalidToken("the token is malformed") from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise InvalidToken("the token is malformed")
-    return header, claims, f"{parts[0]}.{parts[1]}".encode(), signature
+    return header, claims, token[: compact.end(2)].encode(), signature
 
 
 def _base64url(part: str) -> bytes:
