@@ -110,13 +110,20 @@ def wrk(
 
 
 @contextlib.contextmanager
-def reference_gateways(subgraphs: dict[str, str]) -> Iterator[dict[str, str]]:
+def reference_gateways(
+    subgraphs: dict[str, str], *, verify: dict[str, str] | None = None
+) -> Iterator[dict[str, str]]:
+    """Apollo Gateway and Hive Gateway over ``subgraphs`` (name to URL), each forwarding the
+    client's Authorization header; with ``verify`` (``jwks_url``, ``issuer``, ``audience``)
+    each also verifies the bearer token first, as this project's gateway does."""
     npm, node = shutil.which("npm"), shutil.which("node")
     if npm is None or node is None:
         print("  (Node.js/npm missing: reference gateways skipped)")
         yield {}
         return
-    if not (REFERENCE / "node_modules" / "@apollo" / "gateway").exists():
+    if not all(
+        (REFERENCE / "node_modules" / name).exists() for name in ("@apollo/gateway", "jose")
+    ):
         subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=REFERENCE, check=True
         )
@@ -131,6 +138,13 @@ def reference_gateways(subgraphs: dict[str, str]) -> Iterator[dict[str, str]]:
     (folder / "supergraph.graphql").write_text(supergraph)
     apollo_port, hive_port = free_port(), free_port()
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    environment = {**os.environ, "NODE_ENV": "production"}
+    if verify is not None:
+        environment |= {
+            "BENCH_JWKS_URL": verify["jwks_url"],
+            "BENCH_TOKEN_ISSUER": verify["issuer"],
+            "BENCH_TOKEN_AUDIENCE": verify["audience"],
+        }
     processes = [
         subprocess.Popen(
             [
@@ -140,6 +154,7 @@ def reference_gateways(subgraphs: dict[str, str]) -> Iterator[dict[str, str]]:
                 str(apollo_port),
             ],
             cwd=REFERENCE,
+            env=environment,
             **quiet,
         ),
         subprocess.Popen(
@@ -155,7 +170,7 @@ def reference_gateways(subgraphs: dict[str, str]) -> Iterator[dict[str, str]]:
                 str(REFERENCE / "gateway.config.mjs"),
             ],
             cwd=REFERENCE,
-            env={**os.environ, "NODE_ENV": "production"},
+            env=environment,
             **quiet,
         ),
     ]

@@ -7,7 +7,8 @@ answer is worked out once per distinct document (and ``_entities`` representatio
 services' real schemas, with made-up values, and then served as stored bytes. Every request
 carries its own signed token (ES256, from a pool larger than any run sends) and its own
 variables (a different ZIP code each time), so no gateway can share or cache work between
-requests: this project's gateway verifies every token, the reference gateways forward it.
+requests: this project's gateway verifies every token, the reference gateways forward it
+(or verify it too, with --references-verify).
 
 wrk drives each gateway in turn with the same operations; the CPU time of each gateway
 process (and its children) is read from /proc before and after, so the figures that hold on
@@ -15,7 +16,11 @@ a shared machine are requests per CPU-second; p50/p99 and requests per second ar
 too, with the load average.
 
     .venv/bin/python bench/gateway_alone.py [--seconds 10] [--connections 32] [--rounds 3]
-        [--only wnwa] [--tokens N] [--profile cross|single] [--spy]
+        [--only wnwa] [--tokens N] [--references-verify] [--profile cross|single] [--spy]
+
+--references-verify has Apollo Gateway (with jose) and Hive Gateway (with its JWT plugin)
+verify each bearer token before forwarding it, as this project's gateway must: the same
+work on every side (checked first: each must refuse a token whose signature was changed).
 
 All the gateways run at once, idle but for the one under load. Each round measures every
 case on every gateway in turn, so the figures compared are taken within the same minute;
@@ -41,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -323,6 +329,17 @@ def wait_until_answers(url: str, token: str, timeout: float = 60) -> dict[str, A
     raise RuntimeError(f"{url} did not answer")
 
 
+def refuses_forged(url: str, token: str) -> bool:
+    """Whether the gateway at ``url`` refuses ``token`` with its signature changed."""
+    header_and_claims, _, signature = token.rpartition(".")
+    forged = f"{header_and_claims}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
+    try:
+        answer = post(url, CROSS, forged)
+    except urllib.error.HTTPError as refused:
+        return refused.code in (400, 401, 403)
+    return bool(answer.get("errors")) and not (answer.get("data") or {}).get("searchPeerSupporters")
+
+
 # -- load --------------------------------------------------------------------------------------
 
 _LUA = """
@@ -536,6 +553,11 @@ def main() -> None:
         "--tokens", type=int, help="distinct tokens to sign (default: enough for every run)"
     )
     parser.add_argument("--only", choices=("wnwa", "apollo", "hive"), action="append")
+    parser.add_argument(
+        "--references-verify",
+        action="store_true",
+        help="the reference gateways verify each token too, as this one does",
+    )
     parser.add_argument("--profile", choices=("cross", "single"))
     parser.add_argument("--spy", action="store_true", help="sample this gateway with py-spy")
     parser.add_argument("--serve-subgraphs", nargs=3, metavar=("PORT", "TOKENS", "COUNT"))
@@ -555,7 +577,9 @@ def main() -> None:
             return
         print(
             f"\nwrk, 1 thread, {args.connections} connections, {args.seconds} s per case; "
-            f"a distinct token and ZIP code on every request. Machine: {os.cpu_count()} cores, "
+            f"a distinct token and ZIP code on every request; the reference gateways "
+            f"{'verify each token too' if args.references_verify else 'forward the token'}. "
+            f"Machine: {os.cpu_count()} cores, "
             f"shared; load average before: {os.getloadavg()[0]:.2f}\n",
             flush=True,
         )
@@ -574,9 +598,17 @@ def main() -> None:
                 wait_until_answers(url, token)
                 gateways.append(Gateway("wnwa gateway", url, [pid]))
             if only & {"apollo", "hive"}:
-                for name, url in running.enter_context(reference_gateways(references)).items():
+                verify = (
+                    {"jwks_url": urls["jwks"], "issuer": ISSUER, "audience": "wnwa"}
+                    if args.references_verify
+                    else None
+                )
+                started = running.enter_context(reference_gateways(references, verify=verify))
+                for name, url in started.items():
                     if wanted[name] in only:
                         wait_until_answers(url, token)
+                        if verify is not None and not refuses_forged(url, token):
+                            raise RuntimeError(f"{name} accepts a forged token")
                         port = int(url.split(":")[2].split("/")[0])
                         gateways.append(Gateway(name, url, listening_pids(port)))
             # every gateway stays up; each round runs every case on each in turn, so a
