@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: up test test-fast compose
+.PHONY: up test test-fast compose compiled
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +15,24 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-up: $(BIN)/.installed
+# the gateway's hot path compiled with mypyc, in place (docs/architecture.md)
+COMPILED_SOURCES := $(shell tools/compile-gateway --list)
+.wnwa/compiled: $(BIN)/.installed tools/compile-gateway $(COMPILED_SOURCES)
+	tools/compile-gateway $(BIN)/mypyc
+	mkdir -p .wnwa && touch $@
+
+compiled: .wnwa/compiled
+
+up: $(BIN)/.installed .wnwa/compiled
 	$(BIN)/wnwa up
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed .wnwa/compiled
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-test-fast: $(BIN)/.installed
+test-fast: $(BIN)/.installed .wnwa/compiled
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -m "not slow" -q -n 2
