@@ -1,0 +1,107 @@
+"""Marks shared by every process of a service, held in PostgreSQL's memory only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from servicekit.clock import FixedClock
+from servicekit.ephemeral import EphemeralMarks, MarksUnavailable, mark_key
+from tests.support.database import drop, recreate
+
+NOON = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
+_databases = itertools.count()
+
+
+@pytest.fixture
+async def database_url(postgres_url: str) -> AsyncIterator[str]:
+    name = f"test_ephemeral_{os.getpid()}_{next(_databases)}"
+    yield await recreate(postgres_url, name)
+    await drop(postgres_url, name)
+
+
+async def test_a_mark_is_claimed_once_across_processes(database_url: str) -> None:
+    clock = FixedClock(NOON)
+    until = NOON + dt.timedelta(minutes=5)
+    async with (
+        EphemeralMarks(database_url, clock) as first,
+        EphemeralMarks(database_url, clock) as second,
+    ):
+        assert await first.claim("challenge", b"n-1", until)
+        assert not await first.claim("challenge", b"n-1", until)  # this process again
+        assert not await second.claim("challenge", b"n-1", until)  # another process
+        assert await second.held_anywhere("challenge", b"n-1")
+        assert not await second.held_anywhere("challenge", b"n-2")
+        # the same bytes under another purpose are another mark
+        assert await second.claim("session", b"n-1", until)
+
+
+async def test_a_mark_ends_at_its_expiry_and_with_its_process(database_url: str) -> None:
+    clock = FixedClock(NOON)
+    async with EphemeralMarks(database_url, clock) as other:
+        async with EphemeralMarks(database_url, clock) as first:
+            assert await first.claim("challenge", b"a", NOON + dt.timedelta(minutes=5))
+            assert await first.claim("challenge", b"b", NOON + dt.timedelta(hours=1))
+            clock.at = NOON + dt.timedelta(minutes=6)
+            # the holder lets its expired marks go at its next claim (or its regular sweep)
+            assert not await first.claim("challenge", b"b", NOON + dt.timedelta(hours=1))
+            assert await other.claim("challenge", b"a", NOON + dt.timedelta(minutes=20))
+            assert not await other.claim("challenge", b"b", NOON + dt.timedelta(hours=1))
+        # the first process ended: what it held is gone with it
+        assert await other.claim("challenge", b"b", NOON + dt.timedelta(hours=1))
+
+
+async def test_one_allowance_for_every_process(database_url: str) -> None:
+    clock = FixedClock(NOON)
+    until = NOON + dt.timedelta(hours=1)
+    slots = [b"join-inquiries|slot|%d" % n for n in range(3)]
+    async with (
+        EphemeralMarks(database_url, clock) as first,
+        EphemeralMarks(database_url, clock) as second,
+    ):
+        assert await first.claim_one_of("allowance", slots, until) == 0
+        assert await second.claim_one_of("allowance", slots, until) == 1
+        assert await first.claim_one_of("allowance", slots, until) == 2
+        assert await second.claim_one_of("allowance", slots, until) is None
+        assert await first.claim_one_of("allowance", slots, until) is None
+
+
+async def test_marks_live_in_memory_only(database_url: str) -> None:
+    clock = FixedClock(NOON)
+    admin = await asyncpg.connect(database_url)
+    try:
+        async with EphemeralMarks(database_url, clock) as marks:
+            for n in range(50):
+                assert await marks.claim("challenge", b"%d" % n, NOON + dt.timedelta(minutes=5))
+            held = await admin.fetch(
+                "SELECT objid FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                " WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+            )
+            assert len(held) == 50
+            # the server sees a digest of each mark, not the mark
+            assert mark_key("challenge", b"7") != 7
+            # and no table holds them: the database is as empty as it was
+            tables = await admin.fetchval(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = 'public'"
+            )
+            assert tables == 0
+        gone = await admin.fetchval(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+        )
+        assert gone == 0
+    finally:
+        await admin.close()
+
+
+async def test_no_database_means_no_mark() -> None:
+    marks = EphemeralMarks("postgresql://nobody@127.0.0.1:9/none", FixedClock(NOON))
+    async with marks:
+        with pytest.raises(MarksUnavailable):
+            await marks.claim("challenge", b"x", NOON + dt.timedelta(minutes=5))
