@@ -36,7 +36,7 @@ from gateway.settings import GatewaySettings
 from gateway.subgraphs import SubgraphClient, SubgraphResponse, SubgraphUnavailable
 from gateway.supergraph import Supergraph
 from servicekit import telemetry
-from servicekit.limits import operation_errors
+from servicekit.limits import DocumentCosts
 from servicekit.recent import RecentDocuments
 
 # the root fields anyone may use without signing in; everything else needs a token
@@ -71,8 +71,6 @@ class OperationPlan:
 
     operation: OperationDefinitionNode
     fragments: Mapping[str, FragmentDefinitionNode]
-    # the operation's cost over the limits (depth, aliases, fields); empty when within them
-    limit_errors: tuple[GraphQLError, ...]
     # the root fields it asks for, to tell whether it needs a signed-in person
     root_fields: frozenset[str]
     # the one subgraph that resolves all of it, and the client's text holding only it
@@ -117,6 +115,11 @@ class OperationPipeline:
             document = parse(query, max_tokens=20_000)
         except GraphQLError as syntax:
             return CheckedDocument(None, (_coded(syntax, "GRAPHQL_PARSE_FAILED"),))
+        # the cost first, counted without expanding fragments: validation's field-merging
+        # rule grows faster than the document, so it only sees what is within the limits
+        costly = DocumentCosts(document, self.settings.limits).errors()
+        if costly:
+            return CheckedDocument(None, tuple(dict(error.formatted) for error in costly))
         errors = validate(self.supergraph.schema, document, self.rules, max_errors=20)
         checked = CheckedDocument(
             document, tuple(_coded(error, "GRAPHQL_VALIDATION_FAILED") for error in errors)
@@ -143,14 +146,12 @@ class OperationPipeline:
             for d in checked.document.definitions
             if isinstance(d, FragmentDefinitionNode)
         }
-        limit_errors = tuple(operation_errors(operation, fragments, self.settings.limits))
         single = None
-        if self.settings.single_subgraph_passthrough and not limit_errors:
+        if self.settings.single_subgraph_passthrough:
             single = single_subgraph(self.supergraph, operation, fragments)
         plan = OperationPlan(
             operation=operation,
             fragments=fragments,
-            limit_errors=limit_errors,
             root_fields=frozenset(_root_fields(operation.selection_set, fragments)),
             single_subgraph=single,
             single_text=_only(query, checked.document, operation) if single else "",
@@ -176,8 +177,6 @@ class OperationPipeline:
         operation = plan.operation
         if operation.operation == OperationType.SUBSCRIPTION:
             return {"errors": [GraphQLError("Subscriptions are not offered.").formatted]}
-        if plan.limit_errors:
-            return {"errors": [error.formatted for error in plan.limit_errors]}
         if token is None:
             private = sorted(plan.root_fields - PUBLIC_ROOT_FIELDS)
             if private:
@@ -364,12 +363,20 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
 def _root_fields(
     selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode]
 ) -> set[str]:
+    """The root fields a selection set asks for, through its fragments (each looked into
+    once, however often it is spread)."""
     names: set[str] = set()
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            names.add(selection.name.value)
-        elif isinstance(selection, InlineFragmentNode):
-            names |= _root_fields(selection.selection_set, fragments)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
-            names |= _root_fields(fragments[selection.name.value].selection_set, fragments)
+    seen: set[str] = set()
+    pending = [selection_set]
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    seen.add(name)
+                    pending.append(fragments[name].selection_set)
     return names

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from graphql import OperationDefinitionNode, parse
 
-from servicekit.limits import OperationLimits, operation_cost_errors, operation_errors
+from servicekit.limits import (
+    DocumentCosts,
+    OperationLimits,
+    operation_cost_errors,
+    operation_errors,
+)
 
 
 def _errors(text: str, limits: OperationLimits) -> list[tuple[str, object]]:
@@ -51,11 +56,53 @@ def test_every_limit_exceeded_is_reported_at_once() -> None:
     ]
 
 
-def test_an_absurd_document_stops_being_walked_early() -> None:
-    # four times the field limit is the walking budget: the count says "more than"
-    nested = "{ a { b c d e f } }"
-    assert _errors(nested, OperationLimits(max_fields=1)) == [
-        ("The operation selects more than 6 fields; the limit is 1.", "OPERATION_TOO_COSTLY")
+def fan_out(levels: int) -> str:
+    """``levels`` fragments each spreading the next twice: 2**levels fields from ~40 bytes
+    a level."""
+    return (
+        "query { ...F0 }"
+        + "".join(f" fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
+        + f" fragment F{levels} on Query {{ __typename }}"
+    )
+
+
+def test_a_fragment_fan_out_is_counted_exactly_without_expanding_it() -> None:
+    assert _errors(fan_out(3), OperationLimits(max_fields=8)) == []
+    assert _errors(fan_out(60), OperationLimits()) == [
+        (
+            f"The operation selects {2**60} fields; the limit is 1000.",
+            "OPERATION_TOO_COSTLY",
+        )
+    ]
+
+
+def test_the_count_walks_each_selection_set_once() -> None:
+    # work done, not time: each selection set of the document is walked once, however many
+    # times its fragment is spread
+    for levels in (10, 30, 60):
+        document = parse(fan_out(levels))
+        costs = DocumentCosts(document, OperationLimits())
+        costs.errors()
+        assert costs.walked == levels + 2
+
+
+def test_a_long_chain_of_fragments_is_counted_without_recursion() -> None:
+    text = (
+        "query { ...F0 }"
+        + "".join(f" fragment F{i} on Query {{ a ...F{i + 1} }}" for i in range(3000))
+        + " fragment F3000 on Query { a }"
+    )
+    assert _errors(text, OperationLimits(max_fields=3001)) == []
+    assert _errors(text, OperationLimits(max_fields=3000)) == [
+        ("The operation selects 3001 fields; the limit is 3000.", "OPERATION_TOO_COSTLY")
+    ]
+
+
+def test_depth_adds_up_through_nested_spreads() -> None:
+    text = "query { a { ...F } } fragment F on A { b { ...G } } fragment G on B { c { d } }"
+    assert _errors(text, OperationLimits(max_depth=4)) == []
+    assert _errors(text, OperationLimits(max_depth=3)) == [
+        ("The operation nests 4 or more levels deep; the limit is 3.", "OPERATION_TOO_COSTLY")
     ]
 
 
