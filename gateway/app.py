@@ -164,7 +164,8 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     ]
     middleware = [Middleware(BodySizeLimit, max_bytes=settings.limits.max_upload_bytes)]
     if tracing:
-        middleware.insert(0, Middleware(telemetry.TelemetryMiddleware))
+        # the public edge: a client's traceparent is never continued
+        middleware.insert(0, Middleware(telemetry.TelemetryMiddleware, continue_remote=False))
     if settings.cors_origins:
         middleware.append(
             Middleware(

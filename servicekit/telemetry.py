@@ -2,7 +2,8 @@
 
 Every process (each service, the gateway) calls :func:`configure` once at start. Spans come
 from three small hand-written hooks: :class:`TelemetryMiddleware` (server requests, named by
-route template, continuing the caller's W3C ``traceparent``), :func:`record_query` (asyncpg
+route template, continuing a caller's W3C ``traceparent`` inside the cluster, never a
+client's at the public edge), :func:`record_query` (asyncpg
 queries, by operation kind only) and :func:`client_trace_config` (aiohttp calls, which also
 inject ``traceparent``). Nothing leaves the process before :class:`AllowlistSpanExporter` /
 :func:`allowed_attributes` kept only the keys in :data:`ALLOWED_ATTRIBUTES`, dropped events
@@ -14,8 +15,9 @@ is set), ``console``, ``otlp`` (OTLP/HTTP, endpoint from the standard ``OTEL_*``
 
 What is exported by default is aggregate metrics only. Traces are an opt-in for debugging
 (``WNWA_TELEMETRY_TRACES=<ratio>``, e.g. ``0.01``): sampled by trace, never a trace that
-starts with a sign-in (``/auth/...``), span start times cut to :data:`START_GRANULARITY_SECONDS`
-(durations kept), and GraphQL operation names only from
+starts with a sign-in (``/auth/...``) nor a call made outside a traced request, span start
+times cut to :data:`START_GRANULARITY_SECONDS` (durations kept), exported in batches on a
+fixed schedule (:data:`SPAN_EXPORT_SECONDS`), and GraphQL operation names only from
 :data:`servicekit.telemetry_policy.OPERATION_NAMES`. What may leave a process is decided in
 :mod:`servicekit.telemetry_policy`; this module wires it into a running one.
 """
@@ -47,13 +49,20 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     ConsoleSpanExporter,
-    SimpleSpanProcessor,
     SpanExporter,
 )
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import (
     ParentBased,
 )
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import (
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+)
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
@@ -63,6 +72,7 @@ from servicekit.telemetry_policy import (
     JsonLinesMetricExporter,
     JsonLinesSpanExporter,
     NoSignInSampler,
+    ScrubbedMetricExporter,
     allowed_attributes,
     is_sign_in,
     operation_label,
@@ -71,6 +81,10 @@ from servicekit.telemetry_policy import (
 SCOPE = "wnwa"
 # metrics leave each process this often: counts per five minutes, not per request
 METRIC_INTERVAL_SECONDS = 300
+# sampled spans leave in one batch a minute (or when 4,096 are waiting), whatever the requests
+# do: when a batch arrives says nothing of when the request that made it came
+SPAN_EXPORT_SECONDS = 60
+SPAN_QUEUE = 4096
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _SQL_OPERATION = re.compile(r"\s*(?:--[^\n]*\n\s*)*([A-Za-z]+)")
 _SQL_KINDS = frozenset(
@@ -150,16 +164,20 @@ def configure(service: str, environ: Mapping[str, str] | None = None) -> str:
         # (identity -> membership) are dropped with it
         sampler = ParentBased(root=NoSignInSampler(ratio))
         tracer_provider = TracerProvider(resource=resource, sampler=sampler)
-        safe = AllowlistSpanExporter(span_exporter)
-        # files and the console are written at once; the network in batches
-        processor = BatchSpanProcessor(safe) if choice == "otlp" else SimpleSpanProcessor(safe)
+        processor = BatchSpanProcessor(
+            AllowlistSpanExporter(span_exporter),
+            max_queue_size=SPAN_QUEUE,
+            max_export_batch_size=SPAN_QUEUE,
+            schedule_delay_millis=SPAN_EXPORT_SECONDS * 1000,
+        )
         tracer_provider.add_span_processor(processor)
         trace.set_tracer_provider(tracer_provider)
     else:
         span_exporter.shutdown()
     readers: list[MetricReader] = [
         PeriodicExportingMetricReader(
-            metric_exporter, export_interval_millis=METRIC_INTERVAL_SECONDS * 1000
+            ScrubbedMetricExporter(metric_exporter, time.time_ns()),
+            export_interval_millis=METRIC_INTERVAL_SECONDS * 1000,
         )
     ]
     # no exemplars: they would tie a metric point to one request's trace and exact time
@@ -221,21 +239,31 @@ def _route_template(scope: Mapping[str, Any]) -> str:
 
 
 class TelemetryMiddleware:
-    """A server span per HTTP request: method, route template, status — nothing else."""
+    """A server span per HTTP request: method, route template, status — nothing else.
 
-    def __init__(self, app: Any) -> None:
+    Inside the cluster a request continues its caller's W3C ``traceparent`` (the gateway's
+    call to a subgraph joins the gateway's trace). At the public edge
+    (``continue_remote=False``, the gateway) a client's ``traceparent`` is never followed:
+    a client sending one constant trace id must not be able to stitch its own session — sign
+    in, searches, sign out — into one trace.
+    """
+
+    def __init__(self, app: Any, *, continue_remote: bool = True) -> None:
         self.app = app
+        self.continue_remote = continue_remote
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        carrier = {
-            name.decode("latin-1"): value.decode("latin-1")
-            for name, value in scope.get("headers", [])
-            if name in (b"traceparent", b"tracestate")
-        }
-        parent: Context = _PROPAGATOR.extract(carrier)
+        parent = Context()
+        if self.continue_remote:
+            carrier = {
+                name.decode("latin-1"): value.decode("latin-1")
+                for name, value in scope.get("headers", [])
+                if name in (b"traceparent", b"tracestate")
+            }
+            parent = _PROPAGATOR.extract(carrier)
         method = scope.get("method", "GET")
         method = method if method in _METHODS else "_OTHER"
         status = SimpleNamespace(code=500)
@@ -323,6 +351,19 @@ def record_query(record: Any, *, tracer_provider: trace.TracerProvider | None = 
     span.end(end_time=end)
 
 
+def _unsampled() -> NonRecordingSpan:
+    """A span context no one samples, for calls made outside any traced request."""
+    ids = RandomIdGenerator()
+    return NonRecordingSpan(
+        SpanContext(
+            trace_id=ids.generate_trace_id(),
+            span_id=ids.generate_span_id(),
+            is_remote=False,
+            trace_flags=TraceFlags(TraceFlags.DEFAULT),
+        )
+    )
+
+
 def client_trace_config(peer: str) -> aiohttp.TraceConfig:
     """aiohttp hooks: a client span per call and ``traceparent`` sent with it.
 
@@ -334,6 +375,12 @@ def client_trace_config(peer: str) -> aiohttp.TraceConfig:
     async def on_start(
         session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
     ) -> None:
+        if not trace.get_current_span().get_span_context().is_valid:
+            # a call made outside any traced request (a sign-in page's, whose requests are
+            # never traced, or housekeeping's) starts no trace, and tells the service it
+            # calls not to start one either
+            _PROPAGATOR.inject(params.headers, context=trace.set_span_in_context(_unsampled()))
+            return
         method = params.method if params.method in _METHODS else "_OTHER"
         request_context = getattr(context, "trace_request_ctx", None)
         named = request_context.get("peer") if isinstance(request_context, Mapping) else None

@@ -6,12 +6,14 @@ process."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.metrics.export import (
+    Metric,
     MetricExporter,
     MetricExportResult,
     MetricsData,
@@ -206,6 +208,75 @@ class AllowlistSpanExporter(SpanExporter):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self.inner.force_flush(timeout_millis)
+
+
+def scrub_metrics(metrics_data: MetricsData, series_start_ns: int) -> MetricsData:
+    """A copy of ``metrics_data`` holding only what may leave the process.
+
+    A cumulative series' own start time is the moment its first point was recorded — the
+    first search, the first sign-in callback of that process — to the microsecond. Every
+    point instead starts at ``series_start_ns`` (the process's metrics start, on a coarse
+    boundary), which is as true for a cumulative count: it was zero until then. The resource
+    keeps the allowlisted attributes only (no instance id, no SDK version).
+    """
+    return MetricsData(
+        resource_metrics=[
+            dataclasses.replace(
+                resource_metrics,
+                resource=Resource(
+                    allowed_attributes(
+                        resource_metrics.resource.attributes, ALLOWED_RESOURCE_ATTRIBUTES
+                    )
+                ),
+                scope_metrics=[
+                    dataclasses.replace(
+                        scope_metrics,
+                        metrics=[
+                            _metric_from(metric, series_start_ns)
+                            for metric in scope_metrics.metrics
+                        ],
+                    )
+                    for scope_metrics in resource_metrics.scope_metrics
+                ],
+            )
+            for resource_metrics in metrics_data.resource_metrics
+        ]
+    )
+
+
+def _metric_from(metric: Metric, series_start_ns: int) -> Metric:
+    data: Any = metric.data
+    points = [
+        dataclasses.replace(point, start_time_unix_nano=series_start_ns)
+        if getattr(point, "start_time_unix_nano", None) is not None
+        else point
+        for point in getattr(data, "data_points", ())
+    ]
+    return dataclasses.replace(metric, data=dataclasses.replace(data, data_points=points))
+
+
+class ScrubbedMetricExporter(MetricExporter):
+    """Wraps the real exporter: metrics pass :func:`scrub_metrics` before they are handed on."""
+
+    def __init__(self, inner: MetricExporter, series_start_ns: int) -> None:
+        # cumulative series, the SDK's default: each point then says only "since the
+        # process's metrics started"
+        super().__init__()
+        self.inner = inner
+        self.series_start_ns = coarse_start(series_start_ns)
+
+    def export(
+        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
+    ) -> MetricExportResult:
+        return self.inner.export(
+            scrub_metrics(metrics_data, self.series_start_ns), timeout_millis=timeout_millis
+        )
+
+    def force_flush(self, timeout_millis: float = 10_000) -> bool:
+        return self.inner.force_flush(timeout_millis)
+
+    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
+        self.inner.shutdown(timeout_millis=timeout_millis)
 
 
 class JsonLinesSpanExporter(SpanExporter):

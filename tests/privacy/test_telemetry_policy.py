@@ -176,3 +176,156 @@ def test_every_operation_the_portal_sends_has_an_allowlisted_name() -> None:
     }
     assert sent, "the portal's operations were not found"
     assert sent <= telemetry_policy.OPERATION_NAMES, sent - telemetry_policy.OPERATION_NAMES
+
+
+SERIES = """
+import asyncio, sys, time
+import httpx
+from servicekit import telemetry
+
+telemetry.configure("directory", {"WNWA_TELEMETRY_EXPORTER": "file:" + sys.argv[1]})
+
+async def app(scope, receive, send):
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+async def main():
+    transport = httpx.ASGITransport(app=telemetry.TelemetryMiddleware(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://directory.test") as client:
+        time.sleep(0.05)  # the first search, a moment after the process started
+        await client.post("/graphql", json={})
+        telemetry.annotate_operation("query", "FindSupporters", failed=False)
+
+asyncio.run(main())
+telemetry.flush()
+"""
+
+
+def test_metric_series_start_on_a_coarse_clock_and_name_no_instance(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-c", SERIES, str(tmp_path)], check=True, cwd=ROOT)
+    batches = [
+        json.loads(line)
+        for path in tmp_path.glob("*.metrics.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    points = [
+        point
+        for batch in batches
+        for resource in batch["resource_metrics"]
+        for scope in resource["scope_metrics"]
+        for metric in scope["metrics"]
+        for point in metric["data"]["data_points"]
+    ]
+    assert len(points) >= 3  # requests, their duration, the operation
+    step = telemetry_policy.START_GRANULARITY_SECONDS * 1_000_000_000
+    # a series born at the first search would date that search to the microsecond
+    assert all(point["start_time_unix_nano"] % step == 0 for point in points)
+    for batch in batches:
+        for resource in batch["resource_metrics"]:
+            attributes = set(resource["resource"]["attributes"])
+            assert attributes <= telemetry_policy.ALLOWED_RESOURCE_ATTRIBUTES
+            assert "service.instance.id" not in attributes
+
+
+EDGE = """
+import asyncio, json, sys
+from pathlib import Path
+from opentelemetry import trace
+from servicekit import telemetry
+
+folder = sys.argv[1]
+telemetry.configure("gateway", {"WNWA_TELEMETRY_EXPORTER": "file:" + folder,
+                                "WNWA_TELEMETRY_TRACES": "1"})
+from gateway.app import create_app
+from gateway.settings import load
+from tests.support.graphql import running
+
+NOWHERE = "http://127.0.0.1:9"
+environ = {"WNWA_ENV": "test", "WNWA_JWKS_URL": NOWHERE + "/jwks"}
+for name in ("membership", "directory", "professionals", "identity"):
+    environ[f"WNWA_GATEWAY_{name.upper()}_URL"] = NOWHERE + "/graphql"
+CLIENTS_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+async def main():
+    async with running(create_app(load(environ))) as http:
+        for _ in range(2):
+            await http.post(
+                "/graphql",
+                json={"query": "{ __typename }"},
+                headers={"traceparent": f"00-{CLIENTS_TRACE}-00f067aa0ba902b7-01"},
+            )
+        # still running: its lifespan's end flushes
+        written = "".join(p.read_text() for p in Path(folder).glob("*.spans.jsonl"))
+        print(json.dumps({"before_flush": written}))
+
+asyncio.run(main())
+telemetry.flush()
+"""
+
+
+def test_the_public_edge_never_continues_a_clients_trace_nor_exports_at_once(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", EDGE, str(tmp_path)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    # nothing left the process right after the requests: spans leave on a fixed schedule
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"before_flush": ""}
+    spans = [
+        json.loads(line)
+        for path in tmp_path.glob("*.spans.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    servers = [span for span in spans if span["kind"] == "SpanKind.SERVER"]
+    assert len(servers) == 2
+    trace_ids = {span["context"]["trace_id"] for span in servers}
+    # each request its own trace, none of them the client's
+    assert len(trace_ids) == 2
+    assert "0x4bf92f3577b34da6a3ce929d0e0e4736" not in trace_ids
+    assert all(span["parent_id"] is None for span in servers)
+
+
+OUTSIDE = """
+import asyncio, sys
+import aiohttp
+from servicekit import telemetry
+from tests.support.servers import serving
+
+telemetry.configure("identity", {"WNWA_TELEMETRY_EXPORTER": "file:" + sys.argv[1],
+                                 "WNWA_TELEMETRY_TRACES": "1"})
+
+async def membership(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+async def main():
+    async with serving(telemetry.TelemetryMiddleware(membership)) as base:
+        trace_configs = [telemetry.client_trace_config("membership")]
+        async with aiohttp.ClientSession(trace_configs=trace_configs) as session:
+            # what a sign-in page (never traced) asks another service
+            async with session.post(base + "/graphql", json={}) as answer:
+                await answer.read()
+
+asyncio.run(main())
+telemetry.flush()
+"""
+
+
+def test_a_call_made_outside_a_traced_request_is_traced_nowhere(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-c", OUTSIDE, str(tmp_path)], check=True, cwd=ROOT)
+    spans = [
+        json.loads(line)
+        for path in tmp_path.glob("*.spans.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    # neither the caller's client span nor the called service's server span
+    assert spans == []
