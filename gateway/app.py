@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -28,6 +29,7 @@ from gateway.graphql_http import (
 )
 from gateway.operations import OperationPipeline
 from gateway.portal import portal_routes
+from gateway.portal.routes import visit_counter
 from gateway.settings import GatewaySettings, load
 from gateway.subgraphs import SubgraphClient
 from servicekit import graphiql, telemetry
@@ -126,13 +128,18 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
                 issuer=settings.token_issuer,
                 audience=settings.token_audience,
             )
-            holder["gateway"] = app.state.gateway = Gateway(
+            gateway = holder["gateway"] = app.state.gateway = Gateway(
                 settings, supergraph, client, verifier, session
             )
+            counter = app.state.visits = visit_counter(gateway)
+            hand_over = asyncio.create_task(counter.hand_over_on_schedule())
             settle_heap()
             try:
                 yield
             finally:
+                hand_over.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await hand_over
                 if connections is not None:
                     connections.close()
         telemetry.flush()

@@ -49,23 +49,29 @@ class PortalStatic(StaticFiles):
 
 
 def visits(request: Request) -> VisitCounter:
-    """The app's one visit counter (made on first use, once the gateway has started).
+    """The app's one visit counter: the gateway's (which hands finished days over on a
+    schedule), or one that only counts where the gateway has not started.
 
     Only ``request.app`` is read here: nothing about the request itself."""
     state = request.app.state
     counter: VisitCounter | None = getattr(state, "visits", None)
     if counter is None:
-        gateway = getattr(state, "gateway", None)
-        send = None
-        if gateway is not None and gateway.settings.service_secret:
-            send = membership_sender(
-                gateway.session,
-                gateway.settings.identity_url,
-                gateway.settings.service_secret,
-                gateway.run,
-            )
-        counter = state.visits = VisitCounter(send)
+        counter = state.visits = VisitCounter(None)
     return counter
+
+
+def visit_counter(gateway: Any) -> VisitCounter:
+    """The gateway's visit counter, handing finished days to membership when the gateway
+    has a service secret to ask identity for a token with."""
+    send = None
+    if gateway.settings.service_secret:
+        send = membership_sender(
+            gateway.session,
+            gateway.settings.identity_url,
+            gateway.settings.service_secret,
+            gateway.run,
+        )
+    return VisitCounter(send)
 
 
 def _respond(page: Page) -> Response:

@@ -11,58 +11,71 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
-import time
 from collections.abc import Awaitable, Callable
 
 import aiohttp
 
+from servicekit.clock import SYSTEM_CLOCK, Clock
+
 RECORD = """mutation RecordVisits($day: Date!, $views: Int!, $installs: Int!) {
   recordVisitTotals(day: $day, pageViews: $views, installs: $installs) { field message } }"""
-RETRY_SECONDS = 300.0
+# finished days are handed over on a fixed grid: a minute after midnight (UTC), then every five
+# minutes while membership has not taken them. Never at a visit: the first page view of a new
+# day would otherwise date that visitor, to the millisecond, in membership's WAL
+HAND_OVER_AFTER_MIDNIGHT = dt.timedelta(minutes=1)
+RETRY = dt.timedelta(minutes=5)
 
 Send = Callable[[dt.date, int, int], Awaitable[bool]]
 
 
-class VisitCounter:
-    """Page views and installs per day; flushes finished days through ``send``."""
+def next_hand_over(now: dt.datetime) -> dt.datetime:
+    """The first time on the hand-over grid after ``now``."""
+    first = dt.datetime.combine(now.date(), dt.time(), dt.UTC) + HAND_OVER_AFTER_MIDNIGHT
+    if now < first:
+        return first
+    steps = (now - first) // RETRY + 1
+    return first + steps * RETRY
 
-    def __init__(self, send: Send | None, today: Callable[[], dt.date] = dt.date.today) -> None:
+
+class VisitCounter:
+    """Page views and installs per day (UTC); hands finished days over through ``send``
+    on a fixed schedule (:meth:`hand_over_on_schedule`)."""
+
+    def __init__(self, send: Send | None, clock: Clock = SYSTEM_CLOCK) -> None:
         self._send = send
-        self._today = today
+        self._clock = clock
         self._totals: dict[dt.date, list[int]] = {}
-        self._flushing: asyncio.Task[None] | None = None
-        self._last_attempt = float("-inf")
 
     def page_view(self) -> None:
         """One page was served."""
-        self._add(0)
+        self._totals.setdefault(self._clock.today(), [0, 0])[0] += 1
 
     def install(self) -> None:
         """The app was installed once."""
-        self._add(1)
+        self._totals.setdefault(self._clock.today(), [0, 0])[1] += 1
 
     def totals(self) -> dict[dt.date, tuple[int, int]]:
         """What is held now: per day, page views and installs."""
         return {day: (views, installs) for day, (views, installs) in self._totals.items()}
 
-    def _add(self, index: int) -> None:
-        today = self._today()
-        self._totals.setdefault(today, [0, 0])[index] += 1
-        finished = any(day < today for day in self._totals)
-        due = time.monotonic() - self._last_attempt >= RETRY_SECONDS
-        if finished and self._send and due and (self._flushing is None or self._flushing.done()):
-            self._last_attempt = time.monotonic()
-            self._flushing = asyncio.get_running_loop().create_task(self.flush())
-
     async def flush(self) -> None:
         """Hand over every finished day; a day that was not taken is tried again later."""
         if self._send is None:
             return
-        today = self._today()
+        today = self._clock.today()
         for day in sorted(d for d in self._totals if d < today):
             views, installs = self._totals[day]
             if await self._send(day, views, installs):
                 del self._totals[day]
+
+    async def hand_over_on_schedule(
+        self, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> None:
+        """Run for the gateway's life: at each point of the grid, hand over finished days."""
+        while True:
+            now = self._clock.now()
+            await sleep((next_hand_over(now) - now).total_seconds())
+            await self.flush()
 
 
 def membership_sender(

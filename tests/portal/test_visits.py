@@ -3,14 +3,16 @@ nothing else — not the address, cookie, user agent, referrer or page of any vi
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
 import httpx
 
 from gateway.app import create_app
-from gateway.portal.visits import VisitCounter
+from gateway.portal.visits import VisitCounter, next_hand_over
 from gateway.settings import load
+from servicekit.clock import FixedClock
 
 DISTINCTIVE = {
     "User-Agent": "Distinctive-Agent/7.7 (ua-marker)",
@@ -49,33 +51,66 @@ async def test_the_portal_counts_pages_and_installs_and_keeps_nothing_else() -> 
         assert (await client.post("/portal/installed", headers=DISTINCTIVE)).status_code == 204
         assert (await client.get("/portal/static/portal.css")).status_code == 200  # not a page
     counter: VisitCounter = app.state.visits
-    assert counter.totals() == {dt.date.today(): (4, 1)}
-    assert set(vars(counter)) == {"_send", "_today", "_totals", "_flushing", "_last_attempt"}
+    assert counter.totals() == {dt.datetime.now(dt.UTC).date(): (4, 1)}
+    assert set(vars(counter)) == {"_send", "_clock", "_totals"}
     held = " ".join(everything_in(counter))
     for marker in MARKERS:
         assert marker not in held
 
 
-async def test_a_finished_day_is_handed_over_then_forgotten_and_kept_when_refused() -> None:
-    today = [dt.date(2026, 10, 30)]
-    handed: list[tuple[dt.date, int, int]] = []
+class Night:
+    """A clock the counter's schedule moves: each sleep it asks for passes at once."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.clock = FixedClock(at)
+        self.slept: list[dt.datetime] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.clock.at += dt.timedelta(seconds=seconds)
+        self.slept.append(self.clock.at)
+        await asyncio.sleep(0)
+
+
+async def test_a_finished_day_is_handed_over_on_schedule_then_forgotten() -> None:
+    night = Night(dt.datetime(2026, 10, 30, 23, 58, 30, tzinfo=dt.UTC))
+    handed: list[tuple[dt.date, int, int, dt.datetime]] = []
     accept = [False]
 
     async def send(day: dt.date, views: int, installs: int) -> bool:
-        handed.append((day, views, installs))
+        handed.append((day, views, installs, night.clock.now()))
         return accept[0]
 
-    counter = VisitCounter(send, today=lambda: today[0])
+    counter = VisitCounter(send, night.clock)
     counter.page_view()
     counter.page_view()
     counter.install()
     await counter.flush()
     assert handed == []  # today is not finished
-    today[0] = dt.date(2026, 10, 31)
-    counter.page_view()
-    await counter.flush()  # refused (membership down): the day stays to be tried again
-    assert handed[-1] == (dt.date(2026, 10, 30), 2, 1)
-    assert dt.date(2026, 10, 30) in counter.totals()
+    night.clock.at = dt.datetime(2026, 10, 31, 0, 0, 12, 345_000, tzinfo=dt.UTC)
+    counter.page_view()  # the next day's first visitor
+    await asyncio.sleep(0)
+    assert handed == []  # hands nothing over: its time would date that visitor
+    night.clock.at = dt.datetime(2026, 10, 30, 23, 59, 0, tzinfo=dt.UTC)
+    schedule = asyncio.create_task(counter.hand_over_on_schedule(night.sleep))
+    while len(handed) < 2:
+        await asyncio.sleep(0)
+    # a minute after midnight, then five minutes later (membership refused the first)
+    assert [(day, views, at.time()) for day, views, _, at in handed] == [
+        (dt.date(2026, 10, 30), 2, dt.time(0, 1)),
+        (dt.date(2026, 10, 30), 2, dt.time(0, 6)),
+    ]
     accept[0] = True
-    await counter.flush()
+    while dt.date(2026, 10, 30) in counter.totals():
+        await asyncio.sleep(0)
+    schedule.cancel()
     assert counter.totals() == {dt.date(2026, 10, 31): (1, 0)}
+    assert handed[-1][3].time() == dt.time(0, 11)
+
+
+def test_the_hand_over_grid_starts_a_minute_after_midnight() -> None:
+    at = dt.datetime(2026, 10, 31, 0, 0, 59, tzinfo=dt.UTC)
+    assert next_hand_over(at) == dt.datetime(2026, 10, 31, 0, 1, tzinfo=dt.UTC)
+    at = dt.datetime(2026, 10, 31, 0, 1, tzinfo=dt.UTC)
+    assert next_hand_over(at) == dt.datetime(2026, 10, 31, 0, 6, tzinfo=dt.UTC)
+    at = dt.datetime(2026, 10, 31, 23, 58, tzinfo=dt.UTC)
+    assert next_hand_over(at) == dt.datetime(2026, 11, 1, 0, 1, tzinfo=dt.UTC)
