@@ -23,7 +23,7 @@ from starlette.routing import Route
 from servicekit.app import Running
 
 from . import cookies, pages, passkey_store, passkeys, store
-from .admission import admit, roles_from_claims
+from .admission import admit, department_from_claims, roles_from_claims
 from .cookies import Session, SignInState
 from .oidc import SignInProblem
 from .runtime import Identity
@@ -210,6 +210,12 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
         nonce=flight.nonce,
         access_token=answer.access_token,
     )
+    if provider.shared:
+        # a shared issuer: its claims, never the person, say which department
+        departments = await store.list_shared_departments(
+            db=identity.pool, shared_issuer_id=provider.organisation_id
+        )
+        organisation = department_from_claims(claims, departments)
     subject = pairwise_subject(
         identity.pseudonym_key,
         department_id=str(organisation),

@@ -73,6 +73,7 @@ async def test_authlib_refuses_what_its_id_token_claims_forbid(
     finally:
         stack.evil.mode = "honest"
 
+
 async def test_the_honest_provider_works(stack: Stack) -> None:
     async with stack.browser() as browser:
         answer = await browser.get(await start(browser))
