@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import re
 import ssl
 import time
@@ -166,6 +167,10 @@ class RelyingParty:
         self._lock = asyncio.Lock()
         # one TLS context for every code exchange: each exchange has a client of its own
         self._tls = ssl.create_default_context()
+        # httpx2 logs each request at INFO (httpcore2 at DEBUG): a line per sign-in naming the
+        # department's provider would be a sign-in log
+        for name in ("httpx2", "httpcore2"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
     async def _get_json(self, url: str, what: str) -> Mapping[str, Any]:
         try:
