@@ -14,7 +14,7 @@ import json
 import secrets
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
@@ -44,6 +44,8 @@ class MisbehavingProvider:
         self.claims: dict[str, Any] = {}
         # tenant -> barrier its discovery requests wait at (to line up concurrent requests)
         self.gates: dict[str, asyncio.Barrier] = {}
+        # how the last token request authenticated: (how, client id, secret)
+        self.client_auth: tuple[str, str, str] | None = None
 
     @property
     def issuer(self) -> str:
@@ -77,6 +79,10 @@ class MisbehavingProvider:
                 "jwks_uri": f"{issuer}/jwks",
                 "response_types_supported": ["code"],
                 "code_challenge_methods_supported": pkce,
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                ],
                 "id_token_signing_alg_values_supported": ["RS256", "HS256", "none"],
             }
         )
@@ -102,6 +108,7 @@ class MisbehavingProvider:
 
     async def token(self, request: Request) -> Response:
         form = await request.form()
+        self.client_auth = _client_auth(request.headers.get("authorization", ""), form)
         grant = self.grants.pop(str(form.get("code")), None)
         verifier = str(form.get("code_verifier", ""))
         if grant is None:
@@ -155,3 +162,13 @@ class MisbehavingProvider:
             header = {"alg": "HS256", "kid": "evil-1"}
             return jwt.encode(header, claims, OctKey.import_key(secret), algorithms=["HS256"])
         return jwt.encode(header, claims, key)
+
+
+def _client_auth(header: str, form: Any) -> tuple[str, str, str]:
+    """How the client authenticated: HTTP Basic (RFC 6749 §2.3.1: each part form-encoded)
+    or the form."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic":
+        name, _, secret = base64.b64decode(value).decode().partition(":")
+        return "client_secret_basic", unquote_plus(name), unquote_plus(secret)
+    return "client_secret_post", str(form.get("client_id")), str(form.get("client_secret"))

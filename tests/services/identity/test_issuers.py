@@ -353,3 +353,47 @@ async def test_a_shared_issuer_is_nobody_elses_and_its_rules_name_one_department
             {"id": shared_id},
             admin,
         )
+
+
+@pytest.mark.parametrize("method", ["CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST"])
+async def test_the_code_exchange_authenticates_the_client_as_configured(
+    stack: Stack, method: str
+) -> None:
+    admin = await token_of(stack, "alex.tarrant@staff.wnwa.example")
+    secret = "s3cr:t %+/ é"  # characters Basic credentials must form-encode
+    saved = await graphql(
+        stack,
+        SAVE_SHARED,
+        {
+            "input": shared_input(
+                stack, fresh_issuer(stack), clientSecret=secret, clientAuthMethod=method
+            )
+        },
+        admin,
+    )
+    payload = saved["data"]["saveSharedIssuer"]
+    assert payload["errors"] == [], payload
+    shared_id = payload["sharedIssuer"]["id"]
+    try:
+        rule = {
+            "sharedIssuerId": shared_id,
+            "departmentId": str(ELDERBROOK),
+            "displayName": "Elderbrook Police Department",
+            "claim": "extension_department",
+            "value": "elderbrook",
+        }
+        added = await graphql(stack, SET_DEPARTMENT, {"input": rule}, admin)
+        assert added["data"]["setSharedIssuerDepartment"]["errors"] == []
+        async with stack.browser() as browser:
+            landing = await _sign_in_through(
+                stack, browser, ELDERBROOK, {"extension_department": "elderbrook"}
+            )
+            assert landing.status_code == 303, landing.text
+        assert stack.evil.client_auth == (method.lower(), CLIENT_ID, secret)
+    finally:
+        await graphql(
+            stack,
+            "mutation D($id: ID!) { deleteSharedIssuer(id: $id) { deleted } }",
+            {"id": shared_id},
+            admin,
+        )
