@@ -7,6 +7,7 @@ Network staff sign in through the network's own organisation and hold only staff
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from servicekit.peers import PeerClient, PeerError
 
 from .oidc import SignInProblem
 from .rules import DEPARTMENT_ROLES, NETWORK_ROLES
-from .store import ClaimRule
+from .store import ClaimRule, SharedDepartment
 
 STANDING_QUERY = """
 query Standing($id: ID!) {
@@ -99,6 +100,29 @@ def _holds(claims: Mapping[str, Any], rule: ClaimRule) -> bool:
 def roles_from_claims(claims: Mapping[str, Any], rules: Iterable[ClaimRule]) -> set[str]:
     """Every role whose rule the upstream claims satisfy."""
     return {rule.role for rule in rules if _holds(claims, rule)}
+
+
+def department_from_claims(
+    claims: Mapping[str, Any], departments: Iterable[SharedDepartment]
+) -> uuid.UUID:
+    """The one department of a shared issuer whose rule the claims satisfy; the person never
+    chooses it, so none or several matching is a refusal."""
+    matching = {
+        department.department_id
+        for department in departments
+        if _holds(claims, ClaimRule(department.claim, department.value, ""))
+    }
+    if not matching:
+        raise SignInProblem(
+            "Your sign-in does not say which department you belong to. Your department's "
+            "coordinator can ask whoever runs your sign-in to record your department."
+        )
+    if len(matching) > 1:
+        raise SignInProblem(
+            "Your sign-in names more than one department, so we cannot tell which is yours. "
+            "Your department's coordinator can ask whoever runs your sign-in to correct it."
+        )
+    return matching.pop()
 
 
 def admit(roles: set[str], *, is_network: bool, standing: Standing | None) -> list[str]:

@@ -33,14 +33,17 @@ from .passkeys import RelyingPartyConfig
 from .runtime import Identity, SpentStates
 from .schema import Department, Query
 from .sealing import SecretBox, derive_key
+from .shared_issuers import SharedIssuerMutation, SharedIssuerQuery
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_schema() -> ServiceSchema:
     return ServiceSchema(
-        query=merge_types("Query", (Query, PasskeyQuery, FederationQuery)),
-        mutation=merge_types("Mutation", (Mutation, PasskeyMutation, FederationMutation)),
+        query=merge_types("Query", (Query, PasskeyQuery, FederationQuery, SharedIssuerQuery)),
+        mutation=merge_types(
+            "Mutation", (Mutation, PasskeyMutation, FederationMutation, SharedIssuerMutation)
+        ),
         types=[Department],
     )
 

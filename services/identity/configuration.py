@@ -18,13 +18,70 @@ def secret_binding(config_or_id: object) -> str:
     return f"client-secret:{organisation}"
 
 
+class ConfigurationConflict(Exception):
+    """Another organisation holds what a configuration asks for; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+ISSUER_TAKEN = (
+    "Another organisation already signs in with this issuer. One provider signs in one "
+    "department here; a provider shared by several departments (a county's or a state's "
+    "tenant) is set up by a network admin as a shared issuer, with a rule per department."
+)
+DOMAINS_TAKEN = "An email domain already selects another organisation."
+
+
+def issuer_taken_message(owner: store.ProviderRow) -> str:
+    """Why an issuer cannot be given to another organisation, held by ``owner``."""
+    if owner.shared:
+        return (
+            f"This issuer is the shared issuer {owner.display_name!r}; a network "
+            "admin adds a department to it with the rule that says who belongs there."
+        )
+    return ISSUER_TAKEN
+
+
+async def issuer_taken(pool: asyncpg.Pool, config: ProviderConfig) -> str | None:
+    """Why ``config``'s issuer is not its to use (another organisation or shared issuer
+    signs in with it), or None."""
+    owner = await store.get_provider_by_issuer(db=pool, issuer=config.issuer)
+    if owner is None or owner.organisation_id == config.organisation_id:
+        return None
+    return issuer_taken_message(owner)
+
+
+# unique constraints whose violation means another organisation holds the value
+_CONFLICTS = {
+    "identity_providers_issuer": ("issuer", ISSUER_TAKEN),
+    "provider_email_domains_pkey": ("emailDomains", DOMAINS_TAKEN),
+}
+
+
 async def save(
     pool: asyncpg.Pool, secrets: SecretBox, config: ProviderConfig, *, sealed_secret: bytes | None
 ) -> None:
-    """Store ``config``; a None secret keeps ``sealed_secret`` (the stored one)."""
+    """Store ``config``; a None secret keeps ``sealed_secret`` (the stored one).
+
+    Raises :class:`ConfigurationConflict` when another organisation took the issuer or an
+    email domain after the checks (two saves at once): the database's constraints decide.
+    """
     if config.client_secret is not None:
         sealed_secret = secrets.seal(config.client_secret.encode(), bound_to=secret_binding(config))
     assert sealed_secret is not None
+    try:
+        await _save(pool, config, sealed_secret)
+    except asyncpg.UniqueViolationError as violation:
+        conflict = _CONFLICTS.get(violation.constraint_name or "")
+        if conflict is None:
+            raise
+        raise ConfigurationConflict(*conflict) from None
+
+
+async def _save(pool: asyncpg.Pool, config: ProviderConfig, sealed_secret: bytes) -> None:
     async with pool.acquire() as connection:
         await store.save_provider(
             db=connection,
@@ -39,6 +96,7 @@ async def save(
             email_domains=config.email_domains,
             enabled=config.enabled,
             source=config.source,
+            shared=config.shared,
         )
 
 
@@ -94,5 +152,17 @@ async def apply_providers_file(
                 f"{settings.providers_file}: email domain(s) {', '.join(taken)} belong to another"
                 " organisation"
             )
-        await save(pool, secrets, config, sealed_secret=None)
+        route = await store.get_provider(db=pool, organisation_id=config.organisation_id)
+        if route is not None and route.shared:
+            raise ProvidersFileError(
+                f"{settings.providers_file}: organisation {config.organisation_id} signs in "
+                f"through the shared issuer {route.issuer}; remove it there first or from the file"
+            )
+        try:
+            await save(pool, secrets, config, sealed_secret=None)
+        except ConfigurationConflict as conflict:
+            raise ProvidersFileError(
+                f"{settings.providers_file}: {config.issuer} or an email domain of organisation "
+                f"{config.organisation_id}: {conflict.message}"
+            ) from None
     return len(configs)

@@ -167,7 +167,11 @@ class FederationMutation:
         config = await checked_provider(info, raw, errors, secret_required=True)
         if config is None or errors:
             return IdentityProviderPayload(provider=None, errors=errors.items)
-        await configuration.save(identity.pool, identity.secrets, config, sealed_secret=None)
+        try:
+            await configuration.save(identity.pool, identity.secrets, config, sealed_secret=None)
+        except configuration.ConfigurationConflict as conflict:
+            errors.add(f"input.{conflict.field}", conflict.message)
+            return IdentityProviderPayload(provider=None, errors=errors.items)
         await store.delete_proposal(db=identity.pool, organisation_id=row.organisation_id)
         return await provider_payload(info, row.organisation_id)
 

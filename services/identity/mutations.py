@@ -1,12 +1,14 @@
 """Network admins manage identity providers and rotate identity's signing key.
 
-A new or changed provider is checked before it is saved: every field, then its discovery
-document (exact issuer, the code flow, PKCE S256, the client authentication chosen).
+A new or changed provider is checked before it is saved: every field, that no other
+organisation signs in with its issuer or email domains, then its discovery document (exact
+issuer, the code flow, PKCE S256, the client authentication chosen).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import strawberry
@@ -72,10 +74,21 @@ def _organisation(value: str, info: Info[Any, Any], errors: InputErrors) -> uuid
 async def _editable(
     info: Info[Any, Any], organisation: uuid.UUID, errors: InputErrors, field: str
 ) -> store.ProviderRow | None:
+    """The organisation's own provider when admins may change it (a field error otherwise)."""
     row = await store.get_provider(db=runtime(info).pool, organisation_id=organisation)
+    if row is not None and row.shared:
+        errors.add(field, shared_route_message(row))
+        return None
     if row is not None and row.source == "file":
         errors.add(field, "This provider is declared in the providers file; change it there.")
     return row
+
+
+def shared_route_message(row: store.ProviderRow) -> str:
+    return (
+        f"This department signs in through the shared issuer {row.display_name!r}; "
+        "a network admin removes it from there first."
+    )
 
 
 async def department_standing(
@@ -93,10 +106,16 @@ async def department_standing(
 
 
 async def checked_provider(
-    info: Info[Any, Any], raw: RawProvider, errors: InputErrors, *, secret_required: bool
+    info: Info[Any, Any],
+    raw: RawProvider,
+    errors: InputErrors,
+    *,
+    secret_required: bool,
+    shared: bool = False,
 ) -> ProviderConfig | None:
-    """Every check a provider passes before it is saved (or proposed): its fields, its
-    department, its email domains, then its discovery document."""
+    """Every check a provider (or, ``shared``, a shared issuer) passes before it is saved or
+    proposed: its fields, its department, that no other organisation holds its issuer or
+    email domains, then its discovery document."""
     identity = runtime(info)
     config = validate(
         raw,
@@ -106,10 +125,15 @@ async def checked_provider(
         allow_http_loopback=identity.settings.service.deployment != "production",
         secret_required=secret_required,
     )
-    if config is not None and config.organisation_id != identity.settings.network_id:
+    if config is not None and shared:
+        config = replace(config, shared=True)
+    elif config is not None and config.organisation_id != identity.settings.network_id:
         await department_standing(
             info, config.organisation_id, errors, field="input.organisationId"
         )
+        route = await store.get_provider(db=identity.pool, organisation_id=config.organisation_id)
+        if route is not None and route.shared:
+            errors.add("input.organisationId", shared_route_message(route))
     if config is not None:
         taken = await configuration.domains_taken(identity.pool, config)
         if taken:
@@ -117,6 +141,9 @@ async def checked_provider(
                 "input.emailDomains",
                 f"{', '.join(taken)} already select(s) another organisation.",
             )
+        issuer_taken = await configuration.issuer_taken(identity.pool, config)
+        if issuer_taken:
+            errors.add("input.issuer", issuer_taken)
     if config is not None and not errors:
         await configuration.check_against_provider(
             identity.relying_party, config, errors, prefix="input."
@@ -173,12 +200,16 @@ class Mutation:
         config = await checked_provider(info, raw, errors, secret_required=existing is None)
         if config is None or errors:
             return IdentityProviderPayload(provider=None, errors=errors.items)
-        await configuration.save(
-            identity.pool,
-            identity.secrets,
-            config,
-            sealed_secret=existing.client_secret_sealed if existing else None,
-        )
+        try:
+            await configuration.save(
+                identity.pool,
+                identity.secrets,
+                config,
+                sealed_secret=existing.client_secret_sealed if existing else None,
+            )
+        except configuration.ConfigurationConflict as conflict:
+            errors.add(f"input.{conflict.field}", conflict.message)
+            return IdentityProviderPayload(provider=None, errors=errors.items)
         return await provider_payload(info, config.organisation_id)
 
     @strawberry.mutation(description="Switch sign-in through an organisation's provider on or off.")

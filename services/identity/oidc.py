@@ -1,16 +1,25 @@
-"""The OpenID Connect relying party: discovery, the token request, ID token validation.
+"""The OpenID Connect relying party: discovery, the authorization request, the token
+request, ID token validation.
 
-Nothing here depends on one vendor: discovery (OpenID Connect Discovery 1.0), the
-authorization code flow with PKCE S256, client_secret_basic or client_secret_post, and ID
-tokens signed with an asymmetric algorithm from the provider's JWKS.
+The protocol steps are authlib's public API: the authorization URL with PKCE S256
+(``authlib.oauth2.OAuth2Client.create_authorization_url``), the code exchange with
+client_secret_basic or client_secret_post (``AsyncOAuth2Client.fetch_token`` of
+``authlib.integrations.httpx_client``) and the ID token's claims (``authlib.oidc.core.CodeIDToken``:
+iss, aud, exp, iat, nbf, nonce, azp, at_hash). JWS and JWK are joserfc's, the JOSE library
+authlib's own clients use now that ``authlib.jose`` is deprecated. This module keeps the
+checks authlib leaves open or makes looser: discovery, an algorithm allowlist (never
+``none`` or HMAC), a JWKS cache that refetches at most once a minute, symmetric keys
+ignored, a 200 Bearer token response, the ID token's age and subject, the exact issuer.
+Nothing here depends on one vendor.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import json
+import logging
 import re
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,8 +27,12 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
+import httpx2
+from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+from authlib.oauth2 import OAuth2Client
+from authlib.oidc.core import CodeIDToken
 from joserfc import errors as jose_errors
-from joserfc import jws
+from joserfc import jws, jwt
 from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 
 from .providers import is_loopback, issuer_problem
@@ -126,6 +139,14 @@ class _CachedKeys:
     fetched_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class TokenResponse:
+    """What the token endpoint answered that the callback needs; dropped with the request."""
+
+    id_token: str
+    access_token: str | None  # only to check the ID token's at_hash; never used or kept
+
+
 class RelyingParty:
     """Talks to department providers; caches discovery and keys per issuer."""
 
@@ -144,6 +165,12 @@ class RelyingParty:
         self._metadata: dict[str, tuple[ProviderMetadata, float]] = {}
         self._keys: dict[str, _CachedKeys] = {}
         self._lock = asyncio.Lock()
+        # one TLS context for every code exchange: each exchange has a client of its own
+        self._tls = ssl.create_default_context()
+        # httpx2 logs each request at INFO (httpcore2 at DEBUG): a line per sign-in naming the
+        # department's provider would be a sign-in log
+        for name in ("httpx2", "httpcore2"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
     async def _get_json(self, url: str, what: str) -> Mapping[str, Any]:
         try:
@@ -188,6 +215,33 @@ class RelyingParty:
                 self._keys[metadata.issuer] = cached
         return cached.keys
 
+    @staticmethod
+    def authorization_url(
+        metadata: ProviderMetadata,
+        *,
+        client_id: str,
+        redirect_uri: str,
+        scopes: list[str] | tuple[str, ...],
+        state: str,
+        nonce: str,
+        code_verifier: str,
+    ) -> str:
+        """Where to send the browser: the code flow with ``state``, ``nonce`` and PKCE S256."""
+        client = OAuth2Client(
+            None,
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            scope=" ".join(scopes),
+            code_challenge_method="S256",
+        )
+        url, _ = client.create_authorization_url(
+            metadata.authorization_endpoint,
+            state=state,
+            code_verifier=code_verifier,
+            nonce=nonce,
+        )
+        return str(url)
+
     async def redeem_code(
         self,
         metadata: ProviderMetadata,
@@ -198,50 +252,55 @@ class RelyingParty:
         code: str,
         code_verifier: str,
         redirect_uri: str,
-    ) -> str:
-        """Exchange the code at the provider's token endpoint; returns the ID token."""
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "code_verifier": code_verifier,
-        }
-        headers = {"Accept": "application/json"}
-        if auth_method == "client_secret_post":
-            form.update(client_id=client_id, client_secret=client_secret)
-        else:
-            # RFC 6749 §2.3.1: form-encode both parts before joining them
-            pair = f"{quote(client_id, safe='')}:{quote(client_secret, safe='')}"
-            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-        try:
-            async with self._session.post(
-                metadata.token_endpoint,
-                data=form,
-                headers=headers,
-                timeout=_TIMEOUT,
-                allow_redirects=False,
-            ) as response:
-                status = response.status
-                body = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError, UnicodeDecodeError):
-            raise SignInProblem("The provider's token endpoint could not be reached.") from None
-        if not isinstance(body, dict):
-            raise SignInProblem("The provider's token response is not a JSON object.")
-        if status != 200:
-            code_name = body.get("error")
-            shown = code_name if isinstance(code_name, str) and _ERROR_CODE.match(code_name) else ""
-            raise SignInProblem(f"The provider refused to redeem the sign-in ({shown or status}).")
-        if str(body.get("token_type", "")).lower() != "bearer":
+    ) -> TokenResponse:
+        """Exchange the code at the provider's token endpoint (authlib's client)."""
+        async with AsyncOAuth2Client(
+            client_id=client_id,
+            client_secret=client_secret,
+            token_endpoint_auth_method=auth_method,
+            redirect_uri=redirect_uri,
+            timeout=_TOKEN_TIMEOUT,
+            verify=self._tls,
+            trust_env=False,  # as the discovery session: no proxy from the environment
+            follow_redirects=False,
+        ) as client:
+            # RFC 6749 §2.3.1: form-encode both parts before joining them (authlib does not)
+            client.register_client_auth_method(("client_secret_basic", _client_secret_basic))
+            client.register_compliance_hook("access_token_response", _only_success)
+            try:
+                token = await client.fetch_token(
+                    metadata.token_endpoint,
+                    grant_type="authorization_code",
+                    code=code,
+                    code_verifier=code_verifier,
+                )
+            except OAuthError as refused:
+                raise SignInProblem(
+                    f"The provider refused to redeem the sign-in ({_error_code(refused.error)})."
+                ) from None
+            except (httpx2.HTTPError, ValueError, UnicodeDecodeError):
+                raise SignInProblem("The provider's token endpoint could not be reached.") from None
+        if str(token.get("token_type", "")).lower() != "bearer":
             raise SignInProblem("The provider's token response is not a Bearer token response.")
-        id_token = body.get("id_token")
+        id_token = token.get("id_token")
         if not isinstance(id_token, str) or not id_token:
             raise SignInProblem("The provider's token response holds no ID token.")
-        return id_token
+        access_token = token.get("access_token")
+        return TokenResponse(
+            id_token=id_token, access_token=access_token if isinstance(access_token, str) else None
+        )
 
     async def verify_id_token(
-        self, id_token: str, metadata: ProviderMetadata, *, client_id: str, nonce: str
+        self,
+        id_token: str,
+        metadata: ProviderMetadata,
+        *,
+        client_id: str,
+        nonce: str,
+        access_token: str | None = None,
     ) -> dict[str, Any]:
-        """Signature, algorithm, issuer, audience, times and nonce; returns the claims."""
+        """Signature, algorithm, issuer, audience, times, nonce (and at_hash with the access
+        token it was issued with); returns the claims."""
         try:
             header = jws.extract_compact(id_token.encode()).protected
         except (jose_errors.JoseError, ValueError):
@@ -255,20 +314,85 @@ class RelyingParty:
         keys = await self._key_set(metadata, kid)
         key = _select_key(keys, kid, str(algorithm))
         try:
-            verified = jws.deserialize_compact(id_token, key, algorithms=[str(algorithm)])
-            claims = json.loads(verified.payload)
+            token = jwt.decode(id_token, key, algorithms=[str(algorithm)])
         except (jose_errors.JoseError, ValueError, UnicodeDecodeError):
             raise SignInProblem("The ID token's signature is not valid.") from None
+        claims = token.claims
         if not isinstance(claims, dict):
             raise SignInProblem("The ID token's claims are malformed.")
+        # OpenID Connect Core §3.1.3.7 as authlib reads it, then this project's stricter reading
+        checked = CodeIDToken(
+            claims,
+            token.header,
+            {"iss": {"essential": True, "value": metadata.issuer}, "aud": {"value": client_id}},
+            {"client_id": client_id, "nonce": nonce, "access_token": access_token},
+        )
+        try:
+            checked.validate(now=int(time.time()), leeway=CLOCK_SKEW_SECONDS)
+        except jose_errors.ClaimError as wrong:
+            raise _claim_problem(wrong) from None
         check_claims(claims, issuer=metadata.issuer, client_id=client_id, nonce=nonce)
-        return claims
+        return dict(claims)
+
+
+_TOKEN_TIMEOUT = httpx2.Timeout(10.0)
+
+# what each claim authlib refuses means, in the words the sign-in page shows
+_CLAIM_PROBLEMS = {
+    "iss": "The ID token was issued by a different provider.",
+    "aud": "The ID token was issued for a different client.",
+    "azp": "The ID token was issued for a different client.",
+    "exp": "The ID token has expired.",
+    "iat": "The ID token's issue time is not plausible.",
+    "nbf": "The ID token is not valid yet.",
+    "nonce": "The ID token does not answer this sign-in (nonce mismatch).",
+    "at_hash": "The ID token does not belong to the access token issued with it (at_hash).",
+    "sub": "The ID token has no subject.",
+}
+
+
+def _claim_problem(wrong: jose_errors.ClaimError) -> SignInProblem:
+    names = wrong.claim.split(",")
+    if isinstance(wrong, jose_errors.MissingClaimError) and {"exp", "iat"} & set(names):
+        return SignInProblem("The ID token lacks its expiry or issue time.")
+    for name in names:
+        if name in _CLAIM_PROBLEMS:
+            return SignInProblem(_CLAIM_PROBLEMS[name])
+    return SignInProblem("The ID token's claims are not valid.")
+
+
+def _error_code(value: object) -> str:
+    """An OAuth error code safe to show, or "" for anything else a provider sent."""
+    return value if isinstance(value, str) and _ERROR_CODE.match(value) else ""
+
+
+def _client_secret_basic(
+    client: Any, method: str, uri: str, headers: dict[str, str], body: str
+) -> tuple[str, dict[str, str], str]:
+    pair = f"{quote(client.client_id, safe='')}:{quote(client.client_secret, safe='')}"
+    headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    return uri, headers, body
+
+
+def _only_success(response: httpx2.Response) -> httpx2.Response:
+    """A token response other than 200 is a refusal, whatever its body says."""
+    if response.status_code == 200:
+        return response
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    code = _error_code(body.get("error")) if isinstance(body, dict) else ""
+    raise SignInProblem(
+        f"The provider refused to redeem the sign-in ({code or response.status_code})."
+    )
 
 
 def check_claims(
     claims: Mapping[str, Any], *, issuer: str, client_id: str, nonce: str, now: float | None = None
 ) -> None:
-    """OpenID Connect Core §3.1.3.7, items 2-4, 9-11."""
+    """OpenID Connect Core §3.1.3.7, items 2-4, 9-11, read strictly: exact types, the azp
+    rule whenever azp is present, and an ID token at most 10 minutes old."""
     now = time.time() if now is None else now
     if claims.get("iss") != issuer:
         raise SignInProblem("The ID token was issued by a different provider.")

@@ -42,6 +42,7 @@ class ProviderConfig:
     email_domains: list[str]
     enabled: bool = True
     source: str = "admin"
+    shared: bool = False  # a shared issuer: several departments, its claims say whose
 
 
 @dataclass(slots=True)
@@ -225,10 +226,15 @@ def load_file(
             configs.append(replace(config, source="file"))
     seen_domains: dict[str, uuid.UUID] = {}
     seen_organisations: set[uuid.UUID] = set()
+    seen_issuers: set[str] = set()
     for config in configs:
         if config.organisation_id in seen_organisations:
             errors.add("provider", f"organisation {config.organisation_id} is declared twice")
         seen_organisations.add(config.organisation_id)
+        # one issuer signs in one organisation: a second would admit the first's people
+        if config.issuer in seen_issuers:
+            errors.add("provider", f"issuer {config.issuer} is declared twice")
+        seen_issuers.add(config.issuer)
         for domain in config.email_domains:
             if seen_domains.setdefault(domain, config.organisation_id) != config.organisation_id:
                 errors.add("provider", f"email domain {domain} is declared twice")
@@ -236,3 +242,29 @@ def load_file(
         problems = "; ".join(f"{item.field}: {item.message}" for item in errors.items)
         raise ProvidersFileError(f"{path}: {problems}")
     return configs
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentRuleIn:
+    """A valid rule of a shared issuer's department: ``claim`` holding ``value``."""
+
+    display_name: str
+    claim: str
+    value: str
+
+
+def validate_department_rule(
+    *, display_name: str, claim: str, value: str, errors: InputErrors
+) -> DepartmentRuleIn | None:
+    """The rule that puts a shared issuer's people in one department; a value is required
+    (any value of a claim would put everyone in every department)."""
+    name, claim, value = display_name.strip(), claim.strip(), value.strip()
+    if not 1 <= len(name) <= 200:
+        errors.add("input.displayName", "Give the department's name, 1 to 200 characters.")
+    if not _CLAIM.match(claim):
+        errors.add("input.claim", "Name the upstream claim, such as `extension_department`.")
+    if not 1 <= len(value) <= 200:
+        errors.add("input.value", "Give the value that names this department (1-200).")
+    if errors:
+        return None
+    return DepartmentRuleIn(display_name=name, claim=claim, value=value)

@@ -41,6 +41,21 @@ class ProviderRow:
     source: str
     updated_at: dt.datetime
     passkey_days: int
+    # a shared issuer: signs in several departments, its claims say whose (organisation_id
+    # is then the shared issuer's own id, not a department's)
+    shared: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SharedDepartment:
+    """A department that signs in through a shared issuer: whoever's claim ``claim`` holds
+    ``value`` belongs to it."""
+
+    department_id: UUID
+    shared_issuer_id: UUID
+    display_name: str
+    claim: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +71,7 @@ class SigningKeyRow:
 _PROVIDER_COLUMNS = """
     p.organisation_id, p.display_name, p.issuer, p.client_id, p.client_secret_sealed,
     p.client_auth_method, p.scopes, p.claim_rules, p.enabled, p.source, p.updated_at,
-    p.passkey_days,
+    p.passkey_days, p.shared,
     coalesce((SELECT array_agg(d.domain ORDER BY d.domain) FROM provider_email_domains d
               WHERE d.organisation_id = p.organisation_id), '{}') AS email_domains
 """
@@ -78,6 +93,7 @@ def _provider(row: asyncpg.Record) -> ProviderRow:
         source=row["source"],
         updated_at=row["updated_at"],
         passkey_days=row["passkey_days"],
+        shared=row["shared"],
     )
 
 
@@ -85,9 +101,26 @@ def _provider(row: asyncpg.Record) -> ProviderRow:
 
 
 async def get_provider(*, db: Executor, organisation_id: UUID) -> ProviderRow | None:
+    """The provider an organisation signs in with: its own, or the shared issuer it belongs
+    to (the shared issuer's row), or the shared issuer this id names."""
     row = await db.fetchrow(
-        f"SELECT {_PROVIDER_COLUMNS} FROM identity_providers p WHERE p.organisation_id = $1",  # noqa: S608 - a constant
+        f"""
+        SELECT {_PROVIDER_COLUMNS} FROM identity_providers p
+        WHERE p.organisation_id = $1 OR p.organisation_id = (
+            SELECT s.shared_issuer_id FROM shared_issuer_departments s WHERE s.department_id = $1)
+        ORDER BY p.organisation_id = $1 DESC
+        LIMIT 1
+        """,  # noqa: S608 - a constant
         organisation_id,
+    )
+    return _provider(row) if row else None
+
+
+async def get_provider_by_issuer(*, db: Executor, issuer: str) -> ProviderRow | None:
+    """The organisation's provider or the shared issuer that signs in with ``issuer``."""
+    row = await db.fetchrow(
+        f"SELECT {_PROVIDER_COLUMNS} FROM identity_providers p WHERE p.issuer = $1",  # noqa: S608 - a constant
+        issuer,
     )
     return _provider(row) if row else None
 
@@ -104,19 +137,27 @@ async def get_provider_by_email_domain(*, db: Executor, domain: str) -> Provider
     return _provider(row) if row else None
 
 
-async def list_providers(*, db: Executor) -> list[ProviderRow]:
+async def list_providers(*, db: Executor, shared: bool = False) -> list[ProviderRow]:
+    """Organisations' own providers, or (``shared``) the shared issuers."""
     rows = await db.fetch(
-        f"SELECT {_PROVIDER_COLUMNS} FROM identity_providers p ORDER BY p.display_name",  # noqa: S608 - a constant
+        f"SELECT {_PROVIDER_COLUMNS} FROM identity_providers p WHERE p.shared = $1"  # noqa: S608 - a constant
+        " ORDER BY p.display_name",
+        shared,
     )
     return [_provider(row) for row in rows]
 
 
 async def list_sign_in_choices(*, db: Executor, network_id: UUID) -> list[tuple[UUID, str]]:
-    """Departments whose own sign-in is switched on: id and display name, by name."""
+    """Departments whose sign-in (their own or a shared issuer's) is switched on: id and
+    display name, by name."""
     rows = await db.fetch(
         """
         SELECT organisation_id, display_name FROM identity_providers
-        WHERE enabled AND organisation_id <> $1
+        WHERE enabled AND NOT shared AND organisation_id <> $1
+        UNION ALL
+        SELECT s.department_id, s.display_name FROM shared_issuer_departments s
+        JOIN identity_providers p ON p.organisation_id = s.shared_issuer_id
+        WHERE p.enabled
         ORDER BY display_name, organisation_id
         """,
         network_id,
@@ -147,14 +188,18 @@ async def save_provider(
     email_domains: list[str],
     enabled: bool,
     source: str,
+    shared: bool = False,
 ) -> None:
-    """Create or replace one organisation's provider and its email domains (in a transaction)."""
+    """Create or replace one organisation's provider (or a shared issuer) and its email
+    domains, in a transaction; raises asyncpg's UniqueViolationError when another holds the
+    issuer or a domain."""
     async with db.transaction():
         await db.execute(
             """
             INSERT INTO identity_providers (organisation_id, display_name, issuer, client_id,
-                client_secret_sealed, client_auth_method, scopes, claim_rules, enabled, source)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
+                client_secret_sealed, client_auth_method, scopes, claim_rules, enabled, source,
+                shared)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)
             ON CONFLICT (organisation_id) DO UPDATE SET
                 display_name = excluded.display_name, issuer = excluded.issuer,
                 client_id = excluded.client_id,
@@ -173,6 +218,7 @@ async def save_provider(
             json.dumps([rule.as_json() for rule in claim_rules]),
             enabled,
             source,
+            shared,
         )
         await db.execute(
             "DELETE FROM provider_email_domains WHERE organisation_id = $1", organisation_id
@@ -195,6 +241,62 @@ async def set_provider_enabled(*, db: Executor, organisation_id: UUID, enabled: 
 async def delete_provider(*, db: Executor, organisation_id: UUID) -> bool:
     status = await db.execute(
         "DELETE FROM identity_providers WHERE organisation_id = $1", organisation_id
+    )
+    return bool(status == "DELETE 1")
+
+
+# departments of shared issuers -------------------------------------------------------------
+
+
+def _shared_department(row: asyncpg.Record) -> SharedDepartment:
+    return SharedDepartment(
+        department_id=row["department_id"],
+        shared_issuer_id=row["shared_issuer_id"],
+        display_name=row["display_name"],
+        claim=row["claim"],
+        value=row["value"],
+    )
+
+
+async def list_shared_departments(
+    *, db: Executor, shared_issuer_id: UUID | None = None
+) -> list[SharedDepartment]:
+    """The departments of one shared issuer (or of all), by name."""
+    rows = await db.fetch(
+        """
+        SELECT department_id, shared_issuer_id, display_name, claim, value
+        FROM shared_issuer_departments
+        WHERE $1::uuid IS NULL OR shared_issuer_id = $1
+        ORDER BY display_name, department_id
+        """,
+        shared_issuer_id,
+    )
+    return [_shared_department(row) for row in rows]
+
+
+async def save_shared_department(*, db: Executor, department: SharedDepartment) -> None:
+    """Add a department to a shared issuer, or change its rule or issuer; raises asyncpg's
+    UniqueViolationError when another department of the issuer has the same rule."""
+    await db.execute(
+        """
+        INSERT INTO shared_issuer_departments
+            (department_id, shared_issuer_id, display_name, claim, value)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (department_id) DO UPDATE SET
+            shared_issuer_id = excluded.shared_issuer_id, display_name = excluded.display_name,
+            claim = excluded.claim, value = excluded.value
+        """,
+        department.department_id,
+        department.shared_issuer_id,
+        department.display_name,
+        department.claim,
+        department.value,
+    )
+
+
+async def delete_shared_department(*, db: Executor, department_id: UUID) -> bool:
+    status = await db.execute(
+        "DELETE FROM shared_issuer_departments WHERE department_id = $1", department_id
     )
     return bool(status == "DELETE 1")
 

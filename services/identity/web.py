@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import hmac
 import re
 import secrets
@@ -24,7 +23,7 @@ from starlette.routing import Route
 from servicekit.app import Running
 
 from . import cookies, pages, passkey_store, passkeys, store
-from .admission import admit, roles_from_claims
+from .admission import admit, department_from_claims, roles_from_claims
 from .cookies import Session, SignInState
 from .oidc import SignInProblem
 from .runtime import Identity
@@ -106,19 +105,14 @@ async def login(request: Request) -> Response:
         expires_at=time.time() + cookies.SIGN_IN_SECONDS,
         next_path=local_path(values.get("next", "")),
     )
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    location = _with_query(
-        metadata.authorization_endpoint,
-        {
-            "response_type": "code",
-            "client_id": provider.client_id,
-            "redirect_uri": identity.settings.redirect_uri,
-            "scope": " ".join(provider.scopes),
-            "state": flight.state,
-            "nonce": flight.nonce,
-            "code_challenge": challenge.rstrip(b"=").decode(),
-            "code_challenge_method": "S256",
-        },
+    location = identity.relying_party.authorization_url(
+        metadata,
+        client_id=provider.client_id,
+        redirect_uri=identity.settings.redirect_uri,
+        scopes=provider.scopes,
+        state=flight.state,
+        nonce=flight.nonce,
+        code_verifier=verifier,
     )
     response = RedirectResponse(location, status_code=303, headers=NO_STORE)
     cookies.set_cookie(
@@ -200,7 +194,7 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
         ).decode()
     except Unsealable:
         raise SignInProblem("This department's sign-in is misconfigured.") from None
-    id_token = await identity.relying_party.redeem_code(
+    answer = await identity.relying_party.redeem_code(
         metadata,
         client_id=provider.client_id,
         client_secret=secret,
@@ -210,8 +204,18 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
         redirect_uri=identity.settings.redirect_uri,
     )
     claims = await identity.relying_party.verify_id_token(
-        id_token, metadata, client_id=provider.client_id, nonce=flight.nonce
+        answer.id_token,
+        metadata,
+        client_id=provider.client_id,
+        nonce=flight.nonce,
+        access_token=answer.access_token,
     )
+    if provider.shared:
+        # a shared issuer: its claims, never the person, say which department
+        departments = await store.list_shared_departments(
+            db=identity.pool, shared_issuer_id=provider.organisation_id
+        )
+        organisation = department_from_claims(claims, departments)
     subject = pairwise_subject(
         identity.pseudonym_key,
         department_id=str(organisation),
@@ -220,7 +224,7 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
     )
     claimed = roles_from_claims(claims, provider.claim_rules)
     # the upstream subject, email and name go now, before anything else is awaited
-    del claims, id_token
+    del claims, answer
     is_network = organisation == identity.settings.network_id
     standing = None if is_network else await identity.membership.standing(str(organisation))
     roles = admit(claimed, is_network=is_network, standing=standing)

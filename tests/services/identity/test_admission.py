@@ -126,6 +126,7 @@ async def test_identity_remembers_nothing(stack: Stack, caplog: pytest.LogCaptur
         "passkeys",
         "provider_email_domains",
         "provider_proposals",
+        "shared_issuer_departments",
         "schema_migrations",
         "signing_keys",
     }

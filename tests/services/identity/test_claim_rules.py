@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 
-from services.identity.admission import Standing, admit, roles_from_claims
+from services.identity.admission import Standing, admit, department_from_claims, roles_from_claims
 from services.identity.oidc import SignInProblem
-from services.identity.store import ClaimRule
+from services.identity.store import ClaimRule, SharedDepartment
 
 RULES = [
     ClaimRule(claim="employee_type", value="sworn", role="officer"),
@@ -78,3 +79,21 @@ def test_the_networks_staff_get_staff_roles_only() -> None:
 def test_a_refusal_says_why(roles: set[str], standing: Standing | None, reason: str) -> None:
     with pytest.raises(SignInProblem, match=reason):
         admit(roles, is_network=False, standing=standing)
+
+
+def test_a_shared_issuers_claims_name_exactly_one_department() -> None:
+    shared = uuid.uuid4()
+    harlow, calder = uuid.uuid4(), uuid.uuid4()
+    departments = [
+        SharedDepartment(harlow, shared, "Harlow Park", "extension_department", "harlow-park"),
+        SharedDepartment(calder, shared, "Calder Heights", "office", "calder"),
+    ]
+    assert department_from_claims({"extension_department": "harlow-park"}, departments) == harlow
+    assert department_from_claims({"office": ["records", "calder"]}, departments) == calder
+    for claims, reason in (
+        ({}, "does not say which department"),
+        ({"extension_department": "harlow-park-east"}, "does not say which department"),
+        ({"extension_department": "harlow-park", "office": "calder"}, "more than one department"),
+    ):
+        with pytest.raises(SignInProblem, match=reason):
+            department_from_claims(claims, departments)

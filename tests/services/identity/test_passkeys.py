@@ -445,10 +445,11 @@ async def test_a_coordinator_proposes_the_departments_own_sign_in_and_an_admin_a
         assert (await enroll(browser, authenticator(stack), code)).status_code == 200
         coordinator = browser.cookies["wnwa_access"]
     domain = f"{uuid.uuid4().hex[:10]}.pd.example"
+    issuer = stack.evil.tenant_issuer("kestrel-point")  # an issuer no other department uses
     proposal = {
         "organisationId": str(KESTREL.id),
         "displayName": KESTREL.name,
-        "issuer": stack.evil.issuer,
+        "issuer": issuer,
         "clientId": "client",
         "clientSecret": "a-client-secret",
         "claimRules": [{"claim": "groups", "value": "sworn", "role": "OFFICER"}],
@@ -476,7 +477,7 @@ async def test_a_coordinator_proposes_the_departments_own_sign_in_and_an_admin_a
     waiting = await graphql(
         stack, "{ identityProviderProposals { organisationId issuer } }", {}, admin
     )
-    assert {"organisationId": str(KESTREL.id), "issuer": stack.evil.issuer} in waiting["data"][
+    assert {"organisationId": str(KESTREL.id), "issuer": issuer} in waiting["data"][
         "identityProviderProposals"
     ]
     denied = await graphql(stack, "{ identityProviderProposals { issuer } }", {}, coordinator)
@@ -491,7 +492,7 @@ async def test_a_coordinator_proposes_the_departments_own_sign_in_and_an_admin_a
     assert approved["data"]["approveIdentityProviderProposal"] == {
         "provider": {
             "organisationId": str(KESTREL.id),
-            "issuer": stack.evil.issuer,
+            "issuer": issuer,
             "declaredInFile": False,
         },
         "errors": [],

@@ -210,6 +210,14 @@ def test_the_providers_file_refuses_repeats_and_reads_secrets_from_the_environme
             path, network_id=NETWORK, allow_http_loopback=False, environ={"HARLOW_SECRET": "x"}
         )
 
+    # one issuer for two organisations would let either's people sign in as the other's
+    same_issuer = other.replace("harlow-park.pd.example", "other.pd.example")
+    path.write_text(entry + "\n" + same_issuer, encoding="utf-8")
+    with pytest.raises(ProvidersFileError, match=r"issuer https://login\.harlow-park\.example is"):
+        load_file(
+            path, network_id=NETWORK, allow_http_loopback=False, environ={"HARLOW_SECRET": "x"}
+        )
+
     path.write_text("[[provider]]\norganisation = ", encoding="utf-8")
     with pytest.raises(ProvidersFileError, match="not valid TOML"):
         load_file(path, network_id=NETWORK, allow_http_loopback=False, environ={})

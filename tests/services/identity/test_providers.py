@@ -53,7 +53,8 @@ def provider_input(stack: Stack, **overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "organisationId": str(MARROW_BLUFF.id),
         "displayName": "Test Police Department",
-        "issuer": stack.evil.issuer,
+        # a tenant of the test provider that no organisation signs in with yet
+        "issuer": stack.evil.tenant_issuer(f"t-{uuid.uuid4().hex[:12]}"),
         "clientId": "client",
         "clientSecret": "a-client-secret",
         "claimRules": [{"claim": "groups", "value": "sworn", "role": "OFFICER"}],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import aiohttp
@@ -51,3 +52,20 @@ async def test_an_officer_signs_in_and_every_service_can_verify_the_token(stack:
             "department": {"id": principal.department_id},
         }
     }
+
+
+async def test_a_sign_in_leaves_no_log_line(stack: Stack, caplog: pytest.LogCaptureFixture) -> None:
+    """Not identity's, nor its HTTP clients' (httpx2 would log each token request at INFO,
+    naming the department's provider: a sign-in log)."""
+    caplog.set_level(logging.DEBUG)
+    async with stack.browser() as browser:
+        await sign_in(stack, browser, "dana.whitlock@harlow-park.pd.example")
+        assert "wnwa_access" in browser.cookies
+    # the test's own browser, and the test servers' (production runs without access logs)
+    client_side = ("httpx", "httpcore", "asyncio", "uvicorn")
+    logged = [
+        f"{record.name}: {record.getMessage()}"
+        for record in caplog.records
+        if record.name.split(".")[0] not in client_side
+    ]
+    assert logged == []
