@@ -20,6 +20,7 @@ from servicekit.graphql import FieldError, InputErrors, require_role
 
 from . import passkey_store, passkeys, rules, store
 from .mutations import department_standing
+from .passkey_validity import to_column
 from .schema import Role, runtime
 
 DEFAULT_CODE_DAYS = 14
@@ -140,7 +141,7 @@ def _passkey(row: passkey_store.PasskeyRow) -> Passkey:
         id=strawberry.ID(passkeys.encode(row.credential_id)),
         label=row.label,
         roles=[Role(role) for role in row.roles],
-        valid_until=row.valid_until,
+        valid_until=to_column(row.valid_until),
     )
 
 

@@ -84,7 +84,7 @@ async def enroll(
 async def passkey_sign_in(
     browser: httpx.AsyncClient, device: SoftAuthenticator, query: str = "", **get: Any
 ) -> httpx.Response:
-    options = await browser.post(f"/auth/passkey/options{query}")
+    options = await browser.post(f"/auth/passkey/options{query}", json={})
     assert options.status_code == 200, options.text
     publickey = options.json()["publicKey"]
     assert publickey["userVerification"] == "required"
