@@ -224,6 +224,21 @@ async def delete_lapsed_passkeys(*, db: Executor, before: dt.date) -> int:
     return int(status.split()[-1])
 
 
+# a lapsed passkey is kept this long, for one department sign-in to renew it (the longest
+# period a department may choose); then it is forgotten and its holder adds a new one
+RENEWABLE_DAYS = 90
+
+
+async def forget_unusable_credentials(*, db: Executor, today: dt.date) -> None:
+    """Codes past their last day, and passkeys lapsed longer than RENEWABLE_DAYS, go.
+
+    Run by identity's housekeeping (at start, then hourly) with the service's clock:
+    nothing a code or a passkey no longer opens is kept.
+    """
+    await delete_expired_enrollment_codes(db=db, today=today)
+    await delete_lapsed_passkeys(db=db, before=today - dt.timedelta(days=RENEWABLE_DAYS))
+
+
 async def forget_organisation_credentials(*, db: Executor, organisation_id: UUID) -> int:
     """A department that left the network: every passkey and code of it goes (one statement)."""
     status = await db.execute(
