@@ -20,7 +20,7 @@ from servicekit.peers import PeerClient
 from servicekit.ratelimit import FormRateLimit
 from servicekit.tokens import JwksFetcher
 
-from . import passkey_store, passkey_web, passkeys, web
+from . import auth_posts, passkey_store, passkey_web, passkeys, web
 from . import settings as identity_settings
 from .admission import MembershipClient
 from .configuration import apply_providers_file
@@ -122,7 +122,8 @@ def create_app(
         resources=resources,
         jwks_fetcher=own_keys,
         # /auth and the keys: outside the telemetry middleware; every body up to 100 kB
-        pages=[*web.ROUTES, *passkey_web.ROUTES],
+        # every POST under /auth: JSON, or the sign-in form from this origin (auth_posts.py)
+        pages=auth_posts.guarded([*web.ROUTES, *passkey_web.ROUTES]),
         max_page_bytes=100_000,
         # expired enrolment codes and long-lapsed passkeys are deleted (passkey_store.py)
         housekeeping=housekeeping,
