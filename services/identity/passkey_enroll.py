@@ -104,11 +104,13 @@ async def enroll(request: Request) -> Response:
         handle = passkeys.decode(ceremony.user_handle)
         organisation = uuid.UUID(ceremony.organisation_id)
         today = identity.clock.today()
+        # the department may have been suspended while the device made the passkey
+        roles = await admitted_roles(identity, organisation, ceremony.roles or [])
         passkey = passkey_store.PasskeyRow(
             credential_id=made.credential_id,
             public_key=made.public_key,
             organisation_id=organisation,
-            roles=tuple(ceremony.roles or ()),
+            roles=tuple(roles),
             label=ceremony.label,
             valid_until=await code_passkey_validity(identity, organisation, today),
             handle_digest=passkeys.handle_digest(handle),

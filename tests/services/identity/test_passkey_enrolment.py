@@ -13,7 +13,12 @@ import httpx
 import pytest
 
 from tests.services.identity.conftest import Stack
-from tests.services.identity.test_passkeys import admin_codes, authenticator, passkey_sign_in
+from tests.services.identity.test_passkeys import (
+    KESTREL,
+    admin_codes,
+    authenticator,
+    passkey_sign_in,
+)
 
 pytestmark = pytest.mark.slow  # identity, membership and two providers as servers
 
@@ -109,3 +114,44 @@ def _error(answer: httpx.Response) -> str | None:
         return answer.text  # e.g. "Internal Server Error"
     error: str | None = answer.json().get("error")
     return error
+
+
+async def test_a_department_suspended_during_the_ceremony_enrols_nothing(stack: Stack) -> None:
+    (code,) = await admin_codes(stack, "Badge 601")
+    device = authenticator(stack)
+    membership = await asyncpg.connect(stack.membership_database)
+    try:
+        async with stack.browser() as browser:
+            options = await browser.post("/auth/enroll/options", json={"code": code})
+            assert options.status_code == 200
+            await membership.execute(
+                "UPDATE departments SET status = 'suspended' WHERE id = $1", KESTREL.id
+            )
+            late = await browser.post(
+                "/auth/enroll", json={"credential": device.create(options.json())}
+            )
+            assert late.status_code == 400
+            assert "not an active member" in late.json()["error"]
+    finally:
+        await membership.execute(
+            "UPDATE departments SET status = 'active' WHERE id = $1", KESTREL.id
+        )
+        await membership.close()
+    identity = await asyncpg.connect(stack.identity_database)
+    try:
+        assert (
+            await identity.fetchval(
+                "SELECT count(*) FROM passkeys WHERE credential_id = $1",
+                device.credentials[0].credential_id,
+            )
+            == 0
+        )
+        # the code was not spent: it enrols once the department is active again
+        assert (
+            await identity.fetchval(
+                "SELECT count(*) FROM enrollment_codes WHERE label = 'Badge 601'"
+            )
+            == 1
+        )
+    finally:
+        await identity.close()
