@@ -112,7 +112,7 @@ def create_app(
             )
 
     async def housekeeping(pool: asyncpg.Pool) -> None:
-        await passkey_store.forget_unusable_credentials(db=pool, today=clock.today())
+        await passkey_store.keep_house(db=pool, today=clock.today())
 
     return create_service_app(
         settings.service,
@@ -125,6 +125,6 @@ def create_app(
         # every POST under /auth: JSON, or the sign-in form from this origin (auth_posts.py)
         pages=auth_posts.guarded([*web.ROUTES, *passkey_web.ROUTES]),
         max_page_bytes=100_000,
-        # expired enrolment codes and long-lapsed passkeys are deleted (passkey_store.py)
+        # expired codes and long-lapsed passkeys deleted, IdPs' periods kept (passkey_store.py)
         housekeeping=housekeeping,
     )

@@ -229,14 +229,29 @@ async def delete_lapsed_passkeys(*, db: Executor, before: dt.date) -> int:
 RENEWABLE_DAYS = 90
 
 
-async def forget_unusable_credentials(*, db: Executor, today: dt.date) -> None:
-    """Codes past their last day, and passkeys lapsed longer than RENEWABLE_DAYS, go.
+async def keep_house(*, db: Executor, today: dt.date) -> None:
+    """Identity's housekeeping for passkeys and codes (at start, then hourly; the service's
+    clock): codes past their last day and passkeys lapsed longer than RENEWABLE_DAYS go, and
+    a passkey without an end in an organisation that has an IdP gets the IdP's period.
 
-    Run by identity's housekeeping (at start, then hourly) with the service's clock:
-    nothing a code or a passkey no longer opens is kept.
+    The last covers passkeys enrolled from codes before the organisation's IdP was added
+    (or before such codes gave a period): an IdP's department has no passkey its IdP would
+    never see renewed.
     """
     await delete_expired_enrollment_codes(db=db, today=today)
     await delete_lapsed_passkeys(db=db, before=today - dt.timedelta(days=RENEWABLE_DAYS))
+    await end_open_ended_passkeys(db=db, today=today)
+
+
+async def end_open_ended_passkeys(*, db: Executor, today: dt.date) -> int:
+    """Passkeys without an end, of organisations with an IdP: the IdP's period from today."""
+    status = await db.execute(
+        "UPDATE passkeys p SET valid_until = $1::date + i.passkey_days"
+        " FROM identity_providers i"
+        " WHERE i.organisation_id = p.organisation_id AND p.valid_until IS NULL",
+        today,
+    )
+    return int(status.split()[-1])
 
 
 async def forget_organisation_credentials(*, db: Executor, organisation_id: UUID) -> int:
