@@ -25,7 +25,15 @@ from gateway.graphql_http import SECURITY_HEADERS, graphql_error
 from gateway.settings import GatewaySettings
 from servicekit.tokens import bearer_token
 
-_AUTH_REQUEST_HEADERS = ("cookie", "content-type", "accept", "accept-language")
+# origin and sec-fetch-site: identity refuses a sign-in form another website posted
+_AUTH_REQUEST_HEADERS = (
+    "cookie",
+    "content-type",
+    "accept",
+    "accept-language",
+    "origin",
+    "sec-fetch-site",
+)
 _AUTH_RESPONSE_HEADERS = (
     "location",
     "content-type",

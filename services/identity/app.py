@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 from starlette.applications import Starlette
 from strawberry.tools import merge_types
 
@@ -19,7 +20,7 @@ from servicekit.peers import PeerClient
 from servicekit.ratelimit import FormRateLimit
 from servicekit.tokens import JwksFetcher
 
-from . import passkey_web, passkeys, web
+from . import auth_posts, passkey_store, passkey_web, passkeys, web
 from . import settings as identity_settings
 from .admission import MembershipClient
 from .configuration import apply_providers_file
@@ -113,6 +114,9 @@ def create_app(
                 code_guesses=FormRateLimit(form="enrolment codes", burst=30, per_hour=1800),
             )
 
+    async def housekeeping(pool: asyncpg.Pool) -> None:
+        await passkey_store.keep_house(db=pool, today=clock.today())
+
     return create_service_app(
         settings.service,
         build_schema(),
@@ -121,6 +125,9 @@ def create_app(
         resources=resources,
         jwks_fetcher=own_keys,
         # /auth and the keys: outside the telemetry middleware; every body up to 100 kB
-        pages=[*web.ROUTES, *passkey_web.ROUTES],
+        # every POST under /auth: JSON, or the sign-in form from this origin (auth_posts.py)
+        pages=auth_posts.guarded([*web.ROUTES, *passkey_web.ROUTES]),
         max_page_bytes=100_000,
+        # expired codes and long-lapsed passkeys deleted, IdPs' periods kept (passkey_store.py)
+        housekeeping=housekeeping,
     )

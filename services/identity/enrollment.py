@@ -20,6 +20,7 @@ from servicekit.graphql import FieldError, InputErrors, require_role
 
 from . import passkey_store, passkeys, rules, store
 from .mutations import department_standing
+from .passkey_validity import to_column
 from .schema import Role, runtime
 
 DEFAULT_CODE_DAYS = 14
@@ -49,7 +50,8 @@ class Passkey:
     )
     roles: list[Role]
     valid_until: dt.date | None = strawberry.field(
-        description="Its last day; null: until revoked (enrolled from a code)."
+        description="Its last day; null: until revoked (enrolled from a code in a department "
+        "without a department sign-in)."
     )
 
 
@@ -140,7 +142,7 @@ def _passkey(row: passkey_store.PasskeyRow) -> Passkey:
         id=strawberry.ID(passkeys.encode(row.credential_id)),
         label=row.label,
         roles=[Role(role) for role in row.roles],
-        valid_until=row.valid_until,
+        valid_until=to_column(row.valid_until),
     )
 
 
@@ -175,8 +177,8 @@ class PasskeyQuery:
         return [_passkey(row) for row in rows]
 
     @strawberry.field(
-        description="Days a passkey added after a department sign-in lasts (null: no "
-        "department sign-in is configured)."
+        description="Days a passkey added after a department sign-in, or enrolled from a code, "
+        "lasts (null: no department sign-in is configured)."
     )
     async def passkey_period_days(
         self, info: Info[Any, Any], department_id: strawberry.ID | None = None
@@ -277,7 +279,8 @@ class PasskeyMutation:
         return RevocationPayload(revoked=revoked, errors=[])
 
     @strawberry.mutation(
-        description="How long a passkey added after a department sign-in lasts (1-90 days)."
+        description="How long a passkey added after a department sign-in, or enrolled from a "
+        "code, lasts (1-90 days)."
     )
     async def set_passkey_period(
         self, info: Info[Any, Any], days: int, department_id: strawberry.ID | None = None

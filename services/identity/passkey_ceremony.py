@@ -28,15 +28,20 @@ def refuse(message: str, status_code: int = 400, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status_code, headers=NO_STORE)
 
 
+def refusal(problem: PasskeyProblem, usual_status: int) -> JSONResponse:
+    """A problem as the endpoint's usual refusal, unless the problem names its own status."""
+    return refuse(str(problem), problem.status or usual_status)
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise PasskeyProblem("Send the request as JSON.")
+        raise PasskeyProblem("Send the request as JSON.", status=415)
     try:
         body = await request.json()
     except ValueError:
-        raise PasskeyProblem("The request is not valid JSON.") from None
+        raise passkeys.malformed("The request is not valid JSON.") from None
     if not isinstance(body, dict):
-        raise PasskeyProblem("The request must be a JSON object.")
+        raise passkeys.malformed("The request must be a JSON object.")
     return body
 
 
@@ -70,7 +75,7 @@ async def answer(
     ceremony = spend_ceremony(identity, request, purpose)
     credential = body.get("credential")
     if not isinstance(credential, dict):
-        raise PasskeyProblem("The browser's answer holds no passkey.")
+        raise passkeys.malformed("The browser's answer holds no passkey.")
     return ceremony, credential
 
 

@@ -4,6 +4,7 @@ adds the passkey at once, and signs in."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
 import uuid
@@ -13,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from servicekit.ratelimit import RateLimited
 
-from . import passkey_store, passkeys
+from . import passkey_store, passkeys, store
 from .cookies import Ceremony
 from .passkey_ceremony import (
     admitted_roles,
@@ -22,10 +23,13 @@ from .passkey_ceremony import (
     finish,
     json_body,
     new_session,
+    refusal,
     refuse,
     with_ceremony,
 )
+from .passkey_validity import NO_END, Validity, for_period
 from .passkeys import PasskeyProblem
+from .runtime import Identity
 from .sealing import pairwise_subject
 from .web import NO_STORE, identity_of, start_session
 
@@ -60,7 +64,7 @@ async def enroll_options(request: Request) -> Response:
             )
         roles = await admitted_roles(identity, code.organisation_id, code.roles)
     except PasskeyProblem as problem:
-        return refuse(str(problem))
+        return refusal(problem, 400)
     organisation = str(code.organisation_id)
     subject = pairwise_subject(
         identity.pseudonym_key,
@@ -99,27 +103,45 @@ async def enroll(request: Request) -> Response:
         )
         handle = passkeys.decode(ceremony.user_handle)
         organisation = uuid.UUID(ceremony.organisation_id)
+        today = identity.clock.today()
+        # the department may have been suspended while the device made the passkey
+        roles = await admitted_roles(identity, organisation, ceremony.roles or [])
         passkey = passkey_store.PasskeyRow(
             credential_id=made.credential_id,
             public_key=made.public_key,
             organisation_id=organisation,
-            roles=tuple(ceremony.roles or ()),
+            roles=tuple(roles),
             label=ceremony.label,
-            valid_until=None,
+            valid_until=await code_passkey_validity(identity, organisation, today),
             handle_digest=passkeys.handle_digest(handle),
         )
-        if await passkey_store.get_passkey(db=identity.pool, credential_id=made.credential_id):
-            raise PasskeyProblem("This passkey is enrolled already.")
         async with identity.pool.acquire() as connection:
-            enrolled = await passkey_store.enroll_passkey(
-                db=connection, code_id=uuid.UUID(ceremony.code_id), passkey=passkey
+            outcome = await passkey_store.enroll_passkey(
+                db=connection, code_id=uuid.UUID(ceremony.code_id), today=today, passkey=passkey
             )
-        if not enrolled:
-            raise PasskeyProblem("That code was used already. Ask your coordinator for a new one.")
+        if outcome is passkey_store.Enrolment.CODE_UNUSABLE:
+            raise PasskeyProblem(
+                "That code is expired or already used. Ask your coordinator for a new one."
+            )
+        if outcome is passkey_store.Enrolment.ALREADY_ENROLLED:
+            raise PasskeyProblem("This passkey is already enrolled.")
     except PasskeyProblem as problem:
-        return finish(identity, refuse(str(problem)))
+        return finish(identity, refusal(problem, 400))
     subject = passkeys.open_handle(identity.handles, handle, organisation_id=str(organisation))
     session = new_session(identity, subject, organisation, list(passkey.roles), made.credential_id)
     response = JSONResponse({"signedIn": True}, headers=NO_STORE)
     start_session(identity, response, session)
     return finish(identity, response)
+
+
+async def code_passkey_validity(
+    identity: Identity, organisation: uuid.UUID, today: dt.date
+) -> Validity:
+    """How long a passkey enrolled from a code works.
+
+    Where the organisation has an IdP (switched on or not), the IdP's period, as for a
+    passkey added after a department sign-in: a coordinator's code must not give access the
+    IdP would never see again. Without one, until revoked: there is nothing to renew it by.
+    """
+    provider = await store.get_provider(db=identity.pool, organisation_id=organisation)
+    return NO_END if provider is None else for_period(today, provider.passkey_days)

@@ -3,17 +3,26 @@ another (same pseudonym and roles), or remove it and sign out."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import cookies, passkey_store, passkeys, store
 from .cookies import Ceremony, Session
-from .passkey_ceremony import answer, display_name, finish, refuse, with_ceremony
+from .passkey_ceremony import (
+    admitted_roles,
+    answer,
+    display_name,
+    finish,
+    refusal,
+    refuse,
+    with_ceremony,
+)
+from .passkey_validity import Until, Validity, for_period
 from .passkeys import PasskeyProblem
 from .runtime import Identity
 from .web import NO_STORE, clear_session, identity_of
@@ -43,35 +52,75 @@ async def mine(request: Request) -> Response:
                 "id": session.passkey[:12],
                 "label": passkey.label,
                 "roles": list(passkey.roles),
-                "validUntil": passkey.valid_until.isoformat() if passkey.valid_until else None,
+                "validUntil": _last_day(passkey.valid_until),
             }
-    period = await _period(identity, session)
+    try:
+        validity: Validity | None = (await _new_passkey(identity, session)).valid_until
+    except PasskeyProblem:
+        validity = None
     return JSONResponse(
         {
             "signedInWith": "passkey" if session.passkey else "department",
             "current": current,
-            "canAdd": period is not None,
-            "periodDays": period or None,
+            "canAdd": validity is not None,
+            "periodDays": (
+                validity.days_left(identity.clock.today()) if isinstance(validity, Until) else None
+            ),
         },
         headers=NO_STORE,
     )
 
 
-async def _period(identity: Identity, session: Session) -> int | None:
-    """Days a new passkey lasts: 0 for no end (a code-enrolled holder), None: none can be added."""
+@dataclass(frozen=True, slots=True)
+class _NewPasskey:
+    """What a passkey added now, for this session, would carry."""
+
+    valid_until: Validity
+    roles: list[str]
+    label: str | None
+
+
+async def _new_passkey(identity: Identity, session: Session) -> _NewPasskey:
+    """What a passkey added now would carry; raises PasskeyProblem when none may be added.
+
+    After a department sign-in: the department's period. From a passkey: its own end at
+    the latest (a passkey never vouches for one that outlives it), and nothing on or after
+    its last day, so that a period cannot be stretched one passkey at a time. Either way
+    the department must still admit the roles, as at a sign-in.
+    """
+    today = identity.clock.today()
+    label = None
     if session.passkey:
-        passkey = await passkey_store.get_passkey(
+        parent = await passkey_store.get_passkey(
             db=identity.pool, credential_id=passkeys.decode(session.passkey)
         )
-        if passkey is None:
-            return None
-        if passkey.valid_until is None:
-            return 0
-        return max(0, (passkey.valid_until - identity.clock.today()).days)
-    provider = await store.get_provider(
-        db=identity.pool, organisation_id=uuid.UUID(session.department)
-    )
-    return provider.passkey_days if provider is not None and provider.enabled else None
+        if parent is None:
+            raise PasskeyProblem("The passkey you signed in with was removed.", status=401)
+        if parent.valid_until.lapsed(today):
+            raise PasskeyProblem(
+                "The period of the passkey you signed in with has ended. Sign in again.",
+                status=401,
+            )
+        if isinstance(parent.valid_until, Until) and parent.valid_until.days_left(today) < 1:
+            raise PasskeyProblem(
+                "Today is the last day of the passkey you signed in with: it cannot add "
+                "another. Sign in with your department's sign-in to add one.",
+                status=403,
+            )
+        valid_until: Validity = parent.valid_until
+        label = parent.label
+    else:
+        provider = await store.get_provider(
+            db=identity.pool, organisation_id=uuid.UUID(session.department)
+        )
+        if provider is None or not provider.enabled:
+            raise PasskeyProblem("Passkeys cannot be added for this sign-in.", status=403)
+        valid_until = for_period(today, provider.passkey_days)
+    try:
+        roles = await admitted_roles(identity, uuid.UUID(session.department), session.roles)
+    except PasskeyProblem as problem:
+        raise PasskeyProblem(str(problem), status=problem.status or 403) from None
+    return _NewPasskey(valid_until, roles, label)
 
 
 async def add_options(request: Request) -> Response:
@@ -79,17 +128,9 @@ async def add_options(request: Request) -> Response:
     identity = identity_of(request)
     try:
         session = _signed_in(identity, request)
-        period = await _period(identity, session)
-        if period is None:
-            raise PasskeyProblem("Passkeys cannot be added for this sign-in.")
+        new = await _new_passkey(identity, session)
     except PasskeyProblem as problem:
-        return refuse(str(problem), 401)
-    label = None
-    if session.passkey:
-        current = await passkey_store.get_passkey(
-            db=identity.pool, credential_id=passkeys.decode(session.passkey)
-        )
-        label = current.label if current else None
+        return refusal(problem, 401)
     handle = passkeys.seal_handle(
         identity.handles, subject=session.subject, organisation_id=session.department
     )
@@ -100,23 +141,19 @@ async def add_options(request: Request) -> Response:
         expires_at=time.time() + passkeys.CEREMONY_SECONDS,
         organisation_id=session.department,
         user_handle=passkeys.encode(handle),
-        roles=session.roles,
-        label=label,
-        valid_until=(
-            (identity.clock.today() + dt.timedelta(days=period)).isoformat() if period else None
-        ),
     )
     options = passkeys.registration_options(
         identity.relying_party_config,
         challenge=challenge,
         user_handle=handle,
-        display_name=display_name(identity, uuid.UUID(session.department), label),
+        display_name=display_name(identity, uuid.UUID(session.department), new.label),
         exclude=[passkeys.decode(session.passkey)] if session.passkey else None,
     )
     return with_ceremony(identity, JSONResponse({"publicKey": options}, headers=NO_STORE), ceremony)
 
 
 async def add(request: Request) -> Response:
+    """Verify the new passkey and add it; what it carries is decided now, not at the options."""
     identity = identity_of(request)
     try:
         session = _signed_in(identity, request)
@@ -126,30 +163,33 @@ async def add(request: Request) -> Response:
         made = passkeys.verify_new_credential(
             identity.relying_party_config, credential, challenge=passkeys.decode(ceremony.challenge)
         )
-        if await passkey_store.get_passkey(db=identity.pool, credential_id=made.credential_id):
-            raise PasskeyProblem("This passkey is added already.")
-        valid_until = dt.date.fromisoformat(ceremony.valid_until) if ceremony.valid_until else None
-        await passkey_store.add_passkey(
+        # the day may have turned, the parent been revoked or the department suspended
+        new = await _new_passkey(identity, session)
+        added = await passkey_store.add_passkey(
             db=identity.pool,
             passkey=passkey_store.PasskeyRow(
                 credential_id=made.credential_id,
                 public_key=made.public_key,
-                organisation_id=uuid.UUID(ceremony.organisation_id),
-                roles=tuple(ceremony.roles or ()),
-                label=ceremony.label,
-                valid_until=valid_until,
+                organisation_id=uuid.UUID(session.department),
+                roles=tuple(new.roles),
+                label=new.label,
+                valid_until=new.valid_until,
                 handle_digest=passkeys.handle_digest(passkeys.decode(ceremony.user_handle)),
             ),
         )
+        if not added:
+            raise PasskeyProblem("This passkey is added already.")
     except PasskeyProblem as problem:
-        return finish(identity, refuse(str(problem)))
+        return finish(identity, refusal(problem, 400))
     return finish(
         identity,
-        JSONResponse(
-            {"added": True, "validUntil": valid_until.isoformat() if valid_until else None},
-            headers=NO_STORE,
-        ),
+        JSONResponse({"added": True, "validUntil": _last_day(new.valid_until)}, headers=NO_STORE),
     )
+
+
+def _last_day(validity: Validity) -> str | None:
+    """A validity as the JSON the portal reads: its last day, or null for no end."""
+    return validity.last_day.isoformat() if isinstance(validity, Until) else None
 
 
 async def remove_mine(request: Request) -> Response:

@@ -14,7 +14,15 @@ from starlette.responses import JSONResponse, Response
 
 from . import cookies, passkey_store, passkeys
 from .cookies import Ceremony, Renewal
-from .passkey_ceremony import admitted_roles, answer, finish, new_session, refuse, with_ceremony
+from .passkey_ceremony import (
+    admitted_roles,
+    answer,
+    finish,
+    new_session,
+    refusal,
+    refuse,
+    with_ceremony,
+)
 from .passkeys import PasskeyProblem
 from .runtime import Identity
 from .web import NO_STORE, identity_of, start_session
@@ -74,11 +82,11 @@ async def sign_in(request: Request) -> Response:
         subject = passkeys.open_handle(
             identity.handles, assertion.user_handle, organisation_id=organisation
         )
-        if passkey.valid_until is not None and passkey.valid_until < identity.clock.today():
+        if passkey.valid_until.lapsed(identity.clock.today()):
             return finish(identity, _lapsed(identity, passkey, subject))
         roles = await admitted_roles(identity, passkey.organisation_id, passkey.roles)
     except PasskeyProblem as problem:
-        return finish(identity, refuse(str(problem), 401))
+        return finish(identity, refusal(problem, 401))
     session = new_session(identity, subject, passkey.organisation_id, roles, passkey.credential_id)
     response = JSONResponse({"signedIn": True}, headers=NO_STORE)
     start_session(identity, response, session)

@@ -4,6 +4,7 @@ and nothing about its use."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,8 @@ import asyncpg
 
 from servicekit.database import Executor
 from servicekit.rows import RowReader
+
+from .passkey_validity import Validity, from_column, to_column
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +33,20 @@ class PasskeyRow:
     organisation_id: UUID
     roles: tuple[str, ...]
     label: str | None
-    valid_until: dt.date | None
+    valid_until: Validity
     handle_digest: bytes
 
 
 _code = RowReader(EnrollmentCodeRow, convert={"roles": tuple})
 _passkey = RowReader(
     PasskeyRow,
-    convert={"credential_id": bytes, "public_key": bytes, "roles": tuple, "handle_digest": bytes},
+    convert={
+        "credential_id": bytes,
+        "public_key": bytes,
+        "roles": tuple,
+        "valid_until": from_column,
+        "handle_digest": bytes,
+    },
 )
 _CODE_COLUMNS = _code.columns
 _PASSKEY_COLUMNS = _passkey.columns
@@ -98,35 +107,60 @@ async def delete_enrollment_codes(
 
 
 async def delete_expired_enrollment_codes(*, db: Executor, today: dt.date) -> int:
+    """Forget codes whose last day has passed (the housekeeping's)."""
     status = await db.execute("DELETE FROM enrollment_codes WHERE expires_on < $1", today)
     return int(status.split()[-1])
 
 
+class Enrolment(enum.Enum):
+    ENROLLED = "enrolled"
+    CODE_UNUSABLE = "code expired or used"
+    ALREADY_ENROLLED = "credential enrolled already"
+
+
+class _Undo(Exception):
+    """Rolls back an enrolment whose passkey exists already (the code stays unspent)."""
+
+
 async def enroll_passkey(
-    *, db: asyncpg.Connection | Any, code_id: UUID, passkey: PasskeyRow
-) -> bool:
-    """Spend the code and add its passkey in one transaction; False when it was spent."""
-    async with db.transaction():
-        spent = await db.fetchval(
-            "DELETE FROM enrollment_codes WHERE id = $1 RETURNING id", code_id
-        )
-        if spent is None:
-            return False
-        await add_passkey(db=db, passkey=passkey)
-    return True
+    *, db: asyncpg.Connection | Any, code_id: UUID, today: dt.date, passkey: PasskeyRow
+) -> Enrolment:
+    """Spend the code, if it still works today, and add its passkey in one transaction.
+
+    A credential id enrolled meanwhile (by another code at the same moment) leaves the
+    code unspent; the unique key is checked by the insert itself, not before it.
+    """
+    try:
+        async with db.transaction():
+            spent = await db.fetchval(
+                "DELETE FROM enrollment_codes WHERE id = $1 AND expires_on >= $2 RETURNING id",
+                code_id,
+                today,
+            )
+            if spent is None:
+                return Enrolment.CODE_UNUSABLE
+            if not await add_passkey(db=db, passkey=passkey):
+                raise _Undo
+    except _Undo:
+        return Enrolment.ALREADY_ENROLLED
+    return Enrolment.ENROLLED
 
 
-async def add_passkey(*, db: Executor, passkey: PasskeyRow) -> None:
-    await db.execute(
-        f"INSERT INTO passkeys ({_PASSKEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)",  # noqa: S608 - constants
+async def add_passkey(*, db: Executor, passkey: PasskeyRow) -> bool:
+    """Add a passkey; False (and nothing written) when its credential id exists already."""
+    added = await db.fetchval(
+        f"INSERT INTO passkeys ({_PASSKEY_COLUMNS})"  # noqa: S608 - constants
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (credential_id) DO NOTHING RETURNING true",
         passkey.credential_id,
         passkey.public_key,
         passkey.organisation_id,
         list(passkey.roles),
         passkey.label,
-        passkey.valid_until,
+        to_column(passkey.valid_until),
         passkey.handle_digest,
     )
+    return bool(added)
 
 
 async def get_passkey(*, db: Executor, credential_id: bytes) -> PasskeyRow | None:
@@ -185,8 +219,38 @@ async def delete_passkeys(
 
 
 async def delete_lapsed_passkeys(*, db: Executor, before: dt.date) -> int:
-    """Forget passkeys whose period ended long enough ago that nobody will renew them."""
+    """Forget passkeys whose last day was before ``before`` (the housekeeping's)."""
     status = await db.execute("DELETE FROM passkeys WHERE valid_until < $1", before)
+    return int(status.split()[-1])
+
+
+# a lapsed passkey is kept this long, for one department sign-in to renew it (the longest
+# period a department may choose); then it is forgotten and its holder adds a new one
+RENEWABLE_DAYS = 90
+
+
+async def keep_house(*, db: Executor, today: dt.date) -> None:
+    """Identity's housekeeping for passkeys and codes (at start, then hourly; the service's
+    clock): codes past their last day and passkeys lapsed longer than RENEWABLE_DAYS go, and
+    a passkey without an end in an organisation that has an IdP gets the IdP's period.
+
+    The last covers passkeys enrolled from codes before the organisation's IdP was added
+    (or before such codes gave a period): an IdP's department has no passkey its IdP would
+    never see renewed.
+    """
+    await delete_expired_enrollment_codes(db=db, today=today)
+    await delete_lapsed_passkeys(db=db, before=today - dt.timedelta(days=RENEWABLE_DAYS))
+    await end_open_ended_passkeys(db=db, today=today)
+
+
+async def end_open_ended_passkeys(*, db: Executor, today: dt.date) -> int:
+    """Passkeys without an end, of organisations with an IdP: the IdP's period from today."""
+    status = await db.execute(
+        "UPDATE passkeys p SET valid_until = $1::date + i.passkey_days"
+        " FROM identity_providers i"
+        " WHERE i.organisation_id = p.organisation_id AND p.valid_until IS NULL",
+        today,
+    )
     return int(status.split()[-1])
 
 

@@ -15,7 +15,6 @@ No signature counter is kept: keeping it would write a record of every use.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -30,12 +29,20 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
+from webauthn.helpers import (
+    decode_credential_public_key,
+    decoded_public_key_to_cryptography,
+    parse_authentication_credential_json,
+    parse_authenticator_data,
+    parse_backup_flags,
+)
 from webauthn.helpers.exceptions import (
     InvalidAuthenticationResponse,
-    InvalidCBORData,
     InvalidRegistrationResponse,
+    WebAuthnException,
 )
 from webauthn.helpers.structs import (
+    AuthenticationCredential,
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
     ResidentKeyRequirement,
@@ -49,12 +56,31 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_GROUPS = 5  # 5 groups of 4 characters: 20 x 5 = 100 bits of entropy
 _CODE_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 CEREMONY_SECONDS = 300
+# WebAuthn caps credential ids at 1023 bytes; fewer than 16 cannot hold enough randomness
+CREDENTIAL_ID_BYTES = range(16, 1024)
+# a COSE public key is ~77 bytes (ES256) to ~550 (RSA-4096): more is not a key we can use
+PUBLIC_KEY_BYTES = 2048
+# what a library or key parser raises on an answer built to break it, besides its own errors
+_UNREADABLE = (WebAuthnException, ValueError, KeyError, TypeError, IndexError, OverflowError)
 # HKDF purpose of the key enrolment codes are hashed under (from the secrets-at-rest key)
 ENROLLMENT_CODE_PURPOSE = "wnwa enrollment codes"
 
 
 class PasskeyProblem(Exception):
-    """Why a passkey ceremony was refused, in words for the person."""
+    """Why a passkey ceremony was refused, in words for the person.
+
+    ``status`` is the HTTP status when it is not the endpoint's usual refusal: 400 for an
+    answer that is malformed rather than refused, 403 for a refusal of a signed-in person.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def malformed(message: str = "The browser's answer is incomplete or malformed.") -> PasskeyProblem:
+    """An answer no honest browser sends: always a 400, whatever the endpoint refuses with."""
+    return PasskeyProblem(message, status=400)
 
 
 def code_key(secrets_key: str) -> bytes:
@@ -126,7 +152,7 @@ class NewCredential:
 class Assertion:
     credential_id: bytes
     user_handle: bytes
-    raw: dict[str, Any]
+    parsed: AuthenticationCredential
 
 
 def registration_options(
@@ -173,7 +199,12 @@ def authentication_options(rp: RelyingPartyConfig, *, challenge: bytes) -> dict[
 def verify_new_credential(
     rp: RelyingPartyConfig, credential: dict[str, Any], *, challenge: bytes
 ) -> NewCredential:
-    """Check a registration response; only the credential id and public key are taken."""
+    """Check a registration response; only the credential id and public key are taken.
+
+    Beyond the library's checks: the id's length, and a public key that can verify a
+    signature at all (an EC2 point on its curve, a key type and size this service reads),
+    so that nothing is stored that a later sign-in could not use.
+    """
     try:
         verified = verify_registration_response(
             credential=credential,
@@ -182,24 +213,39 @@ def verify_new_credential(
             expected_origin=list(rp.origins),
             require_user_verification=True,
         )
-    except (InvalidRegistrationResponse, InvalidCBORData, ValueError, KeyError, TypeError) as e:
+    except InvalidRegistrationResponse as e:
         raise PasskeyProblem(_registration_reason(str(e))) from None
+    except _UNREADABLE:
+        raise malformed() from None
+    _check_credential_id(verified.credential_id)
+    if len(verified.credential_public_key) > PUBLIC_KEY_BYTES:
+        raise malformed("Your device offered a public key too large to be one.")
+    try:
+        decoded_public_key_to_cryptography(
+            decode_credential_public_key(verified.credential_public_key)
+        )
+    except _UNREADABLE:
+        raise malformed("Your device offered a public key that cannot be used.") from None
     return NewCredential(verified.credential_id, verified.credential_public_key)
 
 
 def parse_assertion(credential: dict[str, Any]) -> Assertion:
-    """The credential id and user handle of an assertion, before it is verified."""
-    response = credential.get("response")
-    if not isinstance(response, dict):
-        raise PasskeyProblem("The browser's answer is not a passkey sign-in.")
+    """The credential id and user handle of an assertion, before it is verified.
+
+    Every field is read here, by the library's own parser, so that a malformed answer is
+    refused before anything is looked up.
+    """
     try:
-        credential_id = _b64url(credential.get("rawId") or credential.get("id"))
-        user_handle = _b64url(response.get("userHandle"))
-    except PasskeyProblem:
-        raise
-    if not user_handle:
+        parsed = parse_authentication_credential_json(credential)
+        parse_backup_flags(parse_authenticator_data(parsed.response.authenticator_data).flags)
+    except _UNREADABLE:
+        raise malformed() from None
+    if encode(parsed.raw_id) != parsed.id:
+        raise malformed("The browser's answer names two different passkeys.")
+    _check_credential_id(parsed.raw_id)
+    if not parsed.response.user_handle:
         raise PasskeyProblem("This passkey was not made by the network. Enrol again.")
-    return Assertion(credential_id, user_handle, credential)
+    return Assertion(parsed.raw_id, parsed.response.user_handle, parsed)
 
 
 def verify_assertion(
@@ -212,7 +258,7 @@ def verify_assertion(
     """
     try:
         verify_authentication_response(
-            credential=assertion.raw,
+            credential=assertion.parsed,
             expected_challenge=challenge,
             expected_rp_id=rp.rp_id,
             expected_origin=list(rp.origins),
@@ -220,17 +266,15 @@ def verify_assertion(
             credential_current_sign_count=0,
             require_user_verification=True,
         )
-    except (InvalidAuthenticationResponse, InvalidCBORData, ValueError, KeyError, TypeError) as e:
+    except InvalidAuthenticationResponse as e:
         raise PasskeyProblem(_authentication_reason(str(e))) from None
+    except _UNREADABLE:
+        raise malformed() from None
 
 
-def _b64url(value: object) -> bytes:
-    if not isinstance(value, str) or not value or len(value) > 2048:
-        raise PasskeyProblem("The browser's answer is incomplete.")
-    try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (binascii.Error, ValueError):
-        raise PasskeyProblem("The browser's answer is not readable.") from None
+def _check_credential_id(credential_id: bytes) -> None:
+    if len(credential_id) not in CREDENTIAL_ID_BYTES:
+        raise malformed("The browser's answer holds a passkey id of an impossible length.")
 
 
 def encode(value: bytes) -> str:

@@ -289,8 +289,7 @@ async def refresh(request: Request) -> Response:
         passkey = await passkey_store.get_passkey(
             db=identity.pool, credential_id=passkeys.decode(session.passkey)
         )
-        today = identity.clock.today()
-        if passkey is None or (passkey.valid_until is not None and passkey.valid_until < today):
+        if passkey is None or passkey.valid_until.lapsed(identity.clock.today()):
             problem = "passkey_revoked"
     elif session is not None:
         # an organisation whose sign-in was switched off or removed renews no one

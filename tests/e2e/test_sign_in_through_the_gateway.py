@@ -49,7 +49,7 @@ def test_signing_out_closes_the_api_again(stack: Stack) -> None:
     with stack.browser() as browser:
         sign_in(browser, "ruth.kowalczyk@fenwood.pd.example")
         assert browser.post("/graphql", json={"query": ME}).json()["data"]["me"]["roles"]
-        browser.post("/auth/logout")
+        browser.post("/auth/logout", json={})
         browser.cookies.clear()
         after = browser.post("/graphql", json={"query": ME}).json()
         assert after["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -209,6 +209,8 @@ async def test_auth_is_proxied_to_identity_without_client_details(federation: Fe
                 "User-Agent": "OfficerPhone/1.0",
                 "X-Forwarded-For": "203.0.113.9",
                 "Cookie": "wnwa_session=abc",
+                "Origin": "https://evil.example",
+                "Sec-Fetch-Site": "cross-site",
             },
         )
     assert response.status_code == 302
@@ -219,6 +221,8 @@ async def test_auth_is_proxied_to_identity_without_client_details(federation: Fe
     assert lowered["cookie"] == "wnwa_session=abc"
     assert "OfficerPhone" not in lowered.get("user-agent", "")
     assert "x-forwarded-for" not in lowered
+    # what identity needs to refuse a sign-in form posted by another website
+    assert (lowered["origin"], lowered["sec-fetch-site"]) == ("https://evil.example", "cross-site")
 
 
 async def test_vetters_download_documents_through_the_gateway(

@@ -33,7 +33,7 @@ def snapshot(server: str) -> list[tuple[str, str]]:
 
 
 def passkey_sign_in(browser: httpx.Client, device: SoftAuthenticator) -> httpx.Response:
-    options = browser.post("/auth/passkey/options")
+    options = browser.post("/auth/passkey/options", json={})
     assert options.status_code == 200, options.text
     return browser.post("/auth/passkey", json={"credential": device.get(options.json())})
 
@@ -57,7 +57,7 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             for device in devices:
                 with stack.browser() as browser:
                     assert passkey_sign_in(browser, device).status_code == 200
-                    assert browser.post("/auth/refresh").status_code == 200
+                    assert browser.post("/auth/refresh", json={}).status_code == 200
                     person = me(browser)
                     assert person["pseudonymousId"] in pseudonyms
                     tokens.append(browser.cookies["wnwa_access"])

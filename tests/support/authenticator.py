@@ -18,7 +18,7 @@ import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-UP, UV, AT = 0x01, 0x04, 0x40
+UP, UV, BE, BS, AT = 0x01, 0x04, 0x08, 0x10, 0x40
 
 
 def b64url(value: bytes) -> str:
@@ -27,6 +27,20 @@ def b64url(value: bytes) -> str:
 
 def unb64url(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def es256_cose(key: ec.EllipticCurvePublicKey, replaced: dict[int, Any] | None = None) -> bytes:
+    """The COSE_Key of an ES256 public key; ``replaced`` overrides its parameters by label."""
+    numbers = key.public_numbers()
+    parameters: dict[int, Any] = {
+        1: 2,  # kty: EC2
+        3: -7,  # alg: ES256
+        -1: 1,  # crv: P-256
+        -2: numbers.x.to_bytes(32, "big"),
+        -3: numbers.y.to_bytes(32, "big"),
+    }
+    parameters.update(replaced or {})
+    return cbor2.dumps(parameters)
 
 
 @dataclass
@@ -44,32 +58,34 @@ class SoftAuthenticator:
     origin: str
     user_verified: bool = True
     credentials: list[StoredCredential] = field(default_factory=list)
+    extra_flags: int = 0  # e.g. BS without BE, which no honest authenticator sets
 
     def _client_data(self, kind: str, challenge: str, origin: str | None) -> bytes:
         data = {"type": kind, "challenge": challenge, "origin": origin or self.origin}
         return json.dumps(data, separators=(",", ":")).encode()
 
     def _flags(self) -> int:
-        return UP | (UV if self.user_verified else 0)
+        return UP | (UV if self.user_verified else 0) | self.extra_flags
 
     def create(
-        self, options: dict[str, Any], *, origin: str | None = None, rp_id: str | None = None
+        self,
+        options: dict[str, Any],
+        *,
+        origin: str | None = None,
+        rp_id: str | None = None,
+        credential_id: bytes | None = None,
+        public_key_cose: bytes | None = None,
     ) -> dict[str, Any]:
-        """A registration response for ``options["publicKey"]``; remembers the passkey."""
+        """A registration response for ``options["publicKey"]``; remembers the passkey.
+
+        ``credential_id`` and ``public_key_cose`` replace what an honest authenticator makes
+        (a random 32-byte id, its ES256 key), for tests of what a forged answer could hold.
+        """
         public_key = options["publicKey"]
         rp = rp_id or public_key["rp"]["id"]
         key = ec.generate_private_key(ec.SECP256R1())
-        numbers = key.public_key().public_numbers()
-        cose = cbor2.dumps(
-            {
-                1: 2,
-                3: -7,
-                -1: 1,
-                -2: numbers.x.to_bytes(32, "big"),
-                -3: numbers.y.to_bytes(32, "big"),
-            }
-        )
-        credential_id = os.urandom(32)
+        cose = public_key_cose or es256_cose(key.public_key())
+        credential_id = os.urandom(32) if credential_id is None else credential_id
         auth_data = (
             hashlib.sha256(rp.encode()).digest()
             + bytes([self._flags() | AT])

@@ -7,7 +7,13 @@ const REFRESH = "/auth/refresh";
 export async function gql(query, variables = {}, { publicOperation = false } = {}) {
   let answer = await post(query, variables);
   if (!publicOperation && unauthenticated(answer)) {
-    const renewed = await fetch(REFRESH, { method: "POST", credentials: "same-origin" }).catch(() => null);
+    // identity takes JSON POSTs only (a form or a bare POST could come from another site)
+    const renewed = await fetch(REFRESH, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    }).catch(() => null);
     if (renewed && renewed.ok) answer = await post(query, variables);
     if (unauthenticated(answer)) {
       window.location.assign(`/sign-in?next=${encodeURIComponent(window.location.pathname)}`);

@@ -2,7 +2,12 @@
 // on is renewed once and shown their own home page instead; nobody else is asked anything.
 const note = document.getElementById("session-note");
 try {
-  const renewed = await fetch("/auth/refresh", { method: "POST", credentials: "same-origin" });
+  const renewed = await fetch("/auth/refresh", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },  // identity takes JSON POSTs only
+    body: "{}",
+  });
   if (renewed.ok) {
     note.textContent = "You are signed in. Opening your home page…";
     window.location.reload();

@@ -12,6 +12,7 @@ import asyncpg
 import httpx
 import pytest
 
+from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.demo import DEMO_DEPARTMENTS
 from services.identity import devidp
 from tests.conftest import ServiceFactory, ServiceUnderTest
@@ -44,6 +45,7 @@ class Stack:
     identity_database: str
     membership_database: str
     evil: MisbehavingProvider
+    clock: Clock = SYSTEM_CLOCK  # identity's (a FixedClock where a test moves the date)
 
     def browser(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.identity_url, timeout=10)
@@ -69,12 +71,20 @@ role = "officer"
 @pytest.fixture(scope="module")
 async def stack(databases: TemplateDatabases, tmp_path_factory: Any) -> AsyncIterator[Stack]:
     """Dev IdP, misbehaving IdP, identity and membership, each on its own loopback port."""
+    async with running_stack(databases, tmp_path_factory.mktemp("identity")) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    databases: TemplateDatabases, folder: Path, clock: Clock = SYSTEM_CLOCK
+) -> AsyncIterator[Stack]:
+    """The stack of :func:`stack`, identity told the time by ``clock``."""
     ports = {name: free_port() for name in ("identity", "membership", "devidp", "evil")}
     identity_base = f"http://127.0.0.1:{ports['identity']}"
     devidp_base = f"http://127.0.0.1:{ports['devidp']}"
     evil = MisbehavingProvider()
     evil.base_url = f"http://127.0.0.1:{ports['evil']}"
-    folder: Path = tmp_path_factory.mktemp("identity")
     providers = folder / "providers.toml"
     providers.write_text(devidp.providers_toml(devidp_base) + evil_toml(evil), encoding="utf-8")
 
@@ -116,12 +126,17 @@ async def stack(databases: TemplateDatabases, tmp_path_factory: Any) -> AsyncIte
         )
         await running.enter_async_context(serving(evil.app(), ports["evil"]))
         await running.enter_async_context(
-            serving(identity_service.module("app").create_app(identity_settings), ports["identity"])
+            serving(
+                identity_service.module("app").create_app(identity_settings, clock=clock),
+                ports["identity"],
+            )
         )
         membership_url = await running.enter_async_context(
             serving(membership.module("app").create_app(membership_settings), ports["membership"])
         )
-        yield Stack(identity_base, membership_url, devidp_base, identity_db, membership_db, evil)
+        yield Stack(
+            identity_base, membership_url, devidp_base, identity_db, membership_db, evil, clock
+        )
 
 
 async def follow(browser: httpx.AsyncClient, response: httpx.Response) -> httpx.Response:

@@ -69,7 +69,7 @@ async def test_renewal_and_sign_out(stack: Stack) -> None:
     async with stack.browser() as browser:
         await sign_in(stack, browser, "ruth.kowalczyk@fenwood.pd.example")
         first = browser.cookies["wnwa_access"]
-        renewed = await browser.post("/auth/refresh")
+        renewed = await browser.post("/auth/refresh", json={})
         assert renewed.status_code == 200
         assert renewed.json() == {"expires_in": 600}
         second = await me(stack, browser.cookies["wnwa_access"])
@@ -81,7 +81,7 @@ async def test_renewal_and_sign_out(stack: Stack) -> None:
         assert out.status_code == 303
         assert out.headers["location"].startswith(f"{stack.devidp_url}/fenwood/logout?")
         assert "wnwa_session" not in browser.cookies
-        again = await browser.post("/auth/refresh")
+        again = await browser.post("/auth/refresh", json={})
         assert again.status_code == 401
 
 
@@ -114,7 +114,7 @@ async def test_identity_remembers_nothing(stack: Stack, caplog: pytest.LogCaptur
         for login, tenant, _name in officers:
             async with stack.browser() as browser:
                 await sign_in(stack, browser, f"{login}@{tenant}.pd.example")
-                await browser.post("/auth/refresh")
+                await browser.post("/auth/refresh", json={})
                 answer = await me(stack, browser.cookies["wnwa_access"])
                 pseudonyms.add(answer["data"]["me"]["pseudonymousId"])
                 await browser.get("/auth/logout")
@@ -148,7 +148,7 @@ async def test_a_switched_off_sign_in_renews_no_one(stack: Stack) -> None:
                 "UPDATE identity_providers SET enabled = false WHERE organisation_id = $1",
                 fenwood.id,
             )
-            refused = await browser.post("/auth/refresh")
+            refused = await browser.post("/auth/refresh", json={})
         finally:
             await connection.execute(
                 "UPDATE identity_providers SET enabled = true WHERE organisation_id = $1",

@@ -84,7 +84,7 @@ async def enroll(
 async def passkey_sign_in(
     browser: httpx.AsyncClient, device: SoftAuthenticator, query: str = "", **get: Any
 ) -> httpx.Response:
-    options = await browser.post(f"/auth/passkey/options{query}")
+    options = await browser.post(f"/auth/passkey/options{query}", json={})
     assert options.status_code == 200, options.text
     publickey = options.json()["publicKey"]
     assert publickey["userVerification"] == "required"
@@ -117,7 +117,7 @@ async def test_an_officer_of_a_department_without_an_idp_enrolls_and_signs_in(
         signed_in = await passkey_sign_in(browser, device)
         assert signed_in.status_code == 200, signed_in.text
         assert (await who(stack, browser))["pseudonymousId"] == first["pseudonymousId"]
-        assert (await browser.post("/auth/refresh")).status_code == 200
+        assert (await browser.post("/auth/refresh", json={})).status_code == 200
         mine = (await browser.get("/auth/passkeys/mine")).json()
         assert mine["signedInWith"] == "passkey"
         assert mine["current"]["label"] == "Badge 1"
@@ -143,7 +143,7 @@ async def test_passkey_sign_ins_write_nothing_and_log_nothing(
         for device in devices:
             async with stack.browser() as browser:
                 assert (await passkey_sign_in(browser, device)).status_code == 200
-                assert (await browser.post("/auth/refresh")).status_code == 200
+                assert (await browser.post("/auth/refresh", json={})).status_code == 200
                 pseudonyms.add((await who(stack, browser))["pseudonymousId"])
                 await browser.get("/auth/logout")
     assert len(pseudonyms) == 2
@@ -192,7 +192,7 @@ async def test_refusals_leave_nothing_half_written(stack: Stack) -> None:
         await connection.close()
 
     async with stack.browser() as browser:
-        options = await browser.post("/auth/passkey/options")
+        options = await browser.post("/auth/passkey/options", json={})
         answer = device.get(options.json())
         assert (await browser.post("/auth/passkey", json={"credential": answer})).status_code == 200
         # the same assertion again (replayed), with the ceremony's cookie put back
@@ -202,7 +202,7 @@ async def test_refusals_leave_nothing_half_written(stack: Stack) -> None:
         assert "already answered" in replayed.json()["error"]
     async with stack.browser() as browser:
         # no ceremony at all
-        options = await browser.post("/auth/passkey/options")
+        options = await browser.post("/auth/passkey/options", json={})
         browser.cookies.delete("wnwa_passkey")
         stale = await browser.post("/auth/passkey", json={"credential": device.get(options.json())})
         assert stale.status_code == 401
@@ -244,7 +244,7 @@ async def test_an_sso_officer_adds_a_passkey_and_later_signs_in_while_the_idp_is
             "canAdd": True,
             "periodDays": 30,
         }
-        options = await browser.post("/auth/passkeys/add/options")
+        options = await browser.post("/auth/passkeys/add/options", json={})
         added = await browser.post(
             "/auth/passkeys/add", json={"credential": device.create(options.json())}
         )
@@ -268,7 +268,7 @@ async def test_an_sso_officer_adds_a_passkey_and_later_signs_in_while_the_idp_is
             again = await who(stack, browser)
             assert again["pseudonymousId"] == sso["pseudonymousId"]
             assert again["roles"] == sso["roles"]
-            assert (await browser.post("/auth/refresh")).status_code == 200
+            assert (await browser.post("/auth/refresh", json={})).status_code == 200
     finally:
         await connection.execute(
             "UPDATE identity_providers SET issuer = $2 WHERE organisation_id = $1",
@@ -282,7 +282,7 @@ async def test_a_lapsed_passkey_is_renewed_by_one_department_sign_in(stack: Stac
     device = authenticator(stack)
     async with stack.browser() as browser:
         await sign_in(stack, browser, "marcus.oyelaran@harlow-park.pd.example")
-        options = await browser.post("/auth/passkeys/add/options")
+        options = await browser.post("/auth/passkeys/add/options", json={})
         await browser.post("/auth/passkeys/add", json={"credential": device.create(options.json())})
     credential = device.credentials[0].credential_id
     connection = await asyncpg.connect(stack.identity_database)
@@ -367,7 +367,7 @@ async def test_revoked_passkeys_and_inactive_departments_end_passkey_sessions(
             kestrel_admin,
         )
         assert revoked["data"]["revokePasskeys"] == {"revoked": 1, "errors": []}
-        ended = await officer_browser.post("/auth/refresh")
+        ended = await officer_browser.post("/auth/refresh", json={})
         assert ended.status_code == 401
         assert ended.json() == {"error": "passkey_revoked"}
     async with stack.browser() as browser:
@@ -382,7 +382,7 @@ async def test_revoked_passkeys_and_inactive_departments_end_passkey_sessions(
             await membership.execute(
                 "UPDATE departments SET status = 'suspended' WHERE id = $1", KESTREL.id
             )
-            ended = await browser.post("/auth/refresh")
+            ended = await browser.post("/auth/refresh", json={})
             assert ended.status_code == 401
             assert ended.json() == {"error": "department_inactive"}
         async with stack.browser() as browser:
