@@ -260,7 +260,7 @@ async def test_a_shared_issuer_puts_each_officer_in_the_department_its_claim_nam
                 answer = await me(stack, browser.cookies["wnwa_access"])
                 assert answer["data"]["me"]["department"] == {"id": str(department)}
                 assert answer["data"]["me"]["roles"] == ["OFFICER"]
-                renewed = await browser.post("/auth/refresh")
+                renewed = await browser.post("/auth/refresh", json={})
                 assert renewed.status_code == 200
 
         for claims, reason in (
