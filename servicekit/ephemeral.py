@@ -41,6 +41,16 @@ class MarksUnavailable(Exception):
     """The marks cannot be consulted now (no database, or its lock table is full)."""
 
 
+# how asyncpg reports a connection the server ended; InternalClientError when the end
+# arrives while the protocol is still consuming the server's last message
+_CONNECTION_LOST = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
+
 def mark_key(purpose: str, mark: bytes) -> int:
     """The advisory-lock key of ``mark``: a signed 64-bit BLAKE2b digest, ``purpose`` as its
     key, so marks of different purposes never meet."""
@@ -105,7 +115,7 @@ class EphemeralMarks:
                 )
             except asyncpg.OutOfMemoryError as full:
                 raise MarksUnavailable("the database's lock table is full") from full
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as lost:
+            except _CONNECTION_LOST as lost:
                 self._forget(lost)
                 raise MarksUnavailable("the database cannot be reached") from lost
             if taken is None:
@@ -127,7 +137,7 @@ class EphemeralMarks:
                     free = await connection.fetchval(
                         "SELECT pg_try_advisory_xact_lock_shared($1)", key
                     )
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as lost:
+            except _CONNECTION_LOST as lost:
                 self._forget(lost)
                 raise MarksUnavailable("the database cannot be reached") from lost
             return not free
@@ -153,7 +163,7 @@ class EphemeralMarks:
             await connection.execute(
                 "SELECT pg_advisory_unlock(key) FROM unnest($1::bigint[]) AS k(key)", expired
             )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as lost:
+        except _CONNECTION_LOST as lost:
             self._forget(lost)
             raise MarksUnavailable("the database cannot be reached") from lost
         for key in expired:

@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 
 from servicekit.app import Running, create_service_app
 from servicekit.clock import SYSTEM_CLOCK, Clock
+from servicekit.ephemeral import EphemeralMarks, MarksUnavailable
 from servicekit.graphql import ServiceSchema
 from servicekit.peers import PeerClient
 from servicekit.ratelimit import FormRateLimit
@@ -31,7 +32,7 @@ from .keys import KeyRing
 from .mutations import Mutation
 from .oidc import RelyingParty
 from .passkeys import RelyingPartyConfig
-from .runtime import Identity, SpentStates
+from .runtime import Identity
 from .schema import Department, Query
 from .sealing import SecretBox, derive_key
 from .shared_issuers import SharedIssuerMutation, SharedIssuerQuery
@@ -85,8 +86,12 @@ def create_app(
         )
         # calls to department IdPs carry no trace context (they are other organisations),
         # so they have a session of their own; calls to membership go through the
-        # service's session, traced like every call between the platform's services
-        async with aiohttp.ClientSession() as outside:
+        # service's session, traced like every call between the platform's services.
+        # The marks live on one connection of this process, as locks every process sees.
+        async with (
+            aiohttp.ClientSession() as outside,
+            EphemeralMarks(service.settings.database_url.value, service.clock) as marks,
+        ):
             yield Identity(
                 settings=chosen,
                 pool=service.pool,
@@ -103,7 +108,7 @@ def create_app(
                 secrets=secrets,
                 cookies=cookie_box,
                 pseudonym_key=pseudonym_key,
-                spent_states=SpentStates(lifetime=900.0),
+                marks=marks,
                 code_key=passkeys.code_key(chosen.secrets_key.value),
                 handles=SecretBox(
                     derive_key(chosen.pseudonym_key.value, "wnwa passkey user handles")
@@ -117,7 +122,7 @@ def create_app(
     async def housekeeping(pool: asyncpg.Pool) -> None:
         await passkey_store.keep_house(db=pool, today=clock.today())
 
-    return create_service_app(
+    app = create_service_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · identity",
@@ -131,3 +136,6 @@ def create_app(
         # expired codes and long-lapsed passkeys deleted, IdPs' periods kept (passkey_store.py)
         housekeeping=housekeeping,
     )
+    # sign-in fails closed when it cannot tell whether a challenge was spent
+    app.add_exception_handler(MarksUnavailable, web.briefly_unavailable)
+    return app

@@ -2,20 +2,26 @@
 
 The in-flight sign-in and the session are sealed (AES-GCM) with the cookie key, so the
 server keeps no table of either. The session cookie lets identity renew the access token
-without asking the provider again; it holds the pseudonym, organisation, roles and its own
-end, nothing from the provider.
+without asking the provider again; it holds the pseudonym, organisation, roles, its own end,
+a random id (what sign-out marks as ended), and of the provider's claims only the values the
+organisation's claim rules matched at sign-in (from which each renewal derives the roles
+again under the rules of the moment).
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from starlette.responses import Response
 
+from .admission import roles_from_claims
 from .sealing import SecretBox, Unsealable
+from .store import ClaimRule
 
 SIGN_IN_COOKIE = "wnwa_signin"
 CEREMONY_COOKIE = "wnwa_passkey"  # a passkey ceremony in flight (5 minutes)
@@ -39,6 +45,10 @@ class SignInState:
     next_path: str = ""
 
 
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     subject: str
@@ -47,6 +57,37 @@ class Session:
     expires_at: float
     # the passkey this session was opened with (base64url credential id); None: SSO
     passkey: str | None = None
+    # random, in this cookie only: signing out marks it ended on every process until
+    # expires_at; every copy of the cookie carries it, other sessions of the person do not
+    session_id: str = field(default_factory=new_session_id)
+    # SSO: per claim a rule matched at sign-in, the values rules matched (see claims_kept)
+    claims: dict[str, list[str]] = field(default_factory=dict)
+
+
+def claims_kept(claims: Mapping[str, Any], rules: Iterable[ClaimRule]) -> dict[str, list[str]]:
+    """What the session keeps of the provider's claims: for each rule that holds, its claim's
+    name and the rule's value (a rule without a value keeps the name only).
+
+    Never the subject, email or name (unless a rule names them), never a value no rule
+    matched: the rest of a group list says more about a person than their roles do.
+    """
+    kept: dict[str, list[str]] = {}
+    for rule in rules:
+        if roles_from_claims(claims, [rule]):
+            values = kept.setdefault(rule.claim, [])
+            if rule.value is not None and rule.value not in values:
+                values.append(rule.value)
+    return kept
+
+
+def roles_from_kept(kept: Mapping[str, list[str]], rules: Iterable[ClaimRule]) -> set[str]:
+    """The roles today's ``rules`` give to what the session kept: a rule removed or moved to
+    a value the session never kept gives nothing, so never more than a fresh sign-in would."""
+    return {
+        rule.role
+        for rule in rules
+        if rule.claim in kept and (rule.value is None or rule.value in kept[rule.claim])
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +150,18 @@ def seal_session(box: SecretBox, session: Session) -> str:
 
 
 def open_session(box: SecretBox, value: str | None) -> Session | None:
+    """The session, or None; a session without an id (which sign-out could not end) is none."""
     data = _open(box, value, SESSION_COOKIE)
+    if not data or not isinstance(data.get("session_id"), str) or len(data["session_id"]) < 43:
+        return None
+    claims = data.get("claims", {})
+    if not isinstance(claims, dict) or not all(
+        isinstance(values, list) and all(isinstance(value, str) for value in values)
+        for values in claims.values()
+    ):
+        return None
     try:
-        return Session(**data) if data else None
+        return Session(**data)
     except TypeError:
         return None
 

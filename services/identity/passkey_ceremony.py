@@ -1,8 +1,9 @@
 """What the passkey endpoints under /auth share: JSON in and out, the ceremony cookie, the
 roles an organisation still admits, and the session a passkey opens.
 
-A ceremony's challenge travels in a sealed, HttpOnly cookie and is spent once. Refusals say
-why in words for the person.
+A ceremony's challenge travels in a sealed, HttpOnly cookie and is spent once on every
+identity process (an ephemeral mark until the ceremony's end; when the marks cannot be
+consulted the answer is refused with a 503). Refusals say why in words for the person.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .oidc import SignInProblem
 from .passkeys import PasskeyProblem
 from .rules import DEPARTMENT_ROLES, NETWORK_ROLES
 from .runtime import Identity
-from .web import NO_STORE
+from .web import NO_STORE, live_session, mark_until
 
 
 def refuse(message: str, status_code: int = 400, **extra: Any) -> JSONResponse:
@@ -57,12 +58,17 @@ def with_ceremony(identity: Identity, response: Response, ceremony: Ceremony) ->
     return response
 
 
-def spend_ceremony(identity: Identity, request: Request, purpose: str) -> Ceremony:
-    """The ceremony this answer belongs to; each challenge is answered once."""
+CEREMONY_MARK = "identity passkey ceremony"
+
+
+async def spend_ceremony(identity: Identity, request: Request, purpose: str) -> Ceremony:
+    """The ceremony this answer belongs to; each challenge is answered once, on any process
+    (raises MarksUnavailable when that cannot be known)."""
     ceremony = cookies.open_ceremony(identity.cookies, request.cookies.get(cookies.CEREMONY_COOKIE))
     if ceremony is None or ceremony.purpose != purpose:
         raise PasskeyProblem("This passkey request has expired. Please start again.")
-    if not identity.spent_states.spend(f"passkey:{ceremony.challenge}"):
+    until = mark_until(identity, ceremony.expires_at)
+    if not await identity.marks.claim(CEREMONY_MARK, ceremony.challenge.encode(), until):
         raise PasskeyProblem("This passkey request was already answered. Please start again.")
     return ceremony
 
@@ -72,7 +78,10 @@ async def answer(
 ) -> tuple[Ceremony, dict[str, Any]]:
     """The ceremony an answer belongs to (spent now) and the browser's credential in it."""
     body = await json_body(request)
-    ceremony = spend_ceremony(identity, request, purpose)
+    ceremony = await spend_ceremony(identity, request, purpose)
+    if purpose == "add" and await live_session(identity, request) is None:
+        # a passkey is added only to a live session: a signed-out copy adds nothing
+        raise PasskeyProblem("Sign in first.")
     credential = body.get("credential")
     if not isinstance(credential, dict):
         raise passkeys.malformed("The browser's answer holds no passkey.")

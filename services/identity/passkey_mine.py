@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import cookies, passkey_store, passkeys, store
+from . import passkey_store, passkeys, store
 from .cookies import Ceremony, Session
 from .passkey_ceremony import (
     admitted_roles,
@@ -25,11 +25,12 @@ from .passkey_ceremony import (
 from .passkey_validity import Until, Validity, for_period
 from .passkeys import PasskeyProblem
 from .runtime import Identity
-from .web import NO_STORE, clear_session, identity_of
+from .web import NO_STORE, clear_session, identity_of, live_session
 
 
-def _signed_in(identity: Identity, request: Request) -> Session:
-    session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
+async def _signed_in(identity: Identity, request: Request) -> Session:
+    # a signed-out copy of the cookie neither sees nor changes the owner's passkeys
+    session = await live_session(identity, request)
     if session is None:
         raise PasskeyProblem("Sign in first.")
     return session
@@ -39,7 +40,7 @@ async def mine(request: Request) -> Response:
     """The passkey this session was opened with, and whether another may be added."""
     identity = identity_of(request)
     try:
-        session = _signed_in(identity, request)
+        session = await _signed_in(identity, request)
     except PasskeyProblem as problem:
         return refuse(str(problem), 401)
     current = None
@@ -127,7 +128,7 @@ async def add_options(request: Request) -> Response:
     """Creation options for another passkey of the signed-in person (same pseudonym, roles)."""
     identity = identity_of(request)
     try:
-        session = _signed_in(identity, request)
+        session = await _signed_in(identity, request)
         new = await _new_passkey(identity, session)
     except PasskeyProblem as problem:
         return refusal(problem, 401)
@@ -156,7 +157,7 @@ async def add(request: Request) -> Response:
     """Verify the new passkey and add it; what it carries is decided now, not at the options."""
     identity = identity_of(request)
     try:
-        session = _signed_in(identity, request)
+        session = await _signed_in(identity, request)
         ceremony, credential = await answer(identity, request, "add")
         if ceremony.organisation_id != session.department:
             raise PasskeyProblem("This request belongs to another sign-in. Please start again.")
@@ -196,7 +197,7 @@ async def remove_mine(request: Request) -> Response:
     """Delete the passkey this session was opened with, and sign out."""
     identity = identity_of(request)
     try:
-        session = _signed_in(identity, request)
+        session = await _signed_in(identity, request)
         if not session.passkey:
             raise PasskeyProblem("You signed in with your department's sign-in, not a passkey.")
     except PasskeyProblem as problem:

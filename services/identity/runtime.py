@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import asyncpg
 
 from servicekit.clock import Clock
+from servicekit.ephemeral import EphemeralMarks
 from servicekit.ratelimit import FormRateLimit
 
 from .admission import MembershipClient
@@ -18,35 +17,6 @@ from .oidc import RelyingParty
 from .passkeys import RelyingPartyConfig
 from .sealing import SecretBox
 from .settings import IdentitySettings
-
-
-@dataclass(slots=True)
-class SpentStates:
-    """States of callbacks already answered, until their sign-in cookie would have expired.
-
-    Random values only, each forgotten by a timer when ``lifetime`` seconds have passed
-    (never kept longer, however few or many there are): enough to refuse a replayed
-    callback in this process (the provider's single-use code covers the others).
-    """
-
-    lifetime: float
-    _until: dict[str, float] = field(default_factory=dict)
-
-    def spend(self, state: str) -> bool:
-        """Mark ``state`` as used; False when it already was."""
-        now = time.monotonic()
-        if self._until.get(state, 0.0) > now:
-            return False
-        until = self._until[state] = now + self.lifetime
-        asyncio.get_running_loop().call_later(self.lifetime, self._forget, state, until)
-        return True
-
-    def _forget(self, state: str, until: float) -> None:
-        if self._until.get(state) == until:
-            del self._until[state]
-
-    def __len__(self) -> int:
-        return len(self._until)
 
 
 @dataclass(slots=True)
@@ -63,7 +33,8 @@ class Identity:
     secrets: SecretBox
     cookies: SecretBox
     pseudonym_key: bytes
-    spent_states: SpentStates
+    # spent sign-in states and ceremonies, signed-out sessions: seen by every process
+    marks: EphemeralMarks
     code_key: bytes  # keys the hashes enrolment codes are kept as
     handles: SecretBox  # seals pseudonyms into passkeys' user handles
     relying_party_config: RelyingPartyConfig

@@ -1,12 +1,15 @@
 """identity's browser and machine endpoints: sign-in, callback, renewal, sign-out, keys.
 
 Every failure ends on an error page and issues nothing. Nothing here logs or stores who
-signed in: no upstream subject, email, name, address or time is kept.
+signed in: no upstream subject, email, name, address or time is kept. What must hold across
+every identity process (a sign-in state answered once, a signed-out session ended) is an
+ephemeral mark (servicekit.ephemeral): a lock in the database server's memory, never a row.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hmac
 import re
@@ -21,6 +24,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from servicekit.app import Running
+from servicekit.ephemeral import MarksUnavailable
 
 from . import cookies, pages, passkey_store, passkeys, store
 from .admission import admit, department_from_claims, roles_from_claims
@@ -30,11 +34,43 @@ from .runtime import Identity
 from .sealing import Unsealable, pairwise_subject
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# what the marks of each kind name: a random value, never a person
+SIGN_IN_MARK = "identity sign-in state"
+SIGNED_OUT_MARK = "identity signed-out session"
+ALREADY_COMPLETED = "This sign-in was already completed. Please start again."
+BRIEFLY_UNAVAILABLE = "Sign-in is briefly unavailable. Please try again in a moment."
 
 
 def identity_of(request: Request) -> Identity:
     service: Running[Identity] = request.state.service
     return service.resources
+
+
+def mark_until(identity: Identity, expires_at: float) -> dt.datetime:
+    """The end of a mark for a cookie that ends at ``expires_at`` (wall clock), on the
+    service's clock (which the marks keep)."""
+    return identity.clock.now() + dt.timedelta(seconds=max(0.0, expires_at - time.time()))
+
+
+async def is_signed_out(identity: Identity, session: Session) -> bool:
+    """Whether this session was signed out, on any process; raises MarksUnavailable."""
+    return await identity.marks.held_anywhere(SIGNED_OUT_MARK, session.session_id.encode())
+
+
+async def live_session(identity: Identity, request: Request) -> Session | None:
+    """The request's session unless it expired or was signed out (on any process); raises
+    MarksUnavailable when that cannot be known."""
+    session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
+    if session is None or await is_signed_out(identity, session):
+        return None
+    return session
+
+
+async def briefly_unavailable(request: Request, exc: Exception) -> Response:
+    """Fail closed when the marks cannot be consulted: nothing is signed in or renewed."""
+    if request.url.path in ("/auth/login", "/auth/callback", "/auth/logout"):
+        return pages.sign_in_failed(BRIEFLY_UNAVAILABLE, status_code=503)
+    return JSONResponse({"error": BRIEFLY_UNAVAILABLE}, 503, headers=NO_STORE)
 
 
 def _random() -> str:
@@ -154,6 +190,8 @@ async def callback(request: Request) -> Response:
         response = await _finish_sign_in(identity, request)
     except SignInProblem as problem:
         response = pages.sign_in_failed(str(problem))
+    except MarksUnavailable:
+        response = pages.sign_in_failed(BRIEFLY_UNAVAILABLE, status_code=503)
     cookies.clear_cookie(
         response, cookies.SIGN_IN_COOKIE, secure=identity.settings.secure_cookies, path="/auth"
     )
@@ -170,8 +208,10 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
     state = params.get("state", "")
     if not hmac.compare_digest(state.encode(), flight.state.encode()):
         raise SignInProblem("The answer does not belong to the sign-in you started.")
-    if not identity.spent_states.spend(flight.state):
-        raise SignInProblem("This sign-in was already completed. Please start again.")
+    # answered once across every process: refused here without asking the provider, and
+    # claimed below once the ID token is verified (so only a real sign-in takes a mark)
+    if await identity.marks.held_anywhere(SIGN_IN_MARK, flight.state.encode()):
+        raise SignInProblem(ALREADY_COMPLETED)
     # RFC 9207: an `iss` that is not the provider we sent the browser to is a mix-up
     returned_issuer = params.get("iss")
     if returned_issuer is not None and returned_issuer != flight.issuer:
@@ -223,8 +263,12 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
         subject=str(claims["sub"]),
     )
     claimed = roles_from_claims(claims, provider.claim_rules)
+    kept = cookies.claims_kept(claims, provider.claim_rules)
     # the upstream subject, email and name go now, before anything else is awaited
     del claims, answer
+    until = mark_until(identity, flight.expires_at)
+    if not await identity.marks.claim(SIGN_IN_MARK, flight.state.encode(), until):
+        raise SignInProblem(ALREADY_COMPLETED)
     is_network = organisation == identity.settings.network_id
     standing = None if is_network else await identity.membership.standing(str(organisation))
     roles = admit(claimed, is_network=is_network, standing=standing)
@@ -233,6 +277,7 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
         department=str(organisation),
         roles=roles,
         expires_at=time.time() + identity.settings.session_hours * 3600,
+        claims=kept,
     )
     after = flight.next_path or identity.settings.after_sign_in
     response = RedirectResponse(after, status_code=303, headers=NO_STORE)
@@ -279,50 +324,69 @@ async def renew_after_sign_in(
     )
 
 
+class SessionEnded(Exception):
+    """Why a session renews no more (the refresh answer's error code)."""
+
+
 async def refresh(request: Request) -> Response:
-    """A new access token from the session cookie; the department is asked again."""
+    """A new access token from the session cookie, with the roles of now: the department is
+    asked again and the roles derived again (claim rules or the passkey, as they are now)."""
     identity = identity_of(request)
     session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
-    problem = "session_expired" if session is None else None
-    if session is not None and session.passkey:
-        # a passkey session lasts while its passkey does: revoked or lapsed ends it
+    try:
+        if session is None:
+            raise SessionEnded("session_expired")
+        if await is_signed_out(identity, session):
+            raise SessionEnded("signed_out")
+        roles = await _roles_now(identity, session)
+    except SessionEnded as ended:
+        response = JSONResponse({"error": str(ended)}, status_code=401, headers=NO_STORE)
+        clear_session(identity, response)
+        return response
+    except (MarksUnavailable, SignInProblem):
+        # the marks or membership cannot answer: neither renewed nor ended
+        return JSONResponse({"error": "temporarily_unavailable"}, 503, headers=NO_STORE)
+    response = JSONResponse({"expires_in": identity.tokens.lifetime_seconds}, headers=NO_STORE)
+    start_session(identity, response, dataclasses.replace(session, roles=roles))
+    return response
+
+
+async def _roles_now(identity: Identity, session: Session) -> list[str]:
+    """The roles this session holds now, admitted as at a sign-in; raises SessionEnded."""
+    if session.passkey:
+        # a passkey session lasts while its passkey does, with the passkey's roles
         passkey = await passkey_store.get_passkey(
             db=identity.pool, credential_id=passkeys.decode(session.passkey)
         )
         if passkey is None or passkey.valid_until.lapsed(identity.clock.today()):
-            problem = "passkey_revoked"
-    elif session is not None:
-        # an organisation whose sign-in was switched off or removed renews no one
+            raise SessionEnded("passkey_revoked")
+        claimed = set(passkey.roles)
+    else:
+        # an organisation whose sign-in was switched off or removed renews no one; the
+        # others get what their claim rules, as they are now, give to the claims kept
         provider = await store.get_provider(
             db=identity.pool, organisation_id=uuid.UUID(session.department)
         )
         if provider is None or not provider.enabled:
-            problem = "provider_disabled"
-    if (
-        session is not None
-        and problem is None
-        and session.department != str(identity.settings.network_id)
-    ):
-        try:
-            standing = await identity.membership.standing(session.department)
-        except SignInProblem:
-            return JSONResponse({"error": "temporarily_unavailable"}, 503, headers=NO_STORE)
+            raise SessionEnded("provider_disabled")
+        claimed = cookies.roles_from_kept(session.claims, provider.claim_rules)
+    is_network = session.department == str(identity.settings.network_id)
+    standing = None
+    if not is_network:
+        standing = await identity.membership.standing(session.department)
         if standing is None or standing.removed:
             await passkey_store.forget_organisation_credentials(
                 db=identity.pool, organisation_id=uuid.UUID(session.department)
             )
-            problem = "department_inactive"
-        elif not standing.active:
-            problem = "department_inactive"
-        elif "officer" not in session.roles and not standing.civilians_enrolled:
-            problem = "civilian_access_withdrawn"
-    if session is None or problem:
-        response = JSONResponse({"error": problem}, status_code=401, headers=NO_STORE)
-        clear_session(identity, response)
-        return response
-    response = JSONResponse({"expires_in": identity.tokens.lifetime_seconds}, headers=NO_STORE)
-    start_session(identity, response, session)
-    return response
+            raise SessionEnded("department_inactive")
+        if not standing.active:
+            raise SessionEnded("department_inactive")
+        if "officer" not in claimed and "civilian" in claimed and not standing.civilians_enrolled:
+            raise SessionEnded("civilian_access_withdrawn")
+    try:
+        return admit(claimed, is_network=is_network, standing=standing)
+    except SignInProblem:
+        raise SessionEnded("roles_withdrawn") from None
 
 
 def clear_session(identity: Identity, response: Response) -> None:
@@ -337,6 +401,21 @@ async def logout(request: Request) -> Response:
     session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
     location = f"{identity.settings.public_url}/auth/signed-out"
     if session is not None:
+        # every copy of the cookie ends with this one, on every process, until its own end
+        try:
+            await identity.marks.claim(
+                SIGNED_OUT_MARK,
+                session.session_id.encode(),
+                mark_until(identity, session.expires_at),
+            )
+        except MarksUnavailable:
+            return pages.page(
+                "Signing out is briefly unavailable",
+                '<p class="form-errors" role="alert">We could not end your session everywhere '
+                "just now, so you are still signed in. Please try again in a moment.</p>"
+                '<p><a class="button" href="/auth/logout">Sign out</a></p>',
+                status_code=503,
+            )
         provider = await store.get_provider(
             db=identity.pool, organisation_id=uuid.UUID(session.department)
         )

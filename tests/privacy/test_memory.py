@@ -1,5 +1,6 @@
-"""Memory that forgets: caches of tokens and sign-in states drop each entry when it
-expires, by a timer, whether or not anything else happens in the process."""
+"""Memory that forgets: caches of tokens drop each entry when it expires, by a timer, whether
+or not anything else happens in the process. (Spent sign-in states and ceremonies and
+signed-out sessions are ephemeral marks: tests/servicekit/test_ephemeral.py.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import aiohttp
 import pytest
 
 from servicekit.tokens import JwksCache, TokenVerifier, http_jwks_fetcher
-from services.identity.runtime import SpentStates
 from tests.support.tokens import ISSUER, TokenIssuer
 
 pytestmark = pytest.mark.slow  # waits for entries to expire on real timers
@@ -31,13 +31,3 @@ async def test_a_verified_token_is_forgotten_when_it_expires(issuer: TokenIssuer
         await asyncio.sleep(max(0.0, int(time.time()) + 2 - time.time()) + 1.2)
         assert verifier.cached() == 0
         assert principal.subject not in repr(vars(verifier))
-
-
-async def test_a_spent_sign_in_state_is_forgotten_after_its_lifetime() -> None:
-    states = SpentStates(lifetime=0.2)
-    assert states.spend("state-one") is True
-    assert states.spend("state-one") is False  # a replayed callback is refused meanwhile
-    assert len(states) == 1
-    await asyncio.sleep(0.4)
-    assert len(states) == 0
-    assert states.spend("state-one") is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -11,6 +12,7 @@ import asyncpg
 import pytest
 
 from servicekit.clock import FixedClock
+from servicekit.database import database_name, with_database
 from servicekit.ephemeral import EphemeralMarks, MarksUnavailable, mark_key
 from tests.support.database import drop, recreate
 
@@ -105,3 +107,36 @@ async def test_no_database_means_no_mark() -> None:
     async with marks:
         with pytest.raises(MarksUnavailable):
             await marks.claim("challenge", b"x", NOON + dt.timedelta(minutes=5))
+
+
+async def test_a_connection_cut_by_the_server_means_no_mark_never_a_crash(
+    postgres_url: str, database_url: str
+) -> None:
+    # a failover or an administrator ends the marks' connection, at any moment: however
+    # asyncpg sees it (a closed connection, an error, a protocol still consuming the server's
+    # last message), the answer is MarksUnavailable, which callers turn into a refusal
+    clock = FixedClock(NOON)
+    until = NOON + dt.timedelta(minutes=5)
+    name = database_name(database_url)
+    admin = await asyncpg.connect(with_database(postgres_url, "postgres"))
+    try:
+        async with EphemeralMarks(database_url, clock) as marks:
+            for n in range(20):
+                assert await marks.claim("challenge", b"%d" % n, until)
+                await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                try:
+                    await admin.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE application_name = 'wnwa-marks' AND datname = $1",
+                        name,
+                    )
+                    # right away: the server may not even have ended the session yet
+                    with contextlib.suppress(MarksUnavailable):
+                        if n % 2:
+                            await marks.held_anywhere("challenge", b"other")
+                        else:
+                            await marks.claim("challenge", b"other %d" % n, until)
+                finally:
+                    await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    finally:
+        await admin.close()
