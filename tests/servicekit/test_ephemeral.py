@@ -105,3 +105,25 @@ async def test_no_database_means_no_mark() -> None:
     async with marks:
         with pytest.raises(MarksUnavailable):
             await marks.claim("challenge", b"x", NOON + dt.timedelta(minutes=5))
+
+
+async def test_every_process_counts_the_same_held_marks(database_url: str) -> None:
+    clock = FixedClock(NOON)
+    slots = [b"slot|%d" % n for n in range(5)]
+    async with (
+        EphemeralMarks(database_url, clock) as first,
+        EphemeralMarks(database_url, clock) as second,
+    ):
+        assert await second.count_held("busy", slots) == 0
+        assert await first.claim_one_of("busy", slots, NOON + dt.timedelta(minutes=1)) == 0
+        assert await second.claim_one_of("busy", slots, NOON + dt.timedelta(minutes=9)) == 1
+        # keys whose halves have their high bit set are counted too (they are signed)
+        assert {mark_key("busy", slot) < 0 for slot in slots} == {True, False}
+        assert await first.count_held("busy", slots) == 2
+        assert await second.count_held("busy", slots) == 2
+        # the same marks under another purpose are not these
+        assert await first.count_held("other", slots) == 0
+        clock.at = NOON + dt.timedelta(minutes=2)
+        # counting lets the counter's own expired marks go first
+        assert await first.count_held("busy", slots) == 1
+        assert await second.count_held("busy", slots) == 1
