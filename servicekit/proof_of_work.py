@@ -29,14 +29,16 @@ import json
 import math
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import altcha
+import strawberry
 
 from servicekit.clock import Clock
 from servicekit.ephemeral import EphemeralMarks, MarksUnavailable
 from servicekit.errors import UNAVAILABLE_ERROR
 from servicekit.graphql import PublicError
+from servicekit.settings import ConfigurationError, Environment, Secret
 
 ALGORITHM = "SHA-256"
 LONGEST_PAYLOAD = 2_000  # characters of a solution's base64; a real one is about 600
@@ -94,6 +96,56 @@ class Pricing:
         return min(self.dearest, math.ceil(self.cheapest * (self.dearest / self.cheapest) ** share))
 
 
+def load_pricing(env: Environment, name: str, default: Pricing | None = None) -> Pricing:
+    """A form's pricing from ``{NAME}_CHEAPEST``, ``_DEAREST``, ``_BUSY_AT``,
+    ``_WINDOW_MINUTES`` and ``_LIFETIME_MINUTES`` (``default``'s values when unset)."""
+    default = default or Pricing()
+    minutes = dt.timedelta(minutes=1)
+    try:
+        return Pricing(
+            cheapest=env.integer(f"{name}_CHEAPEST", default.cheapest),
+            dearest=env.integer(f"{name}_DEAREST", default.dearest),
+            busy_at=env.integer(f"{name}_BUSY_AT", default.busy_at),
+            window=env.integer(f"{name}_WINDOW_MINUTES", default.window // minutes) * minutes,
+            lifetime=env.integer(f"{name}_LIFETIME_MINUTES", default.lifetime // minutes) * minutes,
+        )
+    except ValueError as wrong:
+        raise ConfigurationError(f"{env.prefix}_{name}_*: {wrong}") from None
+
+
+def challenge_key(secret: Secret) -> bytes:
+    """The key a service signs its challenges with, from its configured secret."""
+    if len(secret.value) < 32:
+        raise ConfigurationError("a challenge key needs at least 32 characters")
+    return secret.value.encode()
+
+
+@strawberry.federation.type(
+    shareable=True,
+    description="A puzzle the sender's browser solves before sending an anonymous form: "
+    "every sender pays the same price, which rises while the form is busy.",
+)
+class FormChallenge:
+    challenge: str = strawberry.field(
+        description="An ALTCHA v2 challenge (JSON): find the count whose SHA-256 over the "
+        "salt, the nonce (both hex) and the count (4 bytes, big-endian) starts with "
+        "`keyPrefix`, and send the challenge back with it, base64 JSON "
+        "`{challenge, solution: {counter, derivedKey}}`, as the form's `proofOfWork`."
+    )
+    max_number: int = strawberry.field(description="The count is below this: the form's price now.")
+    expires_at: dt.datetime = strawberry.field(description="Solutions are refused after this.")
+
+
+# the argument each anonymous form's mutation takes its solution in
+ProofOfWork = Annotated[
+    str | None,
+    strawberry.argument(
+        description="The solved challenge (see `FormChallenge`), base64 JSON as ALTCHA sends "
+        "it; without a fresh one nothing is saved."
+    ),
+]
+
+
 @dataclass(frozen=True, slots=True)
 class Challenge:
     """What a client solves: ``challenge`` (ALTCHA v2 JSON, sent back as it came inside
@@ -102,6 +154,11 @@ class Challenge:
     challenge: str
     max_number: int
     expires_at: dt.datetime
+
+    def as_graphql(self) -> FormChallenge:
+        return FormChallenge(
+            challenge=self.challenge, max_number=self.max_number, expires_at=self.expires_at
+        )
 
 
 @dataclass(frozen=True, slots=True)

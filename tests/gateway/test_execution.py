@@ -13,6 +13,7 @@ import pytest
 
 from servicekit.demo import DEMO_DEPARTMENTS
 from tests.gateway.conftest import Federation, GatewayClient, gateway_for, recording_proxy
+from tests.support.proof_of_work import contact_form_proof
 
 pytestmark = pytest.mark.slow  # real subgraph servers
 
@@ -174,12 +175,15 @@ async def test_mutations_run_in_order_and_public_ones_need_no_token(gateway: Gat
         "email": "chief@wrenfield.example",
         "message": "Tell us more.",
     }
+    # the challenge is public too; a form with mistakes is answered without spending it
+    proof = await contact_form_proof(gateway)
     answer = await gateway(
-        """mutation($good: JoinInquiryInput!, $bad: JoinInquiryInput!) {
-             first: submitJoinInquiry(input: $good) { reference errors { field } }
+        """mutation($good: JoinInquiryInput!, $bad: JoinInquiryInput!, $proof: String) {
+             first: submitJoinInquiry(input: $good, proofOfWork: $proof) {
+               reference errors { field } }
              second: submitJoinInquiry(input: $bad) { reference errors { field message } }
            }""",
-        {"good": inquiry, "bad": {**inquiry, "email": "nope"}},
+        {"good": inquiry, "bad": {**inquiry, "email": "nope"}, "proof": proof},
     )
     assert answer["data"]["first"]["errors"] == []
     assert answer["data"]["first"]["reference"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
+from typing import Any, Protocol
 
 import altcha
 
@@ -19,3 +21,29 @@ def unsolved(challenge: str) -> str:
     """A payload for ``challenge`` with a guess instead of its solution."""
     parsed = altcha.Challenge.from_dict(json.loads(challenge))
     return altcha.Payload(parsed, altcha.Solution(counter=0, derived_key="00" * 32)).to_base64()
+
+
+class Asks(Protocol):
+    """A GraphQL client: a service's or the gateway's."""
+
+    def __call__(self, query: str, variables: dict[str, Any]) -> Awaitable[dict[str, Any]]: ...
+
+
+CONTACT_CHALLENGE = """
+query Challenge($form: ContactKind!) { contactFormChallenge(form: $form) { challenge } }
+"""
+APPLICATION_CHALLENGE = "query Challenge { applicationChallenge { challenge } }"
+
+
+async def contact_form_proof(ask: Asks, form: str = "JOIN_INQUIRY") -> str:
+    """A solved challenge for a joining inquiry (or ``DEMO_REQUEST``), asked of ``ask``."""
+    answer = await ask(CONTACT_CHALLENGE, {"form": form})
+    challenge: str = answer["data"]["contactFormChallenge"]["challenge"]
+    return solve(challenge)
+
+
+async def application_proof(ask: Asks) -> str:
+    """A solved challenge for a professional's application, asked of ``ask``."""
+    answer = await ask(APPLICATION_CHALLENGE, {})
+    challenge: str = answer["data"]["applicationChallenge"]["challenge"]
+    return solve(challenge)
