@@ -14,12 +14,13 @@ from strawberry.tools import merge_types
 
 from servicekit.app import Running, create_service_app
 from servicekit.clock import SYSTEM_CLOCK, Clock
+from servicekit.ephemeral import EphemeralMarks
 from servicekit.graphql import ServiceSchema
 from servicekit.peers import PeerClient
-from servicekit.ratelimit import FormRateLimit
+from servicekit.proof_of_work import FormProof
 from servicekit.tokens import JwksFetcher
 
-from . import passkey_web, passkeys, web
+from . import code_tries, passkey_web, passkeys, web
 from . import settings as identity_settings
 from .admission import MembershipClient
 from .configuration import apply_providers_file
@@ -63,6 +64,7 @@ def create_app(
     cookie_box = SecretBox(derive_key(settings.cookie_key.value, "wnwa identity cookies"))
     pseudonym_key = derive_key(settings.pseudonym_key.value, "wnwa pairwise subject")
     lifetime = settings.access_token_minutes * 60
+    challenge_key = derive_key(settings.secrets_key.value, "wnwa enrolment code challenges")
 
     @contextlib.asynccontextmanager
     async def resources(service: Running[None]) -> AsyncIterator[Identity]:
@@ -82,7 +84,12 @@ def create_app(
         # calls to department IdPs carry no trace context (they are other organisations),
         # so they have a session of their own; calls to membership go through the
         # service's session, traced like every call between the platform's services
-        async with aiohttp.ClientSession() as outside:
+        # tries of enrolment codes: their spent solutions and busyness are marks every
+        # identity process sees
+        async with (
+            aiohttp.ClientSession() as outside,
+            EphemeralMarks(service.settings.database_url.value, service.clock) as marks,
+        ):
             yield Identity(
                 settings=chosen,
                 pool=service.pool,
@@ -107,7 +114,14 @@ def create_app(
                 relying_party_config=RelyingPartyConfig(
                     rp_id=chosen.passkey_rp_id, origins=chosen.passkey_origins
                 ),
-                code_guesses=FormRateLimit(form="enrolment codes", burst=30, per_hour=1800),
+                code_tries=FormProof(
+                    "enrolment-code",
+                    key=challenge_key,
+                    marks=marks,
+                    clock=service.clock,
+                    pricing=chosen.code_tries,
+                    what="code",
+                ),
             )
 
     return create_service_app(
@@ -118,6 +132,6 @@ def create_app(
         resources=resources,
         jwks_fetcher=own_keys,
         # /auth and the keys: outside the telemetry middleware; every body up to 100 kB
-        pages=[*web.ROUTES, *passkey_web.ROUTES],
+        pages=[*web.ROUTES, *passkey_web.ROUTES, *code_tries.ROUTES],
         max_page_bytes=100_000,
     )

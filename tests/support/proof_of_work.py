@@ -7,6 +7,7 @@ from collections.abc import Awaitable
 from typing import Any, Protocol
 
 import altcha
+import httpx
 
 
 def solve(challenge: str) -> str:
@@ -46,4 +47,20 @@ async def application_proof(ask: Asks) -> str:
     """A solved challenge for a professional's application, asked of ``ask``."""
     answer = await ask(APPLICATION_CHALLENGE, {})
     challenge: str = answer["data"]["applicationChallenge"]["challenge"]
+    return solve(challenge)
+
+
+async def code_try_proof(browser: httpx.AsyncClient) -> str:
+    """A solved challenge for one try of an enrolment code (``/auth/enroll/challenge``)."""
+    answer = await browser.get("/auth/enroll/challenge")
+    assert answer.status_code == 200, answer.text
+    challenge: str = answer.json()["challenge"]
+    return solve(challenge)
+
+
+def code_try_proof_now(browser: httpx.Client) -> str:
+    """:func:`code_try_proof` for a synchronous client."""
+    answer = browser.get("/auth/enroll/challenge")
+    assert answer.status_code == 200, answer.text
+    challenge: str = answer.json()["challenge"]
     return solve(challenge)
