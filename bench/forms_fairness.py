@@ -2,7 +2,7 @@
 flood cost the flooder?
 
 Usage: .venv/bin/python bench/forms_fairness.py [--seconds 90] [--attackers 3]
-       [--browser-rate 130000] [--every 5] [--workers 2]
+       [--browser-rate 130000] [--every 5] [--workers 1]
 
 Starts the whole stack as `wnwa up` does (its own data folder, loopback ports, every service
 with ``--workers`` processes, which share one busyness and one spent-set), then for each
@@ -243,7 +243,7 @@ def main() -> None:
     parser.add_argument("--attackers", type=int, default=3)
     parser.add_argument("--browser-rate", type=float, default=130_000.0)
     parser.add_argument("--every", type=float, default=5.0)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", choices=sorted(TARGETS))
     args = parser.parse_args()
     if not 1 <= args.seconds <= 600 or not 1 <= args.attackers <= 8:

@@ -93,7 +93,8 @@ class Pricing:
         """The price when ``busy`` submissions were accepted in the last window: rising
         geometrically from ``cheapest`` (none) to ``dearest`` (``busy_at`` or more)."""
         share = min(max(busy, 0), self.busy_at) / self.busy_at
-        return min(self.dearest, math.ceil(self.cheapest * (self.dearest / self.cheapest) ** share))
+        growth: float = (self.dearest / self.cheapest) ** share
+        return min(self.dearest, math.ceil(self.cheapest * growth))
 
 
 def load_pricing(env: Environment, name: str, default: Pricing | None = None) -> Pricing:

@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 
 from servicekit.clock import FixedClock
@@ -137,3 +138,32 @@ def test_the_price_rises_geometrically_from_cheapest_to_dearest() -> None:
     assert pricing.price(60) == pricing.price(10_000) == 5_000_000
     with pytest.raises(ValueError, match="cheapest"):
         Pricing(cheapest=10, dearest=5)
+
+
+async def test_a_proof_of_work_writes_nothing(database_url: str) -> None:
+    """Challenges, spent solutions and busyness live in the server's lock memory only."""
+    clock = FixedClock(NOON)
+    admin = await asyncpg.connect(database_url)
+    try:
+        async with EphemeralMarks(database_url, clock) as marks:
+            form = FormProof("join-inquiry", key=KEY, marks=marks, clock=clock, pricing=CHEAP)
+            for _ in range(3):
+                await form.admit(solve((await form.challenge()).challenge))
+            held = await admin.fetchval(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                " WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+            )
+            assert held == 6  # three spent solutions, three busy marks
+            tables = await admin.fetchval(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = 'public'"
+            )
+            assert tables == 0
+        clock.at = NOON + dt.timedelta(hours=1)
+        gone = await admin.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        assert gone == 0
+    finally:
+        await admin.close()
