@@ -195,6 +195,31 @@ async def test_mutations_run_in_order_and_public_ones_need_no_token(gateway: Gat
     }
 
 
+async def test_an_anonymous_form_without_a_fresh_solution_is_refused_through_the_gateway(
+    gateway: GatewayClient,
+) -> None:
+    inquiry = {
+        "agency": "Wrenfield Police Department",
+        "contactName": "Dana Whitlock",
+        "contactRole": "Chief",
+        "email": "chief@wrenfield.example",
+        "message": "Tell us more.",
+    }
+    ask = """mutation($input: JoinInquiryInput!, $proof: String) {
+      submitJoinInquiry(input: $input, proofOfWork: $proof) { reference } }"""
+    proof = await contact_form_proof(gateway)
+    for sent, code in [(None, "PROOF_OF_WORK_MISSING"), ("e30=", "PROOF_OF_WORK_INVALID")]:
+        refused = await gateway(ask, {"input": inquiry, "proof": sent})
+        assert refused["data"] is None
+        [error] = refused["errors"]
+        assert error["extensions"]["code"] == code
+        assert "Nothing was saved" in error["message"]
+    accepted = await gateway(ask, {"input": inquiry, "proof": proof})
+    assert accepted["data"]["submitJoinInquiry"]["reference"]
+    again = await gateway(ask, {"input": inquiry, "proof": proof})
+    assert again["errors"][0]["extensions"]["code"] == "PROOF_OF_WORK_SPENT"
+
+
 async def test_a_down_slow_or_confused_subgraph_gives_partial_data_not_a_failure(
     federation: Federation,
 ) -> None:
