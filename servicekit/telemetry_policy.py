@@ -68,6 +68,7 @@ OPERATION_NAMES = frozenset(
         "Apply",
         "ApproveProposal",
         "Carriers",
+        "Challenge",
         "Civilians",
         "Contact",
         "Contacts",
