@@ -45,6 +45,7 @@ PUBLIC_ROOT_FIELDS = frozenset(
         # membership: joining the network, what it costs, how big it is
         "submitJoinInquiry",
         "requestDemo",
+        "contactFormChallenge",
         "membershipFigures",
         "networkFigures",
         "feeTiers",
@@ -54,6 +55,7 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "newsPost",
         # professionals: the online application
         "submitProfessionalApplication",
+        "applicationChallenge",
         "insuranceCarriers",
         "applicationStatus",
         # introspection and the type name, when introspection is enabled

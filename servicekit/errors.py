@@ -6,7 +6,8 @@
 | the document does not validate against the schema | `GRAPHQL_VALIDATION_FAILED` |
 | a variable of the wrong type, a missing one, an argument out of range | `BAD_USER_INPUT` |
 | no or a bad access token / a role the field needs is missing | `UNAUTHENTICATED` / `FORBIDDEN` |
-| an anonymous form was sent too often | `RATE_LIMITED` |
+| an anonymous form came without a fresh solution | `PROOF_OF_WORK_` + `MISSING`, `INVALID`, |
+| to its challenge (nothing was saved) | `EXPIRED` or `SPENT` |
 | the service cannot reach its database | `SERVICE_UNAVAILABLE` |
 | anything else (a bug) | `INTERNAL_SERVER_ERROR`, with a generic message |
 

@@ -70,6 +70,7 @@ OPERATION_NAMES = frozenset(
         "Apply",
         "ApproveProposal",
         "Carriers",
+        "Challenge",
         "Civilians",
         "Contact",
         "Contacts",

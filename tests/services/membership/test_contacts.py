@@ -9,17 +9,18 @@ import asyncpg
 import pytest
 
 from tests.conftest import ServiceUnderTest
+from tests.support.proof_of_work import contact_form_proof
 from tests.support.tokens import TokenIssuer
 
 INQUIRE = """
-mutation($input: JoinInquiryInput!) {
-  submitJoinInquiry(input: $input) { reference errors { field message } }
+mutation($input: JoinInquiryInput!, $proof: String) {
+  submitJoinInquiry(input: $input, proofOfWork: $proof) { reference errors { field message } }
 }
 """
 
 DEMO = """
-mutation($input: DemoRequestInput!) {
-  requestDemo(input: $input) { reference errors { field message } }
+mutation($input: DemoRequestInput!, $proof: String) {
+  requestDemo(input: $input, proofOfWork: $proof) { reference errors { field message } }
 }
 """
 
@@ -49,7 +50,8 @@ def inquiry(**overrides: Any) -> dict[str, Any]:
 async def test_anyone_may_ask_to_join_and_gets_only_a_reference(
     membership: ServiceUnderTest, admin_token: str
 ) -> None:
-    answer = await membership.graphql(INQUIRE, {"input": inquiry()})
+    proof = await contact_form_proof(membership.graphql)
+    answer = await membership.graphql(INQUIRE, {"input": inquiry(), "proof": proof})
     receipt = answer["data"]["submitJoinInquiry"]
     assert receipt["errors"] == []
     assert receipt["reference"]
@@ -95,9 +97,11 @@ async def test_demo_requests_and_the_staff_inbox(
         "format": "IN_PERSON",
         "preferredTimes": "Tuesday or Thursday mornings",
     }
-    answer = await membership.graphql(DEMO, {"input": demo})
+    proof = await contact_form_proof(membership.graphql, "DEMO_REQUEST")
+    answer = await membership.graphql(DEMO, {"input": demo, "proof": proof})
     reference = answer["data"]["requestDemo"]["reference"]
-    await membership.graphql(INQUIRE, {"input": inquiry()})
+    proof = await contact_form_proof(membership.graphql)
+    await membership.graphql(INQUIRE, {"input": inquiry(), "proof": proof})
 
     inbox = await membership.graphql(INBOX, {"handled": False}, token=admin_token)
     nodes = inbox["data"]["departmentContacts"]["nodes"]
