@@ -26,6 +26,8 @@ from graphql import (
     parse,
 )
 
+from gateway.scalars import check_platform_scalars
+
 # the directives of Federation v2 subgraph schemas, none of which the API schema keeps
 FEDERATION_DIRECTIVES = frozenset(
     {
@@ -189,8 +191,10 @@ def load(supergraph_sdl: str) -> Supergraph:
                 for field_node in definition.fields or ()
             }
     api = DocumentNode(definitions=tuple(without_federation(d) for d in api_definitions))
+    schema = build_ast_schema(api)
+    check_platform_scalars(schema)
     return Supergraph(
-        schema=build_ast_schema(api),
+        schema=schema,
         subgraphs=tuple(sorted(graph_names.values())),
         field_owners=field_owners,
         entity_keys=entity_keys,
