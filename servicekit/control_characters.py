@@ -45,6 +45,11 @@ def may_hold_control_characters(query: str) -> bool:
     return _MAY_HOLD.search(query) is not None
 
 
+def holds_control_character(text: str) -> bool:
+    """Whether ``text`` holds a character this rule refuses."""
+    return _REFUSED.search(text) is not None
+
+
 def _refused(text: str) -> str | None:
     found = _REFUSED.search(text)
     return None if found is None else f"U+{ord(found.group()):04X}"
