@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from servicekit.control_characters import (
+    json_may_hold_control_characters,
     literal_errors,
     may_hold_control_characters,
     variable_errors,
@@ -100,6 +101,8 @@ class OperationRequest:
     query: str
     variables: dict[str, Any]
     operation_name: str | None
+    # False when no string of it can hold a control character (most JSON bodies)
+    may_hold_control_characters: bool = True
 
 
 async def read_operation(
@@ -119,6 +122,7 @@ async def read_operation(
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
             return bad_request("The request body is not valid JSON.")
+        suspect = json_may_hold_control_characters(body)
     elif content_type == "multipart/form-data":
         # a form post can come from any site: require a header only scripts can set
         if not request.headers.get(CSRF_HEADER):
@@ -129,6 +133,7 @@ async def read_operation(
         if isinstance(payload_or_problem, str):
             return bad_request(payload_or_problem)
         payload = payload_or_problem
+        suspect = True
     else:
         return bad_request(
             "Send GraphQL operations as application/json (or multipart/form-data for uploads).",
@@ -151,7 +156,7 @@ async def read_operation(
     extensions = payload.get("extensions")
     if not (extensions is None or isinstance(extensions, dict)):
         return bad_request("`extensions` must be an object (or null).")
-    return OperationRequest(payload["query"], variables, operation_name)
+    return OperationRequest(payload["query"], variables, operation_name, suspect)
 
 
 def refused_text(
@@ -160,6 +165,8 @@ def refused_text(
     """Request errors for the operation's text holding control characters, in its variables
     or in its document's literals (``document_of``: the parsed, valid document of a query,
     or None when it has none, whose errors the pipeline reports)."""
+    if not operation.may_hold_control_characters:
+        return []
     errors = variable_errors(operation.variables)
     if not errors and may_hold_control_characters(operation.query):
         document = document_of(operation.query)

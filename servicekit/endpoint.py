@@ -29,7 +29,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from servicekit import graphiql
-from servicekit.control_characters import variable_errors
+from servicekit.control_characters import json_may_hold_control_characters, variable_errors
 from servicekit.graphql_media import JSON, answer_media_type, answer_status
 
 MULTIPART = "multipart/form-data"
@@ -97,9 +97,12 @@ class GraphQLEndpoint:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         try:
             if content_type == JSON:
-                payload = _json(await request.body(), "The request body")
+                body = await request.body()
+                payload = _json(body, "The request body")
+                suspect = json_may_hold_control_characters(body)
             elif content_type == MULTIPART and self.multipart_uploads:
                 payload = await _multipart(request)
+                suspect = True
             else:
                 accepted = JSON + (f" or {MULTIPART}" if self.multipart_uploads else "")
                 return graphql_error(
@@ -111,7 +114,7 @@ class GraphQLEndpoint:
             query, variables, operation_name = _operation(payload)
         except BadRequest as problem:
             return graphql_error(str(problem), "BAD_REQUEST", media_type=media_type)
-        refused = variable_errors(variables)
+        refused = variable_errors(variables) if suspect else []
         if refused:
             return graphql_response({"errors": [e.formatted for e in refused]}, media_type)
         context = await self.get_context(request)

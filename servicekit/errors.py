@@ -2,9 +2,10 @@
 
 | what went wrong | `extensions.code` |
 |---|---|
+| not a request for one operation that can be run (servicekit/endpoint.py) | `BAD_REQUEST` |
 | the document does not parse | `GRAPHQL_PARSE_FAILED` |
 | the document does not validate against the schema | `GRAPHQL_VALIDATION_FAILED` |
-| a variable of the wrong type, a missing one, an argument out of range | `BAD_USER_INPUT` |
+| a wrong or missing variable, an argument out of range, a control character | `BAD_USER_INPUT` |
 | no or a bad access token / a role the field needs is missing | `UNAUTHENTICATED` / `FORBIDDEN` |
 | an anonymous form was sent too often | `RATE_LIMITED` |
 | the service cannot reach its database | `SERVICE_UNAVAILABLE` |

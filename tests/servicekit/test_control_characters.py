@@ -3,13 +3,16 @@ comes: written into the document or sent as a variable, at any depth of an input
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+import orjson
 import pytest
 from graphql import parse
 
 from servicekit.control_characters import (
+    json_may_hold_control_characters,
     literal_errors,
     may_hold_control_characters,
     variable_errors,
@@ -177,3 +180,37 @@ async def test_each_subgraph_refuses_control_characters_naming_the_argument(
     assert strict.status_code == 400
     assert strict.json() == body
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+STRINGS = [
+    "plain",
+    "é ✓",
+    "a\x00b",
+    "tab\t",
+    "lf\n",
+    "cr\r",
+    "bs\b",
+    "ff\f",
+    "\x1f",
+    "\x7f",
+    "\\",
+    "\\u0000",
+]
+
+
+@pytest.mark.parametrize("text", STRINGS)
+def test_a_json_body_is_read_further_whenever_a_string_in_it_may_hold_one(text: str) -> None:
+    # as a variable, and as a GraphQL literal (a query's backslash is escaped in JSON)
+    refused = bool(variable_errors({"v": text}))
+    literal = '{ f(a: "' + text.replace("\\", "\\\\").replace('"', '\\"') + '") }'
+    for body in (
+        orjson.dumps({"query": "{ f }", "variables": {"v": text}}),
+        json.dumps({"query": "{ f }", "variables": {"v": text}}).encode(),  # \u escapes
+        orjson.dumps({"query": literal}),
+    ):
+        if refused:
+            assert json_may_hold_control_characters(body), body
+    if "\\" not in text and not refused:
+        assert not json_may_hold_control_characters(
+            orjson.dumps({"query": "query {\n\tf\n}", "variables": {"v": text}})
+        )
