@@ -27,6 +27,8 @@ from graphql import (
     parse,
 )
 
+from gateway.scalars import check_platform_scalars
+
 # the directives of Federation v2 subgraph schemas, none of which the API schema keeps
 FEDERATION_DIRECTIVES = frozenset(
     {
@@ -197,8 +199,10 @@ def load(supergraph_sdl: str) -> Supergraph:
             if d.name.value not in hidden
         )
     )
+    schema = build_ast_schema(api)
+    check_platform_scalars(schema)
     return Supergraph(
-        schema=build_ast_schema(api),
+        schema=schema,
         subgraphs=tuple(sorted(graph_names.values())),
         field_owners=field_owners,
         entity_keys=entity_keys,

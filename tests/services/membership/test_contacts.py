@@ -72,7 +72,7 @@ async def test_anyone_may_ask_to_join_and_gets_only_a_reference(
         ({"phone": "12"}, "input.phone"),
         ({"agency": "   "}, "input.agency"),
         ({"message": "x" * 4001}, "input.message"),
-        ({"contactName": "a\x00b"}, "input.contactName"),
+        ({"contactName": "a\rb"}, "input.contactName"),
     ],
 )
 async def test_bad_inquiries_say_what_to_fix_and_store_nothing(
@@ -83,6 +83,17 @@ async def test_bad_inquiries_say_what_to_fix_and_store_nothing(
     assert receipt["reference"] is None
     assert [error["field"] for error in receipt["errors"]] == [field]
     assert receipt["errors"][0]["message"]
+    assert await db.fetchval("SELECT count(*) FROM join_inquiries") == 0
+
+
+async def test_an_inquiry_holding_a_nul_is_refused_before_anything_runs(
+    membership: ServiceUnderTest, db: asyncpg.Connection
+) -> None:
+    answer = await membership.graphql(INQUIRE, {"input": inquiry(contactName="a\x00b")})
+    assert "data" not in answer
+    [error] = answer["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "`$input.contactName`" in error["message"]
     assert await db.fetchval("SELECT count(*) FROM join_inquiries") == 0
 
 
