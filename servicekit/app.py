@@ -243,7 +243,11 @@ def create_service_app(
     lane = None if tracing else GraphQLLane(graphql_endpoint.handle, max_bytes=cap)
     if not pages:
         return LanedStarlette(
-            routes=traced_routes, lifespan=lifespan, middleware=middleware, lane=lane
+            routes=traced_routes,
+            lifespan=lifespan,
+            middleware=middleware,
+            lane=lane,
+            headers=settings.public_url.response_headers(),
         )
     traced = Starlette(routes=traced_routes, middleware=middleware)
     return LanedStarlette(
@@ -251,4 +255,5 @@ def create_service_app(
         lifespan=lifespan,
         middleware=[Middleware(BodySizeLimit, max_bytes=max_page_bytes)],
         lane=lane,
+        headers=settings.public_url.response_headers(),
     )
