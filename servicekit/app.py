@@ -111,13 +111,17 @@ def settle_heap() -> None:
     gc.set_threshold(20_000, 20, 50)
 
 
-async def _keep_house(
+async def keep_house(
     work: Callable[[asyncpg.Pool], Awaitable[None]], pool: asyncpg.Pool, every: float
 ) -> None:
+    """Run ``work`` now and then every ``every`` seconds, for as long as the service runs.
+
+    No failure ends it: a housekeeping that stopped would stop mail and clean-ups until the
+    next restart. Only the failure's class is logged (its text may quote a value)."""
     while True:
         try:
             await work(pool)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as failure:
+        except Exception as failure:
             logger.warning("housekeeping failed (%s); retrying later", type(failure).__name__)
         await asyncio.sleep(every)
 
@@ -186,7 +190,7 @@ def create_service_app(
                     audience=settings.token_audience,
                 )
                 keeper = (
-                    asyncio.create_task(_keep_house(housekeeping, pool, housekeeping_every))
+                    asyncio.create_task(keep_house(housekeeping, pool, housekeeping_every))
                     if housekeeping is not None
                     else None
                 )

@@ -37,8 +37,9 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
     env = Environment("WNWA_PROFESSIONALS", environ)
     max_document_bytes = env.integer("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)
     max_documents = env.integer("MAX_DOCUMENTS", 8)
+    service = ServiceSettings.from_environment("professionals", DEFAULT_PORT, environ)
     return ProfessionalsSettings(
-        service=ServiceSettings.from_environment("professionals", DEFAULT_PORT, environ),
+        service=service,
         home_metro_counties=parse_counties(env.text("HOME_METRO_COUNTIES", DEFAULT_HOME_METRO)),
         max_document_bytes=max_document_bytes,
         max_documents=max_documents,
@@ -49,7 +50,7 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
         expiry_notice_days=env.integer("EXPIRY_NOTICE_DAYS", 60),
         applications_burst=env.integer("APPLICATIONS_BURST", 10),
         applications_per_hour=env.integer("APPLICATIONS_PER_HOUR", 30),
-        mail=mail.load("WNWA_PROFESSIONALS", environ),
+        mail=mail.load("WNWA_PROFESSIONALS", environ, public_url=service.public_url),
     )
 
 

@@ -22,8 +22,8 @@ def test_every_service_and_the_gateway_read_the_one_public_url() -> None:
     expected = PublicUrl("https://portal.wnwa.example")
     assert identity_settings.load(environ).public_url == expected.origin
     assert gateway_settings.load(environ).public_url == expected
-    assert membership_settings.load(environ).service.public_url == expected
-    assert professionals_settings.load(environ).service.public_url == expected
+    assert membership_settings.load(environ).mail.public_url == expected
+    assert professionals_settings.load(environ).mail.public_url == expected
     assert expected.link("/vetting") == "https://portal.wnwa.example/vetting"
 
 
