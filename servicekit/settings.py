@@ -63,9 +63,12 @@ class Environment:
         fallback = f"WNWA_{name}"
         return own, self._environ.get(fallback)
 
-    def text(self, name: str, default: str | None = None) -> str:
-        """A plain string setting; without a default the variable is required."""
-        variable, value = self._lookup(name)
+    def text(self, name: str, default: str | None = None, *, shared: bool = True) -> str:
+        """A plain string setting; without a default the variable is required.
+
+        ``shared=False`` ignores the ``WNWA_{NAME}`` fallback, for a value that must be the
+        process's own (the development IdP's address is not the network's)."""
+        variable, value = self._lookup(name, shared=shared)
         if value is None or value == "":
             if default is None:
                 raise ConfigurationError(f"{variable} is required")

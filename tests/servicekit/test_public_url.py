@@ -7,6 +7,7 @@ import pytest
 
 from gateway import settings as gateway_settings
 from servicekit.settings import ConfigurationError, PublicUrl, read_public_url
+from services.identity import devidp
 from services.identity import settings as identity_settings
 from services.membership import settings as membership_settings
 from services.professionals import settings as professionals_settings
@@ -25,6 +26,13 @@ def test_every_service_and_the_gateway_read_the_one_public_url() -> None:
     assert membership_settings.load(environ).mail.public_url == expected
     assert professionals_settings.load(environ).mail.public_url == expected
     assert expected.link("/vetting") == "https://portal.wnwa.example/vetting"
+
+
+def test_the_development_idp_keeps_its_own_address() -> None:
+    # its issuer is its own, not the network's: `wnwa up` gives every process WNWA_PUBLIC_URL
+    environ = {"WNWA_PUBLIC_URL": "http://localhost:8000", "WNWA_DEVIDP_PORT": "8009"}
+    assert devidp.load(environ).public_url == ""
+    assert devidp.load(environ).base_url == "http://127.0.0.1:8009"
 
 
 def test_development_defaults_to_the_local_gateway_production_must_say() -> None:
