@@ -95,9 +95,11 @@ def _with_headers(send: Send, headers: tuple[tuple[bytes, bytes], ...]) -> Send:
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             own = list(message.get("headers", ()))
-            names = {bytes(name).lower() for name, _ in own}
-            added = [(name, value) for name, value in headers if name not in names]
-            message = {**message, "headers": [*own, *added]}
+            # header names are lower-case in ASGI; an answer's own value wins (identity's
+            # HSTS, relayed under /auth/*, is not doubled)
+            given = {name for name, _ in own}
+            own.extend(header for header in headers if header[0] not in given)
+            message = {**message, "headers": own}
         await send(message)
 
     return sending
