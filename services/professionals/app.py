@@ -23,6 +23,7 @@ from .downloads import ROUTES
 from .figures import FigureQueries
 from .listing import Professional
 from .loaders import ProfessionalsLoaders
+from .outbox import OutboxMutations, OutboxQueries
 from .review import ReviewQueries
 from .search import ListingQueries
 from .status import StatusQueries
@@ -30,13 +31,20 @@ from .vetting import VettingMutation
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-Mutation = merge_types("Mutation", (ApplyMutation, VettingMutation))
+Mutation = merge_types("Mutation", (ApplyMutation, VettingMutation, OutboxMutations))
 
 
 def build_schema() -> ServiceSchema:
     query = merge_types(
         "Query",
-        (ListingQueries, ReviewQueries, FigureQueries, StatusQueries, ApplicationChallengeQuery),
+        (
+            ListingQueries,
+            ReviewQueries,
+            FigureQueries,
+            StatusQueries,
+            ApplicationChallengeQuery,
+            OutboxQueries,
+        ),
     )
     return ServiceSchema(query=query, mutation=Mutation, types=[Professional])
 

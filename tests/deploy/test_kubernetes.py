@@ -180,6 +180,35 @@ def test_production_turns_off_graphiql_and_introspection_and_exports_telemetry(
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_reaches_people_at_the_ingress_host_with_hsts_over_https(
+    overlay: str,
+) -> None:
+    resources = render(overlay)
+    [ingress] = of_kind(resources, "Ingress")
+    host = ingress["spec"]["rules"][0]["host"]
+    https = bool(ingress["spec"].get("tls"))
+    for deployment in deployments(overlay):
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        settings, _ = load_recorded(
+            service_of(container), container_environment(resources, container, stand_in)
+        )
+        public_url = (
+            settings.public_url
+            if service_of(container) == "gateway"
+            else (settings.service.public_url)
+        )
+        # production: the Ingress's own host over TLS; development: the port-forward's
+        if https:
+            assert public_url.origin == f"https://{host}"
+            assert dict(public_url.response_headers())[b"strict-transport-security"]
+        else:
+            assert public_url.response_headers() == ()
+    # the Ingress sets no headers of its own: the gateway's HSTS (two years) reaches the browser
+    snippets = [key for key in ingress["metadata"].get("annotations", {}) if "snippet" in key]
+    assert snippets == []
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_only_the_gateway_is_exposed_and_only_the_gateway_reaches_the_subgraphs(
     overlay: str,
 ) -> None:
