@@ -34,6 +34,7 @@ from .report_figures import Cell
 
 CLOSES_ON_DAY = 10  # a month's reports are taken until the 10th of the next month
 TICK_SECONDS = 2.0  # how often a process looks for closed months to write (in memory)
+STOP_SECONDS = 5.0  # at most this long, at a stop, to write the parts of closed months
 MARK_PURPOSE = "support-report"
 
 
@@ -72,6 +73,7 @@ class Tally:
 
     part_id: uuid.UUID = field(default_factory=uuid.uuid4)
     cells: dict[uuid.UUID, Cell] = field(default_factory=dict)
+    closing: bool = False  # from the close on, nothing more is counted
     part: dict[uuid.UUID | None, Cell] | None = None  # drawn once, at the close
 
     def count(self, department: uuid.UUID, officers: int) -> None:
@@ -100,8 +102,11 @@ class ReportMonths:
             try:
                 yield self
             finally:
-                with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                    await self.tick(service.pool)
+                with contextlib.suppress(
+                    OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError
+                ):
+                    async with asyncio.timeout(STOP_SECONDS):
+                        await self.tick(service.pool)
                 self.tallies.clear()
                 self.marks = None
 
@@ -122,7 +127,7 @@ class ReportMonths:
             first = await self.marks.claim(MARK_PURPOSE, mark, until=closes_at(month))
         except MarksUnavailable:
             return Outcome.UNAVAILABLE
-        if tally.part is not None or self.tallies.get(month) is not tally:
+        if tally.closing or self.tallies.get(month) is not tally:
             return Outcome.CLOSED  # the month closed while the mark was being claimed
         if not first:
             return Outcome.ALREADY
@@ -142,6 +147,7 @@ class ReportMonths:
 
     async def _write(self, pool: asyncpg.Pool, month: dt.date, tally: Tally) -> None:
         if tally.part is None:
+            tally.closing = True  # before any await: a report still claiming its mark is refused
             async with pool.acquire() as connection:
                 departments = await report_store.departments_with_profiles(db=connection)
             # the noise is drawn once: a write that fails is retried with the same part, so
