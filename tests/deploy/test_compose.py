@@ -16,7 +16,7 @@ from tests.deploy.environment import (
     required_variables,
 )
 from tests.deploy.manifests import ROOT, load_yaml
-from wnwa.postgres import LOG_SETTINGS
+from wnwa.postgres import SERVER_SETTINGS
 
 COMPOSE = ROOT / "docker-compose.yml"
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}
@@ -168,7 +168,7 @@ def test_the_database_server_logs_no_values() -> None:
         for flag, value in zip(command[1::2], command[2::2], strict=True)
         if flag == "-c"
     )
-    assert given == LOG_SETTINGS
+    assert given == SERVER_SETTINGS
     assert given["log_error_verbosity"] == "terse"
     assert given["log_parameter_max_length_on_error"] == "0"
 

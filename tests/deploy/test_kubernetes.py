@@ -28,7 +28,7 @@ from tests.deploy.manifests import (
     secret_references,
 )
 from tests.deploy.operator_schemas import SCHEMAS
-from wnwa.postgres import LOG_SETTINGS
+from wnwa.postgres import SERVER_SETTINGS
 
 pytestmark = pytest.mark.slow  # runs kubectl kustomize and the schema validator
 
@@ -293,9 +293,10 @@ def test_cloudnative_pg_runs_replicas_with_backups_and_a_role_per_service() -> N
     assert databases == {f"wnwa_{s}": f"wnwa_{s}" for s in SUBGRAPHS}
     roles = {r["name"] for r in cluster["spec"]["managed"]["roles"]}
     assert roles == set(databases.values())
-    # the server log never holds a value: the same settings as the embedded server's
+    # the server log never holds a value, and the lock table has room for the marks: the
+    # same settings as the embedded server's
     parameters = cluster["spec"]["postgresql"]["parameters"]
-    assert {name: parameters.get(name) for name in LOG_SETTINGS} == LOG_SETTINGS
+    assert {name: parameters.get(name) for name in SERVER_SETTINGS} == SERVER_SETTINGS
     host = named(resources, "Deployment", "identity")
     assert host  # the services point at the cluster's read-write Service:
     (config,) = [c for c in of_kind(resources, "ConfigMap") if "PGHOST" in c.get("data", {})]
