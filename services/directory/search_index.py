@@ -19,17 +19,18 @@ import datetime as dt
 import hashlib
 import heapq
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from uuid import UUID
 
 import asyncpg
 
+from servicekit import geo
 from servicekit.app import settle_heap
 from servicekit.geo import EARTH_RADIUS_MILES
 
-from . import store
+from . import availability, store
 from .store import SupporterRow
 
 # a batch of changes this large is sorted in at once rather than one by one
@@ -49,6 +50,15 @@ class SearchFilters:
     # (latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon))
     near: tuple[float, float, float, tuple[float, float, float, float]] | None = None
     available_now: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NextOnCallRow:
+    """A supporter off call now, and when they are next on call."""
+
+    supporter: SupporterRow
+    next_on_call: dt.datetime
+    distance_miles: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +138,22 @@ class _Entry:
             return False
         position = bisect.bisect_right(self.starts, minute) - 1
         return position >= 0 and minute < self.ends[position]
+
+    def minutes_to_call(self, now: dt.datetime, minutes: Mapping[str, int]) -> int | None:
+        """Minutes until the profile is on call, on the weekly clock (0: on call now); None
+        when no schedule puts it on call again."""
+        if self.available(now, minutes):
+            return 0
+        minute = minutes.get(self.time_zone)
+        if minute is None:
+            return None
+        waited = 0
+        until = self.unavailable_until
+        if until is not None and now < until:
+            waited = math.ceil((until - now).total_seconds() / 60)
+            minute = (minute + waited) % availability.MINUTES_PER_WEEK
+        ahead = availability.minutes_to_next_start(self.starts, self.ends, minute)
+        return None if ahead is None else waited + ahead
 
 
 _by_order = attrgetter("order")
@@ -338,6 +364,74 @@ class SupporterIndex:
             SearchRow(entry.row, not key[0], key[1], distance)
             for key, entry, distance in heapq.nsmallest(limit, found, key=_by_key)
         ]
+
+    def next_on_call(
+        self,
+        filters: SearchFilters,
+        *,
+        now: dt.datetime,
+        minutes: Mapping[str, int],
+        limit: int,
+    ) -> list[NextOnCallRow]:
+        """Up to ``limit`` profiles matching ``filters`` (``available_now`` aside) that are off
+        call now, the soonest back on call first (then the day's rotation).
+
+        Every match is ranked on the weekly clock, in whole minutes, which a daylight-saving
+        change in the coming week puts out by an hour at most; the few that could still be
+        among the first are then worked out exactly (``availability.next_on_call``).
+        """
+        ranked: list[tuple[int, _Entry, float | None]] = []
+        for entry, distance in self._matching(filters):
+            ahead = entry.minutes_to_call(now, minutes)
+            if ahead is not None and ahead > 0:
+                ranked.append((ahead, entry, distance))
+        if not ranked:
+            return []
+        ranked.sort(key=_by_key)
+        cutoff = ranked[min(limit, len(ranked)) - 1][0] + 2 * 60
+        exact: list[tuple[dt.datetime, tuple[int, UUID], NextOnCallRow]] = []
+        for ahead, entry, distance in ranked:
+            if ahead > cutoff:
+                break
+            row = entry.row
+            moment = availability.next_on_call(
+                spans=row.spans,
+                time_zone=row.time_zone,
+                available_until=row.available_until,
+                unavailable_until=row.unavailable_until,
+                now=now,
+            )
+            if moment is not None:
+                exact.append((moment, entry.order, NextOnCallRow(row, moment, distance)))
+        exact.sort(key=lambda item: (item[0], item[1]))
+        return [row for _, _, row in exact[:limit]]
+
+    def _matching(self, filters: SearchFilters) -> Iterator[tuple[_Entry, float | None]]:
+        """Every profile that meets the filters but ``available_now``, with its distance
+        from the ZIP code searched near (None without one)."""
+        exclude = _department(filters)
+        if filters.near is None:
+            rest = _matcher(filters)
+            listing = (
+                self._order if filters.state is None else self._by_state.get(filters.state, [])
+            )
+            for entry in listing:
+                if entry.department != exclude and (rest is None or rest(entry)):
+                    yield entry, None
+            return
+        latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon) = filters.near
+        area = filters.areas[0] if filters.areas else None
+        rest = _matcher(filters, checked=area)
+        for lat_cell in range(math.floor(min_lat), math.floor(max_lat) + 1):
+            for lon_cell in range(math.floor(min_lon), math.floor(max_lon) + 1):
+                for entry in self._cells.get((area, lat_cell, lon_cell), {}).values():
+                    if entry.department == exclude or (rest is not None and not rest(entry)):
+                        continue
+                    distance = geo.distance_miles(
+                        latitude, longitude, entry.latitude, entry.longitude
+                    )
+                    if distance <= miles:
+                        yield entry, distance
 
 
 def _department(filters: SearchFilters) -> int:
