@@ -14,6 +14,8 @@ from gateway.portal.routes import STATIC_FOLDER
 from gateway.settings import load
 
 PORTAL = Path(STATIC_FOLDER).parent
+# COPLINE (1-800-COPLINE, per copline.org) and Safe Call Now
+OFFICERS_LINES = ("tel:+18002675463", "tel:+12064593020")
 
 
 @pytest.fixture
@@ -36,6 +38,10 @@ async def test_every_page_has_a_strict_policy_and_the_crisis_line(
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert 'href="tel:988"' in response.text
+    # the 24-hour lines run by and for officers, in the banner beside 988
+    banner = response.text.split('id="crisis"')[1].split("</p>")[0]
+    for line in OFFICERS_LINES:
+        assert f'href="{line}"' in banner
     # scripts only by src, no inline handlers or style attributes
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", response.text) == []
     assert re.search(r"\son[a-z]+=", response.text) is None
@@ -112,6 +118,15 @@ async def test_the_crisis_lines_dial_the_extension_and_prefill_the_keyword(
     assert 'href="tel:988"' in crisis
     assert 'href="tel:988,1"' in crisis  # the Veterans Crisis Line: 988, then 1
     assert 'href="sms:741741?&amp;body=HOME"' in crisis  # Crisis Text Line's keyword
+    lines = crisis.split('id="crisis-lines"')[1]
+    # the officers' own lines come right after 988, each written out as well as linked
+    order = [
+        lines.index(href) for href in ('href="tel:988"', *map('href="{}"'.format, OFFICERS_LINES))
+    ]
+    assert order == sorted(order)
+    assert order[-1] < lines.index('href="tel:988,1"')
+    assert "1-800-267-5463" in lines
+    assert "1-206-459-3020" in lines
 
 
 async def test_the_app_is_installable_and_its_worker_keeps_only_public_pages(
