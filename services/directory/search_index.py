@@ -182,6 +182,10 @@ class SupporterIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def profiles(self) -> list[SupporterRow]:
+        """Every active profile held (as of the last refresh)."""
+        return [entry.row for entry in self._entries.values()]
+
     # -- following the database ---------------------------------------------------------
 
     async def refresh(self, pool: asyncpg.Pool) -> None:
