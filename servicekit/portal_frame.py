@@ -14,6 +14,7 @@ FOOTER_LINKS = (
     ("/news", "News"),
     ("/figures", "Figures"),
     ("/crisis", "Crisis lines"),
+    ("/self-check", "Self-checks"),
     ("/privacy", "Privacy"),
     ("/terms", "Terms of use"),
 )
@@ -31,7 +32,7 @@ _DOCUMENT = """<!doctype html>
 <a class="skip" href="#main">Skip to content</a>
 <p class="crisis" id="crisis">In crisis, or worried about someone?
 <a href="tel:988">Call 988</a> or <a href="sms:988">text 988</a>, any hour.
-Officers' own lines:
+For officers:
 <a href="tel:+18002675463" aria-label="Call COPLINE, 1-800-267-5463">COPLINE</a>,
 <a href="tel:+12064593020" aria-label="Call Safe Call Now, 1-206-459-3020">Safe Call Now</a>.
 <a href="/crisis">More crisis lines</a></p>

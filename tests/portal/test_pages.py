@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.portal.pages import PAGES, Page
-from gateway.portal.routes import STATIC_FOLDER
+from gateway.portal.pages import PAGES, Page, render
+from gateway.portal.routes import SITE_DIGEST, STATIC_FOLDER, site_digest
 from gateway.settings import load
 
 PORTAL = Path(STATIC_FOLDER).parent
@@ -158,3 +158,39 @@ async def test_the_app_is_installable_and_its_worker_keeps_only_public_pages(
         "/documents",
     ):
         assert not any(url.startswith(private) for url in kept), private
+
+
+async def test_the_self_checks_are_served_but_never_counted() -> None:
+    app = create_app(load({"WNWA_ENV": "test"}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
+        await client.get("/crisis")
+        page = await client.get("/self-check")
+        again = await client.get("/self-check")
+    assert page.status_code == again.status_code == 200
+    assert "set-cookie" not in page.headers
+    assert "never leave this device" in page.text
+    assert "/portal/static/self-check.js" in page.text
+    # the crisis lines count as one view; the self-checks, twice opened, not at all
+    assert sum(views for views, _ in app.state.visits.totals().values()) == 1
+
+
+async def test_the_worker_names_its_copy_after_the_sites_content(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    async with client:
+        worker = (await client.get("/service-worker.js")).text
+    version = re.search(r'const VERSION = "wnwa-public-([0-9a-f]+)";', worker)
+    assert version is not None, "the gateway writes the site's digest into the cache name"
+    assert SITE_DIGEST not in worker
+    # the public self-checks are kept for offline use with the modules they import
+    for kept in ('"/self-check"', "self-check-scoring.js", "next-steps.js", '"/crisis"'):
+        assert kept in worker.split("const KEPT")[0]
+    # any change to a file (or a page) gives another digest, so browsers take the new worker
+    for file in STATIC_FOLDER.iterdir():
+        (tmp_path / file.name).write_bytes(file.read_bytes())
+    pages = [render(page) for page in PAGES]
+    assert site_digest(tmp_path, pages) == version.group(1)
+    (tmp_path / "portal.css").write_text("/* changed */", encoding="utf-8")
+    assert site_digest(tmp_path, pages) != version.group(1)
+    assert site_digest(STATIC_FOLDER, [*pages[:-1], pages[-1] + " "]) != version.group(1)
