@@ -3,7 +3,7 @@
 // what any signed-in search would.
 import { el, gql, nationalPhone } from "./lib.js";
 
-const ANY_HOUR = `query AnyHour { professionals(search: { answersCallsAnyHour: true }, first: 3) {
+const ANY_HOUR = `query FindProfessionals { professionals(search: { answersCallsAnyHour: true }, first: 3) {
   nodes { id fullName credentials phone telehealth locations { city state } } errors { field message } } }`;
 
 /** The lines that pick up at any hour, as one row of buttons, and a link to all of them. */

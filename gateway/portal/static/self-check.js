@@ -112,7 +112,7 @@ function nextStep(step, it) {
     button, region, list);
 }
 
-const FIND = `query SelfCheckProfessionals($search: ProfessionalSearch) { professionals(search: $search, first: 5) {
+const FIND = `query FindProfessionals($search: ProfessionalSearch) { professionals(search: $search, first: 5) {
   nodes { id fullName credentials phone telehealth availability { answersCallsAnyHour } locations { city state } } errors { field message } } }`;
 
 async function ask(variables) {
