@@ -94,7 +94,7 @@ async function run(append) {
     if (!append) await nextSteps(found.matches);
     if (!count) say(status, filter.availableNow ? `Nobody${narrowed(filter) ? " matching your filters" : ""} is on call right now.`
       : "No peer supporter matches all of that.");
-    else say(status, `${count} peer supporter${count === 1 ? "" : "s"} shown, ${onCall ? `${onCall} on call now` : "none on call now"}.`);
+    else say(status, `${count} shown, ${onCall ? `${onCall} on call now` : "none on call now"}.`);
   } catch (error) {
     say(status, error.message, "error");
   } finally {
