@@ -219,6 +219,15 @@ def next_on_call(
     return soonest
 
 
+def wall_clock_after(now: dt.datetime, time_zone: str, minutes: int) -> dt.datetime:
+    """The moment (UTC) the clocks of ``time_zone`` show ``minutes`` more than at ``now``
+    (to the minute): where a slot ``minutes`` ahead on the weekly clock begins, across a
+    daylight-saving change as well (as ``next_on_call`` finds it)."""
+    zone = zoneinfo.ZoneInfo(time_zone)
+    wall = now.astimezone(zone).replace(second=0, microsecond=0, tzinfo=None)
+    return (wall + dt.timedelta(minutes=minutes)).replace(tzinfo=zone).astimezone(dt.UTC)
+
+
 def minutes_to_next_start(starts: Sequence[int], ends: Sequence[int], minute: int) -> int | None:
     """Minutes from ``minute`` of the local week to the schedule's next slot (0 inside
     one), counted on the weekly clock; None without slots. ``starts`` and ``ends`` are the

@@ -89,11 +89,12 @@ class _Tally:
     def __init__(self) -> None:
         self._steps: dict[str, list[int]] = {}
 
-    def add(self, time_zone: str, spans: Sequence[Span]) -> None:
+    def add(self, time_zone: str, ranges: Sequence[Span]) -> None:
+        """One supporter, by the ranges of minutes at which a whole hour on call begins."""
         steps = self._steps.get(time_zone)
         if steps is None:
             steps = self._steps[time_zone] = [0] * (MINUTES_PER_WEEK + 1)
-        for start, stop in whole_hour_starts(spans):
+        for start, stop in ranges:
             steps[start] += 1
             steps[stop] -= 1
 
@@ -139,14 +140,19 @@ def count_coverage(
     """How many of ``profiles`` are scheduled on call for each hour beginning at ``starts``:
     all of them, those within ``region``, those of ``department``."""
     network, within, own = _Tally(), _Tally(), _Tally()
+    known: dict[tuple[Span, ...], list[Span]] = {}  # shifts repeat: each worked out once
     for row in profiles:
         if not row.spans or not availability.is_time_zone(row.time_zone):
             continue
-        network.add(row.time_zone, row.spans)
+        spans = tuple(row.spans)
+        ranges = known.get(spans)
+        if ranges is None:
+            ranges = known[spans] = whole_hour_starts(spans)
+        network.add(row.time_zone, ranges)
         if region is not None and region.holds(row):
-            within.add(row.time_zone, row.spans)
+            within.add(row.time_zone, ranges)
         if department is not None and row.department_id == department:
-            own.add(row.time_zone, row.spans)
+            own.add(row.time_zone, ranges)
     return Coverage(
         starts=list(starts),
         network=network.per_hour(starts),

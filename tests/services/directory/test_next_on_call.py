@@ -4,10 +4,18 @@ weekly schedules, each supporter's time zone, their switch and the service's clo
 from __future__ import annotations
 
 import datetime as dt
+import random
 import uuid
 from typing import Any
 
+import asyncpg
+
+from servicekit import geo
 from servicekit.clock import FixedClock
+from services.directory import availability
+from services.directory.availability import format_clock
+from services.directory.search_index import rotation
+from services.directory.store import _supporter
 from tests.conftest import ServiceUnderTest
 from tests.services.directory.conftest import FENWOOD, HARLOW, LARKMOOR, create_profile, search
 from tests.support.tokens import TokenIssuer
@@ -174,3 +182,97 @@ async def test_a_wrong_count_or_filter_is_a_field_error(
     refused = await directory.graphql(NEXT, {}, token=vetter)
     assert refused["data"]["nextOnCallPeerSupporters"] is None
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+# Chicago, Milwaukee, Los Angeles, New York, Phoenix (no summer time), Honolulu
+ZIPS = ["60601", "53202", "90012", "10001", "85004", "96813"]
+MOMENTS = [
+    SUNDAY_NIGHT,
+    dt.datetime(2025, 3, 9, 4, 20, tzinfo=dt.UTC),  # Saturday night before summer time
+    dt.datetime(2025, 11, 1, 20, 45, tzinfo=dt.UTC),  # Saturday before winter time
+    dt.datetime(2025, 7, 16, 14, 7, tzinfo=dt.UTC),
+]
+
+
+def random_week(rng: random.Random) -> list[dict[str, str]]:
+    slots = []
+    for day in rng.sample(DAYS, rng.randint(0, 4)):
+        start = rng.choice([0, 6 * 60, 8 * 60, 13 * 60 + 30, 22 * 60])
+        end = min(24 * 60, start + rng.choice([30, 60, 8 * 60, 10 * 60]))
+        slots.append({"day": day, "start": format_clock(start), "end": format_clock(end)})
+    return slots
+
+
+async def test_who_is_on_call_next_answers_as_a_plain_reading_of_the_schedules(
+    directory: ServiceUnderTest, issuer: TokenIssuer, db: asyncpg.Connection, clock: FixedClock
+) -> None:
+    rng = random.Random(11)  # noqa: S311 — a repeatable test, not a secret
+    for number in range(90):
+        await create_profile(
+            directory,
+            issuer,
+            department=rng.choice([HARLOW, FENWOOD, LARKMOOR]),
+            displayName=f"Supporter {number:02d}",
+            languages=rng.choice([["en"], ["en", "es"], ["pl", "en"]]),
+            areasOfSupport=rng.sample(["GRIEF_AND_LOSS", "FAITH", "FINANCES"], rng.randint(1, 2)),
+            zipCode=rng.choice(ZIPS),
+            weeklySchedule=random_week(rng),
+        )
+    # a few switched off, to the hour, for days; one switched on
+    await db.execute(
+        "UPDATE peer_supporters SET unavailable_until = $1"
+        " WHERE id IN (SELECT id FROM peer_supporters ORDER BY id LIMIT 12)",
+        dt.datetime(2025, 3, 10, 15, tzinfo=dt.UTC),
+    )
+    rows = [
+        _supporter(r) for r in await db.fetch(f"SELECT {_supporter.columns} FROM peer_supporters s")
+    ]
+    officer = issuer.token("officer", department=HARLOW)
+    filters: list[dict[str, Any]] = [
+        {},
+        {"language": "es"},
+        {"language": "en"},
+        {"state": "IL"},
+        {"areasOfSupport": ["FAITH"]},
+        {"near": {"zipCode": "60540", "withinMiles": 100}},
+        {"gender": "WOMAN"},  # nobody stated it: a narrow filter, read profile by profile
+    ]
+    for moment in MOMENTS:
+        clock.at = moment
+        day = moment.date().toordinal()
+        for filter_ in filters:
+            expected = []
+            for row in rows:
+                if row.department_id == HARLOW or not matches(row, filter_):
+                    continue
+                at = availability.next_on_call(
+                    spans=row.spans,
+                    time_zone=row.time_zone,
+                    available_until=row.available_until,
+                    unavailable_until=row.unavailable_until,
+                    now=moment,
+                )
+                if at is not None:
+                    expected.append(((at, rotation(row.id, day), row.id), row.display_name, at))
+            expected.sort(key=lambda item: item[0])
+            found = when(await next_on_call(directory, officer, first=5, **filter_))
+            assert found == [(name, at) for _, name, at in expected[:5]], (moment, filter_)
+
+
+def matches(row: Any, filter_: dict[str, Any]) -> bool:
+    if "language" in filter_ and filter_["language"] not in row.languages:
+        return False
+    if "state" in filter_ and row.state != filter_["state"]:
+        return False
+    if "gender" in filter_ and row.gender != filter_["gender"].lower():
+        return False
+    if not {a.lower() for a in filter_.get("areasOfSupport", [])} <= set(row.areas):
+        return False
+    near = filter_.get("near")
+    if near:
+        place = geo.zip_place(near["zipCode"])
+        assert place is not None
+        miles = geo.distance_miles(place.latitude, place.longitude, row.latitude, row.longitude)
+        return bool(miles <= near["withinMiles"])
+    return True
