@@ -37,7 +37,17 @@ from tests.support.stack import Stack
 
 pytestmark = pytest.mark.slow
 
-PUBLIC_PAGES = ("/", "/about", "/faq", "/training", "/crisis", "/privacy", "/terms", "/join")
+PUBLIC_PAGES = (
+    "/",
+    "/about",
+    "/faq",
+    "/training",
+    "/crisis",
+    "/self-check",
+    "/privacy",
+    "/terms",
+    "/join",
+)
 MONTH = re.compile(r"\d{4}-\d{2}")
 
 
