@@ -97,9 +97,19 @@ async function run(append) {
     else say(status, `${count} shown, ${onCall ? `${onCall} on call now` : "none on call now"}.`);
   } catch (error) {
     say(status, error.message, "error");
+    if (!append) unreachable();
   } finally {
     button.disabled = false;
   }
+}
+
+/** No answer from the network: say so, with the lines that need no connection in view. */
+function unreachable() {
+  nobody.hidden = false;
+  document.getElementById("nobody-title").textContent = "We could not reach the directory";
+  document.getElementById("nobody-why").textContent = "The crisis lines below need no connection.";
+  document.getElementById("next-block").hidden = true;
+  everyone.hidden = true;
 }
 
 /**
@@ -119,7 +129,6 @@ async function nextSteps(matches) {
     ? "Every supporter listed takes calls at set hours; none is on call at this moment. You can still call or text them."
     : "Try fewer filters, or see everyone.";
   // with filters, seeing everyone clears them
-  everyone.textContent = "See everyone";
   everyone.hidden = !filtered && !filter.availableNow && !some;
   if (!professionalsAsked) { professionalsAsked = true; anyHourProfessionals(document.getElementById("any-hour")); }
   // who is on call next: for these filters, or for everyone when nobody matches them at all
