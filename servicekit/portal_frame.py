@@ -1,6 +1,7 @@
 """The frame every page of the portal's origin wears: the gateway's own pages and identity's
-sign-in pages alike (same stylesheet, the 988 banner first, the same footer), so the crisis
-lines and the public links cannot drift apart between the two."""
+sign-in pages alike (same stylesheet, the crisis banner first — 988 and the 24-hour lines run
+by and for officers — the same footer), so the crisis lines and the public links cannot drift
+apart between the two."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ FOOTER_LINKS = (
     ("/news", "News"),
     ("/figures", "Figures"),
     ("/crisis", "Crisis lines"),
+    ("/self-check", "Self-checks"),
     ("/privacy", "Privacy"),
     ("/terms", "Terms of use"),
 )
@@ -30,6 +32,9 @@ _DOCUMENT = """<!doctype html>
 <a class="skip" href="#main">Skip to content</a>
 <p class="crisis" id="crisis">In crisis, or worried about someone?
 <a href="tel:988">Call 988</a> or <a href="sms:988">text 988</a>, any hour.
+For officers:
+<a href="tel:+18002675463" aria-label="Call COPLINE, 1-800-267-5463">COPLINE</a>,
+<a href="tel:+12064593020" aria-label="Call Safe Call Now, 1-206-459-3020">Safe Call Now</a>.
 <a href="/crisis">More crisis lines</a></p>
 <header class="top">
 <a class="brand" href="/">WeNeverWalkAlone</a>

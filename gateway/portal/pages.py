@@ -19,6 +19,9 @@ class Page:
     signed_in: bool = True
     sign_in_form: bool = False
     script: bool = True  # the page has its own module, static/<name>.js
+    # a view adds one to the day's anonymous page views; the self-checks promise nothing is
+    # counted, not even that the page was opened
+    counted: bool = True
 
 
 PAGES = (
@@ -42,6 +45,13 @@ PAGES = (
     Page("faq", "/faq", "Questions and answers", signed_in=False),
     Page("training", "/training", "Peer-support training", signed_in=False, script=False),
     Page("crisis", "/crisis", "Crisis lines, any hour", signed_in=False, script=False),
+    Page(
+        "self-check",
+        "/self-check",
+        "Self-checks, on this device only",
+        signed_in=False,
+        counted=False,
+    ),
     Page("privacy", "/privacy", "Privacy policy", signed_in=False, script=False),
     Page("terms", "/terms", "Terms of use", signed_in=False, script=False),
 )

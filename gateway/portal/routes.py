@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import hashlib
+from collections.abc import Awaitable, Callable, Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +83,8 @@ def _respond(page: Page) -> Response:
 
 def _page_endpoint(page: Page) -> Route:
     async def endpoint(request: Request) -> Response:
-        visits(request).page_view()
+        if page.counted:
+            visits(request).page_view()
         return _respond(page)
 
     return Route(page.path, endpoint, methods=["GET"], name=f"portal-{page.name}")
@@ -102,10 +105,34 @@ def _shared_endpoint(path: str, signed_in: Page, visitor: Page, session_cookie: 
     return Route(path, endpoint, methods=["GET"], name=f"portal-{signed_in.name}")
 
 
+SITE_DIGEST = "SITE_DIGEST"  # the worker's placeholder for the site's digest
+
+
+def site_digest(folder: Path, pages: Iterable[str]) -> str:
+    """A digest of every file in ``folder`` and of the pages' HTML: it changes whenever
+    anything the app may keep a copy of changes."""
+    digest = hashlib.sha256()
+    for file in sorted(folder.iterdir()):
+        if file.is_file():
+            digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    for html in pages:
+        digest.update(html.encode() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+@cache
+def worker_source() -> str:
+    """The worker with the site's digest in its cache name: a deployment that changes a page
+    or file changes the worker's bytes, so browsers install it and it keeps a fresh copy."""
+    source = (STATIC_FOLDER / "service-worker.js").read_text(encoding="utf-8")
+    digest = site_digest(STATIC_FOLDER, (render(page) for page in PAGES))
+    return source.replace(SITE_DIGEST, digest)
+
+
 async def service_worker(request: Request) -> Response:
     """The installed app's worker: at the root so it may answer for every page when offline."""
-    return FileResponse(
-        STATIC_FOLDER / "service-worker.js",
+    return Response(
+        worker_source(),
         media_type="text/javascript",
         headers={
             **HEADERS,

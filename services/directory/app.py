@@ -15,6 +15,7 @@ from servicekit.graphql import ServiceSchema
 
 from . import settings as directory_settings
 from .availability import time_zones
+from .coverage import CoverageQueries
 from .mutations import Mutation
 from .report_months import TICK_SECONDS, ReportMonths
 from .reports import ReportMutations, ReportQueries
@@ -26,7 +27,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @strawberry.type(name="Query")
-class DirectoryQuery(Query, ResourceQueries, ReportQueries):
+class DirectoryQuery(Query, ResourceQueries, ReportQueries, CoverageQueries):
     pass
 
 

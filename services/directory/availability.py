@@ -9,6 +9,7 @@ the search (search_index.py), which compares it with each supporter's ranges.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import re
@@ -170,6 +171,76 @@ def is_available(
         return False
     minute = minute_of_week(now, time_zone)
     return any(start <= minute < end for start, end in spans)
+
+
+def next_on_call(
+    *,
+    spans: Sequence[Span],
+    time_zone: str,
+    available_until: dt.datetime | None,
+    unavailable_until: dt.datetime | None,
+    now: dt.datetime,
+) -> dt.datetime | None:
+    """When the supporter is next on call after ``now``: the end of their "unavailable
+    until" switch if their schedule is on then, else the next start of a scheduled slot.
+
+    None while they are on call now, and when no schedule puts them on call again. A slot
+    that starts in the hour a daylight-saving change skips is taken at the same minutes
+    past the hour of standard time.
+    """
+    if is_available(
+        spans=spans,
+        time_zone=time_zone,
+        available_until=available_until,
+        unavailable_until=unavailable_until,
+        now=now,
+    ):
+        return None
+    if not spans or not is_time_zone(time_zone):
+        return None
+    start = unavailable_until if unavailable_until is not None and unavailable_until > now else now
+    minute = minute_of_week(start, time_zone)
+    if any(first <= minute < end for first, end in spans):
+        return start.astimezone(dt.UTC)  # the switch ends inside a slot
+    zone = zoneinfo.ZoneInfo(time_zone)
+    local = start.astimezone(zone)
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    soonest: dt.datetime | None = None
+    for week in (0, 1):
+        for first, _ in spans:
+            day, minutes = divmod(first, MINUTES_PER_DAY)
+            moment = dt.datetime.combine(
+                monday + dt.timedelta(days=7 * week + day),
+                dt.time(minutes // 60, minutes % 60),
+                tzinfo=zone,
+            ).astimezone(dt.UTC)
+            if moment > start and (soonest is None or moment < soonest):
+                soonest = moment
+    return soonest
+
+
+def wall_clock_after(now: dt.datetime, time_zone: str, minutes: int) -> dt.datetime:
+    """The moment (UTC) the clocks of ``time_zone`` show ``minutes`` more than at ``now``
+    (to the minute): where a slot ``minutes`` ahead on the weekly clock begins, across a
+    daylight-saving change as well (as ``next_on_call`` finds it)."""
+    zone = zoneinfo.ZoneInfo(time_zone)
+    wall = now.astimezone(zone).replace(second=0, microsecond=0, tzinfo=None)
+    return (wall + dt.timedelta(minutes=minutes)).replace(tzinfo=zone).astimezone(dt.UTC)
+
+
+def minutes_to_next_start(starts: Sequence[int], ends: Sequence[int], minute: int) -> int | None:
+    """Minutes from ``minute`` of the local week to the schedule's next slot (0 inside
+    one), counted on the weekly clock; None without slots. ``starts`` and ``ends`` are the
+    spans' bounds, sorted and apart (a multirange)."""
+    if not starts:
+        return None
+    position = bisect.bisect_right(starts, minute) - 1
+    if position >= 0 and minute < ends[position]:
+        return 0
+    following = position + 1
+    if following < len(starts):
+        return starts[following] - minute
+    return starts[0] + MINUTES_PER_WEEK - minute
 
 
 def zone_minutes(now: dt.datetime) -> dict[str, int]:

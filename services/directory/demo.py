@@ -1,5 +1,6 @@
 """Demo data for the directory: invented peer supporters in each demo department, and
-curated resources led by the real national crisis lines (988 and others).
+curated resources led by the real national crisis lines (988, the officers' own COPLINE and
+Safe Call Now, and others).
 
 All supporter names are invented and every phone number is in the 555-01xx range that is
 reserved for fiction.
@@ -62,6 +63,28 @@ DEMO_RESOURCES: tuple[dict[str, Any], ...] = (
         "category": "crisis_line",
         "audience": "everyone",
         "position": 0,
+    },
+    {
+        "title": "COPLINE",
+        "description": "The 24-hour confidential line for serving and retired law-enforcement "
+        "officers and their families, answered by retired officers: 1-800-COPLINE.",
+        "url": "https://www.copline.org",
+        "phone": "+18002675463",
+        "text_number": None,
+        "category": "crisis_line",
+        "audience": "officers",
+        "position": 1,
+    },
+    {
+        "title": "Safe Call Now",
+        "description": "A confidential 24-hour crisis line for public-safety staff — police, "
+        "corrections, dispatch, fire and EMS — and their families.",
+        "url": "https://www.safecallnow.org",
+        "phone": "+12064593020",
+        "text_number": None,
+        "category": "crisis_line",
+        "audience": "officers",
+        "position": 2,
     },
     {
         "title": "Veterans Crisis Line",

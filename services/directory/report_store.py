@@ -138,7 +138,8 @@ async def directory_figures(*, db: asyncpg.Pool) -> tuple[int, int]:
     row = await db.fetchrow(
         """
         SELECT (SELECT count(*) FROM peer_supporters WHERE active)::int AS supporters,
-               (SELECT count(*) FROM wellbeing_resources WHERE NOT retired)::int AS resources
+               (SELECT count(*) FROM wellbeing_resources
+                 WHERE NOT retired AND department_id IS NULL)::int AS resources
         """
     )
     assert row is not None

@@ -1,10 +1,14 @@
 """Well-being resources: a curated list for every signed-in user, crisis lines first, that
-network admins add to, change and retire. The input check is ``rules.check_resource``, with
-the directory's other validators; the SQL is in ``resource_store``."""
+network admins add to, change and retire; and each department's own lines (its employee
+assistance programme, chaplain, peer-team lead, family support), which its coordinators keep
+and only its own people see, marked as the department's. The input check is
+``rules.check_resource``, with the directory's other validators; the SQL is in
+``resource_store``."""
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
@@ -19,10 +23,15 @@ from servicekit.graphql import (
     require_principal,
     require_role,
 )
+from servicekit.tokens import Principal
 
 from . import resource_store, rules
 from .mutations import entered
+from .schema import Department
 from .vocabulary import ResourceAudience, ResourceCategory
+
+# a department's own list is short: its EAP, chaplains, peer-team lead, family support
+MAX_DEPARTMENT_RESOURCES = 50
 
 # -- types --------------------------------------------------------------------------------
 
@@ -95,6 +104,15 @@ class WellbeingResource:
     def retired(self) -> bool:
         return self.row.retired
 
+    @strawberry.field(
+        description="The department whose own resource this is (shown only to its people); "
+        "null for the network's."
+    )
+    def department(self) -> Department | None:
+        if self.row.department_id is None:
+            return None
+        return Department(id=strawberry.ID(str(self.row.department_id)))
+
 
 @strawberry.input
 class WellbeingResourceInput:
@@ -146,8 +164,9 @@ class WellbeingResourcePayload:
 @strawberry.type
 class ResourceQueries:
     @strawberry.field(
-        description="Curated well-being resources for signed-in users, crisis lines first. "
-        "Retired ones are listed only for network admins who ask."
+        description="Curated well-being resources for signed-in users, crisis lines first: "
+        "the network's, and your own department's (its `department` set). Retired ones are "
+        "listed only for network admins who ask."
     )
     async def wellbeing_resources(
         self,
@@ -164,8 +183,28 @@ class ResourceQueries:
             category=category.value if category else None,
             audience=audience.value if audience else None,
             include_retired=include_retired,
+            department_id=parse_id(principal.department_id),
         )
         return [WellbeingResource.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="Your department's own resources, retired ones included: coordinators."
+    )
+    async def department_wellbeing_resources(
+        self, info: Info[Any, Any]
+    ) -> list[WellbeingResource] | None:
+        department = _own_department(require_role(info, "coordinator"))
+        rows = await resource_store.list_department_resources(
+            db=context_of(info).pool, department_id=department
+        )
+        return [WellbeingResource.from_row(row) for row in rows]
+
+
+def _own_department(principal: Principal) -> UUID:
+    department = parse_id(principal.department_id)
+    if department is None:
+        raise Forbidden("Your sign-in names no department.")
+    return department
 
 
 # -- mutations ----------------------------------------------------------------------------
@@ -187,48 +226,117 @@ class ResourceMutations:
         )
         return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
 
-    @strawberry.mutation(description="Change a resource: network admins only.")
+    @strawberry.mutation(description="Change one of the network's resources: network admins only.")
     async def update_wellbeing_resource(
         self, info: Info[Any, Any], id: strawberry.ID, input: WellbeingResourceChanges
     ) -> WellbeingResourcePayload:
         require_role(info, "network_admin")
-        pool = context_of(info).pool
-        errors = InputErrors()
-        resource_id = parse_id(id)
-        current = (
-            await resource_store.get_resource(db=pool, resource_id=resource_id)
-            if resource_id
-            else None
-        )
-        if resource_id is None or current is None:
-            errors.unknown("id", "resource")
-            return WellbeingResourcePayload(resource=None, errors=errors.items)
-        resource_in = rules.check_resource(entered(input), errors, current=current)
-        if resource_in is None:
-            return WellbeingResourcePayload(resource=None, errors=errors.items)
-        row = await resource_store.update_resource(
-            db=pool, resource_id=resource_id, resource_in=resource_in
-        )
-        if row is None:
-            errors.unknown("id", "resource")
-            return WellbeingResourcePayload(resource=None, errors=errors.items)
-        return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
+        return await _update(info, id, input, department=None)
 
     @strawberry.mutation(
-        description="Retire a resource (hidden from readers), or bring it back: network admins."
+        description="Retire one of the network's resources (hidden from readers), or bring "
+        "it back: network admins."
     )
     async def retire_wellbeing_resource(
         self, info: Info[Any, Any], id: strawberry.ID, retired: bool = True
     ) -> WellbeingResourcePayload:
         require_role(info, "network_admin")
+        return await _retire(info, id, retired, department=None)
+
+    @strawberry.mutation(
+        description="Add one of your department's own resources (its EAP, a chaplain, the "
+        "peer-team lead, family support), shown only to its people: coordinators."
+    )
+    async def create_department_resource(
+        self, info: Info[Any, Any], input: WellbeingResourceInput
+    ) -> WellbeingResourcePayload:
+        department = _own_department(require_role(info, "coordinator"))
         pool = context_of(info).pool
-        row, errors = await change_by_id(
-            id,
-            lambda resource_id: resource_store.set_resource_retired(
-                db=pool, resource_id=resource_id, retired=retired
-            ),
-            thing="resource",
+        errors = InputErrors()
+        resource_in = rules.check_resource(entered(input), errors)
+        if resource_in is None:
+            return WellbeingResourcePayload(resource=None, errors=errors.items)
+        async with pool.acquire() as connection, connection.transaction():
+            # one department at a time, so two additions at once cannot pass the limit
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 9))", str(department)
+            )
+            held = await resource_store.count_department_resources(
+                db=connection, department_id=department
+            )
+            if held >= MAX_DEPARTMENT_RESOURCES:
+                errors.add(
+                    "input",
+                    f"Your department has {MAX_DEPARTMENT_RESOURCES} resources already: "
+                    "change or retire one instead.",
+                )
+                return WellbeingResourcePayload(resource=None, errors=errors.items)
+            row = await resource_store.create_resource(
+                db=connection, resource_in=resource_in, department_id=department
+            )
+        return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
+
+    @strawberry.mutation(description="Change one of your department's resources: coordinators.")
+    async def update_department_resource(
+        self, info: Info[Any, Any], id: strawberry.ID, input: WellbeingResourceChanges
+    ) -> WellbeingResourcePayload:
+        department = _own_department(require_role(info, "coordinator"))
+        return await _update(info, id, input, department=department)
+
+    @strawberry.mutation(
+        description="Retire one of your department's resources, or bring it back: coordinators."
+    )
+    async def retire_department_resource(
+        self, info: Info[Any, Any], id: strawberry.ID, retired: bool = True
+    ) -> WellbeingResourcePayload:
+        department = _own_department(require_role(info, "coordinator"))
+        return await _retire(info, id, retired, department=department)
+
+
+async def _update(
+    info: Info[Any, Any],
+    id: strawberry.ID,
+    input: WellbeingResourceChanges,
+    *,
+    department: UUID | None,
+) -> WellbeingResourcePayload:
+    """Change a resource of ``department`` (None: the network's); any other id is unknown."""
+    pool = context_of(info).pool
+    errors = InputErrors()
+    resource_id = parse_id(id)
+    current = (
+        await resource_store.get_resource(
+            db=pool, resource_id=resource_id, department_id=department
         )
-        return WellbeingResourcePayload(
-            resource=WellbeingResource.from_row(row) if row else None, errors=errors
-        )
+        if resource_id
+        else None
+    )
+    if resource_id is None or current is None:
+        errors.unknown("id", "resource")
+        return WellbeingResourcePayload(resource=None, errors=errors.items)
+    resource_in = rules.check_resource(entered(input), errors, current=current)
+    if resource_in is None:
+        return WellbeingResourcePayload(resource=None, errors=errors.items)
+    row = await resource_store.update_resource(
+        db=pool, resource_id=resource_id, resource_in=resource_in, department_id=department
+    )
+    if row is None:
+        errors.unknown("id", "resource")
+        return WellbeingResourcePayload(resource=None, errors=errors.items)
+    return WellbeingResourcePayload(resource=WellbeingResource.from_row(row), errors=[])
+
+
+async def _retire(
+    info: Info[Any, Any], id: strawberry.ID, retired: bool, *, department: UUID | None
+) -> WellbeingResourcePayload:
+    pool = context_of(info).pool
+    row, errors = await change_by_id(
+        id,
+        lambda resource_id: resource_store.set_resource_retired(
+            db=pool, resource_id=resource_id, retired=retired, department_id=department
+        ),
+        thing="resource",
+    )
+    return WellbeingResourcePayload(
+        resource=WellbeingResource.from_row(row) if row else None, errors=errors
+    )

@@ -308,14 +308,16 @@ def _zip_problem(zip_code: str) -> str:
 
 
 def search_near(
-    zip_code: str, miles: int, errors: InputErrors
+    zip_code: str, miles: int, errors: InputErrors, *, field: str = "filter.near"
 ) -> tuple[float, float, float, tuple[float, float, float, float]] | None:
+    """Within ``miles`` of the ZIP code's centroid: (latitude, longitude, miles, bounding box);
+    None with errors on ``field``'s ``zipCode`` or ``withinMiles``."""
     place = geo.zip_place(zip_code)
     if place is None:
-        errors.add("filter.near.zipCode", _zip_problem(zip_code))
+        errors.add(f"{field}.zipCode", _zip_problem(zip_code))
     if not 1 <= miles <= MAX_SEARCH_MILES:
-        errors.add("filter.near.withinMiles", f"Choose from 1 to {MAX_SEARCH_MILES} miles.")
-    if place is None or errors.has("filter.near.withinMiles"):
+        errors.add(f"{field}.withinMiles", f"Choose from 1 to {MAX_SEARCH_MILES} miles.")
+    if place is None or errors.has(f"{field}.withinMiles"):
         return None
     box = geo.bounding_box(place.latitude, place.longitude, miles)
     return place.latitude, place.longitude, float(miles), box

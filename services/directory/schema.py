@@ -188,6 +188,21 @@ class PeerSupporter:
         description="Set while they switched themselves off."
     )
 
+    @strawberry.field(
+        description="When they are next on call, from their switch and weekly schedule; "
+        "null while on call now, or when no schedule puts them on call again."
+    )
+    def next_on_call(self, info: Info[Any, Any]) -> dt.datetime | None:
+        if self.available_now:
+            return None
+        return availability.next_on_call(
+            spans=self.row.spans,
+            time_zone=self.row.time_zone,
+            available_until=self.row.available_until,
+            unavailable_until=self.row.unavailable_until,
+            now=loaders(info).now,
+        )
+
     @strawberry.field(description="False once a coordinator deactivated the profile.")
     def active(self) -> bool:  # a resolver only to keep the field's place in the schema
         return self.row.active
@@ -256,6 +271,8 @@ class PeerSupporterFilter:
 # -- queries ------------------------------------------------------------------------------
 
 First = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
+MAX_NEXT_ON_CALL = 20
+_ONE_PAGE = PageInfo(end_cursor=None, has_next_page=False)
 
 
 def _strict_bool(value: Any) -> bool:
@@ -344,6 +361,44 @@ class Query:
                 for row in page
             ],
             page_info=page_info,
+            errors=[],
+        )
+
+    @strawberry.field(
+        description="Who is on call next: supporters matching the filter (its `availableNow` "
+        "aside) who are off call now, the soonest back first, each with `nextOnCall`. For "
+        "when nobody is on call now; nothing about the question is stored or logged."
+    )
+    async def next_on_call_peer_supporters(
+        self,
+        info: Info[Any, Any],
+        filter: PeerSupporterFilter | None = None,
+        first: Annotated[int, strawberry.argument(description="How many, 1 to 20.")] = 3,
+    ) -> PeerSupporterSearchResults | None:
+        principal = require_role(info, *SEARCH_ROLES)
+        errors = InputErrors()
+        if not 1 <= first <= MAX_NEXT_ON_CALL:
+            errors.add("first", f"Ask for 1 to {MAX_NEXT_ON_CALL} supporters.")
+        filters = _search_filters(filter or PeerSupporterFilter(), principal, errors)
+        if errors:
+            return PeerSupporterSearchResults(matches=[], page_info=_ONE_PAGE, errors=errors.items)
+        now = loaders(info).now
+        index = loaders(info).search_index
+        await index.refresh(context_of(info).pool)
+        rows = index.next_on_call(
+            filters, now=now, minutes=availability.zone_minutes(now), limit=first
+        )
+        return PeerSupporterSearchResults(
+            matches=[
+                PeerSupporterMatch(
+                    supporter=PeerSupporter.from_row(row.supporter, now, available_now=False),
+                    distance_miles=round(row.distance_miles, 1)
+                    if row.distance_miles is not None
+                    else None,
+                )
+                for row in rows
+            ],
+            page_info=_ONE_PAGE,
             errors=[],
         )
 

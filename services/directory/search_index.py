@@ -19,21 +19,23 @@ import datetime as dt
 import hashlib
 import heapq
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from uuid import UUID
 
 import asyncpg
 
+from servicekit import geo
 from servicekit.app import settle_heap
 from servicekit.geo import EARTH_RADIUS_MILES
 
-from . import store
+from . import availability, store
 from .store import SupporterRow
 
 # a batch of changes this large is sorted in at once rather than one by one
 _RESORT_FROM = 64
+_SAMPLE = 256  # profiles of the day's rotation tried to judge how narrow a filter is
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,15 @@ class SearchFilters:
     # (latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon))
     near: tuple[float, float, float, tuple[float, float, float, float]] | None = None
     available_now: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NextOnCallRow:
+    """A supporter off call now, and when they are next on call."""
+
+    supporter: SupporterRow
+    next_on_call: dt.datetime
+    distance_miles: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +140,44 @@ class _Entry:
         position = bisect.bisect_right(self.starts, minute) - 1
         return position >= 0 and minute < self.ends[position]
 
+    def next_on_call(
+        self, now: dt.datetime, minutes: Mapping[str, int], moments: _Moments
+    ) -> dt.datetime | None:
+        """When the profile is next on call (as ``availability.next_on_call``); None while
+        on call now, or when no schedule puts it on call again."""
+        if self.available(now, minutes):
+            return None
+        until = self.unavailable_until
+        if until is not None and now < until:  # switched off: rare, worked out in full
+            return availability.next_on_call(
+                spans=self.row.spans,
+                time_zone=self.time_zone,
+                available_until=self.available_until,
+                unavailable_until=until,
+                now=now,
+            )
+        minute = minutes.get(self.time_zone)
+        if minute is None:
+            return None
+        ahead = availability.minutes_to_next_start(self.starts, self.ends, minute)
+        return None if ahead is None else moments.after(self.time_zone, ahead)
+
+
+class _Moments:
+    """When each zone's clocks show so many minutes more than at ``now``, worked out once
+    per zone and minutes (shift changes make many profiles share them)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self._known: dict[tuple[str, int], dt.datetime] = {}
+
+    def after(self, time_zone: str, minutes: int) -> dt.datetime:
+        key = (time_zone, minutes)
+        moment = self._known.get(key)
+        if moment is None:
+            moment = self._known[key] = availability.wall_clock_after(self.now, time_zone, minutes)
+        return moment
+
 
 _by_order = attrgetter("order")
 _Match = Callable[["_Entry"], bool]
@@ -146,6 +195,9 @@ class SupporterIndex:
         self._cells: dict[tuple[str | None, int, int], dict[UUID, _Entry]] = {}
         self._order: list[_Entry] = []  # by the day's rotation
         self._by_state: dict[str, list[_Entry]] = {}
+        # per time zone, every slot's start (local minute of the week) and its profile, sorted:
+        # who is on call next, walked from each zone's minute now
+        self._starts: dict[str, list[tuple[int, int, UUID]]] = {}
         self._day = 0
         self._generation = 0  # the database's starts at 1: the first look reads everything
         self._counted = 0
@@ -155,6 +207,10 @@ class SupporterIndex:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def profiles(self) -> list[SupporterRow]:
+        """Every active profile held (as of the last refresh)."""
+        return [entry.row for entry in self._entries.values()]
 
     # -- following the database ---------------------------------------------------------
 
@@ -180,6 +236,7 @@ class SupporterIndex:
             self._cells.clear()
             self._order.clear()
             self._by_state.clear()
+            self._starts.clear()
             self._generation = changes.generation
         resort = len(changes.rows) >= _RESORT_FROM
         for row, change in changes.rows:
@@ -209,6 +266,9 @@ class SupporterIndex:
         if ordered:
             bisect.insort(self._order, entry, key=_by_order)
             bisect.insort(self._by_state.setdefault(entry.state, []), entry, key=_by_order)
+            starts = self._starts.setdefault(entry.time_zone, [])
+            for start in entry.starts:
+                bisect.insort(starts, (start, *entry.order))
 
     def _remove(self, entry: _Entry, *, ordered: bool) -> None:
         for key in self._cell_keys(entry):
@@ -221,12 +281,23 @@ class SupporterIndex:
                 position = bisect.bisect_left(listing, entry.order, key=_by_order)
                 if position < len(listing) and listing[position] is entry:
                     del listing[position]
+            starts = self._starts[entry.time_zone]
+            for start in entry.starts:
+                slot = (start, *entry.order)
+                position = bisect.bisect_left(starts, slot)
+                if position < len(starts) and starts[position] == slot:
+                    del starts[position]
 
     def _sort(self) -> None:
         self._order = sorted(self._entries.values(), key=_by_order)
         self._by_state = {}
+        self._starts = {}
         for entry in self._order:
             self._by_state.setdefault(entry.state, []).append(entry)
+            starts = self._starts.setdefault(entry.time_zone, [])
+            starts.extend((start, *entry.order) for start in entry.starts)
+        for starts in self._starts.values():
+            starts.sort()
 
     def _rekey(self, day: int) -> None:
         """The rotation of a new day (once a day, at its first search)."""
@@ -338,6 +409,135 @@ class SupporterIndex:
             SearchRow(entry.row, not key[0], key[1], distance)
             for key, entry, distance in heapq.nsmallest(limit, found, key=_by_key)
         ]
+
+    def next_on_call(
+        self,
+        filters: SearchFilters,
+        *,
+        now: dt.datetime,
+        minutes: Mapping[str, int],
+        limit: int,
+    ) -> list[NextOnCallRow]:
+        """Up to ``limit`` profiles matching ``filters`` (``available_now`` aside) that are off
+        call now, the soonest back on call first (then the day's rotation).
+
+        In a state, near a ZIP code or for a narrow filter, every match is worked out; for the
+        whole network (or a broad filter) the slots are walked soonest first, and the walk
+        stops as soon as no later slot could come before the ``limit``-th found.
+        """
+        today = now.astimezone(dt.UTC).date().toordinal()
+        if today != self._day:
+            self._rekey(today)
+        moments = _Moments(now)
+        found: list[tuple[dt.datetime, tuple[int, UUID], NextOnCallRow]] = []
+        if filters.near is not None or filters.state is not None or self._narrow(filters):
+            for entry, distance in self._matching(filters):
+                moment = entry.next_on_call(now, minutes, moments)
+                if moment is not None:
+                    found.append((moment, entry.order, NextOnCallRow(entry.row, moment, distance)))
+        else:
+            found = self._walk_to_next_on_call(filters, now, minutes, moments, limit)
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [row for _, _, row in found[:limit]]
+
+    def _narrow(self, filters: SearchFilters) -> bool:
+        """Whether few profiles meet the filters (under a tenth of a sample of the day's
+        rotation): then reading each is cheaper than walking everyone's slots for them."""
+        rest = _matcher(filters)
+        if rest is None:
+            return False
+        sample = self._order[:_SAMPLE]
+        return sum(1 for entry in sample if rest(entry)) * 10 < len(sample)
+
+    def _walk_to_next_on_call(
+        self,
+        filters: SearchFilters,
+        now: dt.datetime,
+        minutes: Mapping[str, int],
+        moments: _Moments,
+        limit: int,
+    ) -> list[tuple[dt.datetime, tuple[int, UUID], NextOnCallRow]]:
+        """The matches whose next slot starts soonest, walked in that order (then the day's
+        rotation) across every zone, until no later one could be among the first ``limit``:
+        the network is not read whole. A profile's first slot in the walk bounds when it is
+        on call (its switch may only make it later)."""
+        exclude = _department(filters)
+        rest = _matcher(filters)
+        seen: set[UUID] = set()
+        found: list[tuple[dt.datetime, tuple[int, UUID], NextOnCallRow]] = []
+        first: list[tuple[dt.datetime, tuple[int, UUID]]] = []  # the soonest ``limit``, sorted
+        for bound, order, entry in self._by_next_start(minutes, moments):
+            if len(first) == limit and (bound, order) > first[-1]:
+                break
+            if entry.id in seen:
+                continue
+            seen.add(entry.id)
+            if entry.department == exclude or (rest is not None and not rest(entry)):
+                continue
+            moment = entry.next_on_call(now, minutes, moments)
+            if moment is None:
+                continue
+            found.append((moment, entry.order, NextOnCallRow(entry.row, moment, None)))
+            key = (moment, entry.order)
+            if len(first) < limit or key < first[-1]:
+                bisect.insort(first, key)
+                del first[limit:]
+        return found
+
+    def _by_next_start(
+        self, minutes: Mapping[str, int], moments: _Moments
+    ) -> Iterator[tuple[dt.datetime, tuple[int, UUID], _Entry]]:
+        """Every slot of every profile, soonest start first from each zone's minute now, then
+        by the day's rotation: (when it starts, rotation and id, the profile)."""
+        week = availability.MINUTES_PER_WEEK
+        heads: list[tuple[dt.datetime, int, UUID, str, int, int, int]] = []
+        for zone, starts in self._starts.items():
+            minute = minutes.get(zone)
+            if minute is None or not starts:
+                continue
+            position = bisect.bisect_left(starts, (minute,))
+            start, rotation, supporter = starts[position % len(starts)]
+            at = moments.after(zone, (start - minute) % week)
+            heads.append((at, rotation, supporter, zone, position, position, minute))
+        heapq.heapify(heads)
+        while heads:
+            at, rotation, supporter, zone, position, first, minute = heads[0]
+            yield at, (rotation, supporter), self._entries[supporter]
+            starts = self._starts[zone]
+            position += 1
+            if position - first < len(starts):
+                start, rotation, supporter = starts[position % len(starts)]
+                at = moments.after(zone, (start - minute) % week)
+                heapq.heapreplace(heads, (at, rotation, supporter, zone, position, first, minute))
+            else:
+                heapq.heappop(heads)
+
+    def _matching(self, filters: SearchFilters) -> Iterator[tuple[_Entry, float | None]]:
+        """Every profile that meets the filters but ``available_now``, with its distance
+        from the ZIP code searched near (None without one)."""
+        exclude = _department(filters)
+        if filters.near is None:
+            rest = _matcher(filters)
+            listing = (
+                self._order if filters.state is None else self._by_state.get(filters.state, [])
+            )
+            for entry in listing:
+                if entry.department != exclude and (rest is None or rest(entry)):
+                    yield entry, None
+            return
+        latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon) = filters.near
+        area = filters.areas[0] if filters.areas else None
+        rest = _matcher(filters, checked=area)
+        for lat_cell in range(math.floor(min_lat), math.floor(max_lat) + 1):
+            for lon_cell in range(math.floor(min_lon), math.floor(max_lon) + 1):
+                for entry in self._cells.get((area, lat_cell, lon_cell), {}).values():
+                    if entry.department == exclude or (rest is not None and not rest(entry)):
+                        continue
+                    distance = geo.distance_miles(
+                        latitude, longitude, entry.latitude, entry.longitude
+                    )
+                    if distance <= miles:
+                        yield entry, distance
 
 
 def _department(filters: SearchFilters) -> int:

@@ -44,6 +44,9 @@ class Gender(Enum):
 @strawberry.enum(description="What kind of resource; crisis lines always come first.")
 class ResourceCategory(Enum):
     CRISIS_LINE = "crisis_line"
+    EMPLOYEE_ASSISTANCE = "employee_assistance"
+    CHAPLAIN = "chaplain"
+    PEER_SUPPORT_TEAM = "peer_support_team"
     NETWORK_PARTNER = "network_partner"
     ARTICLE = "article"
     TRAINING = "training"

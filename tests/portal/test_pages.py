@@ -9,11 +9,13 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.portal.pages import PAGES, Page
-from gateway.portal.routes import STATIC_FOLDER
+from gateway.portal.pages import PAGES, Page, render
+from gateway.portal.routes import SITE_DIGEST, STATIC_FOLDER, site_digest
 from gateway.settings import load
 
 PORTAL = Path(STATIC_FOLDER).parent
+# COPLINE (1-800-COPLINE, per copline.org) and Safe Call Now
+OFFICERS_LINES = ("tel:+18002675463", "tel:+12064593020")
 
 
 @pytest.fixture
@@ -36,6 +38,10 @@ async def test_every_page_has_a_strict_policy_and_the_crisis_line(
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert 'href="tel:988"' in response.text
+    # the 24-hour lines run by and for officers, in the banner beside 988
+    banner = response.text.split('id="crisis"')[1].split("</p>")[0]
+    for line in OFFICERS_LINES:
+        assert f'href="{line}"' in banner
     # scripts only by src, no inline handlers or style attributes
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", response.text) == []
     assert re.search(r"\son[a-z]+=", response.text) is None
@@ -112,6 +118,15 @@ async def test_the_crisis_lines_dial_the_extension_and_prefill_the_keyword(
     assert 'href="tel:988"' in crisis
     assert 'href="tel:988,1"' in crisis  # the Veterans Crisis Line: 988, then 1
     assert 'href="sms:741741?&amp;body=HOME"' in crisis  # Crisis Text Line's keyword
+    lines = crisis.split('id="crisis-lines"')[1]
+    # the officers' own lines come right after 988, each written out as well as linked
+    order = [
+        lines.index(href) for href in ('href="tel:988"', *map('href="{}"'.format, OFFICERS_LINES))
+    ]
+    assert order == sorted(order)
+    assert order[-1] < lines.index('href="tel:988,1"')
+    assert "1-800-267-5463" in lines
+    assert "1-206-459-3020" in lines
 
 
 async def test_the_app_is_installable_and_its_worker_keeps_only_public_pages(
@@ -143,3 +158,39 @@ async def test_the_app_is_installable_and_its_worker_keeps_only_public_pages(
         "/documents",
     ):
         assert not any(url.startswith(private) for url in kept), private
+
+
+async def test_the_self_checks_are_served_but_never_counted() -> None:
+    app = create_app(load({"WNWA_ENV": "test"}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
+        await client.get("/crisis")
+        page = await client.get("/self-check")
+        again = await client.get("/self-check")
+    assert page.status_code == again.status_code == 200
+    assert "set-cookie" not in page.headers
+    assert "never leave this device" in page.text
+    assert "/portal/static/self-check.js" in page.text
+    # the crisis lines count as one view; the self-checks, twice opened, not at all
+    assert sum(views for views, _ in app.state.visits.totals().values()) == 1
+
+
+async def test_the_worker_names_its_copy_after_the_sites_content(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    async with client:
+        worker = (await client.get("/service-worker.js")).text
+    version = re.search(r'const VERSION = "wnwa-public-([0-9a-f]+)";', worker)
+    assert version is not None, "the gateway writes the site's digest into the cache name"
+    assert SITE_DIGEST not in worker
+    # the public self-checks are kept for offline use with the modules they import
+    for kept in ('"/self-check"', "self-check-scoring.js", "next-steps.js", '"/crisis"'):
+        assert kept in worker.split("const KEPT")[0]
+    # any change to a file (or a page) gives another digest, so browsers take the new worker
+    for file in STATIC_FOLDER.iterdir():
+        (tmp_path / file.name).write_bytes(file.read_bytes())
+    pages = [render(page) for page in PAGES]
+    assert site_digest(tmp_path, pages) == version.group(1)
+    (tmp_path / "portal.css").write_text("/* changed */", encoding="utf-8")
+    assert site_digest(tmp_path, pages) != version.group(1)
+    assert site_digest(STATIC_FOLDER, [*pages[:-1], pages[-1] + " "]) != version.group(1)

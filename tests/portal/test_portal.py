@@ -99,9 +99,7 @@ def test_an_officer_finds_supporters_elsewhere_and_a_professional(
     shoot(driver, screenshots, "home-officer")
 
     driver.get(f"{stack.gateway}/supporters")
-    wait(driver).until(ready.text_to_be_present_in_element((By.ID, "status"), "shown"))
-    driver.find_element(By.ID, "availableNow").click()  # everyone, not only who is on call now
-    driver.find_element(By.CSS_SELECTOR, "#search button[type=submit]").click()
+    # everyone by default (those on call first), not only who is on call now
     wait(driver).until(ready.text_to_be_present_in_element((By.ID, "status"), "shown"))
     results = driver.find_elements(By.CSS_SELECTOR, "#results .result")
     assert results
@@ -127,8 +125,8 @@ def test_an_officer_finds_supporters_elsewhere_and_a_professional(
     shoot(driver, screenshots, "professionals")
 
     driver.get(f"{stack.gateway}/resources")
-    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#resources .result"))
-    assert "988" in driver.find_element(By.ID, "resources").text
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#groups .result"))
+    assert "988" in driver.find_element(By.ID, "groups").text
     shoot(driver, screenshots, "resources")
     no_policy_violations(driver)
 

@@ -1,4 +1,6 @@
-// Network admins: departments and terms, identity providers, resources, inquiries.
+// Network admins: departments and terms, identity providers, resources, on-call coverage,
+// news, inquiries.
+import { coverageSection } from "./coverage.js";
 import { busy, clearErrors, checked, el, enumOptions, fillSelect, formatDate, gql, hasRole, label, nationalPhone, problem, say, showErrors, signedIn, text } from "./lib.js";
 import { DEPARTMENT_STATUSES, RESOURCE_AUDIENCES, RESOURCE_CATEGORIES } from "./vocab.js";
 
@@ -283,7 +285,8 @@ newsForm.addEventListener("submit", (event) => {
 try {
   const me = await signedIn();
   if (!hasRole(me, "NETWORK_ADMIN")) say(status, "This page is for the network's administrators.", "error");
-  else await Promise.all([loadDepartments(), loadProviders(), loadProposals(), loadOrganisations(), loadResources(), loadNews(), loadInquiries()]);
+  else await Promise.all([loadDepartments(), loadProviders(), loadProposals(), loadOrganisations(), loadResources(), loadNews(), loadInquiries(),
+    coverageSection(document.getElementById("coverage-section"), { pickDepartment: true })]);
 } catch (error) {
   say(status, error.message, "error");
 }

@@ -1,4 +1,7 @@
-// Coordinators: their department's supporters (deactivate / reactivate) and aggregate figures.
+// Coordinators: their department's supporters (deactivate / reactivate), aggregate figures,
+// on-call coverage from published schedules, and the department's own lines.
+import { coverageSection } from "./coverage.js";
+import { departmentLines } from "./department-lines.js";
 import { busy, dollars, el, formatDate, gql, hasRole, label, problem, say, signedIn } from "./lib.js";
 
 const status = document.getElementById("status");
@@ -136,6 +139,10 @@ try {
     departmentId = me.department.id;
     await loadSupporters();
     await loadDepartment();
+    await Promise.all([
+      departmentLines(document.getElementById("lines-section")),
+      coverageSection(document.getElementById("coverage-section"), { departmentId, state: me.department.state }),
+    ]);
   }
 } catch (error) {
   say(status, error.message, "error");

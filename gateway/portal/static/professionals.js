@@ -1,6 +1,7 @@
 // Find a professional. Listings open in place (no address per professional), so nothing
 // about who was looked at lands in the browser's history.
 import { checked, clearErrors, el, enumOptions, fillSelect, filterPanel, gql, label, nationalPhone, problem, say, signedIn, text } from "./lib.js";
+import { crisisLines } from "./next-steps.js";
 import { PLAN_TYPES, SPECIALTIES } from "./vocab.js";
 
 const form = document.getElementById("search");
@@ -8,6 +9,8 @@ const results = document.getElementById("results");
 const status = document.getElementById("status");
 const more = document.getElementById("more");
 const panel = filterPanel(document.getElementById("filters"));
+const nothing = document.getElementById("nothing");
+document.getElementById("nothing-lines").append(crisisLines());
 let search = null;
 let after = null;
 
@@ -115,7 +118,11 @@ async function run(append) {
     after = found.pageInfo.endCursor;
     more.hidden = !found.pageInfo.hasNextPage;
     const count = results.children.length;
-    say(status, count ? `${count} professional${count === 1 ? "" : "s"} shown.` : "No professional matches all of that. Try a wider distance or fewer filters.");
+    say(status, count ? `${count} professional${count === 1 ? "" : "s"} shown.` : "No professional matches all of that.");
+    // never a dead end: fewer filters, those who pick up at any hour, peers, crisis lines
+    nothing.hidden = count > 0;
+    document.getElementById("clear").hidden = Object.values(search).every((value) => value === false);
+    document.getElementById("any-hour").hidden = search.answersCallsAnyHour;
   } catch (error) {
     say(status, error.message, "error");
   } finally {
@@ -124,6 +131,16 @@ async function run(append) {
 }
 
 form.addEventListener("submit", (event) => { event.preventDefault(); search = readSearch(); after = null; panel.searched(); run(false); });
+/** Search again with the form set by `set` (after clearing it), then go to the results. */
+function again(set) {
+  form.reset();
+  set();
+  search = readSearch();
+  after = null;
+  run(false).then(() => (results.querySelector("button") || document.getElementById("nothing-title")).focus());
+}
+document.getElementById("clear").addEventListener("click", () => again(() => {}));
+document.getElementById("any-hour").addEventListener("click", () => again(() => { form.elements.anyHour.checked = true; }));
 more.addEventListener("click", () => run(true));
 fillSelect(form.elements.plan, enumOptions(PLAN_TYPES), "Any plan");
 fillSelect(form.elements.specialty, enumOptions(SPECIALTIES), "Any specialty");

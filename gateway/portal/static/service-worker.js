@@ -1,12 +1,24 @@
-// The installed app's offline copy: the public pages, the crisis lines and the shell.
-// Only these public addresses are ever cached, fetched without cookies, so no signed-in
-// answer (a search, a profile, the API, a document) is ever kept on the device.
-const VERSION = "wnwa-public-v1";
-const PUBLIC_PAGES = ["/", "/crisis", "/about", "/faq", "/training", "/privacy", "/terms"];
+// The installed app's offline copy: the public pages, the crisis lines, the self-checks and
+// the shell. Only these public addresses are ever cached, fetched without cookies, so no
+// signed-in answer (a search, a profile, the API, a document) is ever kept on the device.
+//
+// A network that accepts and never answers must not hide the crisis lines: /crisis comes
+// from the copy at once (and is refreshed behind it); any other page waits for the network a
+// few seconds at most, then shows the copy, or the crisis lines with a note that the phone
+// seems to be offline. The gateway writes a digest of the site's pages and files into
+// VERSION, so any change to the site installs a new worker, which keeps a fresh copy.
+const VERSION = "wnwa-public-SITE_DIGEST";
+const PUBLIC_PAGES = ["/", "/crisis", "/self-check", "/about", "/faq", "/training", "/privacy", "/terms"];
 const SHELL = ["/portal/static/portal.css", "/portal/static/app.js", "/portal/static/lib.js",
-  "/portal/static/welcome.js", "/portal/static/faq.js", "/portal/static/icon.svg",
+  "/portal/static/welcome.js", "/portal/static/faq.js", "/portal/static/next-steps.js",
+  "/portal/static/self-check.js", "/portal/static/self-check-scoring.js", "/portal/static/icon.svg",
   "/portal/static/icon-192.png", "/manifest.webmanifest"];
 const KEPT = new Set([...PUBLIC_PAGES, ...SHELL]);
+const HELD_WAIT_MS = 2000; // a page or file the copy holds: the network has this long
+const PAGE_WAIT_MS = 4000; // a page it does not hold, before the crisis lines are shown
+const REFRESH_WAIT_MS = 10000; // refreshing the crisis lines behind the copy
+// pages shown from the copy: their files come from the same copy, not the network
+const fromCopy = new Set();
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
@@ -28,14 +40,63 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (request.mode === "navigate") {
-    // always the network first; offline, the public copy of the page or else the crisis lines
-    event.respondWith(fetch(request).catch(async () => {
-      const cache = await caches.open(VERSION);
-      return (KEPT.has(url.pathname) && await cache.match(url.pathname)) || await cache.match("/crisis");
-    }));
-  } else if (KEPT.has(url.pathname)) {
-    event.respondWith(fetch(request).catch(async () => (await caches.open(VERSION)).match(url.pathname)));
-  }
+  if (request.mode === "navigate") event.respondWith(navigate(event, url));
+  else if (KEPT.has(url.pathname)) event.respondWith(file(event, url));
   // everything else (the API, sign-in, documents, other pages' scripts) goes to the network only
 });
+
+/** The network's answer, or null when it fails or takes longer than `ms` (null: no limit). */
+function within(answer, ms) {
+  const settled = answer.catch(() => null);
+  if (ms === null) return settled;
+  return Promise.race([settled, new Promise((resolve) => setTimeout(() => resolve(null), ms))]);
+}
+
+async function navigate(event, url) {
+  const cache = await caches.open(VERSION);
+  const held = KEPT.has(url.pathname) ? await cache.match(url.pathname) : undefined;
+  if (url.pathname === "/crisis" && held) {
+    event.waitUntil(refresh(cache, "/crisis"));
+    fromCopy.add(event.resultingClientId);
+    return held;
+  }
+  // sign-in and documents may take their time (an IdP, a download): no limit, only offline
+  const patient = url.pathname.startsWith("/auth/") || url.pathname.startsWith("/documents/");
+  const answer = await within(fetch(event.request), held ? HELD_WAIT_MS : patient ? null : PAGE_WAIT_MS);
+  if (answer) return answer;
+  fromCopy.add(event.resultingClientId);
+  const copy = held || await cache.match("/crisis");
+  return copy ? offline(copy, url.pathname) : Response.error();
+}
+
+async function file(event, url) {
+  const cache = await caches.open(VERSION);
+  const held = await cache.match(url.pathname);
+  if (held && fromCopy.has(event.clientId)) return held;
+  return (await within(fetch(event.request), held ? HELD_WAIT_MS : null)) || held || Response.error();
+}
+
+/** Fetch the crisis lines again (without cookies) and keep them, when the network answers. */
+async function refresh(cache, path) {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), REFRESH_WAIT_MS);
+  try {
+    const answer = await fetch(new Request(path, { credentials: "omit", signal: stop.signal }));
+    if (answer.ok) await cache.put(path, answer);
+  } catch {
+    // offline or too slow: the copy stays as it is
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The copy, with a note that the network did not answer and a link to try `path` again. */
+async function offline(copy, path) {
+  const html = await copy.text();
+  const again = path.replace(/[^A-Za-z0-9/_.~-]/g, "");
+  const note = '<p class="notice" id="offline" role="status"><strong>This phone seems to be offline</strong>, '
+    + "or the connection is too slow: this is the copy kept on the phone. The crisis lines work without a "
+    + `connection. <a href="${again}">Try again</a></p>`;
+  const body = html.replace('<main id="main" tabindex="-1">', (main) => `${main}\n${note}`);
+  return new Response(body, { status: 200, headers: copy.headers });
+}

@@ -1,6 +1,9 @@
-// Find a peer supporter: the directory's filters, results with one-tap Call and Text.
-// The search lives only in this page's memory: never in the address, history or storage.
+// Find a peer supporter: everyone by default, those on call first, with one-tap Call and
+// Text. When nobody is on call: who is next and when, everyone in one tap, the professionals
+// and crisis lines that pick up at any hour. The search lives only in this page's memory:
+// never in the address, history or storage.
 import { checked, checkedValues, el, enumOptions, fillChecks, fillSelect, filterPanel, gql, label, nationalPhone, problem, say, signedIn, text, clearErrors } from "./lib.js";
+import { anyHourProfessionals, whenNext } from "./next-steps.js";
 import { AREAS, GENDERS } from "./vocab.js";
 
 const form = document.getElementById("search");
@@ -8,13 +11,17 @@ const results = document.getElementById("results");
 const status = document.getElementById("status");
 const more = document.getElementById("more");
 const panel = filterPanel(document.getElementById("filters"));
+const nobody = document.getElementById("nobody");
+const nextList = document.getElementById("next-on-call");
+const everyone = document.getElementById("see-everyone");
+let professionalsAsked = false;
 let languages = new Map();
 let filter = null;
 let after = null;
 
 const SEARCH = `query FindSupporters($filter: PeerSupporterFilter, $after: String) {
   searchPeerSupporters(filter: $filter, first: 20, after: $after) {
-    matches { distanceMiles supporter { id displayName telLink smsLink availableNow languages areasOfSupport
+    matches { distanceMiles supporter { id displayName telLink smsLink availableNow nextOnCall languages areasOfSupport
       yearsOfService bio certifications county state department { name } } }
     pageInfo { endCursor hasNextPage }
     errors { field message }
@@ -35,6 +42,16 @@ function readFilter() {
   };
 }
 
+const NEXT = `query NextOnCall($filter: PeerSupporterFilter) {
+  nextOnCallPeerSupporters(filter: $filter, first: 2) {
+    matches { supporter { id displayName telLink smsLink nextOnCall county state department { name } } }
+    errors { field message } } }`;
+
+/** Filters beyond the defaults (everyone, other departments, on call or not)? */
+function narrowed(f) {
+  return ["near", "language", "gender", "areasOfSupport"].some((key) => key in f);
+}
+
 function card(match) {
   const s = match.supporter;
   const where = `${s.department.name} · ${s.county} County, ${s.state}` +
@@ -44,6 +61,7 @@ function card(match) {
     el("h3", {}, s.displayName, " ",
       el("span", { class: s.availableNow ? "badge now" : "badge", text: s.availableNow ? "Available now" : "Not on call now" })),
     el("p", { class: "meta", text: where }),
+    !s.availableNow && s.nextOnCall ? el("p", { class: "meta" }, `On call ${whenNext(s.nextOnCall)}`) : null,
     // Call and Text first, so the first one is in view on a phone
     el("p", {},
       el("a", { class: "button call", href: s.telLink, "aria-label": `Call ${s.displayName}` }, "Call"),
@@ -72,14 +90,89 @@ async function run(append) {
     after = found.pageInfo.endCursor;
     more.hidden = !found.pageInfo.hasNextPage;
     const count = results.children.length;
-    say(status, count ? `${count} peer supporter${count === 1 ? "" : "s"} shown.` :
-      "No peer supporter matches all of that. Try fewer filters, or untick “Available now”.");
+    const onCall = results.querySelectorAll(".badge.now").length;
+    if (!append) await nextSteps(found.matches);
+    if (!count) say(status, filter.availableNow ? `Nobody${narrowed(filter) ? " matching your filters" : ""} is on call right now.`
+      : "No peer supporter matches all of that.");
+    else say(status, `${count} shown, ${onCall ? `${onCall} on call now` : "none on call now"}.`);
   } catch (error) {
     say(status, error.message, "error");
+    if (!append) unreachable();
   } finally {
     button.disabled = false;
   }
 }
+
+/** No answer from the network: say so, with the lines that need no connection in view. */
+function unreachable() {
+  nobody.hidden = false;
+  document.getElementById("nobody-title").textContent = "We could not reach the directory";
+  document.getElementById("nobody-why").textContent = "The crisis lines below need no connection.";
+  document.getElementById("next-block").hidden = true;
+  everyone.hidden = true;
+}
+
+/**
+ * Nobody (matching) on call, or nobody matching at all: say so, and offer who is next and
+ * when, everyone in one tap, and those who pick up at any hour.
+ */
+async function nextSteps(matches) {
+  const onCall = matches.length > 0 && matches[0].supporter.availableNow; // on call come first
+  nobody.hidden = onCall;
+  if (onCall) return;
+  const some = matches.length > 0;
+  const filtered = narrowed(filter);
+  document.getElementById("nobody-title").textContent = !some && !filter.availableNow
+    ? (filtered ? "No peer supporter matches all of that" : "No peer supporter has a profile yet")
+    : `Nobody${filtered ? " matching your filters" : ""} is on call right now`;
+  document.getElementById("nobody-why").textContent = some
+    ? "Every supporter listed takes calls at set hours; none is on call at this moment. You can still call or text them."
+    : "Try fewer filters, or see everyone.";
+  // with filters, seeing everyone clears them
+  everyone.hidden = !filtered && !filter.availableNow && !some;
+  if (!professionalsAsked) { professionalsAsked = true; anyHourProfessionals(document.getElementById("any-hour")); }
+  // who is on call next: for these filters, or for everyone when nobody matches them at all
+  const block = document.getElementById("next-block");
+  nextList.replaceChildren();
+  try {
+    let shown = await onCallNext({ ...filter, availableNow: false });
+    let heading = "On call next";
+    if (!shown.length && filtered) {
+      shown = await onCallNext({ includeOwnDepartment: filter.includeOwnDepartment });
+      heading = "On call next, without your filters";
+    }
+    block.querySelector("h3").textContent = heading;
+    nextList.append(...shown.map(({ supporter: s }) => el("li", { class: "next" },
+      el("span", { class: "who" }, s.displayName),
+      el("a", { class: "call-link", href: s.telLink, "aria-label": `Call ${s.displayName}, ${nationalPhone(s.telLink)}` }, "Call"),
+      el("span", { class: "when" }, whenNext(s.nextOnCall)))));
+    block.hidden = !shown.length;
+  } catch {
+    block.hidden = true;
+  }
+}
+
+async function onCallNext(next) {
+  const answer = await gql(NEXT, { filter: next });
+  const found = answer.data && answer.data.nextOnCallPeerSupporters;
+  return found && !found.errors.length ? found.matches : [];
+}
+
+everyone.addEventListener("click", () => {
+  if (!narrowed(filter) && !filter.availableNow) {
+    // everyone is listed already: go to them
+    const first = results.querySelector("a.call");
+    if (first) first.focus();
+    return;
+  }
+  form.reset();
+  filter = readFilter();
+  after = null;
+  run(false).then(() => {
+    const first = results.querySelector("a.call");
+    (first || document.getElementById("nobody-title")).focus();
+  });
+});
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();

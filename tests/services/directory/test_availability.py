@@ -10,6 +10,8 @@ from services.directory.availability import (
     check_schedule,
     day_slots,
     is_available,
+    minutes_to_next_start,
+    next_on_call,
     to_the_hour,
 )
 
@@ -87,3 +89,46 @@ def test_the_switch_wins_while_it_lasts_unavailable_first() -> None:
 def test_a_switch_ends_on_a_whole_hour() -> None:
     assert to_the_hour(utc(2026, 3, 2, 14, 1)) == utc(2026, 3, 2, 15, 0)
     assert to_the_hour(utc(2026, 3, 2, 15, 0)) == utc(2026, 3, 2, 15, 0)
+
+
+def test_next_on_call_is_the_next_slot_in_the_supporters_own_zone() -> None:
+    def following(now: dt.datetime, **switch: dt.datetime) -> dt.datetime | None:
+        return next_on_call(
+            spans=MONDAY_NINE_TO_FIVE,
+            time_zone=CHICAGO,
+            available_until=switch.get("available_until"),
+            unavailable_until=switch.get("unavailable_until"),
+            now=now,
+        )
+
+    sunday_night = utc(2026, 3, 2, 4, 20)  # Sunday 22:20 CST
+    assert following(sunday_night) == utc(2026, 3, 2, 15, 0)  # Monday 09:00 CST
+    assert following(utc(2026, 3, 2, 16, 0)) is None  # on call now
+    assert following(utc(2026, 3, 2, 23, 30)) == utc(2026, 3, 9, 14, 0)  # 09:00 CDT next week
+    # switched on outside the hours: on call now; switched off inside them: back at its end
+    assert following(sunday_night, available_until=utc(2026, 3, 2, 6, 0)) is None
+    back = utc(2026, 3, 2, 18, 0)  # Monday 12:00 CST, inside the slot
+    assert following(utc(2026, 3, 2, 16, 0), unavailable_until=back) == back
+    past_the_slot = utc(2026, 3, 3, 1, 0)  # Monday 19:00 CST
+    assert following(utc(2026, 3, 2, 16, 0), unavailable_until=past_the_slot) == utc(
+        2026, 3, 9, 14, 0
+    )
+    assert (
+        next_on_call(
+            spans=[],
+            time_zone=CHICAGO,
+            available_until=None,
+            unavailable_until=None,
+            now=sunday_night,
+        )
+        is None
+    )
+
+
+def test_minutes_to_the_next_slot_wrap_round_the_week() -> None:
+    starts, ends = [540, 2000], [1020, 2100]
+    assert minutes_to_next_start(starts, ends, 600) == 0
+    assert minutes_to_next_start(starts, ends, 100) == 440
+    assert minutes_to_next_start(starts, ends, 1020) == 980
+    assert minutes_to_next_start(starts, ends, 10_000) == 540 + 10_080 - 10_000
+    assert minutes_to_next_start([], [], 0) is None

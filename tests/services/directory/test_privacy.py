@@ -1,4 +1,5 @@
-"""A search, a profile view and an entity lookup leave no trace in the database or logs."""
+"""A search, a profile view, an entity lookup, who is on call next and a coordinator's
+coverage leave no trace in the database or logs."""
 
 from __future__ import annotations
 
@@ -60,7 +61,30 @@ async def test_searching_and_viewing_leave_no_trace(
         {"r": [{"__typename": "PeerSupporter", "id": supporter["id"]}]},
         token=officer,
     )
+    # who is on call next, and a coordinator's coverage, read the schedules and write nothing
+    nobody_now = await directory.graphql(
+        'query { nextOnCallPeerSupporters(filter: {language: "pl"}) { matches'
+        " { supporter { nextOnCall } } errors { field } } }",
+        token=officer,
+    )
+    assert nobody_now["data"]["nextOnCallPeerSupporters"]["errors"] == []
+    coordinator = issuer.token("coordinator", department=HARLOW, subject="coordinator-4712")
+    covered = await directory.graphql(
+        'query { onCallCoverage(near: {zipCode: "60540", withinMiles: 80})'
+        " { hours { network } errors { field } } }",
+        token=coordinator,
+    )
+    assert covered["data"]["onCallCoverage"]["errors"] == []
     assert await snapshot(db) == before
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    for secret in ("60540", "officer-pseudonym-4711", officer, supporter["id"], "5550142", "GRIEF"):
+    for secret in (
+        "60540",
+        "officer-pseudonym-4711",
+        "coordinator-4712",
+        officer,
+        coordinator,
+        supporter["id"],
+        "5550142",
+        "GRIEF",
+    ):
         assert secret not in logged

@@ -223,3 +223,22 @@ async def test_the_demo_crisis_lines_reach_the_right_place(databases: Any) -> No
         ("Crisis Text Line", None, "HOME"),
         ("Veterans Crisis Line", "1", None),
     ]
+
+
+async def test_the_officers_own_crisis_lines_come_right_after_988(
+    directory: ServiceUnderTest, db: asyncpg.Connection, issuer: TokenIssuer
+) -> None:
+    from services.directory import demo
+
+    assert await demo.seed(db)
+    officer = issuer.token("officer", department=HARLOW)
+    answer = await directory.graphql(
+        "query { wellbeingResources { title telLink smsLink audience category } }", token=officer
+    )
+    listed = answer["data"]["wellbeingResources"]
+    assert [(r["title"], r["telLink"], r["smsLink"]) for r in listed[:3]] == [
+        ("988 Suicide & Crisis Lifeline", "tel:988", "sms:988"),
+        ("COPLINE", "tel:+18002675463", None),  # 1-800-COPLINE, per copline.org
+        ("Safe Call Now", "tel:+12064593020", None),
+    ]
+    assert {(r["category"], r["audience"]) for r in listed[1:3]} == {("CRISIS_LINE", "OFFICERS")}
