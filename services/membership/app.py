@@ -19,6 +19,7 @@ from servicekit.proof_of_work import FormProof, challenge_key
 
 from . import settings as membership_settings
 from .consortia import ConsortiumMutations, ConsortiumQueries
+from .demo_slots import DemoSlotMutations, DemoSlotQueries
 from .mutations import Mutation
 from .network import NetworkFiguresSource, NetworkQueries, Peers
 from .news import NewsMutations, NewsQueries
@@ -32,11 +33,26 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build_schema() -> ServiceSchema:
     query = merge_types(
         "Query",
-        (Query, ConsortiumQueries, NetworkQueries, NewsQueries, VisitQueries, OutboxQueries),
+        (
+            Query,
+            ConsortiumQueries,
+            DemoSlotQueries,
+            NetworkQueries,
+            NewsQueries,
+            VisitQueries,
+            OutboxQueries,
+        ),
     )
     mutation = merge_types(
         "Mutation",
-        (Mutation, ConsortiumMutations, NewsMutations, VisitMutations, OutboxMutations),
+        (
+            Mutation,
+            ConsortiumMutations,
+            DemoSlotMutations,
+            NewsMutations,
+            VisitMutations,
+            OutboxMutations,
+        ),
     )
     return ServiceSchema(query=query, mutation=mutation, types=[Department])
 

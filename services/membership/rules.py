@@ -312,7 +312,8 @@ class DemoRequestSource(ContactSource, Protocol):
     preferred_times: str
 
 
-def _check_contact(source: ContactSource, errors: InputErrors) -> ContactIn | None:
+def check_contact(source: ContactSource, errors: InputErrors) -> ContactIn | None:
+    """Who is asking, normalised, or None after adding a field error for every mistake."""
     agency = validation.line(source.agency, "input.agency", errors, max_length=200)
     name = validation.line(source.contact_name, "input.contactName", errors, max_length=120)
     role = validation.line(source.contact_role, "input.contactRole", errors, max_length=120)
@@ -326,7 +327,7 @@ def _check_contact(source: ContactSource, errors: InputErrors) -> ContactIn | No
 
 def check_inquiry(source: InquirySource, errors: InputErrors) -> InquiryIn | None:
     """A valid join inquiry, or None after adding a field error for every mistake."""
-    contact = _check_contact(source, errors)
+    contact = check_contact(source, errors)
     message = validation.text(source.message, "input.message", errors, max_length=4000)
     if errors or contact is None or message is None:
         return None
@@ -337,7 +338,7 @@ def check_demo_request(
     source: DemoRequestSource, errors: InputErrors, *, demo_format: str
 ) -> DemoRequestIn | None:
     """A valid demo request, or None after adding a field error for every mistake."""
-    contact = _check_contact(source, errors)
+    contact = check_contact(source, errors)
     times = validation.text(source.preferred_times, "input.preferredTimes", errors, max_length=1000)
     if errors or contact is None or times is None:
         return None

@@ -3,6 +3,8 @@ and a consortium of small departments under one agreement whose terms apply to e
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from servicekit.clock import FixedClock
@@ -91,16 +93,17 @@ async def test_a_shorter_first_term_without_a_reason_is_refused_and_nothing_is_w
 ) -> None:
     await set_standard_tiers(membership, admin_token)
     department = await create_department(membership, admin_token)
-    for variables, field, words in [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"years": 2}, "shorterTermReason", "Say why this first term is shorter than 3 years."),
         ({"years": 5, "reason": "x"}, "firstTermYears", "A first term lasts 1, 2 or 3 years."),
         ({"years": 3, "reason": "x"}, "shorterTermReason", "Only a first term shorter"),
-    ]:
+    ]
+    for variables, field, words in cases:
         answer = await membership.graphql(
             RECORD_TERM, {"id": department["id"], **variables}, token=admin_token
         )
         errors = answer["data"]["recordSubscriptionTerm"]["errors"]
-        assert len(errors) == 1 and errors[0]["field"] == field, errors
+        assert [error["field"] for error in errors] == [field]
         assert errors[0]["message"].startswith(words)
     assert await db.fetchval("SELECT count(*) FROM subscription_terms") == 0
     assert await db.fetchval("SELECT status::text FROM departments") == "prospect"
