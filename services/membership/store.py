@@ -70,7 +70,7 @@ class ContactRow:
 
 _department = RowReader(DepartmentRow)
 _term = RowReader(TermRow)
-_term_columns = RowReader(TermRow, alias="t").columns
+_term_columns = RowReader(TermRow, alias="t", sources={"years": "term_years"}).columns
 _consortium = RowReader(ConsortiumRow)
 _fee_tier = RowReader(FeeTierRow)
 _contact = RowReader(ContactRow)
@@ -196,12 +196,12 @@ async def list_terms(*, db: asyncpg.Pool, department_ids: Sequence[UUID]) -> lis
     oldest first."""
     rows = await db.fetch(
         """
-        SELECT t.id, t.department_id, t.consortium_id, t.kind, t.years, t.starts_on, t.ends_on,
-               t.annual_fee_cents, t.shorter_term_reason
+        SELECT t.id, t.department_id, t.consortium_id, t.kind, t.term_years AS years,
+               t.starts_on, t.ends_on, t.annual_fee_cents, t.shorter_term_reason
         FROM subscription_terms t WHERE t.department_id = ANY($1::uuid[])
         UNION ALL
-        SELECT t.id, m.department_id, t.consortium_id, t.kind, t.years, t.starts_on, t.ends_on,
-               t.annual_fee_cents, t.shorter_term_reason
+        SELECT t.id, m.department_id, t.consortium_id, t.kind, t.term_years AS years,
+               t.starts_on, t.ends_on, t.annual_fee_cents, t.shorter_term_reason
         FROM subscription_terms t JOIN consortium_members m USING (consortium_id)
         WHERE m.department_id = ANY($1::uuid[])
         ORDER BY department_id, starts_on
@@ -244,8 +244,8 @@ async def record_term(*, connection: Connection, term_in: TermIn) -> TermRow:
         INSERT INTO subscription_terms (department_id, consortium_id, kind, years, starts_on,
                                         annual_fee_cents, shorter_term_reason)
         VALUES ($1, $2, $3, $4, $5, $6, $7)
-        RETURNING id, department_id, consortium_id, kind, years, starts_on, ends_on,
-                  annual_fee_cents, shorter_term_reason
+        RETURNING id, department_id, consortium_id, kind, term_years AS years, starts_on,
+                  ends_on, annual_fee_cents, shorter_term_reason
         """,
         term_in.department_id,
         term_in.consortium_id,
