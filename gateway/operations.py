@@ -46,6 +46,12 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "submitJoinInquiry",
         "requestDemo",
         "contactFormChallenge",
+        # demo slots: the free ones, booking one, and the confirmation link's own booking
+        "openDemoSlots",
+        "bookDemo",
+        "demoBooking",
+        "moveDemoBooking",
+        "cancelDemoBooking",
         "membershipFigures",
         "networkFigures",
         "feeTiers",

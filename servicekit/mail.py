@@ -117,18 +117,37 @@ def _address(value: str, variable: str) -> Address:
     return address
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A text attachment: its file name, MIME type with parameters (``text/calendar;
+    method=REQUEST``) and content."""
+
+    name: str
+    content_type: str
+    content: str
+
+
 async def enqueue(
-    *, db: Executor, recipient: str, kind: RecipientKind, subject: str, body: str
+    *,
+    db: Executor,
+    recipient: str,
+    kind: RecipientKind,
+    subject: str,
+    body: str,
+    attachment: Attachment | None = None,
 ) -> None:
     """Queue one message (call inside the transaction of what it is about); ``kind`` says
     whom it is for: the network's ``staff``, or the ``correspondent`` who wrote or applied."""
     await db.execute(
-        "INSERT INTO mail_outbox (recipient, recipient_kind, subject, body)"
-        " VALUES ($1, $2, $3, $4)",
+        "INSERT INTO mail_outbox (recipient, recipient_kind, subject, body, attachment_name,"
+        " attachment_type, attachment) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         recipient,
         kind,
         subject[:200],
         body,
+        attachment.name if attachment else None,
+        attachment.content_type if attachment else None,
+        attachment.content if attachment else None,
     )
 
 
@@ -142,6 +161,9 @@ class OutboxRow:
     body: str
     attempts: int
     queued_at: dt.datetime
+    attachment_name: str | None
+    attachment_type: str | None
+    attachment: str | None
 
 
 _claimed = RowReader(OutboxRow)
@@ -158,6 +180,16 @@ def compose(row: OutboxRow, settings: MailSettings) -> EmailMessage:
     # the row's id: the same on every attempt, so a reader's mail client drops a duplicate
     message["Message-ID"] = f"<{row.id}@{settings.sender.domain}>"
     message.set_content(row.body)
+    if row.attachment_name and row.attachment_type and row.attachment is not None:
+        # the table allows text types only: "text/calendar; method=REQUEST"
+        mime, *parameters = (part.strip() for part in row.attachment_type.split(";"))
+        params = dict(parameter.split("=", 1) for parameter in parameters)
+        message.add_attachment(
+            row.attachment,
+            subtype=mime.removeprefix("text/"),
+            filename=row.attachment_name,
+            params=params,
+        )
     return message
 
 

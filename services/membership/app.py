@@ -18,6 +18,8 @@ from servicekit.graphql import ServiceSchema
 from servicekit.proof_of_work import FormProof, challenge_key
 
 from . import settings as membership_settings
+from .consortia import ConsortiumMutations, ConsortiumQueries
+from .demo_slots import DemoSlotMutations, DemoSlotQueries
 from .mutations import Mutation
 from .network import NetworkFiguresSource, NetworkQueries, Peers
 from .news import NewsMutations, NewsQueries
@@ -29,8 +31,29 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_schema() -> ServiceSchema:
-    query = merge_types("Query", (Query, NetworkQueries, NewsQueries, VisitQueries, OutboxQueries))
-    mutation = merge_types("Mutation", (Mutation, NewsMutations, VisitMutations, OutboxMutations))
+    query = merge_types(
+        "Query",
+        (
+            Query,
+            ConsortiumQueries,
+            DemoSlotQueries,
+            NetworkQueries,
+            NewsQueries,
+            VisitQueries,
+            OutboxQueries,
+        ),
+    )
+    mutation = merge_types(
+        "Mutation",
+        (
+            Mutation,
+            ConsortiumMutations,
+            DemoSlotMutations,
+            NewsMutations,
+            VisitMutations,
+            OutboxMutations,
+        ),
+    )
     return ServiceSchema(query=query, mutation=mutation, types=[Department])
 
 

@@ -60,7 +60,7 @@ async def seed(connection: asyncpg.Connection, *, clock: Clock = SYSTEM_CLOCK) -
                 joined,
                 fee,
             )
-            renewal = term_end("first", joined)
+            renewal = term_end(3, joined)
             if renewal <= today:
                 await connection.execute(
                     "INSERT INTO subscription_terms (department_id, kind, starts_on,"

@@ -245,11 +245,18 @@ class Mutation:
         return DepartmentPayload(department=Department.from_row(row), errors=[])
 
     @strawberry.mutation(
-        description="Record the department's next term: its first (three years) or a renewal "
-        "(one year, by default from the previous term's end). Makes a prospect an active member."
+        description="Record the department's next term: its first (three years, or one or two "
+        "with `shorterTermReason`) or a renewal (one year, by default from the previous term's "
+        "end). Makes a prospect an active member. A consortium's members take its terms "
+        "(`recordConsortiumTerm`)."
     )
     async def record_subscription_term(
-        self, info: Info[Any, Any], department_id: strawberry.ID, starts_on: dt.date | None = None
+        self,
+        info: Info[Any, Any],
+        department_id: strawberry.ID,
+        starts_on: dt.date | None = None,
+        first_term_years: int | None = None,
+        shorter_term_reason: str | None = None,
     ) -> SubscriptionTermPayload:
         require_role(info, "network_admin")
         errors = InputErrors()
@@ -263,8 +270,23 @@ class Mutation:
             if parsed is None or department is None:
                 errors.unknown("departmentId", "department")
                 return SubscriptionTermPayload(term=None, department=None, errors=errors.items)
+            consortium = await store.consortium_of(db=connection, department_id=parsed)
+            if consortium is not None:
+                errors.add(
+                    "departmentId",
+                    f"This department is part of {consortium.name}; record the consortium's "
+                    "term instead.",
+                )
+                return SubscriptionTermPayload(term=None, department=None, errors=errors.items)
             latest = await store.latest_term(connection=connection, department_id=parsed)
-            planned = rules.next_term(latest, starts_on, errors, today=loaders(info).today)
+            planned = rules.next_term(
+                latest,
+                starts_on,
+                errors,
+                today=loaders(info).today,
+                first_term_years=first_term_years,
+                shorter_term_reason=shorter_term_reason,
+            )
             fee = await store.fee_for(db=connection, sworn_officers=department.sworn_officers)
             if fee is None:
                 errors.add(
@@ -273,15 +295,21 @@ class Mutation:
                 )
             if planned is None or fee is None:
                 return SubscriptionTermPayload(term=None, department=None, errors=errors.items)
-            kind, start = planned
             term = await store.record_term(
                 connection=connection,
-                department_id=parsed,
-                kind=kind,
-                starts_on=start,
-                annual_fee_cents=fee,
+                term_in=store.TermIn(
+                    department_id=parsed,
+                    consortium_id=None,
+                    kind=planned.kind,
+                    years=planned.years,
+                    starts_on=planned.starts_on,
+                    annual_fee_cents=fee,
+                    shorter_term_reason=planned.shorter_term_reason,
+                ),
             )
-            await store.activate(connection=connection, department_id=parsed, joined_on=start)
+            await store.activate(
+                connection=connection, department_ids=[parsed], joined_on=planned.starts_on
+            )
         refreshed = (await store.get_departments(db=context_of(info).pool, ids=[parsed])).get(
             parsed
         )

@@ -174,9 +174,8 @@ def _check_ori(value: str | None, state: str | None, errors: InputErrors) -> str
     return ori
 
 
-def term_end(kind: str, starts_on: dt.date) -> dt.date:
-    """The day a term ends: three years after a first term starts, one after a renewal."""
-    years = FIRST_TERM_YEARS if kind == "first" else 1
+def term_end(years: int, starts_on: dt.date) -> dt.date:
+    """The day a term of ``years`` ends (29 February moves to the 28th, as in PostgreSQL)."""
     try:
         return starts_on.replace(year=starts_on.year + years)
     except ValueError:  # 29 February
@@ -199,12 +198,57 @@ def renewal_due(terms: Sequence[TermRow], today: dt.date, notice_days: int) -> b
     return today >= last.ends_on - dt.timedelta(days=notice_days)
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedTerm:
+    """The next term, as it will be recorded."""
+
+    kind: str
+    starts_on: dt.date
+    years: int
+    shorter_term_reason: str | None
+
+
 def next_term(
-    latest: TermRow | None, starts_on: dt.date | None, errors: InputErrors, *, today: dt.date
-) -> tuple[str, dt.date] | None:
-    """The kind and start of the term to record after ``latest``."""
+    latest: TermRow | None,
+    starts_on: dt.date | None,
+    errors: InputErrors,
+    *,
+    today: dt.date,
+    first_term_years: int | None = None,
+    shorter_term_reason: str | None = None,
+) -> PlannedTerm | None:
+    """The term to record after ``latest``: a first term (three years, or one or two with a
+    reason), else a one-year renewal from the previous term's end or later."""
     if latest is None:
-        return "first", starts_on or today
+        years = FIRST_TERM_YEARS if first_term_years is None else first_term_years
+        reason = None
+        if not 1 <= years <= FIRST_TERM_YEARS:
+            errors.add("firstTermYears", "A first term lasts 1, 2 or 3 years.")
+        elif years < FIRST_TERM_YEARS:
+            reason = validation.text(
+                shorter_term_reason, "shorterTermReason", errors, max_length=1000, required=False
+            )
+            if reason is None and not errors.has("shorterTermReason"):
+                errors.add(
+                    "shorterTermReason",
+                    f"Say why this first term is shorter than {FIRST_TERM_YEARS} years.",
+                )
+        elif shorter_term_reason is not None and shorter_term_reason.strip():
+            errors.add(
+                "shorterTermReason",
+                f"Only a first term shorter than {FIRST_TERM_YEARS} years takes a reason.",
+            )
+        if errors:
+            return None
+        return PlannedTerm("first", starts_on or today, years, reason)
+    if first_term_years is not None:
+        errors.add(
+            "firstTermYears",
+            f"The first term was recorded on {latest.starts_on.isoformat()} or before; "
+            "a renewal lasts one year.",
+        )
+    if shorter_term_reason is not None and shorter_term_reason.strip():
+        errors.add("shorterTermReason", "A renewal takes no reason: it lasts one year.")
     start = starts_on or latest.ends_on
     if start < latest.ends_on:
         errors.add(
@@ -212,8 +256,9 @@ def next_term(
             f"The current term runs until {latest.ends_on.isoformat()}; a renewal starts on "
             "or after that day.",
         )
+    if errors:
         return None
-    return "renewal", start
+    return PlannedTerm("renewal", start, 1, None)
 
 
 def check_fee_tiers(tiers: Sequence[FeeTierRow], errors: InputErrors) -> None:
@@ -267,7 +312,8 @@ class DemoRequestSource(ContactSource, Protocol):
     preferred_times: str
 
 
-def _check_contact(source: ContactSource, errors: InputErrors) -> ContactIn | None:
+def check_contact(source: ContactSource, errors: InputErrors) -> ContactIn | None:
+    """Who is asking, normalised, or None after adding a field error for every mistake."""
     agency = validation.line(source.agency, "input.agency", errors, max_length=200)
     name = validation.line(source.contact_name, "input.contactName", errors, max_length=120)
     role = validation.line(source.contact_role, "input.contactRole", errors, max_length=120)
@@ -281,7 +327,7 @@ def _check_contact(source: ContactSource, errors: InputErrors) -> ContactIn | No
 
 def check_inquiry(source: InquirySource, errors: InputErrors) -> InquiryIn | None:
     """A valid join inquiry, or None after adding a field error for every mistake."""
-    contact = _check_contact(source, errors)
+    contact = check_contact(source, errors)
     message = validation.text(source.message, "input.message", errors, max_length=4000)
     if errors or contact is None or message is None:
         return None
@@ -292,7 +338,7 @@ def check_demo_request(
     source: DemoRequestSource, errors: InputErrors, *, demo_format: str
 ) -> DemoRequestIn | None:
     """A valid demo request, or None after adding a field error for every mistake."""
-    contact = _check_contact(source, errors)
+    contact = check_contact(source, errors)
     times = validation.text(source.preferred_times, "input.preferredTimes", errors, max_length=1000)
     if errors or contact is None or times is None:
         return None

@@ -66,6 +66,12 @@ class MembershipLoaders:
             lambda ids: self._departments(pool, ids)
         )
         self.terms = DataLoader[UUID, list[store.TermRow]](lambda ids: self._terms(pool, ids))
+        self.consortia = DataLoader[UUID, store.ConsortiumRow | None](
+            lambda ids: self._consortia(pool, ids)
+        )
+        self.consortium_terms = DataLoader[UUID, list[store.TermRow]](
+            lambda ids: self._consortium_terms(pool, ids)
+        )
 
     @staticmethod
     async def _departments(pool: asyncpg.Pool, ids: list[UUID]) -> list[store.DepartmentRow | None]:
@@ -76,6 +82,16 @@ class MembershipLoaders:
     async def _terms(pool: asyncpg.Pool, ids: list[UUID]) -> list[list[store.TermRow]]:
         terms = await store.list_terms(db=pool, department_ids=ids)
         return [[term for term in terms if term.department_id == one] for one in ids]
+
+    @staticmethod
+    async def _consortia(pool: asyncpg.Pool, ids: list[UUID]) -> list[store.ConsortiumRow | None]:
+        found = {row.id: row for row in await store.list_consortia(db=pool)}
+        return [found.get(one) for one in ids]
+
+    @staticmethod
+    async def _consortium_terms(pool: asyncpg.Pool, ids: list[UUID]) -> list[list[store.TermRow]]:
+        terms = await store.list_consortium_terms(db=pool, consortium_ids=ids)
+        return [[term for term in terms if term.consortium_id == one] for one in ids]
 
 
 MembershipContext = RequestContext[MembershipLoaders, MembershipResources]
@@ -106,23 +122,81 @@ class TermKind(Enum):
     RENEWAL = "renewal"
 
 
-@strawberry.type(description="A subscription term: three years first, then one year each.")
+@strawberry.type(
+    description="A subscription term: the first three years (or one or two, with a reason), "
+    "then one year each."
+)
 class SubscriptionTerm:
     id: strawberry.ID
     kind: TermKind
+    years: int = strawberry.field(description="How long the term lasts: 1 to 3 years.")
     starts_on: dt.date
     ends_on: dt.date = strawberry.field(description="The day after the term's last day.")
-    annual_fee_cents: int
+    annual_fee_cents: int = strawberry.field(
+        description="The annual fee quoted when it was recorded; a consortium's covers every "
+        "member."
+    )
+    shorter_term_reason: str | None = strawberry.field(
+        description="Why a first term is shorter than three years."
+    )
+    consortium_id: strawberry.Private[UUID | None] = None
 
     @classmethod
     def from_row(cls, row: store.TermRow) -> SubscriptionTerm:
         return cls(
             id=strawberry.ID(str(row.id)),
             kind=TermKind(row.kind),
+            years=row.years,
             starts_on=row.starts_on,
             ends_on=row.ends_on,
             annual_fee_cents=row.annual_fee_cents,
+            shorter_term_reason=row.shorter_term_reason,
+            consortium_id=row.consortium_id,
         )
+
+    @strawberry.field(description="The consortium whose agreement this is, if it is one.")
+    async def consortium(self, info: Info[Any, Any]) -> Consortium | None:
+        if self.consortium_id is None:
+            return None
+        row = await loaders(info).consortia.load(self.consortium_id)
+        return Consortium.from_row(row) if row else None
+
+
+@strawberry.type(
+    description="Small departments under one agreement: one term recorded for the consortium "
+    "applies to every member. Network admins only."
+)
+class Consortium:
+    id: strawberry.ID
+    name: str
+    row_id: strawberry.Private[UUID]
+
+    @classmethod
+    def from_row(cls, row: store.ConsortiumRow) -> Consortium:
+        return cls(id=strawberry.ID(str(row.id)), name=row.name, row_id=row.id)
+
+    @strawberry.field(description="The member departments, by name.")
+    async def members(self, info: Info[Any, Any]) -> list[Department]:
+        rows = await store.consortium_members(db=context_of(info).pool, consortium_id=self.row_id)
+        return [Department.from_row(row) for row in rows]
+
+    @strawberry.field(description="The consortium's terms, oldest first.")
+    async def terms(self, info: Info[Any, Any]) -> list[SubscriptionTerm]:
+        rows = await loaders(info).consortium_terms.load(self.row_id)
+        return [SubscriptionTerm.from_row(row) for row in rows]
+
+    @strawberry.field(description="The term covering today, if any.")
+    async def current_term(self, info: Info[Any, Any]) -> SubscriptionTerm | None:
+        rows = await loaders(info).consortium_terms.load(self.row_id)
+        term = rules.current_term(rows, loaders(info).today)
+        return SubscriptionTerm.from_row(term) if term else None
+
+    @strawberry.field(
+        description="True from the renewal notice period before the last term's end onwards."
+    )
+    async def renewal_due(self, info: Info[Any, Any]) -> bool:
+        rows = await loaders(info).consortium_terms.load(self.row_id)
+        return rules.renewal_due(rows, loaders(info).today, loaders(info).renewal_notice_days)
 
 
 @strawberry.type(
@@ -152,7 +226,12 @@ class MembershipRecord:
     def joined_on(self) -> dt.date | None:
         return self.row.joined_on
 
-    @strawberry.field(description="All terms, oldest first.")
+    @strawberry.field(description="The consortium whose agreement covers it, if any.")
+    async def consortium(self, info: Info[Any, Any]) -> Consortium | None:
+        found = await store.consortium_of(db=context_of(info).pool, department_id=self.row.id)
+        return Consortium.from_row(found) if found else None
+
+    @strawberry.field(description="All terms, its own and its consortium's, oldest first.")
     async def terms(self, info: Info[Any, Any]) -> list[SubscriptionTerm]:
         rows = await loaders(info).terms.load(self.row.id)
         return [SubscriptionTerm.from_row(row) for row in rows]

@@ -25,12 +25,24 @@ class DepartmentRow(DepartmentIn):
 
 @dataclass(frozen=True, slots=True)
 class TermRow:
+    """A term; ``department_id`` is the department it applies to (a consortium's term is
+    read once for each member) and empty when it is read as the consortium's own."""
+
     id: UUID
-    department_id: UUID
+    department_id: UUID | None
+    consortium_id: UUID | None
     kind: str
+    years: int
     starts_on: dt.date
     ends_on: dt.date
     annual_fee_cents: int
+    shorter_term_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsortiumRow:
+    id: UUID
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +70,8 @@ class ContactRow:
 
 _department = RowReader(DepartmentRow)
 _term = RowReader(TermRow)
+_term_columns = RowReader(TermRow, alias="t", sources={"years": "term_years"}).columns
+_consortium = RowReader(ConsortiumRow)
 _fee_tier = RowReader(FeeTierRow)
 _contact = RowReader(ContactRow)
 _department_in = RowWriter(DepartmentIn)
@@ -178,35 +192,68 @@ async def membership_figures(*, db: asyncpg.Pool) -> tuple[int, int, int]:
 
 
 async def list_terms(*, db: asyncpg.Pool, department_ids: Sequence[UUID]) -> list[TermRow]:
-    """Terms of the given departments, oldest first."""
+    """Terms that apply to the given departments (their own and their consortium's),
+    oldest first."""
     rows = await db.fetch(
         """
-        SELECT id, department_id, kind, starts_on, ends_on, annual_fee_cents FROM subscription_terms
-        WHERE department_id = ANY($1::uuid[]) ORDER BY department_id, starts_on
+        SELECT t.id, t.department_id, t.consortium_id, t.kind, t.term_years AS years,
+               t.starts_on, t.ends_on, t.annual_fee_cents, t.shorter_term_reason
+        FROM subscription_terms t WHERE t.department_id = ANY($1::uuid[])
+        UNION ALL
+        SELECT t.id, m.department_id, t.consortium_id, t.kind, t.term_years AS years,
+               t.starts_on, t.ends_on, t.annual_fee_cents, t.shorter_term_reason
+        FROM subscription_terms t JOIN consortium_members m USING (consortium_id)
+        WHERE m.department_id = ANY($1::uuid[])
+        ORDER BY department_id, starts_on
         """,
         list(department_ids),
     )
     return [_term(row) for row in rows]
 
 
-async def record_term(
-    *,
-    connection: Connection,
-    department_id: UUID,
-    kind: str,
-    starts_on: dt.date,
-    annual_fee_cents: int,
-) -> TermRow:
+async def list_consortium_terms(
+    *, db: asyncpg.Pool, consortium_ids: Sequence[UUID]
+) -> list[TermRow]:
+    """The consortia's own terms, oldest first."""
+    rows = await db.fetch(
+        f"""
+        SELECT {_term_columns} FROM subscription_terms t
+        WHERE t.consortium_id = ANY($1::uuid[]) ORDER BY t.consortium_id, t.starts_on
+        """,  # noqa: S608 — the columns come from TermRow
+        list(consortium_ids),
+    )
+    return [_term(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class TermIn:
+    """A term to record: whose (a department or a consortium), its kind, length and fee."""
+
+    department_id: UUID | None
+    consortium_id: UUID | None
+    kind: str
+    years: int
+    starts_on: dt.date
+    annual_fee_cents: int
+    shorter_term_reason: str | None
+
+
+async def record_term(*, connection: Connection, term_in: TermIn) -> TermRow:
     row = await connection.fetchrow(
         """
-        INSERT INTO subscription_terms (department_id, kind, starts_on, annual_fee_cents)
-        VALUES ($1, $2, $3, $4)
-        RETURNING id, department_id, kind, starts_on, ends_on, annual_fee_cents
+        INSERT INTO subscription_terms (department_id, consortium_id, kind, years, starts_on,
+                                        annual_fee_cents, shorter_term_reason)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        RETURNING id, department_id, consortium_id, kind, term_years AS years, starts_on,
+                  ends_on, annual_fee_cents, shorter_term_reason
         """,
-        department_id,
-        kind,
-        starts_on,
-        annual_fee_cents,
+        term_in.department_id,
+        term_in.consortium_id,
+        term_in.kind,
+        term_in.years,
+        term_in.starts_on,
+        term_in.annual_fee_cents,
+        term_in.shorter_term_reason,
     )
     assert row is not None
     return _term(row)
@@ -224,27 +271,137 @@ async def lock_department(*, connection: Connection, department_id: UUID) -> Dep
     return _department(row) if row else None
 
 
-async def activate(*, connection: Connection, department_id: UUID, joined_on: dt.date) -> None:
-    """Make a prospect (or lapsed) department an active member from ``joined_on``."""
+async def activate(
+    *, connection: Connection, department_ids: Sequence[UUID], joined_on: dt.date
+) -> None:
+    """Make prospect (or lapsed) departments active members from ``joined_on``."""
     await connection.execute(
         """
         UPDATE departments SET status = 'active', joined_on = coalesce(joined_on, $2)
-        WHERE id = $1 AND status IN ('prospect', 'lapsed')
+        WHERE id = ANY($1::uuid[]) AND status IN ('prospect', 'lapsed')
         """,
-        department_id,
+        list(department_ids),
         joined_on,
     )
 
 
-async def latest_term(*, connection: Connection, department_id: UUID) -> TermRow | None:
+async def latest_term(
+    *, connection: Connection, department_id: UUID | None = None, consortium_id: UUID | None = None
+) -> TermRow | None:
+    """The last term recorded for a department (its own) or a consortium."""
     row = await connection.fetchrow(
+        f"""
+        SELECT {_term_columns} FROM subscription_terms t
+        WHERE t.department_id = $1 OR t.consortium_id = $2 ORDER BY t.starts_on DESC LIMIT 1
+        """,  # noqa: S608 — the columns come from TermRow
+        department_id,
+        consortium_id,
+    )
+    return _term(row) if row else None
+
+
+# consortia -------------------------------------------------------------------------------
+
+
+async def consortium_of(*, db: Executor, department_id: UUID) -> ConsortiumRow | None:
+    """The consortium the department belongs to, if any."""
+    row = await db.fetchrow(
         """
-        SELECT id, department_id, kind, starts_on, ends_on, annual_fee_cents FROM subscription_terms
-        WHERE department_id = $1 ORDER BY starts_on DESC LIMIT 1
+        SELECT c.id, c.name FROM consortia c JOIN consortium_members m ON m.consortium_id = c.id
+        WHERE m.department_id = $1
         """,
         department_id,
     )
-    return _term(row) if row else None
+    return _consortium(row) if row else None
+
+
+async def consortia_of(
+    *, db: asyncpg.Pool, department_ids: Sequence[UUID]
+) -> dict[UUID, ConsortiumRow]:
+    """Each given department's consortium, for those in one."""
+    rows = await db.fetch(
+        """
+        SELECT m.department_id, c.id, c.name
+        FROM consortia c JOIN consortium_members m ON m.consortium_id = c.id
+        WHERE m.department_id = ANY($1::uuid[])
+        """,
+        list(department_ids),
+    )
+    return {row["department_id"]: _consortium(row) for row in rows}
+
+
+async def list_consortia(*, db: asyncpg.Pool) -> list[ConsortiumRow]:
+    rows = await db.fetch(f"SELECT {_consortium.columns} FROM consortia ORDER BY name, id")  # noqa: S608
+    return [_consortium(row) for row in rows]
+
+
+async def get_consortium(*, db: Executor, consortium_id: UUID) -> ConsortiumRow | None:
+    row = await db.fetchrow(
+        f"SELECT {_consortium.columns} FROM consortia WHERE id = $1",  # noqa: S608
+        consortium_id,
+    )
+    return _consortium(row) if row else None
+
+
+async def lock_consortium(*, connection: Connection, consortium_id: UUID) -> ConsortiumRow | None:
+    """The consortium, locked until the transaction ends (serialises its term recording)."""
+    row = await connection.fetchrow(
+        f"SELECT {_consortium.columns} FROM consortia WHERE id = $1 FOR UPDATE",  # noqa: S608
+        consortium_id,
+    )
+    return _consortium(row) if row else None
+
+
+async def consortium_members(*, db: Executor, consortium_id: UUID) -> list[DepartmentRow]:
+    rows = await db.fetch(
+        f"""
+        SELECT {_department.columns} FROM departments
+        WHERE id IN (SELECT department_id FROM consortium_members WHERE consortium_id = $1)
+        ORDER BY name, id
+        """,  # noqa: S608 — the columns come from DepartmentRow
+        consortium_id,
+    )
+    return [_department(row) for row in rows]
+
+
+async def lock_departments(
+    *, connection: Connection, department_ids: Sequence[UUID]
+) -> list[DepartmentRow]:
+    """The departments that exist among ``department_ids``, locked (in id order, so two
+    transactions never wait on each other)."""
+    rows = await connection.fetch(
+        f"""
+        SELECT {_department.columns} FROM departments
+        WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+        """,  # noqa: S608 — the columns come from DepartmentRow
+        list(department_ids),
+    )
+    return [_department(row) for row in rows]
+
+
+async def with_own_terms(*, db: Executor, department_ids: Sequence[UUID]) -> set[UUID]:
+    """Those of the departments that have terms of their own."""
+    rows = await db.fetch(
+        "SELECT DISTINCT department_id FROM subscription_terms"
+        " WHERE department_id = ANY($1::uuid[])",
+        list(department_ids),
+    )
+    return {row["department_id"] for row in rows}
+
+
+async def create_consortium(
+    *, connection: Connection, name: str, department_ids: Sequence[UUID]
+) -> ConsortiumRow:
+    row = await connection.fetchrow(
+        "INSERT INTO consortia (name) VALUES ($1) RETURNING id, name", name
+    )
+    assert row is not None
+    consortium = _consortium(row)
+    await connection.executemany(
+        "INSERT INTO consortium_members (consortium_id, department_id) VALUES ($1, $2)",
+        [(consortium.id, department_id) for department_id in department_ids],
+    )
+    return consortium
 
 
 # fee tiers -------------------------------------------------------------------------------

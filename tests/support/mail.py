@@ -53,8 +53,11 @@ async def arrived(sink: Sink, count: int) -> list[EmailMessage]:
 
 
 def text_of(message: EmailMessage) -> str:
-    """The message's text as its reader sees it (transfer encoding undone)."""
-    content: str = message.get_content()
+    """The message's text as its reader sees it (transfer encoding undone; the text part of
+    a message with attachments)."""
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    content: str = body.get_content()
     return content
 
 

@@ -24,7 +24,21 @@ async function mutate(button, form, document, variables, field, done) {
 }
 
 // departments and terms
-const DEPARTMENT = "id name county state record { ori status swornOfficers currentTerm { kind startsOn endsOn } renewalDue terms { id } }";
+const DEPARTMENT = "id name county state record { ori status swornOfficers consortium { name } currentTerm { kind years startsOn endsOn } renewalDue terms { id } }";
+
+/** A first term's length (three years, or one or two with a reason) and the button that records the next term. */
+function termControls(d, r, done) {
+  if (r.consortium) return [el("p", { class: "hint", text: `Terms: ${r.consortium.name}` })];
+  const years = el("select", { "aria-label": `First term of ${d.name}` });
+  fillSelect(years, [{ value: "3", text: "3 years" }, { value: "2", text: "2 years" }, { value: "1", text: "1 year" }]);
+  const reason = el("input", { type: "text", "aria-label": `Why a shorter first term for ${d.name}`, placeholder: "Why shorter" });
+  const first = !r.terms.length;
+  const button = el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
+    "mutation Term($id: ID!, $years: Int, $reason: String) { recordSubscriptionTerm(departmentId: $id, firstTermYears: $years, shorterTermReason: $reason) { department { " + DEPARTMENT + " } errors { field message } } }",
+    { id: d.id, years: first ? Number(years.value) : null, reason: first && years.value !== "3" ? reason.value : null },
+    "recordSubscriptionTerm", done) }, first ? "Record first term" : "Record renewal");
+  return first ? [years, reason, button] : [button];
+}
 const departmentsBody = document.querySelector("#departments tbody");
 const departmentsMore = document.getElementById("departments-more");
 let departmentsAfter = null;
@@ -42,10 +56,7 @@ function departmentRow(d) {
       el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
         `mutation Status($id: ID!, $input: DepartmentChanges!) { updateDepartment(id: $id, input: $input) { department { ${DEPARTMENT} } errors { field message } } }`,
         { id: d.id, input: { status: select.value } }, "updateDepartment", (p) => line.replaceWith(departmentRow(p.department))) }, "Set status"),
-      el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
-        `mutation Term($id: ID!) { recordSubscriptionTerm(departmentId: $id) { department { ${DEPARTMENT} } errors { field message } } }`,
-        { id: d.id }, "recordSubscriptionTerm", (p) => line.replaceWith(departmentRow(p.department))) },
-      r.terms.length ? "Record renewal" : "Record first term")));
+      ...termControls(d, r, (p) => line.replaceWith(departmentRow(p.department)))));
   return line;
 }
 
@@ -57,6 +68,43 @@ async function loadDepartments() {
   departmentsMore.hidden = !answer.data.departments.pageInfo.hasNextPage;
 }
 departmentsMore.addEventListener("click", loadDepartments);
+
+// consortia: one agreement for several small departments
+const CONSORTIUM = "id name members { name } currentTerm { kind years endsOn } renewalDue terms { id }";
+const consortia = document.getElementById("consortia");
+
+function consortiumItem(c) {
+  const years = el("select", { "aria-label": `First term of ${c.name}` });
+  fillSelect(years, [{ value: "3", text: "3 years" }, { value: "2", text: "2 years" }, { value: "1", text: "1 year" }]);
+  const reason = el("input", { type: "text", "aria-label": `Why a shorter first term for ${c.name}`, placeholder: "Why shorter" });
+  const first = !c.terms.length;
+  const item = el("li", { class: "result" },
+    el("h4", { text: c.name }),
+    el("p", { class: "meta", text: c.members.map((m) => m.name).join(", ") }),
+    el("p", { text: c.currentTerm ? `${label(c.currentTerm.kind)} (${c.currentTerm.years} year${c.currentTerm.years === 1 ? "" : "s"}) to ${formatDate(c.currentTerm.endsOn)}${c.renewalDue ? " (renewal due)" : ""}` : "No term" }),
+    ...(first ? [years, reason] : []),
+    el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
+      `mutation ConsortiumTerm($id: ID!, $years: Int, $reason: String) { recordConsortiumTerm(consortiumId: $id, firstTermYears: $years, shorterTermReason: $reason) { consortium { ${CONSORTIUM} } errors { field message } } }`,
+      { id: c.id, years: first ? Number(years.value) : null, reason: first && years.value !== "3" ? reason.value : null },
+      "recordConsortiumTerm", (p) => item.replaceWith(consortiumItem(p.consortium))) }, first ? "Record first term" : "Record renewal"));
+  return item;
+}
+
+async function loadConsortia() {
+  const answer = await gql(`query Consortia { consortia { ${CONSORTIUM} } }`);
+  if (!answer.data || !answer.data.consortia) return say(status, problem(answer), "error");
+  consortia.replaceChildren(...(answer.data.consortia.length ? answer.data.consortia.map(consortiumItem) : [el("li", { text: "None yet." })]));
+}
+
+const newConsortium = document.getElementById("new-consortium");
+newConsortium.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const ids = [...newConsortium.querySelector("select[name=departmentIds]").selectedOptions].map((o) => o.value);
+  mutate(newConsortium.querySelector("button"), newConsortium,
+    `mutation AddConsortium($input: ConsortiumInput!) { createConsortium(input: $input) { consortium { ${CONSORTIUM} } errors { field message } } }`,
+    { input: { name: text(newConsortium, "name") || "", departmentIds: ids } }, "createConsortium",
+    async () => { newConsortium.reset(); await loadConsortia(); });
+});
 
 const newDepartment = document.getElementById("new-department");
 newDepartment.addEventListener("submit", (event) => {
@@ -129,6 +177,7 @@ async function loadOrganisations() {
     after = answer.data.departments.pageInfo.endCursor;
   }
   fillSelect(select, options, "Choose the department");
+  fillSelect(document.getElementById("nc-members"), options.slice(1));
 }
 
 async function loadProviders() {
@@ -285,7 +334,7 @@ newsForm.addEventListener("submit", (event) => {
 try {
   const me = await signedIn();
   if (!hasRole(me, "NETWORK_ADMIN")) say(status, "This page is for the network's administrators.", "error");
-  else await Promise.all([loadDepartments(), loadProviders(), loadProposals(), loadOrganisations(), loadResources(), loadNews(), loadInquiries(),
+  else await Promise.all([loadDepartments(), loadConsortia(), loadProviders(), loadProposals(), loadOrganisations(), loadResources(), loadNews(), loadInquiries(),
     coverageSection(document.getElementById("coverage-section"), { pickDepartment: true })]);
 } catch (error) {
   say(status, error.message, "error");

@@ -200,21 +200,25 @@ def test_a_demo_request_without_a_phone_and_one_without_times() -> None:
     assert messages(errors) == {"input.preferredTimes": "This is required."}
 
 
-def term(kind: str, starts_on: dt.date) -> TermRow:
+def term(kind: str, starts_on: dt.date, years: int | None = None) -> TermRow:
+    years = years or (3 if kind == "first" else 1)
     return TermRow(
         id=uuid.uuid4(),
         department_id=HARLOW.id,
+        consortium_id=None,
         kind=kind,
+        years=years,
         starts_on=starts_on,
-        ends_on=rules.term_end(kind, starts_on),
+        ends_on=rules.term_end(years, starts_on),
         annual_fee_cents=100,
+        shorter_term_reason=None if years == 3 or kind == "renewal" else "Budget cycle",
     )
 
 
 def test_a_first_term_lasts_three_years_a_renewal_one_and_a_leap_day_ends_on_the_28th() -> None:
-    assert rules.term_end("first", dt.date(2026, 3, 2)) == dt.date(2029, 3, 2)
-    assert rules.term_end("renewal", dt.date(2026, 3, 2)) == dt.date(2027, 3, 2)
-    assert rules.term_end("renewal", dt.date(2028, 2, 29)) == dt.date(2029, 2, 28)
+    assert rules.term_end(3, dt.date(2026, 3, 2)) == dt.date(2029, 3, 2)
+    assert rules.term_end(1, dt.date(2026, 3, 2)) == dt.date(2027, 3, 2)
+    assert rules.term_end(1, dt.date(2028, 2, 29)) == dt.date(2029, 2, 28)
 
 
 def test_the_current_term_and_when_renewal_is_due() -> None:
@@ -228,14 +232,45 @@ def test_the_current_term_and_when_renewal_is_due() -> None:
 
 def test_the_next_term_is_a_first_one_or_a_renewal_from_the_last_ones_end() -> None:
     errors = InputErrors()
-    assert rules.next_term(None, None, errors, today=TODAY) == ("first", TODAY)
+    assert rules.next_term(None, None, errors, today=TODAY) == rules.PlannedTerm(
+        "first", TODAY, 3, None
+    )
     first = term("first", dt.date(2023, 4, 1))
-    assert rules.next_term(first, None, errors, today=TODAY) == ("renewal", dt.date(2026, 4, 1))
+    assert rules.next_term(first, None, errors, today=TODAY) == rules.PlannedTerm(
+        "renewal", dt.date(2026, 4, 1), 1, None
+    )
     assert messages(errors) == {}
     assert rules.next_term(first, dt.date(2026, 3, 31), errors, today=TODAY) is None
     assert messages(errors) == {
         "startsOn": "The current term runs until 2026-04-01; a renewal starts on or after that day."
     }
+
+
+def test_a_shorter_first_term_needs_a_reason_and_a_renewal_takes_none() -> None:
+    errors = InputErrors()
+    planned = rules.next_term(
+        None, None, errors, today=TODAY, first_term_years=2, shorter_term_reason=" Pilot year "
+    )
+    assert planned == rules.PlannedTerm("first", TODAY, 2, "Pilot year")
+    for years, reason, field, words in [
+        (1, None, "shorterTermReason", "Say why this first term is shorter than 3 years."),
+        (2, "  ", "shorterTermReason", "Say why this first term is shorter than 3 years."),
+        (4, None, "firstTermYears", "A first term lasts 1, 2 or 3 years."),
+        (0, "x", "firstTermYears", "A first term lasts 1, 2 or 3 years."),
+        (3, "why", "shorterTermReason", "Only a first term shorter than 3 years takes a reason."),
+    ]:
+        errors = InputErrors()
+        assert (
+            rules.next_term(
+                None, None, errors, today=TODAY, first_term_years=years, shorter_term_reason=reason
+            )
+            is None
+        )
+        assert messages(errors) == {field: words}
+    errors = InputErrors()
+    first = term("first", dt.date(2024, 4, 1), years=2)
+    assert rules.next_term(first, None, errors, today=TODAY, first_term_years=2) is None
+    assert "a renewal lasts one year" in messages(errors)["firstTermYears"]
 
 
 def check_tiers(*tiers: tuple[int, int | None, int]) -> dict[str, str]:
