@@ -55,6 +55,8 @@ PUBLIC_ROOT_FIELDS = frozenset(
         # professionals: the online application
         "submitProfessionalApplication",
         "insuranceCarriers",
+        "professionalLanguages",
+        "applicationRequirements",
         "applicationStatus",
         # introspection and the type name, when introspection is enabled
         "__typename",

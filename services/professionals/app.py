@@ -20,6 +20,7 @@ from .downloads import ROUTES
 from .figures import FigureQueries
 from .listing import Professional
 from .loaders import ProfessionalsLoaders
+from .requirements import RequirementQueries
 from .review import ReviewQueries
 from .search import ListingQueries
 from .status import StatusQueries
@@ -31,7 +32,10 @@ Mutation = merge_types("Mutation", (ApplyMutation, VettingMutation))
 
 
 def build_schema() -> ServiceSchema:
-    query = merge_types("Query", (ListingQueries, ReviewQueries, FigureQueries, StatusQueries))
+    query = merge_types(
+        "Query",
+        (ListingQueries, RequirementQueries, ReviewQueries, FigureQueries, StatusQueries),
+    )
     return ServiceSchema(query=query, mutation=Mutation, types=[Professional])
 
 

@@ -104,7 +104,12 @@ async def _submit(
 ) -> ApplicationReceipt:
     settings = loaders(info).settings
     errors = InputErrors()
-    application_in = rules.check_application(input, errors, today=loaders(info).today)
+    application_in = rules.check_application(
+        input,
+        errors,
+        today=loaders(info).today,
+        min_years_with_officers=settings.min_years_with_officers,
+    )
     checked = await _check_documents(
         documents,
         errors,

@@ -19,6 +19,10 @@ DEFAULT_HOME_METRO = (
 )
 
 
+# the years of experience treating officers an application needs, unless configured
+DEFAULT_MIN_YEARS_WITH_OFFICERS = 1
+
+
 @dataclass(frozen=True, slots=True)
 class ProfessionalsSettings:
     service: ServiceSettings
@@ -27,6 +31,8 @@ class ProfessionalsSettings:
     max_documents: int
     max_request_bytes: int
     expiry_notice_days: int
+    # the network's minimum experience treating officers; an application below it is refused
+    min_years_with_officers: int
     # the public application form: this many at once, then this many per hour
     applications_burst: int
     applications_per_hour: int
@@ -47,10 +53,22 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
             "MAX_REQUEST_BYTES", max_documents * max_document_bytes + 1_000_000
         ),
         expiry_notice_days=env.integer("EXPIRY_NOTICE_DAYS", 60),
+        min_years_with_officers=_years(
+            env.integer("MIN_YEARS_WITH_OFFICERS", DEFAULT_MIN_YEARS_WITH_OFFICERS)
+        ),
         applications_burst=env.integer("APPLICATIONS_BURST", 10),
         applications_per_hour=env.integer("APPLICATIONS_PER_HOUR", 30),
         mail=mail.load("WNWA_PROFESSIONALS", environ),
     )
+
+
+def _years(value: int) -> int:
+    if not 0 <= value <= 70:
+        raise ConfigurationError(
+            "WNWA_PROFESSIONALS_MIN_YEARS_WITH_OFFICERS is a number of years from 0 to 70, "
+            f"not {value}"
+        )
+    return value
 
 
 def parse_counties(value: str) -> frozenset[tuple[str, str]]:
