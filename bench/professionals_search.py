@@ -28,8 +28,9 @@ from bench.professionals_seed import BENCH_DATABASE, CARRIERS, database_server  
 from servicekit import geo  # noqa: E402
 from servicekit.clock import SYSTEM_CLOCK  # noqa: E402
 from servicekit.database import create_pool, with_database  # noqa: E402
+from servicekit.ephemeral import EphemeralMarks  # noqa: E402
 from servicekit.graphql import RequestContext  # noqa: E402
-from servicekit.ratelimit import FormRateLimit  # noqa: E402
+from servicekit.proof_of_work import FormProof  # noqa: E402
 from servicekit.tokens import Principal  # noqa: E402
 from services.professionals.app import build_schema  # noqa: E402
 from services.professionals.loaders import ProfessionalsLoaders  # noqa: E402
@@ -129,13 +130,18 @@ async def run(runs: int) -> None:
         geo.load()
         settings = load({"WNWA_PROFESSIONALS_DATABASE_URL": database_url})
         schema = build_schema()
-        applications = FormRateLimit(form="applications", burst=1, per_hour=1)
         rng = random.Random(11)
         principal = Principal(
             subject="bench", department_id=str(uuid.uuid4()), roles=frozenset({"officer"})
         )
 
-        applications = FormRateLimit(form="applications", burst=10, per_hour=30)
+        # the application form's proof of work: never asked for by a search
+        applications = FormProof(
+            "professional-application",
+            key=b"b" * 32,
+            marks=EphemeralMarks(database_url, SYSTEM_CLOCK),
+            clock=SYSTEM_CLOCK,
+        )
 
         async def search(filters: dict[str, Any], after: str | None = None) -> dict[str, Any]:
             context = RequestContext(

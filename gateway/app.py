@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+from graphql import DocumentNode
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -26,6 +27,7 @@ from gateway.graphql_http import (
     graphql_error,
     invalid_bearer_token,
     read_operation,
+    refused_text,
 )
 from gateway.operations import OperationPipeline
 from gateway.portal import portal_routes
@@ -35,6 +37,7 @@ from gateway.subgraphs import SubgraphClient
 from servicekit import graphiql, telemetry
 from servicekit.app import settle_heap
 from servicekit.graphql_lane import GraphQLLane, LanedStarlette
+from servicekit.graphql_media import answer_media_type
 from servicekit.http_connections import HttpConnections
 from servicekit.limits import BodySizeLimit
 from servicekit.tokens import (
@@ -66,11 +69,15 @@ class Gateway:
 
     async def handle(self, request: Request) -> Response:
         """A POST to `/graphql`: read the operation, tell who asks, answer it."""
+        media_type = answer_media_type(request.headers.get("accept"))
         operation = await read_operation(
-            request, max_body_bytes=self.settings.limits.max_body_bytes
+            request, max_body_bytes=self.settings.limits.max_body_bytes, media_type=media_type
         )
         if not isinstance(operation, OperationRequest):
             return operation
+        refused = refused_text(operation, self._valid_document)
+        if refused:
+            return graphql_answer({"errors": refused}, media_type)
         bearer = bearer_token(request.headers)
         token = bearer or request.cookies.get(self.settings.session_cookie)
         principal, problem = None, None
@@ -81,11 +88,14 @@ class Gateway:
                 problem = str(invalid)
             if problem is not None and bearer is not None:
                 # a client that sends a bearer token wants it used: say it is not valid
-                return invalid_bearer_token(problem)
+                return invalid_bearer_token(problem, media_type)
         if principal is not None and principal.has_role("service"):
             # services call each other directly, never through the public edge
             return graphql_error(
-                "Service tokens are not accepted here: sign in as a person.", "FORBIDDEN", 403
+                "Service tokens are not accepted here: sign in as a person.",
+                "FORBIDDEN",
+                403,
+                media_type,
             )
         # an expired session cookie still lets a person use the public operations
         result = await self.operations.run(
@@ -95,7 +105,12 @@ class Gateway:
             token if principal else None,
             problem,
         )
-        return graphql_answer(result)
+        return graphql_answer(result, media_type)
+
+    def _valid_document(self, query: str) -> DocumentNode | None:
+        """The parsed document of ``query`` when it is valid (kept for the pipeline)."""
+        checked = self.operations.check(query)
+        return None if checked.errors else checked.document
 
 
 def create_app(settings: GatewaySettings | None = None) -> Starlette:

@@ -45,6 +45,7 @@ PUBLIC_ROOT_FIELDS = frozenset(
         # membership: joining the network, what it costs, how big it is
         "submitJoinInquiry",
         "requestDemo",
+        "contactFormChallenge",
         "membershipFigures",
         "networkFigures",
         "feeTiers",
@@ -54,6 +55,7 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "newsPost",
         # professionals: the online application
         "submitProfessionalApplication",
+        "applicationChallenge",
         "insuranceCarriers",
         "professionalLanguages",
         "applicationRequirements",
@@ -350,16 +352,22 @@ def _public_error(error: Mapping[str, Any]) -> dict[str, Any]:
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | GraphQLError:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    # a request naming no operation its document can run is malformed (400), as at the
+    # subgraphs; the code says so (servicekit/errors.py)
+    unrunnable = {"code": "BAD_REQUEST"}
     if name is None:
         if len(operations) != 1:
             return GraphQLError(
-                "The document holds several operations: name one with operationName."
+                "The document holds several operations: name one with operationName.",
+                extensions=unrunnable,
             )
         return operations[0]
     for operation in operations:
         if operation.name and operation.name.value == name:
             return operation
-    return GraphQLError(f"There is no operation named {name!r} in the document.")
+    return GraphQLError(
+        f"There is no operation named {name!r} in the document.", extensions=unrunnable
+    )
 
 
 def _root_fields(

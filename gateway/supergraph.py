@@ -3,7 +3,8 @@
 :func:`load` reads a supergraph document written by :func:`gateway.composition.compose`
 (``gateway/supergraph.graphql``) back into the API schema the gateway validates against and
 the ownership tables the planner uses: which subgraphs resolve each field, and by which keys
-each entity can be fetched.
+each entity can be fetched. What the supergraph marks ``@inaccessible`` stays in the tables (a
+key field may be one) but not in the API schema, so no client can query or introspect it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from graphql import (
     build_ast_schema,
     parse,
 )
+
+from gateway.scalars import check_platform_scalars
 
 # the directives of Federation v2 subgraph schemas, none of which the API schema keeps
 FEDERATION_DIRECTIVES = frozenset(
@@ -188,10 +191,38 @@ def load(supergraph_sdl: str) -> Supergraph:
                 )
                 for field_node in definition.fields or ()
             }
-    api = DocumentNode(definitions=tuple(without_federation(d) for d in api_definitions))
+    hidden = {d.name.value for d in api_definitions if directives_named(d, "inaccessible")}
+    api = DocumentNode(
+        definitions=tuple(
+            without_federation(_accessible(d, hidden))
+            for d in api_definitions
+            if d.name.value not in hidden
+        )
+    )
+    schema = build_ast_schema(api)
+    check_platform_scalars(schema)
     return Supergraph(
-        schema=build_ast_schema(api),
+        schema=schema,
         subgraphs=tuple(sorted(graph_names.values())),
         field_owners=field_owners,
         entity_keys=entity_keys,
     )
+
+
+def _accessible(node: Any, hidden_types: set[str]) -> Any:
+    """The definition without its ``@inaccessible`` members, nor members, interfaces or union
+    members naming an inaccessible type."""
+    changes: dict[str, Any] = {}
+    for members in ("fields", "arguments", "values"):
+        if getattr(node, members, None):
+            changes[members] = tuple(
+                _accessible(member, hidden_types)
+                for member in getattr(node, members)
+                if not directives_named(member, "inaccessible")
+            )
+    for named in ("interfaces", "types"):
+        if getattr(node, named, None):
+            changes[named] = tuple(
+                n for n in getattr(node, named) if n.name.value not in hidden_types
+            )
+    return dataclasses.replace(node, **changes) if changes else node

@@ -47,6 +47,15 @@ from servicekit.tokens import (
 
 logger = logging.getLogger("wnwa.service")
 
+# what talking to the database can raise when it is away (asyncpg's InternalClientError
+# included: it trips over its own state when a connection is lost under it)
+DATABASE_FAILURES = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
 ResourcesT = TypeVar("ResourcesT")
 
 
@@ -117,7 +126,7 @@ async def _keep_house(
     while True:
         try:
             await work(pool)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as failure:
+        except DATABASE_FAILURES as failure:
             logger.warning("housekeeping failed (%s); retrying later", type(failure).__name__)
         await asyncio.sleep(every)
 
@@ -210,7 +219,7 @@ def create_service_app(
         try:
             async with asyncio.timeout(2):
                 await pool.fetchval("SELECT 1")
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+        except DATABASE_FAILURES:
             return JSONResponse({"status": "database unreachable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 

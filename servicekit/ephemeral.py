@@ -123,6 +123,28 @@ class EphemeralMarks:
             self._held[taken] = until
             return keys.index(taken)
 
+    async def count_held(self, purpose: str, marks: Sequence[bytes]) -> int:
+        """How many of ``marks`` are claimed now, by this process or any other (claiming
+        none): read from the server's lock table, so it never stands in a claim's way."""
+        keys = [mark_key(purpose, mark) for mark in marks]
+        async with self._lock:
+            connection = await self._connected()
+            await self._release_expired(connection, self.clock.now())
+            try:
+                # a bigint key shows as its high half in classid and its low half in objid
+                held: int = await connection.fetchval(
+                    "SELECT count(*) FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND objsubid = 1 AND granted"
+                    " AND database = (SELECT oid FROM pg_database"
+                    " WHERE datname = current_database())"
+                    " AND ((classid::bigint << 32) | objid::bigint) = ANY($1::bigint[])",
+                    keys,
+                )
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as lost:
+                self._forget(lost)
+                raise MarksUnavailable("the database cannot be reached") from lost
+            return held
+
     async def held_anywhere(self, purpose: str, mark: bytes) -> bool:
         """Whether ``mark`` is claimed now, by this process or any other (not claiming it)."""
         key = mark_key(purpose, mark)

@@ -2,11 +2,13 @@
 
 | what went wrong | `extensions.code` |
 |---|---|
+| not a request for one operation that can be run (servicekit/endpoint.py) | `BAD_REQUEST` |
 | the document does not parse | `GRAPHQL_PARSE_FAILED` |
 | the document does not validate against the schema | `GRAPHQL_VALIDATION_FAILED` |
-| a variable of the wrong type, a missing one, an argument out of range | `BAD_USER_INPUT` |
+| a wrong or missing variable, an argument out of range, a control character | `BAD_USER_INPUT` |
 | no or a bad access token / a role the field needs is missing | `UNAUTHENTICATED` / `FORBIDDEN` |
-| an anonymous form was sent too often | `RATE_LIMITED` |
+| an anonymous form came without a fresh solution | `PROOF_OF_WORK_` + `MISSING`, `INVALID`, |
+| to its challenge (nothing was saved) | `EXPIRED` or `SPENT` |
 | the service cannot reach its database | `SERVICE_UNAVAILABLE` |
 | anything else (a bug) | `INTERNAL_SERVER_ERROR`, with a generic message |
 
@@ -28,9 +30,8 @@ UNAVAILABLE_ERROR = (
 )
 
 # what a database outage looks like from asyncpg: the server refused, went away, is
-# shutting down or full, or the pool was closed underneath the request
+# shutting down or full
 _OUTAGES = (
-    ConnectionError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
@@ -40,11 +41,43 @@ _OUTAGES = (
 
 
 def is_database_outage(error: BaseException) -> bool:
-    """Whether ``error`` says the database cannot be reached (not that a query was wrong)."""
+    """Whether ``error`` says the database cannot be reached (not that a query was wrong).
+
+    That is: asyncpg's own outage errors; an ``OSError`` raised inside asyncpg (a refused or
+    reset connection, the unix socket of a stopped server gone, a connection timing out); the
+    pool or the connection closed under the request; or asyncpg tripping over its own state
+    while cleaning up after one of these (an ``InternalClientError`` such as "release() called
+    on a free connection holder", raised while handling the lost connection).
+    """
+    if _is_outage(error):
+        return True
+    if isinstance(error, asyncpg.InternalClientError | asyncpg.InterfaceError):
+        seen: set[int] = set()
+        cause = error.__cause__ or error.__context__
+        while cause is not None and id(cause) not in seen:
+            if _is_outage(cause):
+                return True
+            seen.add(id(cause))
+            cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _is_outage(error: BaseException) -> bool:
     if isinstance(error, _OUTAGES):
         return True
+    if isinstance(error, OSError):
+        return _raised_in_asyncpg(error)
     # "pool is closed", "pool is closing", "connection is closed"
-    return isinstance(error, asyncpg.InterfaceError) and "clos" in str(error)
+    return isinstance(error, asyncpg.InterfaceError) and "is clos" in str(error)
+
+
+def _raised_in_asyncpg(error: BaseException) -> bool:
+    trace = error.__traceback__
+    while trace is not None:
+        if str(trace.tb_frame.f_globals.get("__name__", "")).startswith("asyncpg."):
+            return True
+        trace = trace.tb_next
+    return False
 
 
 def with_code(error: GraphQLError, code: str) -> GraphQLError:

@@ -33,6 +33,7 @@ from strawberry.utils.await_maybe import await_maybe
 from typing_extensions import TypeVar
 
 from servicekit.clock import Clock
+from servicekit.control_characters import literal_errors, may_hold_control_characters
 from servicekit.errors import ErrorVocabulary, is_database_outage
 from servicekit.execution import LeanExecutionContext
 from servicekit.limits import OperationLimits, operation_cost_errors
@@ -195,7 +196,8 @@ class ValidDocuments:
 
 
 class _CheckedDocuments(SchemaExtension):
-    """Parses with a token limit, validates, applies the cost limits — once per document."""
+    """Parses with a token limit, validates, applies the cost limits and refuses control
+    characters in its literals — once per document."""
 
     def __init__(self, documents: ValidDocuments, limits: OperationLimits) -> None:
         super().__init__()
@@ -225,6 +227,8 @@ class _CheckedDocuments(SchemaExtension):
                 errors = validate_document(
                     context.schema._schema, document, context.validation_rules
                 )
+            if not errors and context.query and may_hold_control_characters(context.query):
+                errors = literal_errors(document)
             context.pre_execution_errors = errors
             if not errors and context.query is not None:
                 self.documents.add(context.query, document)

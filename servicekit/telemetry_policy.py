@@ -71,6 +71,7 @@ OPERATION_NAMES = frozenset(
         "Apply",
         "ApproveProposal",
         "Carriers",
+        "Challenge",
         "Civilians",
         "Contact",
         "Contacts",

@@ -19,6 +19,7 @@ import asyncpg
 
 from servicekit.clock import Clock
 from servicekit.database import Connection
+from servicekit.errors import is_database_outage
 
 from . import report_figures, report_store
 from .report_keys import KeyHolder, MonthKey
@@ -27,6 +28,7 @@ CLOSES_ON_DAY = 10  # a month's reports are taken until the 10th of the next mon
 TICK_SECONDS = 2.0  # how often a process looks for newcomers and months to close (reads)
 LEASE = dt.timedelta(minutes=2)  # a process silent this long is taken for gone
 RENEW_EVERY = dt.timedelta(seconds=30)  # the lease is renewed (a write) this often
+STOP_SECONDS = 10.0  # how long shutdown waits to hand the keys over
 
 logger = logging.getLogger("wnwa.directory.reports")
 
@@ -90,12 +92,23 @@ class ReportMonths:
             await self.stop(pool)
 
     async def stop(self, pool: asyncpg.Pool) -> None:
-        """Hand the keys to the processes still running, then leave."""
-        async with self._lock, pool.acquire() as connection:
-            await self._share(connection)
-            await report_store.remove_holder(db=connection, holder=self.holder.public)
-        self.holder.keys.clear()
-        self._renewed = None
+        """Hand the keys to the processes still running, then leave. Without a database the
+        keys cannot be handed over: they are dropped all the same (a running process, or the
+        next to start, makes new ones), and the service still stops cleanly."""
+        try:
+            async with asyncio.timeout(STOP_SECONDS), self._lock, pool.acquire() as connection:
+                await self._share(connection)
+                await report_store.remove_holder(db=connection, holder=self.holder.public)
+        except Exception as failure:
+            if not (isinstance(failure, TimeoutError) or is_database_outage(failure)):
+                raise
+            logger.warning(
+                "report keys not handed over at shutdown: the database is unavailable (%s)",
+                type(failure).__name__,
+            )
+        finally:
+            self.holder.keys.clear()
+            self._renewed = None
 
     async def _renew(self, connection: Connection) -> None:
         # the lease is kept in real time, whatever the service's clock says: the other

@@ -18,10 +18,10 @@ from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.ephemeral import EphemeralMarks, MarksUnavailable
 from servicekit.graphql import ServiceSchema
 from servicekit.peers import PeerClient
-from servicekit.ratelimit import FormRateLimit
+from servicekit.proof_of_work import FormProof
 from servicekit.tokens import JwksFetcher
 
-from . import auth_posts, passkey_store, passkey_web, passkeys, web
+from . import auth_posts, code_tries, passkey_store, passkey_web, passkeys, web
 from . import settings as identity_settings
 from .admission import MembershipClient
 from .configuration import apply_providers_file
@@ -68,6 +68,7 @@ def create_app(
     cookie_box = SecretBox(derive_key(settings.cookie_key.value, "wnwa identity cookies"))
     pseudonym_key = derive_key(settings.pseudonym_key.value, "wnwa pairwise subject")
     lifetime = settings.access_token_minutes * 60
+    challenge_key = derive_key(settings.secrets_key.value, "wnwa enrolment code challenges")
 
     @contextlib.asynccontextmanager
     async def resources(service: Running[None]) -> AsyncIterator[Identity]:
@@ -87,7 +88,9 @@ def create_app(
         # calls to department IdPs carry no trace context (they are other organisations),
         # so they have a session of their own; calls to membership go through the
         # service's session, traced like every call between the platform's services.
-        # The marks live on one connection of this process, as locks every process sees.
+        # The marks (spent states and challenges, signed-out sessions, the enrolment-code
+        # tries' solutions and busyness) live on one connection of this process, as locks
+        # every process sees.
         async with (
             aiohttp.ClientSession() as outside,
             EphemeralMarks(service.settings.database_url.value, service.clock) as marks,
@@ -116,7 +119,14 @@ def create_app(
                 relying_party_config=RelyingPartyConfig(
                     rp_id=chosen.passkey_rp_id, origins=chosen.passkey_origins
                 ),
-                code_guesses=FormRateLimit(form="enrolment codes", burst=30, per_hour=1800),
+                code_tries=FormProof(
+                    "enrolment-code",
+                    key=challenge_key,
+                    marks=marks,
+                    clock=service.clock,
+                    pricing=chosen.code_tries,
+                    what="code",
+                ),
             )
 
     async def housekeeping(pool: asyncpg.Pool) -> None:
@@ -131,7 +141,7 @@ def create_app(
         jwks_fetcher=own_keys,
         # /auth and the keys: outside the telemetry middleware; every body up to 100 kB
         # every POST under /auth: JSON, or the sign-in form from this origin (auth_posts.py)
-        pages=auth_posts.guarded([*web.ROUTES, *passkey_web.ROUTES]),
+        pages=auth_posts.guarded([*web.ROUTES, *passkey_web.ROUTES, *code_tries.ROUTES]),
         max_page_bytes=100_000,
         # expired codes and long-lapsed passkeys deleted, IdPs' periods kept (passkey_store.py)
         housekeeping=housekeeping,

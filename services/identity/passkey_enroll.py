@@ -12,9 +12,7 @@ import uuid
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from servicekit.ratelimit import RateLimited
-
-from . import passkey_store, passkeys, store
+from . import code_tries, passkey_store, passkeys, store
 from .cookies import Ceremony
 from .passkey_ceremony import (
     admitted_roles,
@@ -24,7 +22,6 @@ from .passkey_ceremony import (
     json_body,
     new_session,
     refusal,
-    refuse,
     with_ceremony,
 )
 from .passkey_validity import NO_END, Validity, for_period
@@ -43,15 +40,15 @@ async def enroll_options(request: Request) -> Response:
     identity = identity_of(request)
     try:
         body = await json_body(request)
-        try:
-            identity.code_guesses.take()
-        except RateLimited:
-            return refuse("Too many codes were tried just now. Wait a minute, then try again.", 429)
         typed = body.get("code")
         if not isinstance(typed, str) or passkeys.normalise_code(typed) is None:
             raise PasskeyProblem(
                 "An enrolment code has 20 letters and digits, like 7K3M-Q9TD-2H8F-XW4P-RC6N."
             )
+        # a well-formed code's try pays its proof of work (a malformed one spent nothing)
+        refused = await code_tries.refusal(identity, body)
+        if refused is not None:
+            return refused
         code = await passkey_store.get_enrollment_code(
             db=identity.pool,
             code_digest=passkeys.code_digest(identity.code_key, typed),

@@ -8,7 +8,7 @@ import asyncpg
 
 from servicekit.clock import Clock
 from servicekit.ephemeral import EphemeralMarks
-from servicekit.ratelimit import FormRateLimit
+from servicekit.proof_of_work import FormProof
 
 from .admission import MembershipClient
 from .issuing import TokenIssuer
@@ -38,4 +38,4 @@ class Identity:
     code_key: bytes  # keys the hashes enrolment codes are kept as
     handles: SecretBox  # seals pseudonyms into passkeys' user handles
     relying_party_config: RelyingPartyConfig
-    code_guesses: FormRateLimit  # tries of enrolment codes, shared by everyone
+    code_tries: FormProof  # the proof of work each try of an enrolment code pays

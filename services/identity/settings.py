@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from servicekit.ports import PORTS, local_url
+from servicekit.proof_of_work import Pricing, load_pricing
 from servicekit.settings import ConfigurationError, Environment, Secret, ServiceSettings
 
 DEFAULT_PORT = PORTS["identity"]
@@ -36,6 +37,7 @@ class IdentitySettings:
     service_credentials: Mapping[str, Secret]
     passkey_rp_id: str  # the WebAuthn relying party: the public origin's host name
     passkey_origins: tuple[str, ...]  # the origins a passkey ceremony may come from
+    code_tries: Pricing  # the proof of work each try of an enrolment code pays
 
     @property
     def redirect_uri(self) -> str:
@@ -116,6 +118,8 @@ def load(environ: Mapping[str, str] | None = None) -> IdentitySettings:
         service_credentials=_service_credentials(env),
         passkey_rp_id=rp_id,
         passkey_origins=origins,
+        # a department may enrol a briefing room at once: busiest at 200 tries in 10 minutes
+        code_tries=load_pricing(env, "CODE_TRIES", Pricing(busy_at=200)),
     )
     for name in ("secrets_key", "pseudonym_key", "cookie_key"):
         if len(getattr(settings, name).value) < 32:

@@ -13,7 +13,9 @@ from strawberry.tools import merge_types
 from servicekit import mail as outbox
 from servicekit.app import Running, create_service_app
 from servicekit.clock import SYSTEM_CLOCK, Clock
+from servicekit.ephemeral import EphemeralMarks
 from servicekit.graphql import ServiceSchema
+from servicekit.proof_of_work import FormProof, challenge_key
 
 from . import settings as membership_settings
 from .mutations import Mutation
@@ -50,15 +52,27 @@ def create_app(
             professionals_url=settings.professionals_url,
         )
     )
-    forms = ContactForms.allowing(burst=settings.forms_burst, per_hour=settings.forms_per_hour)
+    key = challenge_key(settings.challenge_key)
 
     @contextlib.asynccontextmanager
     async def resources(service: Running[None]) -> AsyncIterator[MembershipResources]:
-        # the figures are gathered over the service's HTTP session while it runs
-        async with source.running(service.http):
+        # the figures are gathered over the service's HTTP session while it runs; the
+        # forms' spent solutions and busyness are marks every replica sees
+        async with (
+            source.running(service.http),
+            EphemeralMarks(service.settings.database_url.value, service.clock) as marks,
+        ):
+
+            def form(name: str) -> FormProof:
+                return FormProof(
+                    name, key=key, marks=marks, clock=service.clock, pricing=chosen.forms
+                )
+
             yield MembershipResources(
                 figures=source,
-                forms=forms,
+                forms=ContactForms(
+                    join_inquiries=form("join-inquiry"), demo_requests=form("demo-request")
+                ),
                 mail=chosen.mail,
                 renewal_notice_days=chosen.renewal_notice_days,
             )

@@ -23,6 +23,7 @@ from servicekit.graphql import (
     parse_id,
     require_role,
 )
+from servicekit.proof_of_work import ProofOfWork
 
 from . import mail, rules, store
 from .schema import (
@@ -312,13 +313,14 @@ class Mutation:
 
     @strawberry.mutation(description="Ask about joining the network. No sign-in needed.")
     async def submit_join_inquiry(
-        self, info: Info[Any, Any], input: JoinInquiryInput
+        self, info: Info[Any, Any], input: JoinInquiryInput, proof_of_work: ProofOfWork = None
     ) -> ContactReceipt:
         errors = InputErrors()
         inquiry_in = rules.check_inquiry(input, errors)
         if inquiry_in is None:
+            # a form with mistakes spends nothing: the same solution goes with the corrections
             return ContactReceipt(reference=None, errors=errors.items)
-        loaders(info).forms.join_inquiries.take()
+        await loaders(info).forms.join_inquiries.admit(proof_of_work)
         return await _received(
             info,
             "inquiry",
@@ -327,12 +329,14 @@ class Mutation:
         )
 
     @strawberry.mutation(description="Request a demo, virtual or in person. No sign-in needed.")
-    async def request_demo(self, info: Info[Any, Any], input: DemoRequestInput) -> ContactReceipt:
+    async def request_demo(
+        self, info: Info[Any, Any], input: DemoRequestInput, proof_of_work: ProofOfWork = None
+    ) -> ContactReceipt:
         errors = InputErrors()
         demo_in = rules.check_demo_request(input, errors, demo_format=input.format.value)
         if demo_in is None:
             return ContactReceipt(reference=None, errors=errors.items)
-        loaders(info).forms.demo_requests.take()
+        await loaders(info).forms.demo_requests.admit(proof_of_work)
         return await _received(
             info,
             "demo",

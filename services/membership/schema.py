@@ -25,7 +25,7 @@ from servicekit.graphql import (
 )
 from servicekit.mail import MailSettings
 from servicekit.paging import PageInfo, decode_cursor, page_of, page_size
-from servicekit.ratelimit import FormRateLimit
+from servicekit.proof_of_work import FormChallenge, FormProof
 
 from . import rules, store
 
@@ -38,17 +38,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class ContactForms:
-    """The rate limits of the two anonymous forms; one of each per running service."""
+    """The proof of work each anonymous form asks for, priced by its busyness everywhere."""
 
-    join_inquiries: FormRateLimit
-    demo_requests: FormRateLimit
-
-    @classmethod
-    def allowing(cls, *, burst: int, per_hour: float) -> ContactForms:
-        return cls(
-            join_inquiries=FormRateLimit(form="joining inquiries", burst=burst, per_hour=per_hour),
-            demo_requests=FormRateLimit(form="demo requests", burst=burst, per_hour=per_hour),
-        )
+    join_inquiries: FormProof
+    demo_requests: FormProof
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,6 +372,17 @@ class Query:
         if not 1 <= sworn_officers <= 100_000:
             raise PublicError("`swornOfficers` must be between 1 and 100000.")
         return await store.fee_for(db=context_of(info).pool, sworn_officers=sworn_officers)
+
+    @strawberry.field(
+        description="A puzzle to solve before sending a joining inquiry or demo request "
+        "(their `proofOfWork`). No sign-in needed."
+    )
+    async def contact_form_challenge(
+        self, info: Info[Any, Any], form: ContactKind
+    ) -> FormChallenge | None:
+        forms = resources(info).forms
+        proof = forms.join_inquiries if form is ContactKind.JOIN_INQUIRY else forms.demo_requests
+        return (await proof.challenge()).as_graphql()
 
     @strawberry.field(description="Joining inquiries and demo requests: network admins only.")
     async def department_contacts(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from servicekit import mail
 from servicekit.ports import PORTS, local_url
+from servicekit.proof_of_work import Pricing, load_pricing
 from servicekit.settings import Environment, Secret, ServiceSettings
 
 DEFAULT_PORT = PORTS["membership"]
@@ -20,9 +21,10 @@ class MembershipSettings:
     service_secret: Secret
     directory_url: str
     professionals_url: str
-    # each anonymous form (joining inquiry, demo request): this many at once, then per hour
-    forms_burst: int
-    forms_per_hour: int
+    # the proof of work each anonymous form (joining inquiry, demo request) asks for, and
+    # the key its challenges are signed with (the same in every replica)
+    forms: Pricing
+    challenge_key: Secret
     mail: mail.MailSettings
 
 
@@ -34,7 +36,7 @@ def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
         service_secret=env.secret("SERVICE_SECRET", "dev-service-secret-membership", shared=False),
         directory_url=env.text("DIRECTORY_URL", local_url("directory", "/graphql")),
         professionals_url=env.text("PROFESSIONALS_URL", local_url("professionals", "/graphql")),
-        forms_burst=env.integer("FORMS_BURST", 10),
-        forms_per_hour=env.integer("FORMS_PER_HOUR", 30),
+        forms=load_pricing(env, "FORMS"),
+        challenge_key=env.secret("CHALLENGE_KEY", "dev-challenge-key-" + "m" * 32),
         mail=mail.load("WNWA_MEMBERSHIP", environ),
     )

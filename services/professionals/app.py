@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -9,13 +11,14 @@ from starlette.applications import Starlette
 from strawberry.tools import merge_types
 
 from servicekit import geo, mail
-from servicekit.app import create_service_app
+from servicekit.app import Running, create_service_app
 from servicekit.clock import SYSTEM_CLOCK, Clock
+from servicekit.ephemeral import EphemeralMarks
 from servicekit.graphql import ServiceSchema
-from servicekit.ratelimit import FormRateLimit
+from servicekit.proof_of_work import FormProof, challenge_key
 
 from . import settings as professionals_settings
-from .applying import ApplyMutation
+from .applying import ApplicationChallengeQuery, ApplyMutation
 from .downloads import ROUTES
 from .figures import FigureQueries
 from .listing import Professional
@@ -34,7 +37,14 @@ Mutation = merge_types("Mutation", (ApplyMutation, VettingMutation))
 def build_schema() -> ServiceSchema:
     query = merge_types(
         "Query",
-        (ListingQueries, RequirementQueries, ReviewQueries, FigureQueries, StatusQueries),
+        (
+            ListingQueries,
+            RequirementQueries,
+            ReviewQueries,
+            FigureQueries,
+            StatusQueries,
+            ApplicationChallengeQuery,
+        ),
     )
     return ServiceSchema(query=query, mutation=Mutation, types=[Professional])
 
@@ -48,18 +58,29 @@ def create_app(
     settings = settings or professionals_settings.load()
     chosen = settings
     geo.load()  # the ZIP table, read at start rather than on the first search
-    applications = FormRateLimit(
-        form="applications",
-        burst=settings.applications_burst,
-        per_hour=settings.applications_per_hour,
-    )
+    key = challenge_key(settings.challenge_key)
+
+    @contextlib.asynccontextmanager
+    async def resources(service: Running[None]) -> AsyncIterator[FormProof]:
+        # the form's spent solutions and busyness are marks every replica sees
+        async with EphemeralMarks(service.settings.database_url.value, service.clock) as marks:
+            yield FormProof(
+                "professional-application",
+                key=key,
+                marks=marks,
+                clock=service.clock,
+                pricing=chosen.applications,
+                what="application",
+            )
+
     return create_service_app(
         settings.service,
         build_schema(),
         title="WeNeverWalkAlone · professionals",
         clock=clock,
+        resources=resources,
         make_loaders=lambda service: ProfessionalsLoaders(
-            service.pool, chosen, applications, service.clock
+            service.pool, chosen, service.resources, service.clock
         ),
         routes=ROUTES,
         multipart_uploads=True,

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from servicekit import references
 from servicekit.graphql import FieldError, InputErrors, context_of
+from servicekit.proof_of_work import FormChallenge, ProofOfWork
 
 from . import application_store, notices, rules, status
 from .application import Application
@@ -100,9 +101,15 @@ def _receipt_for_existing(
 
 
 async def _submit(
-    info: Info[Any, Any], input: ProfessionalApplicationInput, documents: list[DocumentUpload]
+    info: Info[Any, Any],
+    input: ProfessionalApplicationInput,
+    documents: list[DocumentUpload],
+    proof_of_work: str | None,
 ) -> ApplicationReceipt:
     settings = loaders(info).settings
+    # the solution is checked before the documents are read, and spent only once the whole
+    # form is valid: a form with mistakes spends nothing
+    proof = await loaders(info).applications.check(proof_of_work)
     errors = InputErrors()
     application_in = rules.check_application(
         input,
@@ -130,6 +137,8 @@ async def _submit(
             for upload, found, _ in uploads
         ],
     )
+    # a resent form (its answer was lost) pays again: it is answered with a new status secret
+    await loaders(info).applications.spend(proof)
     pool = context_of(info).pool
     existing = await application_store.get_by_client_key(
         db=pool, client_key=application_in.client_key
@@ -138,7 +147,6 @@ async def _submit(
         return await _with_secret(
             pool, existing.key, _receipt_for_existing(existing, application_in)
         )
-    loaders(info).applications.take()  # a resent application above is not counted again
     reference = new_reference()
     kind = rules.assessment_kind(application_in.locations, settings.home_metro_counties)
     secret = None
@@ -197,6 +205,16 @@ async def _with_secret(
 
 
 @strawberry.type
+class ApplicationChallengeQuery:
+    @strawberry.field(
+        description="A puzzle to solve before sending an application (its `proofOfWork`). "
+        "No sign-in needed."
+    )
+    async def application_challenge(self, info: Info[Any, Any]) -> FormChallenge | None:
+        return (await loaders(info).applications.challenge()).as_graphql()
+
+
+@strawberry.type
 class ApplyMutation:
     @strawberry.mutation(
         description="Apply to join the network as a mental-health professional. No sign-in. "
@@ -207,9 +225,10 @@ class ApplyMutation:
         info: Info[Any, Any],
         input: ProfessionalApplicationInput,
         documents: list[DocumentUpload],
+        proof_of_work: ProofOfWork = None,
     ) -> ApplicationReceipt:
         try:
-            return await _submit(info, input, documents)
+            return await _submit(info, input, documents, proof_of_work)
         finally:
             # the spooled temporary files are ours to close once the application is saved
             for upload in documents:

@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from servicekit.clock import Clock
 from servicekit.graphql import RequestContext
-from servicekit.ratelimit import FormRateLimit
+from servicekit.proof_of_work import FormProof
 
 from . import application_store, listing_store, vetting_store
 from .application import (
@@ -41,12 +41,12 @@ class ProfessionalsLoaders:
         self,
         pool: asyncpg.Pool,
         settings: ProfessionalsSettings,
-        applications: FormRateLimit,
+        applications: FormProof,
         clock: Clock,
     ) -> None:
         self.pool = pool
         self.settings = settings
-        # the public application form's rate limit, shared by every request of the service
+        # the proof of work the public application form asks for (priced network-wide)
         self.applications = applications
         self.today = clock.today()
         self.notice_days = settings.expiry_notice_days

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from servicekit import mail
 from servicekit.ports import PORTS
-from servicekit.settings import ConfigurationError, Environment, ServiceSettings
+from servicekit.proof_of_work import Pricing, load_pricing
+from servicekit.settings import ConfigurationError, Environment, Secret, ServiceSettings
 
 DEFAULT_PORT = PORTS["professionals"]
 
@@ -33,9 +34,10 @@ class ProfessionalsSettings:
     expiry_notice_days: int
     # the network's minimum experience treating officers; an application below it is refused
     min_years_with_officers: int
-    # the public application form: this many at once, then this many per hour
-    applications_burst: int
-    applications_per_hour: int
+    # the proof of work the public application form asks for, and the key its challenges
+    # are signed with (the same in every replica)
+    applications: Pricing
+    challenge_key: Secret
     mail: mail.MailSettings
 
 
@@ -56,8 +58,8 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
         min_years_with_officers=_years(
             env.integer("MIN_YEARS_WITH_OFFICERS", DEFAULT_MIN_YEARS_WITH_OFFICERS)
         ),
-        applications_burst=env.integer("APPLICATIONS_BURST", 10),
-        applications_per_hour=env.integer("APPLICATIONS_PER_HOUR", 30),
+        applications=load_pricing(env, "APPLICATIONS"),
+        challenge_key=env.secret("CHALLENGE_KEY", "dev-challenge-key-" + "p" * 32),
         mail=mail.load("WNWA_PROFESSIONALS", environ),
     )
 

@@ -13,6 +13,7 @@ import pytest
 
 from servicekit.demo import DEMO_DEPARTMENTS
 from tests.gateway.conftest import Federation, GatewayClient, gateway_for, recording_proxy
+from tests.support.proof_of_work import contact_form_proof
 
 pytestmark = pytest.mark.slow  # real subgraph servers
 
@@ -174,12 +175,15 @@ async def test_mutations_run_in_order_and_public_ones_need_no_token(gateway: Gat
         "email": "chief@wrenfield.example",
         "message": "Tell us more.",
     }
+    # the challenge is public too; a form with mistakes is answered without spending it
+    proof = await contact_form_proof(gateway)
     answer = await gateway(
-        """mutation($good: JoinInquiryInput!, $bad: JoinInquiryInput!) {
-             first: submitJoinInquiry(input: $good) { reference errors { field } }
+        """mutation($good: JoinInquiryInput!, $bad: JoinInquiryInput!, $proof: String) {
+             first: submitJoinInquiry(input: $good, proofOfWork: $proof) {
+               reference errors { field } }
              second: submitJoinInquiry(input: $bad) { reference errors { field message } }
            }""",
-        {"good": inquiry, "bad": {**inquiry, "email": "nope"}},
+        {"good": inquiry, "bad": {**inquiry, "email": "nope"}, "proof": proof},
     )
     assert answer["data"]["first"]["errors"] == []
     assert answer["data"]["first"]["reference"]
@@ -189,6 +193,31 @@ async def test_mutations_run_in_order_and_public_ones_need_no_token(gateway: Gat
             {"field": "input.email", "message": "Enter an email address such as name@agency.gov."}
         ],
     }
+
+
+async def test_an_anonymous_form_without_a_fresh_solution_is_refused_through_the_gateway(
+    gateway: GatewayClient,
+) -> None:
+    inquiry = {
+        "agency": "Wrenfield Police Department",
+        "contactName": "Dana Whitlock",
+        "contactRole": "Chief",
+        "email": "chief@wrenfield.example",
+        "message": "Tell us more.",
+    }
+    ask = """mutation($input: JoinInquiryInput!, $proof: String) {
+      submitJoinInquiry(input: $input, proofOfWork: $proof) { reference } }"""
+    proof = await contact_form_proof(gateway)
+    for sent, code in [(None, "PROOF_OF_WORK_MISSING"), ("e30=", "PROOF_OF_WORK_INVALID")]:
+        refused = await gateway(ask, {"input": inquiry, "proof": sent})
+        assert refused["data"] is None
+        [error] = refused["errors"]
+        assert error["extensions"]["code"] == code
+        assert "Nothing was saved" in error["message"]
+    accepted = await gateway(ask, {"input": inquiry, "proof": proof})
+    assert accepted["data"]["submitJoinInquiry"]["reference"]
+    again = await gateway(ask, {"input": inquiry, "proof": proof})
+    assert again["errors"][0]["extensions"]["code"] == "PROOF_OF_WORK_SPENT"
 
 
 async def test_a_down_slow_or_confused_subgraph_gives_partial_data_not_a_failure(

@@ -51,6 +51,7 @@ from tests.privacy.leaks import (
     table_texts,
 )
 from tests.services.professionals.conftest import SUBMIT, application_input, small_pdf
+from tests.support.proof_of_work import APPLICATION_CHALLENGE, solve
 from tests.support.stack import PROJECT, Stack, running_stack, sign_in
 
 pytestmark = pytest.mark.slow
@@ -209,9 +210,13 @@ def apply_as_a_professional(stack: Stack) -> str:
         ("CV", small_pdf("CV")),
         ("LIABILITY_INSURANCE", small_pdf("Policy")),
     ]
+    with httpx.Client(base_url=stack.gateway, timeout=15) as anyone:
+        challenge = anyone.post("/graphql", json={"query": APPLICATION_CHALLENGE}).json()
+    proof = solve(challenge["data"]["applicationChallenge"]["challenge"])
     operations = {
         "query": SUBMIT,
         "variables": {
+            "proof": proof,
             "input": application_input(clientKey=uuid.uuid4().hex),
             "documents": [{"kind": kind, "file": None} for kind, _ in documents],
         },

@@ -17,6 +17,7 @@ from services.identity.demo import DEMO_ENROLLMENT_CODES
 from tests.privacy.leaks import Forbidden, find_leaks, jwt_subject, table_texts
 from tests.privacy.test_audit import stack_database_url, telemetry_lines
 from tests.support.authenticator import SoftAuthenticator, b64url
+from tests.support.proof_of_work import code_try_proof_now
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.slow
@@ -81,7 +82,10 @@ def enrol(stack: Stack) -> tuple[list[SoftAuthenticator], list[str], set[str], l
     for code, _roles, _label in DEMO_ENROLLMENT_CODES[:3]:
         device = SoftAuthenticator(origin=f"http://localhost:{port}")
         with stack.browser() as browser:
-            options = browser.post("/auth/enroll/options", json={"code": code})
+            proof = code_try_proof_now(browser)
+            options = browser.post(
+                "/auth/enroll/options", json={"code": code, "proofOfWork": proof}
+            )
             assert options.status_code == 200, options.text
             made = browser.post("/auth/enroll", json={"credential": device.create(options.json())})
             assert made.status_code == 200, made.text

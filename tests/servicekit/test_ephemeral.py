@@ -140,3 +140,25 @@ async def test_a_connection_cut_by_the_server_means_no_mark_never_a_crash(
                     await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     finally:
         await admin.close()
+
+
+async def test_every_process_counts_the_same_held_marks(database_url: str) -> None:
+    clock = FixedClock(NOON)
+    slots = [b"slot|%d" % n for n in range(5)]
+    async with (
+        EphemeralMarks(database_url, clock) as first,
+        EphemeralMarks(database_url, clock) as second,
+    ):
+        assert await second.count_held("busy", slots) == 0
+        assert await first.claim_one_of("busy", slots, NOON + dt.timedelta(minutes=1)) == 0
+        assert await second.claim_one_of("busy", slots, NOON + dt.timedelta(minutes=9)) == 1
+        # keys whose halves have their high bit set are counted too (they are signed)
+        assert {mark_key("busy", slot) < 0 for slot in slots} == {True, False}
+        assert await first.count_held("busy", slots) == 2
+        assert await second.count_held("busy", slots) == 2
+        # the same marks under another purpose are not these
+        assert await first.count_held("other", slots) == 0
+        clock.at = NOON + dt.timedelta(minutes=2)
+        # counting lets the counter's own expired marks go first
+        assert await first.count_held("busy", slots) == 1
+        assert await second.count_held("busy", slots) == 1

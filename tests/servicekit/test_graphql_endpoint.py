@@ -26,6 +26,11 @@ MALFORMED_BODIES = {
     + b"]" * DEEP
     + b"}}",
     "variables that are a list": b'{"query": "{ __typename }", "variables": [1]}',
+    "variables that are zero": b'{"query": "{ __typename }", "variables": 0}',
+    "variables that are false": b'{"query": "{ __typename }", "variables": false}',
+    "variables that are an empty string": b'{"query": "{ __typename }", "variables": ""}',
+    "extensions that are a string": b'{"query": "{ __typename }", "extensions": "x"}',
+    "extensions that are a list": b'{"query": "{ __typename }", "extensions": []}',
     "a query that is a number": b'{"query": 7}',
     "an empty query": b'{"query": ""}',
     "an operation name the document lacks": b'{"query": "query A { __typename }", '
@@ -59,6 +64,7 @@ MALFORMED_FORMS = {
         "operations": '{"query": "{ __typename }", "variables": {"f": "text"}}',
         "map": '{"0": ["variables.f.x"]}',
     },
+    "too many fields": {f"field{index}": "x" for index in range(60)},
 }
 
 
@@ -228,3 +234,81 @@ async def test_a_kept_document_answers_and_fails_as_it_did_the_first_time(
     assert not any("secret" in message for message in logged)
     assert [r.status_code for r in named_wrong] == [400, 400]
     assert named_wrong[0].json() == named_wrong[1].json()
+
+
+UNREADABLE_MULTIPART = {
+    "no boundary": ("multipart/form-data", b"--x\r\n"),
+    "a body that is not multipart": ("multipart/form-data; boundary=x", b"garbage\r\n--y--"),
+    "a part without a name": (
+        "multipart/form-data; boundary=x",
+        b"--x\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--x--\r\n",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"), UNREADABLE_MULTIPART.values(), ids=UNREADABLE_MULTIPART.keys()
+)
+async def test_unreadable_multipart_bodies_get_a_graphql_error_not_plain_text(
+    start_service: ServiceFactory, content_type: str, body: bytes
+) -> None:
+    async with start_service("professionals") as service:
+        response = await service.http.post(
+            "/graphql", content=body, headers={"Content-Type": content_type}
+        )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+REQUEST_ERRORS = {
+    "a document that does not parse": ("{ membershipFigures { ", {}, "GRAPHQL_PARSE_FAILED"),
+    "a document that does not validate": ("{ nope }", {}, "GRAPHQL_VALIDATION_FAILED"),
+    "a variable of the wrong type": (
+        "query($n: Int!) { annualFeeQuoteCents(swornOfficers: $n) }",
+        {"n": "many"},
+        "BAD_USER_INPUT",
+    ),
+    "a missing variable": (
+        "query($n: Int!) { annualFeeQuoteCents(swornOfficers: $n) }",
+        {},
+        "BAD_USER_INPUT",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "code"), REQUEST_ERRORS.values(), ids=REQUEST_ERRORS.keys()
+)
+async def test_request_errors_have_no_data_entry_and_a_status_for_their_media_type(
+    start_service: ServiceFactory, query: str, variables: dict[str, Any], code: str
+) -> None:
+    body = {"query": query, "variables": variables}
+    async with start_service("membership") as service:
+        legacy = await service.http.post("/graphql", json=body)
+        strict = await service.http.post(
+            "/graphql", json=body, headers={"Accept": "application/graphql-response+json"}
+        )
+    assert legacy.status_code == 200
+    assert legacy.headers["content-type"].startswith("application/json")
+    assert strict.status_code == 400
+    assert strict.headers["content-type"].startswith("application/graphql-response+json")
+    for answer in (legacy.json(), strict.json()):
+        assert "data" not in answer, answer
+        assert answer["errors"][0]["extensions"]["code"] == code
+
+
+async def test_an_answer_with_data_is_200_in_either_media_type(
+    start_service: ServiceFactory,
+) -> None:
+    query = {"query": "{ __typename myPeerSupporterProfile { id } }"}  # needs a sign-in
+    async with start_service("directory") as service:
+        answers = [
+            await service.http.post("/graphql", json=query, headers={"Accept": accept})
+            for accept in ("application/json", "application/graphql-response+json")
+        ]
+    for answer in answers:
+        assert answer.status_code == 200
+        assert answer.json()["data"] == {"__typename": "Query", "myPeerSupporterProfile": None}
+        assert answer.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert answers[1].headers["content-type"].startswith("application/graphql-response+json")

@@ -31,6 +31,34 @@ def database_server_for_tests() -> contextlib.AbstractContextManager[str]:
     )
 
 
+class StoppableServer:
+    """An embedded PostgreSQL of a test's own, to stop under a running service (the shared
+    one must keep running). Started again on the same data folder, it skips ``initdb``."""
+
+    # a variable never set: even where tests use an external server, this one is embedded
+    _NEVER_SET = "WNWA_TEST_STOPPABLE_POSTGRES_URL_IS_NEVER_SET"
+
+    def __init__(self, pgdata: Path) -> None:
+        self.pgdata = pgdata
+        self._running: contextlib.AbstractContextManager[str] | None = None
+        self.url = ""
+
+    def start(self) -> str:
+        """Start the server (if stopped); its URL."""
+        if self._running is None:
+            self._running = database_server(
+                pgdata=self.pgdata, external_variable=self._NEVER_SET, settings={"fsync": "off"}
+            )
+            self.url = self._running.__enter__()
+        return self.url
+
+    def stop(self) -> None:
+        """Stop it the way an operator does (``pg_ctl stop``: sessions terminated)."""
+        if self._running is not None:
+            running, self._running = self._running, None
+            running.__exit__(None, None, None)
+
+
 async def recreate(server_url: str, name: str, *, template: str | None = None) -> str:
     """Drop and create database ``name`` (optionally from ``template``); returns its URL."""
     admin = await asyncpg.connect(with_database(server_url, "postgres"))

@@ -1,6 +1,7 @@
 // The public application: validated by the API, errors shown beside each field, documents
 // uploaded with the GraphQL multipart request spec and a progress bar.
 import { checked, checkedValues, el, enumOptions, fillChecks, fillSelect, gql, say, showErrors, text, clearErrors } from "./lib.js";
+import { FormProof, refusedForProof } from "./proof.js";
 import { GENDERS, LICENSE_TYPES, MODALITIES, PLAN_TYPES, SPECIALTIES } from "./vocab.js";
 
 const form = document.getElementById("application");
@@ -9,8 +10,17 @@ const status = document.getElementById("status");
 const clientKey = `portal-${crypto.randomUUID()}`;
 let counter = 0;
 
-const SUBMIT = `mutation Apply($input: ProfessionalApplicationInput!, $documents: [DocumentUpload!]!) {
-  submitProfessionalApplication(input: $input, documents: $documents) { reference statusSecret errors { field message } } }`;
+const SUBMIT = `mutation Apply($input: ProfessionalApplicationInput!, $documents: [DocumentUpload!]!, $proof: String) {
+  submitProfessionalApplication(input: $input, documents: $documents, proofOfWork: $proof) { reference statusSecret errors { field message } } }`;
+const CHALLENGE = "query Challenge { applicationChallenge { challenge maxNumber expiresAt } }";
+
+// the form's puzzle, solved while the form is filled in
+const proof = new FormProof(async () => {
+  const answer = await gql(CHALLENGE, {}, { publicOperation: true });
+  const found = answer.data && answer.data.applicationChallenge;
+  if (!found) throw new Error((answer.errors || [{}])[0].message || "Something went wrong. Please try again.");
+  return found;
+}).watch(form);
 
 function group(container, fields) {
   const n = counter++;
@@ -137,10 +147,10 @@ function collect() {
   };
 }
 
-function send(input, files, progress) {
+function send(input, files, progress, solution) {
   const documents = files.map((f) => ({ kind: f.kind, file: null }));
   const body = new FormData();
-  body.append("operations", JSON.stringify({ query: SUBMIT, variables: { input, documents } }));
+  body.append("operations", JSON.stringify({ query: SUBMIT, variables: { input, documents, proof: solution } }));
   body.append("map", JSON.stringify(Object.fromEntries(files.map((_, i) => [String(i), [`variables.documents.${i}.file`]]))));
   files.forEach((f, i) => body.append(String(i), f.file, f.file.name));
   return new Promise((resolve, reject) => {
@@ -175,8 +185,12 @@ form.addEventListener("submit", async (event) => {
   bar.value = 0;
   say(status, "Sending…");
   try {
-    const answer = await send(input, files, (share) => { bar.value = Math.round(share * 100); });
+    const sent = async () => send(input, files, (share) => { bar.value = Math.round(share * 100); }, await proof.take());
+    let answer = await sent();
+    if (refusedForProof(answer)) { proof.spent(); answer = await sent(); }
     const receipt = answer.data && answer.data.submitProfessionalApplication;
+    // a form with mistakes spent nothing: its solution goes with the corrections
+    if (!receipt || !receipt.errors.length) proof.spent();
     if (!receipt) { say(status, (answer.errors || [{}])[0].message || "Something went wrong. Please try again.", "error"); return; }
     if (receipt.errors.length) {
       say(status, `Please correct ${receipt.errors.length === 1 ? "one thing" : `${receipt.errors.length} things`} marked below.`, "error");

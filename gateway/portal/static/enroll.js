@@ -1,11 +1,19 @@
 // Enrolling: a one-time code from the coordinator, then a passkey made on this device.
 import { say } from "./lib.js";
 import { call, create, explain, localhostInstead, supported } from "./passkey.js";
+import { FormProof, refusedForProof } from "./proof.js";
 
 const form = document.getElementById("enroll-form");
 const code = document.getElementById("code");
 const button = document.getElementById("enroll-button");
 const status = document.getElementById("enroll-status");
+// each try of a code pays a small puzzle, solved while the code is typed
+const proof = new FormProof(async () => {
+  const answer = await fetch("/auth/enroll/challenge", { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .catch(() => { throw new Error("We could not reach the network. Check your connection and try again."); });
+  if (!answer.ok) throw new Error((await answer.json().catch(() => ({}))).error || "Something went wrong. Please try again.");
+  return answer.json();
+}).watch(form);
 
 const elsewhere = localhostInstead();
 if (elsewhere) window.location.replace(elsewhere);
@@ -31,7 +39,13 @@ form.addEventListener("submit", async (event) => {
   button.disabled = true;
   say(status, "Checking the code…");
   try {
-    const options = await call("/auth/enroll/options", { code: code.value });
+    const tryCode = async () => call("/auth/enroll/options", { code: code.value, proofOfWork: await proof.take() });
+    let options = await tryCode();
+    proof.spent(); // a well-formed code's try spends its solution, whatever the answer
+    if (!options.ok && refusedForProof(options.body.code)) {
+      options = await tryCode();
+      proof.spent();
+    }
     if (!options.ok) {
       say(status, options.body.error || "That code does not work.", "error");
       code.setAttribute("aria-invalid", "true");

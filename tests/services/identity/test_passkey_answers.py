@@ -20,6 +20,7 @@ from tests.services.identity.conftest import Stack, sign_in
 from tests.services.identity.test_admission import _snapshot
 from tests.services.identity.test_passkeys import admin_codes, authenticator, enroll
 from tests.support.authenticator import BS, SoftAuthenticator, b64url, es256_cose
+from tests.support.proof_of_work import code_try_proof
 
 pytestmark = pytest.mark.slow  # identity, membership and two providers as servers
 
@@ -154,7 +155,10 @@ async def test_a_forged_enrolment_is_a_400_and_writes_nothing(
     stack: Stack, code: str, forgery: Forgery, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with stack.browser() as browser:
-        options = await browser.post("/auth/enroll/options", json={"code": code})
+        options = await browser.post(
+            "/auth/enroll/options",
+            json={"code": code, "proofOfWork": await code_try_proof(browser)},
+        )
         assert options.status_code == 200, options.text
         body = _forged_creation(stack, forgery, options.json())
         await _refused_cleanly(stack, caplog, lambda: browser.post("/auth/enroll", json=body))

@@ -19,6 +19,7 @@ from tests.services.identity.test_passkeys import (
     authenticator,
     passkey_sign_in,
 )
+from tests.support.proof_of_work import code_try_proof
 
 pytestmark = pytest.mark.slow  # identity, membership and two providers as servers
 
@@ -31,7 +32,10 @@ async def test_a_code_that_expires_during_the_ceremony_enrols_nothing(stack: Sta
     connection = await asyncpg.connect(stack.identity_database)
     try:
         async with stack.browser() as browser:
-            options = await browser.post("/auth/enroll/options", json={"code": code})
+            options = await browser.post(
+                "/auth/enroll/options",
+                json={"code": code, "proofOfWork": await code_try_proof(browser)},
+            )
             assert options.status_code == 200
             # the code's last day passes while the person is at their device's prompt
             await connection.execute(
@@ -72,7 +76,10 @@ async def test_two_codes_finishing_with_one_credential_at_once_enrol_it_once(
                 browsers = (first, second)
                 answers = []
                 for browser, code in zip(browsers, pair, strict=True):
-                    options = await browser.post("/auth/enroll/options", json={"code": code})
+                    options = await browser.post(
+                        "/auth/enroll/options",
+                        json={"code": code, "proofOfWork": await code_try_proof(browser)},
+                    )
                     assert options.status_code == 200, options.text
                     answers.append(device.create(options.json(), credential_id=credential_id))
                 finished = await asyncio.gather(
@@ -122,7 +129,10 @@ async def test_a_department_suspended_during_the_ceremony_enrols_nothing(stack: 
     membership = await asyncpg.connect(stack.membership_database)
     try:
         async with stack.browser() as browser:
-            options = await browser.post("/auth/enroll/options", json={"code": code})
+            options = await browser.post(
+                "/auth/enroll/options",
+                json={"code": code, "proofOfWork": await code_try_proof(browser)},
+            )
             assert options.status_code == 200
             await membership.execute(
                 "UPDATE departments SET status = 'suspended' WHERE id = $1", KESTREL.id

@@ -23,6 +23,7 @@ from tests.services.identity.test_providers import graphql, token_of
 from tests.services.identity.test_sign_in import me
 from tests.support.authenticator import SoftAuthenticator, b64url
 from tests.support.database import TemplateDatabases
+from tests.support.proof_of_work import code_try_proof
 from wnwa.registry import service_named
 
 pytestmark = pytest.mark.slow  # identity, membership and two providers as servers
@@ -74,7 +75,8 @@ async def admin_codes(stack: Stack, *labels: str, roles: list[str] | None = None
 async def enroll(
     browser: httpx.AsyncClient, device: SoftAuthenticator, code: str, **create: Any
 ) -> httpx.Response:
-    options = await browser.post("/auth/enroll/options", json={"code": code})
+    proof = await code_try_proof(browser)
+    options = await browser.post("/auth/enroll/options", json={"code": code, "proofOfWork": proof})
     if options.status_code != 200:
         return options
     credential = device.create(options.json(), **create)
@@ -511,18 +513,56 @@ async def test_a_coordinator_proposes_the_departments_own_sign_in_and_an_admin_a
         await connection.close()
 
 
-# last: it empties the shared bucket of code tries for a minute
-async def test_guessing_codes_is_rate_limited(stack: Stack) -> None:
-    statuses = []
+async def test_a_malformed_code_costs_nothing_and_every_try_pays(stack: Stack) -> None:
     async with stack.browser() as browser:
-        for _ in range(40):
-            guess = await browser.post(
-                "/auth/enroll/options", json={"code": "0000-0000-0000-0000-0000"}
-            )
-            statuses.append(guess.status_code)
-    assert 429 in statuses
-    assert set(statuses) <= {400, 429}
-    assert "Wait a minute" in guess.json()["error"]
+        price = (await browser.get("/auth/enroll/challenge")).json()["maxNumber"]
+        for typed in ("x", "0000-0000-0000-0000-000", "", 12):
+            refused = await browser.post("/auth/enroll/options", json={"code": typed})
+            assert refused.status_code == 400
+            assert "20 letters and digits" in refused.json()["error"]
+        # nothing was counted: the price is what it was
+        assert (await browser.get("/auth/enroll/challenge")).json()["maxNumber"] == price
+
+        guess = {"code": "0000-0000-0000-0000-0000"}
+        missing = await browser.post("/auth/enroll/options", json=guess)
+        assert (missing.status_code, missing.json()["code"]) == (400, "PROOF_OF_WORK_MISSING")
+        assert "Nothing was saved" in missing.json()["error"]
+        proof = await code_try_proof(browser)
+        wrong = await browser.post("/auth/enroll/options", json={**guess, "proofOfWork": proof})
+        assert "does not work" in wrong.json()["error"]
+        again = await browser.post("/auth/enroll/options", json={**guess, "proofOfWork": proof})
+        assert (again.status_code, again.json()["code"]) == (400, "PROOF_OF_WORK_SPENT")
+
+
+async def test_a_guesser_at_full_speed_locks_no_one_out(stack: Stack) -> None:
+    """Many guesses, each paid for, never keep an officer with a real code from enrolling."""
+    (code,) = await admin_codes(stack, "Badge 77")
+    stop, many = asyncio.Event(), asyncio.Event()
+    guesses = 0
+
+    async def guess() -> None:
+        nonlocal guesses
+        async with stack.browser() as browser:
+            while not stop.is_set():
+                proof = await code_try_proof(browser)
+                tried = await browser.post(
+                    "/auth/enroll/options",
+                    json={"code": "0000-0000-0000-0000-0000", "proofOfWork": proof},
+                )
+                assert "does not work" in tried.json()["error"], tried.text
+                guesses += 1
+                if guesses >= 40:  # the old allowance was 30 at once
+                    many.set()
+
+    guessers = [asyncio.create_task(guess()) for _ in range(3)]
+    try:
+        await many.wait()
+        async with stack.browser() as browser:
+            enrolled = await enroll(browser, authenticator(stack), code)
+    finally:
+        stop.set()
+        await asyncio.gather(*guessers)
+    assert enrolled.status_code == 200, enrolled.text
 
 
 async def test_wnwa_issues_the_first_network_admin_code(databases: TemplateDatabases) -> None:

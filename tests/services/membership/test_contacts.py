@@ -9,17 +9,18 @@ import asyncpg
 import pytest
 
 from tests.conftest import ServiceUnderTest
+from tests.support.proof_of_work import contact_form_proof
 from tests.support.tokens import TokenIssuer
 
 INQUIRE = """
-mutation($input: JoinInquiryInput!) {
-  submitJoinInquiry(input: $input) { reference errors { field message } }
+mutation($input: JoinInquiryInput!, $proof: String) {
+  submitJoinInquiry(input: $input, proofOfWork: $proof) { reference errors { field message } }
 }
 """
 
 DEMO = """
-mutation($input: DemoRequestInput!) {
-  requestDemo(input: $input) { reference errors { field message } }
+mutation($input: DemoRequestInput!, $proof: String) {
+  requestDemo(input: $input, proofOfWork: $proof) { reference errors { field message } }
 }
 """
 
@@ -49,7 +50,8 @@ def inquiry(**overrides: Any) -> dict[str, Any]:
 async def test_anyone_may_ask_to_join_and_gets_only_a_reference(
     membership: ServiceUnderTest, admin_token: str
 ) -> None:
-    answer = await membership.graphql(INQUIRE, {"input": inquiry()})
+    proof = await contact_form_proof(membership.graphql)
+    answer = await membership.graphql(INQUIRE, {"input": inquiry(), "proof": proof})
     receipt = answer["data"]["submitJoinInquiry"]
     assert receipt["errors"] == []
     assert receipt["reference"]
@@ -70,7 +72,7 @@ async def test_anyone_may_ask_to_join_and_gets_only_a_reference(
         ({"phone": "12"}, "input.phone"),
         ({"agency": "   "}, "input.agency"),
         ({"message": "x" * 4001}, "input.message"),
-        ({"contactName": "a\x00b"}, "input.contactName"),
+        ({"contactName": "a\rb"}, "input.contactName"),
     ],
 )
 async def test_bad_inquiries_say_what_to_fix_and_store_nothing(
@@ -81,6 +83,17 @@ async def test_bad_inquiries_say_what_to_fix_and_store_nothing(
     assert receipt["reference"] is None
     assert [error["field"] for error in receipt["errors"]] == [field]
     assert receipt["errors"][0]["message"]
+    assert await db.fetchval("SELECT count(*) FROM join_inquiries") == 0
+
+
+async def test_an_inquiry_holding_a_nul_is_refused_before_anything_runs(
+    membership: ServiceUnderTest, db: asyncpg.Connection
+) -> None:
+    answer = await membership.graphql(INQUIRE, {"input": inquiry(contactName="a\x00b")})
+    assert "data" not in answer
+    [error] = answer["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "`$input.contactName`" in error["message"]
     assert await db.fetchval("SELECT count(*) FROM join_inquiries") == 0
 
 
@@ -95,9 +108,11 @@ async def test_demo_requests_and_the_staff_inbox(
         "format": "IN_PERSON",
         "preferredTimes": "Tuesday or Thursday mornings",
     }
-    answer = await membership.graphql(DEMO, {"input": demo})
+    proof = await contact_form_proof(membership.graphql, "DEMO_REQUEST")
+    answer = await membership.graphql(DEMO, {"input": demo, "proof": proof})
     reference = answer["data"]["requestDemo"]["reference"]
-    await membership.graphql(INQUIRE, {"input": inquiry()})
+    proof = await contact_form_proof(membership.graphql)
+    await membership.graphql(INQUIRE, {"input": inquiry(), "proof": proof})
 
     inbox = await membership.graphql(INBOX, {"handled": False}, token=admin_token)
     nodes = inbox["data"]["departmentContacts"]["nodes"]

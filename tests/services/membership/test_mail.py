@@ -9,16 +9,17 @@ import asyncpg
 
 from tests.conftest import ServiceFactory
 from tests.support.mail import arrived, mail_env, smtp_sink
+from tests.support.proof_of_work import contact_form_proof
 from tests.support.servers import free_port
 
 INQUIRY = """
-mutation Ask($input: JoinInquiryInput!) {
-  submitJoinInquiry(input: $input) { reference errors { field } }
+mutation Ask($input: JoinInquiryInput!, $proof: String) {
+  submitJoinInquiry(input: $input, proofOfWork: $proof) { reference errors { field } }
 }
 """
 DEMO = """
-mutation Demo($input: DemoRequestInput!) {
-  requestDemo(input: $input) { reference errors { field } }
+mutation Demo($input: DemoRequestInput!, $proof: String) {
+  requestDemo(input: $input, proofOfWork: $proof) { reference errors { field } }
 }
 """
 CONTACT = {
@@ -37,11 +38,19 @@ async def test_staff_and_sender_hear_of_an_inquiry_and_a_demo_request(
     with smtp_sink(port) as sink:
         async with start_service("membership", **mail_env(port)) as membership:
             asked = await membership.graphql(
-                INQUIRY, {"input": {**CONTACT, "message": "How does joining work?"}}
+                INQUIRY,
+                {
+                    "input": {**CONTACT, "message": "How does joining work?"},
+                    "proof": await contact_form_proof(membership.graphql),
+                },
             )
             reference = asked["data"]["submitJoinInquiry"]["reference"]
             demo = await membership.graphql(
-                DEMO, {"input": {**CONTACT, "format": "VIRTUAL", "preferredTimes": "Mornings"}}
+                DEMO,
+                {
+                    "input": {**CONTACT, "format": "VIRTUAL", "preferredTimes": "Mornings"},
+                    "proof": await contact_form_proof(membership.graphql, "DEMO_REQUEST"),
+                },
             )
             assert demo["data"]["requestDemo"]["errors"] == []
             messages = await arrived(sink, 4)
@@ -69,7 +78,10 @@ async def test_mail_waits_in_the_outbox_while_the_server_is_down(
     async with start_service("membership", **mail_env(port)) as membership:
         db = await asyncpg.connect(membership.database_url)
         try:
-            await membership.graphql(INQUIRY, {"input": {**CONTACT, "message": "Hello"}})
+            proof = await contact_form_proof(membership.graphql)
+            await membership.graphql(
+                INQUIRY, {"input": {**CONTACT, "message": "Hello"}, "proof": proof}
+            )
             for _ in range(100):  # a first attempt fails: nothing listens yet
                 if await db.fetchval("SELECT min(attempts) FROM mail_outbox") == 1:
                     break

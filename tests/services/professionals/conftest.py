@@ -16,6 +16,7 @@ from services.professionals.demo import demo_pdf
 from services.professionals.settings import load
 from tests.conftest import ServiceFactory, ServiceUnderTest
 from tests.support.graphql import GraphQLClient, running
+from tests.support.proof_of_work import application_proof
 from tests.support.tokens import ISSUER, TokenIssuer
 
 NETWORK = uuid.UUID("00000000-0000-4000-8000-00000000beef")
@@ -100,8 +101,10 @@ def application_input(**overrides: Any) -> dict[str, Any]:
 
 
 SUBMIT = """
-mutation Submit($input: ProfessionalApplicationInput!, $documents: [DocumentUpload!]!) {
-  submitProfessionalApplication(input: $input, documents: $documents) {
+mutation Submit(
+  $input: ProfessionalApplicationInput!, $documents: [DocumentUpload!]!, $proof: String
+) {
+  submitProfessionalApplication(input: $input, documents: $documents, proofOfWork: $proof) {
     reference
     errors { field message }
   }
@@ -116,16 +119,24 @@ async def submit(
     *,
     token: str | None = None,
     query: str = SUBMIT,
+    proof: str | None = None,
+    solved: bool = True,
 ) -> dict[str, Any]:
-    """Post the application per the GraphQL multipart request specification."""
+    """Post the application per the GraphQL multipart request specification, with ``proof``
+    (a freshly solved challenge unless ``solved`` is false)."""
+    if proof is None and solved:
+        proof = await application_proof(service.graphql)
     uploads = standard_documents() if documents is None else documents
     if not uploads:
-        return await service.graphql(query, {"input": input, "documents": []}, token=token)
+        return await service.graphql(
+            query, {"input": input, "documents": [], "proof": proof}, token=token
+        )
     operations = {
         "query": query,
         "variables": {
             "input": input,
             "documents": [{"kind": kind, "file": None} for kind, *_ in uploads],
+            "proof": proof,
         },
     }
     files_map = {str(i): [f"variables.documents.{i}.file"] for i in range(len(uploads))}

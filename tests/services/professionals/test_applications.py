@@ -19,6 +19,7 @@ from tests.services.professionals.conftest import (
     submit,
     table_counts,
 )
+from tests.support.proof_of_work import application_proof
 
 
 def fields(answer: dict[str, Any]) -> dict[str, str]:
@@ -269,11 +270,11 @@ async def test_a_failure_while_storing_a_document_leaves_nothing_half_saved(
 
 async def test_documents_must_be_files(professionals: ServiceUnderTest) -> None:
     answer = await professionals.graphql(
-        """mutation ($input: ProfessionalApplicationInput!) {
-          submitProfessionalApplication(input: $input,
+        """mutation ($input: ProfessionalApplicationInput!, $proof: String) {
+          submitProfessionalApplication(input: $input, proofOfWork: $proof,
             documents: [{kind: CV, file: "not a file"}]) { reference errors { field } }
         }""",
-        {"input": application_input()},
+        {"input": application_input(), "proof": await application_proof(professionals.graphql)},
     )
     payload = answer["data"]["submitProfessionalApplication"]
     assert payload["reference"] is None

@@ -9,8 +9,10 @@ from tests.conftest import ServiceUnderTest
 from tests.services.professionals.conftest import application_input, submit
 
 SUBMIT = """
-mutation Apply($input: ProfessionalApplicationInput!, $documents: [DocumentUpload!]!) {
-  submitProfessionalApplication(input: $input, documents: $documents) {
+mutation Apply(
+  $input: ProfessionalApplicationInput!, $documents: [DocumentUpload!]!, $proof: String
+) {
+  submitProfessionalApplication(input: $input, documents: $documents, proofOfWork: $proof) {
     reference statusSecret errors { field message }
   }
 }
