@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 
 from tests.portal.conftest import DESKTOP, PHONE, accessibility_violations
-from tests.portal.test_portal import Browser, nothing_stored, wait
+from tests.portal.test_portal import Browser, nothing_stored, sign_in, wait
 from tests.portal.test_public import dark
 from tests.support.stack import Stack
 
@@ -49,6 +49,7 @@ def test_graphiql_opens_on_the_examples_and_passes_axe_on_a_phone(
     driver.set_window_size(*DESKTOP)
     assert accessibility_violations(driver, axe_source) == []
     dark(driver, False)
+    assert accessibility_violations(driver, axe_source) == []
     driver.set_window_size(*PHONE)
 
     # the run button offers the examples by name; the public one needs no sign-in
@@ -71,3 +72,18 @@ def test_graphiql_opens_on_the_examples_and_passes_axe_on_a_phone(
     assert [entry["message"] for entry in logs if entry["level"] == "SEVERE"] == []
     nothing_stored(driver)
     driver.save_screenshot(str(screenshots / "graphiql-phone.png"))
+
+    # signed in on the portal, GraphiQL sends the session cookie: an officer's example runs
+    sign_in(driver, stack, "omar.lindqvist@westmere-village.pd.example")
+    driver.get(f"{stack.gateway}/graphql")
+    wait(driver).until(
+        ready.element_to_be_clickable((By.CSS_SELECTOR, ".graphiql-execute-button"))
+    ).click()
+    wait(driver).until(
+        ready.element_to_be_clickable(
+            (By.XPATH, "//*[@role='menuitem'][normalize-space()='SupportersNearby']")
+        )
+    ).click()
+    wait(driver).until(lambda d: '"displayName"' in response_of(d))
+    assert '"OFFICER"' in response_of(driver)
+    assert "UNAUTHENTICATED" not in response_of(driver)
