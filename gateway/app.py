@@ -209,4 +209,10 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         if tracing or settings.cors_origins
         else GraphQLLane(graphql_endpoint, max_bytes=settings.limits.max_upload_bytes)
     )
-    return LanedStarlette(routes=routes, middleware=middleware, lifespan=lifespan, lane=lane)
+    return LanedStarlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        lane=lane,
+        headers=settings.public_url.response_headers(),
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicekit.ports import PEERS, PORTS, local_url
-from servicekit.settings import Environment
+from servicekit.settings import Environment, PublicUrl, read_public_url
 
 DEFAULT_PORT = PORTS["gateway"]
 SUPERGRAPH_FILE = Path(__file__).parent / "supergraph.graphql"
@@ -39,6 +39,8 @@ class GatewaySettings:
     session_cookie: str
     supergraph_file: Path
     deployment: str
+    # where people reach the network: the feed's addresses and HSTS come from it
+    public_url: PublicUrl
     single_subgraph_passthrough: bool = True
     deduplicate_reads: bool = True
     # the gateway's own service credentials, to hand daily visit totals to membership;
@@ -77,6 +79,7 @@ def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
         single_subgraph_passthrough=env.flag("SINGLE_SUBGRAPH_PASSTHROUGH", True),
         deduplicate_reads=env.flag("DEDUPLICATE_READS", True),
         deployment=env.deployment,
+        public_url=read_public_url(environ),
         service_secret=(
             env.secret("SERVICE_SECRET", "dev-service-secret-gateway", shared=False).value
             if env.is_development or env.text("SERVICE_SECRET", "")

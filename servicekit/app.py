@@ -120,13 +120,17 @@ def settle_heap() -> None:
     gc.set_threshold(20_000, 20, 50)
 
 
-async def _keep_house(
+async def keep_house(
     work: Callable[[asyncpg.Pool], Awaitable[None]], pool: asyncpg.Pool, every: float
 ) -> None:
+    """Run ``work`` now and then every ``every`` seconds, for as long as the service runs.
+
+    No failure ends it: a housekeeping that stopped would stop mail and clean-ups until the
+    next restart. Only the failure's class is logged (its text may quote a value)."""
     while True:
         try:
             await work(pool)
-        except DATABASE_FAILURES as failure:
+        except Exception as failure:
             logger.warning("housekeeping failed (%s); retrying later", type(failure).__name__)
         await asyncio.sleep(every)
 
@@ -195,7 +199,7 @@ def create_service_app(
                     audience=settings.token_audience,
                 )
                 keeper = (
-                    asyncio.create_task(_keep_house(housekeeping, pool, housekeeping_every))
+                    asyncio.create_task(keep_house(housekeeping, pool, housekeeping_every))
                     if housekeeping is not None
                     else None
                 )
@@ -252,7 +256,11 @@ def create_service_app(
     lane = None if tracing else GraphQLLane(graphql_endpoint.handle, max_bytes=cap)
     if not pages:
         return LanedStarlette(
-            routes=traced_routes, lifespan=lifespan, middleware=middleware, lane=lane
+            routes=traced_routes,
+            lifespan=lifespan,
+            middleware=middleware,
+            lane=lane,
+            headers=settings.public_url.response_headers(),
         )
     traced = Starlette(routes=traced_routes, middleware=middleware)
     return LanedStarlette(
@@ -260,4 +268,5 @@ def create_service_app(
         lifespan=lifespan,
         middleware=[Middleware(BodySizeLimit, max_bytes=max_page_bytes)],
         lane=lane,
+        headers=settings.public_url.response_headers(),
     )

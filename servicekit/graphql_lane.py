@@ -13,13 +13,13 @@ plain 500 without details while the error goes on to the server's log. Everythin
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.limits import BodyTooLarge, capped, declared_too_large, reject_too_large
 
@@ -64,15 +64,42 @@ class GraphQLLane:
 
 
 class LanedStarlette(Starlette):
-    """A Starlette application whose ``lane`` (when given) takes its GraphQL requests first."""
+    """A Starlette application whose ``lane`` (when given) takes its GraphQL requests first.
 
-    def __init__(self, *args: Any, lane: GraphQLLane | None = None, **kwargs: Any) -> None:
+    ``headers`` are added to every HTTP answer that does not carry its own (HSTS), the
+    lane's included: a middleware would miss what the lane serves.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        lane: GraphQLLane | None = None,
+        headers: Sequence[tuple[bytes, bytes]] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lane = lane
+        self.headers = tuple(headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.headers and scope["type"] == "http":
+            send = _with_headers(send, self.headers)
         if self.lane is None:
             await super().__call__(scope, receive, send)
             return
         scope["app"] = self
         await self.lane(scope, receive, send, super().__call__)
+
+
+def _with_headers(send: Send, headers: tuple[tuple[bytes, bytes], ...]) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            own = list(message.get("headers", ()))
+            # header names are lower-case in ASGI; an answer's own value wins (identity's
+            # HSTS, relayed under /auth/*, is not doubled)
+            given = {name for name, _ in own}
+            own.extend(header for header in headers if header[0] not in given)
+            message = {**message, "headers": own}
+        await send(message)
+
+    return sending

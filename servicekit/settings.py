@@ -3,6 +3,9 @@
 Every service reads its configuration once, through an :class:`Environment`, in its own
 ``settings.py``. Secrets have no default outside development: a deployment that forgot one
 stops at start with a message naming the variable, instead of running with a known value.
+
+One setting is the whole platform's: ``WNWA_PUBLIC_URL``, where people reach the network
+(:func:`read_public_url`). Every absolute address written anywhere comes from it.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from servicekit.ports import local_url
+from servicekit.ports import PORTS, local_url
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
@@ -59,9 +63,12 @@ class Environment:
         fallback = f"WNWA_{name}"
         return own, self._environ.get(fallback)
 
-    def text(self, name: str, default: str | None = None) -> str:
-        """A plain string setting; without a default the variable is required."""
-        variable, value = self._lookup(name)
+    def text(self, name: str, default: str | None = None, *, shared: bool = True) -> str:
+        """A plain string setting; without a default the variable is required.
+
+        ``shared=False`` ignores the ``WNWA_{NAME}`` fallback, for a value that must be the
+        process's own (the development IdP's address is not the network's)."""
+        variable, value = self._lookup(name, shared=shared)
         if value is None or value == "":
             if default is None:
                 raise ConfigurationError(f"{variable} is required")
@@ -111,6 +118,66 @@ class Environment:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicUrl:
+    """Where people reach the network: an origin (scheme, host, port), no trailing slash.
+
+    Every absolute address the platform writes — links in mail, the Atom feed's ids and
+    links, identity's redirect URIs and passkey origin — is built from it, never from a
+    request's ``Host`` header, which the sender chooses.
+    """
+
+    origin: str
+
+    @property
+    def https(self) -> bool:
+        return self.origin.startswith("https://")
+
+    def link(self, path: str) -> str:
+        """The absolute address of ``path`` (which starts with ``/``)."""
+        if not path.startswith("/"):
+            raise ValueError("a link's path starts with /")
+        return self.origin + path
+
+    def response_headers(self) -> tuple[tuple[bytes, bytes], ...]:
+        """What every answer carries: HSTS when the network is reached over https (never
+        on plain-http development, where it would stick to ``localhost`` in the browser)."""
+        return ((b"strict-transport-security", HSTS),) if self.https else ()
+
+
+PUBLIC_URL = "WNWA_PUBLIC_URL"
+# localhost, not 127.0.0.1: browsers accept no IP address as a passkey's website
+DEVELOPMENT_PUBLIC_URL = f"http://localhost:{PORTS['gateway']}"
+# two years, subdomains included (what hstspreload.org asks for; a year is the least)
+HSTS = b"max-age=63072000; includeSubDomains"
+
+
+def read_public_url(environ: Mapping[str, str] | None = None) -> PublicUrl:
+    """``WNWA_PUBLIC_URL``, the one place it is read: required outside development, where
+    it defaults to the gateway on this machine. Only an origin: the portal is at the root."""
+    env = Environment("WNWA", environ)
+    value = env.text("PUBLIC_URL", DEVELOPMENT_PUBLIC_URL if env.is_development else None)
+    parts = urlsplit(value.strip())
+    try:
+        parts.port  # noqa: B018 — a port that is not a number raises here
+    except ValueError:
+        parts = urlsplit("")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or value.strip().endswith(("?", "#"))
+    ):
+        raise ConfigurationError(
+            f"{PUBLIC_URL} must be the address people reach the network at, scheme and host"
+            f" only, such as https://wnwa.example.org (not {value!r})"
+        )
+    return PublicUrl(f"{parts.scheme}://{parts.netloc.lower()}")
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceSettings:
     """Settings every service has: where it listens, its database, whom it trusts."""
 
@@ -123,6 +190,7 @@ class ServiceSettings:
     token_audience: str
     graphiql: bool
     deployment: str
+    public_url: PublicUrl
 
     @classmethod
     def from_environment(
@@ -144,4 +212,5 @@ class ServiceSettings:
             token_audience=env.text("TOKEN_AUDIENCE", "wnwa"),
             graphiql=env.flag("GRAPHIQL", env.is_development),
             deployment=env.deployment,
+            public_url=read_public_url(environ),
         )

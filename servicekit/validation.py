@@ -1,12 +1,15 @@
 """Validation of values several services accept: states, phones, emails, text sizes.
 
 Each check returns the normalised value or ``None`` after adding a field error written
-for the person who typed the value.
+for the person who typed the value. One-line fields (names, agencies, titles: anything that
+may reach an email header or a one-line display) go through :func:`line`, which refuses
+every line break, tab and control character; text that may span lines through :func:`text`.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from servicekit.graphql import InputErrors
 
@@ -103,6 +106,23 @@ def text(
         errors.add(field, "This contains control characters; please retype it.")
         return None
     return trimmed
+
+
+ONE_LINE = "Keep this on one line, without tabs or control characters."
+# control characters (C0, DEL, C1 with NEL) and the Unicode line and paragraph separators
+_NOT_ON_ONE_LINE = frozenset(("Cc", "Zl", "Zp"))
+
+
+def line(
+    value: str | None, field: str, errors: InputErrors, *, max_length: int, required: bool = True
+) -> str | None:
+    """Trimmed one-line text of at most ``max_length`` characters: no line break, tab or
+    other control character (a header built from it could not be split in two)."""
+    trimmed = (value or "").strip()
+    if any(unicodedata.category(char) in _NOT_ON_ONE_LINE for char in trimmed):
+        errors.add(field, ONE_LINE)
+        return None
+    return text(trimmed, field, errors, max_length=max_length, required=required)
 
 
 def email(value: str, field: str, errors: InputErrors) -> str | None:

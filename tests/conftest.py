@@ -4,7 +4,7 @@ the one whole stack the end-to-end and browser tests share."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -55,11 +55,16 @@ class ServiceUnderTest:
 @pytest.fixture
 def start_service(databases: TemplateDatabases, issuer: TokenIssuer) -> ServiceFactory:
     """``async with start_service("membership", EXTRA=...) as svc``: the app on a new database
-    (``clock=`` a fixed clock, for a service that should believe it is another time)."""
+    (``clock=`` a fixed clock, for a service that should believe it is another time;
+    ``environment=`` shared variables, e.g. ``WNWA_PUBLIC_URL``, given as they are named)."""
 
     @contextlib.asynccontextmanager
     async def start(
-        name: str, *, clock: Clock | None = None, **extra_env: str
+        name: str,
+        *,
+        clock: Clock | None = None,
+        environment: Mapping[str, str] | None = None,
+        **extra_env: str,
     ) -> AsyncIterator[ServiceUnderTest]:
         service = service_named(name)
         database_url = await databases.fresh(name, service.migrations)
@@ -70,6 +75,7 @@ def start_service(databases: TemplateDatabases, issuer: TokenIssuer) -> ServiceF
             "WNWA_JWKS_URL": issuer.jwks_url,
             "WNWA_TOKEN_ISSUER": ISSUER,
             **{f"{prefix}_{key}": value for key, value in extra_env.items()},
+            **(environment or {}),
         }
         settings = service.module("settings").load(environ)
         create_app = service.module("app").create_app

@@ -193,6 +193,9 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[Child]:
     }
     for name, value in shared.items():
         base.setdefault(name, value)
+    # where browsers reach the stack: every absolute link and identity's redirect URIs;
+    # localhost, not 127.0.0.1: browsers accept no IP address as a passkey's website
+    base.setdefault("WNWA_PUBLIC_URL", f"http://localhost:{gateway_port}")
     ports = {service.name: port_of(service.name, service.port) for service in services}
     development = base.get("WNWA_ENV", "development") != "production"
     processes: list[Child] = []
@@ -228,9 +231,6 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[Child]:
         env = dict(base)
         env.setdefault(f"{prefix}_DATABASE_URL", service_database_url(server_url, service.name))
         env[f"{prefix}_PORT"] = str(ports[service.name])
-        if service.name == "identity":
-            # localhost, not 127.0.0.1: browsers accept no IP address as a passkey's website
-            env.setdefault("WNWA_IDENTITY_PUBLIC_URL", f"http://localhost:{gateway_port}")
         for peer in PEERS.get(service.name, ()):
             if peer in ports:
                 peer_url = local_url(peer, "/graphql", port=ports[peer])

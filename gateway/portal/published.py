@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from gateway.portal.pages import Page, layout
 from servicekit.control_characters import holds_control_character
+from servicekit.settings import PublicUrl
 
 NEWS = Page("news", "/news", "News and updates", signed_in=False, script=False)
 FIGURES = Page("figures", "/figures", "The network in figures", signed_in=False, script=False)
@@ -97,7 +99,10 @@ async def news_post(request: Request, headers: dict[str, str]) -> Response:
     return _html(NEWS, body, headers, title=post["title"])
 
 
-async def news_feed(request: Request, headers: dict[str, str]) -> Response:
+async def news_feed(request: Request, headers: dict[str, str], public_url: PublicUrl) -> Response:
+    """The Atom feed. Shared caches keep it (public, five minutes), so nothing in it may come
+    from the request: its addresses are ``public_url``'s, never the ``Host`` header's, and
+    an entry's id is its post's, which no move of the site changes."""
     data = await _ask(request, _LIST)
     if data is None:
         return Response(
@@ -106,14 +111,13 @@ async def news_feed(request: Request, headers: dict[str, str]) -> Response:
             media_type="text/plain",
             headers=headers,
         )
-    base = str(request.base_url).rstrip("/")
     posts = data["news"]
     updated = max((p["updatedAt"] for p in posts), default=dt.datetime.now(dt.UTC).isoformat())
     entries = "".join(
         "<entry>"
         f"<title>{escape(p['title'])}</title>"
         f"<id>urn:uuid:{escape(p['id'])}</id>"
-        f'<link rel="alternate" type="text/html" href="{escape(base)}/news/{escape(p["slug"])}"/>'
+        f'<link rel="alternate" type="text/html" href="{_at(public_url, "/news/", p["slug"])}"/>'
         f"<published>{escape(p['publishedOn'])}T00:00:00Z</published>"
         f"<updated>{escape(p['updatedAt'])}</updated>"
         f"<summary>{escape(p['summary'])}</summary>"
@@ -125,9 +129,9 @@ async def news_feed(request: Request, headers: dict[str, str]) -> Response:
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<feed xmlns="http://www.w3.org/2005/Atom">'
         "<title>WeNeverWalkAlone: news and updates</title>"
-        f"<id>{escape(base)}/news</id>"
-        f'<link rel="self" type="application/atom+xml" href="{escape(base)}/news.atom"/>'
-        f'<link rel="alternate" type="text/html" href="{escape(base)}/news"/>'
+        f"<id>{_at(public_url, '/news')}</id>"
+        f'<link rel="self" type="application/atom+xml" href="{_at(public_url, "/news.atom")}"/>'
+        f'<link rel="alternate" type="text/html" href="{_at(public_url, "/news")}"/>'
         f"<updated>{escape(updated)}</updated>"
         "<author><name>WeNeverWalkAlone</name></author>"
         f"{entries}</feed>"
@@ -137,6 +141,11 @@ async def news_feed(request: Request, headers: dict[str, str]) -> Response:
         media_type="application/atom+xml",
         headers={**headers, "Cache-Control": "public, max-age=300"},
     )
+
+
+def _at(public_url: PublicUrl, path: str, segment: str = "") -> str:
+    """An absolute address for the feed, escaped for an XML attribute or element."""
+    return escape(public_url.link(path + quote(segment, safe="")))
 
 
 def _figure(label: str, value: int | None) -> str:

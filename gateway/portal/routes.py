@@ -151,7 +151,11 @@ def portal_routes(settings: GatewaySettings) -> list[BaseRoute]:
         return endpoint
 
     routes.append(Route("/news", drawn(published.news_list), methods=["GET"]))
-    routes.append(Route("/news.atom", drawn(published.news_feed), methods=["GET"]))
+
+    async def news_feed(request: Request, headers: dict[str, str]) -> Response:
+        return await published.news_feed(request, headers, settings.public_url)
+
+    routes.append(Route("/news.atom", drawn(news_feed), methods=["GET"]))
     routes.append(Route("/news/{slug}", drawn(published.news_post), methods=["GET"]))
     routes.append(Route("/figures", drawn(published.figures), methods=["GET"]))
     routes.append(Route("/service-worker.js", service_worker, methods=["GET"]))

@@ -59,13 +59,13 @@ def create_app(
         build_schema(),
         title="WeNeverWalkAlone · directory",
         clock=clock,
-        # at the end, hand the open months' keys to the processes still running
-        resources=lambda service: months.running(service.pool),
+        # marks of who reported, held while the process runs (report_months.py)
+        resources=months.running,
         make_loaders=lambda service: DirectoryLoaders(service.pool, service.clock, search_index),
-        # renew this process's lease, share month keys, close past months (report_months.py);
+        # write this process's noisy part of months that closed (report_months.py);
         # read the profiles into the search index at start (search_index.py)
         housekeeping=housekeeping,
         housekeeping_every=TICK_SECONDS,
     )
-    app.state.report_months = months  # tests look at which month keys this process holds
+    app.state.report_months = months  # tests look at what this process holds in memory
     return app

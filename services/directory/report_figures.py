@@ -1,18 +1,22 @@
 """Monthly reciprocity figures under differential privacy (OpenDP's discrete Laplace).
 
-When a month closes, its exact sums exist for a moment in memory; what is written is noisy:
+Each directory process counts the reports it takes in memory (``report_months``). When the
+month closes it writes its *part* of the figures, with noise, and forgets the exact counts:
 
 - per department: the number of reports (noise scale 1/ε) and the officers supported (each
-  report counted up to :data:`OFFICERS_CAP`, scale CAP/ε), released only when the noisy
-  count reaches :data:`MINIMUM_REPORTS` (the threshold mechanism, which hides whether a
-  small department took part at all, with probability of failure :data:`DELTA`);
+  report counted up to :data:`OFFICERS_CAP`, scale CAP/ε), for **every** department that has
+  a profile in the directory, whether or not any of its supporters reported — the list of
+  departments written never depends on the reports;
 - for the whole network: reports and officers supported, noised the same way.
 
-A supporter reports once a month and belongs to one department, so one report moves one
-department's pair and the network's pair: the month's budget per supporter is
-ε = :data:`EPSILON_PER_MONTH` with δ = :data:`DELTA`. The noise is drawn once, at close, and
-stored; every later question reads the same noisy figures, so asking again, or subtracting
-one figure from another, spends nothing and yields nothing exact.
+A report is counted by exactly one process, in one department and the network, so one
+supporter moves one department's pair and the network's pair of one part: each part, and
+therefore everything stored, is ε-differentially private per supporter per month with
+ε = :data:`EPSILON_PER_MONTH` (δ = 0). The published figure is the sum of the month's parts
+(post-processing: no further cost); the noise of k parts adds up, so its variance is k times
+one part's. A department's figure is shown when its summed noisy count reaches
+:func:`minimum_reports` for that many parts, chosen so that a department with one report is
+shown with probability below :data:`DELTA`.
 """
 
 from __future__ import annotations
@@ -39,8 +43,9 @@ EPSILON_PER_MONTH = (
     + EPSILON_NETWORK_REPORTS
     + EPSILON_NETWORK_OFFICERS
 )
+# the chance that a department with a single report is shown, whatever the number of parts
 DELTA = 1e-6
-# P(a department with one report is released) <= exp(-(threshold - 1) / scale) <= DELTA
+# with one part: P(1 + noise >= threshold) <= exp(-(threshold - 1) / scale) <= DELTA
 MINIMUM_REPORTS = 1 + math.ceil(math.log(1 / DELTA) / EPSILON_DEPARTMENT_REPORTS)
 
 
@@ -53,48 +58,77 @@ class Cell:
 @lru_cache(maxsize=8)
 def _discrete_laplace(scale: float) -> Any:
     return dp.m.make_laplace(
-        dp.atom_domain(T=int, nan=False), dp.absolute_distance(T=int), scale=scale
+        dp.vector_domain(dp.atom_domain(T=int, nan=False)), dp.l1_distance(T=int), scale=scale
     )
 
 
-def noisy(value: int, *, sensitivity: int, epsilon: float) -> int:
-    """``value`` plus discrete Laplace noise for ``sensitivity``/``epsilon``."""
-    released: int = _discrete_laplace(sensitivity / epsilon)(value)
+def noisy(values: list[int], *, sensitivity: int, epsilon: float) -> list[int]:
+    """Each of ``values`` plus its own discrete Laplace noise for ``sensitivity``/``epsilon``
+    (one report changes one of them by at most ``sensitivity``)."""
+    if not values:
+        return []
+    released: list[int] = _discrete_laplace(sensitivity / epsilon)(values)
     return released
 
 
-def exact_cells(reports: Iterable[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, Cell]:
-    """Per-department sums of ``(department, officers)`` reports, each capped."""
-    cells: dict[uuid.UUID, Cell] = {}
-    for department, officers in reports:
-        cell = cells.get(department, Cell(0, 0))
-        cells[department] = Cell(
-            cell.reports + 1, cell.officers_supported + min(officers, OFFICERS_CAP)
-        )
-    return cells
+def capped(officers: int) -> int:
+    """What one report counts for in the figures."""
+    return min(officers, OFFICERS_CAP)
 
 
-def release(
-    cells: Mapping[uuid.UUID, Cell], *, network_only: Cell = Cell(0, 0)
+def noisy_part(
+    cells: Mapping[uuid.UUID, Cell], departments: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID | None, Cell]:
-    """The noisy figures to store: the network's (key None) and the released departments'.
-
-    ``network_only`` adds sums that belong to no department (totals kept before reports
-    were sealed, whose small departments had been folded into the network's).
-    """
-    reports = sum(c.reports for c in cells.values()) + network_only.reports
-    officers = sum(c.officers_supported for c in cells.values()) + network_only.officers_supported
-    network = Cell(
-        max(0, noisy(reports, sensitivity=1, epsilon=EPSILON_NETWORK_REPORTS)),
-        max(0, noisy(officers, sensitivity=OFFICERS_CAP, epsilon=EPSILON_NETWORK_OFFICERS)),
+    """One process's part of a month: the network's pair (key None) and one noisy pair for
+    each of ``departments``, reported to or not. Reports of a department not among them
+    count in the network's pair only. Values may be negative: clamping each part would bias
+    their sum; only the published sum is clamped."""
+    listed = sorted(set(departments))
+    reports = sum(cell.reports for cell in cells.values())
+    officers = sum(cell.officers_supported for cell in cells.values())
+    network_reports = noisy([reports], sensitivity=1, epsilon=EPSILON_NETWORK_REPORTS)[0]
+    network_officers = noisy(
+        [officers], sensitivity=OFFICERS_CAP, epsilon=EPSILON_NETWORK_OFFICERS
+    )[0]
+    empty = Cell(0, 0)
+    counts = noisy(
+        [cells.get(d, empty).reports for d in listed],
+        sensitivity=1,
+        epsilon=EPSILON_DEPARTMENT_REPORTS,
     )
-    figures: dict[uuid.UUID | None, Cell] = {None: network}
-    for department, cell in cells.items():
-        count = noisy(cell.reports, sensitivity=1, epsilon=EPSILON_DEPARTMENT_REPORTS)
-        if count < MINIMUM_REPORTS:
-            continue
-        total = noisy(
-            cell.officers_supported, sensitivity=OFFICERS_CAP, epsilon=EPSILON_DEPARTMENT_OFFICERS
-        )
-        figures[department] = Cell(count, max(0, total))
-    return figures
+    sums = noisy(
+        [cells.get(d, empty).officers_supported for d in listed],
+        sensitivity=OFFICERS_CAP,
+        epsilon=EPSILON_DEPARTMENT_OFFICERS,
+    )
+    part: dict[uuid.UUID | None, Cell] = {None: Cell(network_reports, network_officers)}
+    for department, count, total in zip(listed, counts, sums, strict=True):
+        part[department] = Cell(count, total)
+    return part
+
+
+def _noise_distribution(scale: float) -> dict[int, float]:
+    """The discrete Laplace distribution of ``scale``, cut where it is below 1e-30."""
+    alpha = math.exp(-1 / scale)
+    reach = math.ceil(70 * scale)
+    weight = (1 - alpha) / (1 + alpha)
+    return {x: weight * alpha ** abs(x) for x in range(-reach, reach + 1)}
+
+
+@lru_cache(maxsize=64)
+def minimum_reports(parts: int) -> int:
+    """The smallest summed noisy count at which a department is shown, with ``parts`` parts
+    written for the month: a department with one report reaches it with probability at most
+    :data:`DELTA` (15 for one part, 17 for two, 19 for three)."""
+    one = _noise_distribution(1 / EPSILON_DEPARTMENT_REPORTS)
+    total: dict[int, float] = {0: 1.0}
+    for _ in range(max(parts, 1)):
+        added: dict[int, float] = {}
+        for x, p in total.items():
+            for y, q in one.items():
+                added[x + y] = added.get(x + y, 0.0) + p * q
+        total = {x: p for x, p in added.items() if p > 1e-30}
+    threshold = MINIMUM_REPORTS
+    while sum(p for x, p in total.items() if 1 + x >= threshold) > DELTA:
+        threshold += 1
+    return threshold

@@ -1,9 +1,15 @@
-"""Opening, sharing and closing report months among the running directory processes.
+"""This process's part of the report months: tallies in memory, marks in the database's
+memory, and a noisy part of the figures written once each month closes.
 
-Every few seconds each process renews its lease, takes the month keys wrapped for it, makes
-a key for an open month that has none any running process can open, wraps the keys it holds
-for processes that lack them, and closes past months it can close. See ``report_keys`` for
-the keys and ``report_figures`` for what closing writes.
+While a month is open nothing about a report is written anywhere. Each process keeps, in
+memory only, per department the number of reports it took and the officers they supported
+(each report counted up to the cap). That a supporter reported this month is an advisory
+lock of the database server (``servicekit.ephemeral``), held by the process that took the
+report until the month closes, so a second report is refused by whichever process gets it.
+When the month closes, each process draws the noise for its tallies once, forgets the exact
+counts, and writes its noisy part (``report_figures``) in one transaction keyed by a random
+id only it knows; the published figures are the sum of the parts. A process that stops
+before the close takes its tallies, and its marks, with it.
 """
 
 from __future__ import annotations
@@ -11,24 +17,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import enum
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 import asyncpg
 
+from servicekit.app import Running
 from servicekit.clock import Clock
-from servicekit.database import Connection
+from servicekit.digests import length_prefixed
+from servicekit.ephemeral import EphemeralMarks, MarksUnavailable
 from servicekit.errors import is_database_outage
 
 from . import report_figures, report_store
-from .report_keys import KeyHolder, MonthKey
+from .report_figures import Cell
 
 CLOSES_ON_DAY = 10  # a month's reports are taken until the 10th of the next month
-TICK_SECONDS = 2.0  # how often a process looks for newcomers and months to close (reads)
-LEASE = dt.timedelta(minutes=2)  # a process silent this long is taken for gone
-RENEW_EVERY = dt.timedelta(seconds=30)  # the lease is renewed (a write) this often
-STOP_SECONDS = 10.0  # how long shutdown waits to hand the keys over
+TICK_SECONDS = 2.0  # how often a process looks for closed months to write (in memory)
+STOP_SECONDS = 5.0  # at most this long, at a stop, to write the parts of closed months
+MARK_PURPOSE = "support-report"
 
 logger = logging.getLogger("wnwa.directory.reports")
 
@@ -46,173 +55,120 @@ def open_months(today: dt.date) -> list[dt.date]:
     return [first] if first == current else [first, current]
 
 
+def closes_at(month: dt.date) -> dt.datetime:
+    """When ``month`` stops taking reports: midnight (UTC) after the 10th of the next."""
+    next_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return dt.datetime.combine(
+        next_month + dt.timedelta(days=CLOSES_ON_DAY), dt.time(), tzinfo=dt.UTC
+    )
+
+
+class Outcome(enum.Enum):
+    COUNTED = "counted"
+    ALREADY = "already reported"
+    CLOSED = "closed"
+    UNAVAILABLE = "cannot be taken now"
+
+
+@dataclass
+class Tally:
+    """One open month as this process saw it: exact counts until the close, then only the
+    noisy part waiting to be written."""
+
+    part_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    cells: dict[uuid.UUID, Cell] = field(default_factory=dict)
+    closing: bool = False  # from the close on, nothing more is counted
+    part: dict[uuid.UUID | None, Cell] | None = None  # drawn once, at the close
+
+    def count(self, department: uuid.UUID, officers: int) -> None:
+        cell = self.cells.get(department, Cell(0, 0))
+        self.cells[department] = Cell(
+            cell.reports + 1, cell.officers_supported + report_figures.capped(officers)
+        )
+
+
 class ReportMonths:
-    """This process's part in keeping report months: its key holder and its ticks."""
+    """This process's tallies of the open months and its marks of who reported."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.holder = KeyHolder()
+        self.tallies: dict[dt.date, Tally] = {}
+        self.marks: EphemeralMarks | None = None
+        self.written: set[dt.date] = set()  # months whose part this process wrote
         self._lock = asyncio.Lock()
-        self._renewed: dt.datetime | None = None
-
-    async def key_for(self, pool: asyncpg.Pool, month: dt.date) -> MonthKey | None:
-        """The open month's key. A process that just started waits a tick or two for a
-        running one to wrap it the key; None when none did."""
-        for attempt in range(3):
-            key = self.holder.key_for(month)
-            if key is not None:
-                return key
-            if attempt:
-                await asyncio.sleep(TICK_SECONDS)
-            await self.tick(pool)
-        return self.holder.key_for(month)
-
-    async def tick(self, pool: asyncpg.Pool) -> None:
-        async with self._lock, pool.acquire() as connection:
-            await self._renew(connection)
-            await self._adopt(connection)
-            today = self.clock.today()
-            for month in open_months(today):
-                await self._ensure(connection, month)
-            await self._share(connection)
-            first_open = open_from(today)
-            # past months still stored, and past months' keys still held here (another
-            # process may have closed the month): a closed month's key must not linger
-            past = set(await report_store.months_to_close(db=connection, open_from=first_open))
-            past |= {month for month in self.holder.keys if month < first_open}
-            for month in sorted(past):
-                await self._close(connection, month)
 
     @contextlib.asynccontextmanager
-    async def running(self, pool: asyncpg.Pool) -> AsyncIterator[ReportMonths]:
-        """This process's part for as long as it runs; at the end, :meth:`stop`."""
+    async def running(self, service: Running[None]) -> AsyncIterator[ReportMonths]:
+        """Marks for as long as the process runs; at the end, the parts of months that
+        closed are written (if the database lets us), and everything else is dropped."""
+        async with EphemeralMarks(service.settings.database_url.value, self.clock) as marks:
+            self.marks = marks
+            try:
+                yield self
+            finally:
+                try:
+                    async with asyncio.timeout(STOP_SECONDS):
+                        await self.tick(service.pool)
+                except Exception as failure:
+                    # without a database the parts cannot be written: the service still stops
+                    if not (isinstance(failure, TimeoutError) or is_database_outage(failure)):
+                        raise
+                    logger.warning(
+                        "report parts not written at shutdown: the database is unavailable (%s)",
+                        type(failure).__name__,
+                    )
+                self.tallies.clear()
+                self.marks = None
+
+    def _tally(self, month: dt.date) -> Tally:
+        return self.tallies.setdefault(month, Tally())
+
+    async def count(
+        self, *, month: dt.date, subject: str, department: uuid.UUID, officers: int
+    ) -> Outcome:
+        """Count one report of an open ``month``, unless ``subject`` reported already."""
+        if month in self.written:
+            return Outcome.CLOSED
+        if self.marks is None:
+            return Outcome.UNAVAILABLE
+        tally = self._tally(month)
+        mark = length_prefixed(month.isoformat().encode(), subject.encode())
         try:
-            yield self
-        finally:
-            await self.stop(pool)
+            first = await self.marks.claim(MARK_PURPOSE, mark, until=closes_at(month))
+        except MarksUnavailable:
+            return Outcome.UNAVAILABLE
+        if tally.closing or self.tallies.get(month) is not tally:
+            return Outcome.CLOSED  # the month closed while the mark was being claimed
+        if not first:
+            return Outcome.ALREADY
+        tally.count(department, officers)
+        return Outcome.COUNTED
 
-    async def stop(self, pool: asyncpg.Pool) -> None:
-        """Hand the keys to the processes still running, then leave. Without a database the
-        keys cannot be handed over: they are dropped all the same (a running process, or the
-        next to start, makes new ones), and the service still stops cleanly."""
-        try:
-            async with asyncio.timeout(STOP_SECONDS), self._lock, pool.acquire() as connection:
-                await self._share(connection)
-                await report_store.remove_holder(db=connection, holder=self.holder.public)
-        except Exception as failure:
-            if not (isinstance(failure, TimeoutError) or is_database_outage(failure)):
-                raise
-            logger.warning(
-                "report keys not handed over at shutdown: the database is unavailable (%s)",
-                type(failure).__name__,
+    async def tick(self, pool: asyncpg.Pool) -> None:
+        """Open this process's tallies of the open months (reported to or not: every process
+        writes a part), and write the part of every month that closed."""
+        async with self._lock:
+            today = self.clock.today()
+            for month in open_months(today):
+                self._tally(month)
+            first_open = open_from(today)
+            for month in sorted(m for m in self.tallies if m < first_open):
+                await self._write(pool, month, self.tallies[month])
+
+    async def _write(self, pool: asyncpg.Pool, month: dt.date, tally: Tally) -> None:
+        if tally.part is None:
+            tally.closing = True  # before any await: a report still claiming its mark is refused
+            async with pool.acquire() as connection:
+                departments = await report_store.departments_with_profiles(db=connection)
+            # the noise is drawn once: a write that fails is retried with the same part, so
+            # no second draw of the same counts ever reaches the WAL
+            tally.part = await asyncio.to_thread(
+                report_figures.noisy_part, tally.cells, departments
             )
-        finally:
-            self.holder.keys.clear()
-            self._renewed = None
-
-    async def _renew(self, connection: Connection) -> None:
-        # the lease is kept in real time, whatever the service's clock says: the other
-        # processes, and the database, judge it by theirs
-        now = dt.datetime.now(dt.UTC)
-        if self._renewed is not None and now - self._renewed < RENEW_EVERY:
-            return
-        self._renewed = now
-        until = now + LEASE
-        known = await report_store.is_holder(db=connection, holder=self.holder.public)
-        if not known and self.holder.keys:
-            # the lease ran out (no database for minutes): others may have made new keys
-            logger.warning("report key lease lost; this process's month keys are dropped")
-            self.holder.keys.clear()
-        await report_store.renew_holder(db=connection, holder=self.holder.public, alive_until=until)
-
-    async def _adopt(self, connection: Connection) -> None:
-        for wrapped in await report_store.keys_wrapped_for(
-            db=connection, holder=self.holder.public
-        ):
-            if wrapped.month in self.holder.keys:
-                continue
-            key = self.holder.unwrap(wrapped.month, wrapped.key_id, wrapped.wrapped)
-            if key is not None:
-                self.holder.keys[wrapped.month] = key
-
-    async def _ensure(self, connection: Connection, month: dt.date) -> None:
-        if month in self.holder.keys:
-            return
-        async with connection.transaction():
-            await report_store.lock_month(db=connection, month=month, shared=False)
-            if await report_store.is_closed(db=connection, month=month):
-                return
-            if await report_store.live_key_ids(db=connection, month=month):
-                return  # a running process holds it and wraps it for this one next tick
-            key = MonthKey.new(month)
-            holders = await report_store.live_holders(db=connection)
-            await report_store.add_wrapped_keys(
-                db=connection,
-                month=month,
-                key_id=key.key_id,
-                wrapped={holder: self.holder.wrap(key, holder) for holder in holders},
+            tally.cells = {}
+        async with pool.acquire() as connection:
+            await report_store.write_part(
+                db=connection, month=month, part_id=tally.part_id, part=tally.part
             )
-        self.holder.keys[month] = key
-
-    async def _share(self, connection: Connection) -> None:
-        holders = set(await report_store.live_holders(db=connection))
-        for key in list(self.holder.keys.values()):
-            have = await report_store.holders_of(db=connection, month=key.month, key_id=key.key_id)
-            missing = holders - have
-            if missing:
-                await report_store.add_wrapped_keys(
-                    db=connection,
-                    month=key.month,
-                    key_id=key.key_id,
-                    wrapped={holder: self.holder.wrap(key, holder) for holder in missing},
-                )
-
-    async def _close(self, connection: Connection, month: dt.date) -> None:
-        mine = self.holder.key_for(month)
-        async with connection.transaction():
-            await report_store.lock_month(db=connection, month=month, shared=False)
-            if not await report_store.is_closed(db=connection, month=month):
-                live = await report_store.live_key_ids(db=connection, month=month)
-                if live - {mine.key_id if mine else None}:
-                    return  # another running process holds a key of this month: it closes
-                await report_store.write_figures(
-                    db=connection, month=month, figures=await self._figures(connection, mine, month)
-                )
-            else:
-                await report_store.forget_month(db=connection, month=month)
-        self.holder.forget(month)
-
-    async def _figures(
-        self, connection: Connection, key: MonthKey | None, month: dt.date
-    ) -> list[report_store.Figure]:
-        """The month's noisy figures; its exact sums exist only here, for a moment."""
-        opened: list[tuple[uuid.UUID, int]] = []
-        lost = 0
-        for key_id, sealed in await report_store.sealed_reports(db=connection, month=month):
-            report = key.open(sealed) if key is not None and key.key_id == key_id else None
-            if report is None:
-                lost += 1
-            else:
-                opened.append(report)
-        if lost:
-            logger.warning("some reports of a closed month could not be opened (key lost)")
-        cells = report_figures.exact_cells(opened)
-        network_only = report_figures.Cell(0, 0)
-        for department, reports, officers in await report_store.legacy_totals(
-            db=connection, month=month
-        ):
-            officers = min(officers, reports * report_figures.OFFICERS_CAP)
-            if department is None:
-                network_only = report_figures.Cell(
-                    network_only.reports + reports, network_only.officers_supported + officers
-                )
-            else:
-                cell = cells.get(department, report_figures.Cell(0, 0))
-                cells[department] = report_figures.Cell(
-                    cell.reports + reports, cell.officers_supported + officers
-                )
-        released = report_figures.release(cells, network_only=network_only)
-        return [
-            report_store.Figure(department, cell.reports, cell.officers_supported)
-            for department, cell in released.items()
-        ]
+        del self.tallies[month]
+        self.written.add(month)

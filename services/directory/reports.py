@@ -1,13 +1,13 @@
 """Peer supporters' anonymous monthly reports and the figures made from them.
 
 A supporter reports how many officers from other departments they supported in a month.
-While the month is open, a report is kept sealed under a key that exists only in the memory
-of the running directory processes (``report_keys``, ``report_months``), with a receipt under
-the same key that refuses a second report. When the month closes, the figures are written
-with differential-privacy noise (``report_figures``) and the key is destroyed, so nothing
-stored, archived or backed up can be opened again. Coordinators see their department's
-figure, network admins any department's; a department's figure exists only when its noisy
-count of reports reached the threshold. Nobody sees who called whom: that is never recorded.
+While the month is open, a report is only counted in the memory of the directory process
+that took it, and a mark in the database server's memory refuses a second report
+(``report_months``); nothing is written. When the month closes, each process writes its own
+part of the figures with differential-privacy noise (``report_figures``) and the published
+figures are the sums of the parts. Coordinators see their department's figure, network admins
+any department's; a department's figure is shown only when its summed noisy count of reports
+reached the threshold. Nobody sees who called whom: that is never recorded.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from servicekit.graphql import (
 )
 
 from . import report_figures, report_store
-from .report_months import CLOSES_ON_DAY, ReportMonths, open_from
+from .report_months import CLOSES_ON_DAY, Outcome, ReportMonths, open_from
 from .schema import Department, DirectoryContext, loaders
 
 MAX_OFFICERS_PER_MONTH = 300  # about ten a day: anything above is a typing mistake
@@ -38,7 +38,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def months_of(info: Info[DirectoryContext, Any]) -> ReportMonths:
-    """This process's report months (keys, ticks)."""
+    """This process's report months (tallies, marks, ticks)."""
     return info.context.resources
 
 
@@ -79,7 +79,11 @@ class SupportReciprocity:
     departments_shown: int = strawberry.field(
         description="Departments whose own (noisy) figure can be shown."
     )
-    minimum_reports: int
+    minimum_reports: int = strawberry.field(
+        description="The summed noisy count of reports a department needed this month to "
+        "be shown: 15 when one directory process wrote the month's figures, a little more "
+        "with several (each adds its own noise)."
+    )
     department: DepartmentSupport | None = strawberry.field(
         description="Null when its noisy count of reports stayed below `minimumReports`: "
         "then it is only part of the network total."
@@ -121,17 +125,17 @@ class ReportQueries:
                 f"Figures for {when.strftime('%Y-%m')} appear once its reports close, on the "
                 f"{CLOSES_ON_DAY}th of the next month."
             )
+        await months_of(info).tick(pool)  # the month may have closed a moment ago
         figures = await report_store.month_figures(db=pool, month=when, department_id=department)
         if figures is None:
-            await months_of(info).tick(pool)  # the month may have closed a moment ago
-            figures = await report_store.month_figures(
-                db=pool, month=when, department_id=department
-            )
-        if figures is None:
-            # no directory process ran during that month (or before reports existed): no
-            # report was taken, so there is nothing to hide
+            # no directory process ran until that month closed (or before reports existed):
+            # no report was counted, so there is nothing to hide
             figures = report_store.MonthFigures(
-                reports=0, officers_supported=0, departments=0, department=None
+                reports=0,
+                officers_supported=0,
+                departments=0,
+                minimum_reports=report_figures.minimum_reports(1),
+                department=None,
             )
         shown = None
         if department is not None and figures.department is not None:
@@ -145,7 +149,7 @@ class ReportQueries:
             reports=figures.reports,
             officers_supported=figures.officers_supported,
             departments_shown=figures.departments,
-            minimum_reports=report_figures.MINIMUM_REPORTS,
+            minimum_reports=figures.minimum_reports,
             department=shown,
         )
 
@@ -162,7 +166,8 @@ class ReportMutations:
     @strawberry.mutation(
         description="Report how many officers from other departments you supported in a "
         "month (`YYYY-MM`): peer supporters, once per month, until the 10th of the next. "
-        "Only totals are kept; nothing ties the report to you."
+        "Nothing is written until the month closes, then only noisy figures; nothing ties "
+        "the report to you."
     )
     async def submit_support_report(
         self, info: Info[Any, Any], month: str, officers_supported: int
@@ -191,27 +196,19 @@ class ReportMutations:
             )
         if errors or when is None:
             return SupportReportPayload(accepted=False, errors=errors.items)
-        pool = context_of(info).pool
-        key = await months_of(info).key_for(pool, when)
-        added = False
-        if key is not None:
-            async with pool.acquire() as connection, connection.transaction():
-                await report_store.lock_month(db=connection, month=when, shared=True)
-                if not await report_store.is_closed(db=connection, month=when):
-                    added = await report_store.add_report(
-                        db=connection,
-                        month=when,
-                        key_id=key.key_id,
-                        receipt=key.receipt(principal.subject),
-                        sealed=key.seal(department, officers_supported),
-                    )
-                    if not added:
-                        errors.add("month", f"You already reported for {when:%Y-%m}.")
-                else:
-                    errors.add("month", f"Reports for {when:%Y-%m} have closed.")
-        else:
+        outcome = await months_of(info).count(
+            month=when,
+            subject=principal.subject,
+            department=department,
+            officers=officers_supported,
+        )
+        if outcome is Outcome.ALREADY:
+            errors.add("month", f"You already reported for {when:%Y-%m}.")
+        elif outcome is Outcome.CLOSED:
+            errors.add("month", f"Reports for {when:%Y-%m} have closed.")
+        elif outcome is Outcome.UNAVAILABLE:
             errors.add("month", "Reports cannot be taken this minute; try again shortly.")
-        return SupportReportPayload(accepted=added, errors=errors.items)
+        return SupportReportPayload(accepted=outcome is Outcome.COUNTED, errors=errors.items)
 
 
 def require_principal_supporter(info: Info[Any, Any]) -> Any:

@@ -70,8 +70,8 @@ def _as_given(value: Any, label: str, errors: InputErrors) -> Any:
     return value
 
 
-def _required_text(max_length: int) -> Callable[[Any, str, InputErrors], Any]:
-    return lambda value, label, errors: validation.text(value, label, errors, max_length=max_length)
+def _required_line(max_length: int) -> Callable[[Any, str, InputErrors], Any]:
+    return lambda value, label, errors: validation.line(value, label, errors, max_length=max_length)
 
 
 def _phone(value: str | None, label: str, errors: InputErrors) -> str | None:
@@ -128,7 +128,7 @@ def _certifications(values: list[str], label: str, errors: InputErrors) -> list[
         return []
     checked: list[str] = []
     for index, value in enumerate(values):
-        text = validation.text(value, f"{label}.{index}", errors, max_length=120)
+        text = validation.line(value, f"{label}.{index}", errors, max_length=120)
         if text is not None:
             checked.append(text)
     return checked
@@ -144,7 +144,7 @@ class ProfileIn:
     the weekly schedule.
     """
 
-    display_name: str = field(metadata=_entered(_required_text(80)))
+    display_name: str = field(metadata=_entered(_required_line(80)))
     phone: str = field(metadata=_entered(_phone))
     accepts_texts: bool = field(default=False, metadata=_entered())
     languages: list[str] = field(metadata=_entered(_languages))
@@ -322,7 +322,7 @@ def search_near(
 
 
 def search_county(value: str, errors: InputErrors) -> str | None:
-    county = validation.text(value, "filter.county", errors, max_length=100)
+    county = validation.line(value, "filter.county", errors, max_length=100)
     if county is None:
         return None
     return county.removesuffix(" County").removesuffix(" county").strip()
@@ -363,7 +363,7 @@ def check_resource(
         return _current(given, name, current, _RESOURCE_FIELDS[name])
 
     resource: dict[str, Any] = {}
-    resource["title"] = validation.text(value("title"), "input.title", errors, max_length=120)
+    resource["title"] = validation.line(value("title"), "input.title", errors, max_length=120)
     resource["description"] = validation.text(
         value("description"), "input.description", errors, max_length=1000
     )

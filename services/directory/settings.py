@@ -17,7 +17,7 @@ class DirectorySettings:
 
 
 def load(environ: Mapping[str, str] | None = None) -> DirectorySettings:
-    # no report key: the keys of report months exist only in memory (report_keys.py)
+    # no report key: nothing about a report is stored until its month closes (report_months.py)
     return DirectorySettings(
         service=ServiceSettings.from_environment("directory", DEFAULT_PORT, environ)
     )

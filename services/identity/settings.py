@@ -21,8 +21,8 @@ DEVELOPMENT_PROVIDERS_FILE = Path(__file__).parent / "devidp" / "providers.toml"
 @dataclass(frozen=True, slots=True)
 class IdentitySettings:
     service: ServiceSettings
-    # where browsers reach identity (the gateway's origin in a deployment); the token
-    # issuer is service.token_issuer
+    # where browsers reach identity: the gateway's origin, WNWA_PUBLIC_URL (the token
+    # issuer is service.token_issuer)
     public_url: str
     network_id: uuid.UUID
     secrets_key: Secret  # seals client secrets and private keys at rest
@@ -97,7 +97,7 @@ def load(environ: Mapping[str, str] | None = None) -> IdentitySettings:
         network_id = uuid.UUID(env.text("NETWORK_ID", DEFAULT_NETWORK_ID))
     except ValueError:
         raise ConfigurationError("WNWA_IDENTITY_NETWORK_ID must be a UUID") from None
-    public_url = env.text("PUBLIC_URL", service.token_issuer).rstrip("/")
+    public_url = service.public_url.origin  # WNWA_PUBLIC_URL, as every service reads it
     rp_id, origins = _passkey_relying_party(env, public_url)
     providers = env.text(
         "PROVIDERS_FILE", str(DEVELOPMENT_PROVIDERS_FILE) if env.deployment == "development" else ""

@@ -21,6 +21,7 @@ from . import settings as membership_settings
 from .mutations import Mutation
 from .network import NetworkFiguresSource, NetworkQueries, Peers
 from .news import NewsMutations, NewsQueries
+from .outbox import OutboxMutations, OutboxQueries
 from .schema import ContactForms, Department, MembershipLoaders, MembershipResources, Query
 from .visits import VisitMutations, VisitQueries
 
@@ -28,8 +29,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_schema() -> ServiceSchema:
-    query = merge_types("Query", (Query, NetworkQueries, NewsQueries, VisitQueries))
-    mutation = merge_types("Mutation", (Mutation, NewsMutations, VisitMutations))
+    query = merge_types("Query", (Query, NetworkQueries, NewsQueries, VisitQueries, OutboxQueries))
+    mutation = merge_types("Mutation", (Mutation, NewsMutations, VisitMutations, OutboxMutations))
     return ServiceSchema(query=query, mutation=mutation, types=[Department])
 
 

@@ -30,14 +30,18 @@ async def contact_received(
         await enqueue(
             db=db,
             recipient=settings.staff,
+            kind="staff",
             subject=f"New request about {what}: {agency[:120]}",
             body=f"{agency} asked about {what}.\n\nRead it and mark it handled on the portal's "
-            f"administration page (/admin).\n\nReference: {reference}\n",
+            f"administration page:\n{settings.public_url.link('/admin')}\n\n"
+            f"Reference: {reference}\n",
         )
     await enqueue(
         db=db,
         recipient=email,
+        kind="correspondent",
         subject="We received your message",
         body=f"Thank you for asking about {what}. Someone from the network will be in touch "
-        f"soon.\n\nYour reference: {reference}\n\nWeNeverWalkAlone\n",
+        f"soon.\n\nYour reference: {reference}\n\nWeNeverWalkAlone\n"
+        f"{settings.public_url.link('/')}\n",
     )

@@ -110,8 +110,8 @@ def check_department(
 ) -> DepartmentIn | None:
     """The complete, normalised department, or None after adding a field error for every
     mistake. For a change, pass the changes laid over the department as it is."""
-    name = validation.text(given.name, "input.name", errors, max_length=200)
-    county = validation.text(given.county, "input.county", errors, max_length=100)
+    name = validation.line(given.name, "input.name", errors, max_length=200)
+    county = validation.line(given.county, "input.county", errors, max_length=100)
     state = None
     if given.state is None:
         errors.add("input.state", "This is required.")
@@ -268,9 +268,9 @@ class DemoRequestSource(ContactSource, Protocol):
 
 
 def _check_contact(source: ContactSource, errors: InputErrors) -> ContactIn | None:
-    agency = validation.text(source.agency, "input.agency", errors, max_length=200)
-    name = validation.text(source.contact_name, "input.contactName", errors, max_length=120)
-    role = validation.text(source.contact_role, "input.contactRole", errors, max_length=120)
+    agency = validation.line(source.agency, "input.agency", errors, max_length=200)
+    name = validation.line(source.contact_name, "input.contactName", errors, max_length=120)
+    role = validation.line(source.contact_role, "input.contactRole", errors, max_length=120)
     email = validation.email(source.email, "input.email", errors)
     phone = source.phone
     phone = validation.phone(phone, "input.phone", errors) if phone and phone.strip() else None
@@ -312,7 +312,7 @@ def check_news_post(
 ) -> NewsPostIn | None:
     """A valid news post (published today unless dated), or None after adding a field error
     for every mistake."""
-    title = validation.text(source.title, "input.title", errors, max_length=160)
+    title = validation.line(source.title, "input.title", errors, max_length=160)
     body = validation.text(source.body, "input.body", errors, max_length=20_000)
     published_on = source.published_on or today
     if published_on < dt.date(2000, 1, 1) or published_on > today + dt.timedelta(days=366):

@@ -30,13 +30,14 @@ class MembershipSettings:
 
 def load(environ: Mapping[str, str] | None = None) -> MembershipSettings:
     env = Environment("WNWA_MEMBERSHIP", environ)
+    service = ServiceSettings.from_environment("membership", DEFAULT_PORT, environ)
     return MembershipSettings(
-        service=ServiceSettings.from_environment("membership", DEFAULT_PORT, environ),
+        service=service,
         renewal_notice_days=env.integer("RENEWAL_NOTICE_DAYS", 90),
         service_secret=env.secret("SERVICE_SECRET", "dev-service-secret-membership", shared=False),
         directory_url=env.text("DIRECTORY_URL", local_url("directory", "/graphql")),
         professionals_url=env.text("PROFESSIONALS_URL", local_url("professionals", "/graphql")),
         forms=load_pricing(env, "FORMS"),
         challenge_key=env.secret("CHALLENGE_KEY", "dev-challenge-key-" + "m" * 32),
-        mail=mail.load("WNWA_MEMBERSHIP", environ),
+        mail=mail.load("WNWA_MEMBERSHIP", environ, public_url=service.public_url),
     )

@@ -23,6 +23,7 @@ from .downloads import ROUTES
 from .figures import FigureQueries
 from .listing import Professional
 from .loaders import ProfessionalsLoaders
+from .outbox import OutboxMutations, OutboxQueries
 from .requirements import RequirementQueries
 from .review import ReviewQueries
 from .search import ListingQueries
@@ -31,7 +32,7 @@ from .vetting import VettingMutation
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-Mutation = merge_types("Mutation", (ApplyMutation, VettingMutation))
+Mutation = merge_types("Mutation", (ApplyMutation, VettingMutation, OutboxMutations))
 
 
 def build_schema() -> ServiceSchema:
@@ -44,6 +45,7 @@ def build_schema() -> ServiceSchema:
             FigureQueries,
             StatusQueries,
             ApplicationChallengeQuery,
+            OutboxQueries,
         ),
     )
     return ServiceSchema(query=query, mutation=Mutation, types=[Professional])

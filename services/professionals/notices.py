@@ -11,7 +11,9 @@ import datetime as dt
 from servicekit.database import Executor
 from servicekit.mail import MailSettings, enqueue
 
-SIGNATURE = "\nWeNeverWalkAlone\n"
+
+def signature(settings: MailSettings) -> str:
+    return f"\nWeNeverWalkAlone\n{settings.public_url.link('/')}\n"
 
 
 async def application_received(
@@ -21,18 +23,20 @@ async def application_received(
         await enqueue(
             db=db,
             recipient=settings.staff,
+            kind="staff",
             subject=f"New application {reference}",
-            body=f"A professional applied: {reference}. It waits in the vetting queue "
-            "(/vetting).\n",
+            body=f"A professional applied: {reference}. It waits in the vetting queue:\n"
+            f"{settings.public_url.link('/vetting')}\n",
         )
     await enqueue(
         db=db,
         recipient=email,
+        kind="correspondent",
         subject=f"Your application {reference} is in",
         body=f"Thank you for applying to the network. Your reference is {reference}.\n\n"
         "A vetter will contact you to arrange the assessment. You can check where your "
-        "application stands at /application-status with the reference and the secret shown "
-        "when you applied.\n" + SIGNATURE,
+        "application stands with the reference and the secret shown when you applied:\n"
+        f"{settings.public_url.link('/application-status')}\n" + signature(settings),
     )
 
 
@@ -63,4 +67,10 @@ async def application_decided(
             "The network's vetters did not approve your application this time; a vetter will "
             f"explain why. You may ask for it to be reconsidered{when}.\n"
         )
-    await enqueue(db=db, recipient=email, subject=subject, body=body + SIGNATURE)
+    await enqueue(
+        db=db,
+        recipient=email,
+        kind="correspondent",
+        subject=subject,
+        body=body + signature(settings),
+    )

@@ -160,10 +160,10 @@ def check_application(
     client_key = (source.client_key or "").strip()
     if not _CLIENT_KEY.match(client_key):
         errors.add("input.clientKey", "Send the form's key: 8 to 100 letters, digits, - or _.")
-    full_name = validation.text(source.full_name, "input.fullName", errors, max_length=200)
-    credentials = validation.text(source.credentials, "input.credentials", errors, max_length=200)
+    full_name = validation.line(source.full_name, "input.fullName", errors, max_length=200)
+    credentials = validation.line(source.credentials, "input.credentials", errors, max_length=200)
     licenses = _licenses(source, errors, today)
-    practice_name = validation.text(
+    practice_name = validation.line(
         source.practice_name, "input.practiceName", errors, max_length=200, required=False
     )
     locations = _locations(source, errors)
@@ -302,8 +302,8 @@ def _locations(source: ProfessionalApplicationInput, errors: InputErrors) -> lis
     result: list[LocationIn] = []
     for index, item in enumerate(source.locations):
         path = f"input.locations.{index}"
-        street = validation.text(item.street, f"{path}.street", errors, max_length=200)
-        city = validation.text(item.city, f"{path}.city", errors, max_length=100)
+        street = validation.line(item.street, f"{path}.street", errors, max_length=200)
+        city = validation.line(item.city, f"{path}.city", errors, max_length=100)
         state = _state(item.state, f"{path}.state", errors)
         zip_text = (item.zip_code or "").strip()
         place = geo.zip_place(zip_text) if zip_text else None

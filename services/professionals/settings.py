@@ -45,8 +45,9 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
     env = Environment("WNWA_PROFESSIONALS", environ)
     max_document_bytes = env.integer("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)
     max_documents = env.integer("MAX_DOCUMENTS", 8)
+    service = ServiceSettings.from_environment("professionals", DEFAULT_PORT, environ)
     return ProfessionalsSettings(
-        service=ServiceSettings.from_environment("professionals", DEFAULT_PORT, environ),
+        service=service,
         home_metro_counties=parse_counties(env.text("HOME_METRO_COUNTIES", DEFAULT_HOME_METRO)),
         max_document_bytes=max_document_bytes,
         max_documents=max_documents,
@@ -60,7 +61,7 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
         ),
         applications=load_pricing(env, "APPLICATIONS"),
         challenge_key=env.secret("CHALLENGE_KEY", "dev-challenge-key-" + "p" * 32),
-        mail=mail.load("WNWA_PROFESSIONALS", environ),
+        mail=mail.load("WNWA_PROFESSIONALS", environ, public_url=service.public_url),
     )
 
 

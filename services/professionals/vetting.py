@@ -91,7 +91,7 @@ class VettingMutation:
     ) -> VettingPayload:
         principal = rules.vetter(info)
         errors = InputErrors()
-        assignee = validation.text(
+        assignee = validation.line(
             vetter if vetter is not None else principal.subject, "vetter", errors, max_length=200
         )
         if (

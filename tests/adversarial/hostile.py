@@ -76,6 +76,22 @@ def documents() -> Iterator[Hostile]:
         "token flood", "{" + FIELD + " " + "# c\n" * 10 + "x " * 25_000 + "}", {}, REFUSED_TEXT
     )
     yield Hostile("nesting", "{" + "a{" * 2000 + "b" + "}" * 2001, {}, REFUSED_TEXT)
+    # every C0 control character a name, a reference or a search must not hold, as an
+    # escape in a literal and in a variable (tab, line feed and carriage return are text)
+    refused = [code for code in range(0x20) if chr(code) not in "\t\n\r"]
+    escapes = "".join(f"\\u{code:04x}" for code in refused)
+    yield Hostile(
+        "control characters in a literal",
+        f'{{ a: __type(name: "x{escapes}") {{ name }} }}',
+        {},
+        frozenset({"BAD_USER_INPUT"}),
+    )
+    yield Hostile(
+        "control characters in a variable",
+        "query($name: String!) { __type(name: $name) { name } }",
+        {"name": "x" + "".join(chr(code) for code in refused)},
+        frozenset({"BAD_USER_INPUT"}),
+    )
     deep: Any = "x"
     for _ in range(900):
         deep = [deep]

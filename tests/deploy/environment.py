@@ -50,6 +50,8 @@ def stand_in(variable: str) -> str:
         return "gateway=" + "s" * 32
     if variable.endswith("DATABASE_URL"):
         return "postgresql://role@db.invalid:5432/wnwa_any"
+    if variable.endswith("PUBLIC_URL"):
+        return "https://wnwa.invalid"
     return "v" * 48
 
 

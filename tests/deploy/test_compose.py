@@ -16,7 +16,7 @@ from tests.deploy.environment import (
     required_variables,
 )
 from tests.deploy.manifests import ROOT, load_yaml
-from wnwa.postgres import LOG_SETTINGS
+from wnwa.postgres import SERVER_SETTINGS
 
 COMPOSE = ROOT / "docker-compose.yml"
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}
@@ -168,6 +168,25 @@ def test_the_database_server_logs_no_values() -> None:
         for flag, value in zip(command[1::2], command[2::2], strict=True)
         if flag == "-c"
     )
-    assert given == LOG_SETTINGS
+    assert given == SERVER_SETTINGS
     assert given["log_error_verbosity"] == "terse"
     assert given["log_parameter_max_length_on_error"] == "0"
+
+
+def public_url_of(service: str, environ: Mapping[str, str]) -> Any:
+    settings, _ = load_recorded(service, environ)
+    return settings.public_url if service == "gateway" else settings.service.public_url
+
+
+def test_one_public_url_reaches_every_service_and_https_turns_on_hsts() -> None:
+    given = {**required_by_compose(), "WNWA_PUBLIC_URL": "https://wnwa.example.org"}
+    for environ, origin, https in (
+        (given, "https://wnwa.example.org", True),
+        (required_by_compose(), "http://localhost:8000", False),
+    ):
+        services = compose(environ)["services"]
+        for service in SERVICES:
+            container = {k: str(v) for k, v in services[service]["environment"].items()}
+            public_url = public_url_of(service, container)
+            assert public_url.origin == origin, service
+            assert bool(public_url.response_headers()) is https, service

@@ -28,7 +28,7 @@ from tests.deploy.manifests import (
     secret_references,
 )
 from tests.deploy.operator_schemas import SCHEMAS
-from wnwa.postgres import LOG_SETTINGS
+from wnwa.postgres import SERVER_SETTINGS
 
 pytestmark = pytest.mark.slow  # runs kubectl kustomize and the schema validator
 
@@ -180,6 +180,35 @@ def test_production_turns_off_graphiql_and_introspection_and_exports_telemetry(
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_reaches_people_at_the_ingress_host_with_hsts_over_https(
+    overlay: str,
+) -> None:
+    resources = render(overlay)
+    [ingress] = of_kind(resources, "Ingress")
+    host = ingress["spec"]["rules"][0]["host"]
+    https = bool(ingress["spec"].get("tls"))
+    for deployment in deployments(overlay):
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        settings, _ = load_recorded(
+            service_of(container), container_environment(resources, container, stand_in)
+        )
+        public_url = (
+            settings.public_url
+            if service_of(container) == "gateway"
+            else (settings.service.public_url)
+        )
+        # production: the Ingress's own host over TLS; development: the port-forward's
+        if https:
+            assert public_url.origin == f"https://{host}"
+            assert dict(public_url.response_headers())[b"strict-transport-security"]
+        else:
+            assert public_url.response_headers() == ()
+    # the Ingress sets no headers of its own: the gateway's HSTS (two years) reaches the browser
+    snippets = [key for key in ingress["metadata"].get("annotations", {}) if "snippet" in key]
+    assert snippets == []
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_only_the_gateway_is_exposed_and_only_the_gateway_reaches_the_subgraphs(
     overlay: str,
 ) -> None:
@@ -264,9 +293,10 @@ def test_cloudnative_pg_runs_replicas_with_backups_and_a_role_per_service() -> N
     assert databases == {f"wnwa_{s}": f"wnwa_{s}" for s in SUBGRAPHS}
     roles = {r["name"] for r in cluster["spec"]["managed"]["roles"]}
     assert roles == set(databases.values())
-    # the server log never holds a value: the same settings as the embedded server's
+    # the server log never holds a value, and the lock table has room for the marks: the
+    # same settings as the embedded server's
     parameters = cluster["spec"]["postgresql"]["parameters"]
-    assert {name: parameters.get(name) for name in LOG_SETTINGS} == LOG_SETTINGS
+    assert {name: parameters.get(name) for name in SERVER_SETTINGS} == SERVER_SETTINGS
     host = named(resources, "Deployment", "identity")
     assert host  # the services point at the cluster's read-write Service:
     (config,) = [c for c in of_kind(resources, "ConfigMap") if "PGHOST" in c.get("data", {})]

@@ -148,7 +148,8 @@ async def test_multipart_needs_the_csrf_header(gateway: GatewayClient) -> None:
 
 
 async def test_production_closes_introspection_and_the_playground(federation: Federation) -> None:
-    async with gateway_for(federation, WNWA_ENV="production") as gateway:
+    production = {"WNWA_ENV": "production", "WNWA_PUBLIC_URL": "https://wnwa.example.org"}
+    async with gateway_for(federation, **production) as gateway:
         answer = await gateway("{ __schema { queryType { name } } }")
         page = await gateway.http.get("/graphql", headers={"Accept": "text/html"})
     assert "introspection has been disabled" in answer["errors"][0]["message"]

@@ -5,14 +5,20 @@ included), and the server's own log."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import hashlib
+import hmac
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import asyncpg
 
+from servicekit.digests import length_prefixed
+from servicekit.ephemeral import mark_key
 from servicekit.settings import Secret
+from services.directory.report_months import MARK_PURPOSE
 from wnwa.registry import available_services
 
 # one WAL record's block reference: "rel <tablespace>/<database>/<relfilenode>"
@@ -74,6 +80,37 @@ async def relations_written(
     return written
 
 
+async def public_tables_written(database_url: str, records: list[str]) -> dict[str, list[str]]:
+    """Which of the database's own tables (their indexes counted as them) each WAL record
+    wrote (``table -> records``)."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        database_oid = await connection.fetchval(
+            "SELECT oid FROM pg_database WHERE datname = current_database()"
+        )
+        names = {
+            row["relfilenode"]: row["table_name"]
+            for row in await connection.fetch(
+                """
+                SELECT c.relfilenode, coalesce(t.relname, c.relname) AS table_name
+                FROM pg_class AS c
+                JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                LEFT JOIN pg_index AS i ON i.indexrelid = c.oid
+                LEFT JOIN pg_class AS t ON t.oid = i.indrelid
+                WHERE n.nspname = 'public' AND c.relfilenode <> 0
+                """
+            )
+        }
+    finally:
+        await connection.close()
+    written: dict[str, list[str]] = {}
+    for record in records:
+        for _, database_id, relfilenode in _BLOCK_REFERENCE.findall(record):
+            if int(database_id) == database_oid and int(relfilenode) in names:
+                written.setdefault(names[int(relfilenode)], []).append(record)
+    return written
+
+
 def configured_secrets(env: dict[str, str]) -> set[bytes]:
     """Every secret the stack was given or would default to: what its operator holds."""
     secrets = {value.encode() for key, value in env.items() if key.startswith("WNWA_") and value}
@@ -87,3 +124,39 @@ def configured_secrets(env: dict[str, str]) -> set[bytes]:
             elif dataclasses.is_dataclass(item) and not isinstance(item, type):
                 pending.extend(getattr(item, f.name) for f in dataclasses.fields(item))
     return secrets
+
+
+def derived_from_pseudonyms(
+    subjects: Iterable[str], months: Iterable[dt.date], secrets: set[bytes]
+) -> set[bytes]:
+    """Everything the operator can compute from the pseudonyms it knows: the pseudonyms,
+    their digests (SHA-256, SHA-512, BLAKE2b) and HMAC-SHA256 under every secret, alone and
+    joined with each month the ways the code joins values, and the advisory-lock keys of the
+    report marks (both byte orders); raw and in hex."""
+    values: set[bytes] = set()
+    for subject in subjects:
+        pseudonym = subject.encode()
+        values.add(pseudonym)
+        messages = [pseudonym]
+        for month in months:
+            for written in (month.isoformat().encode(), month.strftime("%Y-%m").encode()):
+                messages += [
+                    length_prefixed(written, pseudonym),
+                    length_prefixed(pseudonym, written),
+                    written + pseudonym,
+                    pseudonym + written,
+                ]
+        for message in messages:
+            key = mark_key(MARK_PURPOSE, message)
+            digests = [
+                hashlib.sha256(message).digest(),
+                hashlib.sha512(message).digest(),
+                hashlib.blake2b(message).digest(),
+                hashlib.blake2b(message, digest_size=32).digest(),
+                *(hmac.new(secret, message, hashlib.sha256).digest() for secret in secrets),
+                key.to_bytes(8, "big", signed=True),
+                key.to_bytes(8, "little", signed=True),
+            ]
+            values.update(digests)
+            values.update(digest.hex().encode() for digest in digests)
+    return values

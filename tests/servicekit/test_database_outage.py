@@ -228,7 +228,7 @@ async def test_a_service_stops_cleanly_when_its_database_is_gone(
     async with directory_on(own_server, issuer) as (http, _):
         assert (await http.get("/readyz")).status_code == 200
         await asyncio.to_thread(own_server.stop)
-    # the directory hands its report keys over at shutdown: with no database it cannot
+    # at shutdown the directory writes what it must (closed months' report parts) if the
+    # database lets it; with none it still stops, without an error
     assert _no_errors_logged(caplog) == []
     assert not any("shutdown failed" in r.getMessage() for r in caplog.records)
-    assert any("report" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)

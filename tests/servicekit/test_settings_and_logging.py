@@ -32,6 +32,7 @@ def test_production_turns_the_playground_off_and_refuses_development_secrets() -
         {
             "WNWA_ENV": "production",
             "WNWA_MEMBERSHIP_DATABASE_URL": "postgresql://db/wnwa_membership",
+            "WNWA_PUBLIC_URL": "https://wnwa.example.org",
         },
     )
     assert production.graphiql is False

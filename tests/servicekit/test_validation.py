@@ -91,3 +91,36 @@ def test_phones_come_back_in_e164(value: str, expected: str | None) -> None:
     result, problems = checked(validation.phone, value)
     assert result == expected
     assert problems == ([] if expected else ["Enter a phone number such as +1 312 555 0142."])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Marlow PD\nBcc: everyone@evil.example",
+        "Marlow PD\r\nX-Injected: yes",
+        "Marlow\tPD",
+        "Marlow\x00PD",
+        "Marlow\x7fPD",
+        "Marlow\x85PD",
+        "Marlow\u2028PD",
+        "Marlow\u2029PD",
+    ],
+)
+def test_one_line_text_refuses_every_line_break_and_control_character(value: str) -> None:
+    assert checked(validation.line, value, max_length=100) == (
+        None,
+        ["Keep this on one line, without tabs or control characters."],
+    )
+
+
+def test_one_line_text_is_trimmed_bounded_and_keeps_any_script() -> None:
+    assert checked(validation.line, "  Comisaría de Peñalolén \n", max_length=40) == (
+        "Comisaría de Peñalolén",
+        [],
+    )
+    assert checked(validation.line, "Сергей Ли 李", max_length=40) == ("Сергей Ли 李", [])
+    assert checked(validation.line, "   ", max_length=10) == (None, ["This is required."])
+    assert checked(validation.line, None, max_length=10, required=False) == (None, [])
+    assert checked(validation.line, "x" * 11, max_length=10)[1] == [
+        "Keep this under 10 characters (it has 11)."
+    ]

@@ -55,7 +55,7 @@ def running_stack(data_dir: Path, *, host: str = "127.0.0.1", **extra_env: str) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("WNWA_")}
     env.update({"WNWA_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **extra_env})
     env.update({f"WNWA_{name.upper()}_PORT": str(port) for name, port in ports.items()})
-    env.setdefault("WNWA_IDENTITY_PUBLIC_URL", f"http://{host}:{ports['gateway']}")
+    env.setdefault("WNWA_PUBLIC_URL", f"http://{host}:{ports['gateway']}")
     process = subprocess.Popen(
         [sys.executable, "-m", "wnwa", "up"],
         env=env,

@@ -45,7 +45,7 @@ def load(environ: Mapping[str, str] | None = None) -> DevIdpSettings:
         port=env.integer("PORT", DEFAULT_PORT),
         deployment=env.deployment,
         redirect_uris=tuple(uri.strip() for uri in redirects.split(",") if uri.strip()),
-        public_url=env.text("PUBLIC_URL", "").rstrip("/"),
+        public_url=env.text("PUBLIC_URL", "", shared=False).rstrip("/"),
     )
     settings.check()
     return settings

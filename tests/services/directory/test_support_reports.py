@@ -1,26 +1,29 @@
-"""Monthly support reports: sealed under a month key held only in memory while the month is
-open, duplicates refused, noisy figures only once it closes, and nothing left that can be
-opened afterwards. Also what several processes sharing the month, and a restart, do."""
+"""Monthly support reports: counted in the memory of the process that took them while the
+month is open (nothing written), one per supporter per month across processes, and at the
+close one noisy part per process, whose sums are the figures. Also what stopping a process,
+and the upgrade from sealed reports, do."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
 import uuid
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
 from servicekit.clock import FixedClock
+from servicekit.migrations import apply_migrations
 from services.directory import report_figures
-from services.directory import settings as directory_settings
-from services.directory.app import create_app
+from services.directory.app import MIGRATIONS
 from tests.conftest import ServiceUnderTest
-from tests.services.directory.conftest import directory_process
-from tests.support.database import TemplateDatabases
-from tests.support.graphql import GraphQLClient, running
-from tests.support.tokens import ISSUER, TokenIssuer
+from tests.privacy.leaks import table_texts
+from tests.services.directory.conftest import create_profile, directory_process
+from tests.support.database import TemplateDatabases, drop, recreate
+from tests.support.tokens import TokenIssuer
 from wnwa.registry import service_named
 
 pytestmark = pytest.mark.slow  # several directory processes share and close months
@@ -38,7 +41,9 @@ query ($month: String!, $dept: ID) {
   }
 }
 """
+MID_JANUARY = dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC)
 FEBRUARY_11 = dt.datetime(2025, 2, 11, 12, tzinfo=dt.UTC)  # January's reports have closed
+JANUARY = dt.date(2025, 1, 1)
 BIG, SMALL = uuid.uuid4(), uuid.uuid4()
 # far above and below the release threshold, so the noise cannot blur which is which
 BIG_REPORTS, SMALL_REPORTS = 40, 1
@@ -74,6 +79,12 @@ def supporters(issuer: TokenIssuer) -> list[tuple[str, str]]:
     return people
 
 
+async def listed(directory: ServiceUnderTest, issuer: TokenIssuer) -> None:
+    """One profile in BIG and one in SMALL: the departments every part has a pair for."""
+    for department in (BIG, SMALL):
+        await create_profile(directory, issuer, department=department)
+
+
 async def fill(directories: list[ServiceUnderTest], issuer: TokenIssuer) -> list[str]:
     """Every supporter reports 2, each through the next of ``directories`` in turn."""
     subjects = []
@@ -84,14 +95,31 @@ async def fill(directories: list[ServiceUnderTest], issuer: TokenIssuer) -> list
     return subjects
 
 
+async def parts(database_url: str) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(database_url)
+    try:
+        return await connection.fetch(
+            "SELECT part_id, department_id, reports, officers_supported"
+            " FROM support_report_parts WHERE month = $1 ORDER BY part_id, department_id",
+            JANUARY,
+        )
+    finally:
+        await connection.close()
+
+
+async def fresh_directory(databases: TemplateDatabases) -> str:
+    return await databases.fresh("directory", service_named("directory").migrations)
+
+
 async def test_a_department_figure_shows_only_above_the_noisy_threshold(
     directory: ServiceUnderTest, issuer: TokenIssuer, clock: FixedClock
 ) -> None:
+    await listed(directory, issuer)
     await fill([directory], issuer)
     clock.at = FEBRUARY_11
     big = await reciprocity(directory, issuer.token("coordinator", department=BIG))
     small = await reciprocity(directory, issuer.token("coordinator", department=SMALL))
-    assert big["minimumReports"] == report_figures.MINIMUM_REPORTS
+    assert big["minimumReports"] == report_figures.MINIMUM_REPORTS  # one process, one part
     assert big["department"]["department"] == {"id": str(BIG)}
     # noisy, but the noise of a count has scale 1: 15 away happens about once in 3 million
     assert abs(big["department"]["reports"] - BIG_REPORTS) < 15
@@ -103,132 +131,136 @@ async def test_a_department_figure_shows_only_above_the_noisy_threshold(
     assert await reciprocity(directory, issuer.token("coordinator", department=BIG)) == big
 
 
-async def test_an_open_month_holds_only_sealed_reports_and_a_closed_one_only_figures(
-    directory: ServiceUnderTest, issuer: TokenIssuer, db: asyncpg.Connection, clock: FixedClock
+async def test_an_open_month_writes_nothing_and_a_closed_one_one_noisy_part(
+    directory: ServiceUnderTest, issuer: TokenIssuer, clock: FixedClock
 ) -> None:
-    subjects = await fill([directory], issuer)
-    sealed = await db.fetch("SELECT * FROM sealed_support_reports")
-    receipts = await db.fetch("SELECT receipt FROM support_report_receipts")
-    assert len(sealed) == len(receipts) == BIG_REPORTS + SMALL_REPORTS
-    # every sealed report is the same length and names no department
-    assert {len(row["sealed"]) for row in sealed} == {46}
-    departments = (BIG.bytes, SMALL.bytes, str(BIG).encode(), str(SMALL).encode())
-    stored = [bytes(r["sealed"]) for r in sealed] + [bytes(r["receipt"]) for r in receipts]
-    assert not any(part in value for part in departments for value in stored)
-    assert not any(s.encode() in value or s in value.hex() for s in subjects for value in stored)
-    # the month key is in the database only wrapped for running processes
-    wrapped = await db.fetch("SELECT holder, wrapped FROM report_month_keys")
-    assert wrapped
-    assert {len(row["wrapped"]) for row in wrapped} == {92}
-    assert await db.fetchval("SELECT count(*) FROM support_report_totals") == 0
+    await listed(directory, issuer)
+    listed_only = await table_texts(directory.database_url, "directory")
+    await fill([directory], issuer)
+    # forty-one reports, and not a row changed: they are counted in this process's memory
+    assert await table_texts(directory.database_url, "directory") == listed_only
 
     clock.at = FEBRUARY_11
     network = await reciprocity(directory, issuer.token("network_admin"))
     assert network["departmentsShown"] == 1
-    figures = await db.fetch("SELECT department_id FROM support_report_figures")
-    assert {row["department_id"] for row in figures} == {None, BIG}
-    for table in ("sealed_support_reports", "support_report_receipts", "report_month_keys"):
-        left = await db.fetchval(f"SELECT count(*) FROM {table} WHERE month = '2025-01-01'")
-        assert left == 0, table
+    written = await parts(directory.database_url)
+    # one part: the network's pair and one pair for each department with a profile (SMALL,
+    # with its one report, as much as BIG), never more
+    assert {row["department_id"] for row in written} == {None, BIG, SMALL}
+    assert len({row["part_id"] for row in written}) == 1
+    assert await reciprocity(directory, issuer.token("network_admin")) == network
+    assert await parts(directory.database_url) == written
     late = await report(directory, issuer.token("peer_supporter", department=BIG))
     assert late["errors"] == [
         {"field": "month", "message": "Reports for 2025-01 closed on the 10th of the next month."}
     ]
 
 
-async def test_several_processes_share_the_month_and_a_rolling_restart_loses_nothing(
+async def test_a_second_report_is_refused_whichever_process_gets_it(
     databases: TemplateDatabases, issuer: TokenIssuer
 ) -> None:
-    database_url = await databases.fresh("directory", service_named("directory").migrations)
-    clock = FixedClock(dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC))
-    people = supporters(issuer)
-    async with directory_process(database_url, issuer, clock) as first:
-        async with directory_process(database_url, issuer, clock) as second:
-            for number, (_, token) in enumerate(people):
-                replica = (first, second)[number % 2]
-                assert (await report(replica, token))["accepted"]
-            # the second report of anyone is refused, whichever process gets it
-            for number, (_, token) in enumerate(people[:4]):
-                replica = (second, first)[number % 2]
-                again = await report(replica, token)
-                assert again["errors"] == [
-                    {"field": "month", "message": "You already reported for 2025-01."}
-                ]
-        # the second process stopped; a third starts while the first still runs
-        async with directory_process(database_url, issuer, clock) as third:
-            assert not (await report(third, people[0][1]))["accepted"]
+    database_url = await fresh_directory(databases)
+    clock = FixedClock(MID_JANUARY)
+    people = supporters(issuer)[:6]
+    async with (
+        directory_process(database_url, issuer, clock) as first,
+        directory_process(database_url, issuer, clock) as second,
+    ):
+        for number, (_, token) in enumerate(people):
+            assert (await report((first, second)[number % 2], token))["accepted"]
+        for number, (_, token) in enumerate(people):
+            for replica in (first, second):
+                again = await report(replica, token, n=number)
+                assert again == {
+                    "accepted": False,
+                    "errors": [{"field": "month", "message": "You already reported for 2025-01."}],
+                }
+        # another month is another mark
+        clock.at = dt.datetime(2025, 2, 3, tzinfo=dt.UTC)
+        assert (await report(second, people[0][1], month="2025-02"))["accepted"]
+        assert not (await report(first, people[0][1], month="2025-01"))["accepted"]
+
+
+async def test_the_figures_are_the_sums_of_every_process_part(
+    databases: TemplateDatabases, issuer: TokenIssuer
+) -> None:
+    database_url = await fresh_directory(databases)
+    clock = FixedClock(MID_JANUARY)
+    admin = issuer.token("network_admin")
+    async with (
+        directory_process(database_url, issuer, clock) as first,
+        directory_process(database_url, issuer, clock) as second,
+    ):
+        await listed(first, issuer)
+        await fill([first, second], issuer)
         clock.at = FEBRUARY_11
-        admin = issuer.token("network_admin")
-        network = await reciprocity(first, admin, BIG)
-    assert network["department"] is not None
-    assert abs(network["department"]["reports"] - BIG_REPORTS) < 15
+        await reciprocity(second, admin, BIG)  # each writes its part at its next tick, or
+        network = await reciprocity(first, admin, BIG)  # when asked, whichever comes first
+    written = await parts(database_url)
+    assert len({row["part_id"] for row in written}) == 2
+    sums: dict[uuid.UUID | None, list[int]] = {}
+    for row in written:
+        pair = sums.setdefault(row["department_id"], [0, 0])
+        pair[0] += row["reports"]
+        pair[1] += row["officers_supported"]
+    assert set(sums) == {None, BIG, SMALL}
+    assert network["minimumReports"] == report_figures.minimum_reports(2) == 17
+    assert [network["reports"], network["officersSupported"]] == [max(0, v) for v in sums[None]]
+    assert network["department"] == {
+        "department": {"id": str(BIG)},
+        "reports": sums[BIG][0],
+        "officersSupported": max(0, sums[BIG][1]),
+    }
+    assert abs(sums[BIG][0] - BIG_REPORTS) < 20
+    assert network["departmentsShown"] == 1 + (sums[SMALL][0] >= 17)
 
 
-async def test_once_a_month_closes_no_process_keeps_its_key(
+async def test_a_process_that_stops_before_the_close_takes_its_reports_with_it(
     databases: TemplateDatabases, issuer: TokenIssuer
 ) -> None:
-    database_url = await databases.fresh("directory", service_named("directory").migrations)
-    clock = FixedClock(dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC))
-    settings = directory_settings.load(
-        {
-            "WNWA_ENV": "test",
-            "WNWA_DIRECTORY_DATABASE_URL": database_url,
-            "WNWA_JWKS_URL": issuer.jwks_url,
-            "WNWA_TOKEN_ISSUER": ISSUER,
-        }
-    )
-    apps = [create_app(settings, clock=clock) for _ in range(2)]
-    january = dt.date(2025, 1, 1)
-
-    async def held() -> list[bool]:
-        return [january in app.state.report_months.holder.keys for app in apps]
-
-    async with running(apps[0]) as first, running(apps[1]):
-        token = issuer.token("peer_supporter", department=BIG)
-        assert (await report(ServiceUnderTest(GraphQLClient(first), database_url, first), token))[
-            "accepted"
-        ]
-        for _ in range(100):  # both processes hold January's key within a tick or two
-            if await held() == [True, True]:
-                break
-            await asyncio.sleep(0.1)
-        assert await held() == [True, True]
-        clock.at = FEBRUARY_11
-        for _ in range(100):  # one closes the month; the other drops the key too
-            if await held() == [False, False]:
-                break
-            await asyncio.sleep(0.1)
-        assert await held() == [False, False]
-
-
-async def test_when_every_process_stops_at_once_the_open_month_so_far_is_lost(
-    databases: TemplateDatabases, issuer: TokenIssuer
-) -> None:
-    database_url = await databases.fresh("directory", service_named("directory").migrations)
-    clock = FixedClock(dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC))
-    people = supporters(issuer)
-    async with directory_process(database_url, issuer, clock) as only:
+    database_url = await fresh_directory(databases)
+    clock = FixedClock(MID_JANUARY)
+    people = supporters(issuer)[:BIG_REPORTS]
+    async with directory_process(database_url, issuer, clock) as staying:
+        await listed(staying, issuer)
+        async with directory_process(database_url, issuer, clock) as leaving:
+            for _, token in people:
+                assert (await report(leaving, token))["accepted"]
+        # what it counted, and its marks, went with it: each may report again, and counts once
         for _, token in people:
-            assert (await report(only, token))["accepted"]
-    async with directory_process(database_url, issuer, clock) as restarted:
-        # the receipts cannot be checked without the lost key: a supporter may report again
-        assert (await report(restarted, people[0][1]))["accepted"]
+            assert (await report(staying, token))["accepted"]
         clock.at = FEBRUARY_11
-        found = await reciprocity(restarted, issuer.token("network_admin"), BIG)
-    # the reports made before the restart could not be opened, so they are not counted
-    assert found["department"] is None
-    assert found["reports"] < 15
-    connection = await asyncpg.connect(database_url)
-    try:
-        assert await connection.fetchval("SELECT count(*) FROM sealed_support_reports") == 0
-    finally:
-        await connection.close()
+        big = await reciprocity(staying, issuer.token("network_admin"), BIG)
+    assert len({row["part_id"] for row in await parts(database_url)}) == 1
+    assert abs(big["department"]["reports"] - BIG_REPORTS) < 15
+
+
+async def test_a_process_running_at_the_close_writes_its_part_unasked_and_once(
+    databases: TemplateDatabases, issuer: TokenIssuer
+) -> None:
+    database_url = await fresh_directory(databases)
+    clock = FixedClock(MID_JANUARY)
+    async with directory_process(database_url, issuer, clock) as directory:
+        await listed(directory, issuer)
+        clock.at = FEBRUARY_11
+        for _ in range(100):  # the process's next tick, within seconds
+            if await parts(database_url):
+                break
+            await asyncio.sleep(0.1)
+    written = await parts(database_url)
+    # nobody reported: the part is there all the same, so its being there says nothing
+    assert {row["department_id"] for row in written} == {None, BIG, SMALL}
+    # a process that starts after the close has no part of the month to write
+    async with directory_process(database_url, issuer, clock) as later:
+        await reciprocity(later, issuer.token("network_admin"))
+    assert await parts(database_url) == written
 
 
 async def test_bad_reports_are_refused_with_plain_errors(
-    directory: ServiceUnderTest, issuer: TokenIssuer, db: asyncpg.Connection
+    directory: ServiceUnderTest, issuer: TokenIssuer
 ) -> None:
     supporter = issuer.token("peer_supporter", department=BIG)
+    before = await table_texts(directory.database_url, "directory")
     assert (await report(directory, supporter))["accepted"]
     again = await report(directory, supporter, n=5)
     assert again == {
@@ -250,7 +282,7 @@ async def test_bad_reports_are_refused_with_plain_errors(
     )
     assert officer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert "Only peer supporters" in officer["errors"][0]["message"]
-    assert await db.fetchval("SELECT count(*) FROM sealed_support_reports") == 1
+    assert await table_texts(directory.database_url, "directory") == before
 
 
 async def test_who_sees_reciprocity_and_directory_figures(
@@ -294,31 +326,6 @@ async def test_an_open_month_shows_no_figures_so_no_single_report_can_be_read(
     )
 
 
-async def test_past_months_close_at_start_even_if_nobody_asks(
-    databases: TemplateDatabases, issuer: TokenIssuer
-) -> None:
-    database_url = await databases.fresh("directory", service_named("directory").migrations)
-    connection = await asyncpg.connect(database_url)
-    try:
-        # exact totals kept before reports were sealed: folded into noisy figures, then gone
-        await connection.execute(
-            "INSERT INTO support_report_totals (month, department_id, reports, officers_supported)"
-            " VALUES ('2025-01-01', $1, 3, 9), ('2025-01-01', NULL, 4, 8)",
-            SMALL,
-        )
-        clock = FixedClock(dt.datetime(2025, 3, 1, tzinfo=dt.UTC))
-        async with directory_process(database_url, issuer, clock):
-            for _ in range(100):  # housekeeping runs as the service starts
-                if not await connection.fetchval("SELECT count(*) FROM support_report_totals"):
-                    break
-                await asyncio.sleep(0.05)
-        assert await connection.fetchval("SELECT count(*) FROM support_report_totals") == 0
-        rows = await connection.fetch("SELECT department_id FROM support_report_figures")
-        assert [row["department_id"] for row in rows] == [None]
-    finally:
-        await connection.close()
-
-
 async def test_a_month_without_any_directory_running_shows_nothing_taken(
     directory: ServiceUnderTest, issuer: TokenIssuer
 ) -> None:
@@ -326,3 +333,52 @@ async def test_a_month_without_any_directory_running_shows_nothing_taken(
         directory, issuer.token("coordinator", department=BIG), BIG, month="2024-06"
     )
     assert (found["reports"], found["officersSupported"], found["department"]) == (0, 0, None)
+
+
+async def test_the_upgrade_keeps_closed_figures_and_drops_the_sealed_reports(
+    postgres_url: str, issuer: TokenIssuer, tmp_path: Path
+) -> None:
+    before = tmp_path / "migrations"
+    before.mkdir()
+    for path in sorted(MIGRATIONS.glob("*.sql")):
+        if path.name < "0010":
+            shutil.copy(path, before / path.name)
+    name = f"test_directory_upgrade_{uuid.uuid4().hex[:8]}"
+    database_url = await recreate(postgres_url, name)
+    connection = await asyncpg.connect(database_url)
+    try:
+        await apply_migrations(connection, before)
+        december = dt.date(2024, 12, 1)
+        await connection.execute(
+            "INSERT INTO support_report_figures (month, department_id, reports,"
+            " officers_supported) VALUES ($1, NULL, 60, 400), ($1, $2, 41, 150)",
+            december,
+            BIG,
+        )
+        await connection.execute(
+            "INSERT INTO sealed_support_reports (month, key_id, sealed) VALUES ($1, $2, $3)",
+            JANUARY,
+            uuid.uuid4(),
+            bytes(46),
+        )
+        await apply_migrations(connection, MIGRATIONS)
+        left = await connection.fetchval(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN"
+            " ('sealed_support_reports', 'support_report_receipts', 'report_month_keys',"
+            " 'report_key_holders', 'support_report_totals', 'support_report_figures')"
+        )
+        assert left == 0
+        clock = FixedClock(FEBRUARY_11)
+        async with directory_process(database_url, issuer, clock) as directory:
+            found = await reciprocity(directory, issuer.token("network_admin"), BIG, "2024-12")
+        assert found == {
+            "month": "2024-12",
+            "reports": 60,
+            "officersSupported": 400,
+            "departmentsShown": 1,
+            "minimumReports": report_figures.MINIMUM_REPORTS,
+            "department": {"department": {"id": str(BIG)}, "reports": 41, "officersSupported": 150},
+        }
+    finally:
+        await connection.close()
+        await drop(postgres_url, name)

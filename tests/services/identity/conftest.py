@@ -19,6 +19,7 @@ from tests.conftest import ServiceFactory, ServiceUnderTest
 from tests.services.identity.evil import CLIENT_ID, CLIENT_SECRET, MisbehavingProvider
 from tests.support.database import TemplateDatabases
 from tests.support.servers import free_port, serving
+from tests.support.tokens import ISSUER
 from wnwa.registry import service_named
 
 CALDER_HEIGHTS = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Calder Heights"))
@@ -26,7 +27,8 @@ CALDER_HEIGHTS = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Calder H
 
 @pytest.fixture
 async def identity(start_service: ServiceFactory) -> AsyncIterator[ServiceUnderTest]:
-    async with start_service("identity") as service:
+    # reached at the token issuer's address, as a deployment's identity is
+    async with start_service("identity", environment={"WNWA_PUBLIC_URL": ISSUER}) as service:
         yield service
 
 
@@ -101,6 +103,7 @@ async def running_stack(
         "WNWA_ENV": "test",
         "WNWA_JWKS_URL": f"{identity_base}/.well-known/jwks.json",
         "WNWA_TOKEN_ISSUER": identity_base,
+        "WNWA_PUBLIC_URL": identity_base,
     }
     identity_settings = identity_service.module("settings").load(
         {
