@@ -28,9 +28,10 @@ sys.path.insert(0, str(PROJECT))
 from servicekit import geo  # noqa: E402
 from servicekit.database import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
+from servicekit.vocabulary import LANGUAGES  # noqa: E402
 from services.directory.app import MIGRATIONS  # noqa: E402
 from services.directory.availability import to_the_hour  # noqa: E402
-from services.directory.vocabulary import LANGUAGES, AreaOfSupport  # noqa: E402
+from services.directory.vocabulary import AreaOfSupport  # noqa: E402
 from wnwa import postgres  # noqa: E402
 
 BENCH_DATABASE = "wnwa_directory_bench"

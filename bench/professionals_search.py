@@ -95,7 +95,7 @@ def mixes(rng: random.Random) -> dict[str, Callable[[], dict[str, Any]]]:
         },
         "city 50 mi + Spanish + self-pay": lambda: {
             **near(CITY_ZIPS, 50),
-            "language": "Spanish",
+            "language": "es",
             "selfPay": True,
         },
         "city 50 mi (no other filter)": lambda: near(CITY_ZIPS, 50),

@@ -44,7 +44,7 @@ CARRIERS = ["bcbs"] * 6 + ["uhc"] * 4 + ["aetna"] * 3 + ["cigna"] * 3 + [
 PLANS = [plan.value for plan in PlanType]
 SPECIALTIES = [specialty.value for specialty in Specialty]
 TYPES = [license_type.value for license_type in LicenseType]
-LANGUAGES = ["Spanish"] * 6 + ["Polish", "Vietnamese", "Mandarin", "Arabic", "Tagalog", "Korean"]
+LANGUAGES = ["es"] * 6 + ["pl", "vi", "zh", "ar", "tl", "ko"]  # the network's codes
 FIRST = ["Avery", "Jordan", "Rowan", "Quinn", "Marisol", "Theo", "Priya", "Kwame", "Ines", "Omar"]
 LAST = ["Ashdown", "Varga", "Strand", "Ibarra", "Wexley", "Castellan", "Morrow", "Penhallow"]
 
@@ -121,7 +121,7 @@ def generate(count: int, seed: int) -> Iterator[tuple[tuple[object, ...], ...]]:
             telehealth,
             tele_states,
             sorted(set(licensed) | set(tele_states)),
-            sorted({"English"} | ({rng.choice(LANGUAGES)} if rng.random() < 0.3 else set())),
+            sorted({"en"} | ({rng.choice(LANGUAGES)} if rng.random() < 0.3 else set())),
             rng.sample(SPECIALTIES, rng.choice((1, 2, 3))),
             rng.randrange(0, 30),
             None,

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway import proxies
+from gateway import playground, proxies
 from gateway import supergraph as supergraph_module
 from gateway.graphql_http import (
     CSRF_HEADER,
@@ -162,7 +162,12 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     async def graphql_endpoint(request: Request) -> Response:
         if request.method == "GET":
             if settings.graphiql and "text/html" in request.headers.get("accept", ""):
-                return graphiql.graphiql_page(title="WeNeverWalkAlone API", endpoint="/graphql")
+                return graphiql.graphiql_page(
+                    title="WeNeverWalkAlone API",
+                    endpoint="/graphql",
+                    operations=playground.operations(),
+                    variables=playground.variables(),
+                )
             return graphql_error("Send GraphQL operations with POST.", "METHOD_NOT_ALLOWED", 405)
         return await holder["gateway"].handle(request)
 

@@ -63,6 +63,8 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "submitProfessionalApplication",
         "applicationChallenge",
         "insuranceCarriers",
+        "professionalLanguages",
+        "applicationRequirements",
         "applicationStatus",
         # introspection and the type name, when introspection is enabled
         "__typename",

@@ -56,10 +56,11 @@ ALLOWED_ATTRIBUTES = frozenset(
 ALLOWED_RESOURCE_ATTRIBUTES = frozenset(
     {"service.name", "service.namespace", "telemetry.sdk.language", "telemetry.sdk.name"}
 )
-# The GraphQL operation names the platform's own pages send. A client may name an operation
-# anything (a name like `dana_whitlock_searched_therapist` is possible): any other name is
-# exported as UNLISTED_OPERATION, never verbatim. tests/privacy/test_telemetry_policy.py
-# checks that every name the portal sends is here.
+# The GraphQL operation names the platform's own pages and GraphiQL's examples
+# (gateway/playground.py) send. A client may name an operation anything (a name like
+# `dana_whitlock_searched_therapist` is possible): any other name is exported as
+# UNLISTED_OPERATION, never verbatim. tests/privacy/test_telemetry_policy.py checks that
+# every name the portal sends is here, tests/gateway/test_playground.py the examples'.
 OPERATION_NAMES = frozenset(
     {
         "Act",
@@ -93,12 +94,15 @@ OPERATION_NAMES = frozenset(
         "Listing",
         "Me",
         "Mine",
+        "MyDepartment",
         "MyProposal",
+        "NetworkLists",
         "News",
         "NextOnCall",
         "One",
         "OwnLines",
         "Post",
+        "ProfessionalsByInsurance",
         "ProposeProvider",
         "ProviderProposals",
         "Providers",
@@ -107,6 +111,7 @@ OPERATION_NAMES = frozenset(
         "RecordVisits",
         "RejectProposal",
         "Report",
+        "Requirements",
         "Resources",
         "Retire",
         "RetireLine",
@@ -115,9 +120,11 @@ OPERATION_NAMES = frozenset(
         "SetPasskeyPeriod",
         "Standing",
         "Status",
+        "SupportersNearby",
         "Switch",
         "Term",
         "Toggle",
+        "VettingQueue",
         "Withdraw",
         "WithdrawCodes",
     }

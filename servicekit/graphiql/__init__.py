@@ -2,11 +2,16 @@
 
 The page loads React, ReactDOM and GraphiQL from files shipped in this package
 (``static/``, licences in ``static/LICENSES.txt``) under a strict Content-Security-Policy,
-and keeps GraphiQL's editor state in memory only, so nothing typed survives the tab.
+and keeps GraphiQL's editor state in memory only, so nothing typed survives the tab. It opens
+on the operations the caller gives (the gateway's examples) instead of GraphiQL's welcome
+text, handed to GraphiQL's public ``defaultQuery`` and ``variables`` props through a JSON
+data block, which the policy does not execute.
 """
 
 from __future__ import annotations
 
+import json
+from html import escape
 from pathlib import Path
 
 from starlette.responses import HTMLResponse
@@ -29,11 +34,13 @@ _PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>{title}</title>
+<link rel="icon" href="{static}/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="{static}/graphiql.min.css">
-<style>html, body, #graphiql {{ height: 100%; margin: 0; }}</style>
+<link rel="stylesheet" href="{static}/graphiql-page.css">
 </head>
 <body>
-<div id="graphiql" data-endpoint="{endpoint}">Loading GraphiQL…</div>
+<main id="graphiql" data-endpoint="{endpoint}" data-title="{title}">Loading GraphiQL…</main>
+<script type="application/json" id="graphiql-opening">{opening}</script>
 <script src="{static}/react.production.min.js"></script>
 <script src="{static}/react-dom.production.min.js"></script>
 <script src="{static}/graphiql.min.js"></script>
@@ -42,10 +49,31 @@ _PAGE = """<!doctype html>
 </html>
 """
 
+# a service's own GraphiQL (development only) opens on this rather than GraphiQL's welcome
+_PLAIN = (
+    "# This service's schema is in the documentation explorer (the book icon).\n"
+    "# The network's API is the gateway's /graphql, whose GraphiQL opens with examples.\n"
+)
 
-def graphiql_page(*, title: str, endpoint: str) -> HTMLResponse:
-    """The GraphiQL page for ``endpoint``, with its security headers."""
-    html = _PAGE.format(title=title, endpoint=endpoint, static=STATIC_PATH)
+
+def _json_in_html(value: object) -> str:
+    """JSON that cannot end its <script> element or start markup inside it."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def graphiql_page(
+    *, title: str, endpoint: str, operations: str | None = None, variables: str | None = None
+) -> HTMLResponse:
+    """The GraphiQL page for ``endpoint``, opening on ``operations`` and ``variables`` (a
+    JSON text), with its security headers."""
+    opening = {"query": operations or _PLAIN, "variables": variables}
+    html = _PAGE.format(
+        title=escape(title),
+        endpoint=escape(endpoint),
+        static=STATIC_PATH,
+        opening=_json_in_html(opening),
+    )
     return HTMLResponse(
         html,
         headers={

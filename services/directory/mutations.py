@@ -22,12 +22,13 @@ from servicekit.graphql import (
     parse_id,
     require_role,
 )
+from servicekit.vocabulary import Gender
 
 from . import rules, store
 from .availability import Weekday, to_the_hour
 from .rules import may_manage
 from .schema import PeerSupporter, loaders
-from .vocabulary import AreaOfSupport, Gender
+from .vocabulary import AreaOfSupport
 
 
 @strawberry.input(description="One weekly time slot, in the supporter's own time zone.")

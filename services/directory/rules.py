@@ -18,10 +18,10 @@ from uuid import UUID
 from servicekit import geo, validation
 from servicekit.graphql import InputErrors
 from servicekit.tokens import Principal
+from servicekit.vocabulary import LANGUAGES
 
 from . import availability
 from .availability import Span
-from .vocabulary import LANGUAGES
 
 if TYPE_CHECKING:
     from .store import SupporterRow

@@ -29,13 +29,14 @@ from servicekit.graphql import (
 )
 from servicekit.paging import PageInfo, decode_cursor, page_of, page_size
 from servicekit.tokens import Principal
+from servicekit.vocabulary import Gender, Language, languages
 
 from . import availability, rules, store
 from .availability import Weekday
 from .report_months import ReportMonths
 from .rules import SEARCH_ROLES, may_manage, may_see
 from .search_index import SearchFilters, SupporterIndex
-from .vocabulary import LANGUAGES, AreaOfSupport, Gender
+from .vocabulary import AreaOfSupport
 
 # -- per-request loaders ------------------------------------------------------------------
 
@@ -81,12 +82,6 @@ class ScheduleSlot:
     day: Weekday
     start: str = strawberry.field(description="Local time, `HH:MM` on a 24-hour clock.")
     end: str = strawberry.field(description="Local time, `HH:MM`; `24:00` is midnight.")
-
-
-@strawberry.type(description="A language a supporter can talk in.")
-class Language:
-    code: str = strawberry.field(description="ISO 639 code, e.g. `es`.")
-    name: str
 
 
 def _weekly_schedule(root: PeerSupporter) -> list[ScheduleSlot]:
@@ -447,6 +442,9 @@ class Query:
             page_info=page_info,
         )
 
-    @strawberry.field(description="The languages a supporter may list, by code.")
+    @strawberry.field(
+        description="The languages a supporter may list, by code: the network's one list, "
+        "the same as `professionalLanguages`."
+    )
     def support_languages(self) -> list[Language] | None:
-        return [Language(code=code, name=name) for code, name in LANGUAGES.items()]
+        return languages()

@@ -1,5 +1,6 @@
-"""The directory's controlled vocabularies: areas of support, languages, genders, and the
-categories and audiences of well-being resources.
+"""The directory's controlled vocabularies: areas of support, and the categories and
+audiences of well-being resources (languages and genders are the network's, in
+`servicekit.vocabulary`).
 
 Enum values are what the database stores; adding a term is a code change plus, for the
 stored ones, nothing else (the columns are plain text checked here, not database enums).
@@ -34,13 +35,6 @@ class AreaOfSupport(Enum):
     NEW_OFFICERS = "new_officers"
 
 
-@strawberry.enum(description="A gender a peer supporter chose to state (never required).")
-class Gender(Enum):
-    WOMAN = "woman"
-    MAN = "man"
-    NON_BINARY = "non_binary"
-
-
 @strawberry.enum(description="What kind of resource; crisis lines always come first.")
 class ResourceCategory(Enum):
     CRISIS_LINE = "crisis_line"
@@ -64,53 +58,3 @@ class ResourceAudience(Enum):
     SUPERVISORS = "supervisors"
     RETIREES = "retirees"
     PEER_SUPPORTERS = "peer_supporters"
-
-
-# ISO 639 codes (639-1 where one exists) of the languages spoken in US law enforcement
-# communities; a supporter picks from these so that a search for "es" finds every Spanish
-# speaker, not those who typed "Spanish", "espanol" or "ES ".
-LANGUAGES: dict[str, str] = {
-    "en": "English",
-    "es": "Spanish",
-    "ase": "American Sign Language",
-    "am": "Amharic",
-    "ar": "Arabic",
-    "bn": "Bengali",
-    "zh": "Chinese",
-    "hr": "Croatian",
-    "cs": "Czech",
-    "nl": "Dutch",
-    "fa": "Persian",
-    "fr": "French",
-    "de": "German",
-    "el": "Greek",
-    "gu": "Gujarati",
-    "ht": "Haitian Creole",
-    "he": "Hebrew",
-    "hi": "Hindi",
-    "hmn": "Hmong",
-    "hu": "Hungarian",
-    "it": "Italian",
-    "ja": "Japanese",
-    "km": "Khmer",
-    "ko": "Korean",
-    "lo": "Lao",
-    "lt": "Lithuanian",
-    "nv": "Navajo",
-    "pa": "Punjabi",
-    "pl": "Polish",
-    "pt": "Portuguese",
-    "ro": "Romanian",
-    "ru": "Russian",
-    "sm": "Samoan",
-    "sr": "Serbian",
-    "so": "Somali",
-    "sq": "Albanian",
-    "sw": "Swahili",
-    "tl": "Tagalog",
-    "th": "Thai",
-    "uk": "Ukrainian",
-    "ur": "Urdu",
-    "vi": "Vietnamese",
-    "yi": "Yiddish",
-}

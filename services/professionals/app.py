@@ -24,6 +24,7 @@ from .figures import FigureQueries
 from .listing import Professional
 from .loaders import ProfessionalsLoaders
 from .outbox import OutboxMutations, OutboxQueries
+from .requirements import RequirementQueries
 from .review import ReviewQueries
 from .search import ListingQueries
 from .status import StatusQueries
@@ -39,6 +40,7 @@ def build_schema() -> ServiceSchema:
         "Query",
         (
             ListingQueries,
+            RequirementQueries,
             ReviewQueries,
             FigureQueries,
             StatusQueries,

@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from servicekit.graphql import context_of
+from servicekit.vocabulary import Gender
 
 from . import rules
 from .listing import (
@@ -26,10 +27,12 @@ from .listing import (
     Professional,
     listing_loaders,
 )
+from .requirements import CodeOfEthics, code_of_ethics
 from .vocabulary import (
     AssessmentKind,
     DocumentKind,
     LicenseType,
+    Modality,
     Specialty,
     VettingStatus,
     Vote,
@@ -116,6 +119,10 @@ class Assessment:
     confidentiality_practices: bool
     hipaa_video_platform: bool
     law_enforcement_experience: bool
+    code_of_ethics: bool = strawberry.field(
+        description="Checked against the applicant's code of ethics (false on assessments "
+        "recorded before the checklist had this item)."
+    )
     notes: str | None
     vote: Vote
     recorded_at: dt.datetime
@@ -168,6 +175,12 @@ async def _decisions(root: Application, info: Info[Any, Any]) -> list[VettingDec
     return await application_loaders(info).decisions.load(root.key)
 
 
+def _code_of_ethics(root: Application) -> CodeOfEthics | None:
+    if root.professional_association is None:
+        return None
+    return code_of_ethics(root.professional_association, root.professional_association_other)
+
+
 @strawberry.type(description="An application with everything in it: vetters only.")
 class Application:
     """Also the record the vetting steps read and decide on (`Private` fields are not shown)."""
@@ -194,10 +207,31 @@ class Application:
     phone: str
     email: str = strawberry.field(description="The applicant's email: vetters only.")
     website: str | None
-    languages: list[str]
+    languages: list[str] = strawberry.field(description="ISO 639 codes, e.g. `en`, `es`.")
+    unlisted_languages: list[str] = strawberry.field(
+        description="Languages an application named before the network kept one list, as "
+        "written, where they match none of its languages."
+    )
     specialties: list[Specialty]
-    law_enforcement_experience_years: int
+    modalities: list[Modality]
+    gender: Gender | None
+    accepting_new_clients: bool
+    law_enforcement_experience_years: int = strawberry.field(
+        description="Years of experience treating law-enforcement officers."
+    )
     law_enforcement_experience: str | None
+    code_of_ethics: CodeOfEthics | None = strawberry.field(
+        resolver=_code_of_ethics,
+        description="The code of ethics the applicant practises under: what the vetters check "
+        "the application against (null on applications made before the form asked).",
+    )
+    disciplinary_action: bool | None = strawberry.field(
+        description="The applicant's answer: has a board or association ever taken "
+        "disciplinary action against them? (null: not asked then)"
+    )
+    disciplinary_explanation: str | None = strawberry.field(
+        description="What happened and how it was resolved, when they answered yes."
+    )
     insurance: list[Insurance]
     self_pay: bool
     availability: AvailabilityCommitment  # from the two columns below, as the row is read
@@ -217,5 +251,7 @@ class Application:
     )
     client_key: strawberry.Private[str]
     fingerprint: strawberry.Private[str]
+    professional_association: strawberry.Private[str | None]
+    professional_association_other: strawberry.Private[str | None]
     answers_any_hour: strawberry.Private[bool]
     schedules_within_24h: strawberry.Private[bool]

@@ -14,11 +14,19 @@ import strawberry
 
 from servicekit.database import Connection, Executor
 from servicekit.rows import RowReader
+from servicekit.vocabulary import Gender
 
 from .application import Application, Document, License
 from .listing import AvailabilityCommitment, insurance_from_json
 from .rules import ApplicationIn
-from .vocabulary import AssessmentKind, DocumentKind, LicenseType, Specialty, VettingStatus
+from .vocabulary import (
+    AssessmentKind,
+    DocumentKind,
+    LicenseType,
+    Modality,
+    Specialty,
+    VettingStatus,
+)
 
 # rows carry exactly their type's columns: a column a later migration adds is not read
 _application_row = RowReader(
@@ -33,6 +41,8 @@ _application_row = RowReader(
         "id": lambda value: strawberry.ID(str(value)),
         "status": VettingStatus,
         "specialties": lambda values: [Specialty(value) for value in values],
+        "modalities": lambda values: [Modality(value) for value in values],
+        "gender": lambda value: Gender(value) if value else None,
         "insurance": insurance_from_json,
         "assessment_kind": AssessmentKind,
     },
@@ -87,9 +97,11 @@ async def create_application(
             practice_name, phone, email, website, telehealth, telehealth_states, service_states,
             languages, specialties, le_experience_years, le_experience, insurance,
             insurance_keys, self_pay, answers_any_hour, schedules_within_24h,
-            licenses_valid_until, assessment_kind)
+            licenses_valid_until, assessment_kind, modalities, gender, accepting_new_clients,
+            professional_association, professional_association_other, disciplinary_action,
+            disciplinary_explanation)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                $18::jsonb, $19, $20, $21, $22, $23, $24)
+                $18::jsonb, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)
         ON CONFLICT (client_key) DO NOTHING
         RETURNING id
         """,
@@ -117,6 +129,13 @@ async def create_application(
         a.schedules_within_24h,
         a.licenses_valid_until,
         assessment_kind,
+        a.modalities,
+        a.gender,
+        a.accepting_new_clients,
+        a.professional_association,
+        a.professional_association_other,
+        a.disciplinary_action,
+        a.disciplinary_explanation,
     )
     if professional_id is None:
         return None

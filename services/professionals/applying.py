@@ -111,7 +111,12 @@ async def _submit(
     # form is valid: a form with mistakes spends nothing
     proof = await loaders(info).applications.check(proof_of_work)
     errors = InputErrors()
-    application_in = rules.check_application(input, errors, today=loaders(info).today)
+    application_in = rules.check_application(
+        input,
+        errors,
+        today=loaders(info).today,
+        min_years_with_officers=settings.min_years_with_officers,
+    )
     checked = await _check_documents(
         documents,
         errors,

@@ -15,6 +15,7 @@ import asyncpg
 
 from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.graphql import InputErrors
+from servicekit.vocabulary import Gender
 
 from . import application_store, rules, settings, vetting_store
 from .applying import new_reference
@@ -24,7 +25,7 @@ from .inputs import (
     PracticeLocationInput,
     ProfessionalApplicationInput,
 )
-from .vocabulary import LicenseType, PlanType, Specialty
+from .vocabulary import LicenseType, Modality, PlanType, ProfessionalAssociation, Specialty
 
 # city, state, ZIP code, street
 _PLACES = (
@@ -57,21 +58,22 @@ _PLACES = (
     ("New York", "NY", "10001", "350 7th Ave"),
     ("Boston", "MA", "02108", "1 Beacon St"),
 )
+# first names, each with the gender its professional chose to state (None: not stated)
 _FIRST = (
-    "Marisol",
-    "Theo",
-    "Anneliese",
-    "Kwame",
-    "Priya",
-    "Corbin",
-    "Ximena",
-    "Dmitri",
-    "Halle",
-    "Jonah",
-    "Ines",
-    "Rafferty",
-    "Sunniva",
-    "Omar",
+    ("Marisol", Gender.WOMAN),
+    ("Theo", Gender.MAN),
+    ("Anneliese", Gender.WOMAN),
+    ("Kwame", Gender.MAN),
+    ("Priya", Gender.WOMAN),
+    ("Corbin", Gender.MAN),
+    ("Ximena", None),
+    ("Dmitri", Gender.MAN),
+    ("Halle", Gender.NON_BINARY),
+    ("Jonah", Gender.MAN),
+    ("Ines", Gender.WOMAN),
+    ("Rafferty", None),
+    ("Sunniva", Gender.WOMAN),
+    ("Omar", Gender.MAN),
 )
 _LAST = (
     "Quenneville",
@@ -87,13 +89,14 @@ _LAST = (
     "Castellan",
     "Morrow",
 )
+# licence, credentials, and the association whose code of ethics binds that profession
 _TYPES = (
-    (LicenseType.PSYCHOLOGIST, "PhD, Licensed Clinical Psychologist"),
-    (LicenseType.LCSW, "MSW, LCSW"),
-    (LicenseType.LPC, "MA, LCPC"),
-    (LicenseType.LMFT, "MS, LMFT"),
-    (LicenseType.PSYCHIATRIST, "MD, Psychiatrist"),
-    (LicenseType.PSYCHIATRIC_NURSE_PRACTITIONER, "MSN, PMHNP-BC"),
+    (LicenseType.PSYCHOLOGIST, "PhD, Licensed Clinical Psychologist", ProfessionalAssociation.APA),
+    (LicenseType.LCSW, "MSW, LCSW", ProfessionalAssociation.NASW),
+    (LicenseType.LPC, "MA, LCPC", ProfessionalAssociation.ACA),
+    (LicenseType.LMFT, "MS, LMFT", ProfessionalAssociation.AAMFT),
+    (LicenseType.PSYCHIATRIST, "MD, Psychiatrist", ProfessionalAssociation.APA_PSYCHIATRIC),
+    (LicenseType.PSYCHIATRIC_NURSE_PRACTITIONER, "MSN, PMHNP-BC", ProfessionalAssociation.ANA),
 )
 _INSURANCE = (
     (("bcbs", (PlanType.PPO, PlanType.HMO)), ("aetna", (PlanType.PPO,))),
@@ -110,7 +113,16 @@ _SPECIALTIES = (
     (Specialty.GRIEF_AND_LOSS, Specialty.SUICIDE_PREVENTION, Specialty.MORAL_INJURY),
     (Specialty.ANXIETY, Specialty.SLEEP),
 )
-_LANGUAGES = (["English"], ["English", "Spanish"], ["English", "Polish"], ["English"])
+_LANGUAGES = (["en"], ["en", "es"], ["en", "pl"], ["en", "ase"])
+_MODALITIES = (
+    (Modality.INDIVIDUAL,),
+    (Modality.INDIVIDUAL, Modality.COUPLES),
+    (Modality.INDIVIDUAL, Modality.FAMILY),
+    (Modality.INDIVIDUAL, Modality.GROUP),
+    (Modality.COUPLES, Modality.FAMILY),
+)
+# one demo professional disclosed a board's action, for vetters to see how it reads
+_DISCLOSED = 5
 _VETTERS = ("demo-vetter-1", "demo-vetter-2")
 # the last few applications wait at each step of vetting
 _WAITING = ("submitted", "under_review", "assessment_scheduled", "deliberation")
@@ -119,8 +131,8 @@ _WAITING = ("submitted", "under_review", "assessment_scheduled", "deliberation")
 def demo_application(index: int, today: dt.date) -> ProfessionalApplicationInput:
     """The ``index``-th invented applicant."""
     city, state, zip_code, street = _PLACES[index % len(_PLACES)]
-    license_type, credentials = _TYPES[index % len(_TYPES)]
-    first, last = _FIRST[index % len(_FIRST)], _LAST[(index * 5) % len(_LAST)]
+    license_type, credentials, association = _TYPES[index % len(_TYPES)]
+    (first, gender), last = _FIRST[index % len(_FIRST)], _LAST[(index * 5) % len(_LAST)]
     neighbours = sorted({state, "IL" if state != "IL" else "WI"})
     return ProfessionalApplicationInput(
         client_key=f"demo-{index:04d}",
@@ -144,9 +156,18 @@ def demo_application(index: int, today: dt.date) -> ProfessionalApplicationInput
         website=f"https://{last.lower().replace('-', '')}-practice.example",
         languages=_LANGUAGES[index % len(_LANGUAGES)],
         specialties=list(_SPECIALTIES[index % len(_SPECIALTIES)]),
+        modalities=list(_MODALITIES[index % len(_MODALITIES)]),
+        gender=gender,
+        accepting_new_clients=index % 5 != 4,
         law_enforcement_experience_years=3 + index % 17,
         law_enforcement_experience="Clinician for a regional critical-incident team; "
         "ride-alongs with patrol to understand shift work.",
+        professional_association=association,
+        disciplinary_action=index == _DISCLOSED,
+        disciplinary_explanation="A 2019 reprimand by the state board for a late continuing-"
+        "education filing; the hours were completed and the matter closed in 2020."
+        if index == _DISCLOSED
+        else None,
         insurance=[
             InsuranceInput(carrier=carrier, plan_types=list(plans))
             for carrier, plans in _INSURANCE[index % len(_INSURANCE)]
@@ -168,7 +189,10 @@ async def seed(connection: asyncpg.Connection, *, clock: Clock = SYSTEM_CLOCK) -
         for index in range(total):
             errors = InputErrors()
             application_in = rules.check_application(
-                demo_application(index, today), errors, today=today
+                demo_application(index, today),
+                errors,
+                today=today,
+                min_years_with_officers=settings.DEFAULT_MIN_YEARS_WITH_OFFICERS,
             )
             assert application_in is not None, errors.items
             professional_id = await application_store.create_application(
@@ -214,6 +238,7 @@ async def _vet(
                         confidentiality_practices=True,
                         hipaa_video_platform=True,
                         law_enforcement_experience=True,
+                        code_of_ethics=True,
                         notes="Demo assessment.",
                         vote="approve",
                     ),

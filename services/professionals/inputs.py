@@ -8,7 +8,17 @@ import datetime as dt
 import strawberry
 from strawberry.file_uploads import Upload
 
-from .vocabulary import DocumentKind, LicenseType, PlanType, Specialty, Vote
+from servicekit.vocabulary import Gender
+
+from .vocabulary import (
+    DocumentKind,
+    LicenseType,
+    Modality,
+    PlanType,
+    ProfessionalAssociation,
+    Specialty,
+    Vote,
+)
 
 
 @strawberry.input(description="One licence: its type, number, issuing state and expiry.")
@@ -50,11 +60,46 @@ class ProfessionalApplicationInput:
     phone: str | None = None
     email: str | None = None
     website: str | None = None
-    languages: list[str] = strawberry.field(default_factory=list)
+    languages: list[str] = strawberry.field(
+        default_factory=list,
+        description="Languages you treat in: codes or names from `professionalLanguages`.",
+    )
     specialties: list[Specialty] = strawberry.field(default_factory=list)
-    law_enforcement_experience_years: int | None = None
+    modalities: list[Modality] = strawberry.field(
+        default_factory=list, description="Whom you see in a session: at least one."
+    )
+    gender: Gender | None = strawberry.field(
+        default=None, description="Only if you wish to state it; officers may search by it."
+    )
+    accepting_new_clients: bool = strawberry.field(
+        default=True, description="Taking new clients now."
+    )
+    law_enforcement_experience_years: int | None = strawberry.field(
+        default=None,
+        description="Years of experience treating law-enforcement officers; at least "
+        "`applicationRequirements.minimumYearsWithOfficers`.",
+    )
     law_enforcement_experience: str | None = strawberry.field(
         default=None, description="What that experience was, in your own words."
+    )
+    professional_association: ProfessionalAssociation | None = strawberry.field(
+        default=None,
+        description="The association whose code of ethics binds your practice; vetters check "
+        "your application against that code.",
+    )
+    professional_association_other: str | None = strawberry.field(
+        default=None, description="The association's name, with `OTHER`."
+    )
+    disciplinary_action: bool | None = strawberry.field(
+        default=None,
+        description="Has a licensing board or professional association ever taken disciplinary "
+        "action against you (reprimand, probation, suspension, surrender, revocation)? `false` "
+        "attests that none has.",
+    )
+    disciplinary_explanation: str | None = strawberry.field(
+        default=None,
+        description="With `disciplinaryAction: true`: what happened and how it was resolved "
+        "(vetters only).",
     )
     insurance: list[InsuranceInput] = strawberry.field(default_factory=list)
     self_pay: bool = False
@@ -83,5 +128,10 @@ class AssessmentInput:
     confidentiality_practices: bool
     hipaa_video_platform: bool = strawberry.field(description="Uses a HIPAA-appropriate platform.")
     law_enforcement_experience: bool
+    code_of_ethics: bool = strawberry.field(
+        description="Checked against the code of ethics of the applicant's association: the "
+        "board's and the association's disciplinary records, and any history the applicant "
+        "disclosed. An approval needs it."
+    )
     notes: str | None = None
     vote: Vote

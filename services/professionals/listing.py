@@ -16,8 +16,9 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from servicekit.graphql import context_of, parse_id, require_principal
+from servicekit.vocabulary import Gender
 
-from .vocabulary import CARRIERS, LicenseType, PlanType, Specialty
+from .vocabulary import CARRIERS, LicenseType, Modality, PlanType, Specialty
 
 
 class ListingLoaders(Protocol):
@@ -97,12 +98,19 @@ class Professional:
     locations: list[PracticeLocation] = strawberry.field(resolver=_locations)
     telehealth: bool
     telehealth_states: list[str]
-    languages: list[str]
+    languages: list[str] = strawberry.field(
+        description="ISO 639 codes, e.g. `en`, `es` (names: `professionalLanguages`)."
+    )
     specialties: list[Specialty]
+    modalities: list[Modality] = strawberry.field(description="Whom they see in a session.")
+    gender: Gender | None = strawberry.field(description="Only when they chose to state it.")
+    accepting_new_clients: bool
     insurance: list[Insurance]
     self_pay: bool
     availability: AvailabilityCommitment  # from the two columns below, as the row is read
-    law_enforcement_experience_years: int
+    law_enforcement_experience_years: int = strawberry.field(
+        description="Years of experience treating law-enforcement officers."
+    )
     law_enforcement_experience: str | None
     phone: str = strawberry.field(description="The practice's phone, E.164.")
     website: str | None

@@ -15,9 +15,10 @@ import strawberry
 
 from servicekit.database import Executor
 from servicekit.rows import RowReader
+from servicekit.vocabulary import Gender
 
 from .listing import AvailabilityCommitment, PracticeLocation, Professional, insurance_from_json
-from .vocabulary import LicenseType, Specialty
+from .vocabulary import LicenseType, Modality, Specialty
 
 METERS_PER_MILE = 1609.344
 EARTH_RADIUS_METERS = 6378168.0  # earthdistance's earth()
@@ -36,6 +37,9 @@ class SearchFilters:
     telehealth: bool = False
     answers_any_hour: bool = False
     schedules_within_24h: bool = False
+    gender: str | None = None
+    modality: str | None = None
+    accepting_new_clients: bool = False
     latitude: float | None = None
     longitude: float | None = None
     within_miles: float | None = None
@@ -54,6 +58,8 @@ _listing = RowReader(
         "id": lambda value: strawberry.ID(str(value)),
         "license_types": lambda values: [LicenseType(value) for value in values],
         "specialties": lambda values: [Specialty(value) for value in values],
+        "modalities": lambda values: [Modality(value) for value in values],
+        "gender": lambda value: Gender(value) if value else None,
         "insurance": insurance_from_json,
     },
     computed=("availability", "distance_miles", "search_key"),
@@ -108,6 +114,9 @@ async def search(
         f.telehealth,
         f.answers_any_hour,
         f.schedules_within_24h,
+        f.gender,
+        f.modality,
+        f.accepting_new_clients,
     )
     # the optional filters are `$n IS NULL OR ...`: a plan made for the actual values drops
     # the unused ones (a generic plan guesses they let almost nothing through, and would
@@ -124,10 +133,10 @@ async def search(
         rows = await connection.fetch(
             f"""
             SELECT {_listing.columns}, near.chord AS miles FROM (
-                SELECT s.professional_id, s.earth <-> ll_to_earth($10, $11)::cube AS chord
+                SELECT s.professional_id, s.earth <-> ll_to_earth($13, $14)::cube AS chord
                 FROM listing_places s
-                WHERE earth_box(ll_to_earth($10, $11), $12) @> s.earth
-                  AND s.earth <-> ll_to_earth($10, $11)::cube <= $13
+                WHERE earth_box(ll_to_earth($13, $14), $15) @> s.earth
+                  AND s.earth <-> ll_to_earth($13, $14)::cube <= $16
                   AND s.listed_until >= $1
                   AND ($2::text IS NULL OR s.service_states @> ARRAY[$2::text])
                   AND ($3::text IS NULL OR s.insurance_keys @> ARRAY[$3::text])
@@ -137,16 +146,19 @@ async def search(
                   AND ($7::boolean IS NOT TRUE OR s.telehealth)
                   AND ($8::boolean IS NOT TRUE OR s.answers_any_hour)
                   AND ($9::boolean IS NOT TRUE OR s.schedules_within_24h)
+                  AND ($10::text IS NULL OR s.gender = $10)
+                  AND ($11::text IS NULL OR s.modalities @> ARRAY[$11::text])
+                  AND ($12::boolean IS NOT TRUE OR s.accepting_new_clients)
                   -- each professional once, at their nearest office
                   AND NOT EXISTS (
                       SELECT 1 FROM listing_places nearer
                       WHERE nearer.professional_id = s.professional_id
-                        AND (nearer.earth <-> ll_to_earth($10, $11)::cube, nearer.position)
-                            < (s.earth <-> ll_to_earth($10, $11)::cube, s.position))
-                  AND ($14::float8 IS NULL OR (s.earth <-> ll_to_earth($10, $11)::cube,
-                                                s.professional_id) > ($14, $15::uuid))
-                ORDER BY s.earth <-> ll_to_earth($10, $11)::cube, s.professional_id
-                LIMIT $16
+                        AND (nearer.earth <-> ll_to_earth($13, $14)::cube, nearer.position)
+                            < (s.earth <-> ll_to_earth($13, $14)::cube, s.position))
+                  AND ($17::float8 IS NULL OR (s.earth <-> ll_to_earth($13, $14)::cube,
+                                                s.professional_id) > ($17, $18::uuid))
+                ORDER BY s.earth <-> ll_to_earth($13, $14)::cube, s.professional_id
+                LIMIT $19
             ) near
             JOIN professionals p ON p.id = near.professional_id
             ORDER BY near.chord, p.id
@@ -173,7 +185,7 @@ async def _by_name(
             SELECT n.professional_id, n.full_name FROM listing_names n
             WHERE n.state = coalesce($2::text, '*')
               AND (n.full_name, n.professional_id)
-                  > (coalesce($10::text, ''), coalesce($11::uuid, '{NO_ID}'))
+                  > (coalesce($13::text, ''), coalesce($14::uuid, '{NO_ID}'))
               AND n.listed_until >= $1
               AND ($3::text IS NULL OR n.insurance_keys @> ARRAY[$3::text])
               AND ($4::boolean IS NOT TRUE OR n.self_pay)
@@ -182,8 +194,11 @@ async def _by_name(
               AND ($7::boolean IS NOT TRUE OR n.telehealth)
               AND ($8::boolean IS NOT TRUE OR n.answers_any_hour)
               AND ($9::boolean IS NOT TRUE OR n.schedules_within_24h)
+              AND ($10::text IS NULL OR n.gender = $10)
+              AND ($11::text IS NULL OR n.modalities @> ARRAY[$11::text])
+              AND ($12::boolean IS NOT TRUE OR n.accepting_new_clients)
             ORDER BY n.full_name, n.professional_id
-            LIMIT $12
+            LIMIT $15
         ) page
         JOIN professionals p ON p.id = page.professional_id
         ORDER BY page.full_name, p.id

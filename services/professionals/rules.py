@@ -16,16 +16,17 @@ from strawberry.types import Info
 from servicekit import geo, validation
 from servicekit.graphql import InputErrors, require_principal, require_role
 from servicekit.tokens import Principal
+from servicekit.vocabulary import language_code
 
 from .inputs import AssessmentInput, ProfessionalApplicationInput
-from .vocabulary import CARRIERS, carrier_code
+from .vocabulary import CARRIERS, ProfessionalAssociation, carrier_code
 
 _CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 _WEBSITE = re.compile(r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d{1,5})?(/\S*)?$")
-_LANGUAGE = re.compile(r"^[A-Za-z][A-Za-z ()'-]{0,39}$")
 _LICENSE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,39}$")
 MAX_LICENSES = 20
 MAX_LOCATIONS = 10
+MAX_LANGUAGES = 20
 
 # -- who may see and do what ---------------------------------------------------------------
 
@@ -105,10 +106,17 @@ class ApplicationIn:
     phone: str
     email: str
     website: str | None
-    languages: list[str]
+    languages: list[str]  # ISO 639 codes
     specialties: list[str]
+    modalities: list[str]
+    gender: str | None
+    accepting_new_clients: bool
     le_experience_years: int
     le_experience: str | None
+    professional_association: str
+    professional_association_other: str | None
+    disciplinary_action: bool
+    disciplinary_explanation: str | None
     insurance: list[InsuranceIn]
     self_pay: bool
     answers_any_hour: bool
@@ -141,9 +149,14 @@ class ApplicationIn:
 
 
 def check_application(
-    source: ProfessionalApplicationInput, errors: InputErrors, *, today: dt.date
+    source: ProfessionalApplicationInput,
+    errors: InputErrors,
+    *,
+    today: dt.date,
+    min_years_with_officers: int,
 ) -> ApplicationIn | None:
-    """The normalised application, or None after adding a field error for every mistake."""
+    """The normalised application, or None after adding a field error for every mistake.
+    ``min_years_with_officers`` is the network's minimum experience treating officers."""
     client_key = (source.client_key or "").strip()
     if not _CLIENT_KEY.match(client_key):
         errors.add("input.clientKey", "Send the form's key: 8 to 100 letters, digits, - or _.")
@@ -161,11 +174,13 @@ def check_application(
     languages = _languages(source.languages, errors)
     if not source.specialties:
         errors.add("input.specialties", "Choose at least one specialty.")
-    years = source.law_enforcement_experience_years
-    if years is None:
-        errors.add("input.lawEnforcementExperienceYears", "This is required (0 if none).")
-    elif not 0 <= years <= 70:
-        errors.add("input.lawEnforcementExperienceYears", "Enter a number of years from 0 to 70.")
+    if not source.modalities:
+        errors.add(
+            "input.modalities", "Choose whom you see: individuals, couples, families or groups."
+        )
+    years = _years_with_officers(
+        source.law_enforcement_experience_years, min_years_with_officers, errors
+    )
     le_experience = validation.text(
         source.law_enforcement_experience,
         "input.lawEnforcementExperience",
@@ -173,6 +188,8 @@ def check_application(
         max_length=4000,
         required=bool(years),
     )
+    association, association_other = _association(source, errors)
+    explanation = _disciplinary_history(source, errors)
     insurance = _insurance(source, errors)
     if not (source.answers_calls_any_hour or source.schedules_within_24_hours):
         errors.add(
@@ -187,6 +204,8 @@ def check_application(
     assert phone
     assert email
     assert years is not None
+    assert association is not None
+    assert source.disciplinary_action is not None
     return ApplicationIn(
         client_key=client_key,
         full_name=full_name,
@@ -201,8 +220,15 @@ def check_application(
         website=website,
         languages=languages,
         specialties=sorted({specialty.value for specialty in source.specialties}),
+        modalities=sorted({modality.value for modality in source.modalities}),
+        gender=source.gender.value if source.gender else None,
+        accepting_new_clients=source.accepting_new_clients,
         le_experience_years=years,
         le_experience=le_experience,
+        professional_association=association,
+        professional_association_other=association_other,
+        disciplinary_action=source.disciplinary_action,
+        disciplinary_explanation=explanation,
         insurance=insurance,
         self_pay=source.self_pay,
         answers_any_hour=source.answers_calls_any_hour,
@@ -332,26 +358,105 @@ def _website(value: str | None, errors: InputErrors) -> str | None:
     return trimmed
 
 
-def normalise_language(value: str) -> str | None:
-    """``"  spanish "`` → ``"Spanish"``; None when it cannot be a language name."""
-    trimmed = " ".join(value.split())
-    if not _LANGUAGE.match(trimmed):
-        return None
-    return trimmed.title()
-
-
 def _languages(values: Sequence[str], errors: InputErrors) -> list[str]:
+    """The languages' codes, in the order given; each unknown one is a field error."""
     if not values:
         errors.add("input.languages", "List at least one language you treat in.")
         return []
-    languages: set[str] = set()
-    for index, value in enumerate(values[:20]):
-        language = normalise_language(value)
-        if language is None:
-            errors.add(f"input.languages.{index}", "Enter a language name such as Spanish.")
-        else:
-            languages.add(language)
-    return sorted(languages)
+    if len(values) > MAX_LANGUAGES:
+        errors.add("input.languages", f"List at most {MAX_LANGUAGES} languages.")
+        return []
+    codes: list[str] = []
+    for index, value in enumerate(values):
+        code = language_code(value)
+        if code is None:
+            errors.add(
+                f"input.languages.{index}",
+                f"'{value.strip()[:40]}' is not in the network's list of languages; choose "
+                "from professionalLanguages (a code such as es, or a name such as Spanish).",
+            )
+        elif code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _years_with_officers(value: int | None, minimum: int, errors: InputErrors) -> int | None:
+    """The years of experience treating officers, at least the network's minimum."""
+    path = "input.lawEnforcementExperienceYears"
+    if value is None:
+        errors.add(path, "This is required: the years you have treated law-enforcement officers.")
+    elif not 0 <= value <= 70:
+        errors.add(path, "Enter a number of years from 0 to 70.")
+    elif value < minimum:
+        errors.add(
+            path,
+            f"The network lists professionals with at least {minimum} "
+            f"year{'' if minimum == 1 else 's'} of experience treating law-enforcement "
+            "officers; apply again once you have it.",
+        )
+    else:
+        return value
+    return None
+
+
+def _association(
+    source: ProfessionalApplicationInput, errors: InputErrors
+) -> tuple[str | None, str | None]:
+    """The association whose code of ethics applies, and its name when it is another."""
+    chosen = source.professional_association
+    other = validation.text(
+        source.professional_association_other,
+        "input.professionalAssociationOther",
+        errors,
+        max_length=200,
+        required=False,
+    )
+    if chosen is None:
+        errors.add(
+            "input.professionalAssociation",
+            "Choose the association whose code of ethics binds your practice (or Other).",
+        )
+    elif chosen is ProfessionalAssociation.OTHER and other is None:
+        if not errors.has("input.professionalAssociationOther"):
+            errors.add("input.professionalAssociationOther", "Name the association.")
+    elif chosen is not ProfessionalAssociation.OTHER and other is not None:
+        errors.add(
+            "input.professionalAssociationOther",
+            "Name an association only when you choose Other.",
+        )
+    # str(): mypy reads members made with strawberry.enum_value as holding that definition
+    return (str(chosen.value) if chosen else None), (
+        other if chosen is ProfessionalAssociation.OTHER else None
+    )
+
+
+def _disciplinary_history(source: ProfessionalApplicationInput, errors: InputErrors) -> str | None:
+    """The explanation of a disclosed disciplinary action (None when none was taken)."""
+    explanation = validation.text(
+        source.disciplinary_explanation,
+        "input.disciplinaryExplanation",
+        errors,
+        max_length=4000,
+        required=False,
+    )
+    if source.disciplinary_action is None:
+        errors.add(
+            "input.disciplinaryAction",
+            "Answer yes or no: has a licensing board or professional association ever taken "
+            "disciplinary action against you?",
+        )
+    elif source.disciplinary_action and explanation is None:
+        if not errors.has("input.disciplinaryExplanation"):
+            errors.add(
+                "input.disciplinaryExplanation",
+                "Say what happened and how it was resolved; the vetters read it.",
+            )
+    elif not source.disciplinary_action and explanation is not None:
+        errors.add(
+            "input.disciplinaryExplanation",
+            "You answered no disciplinary action: leave the explanation empty, or answer yes.",
+        )
+    return explanation if source.disciplinary_action else None
 
 
 def _insurance(source: ProfessionalApplicationInput, errors: InputErrors) -> list[InsuranceIn]:
@@ -390,6 +495,7 @@ class AssessmentIn:
     confidentiality_practices: bool
     hipaa_video_platform: bool
     law_enforcement_experience: bool
+    code_of_ethics: bool
     notes: str | None
     vote: str
 
@@ -398,6 +504,12 @@ def check_assessment(source: AssessmentInput, errors: InputErrors) -> Assessment
     """The assessment, or None after adding a field error for every mistake."""
     if not 0 <= source.callback_hours <= 168:
         errors.add("input.callbackHours", "Enter hours from 0 to 168.")
+    if source.vote.value == "approve" and not source.code_of_ethics:
+        errors.add(
+            "input.codeOfEthics",
+            "An approval needs the code-of-ethics check: the applicant's disciplinary history "
+            "against their association's code. Check it, or vote to defer.",
+        )
     notes = validation.text(source.notes, "input.notes", errors, max_length=4000, required=False)
     if errors:
         return None
@@ -409,6 +521,7 @@ def check_assessment(source: AssessmentInput, errors: InputErrors) -> Assessment
         confidentiality_practices=source.confidentiality_practices,
         hipaa_video_platform=source.hipaa_video_platform,
         law_enforcement_experience=source.law_enforcement_experience,
+        code_of_ethics=source.code_of_ethics,
         notes=notes,
         vote=source.vote.value,
     )
@@ -417,11 +530,31 @@ def check_assessment(source: AssessmentInput, errors: InputErrors) -> Assessment
 MIN_VOTES = 2
 
 
-def consensus(votes: Sequence[str]) -> str:
-    """At least two votes, all to approve → approved; anything else → deferred."""
-    if len(votes) >= MIN_VOTES and all(vote == "approve" for vote in votes):
+@dataclass(frozen=True, slots=True)
+class CastVote:
+    """A vote of the current round, and whether its vetter checked the code of ethics."""
+
+    vote: str
+    code_of_ethics: bool
+
+
+def consensus(votes: Sequence[CastVote]) -> str:
+    """At least two votes, all to approve after the code-of-ethics check → approved;
+    anything else → deferred."""
+    if len(votes) >= MIN_VOTES and all(
+        vote.vote == "approve" and vote.code_of_ethics for vote in votes
+    ):
         return "approved"
     return "deferred"
+
+
+def unchecked_approvals(votes: Sequence[CastVote]) -> int:
+    """How many approvals were recorded without the code-of-ethics check (before the
+    checklist had it), when those alone keep unanimous votes from approving: the vetters
+    re-record them rather than see the application deferred for it."""
+    if len(votes) < MIN_VOTES or any(vote.vote != "approve" for vote in votes):
+        return 0
+    return sum(1 for vote in votes if not vote.code_of_ethics)
 
 
 def assessment_kind(locations: Sequence[LocationIn], home_metro: frozenset[tuple[str, str]]) -> str:

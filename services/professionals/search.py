@@ -12,11 +12,12 @@ from strawberry.types import Info
 from servicekit import geo, validation
 from servicekit.graphql import FieldError, InputErrors, context_of
 from servicekit.paging import PageInfo, decode_cursor, page_of, page_size
+from servicekit.vocabulary import Gender, Language, language_code, languages
 
 from . import listing_store, rules
 from .listing import InsuranceCarrier, Professional
 from .loaders import loaders
-from .vocabulary import CARRIERS, PlanType, Specialty, carrier_code
+from .vocabulary import CARRIERS, Modality, PlanType, Specialty, carrier_code
 
 
 @strawberry.type
@@ -44,7 +45,13 @@ class ProfessionalSearch:
     plan_type: PlanType | None = None
     self_pay: bool = False
     specialty: Specialty | None = None
-    language: str | None = None
+    language: str | None = strawberry.field(
+        default=None,
+        description="An ISO 639 code (`es`) or a name (`Spanish`) from `professionalLanguages`.",
+    )
+    gender: Gender | None = None
+    modality: Modality | None = None
+    accepting_new_clients: bool = False
     telehealth: bool = False
     answers_calls_any_hour: bool = False
     schedules_within_24_hours: bool = False
@@ -72,9 +79,13 @@ def search_filters(search: ProfessionalSearch, errors: InputErrors) -> listing_s
         key = f"*:{search.plan_type.value}"
     language = None
     if search.language:
-        language = rules.normalise_language(search.language)
+        language = language_code(search.language)
         if language is None:
-            errors.add("search.language", "Enter a language name such as Spanish.")
+            errors.add(
+                "search.language",
+                f"'{search.language.strip()[:40]}' is not in the network's list of languages; "
+                "use a code such as es or a name such as Spanish (see professionalLanguages).",
+            )
     latitude = longitude = within = None
     if search.near_zip_code:
         place = geo.zip_place(search.near_zip_code)
@@ -99,6 +110,9 @@ def search_filters(search: ProfessionalSearch, errors: InputErrors) -> listing_s
         telehealth=search.telehealth,
         answers_any_hour=search.answers_calls_any_hour,
         schedules_within_24h=search.schedules_within_24_hours,
+        gender=search.gender.value if search.gender else None,
+        modality=search.modality.value if search.modality else None,
+        accepting_new_clients=search.accepting_new_clients,
         latitude=latitude,
         longitude=longitude,
         within_miles=within,
@@ -113,6 +127,13 @@ class ListingQueries:
     @strawberry.field(description="The insurance carriers an application may list. Public.")
     def insurance_carriers(self) -> list[InsuranceCarrier] | None:
         return [InsuranceCarrier(code=code, name=name) for code, name in CARRIERS.items()]
+
+    @strawberry.field(
+        description="The languages a professional may list and officers may search for, by "
+        "ISO 639 code: the network's one list, the same as `supportLanguages`. Public."
+    )
+    def professional_languages(self) -> list[Language] | None:
+        return languages()
 
     @strawberry.field(
         description="Vetted professionals anywhere in the country, for signed-in users. "

@@ -20,6 +20,10 @@ DEFAULT_HOME_METRO = (
 )
 
 
+# the years of experience treating officers an application needs, unless configured
+DEFAULT_MIN_YEARS_WITH_OFFICERS = 1
+
+
 @dataclass(frozen=True, slots=True)
 class ProfessionalsSettings:
     service: ServiceSettings
@@ -28,6 +32,8 @@ class ProfessionalsSettings:
     max_documents: int
     max_request_bytes: int
     expiry_notice_days: int
+    # the network's minimum experience treating officers; an application below it is refused
+    min_years_with_officers: int
     # the proof of work the public application form asks for, and the key its challenges
     # are signed with (the same in every replica)
     applications: Pricing
@@ -50,10 +56,22 @@ def load(environ: Mapping[str, str] | None = None) -> ProfessionalsSettings:
             "MAX_REQUEST_BYTES", max_documents * max_document_bytes + 1_000_000
         ),
         expiry_notice_days=env.integer("EXPIRY_NOTICE_DAYS", 60),
+        min_years_with_officers=_years(
+            env.integer("MIN_YEARS_WITH_OFFICERS", DEFAULT_MIN_YEARS_WITH_OFFICERS)
+        ),
         applications=load_pricing(env, "APPLICATIONS"),
         challenge_key=env.secret("CHALLENGE_KEY", "dev-challenge-key-" + "p" * 32),
         mail=mail.load("WNWA_PROFESSIONALS", environ, public_url=service.public_url),
     )
+
+
+def _years(value: int) -> int:
+    if not 0 <= value <= 70:
+        raise ConfigurationError(
+            "WNWA_PROFESSIONALS_MIN_YEARS_WITH_OFFICERS is a number of years from 0 to 70, "
+            f"not {value}"
+        )
+    return value
 
 
 def parse_counties(value: str) -> frozenset[tuple[str, str]]:

@@ -221,8 +221,17 @@ class VettingMutation:
             votes = await vetting_store.votes_of_round(
                 db=connection, professional_id=row.key, round=row.round
             )
+            unchecked = rules.unchecked_approvals(votes)
+            if unchecked:
+                errors.add(
+                    "applicationId",
+                    f"{unchecked} approving vote{'s were' if unchecked > 1 else ' was'} recorded "
+                    "without the code-of-ethics check; each of those vetters records the "
+                    "assessment again (it replaces the earlier one) before a decision.",
+                )
+                return await _answer(info, None, errors)
             outcome = rules.consensus(votes)
-            approvals = votes.count("approve")
+            approvals = sum(1 for vote in votes if vote.vote == "approve")
             checked_reason = validation.text(
                 reason, "reason", errors, max_length=2000, required=outcome == "deferred"
             )

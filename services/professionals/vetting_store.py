@@ -11,7 +11,7 @@ from servicekit.database import Connection, Executor
 from servicekit.rows import RowReader
 
 from .application import Assessment, VetterAssignment, VettingDecision
-from .rules import AssessmentIn
+from .rules import AssessmentIn, CastVote
 from .vocabulary import VettingStatus, Vote
 
 _assignment = RowReader(VetterAssignment)
@@ -141,8 +141,8 @@ async def record_assessment(
         INSERT INTO assessments (professional_id, round, vetter, license_verified,
             insurance_verified, callback_hours, responsive_to_urgent_requests,
             confidentiality_practices, hipaa_video_platform, law_enforcement_experience,
-            notes, vote)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            notes, vote, code_of_ethics)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
         ON CONFLICT (professional_id, round, vetter) DO UPDATE SET
             license_verified = excluded.license_verified,
             insurance_verified = excluded.insurance_verified,
@@ -151,6 +151,7 @@ async def record_assessment(
             confidentiality_practices = excluded.confidentiality_practices,
             hipaa_video_platform = excluded.hipaa_video_platform,
             law_enforcement_experience = excluded.law_enforcement_experience,
+            code_of_ethics = excluded.code_of_ethics,
             notes = excluded.notes, vote = excluded.vote, recorded_at = now()
         """,
         professional_id,
@@ -165,16 +166,17 @@ async def record_assessment(
         x.law_enforcement_experience,
         x.notes,
         x.vote,
+        x.code_of_ethics,
     )
 
 
-async def votes_of_round(*, db: Executor, professional_id: UUID, round: int) -> list[str]:
+async def votes_of_round(*, db: Executor, professional_id: UUID, round: int) -> list[CastVote]:
     rows = await db.fetch(
-        "SELECT vote FROM assessments WHERE professional_id = $1 AND round = $2",
+        "SELECT vote, code_of_ethics FROM assessments WHERE professional_id = $1 AND round = $2",
         professional_id,
         round,
     )
-    return [str(row["vote"]) for row in rows]
+    return [CastVote(vote=str(row["vote"]), code_of_ethics=row["code_of_ethics"]) for row in rows]
 
 
 async def record_decision(

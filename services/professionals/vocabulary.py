@@ -1,5 +1,7 @@
 """The controlled vocabularies of the service: licence types, plans, carriers, specialties,
-document kinds, and the vetting's statuses, assessment kinds and votes.
+modalities, professional associations, document kinds, and the vetting's statuses,
+assessment kinds and votes. (Languages and genders are the network's, in
+`servicekit.vocabulary`.)
 
 These are GraphQL enums (a fixed, small set), except insurance carriers: a list kept here and
 offered by the `insuranceCarriers` query: it grows without a schema change, and an unknown
@@ -50,6 +52,89 @@ class Specialty(Enum):
     MORAL_INJURY = "moral_injury"
     CHRONIC_PAIN = "chronic_pain"
     FIRST_RESPONDER_FAMILIES = "first_responder_families"
+
+
+@strawberry.enum(description="Whom a professional sees together in a session.")
+class Modality(Enum):
+    INDIVIDUAL = "individual"
+    COUPLES = "couples"
+    FAMILY = "family"
+    GROUP = "group"
+
+
+@strawberry.enum(
+    description="The professional association whose code of ethics binds a professional's "
+    "practice (membership is not required: many state boards adopt these codes)."
+)
+class ProfessionalAssociation(Enum):
+    APA = strawberry.enum_value("apa", description="American Psychological Association.")
+    APA_PSYCHIATRIC = strawberry.enum_value(
+        "apa_psychiatric", description="American Psychiatric Association."
+    )
+    ACA = strawberry.enum_value("aca", description="American Counseling Association.")
+    NASW = strawberry.enum_value("nasw", description="National Association of Social Workers.")
+    AAMFT = strawberry.enum_value(
+        "aamft", description="American Association for Marriage and Family Therapy."
+    )
+    AMHCA = strawberry.enum_value(
+        "amhca", description="American Mental Health Counselors Association."
+    )
+    NBCC = strawberry.enum_value("nbcc", description="National Board for Certified Counselors.")
+    CSWA = strawberry.enum_value("cswa", description="Clinical Social Work Association.")
+    NAADAC = strawberry.enum_value(
+        "naadac", description="NAADAC, the Association for Addiction Professionals."
+    )
+    ANA = strawberry.enum_value(
+        "ana", description="American Nurses Association (psychiatric nurse practitioners)."
+    )
+    AMA = strawberry.enum_value("ama", description="American Medical Association.")
+    OTHER = strawberry.enum_value("other", description="Another association, named.")
+
+
+# each association's name, and the code of ethics vetters check an applicant against
+ASSOCIATIONS: dict[ProfessionalAssociation, tuple[str, str]] = {
+    ProfessionalAssociation.APA: (
+        "American Psychological Association (APA)",
+        "Ethical Principles of Psychologists and Code of Conduct",
+    ),
+    ProfessionalAssociation.APA_PSYCHIATRIC: (
+        "American Psychiatric Association (APA)",
+        "The Principles of Medical Ethics With Annotations Especially Applicable to Psychiatry",
+    ),
+    ProfessionalAssociation.ACA: ("American Counseling Association (ACA)", "ACA Code of Ethics"),
+    ProfessionalAssociation.NASW: (
+        "National Association of Social Workers (NASW)",
+        "NASW Code of Ethics",
+    ),
+    ProfessionalAssociation.AAMFT: (
+        "American Association for Marriage and Family Therapy (AAMFT)",
+        "AAMFT Code of Ethics",
+    ),
+    ProfessionalAssociation.AMHCA: (
+        "American Mental Health Counselors Association (AMHCA)",
+        "AMHCA Code of Ethics",
+    ),
+    ProfessionalAssociation.NBCC: (
+        "National Board for Certified Counselors (NBCC)",
+        "NBCC Code of Ethics",
+    ),
+    ProfessionalAssociation.CSWA: (
+        "Clinical Social Work Association (CSWA)",
+        "CSWA Code of Ethics",
+    ),
+    ProfessionalAssociation.NAADAC: (
+        "NAADAC, the Association for Addiction Professionals",
+        "NAADAC Code of Ethics",
+    ),
+    ProfessionalAssociation.ANA: (
+        "American Nurses Association (ANA)",
+        "Code of Ethics for Nurses with Interpretive Statements",
+    ),
+    ProfessionalAssociation.AMA: (
+        "American Medical Association (AMA)",
+        "AMA Code of Medical Ethics",
+    ),
+}
 
 
 @strawberry.enum(description="What an uploaded document is.")

@@ -104,6 +104,10 @@ async def test_the_public_pages_answer_what_visitors_ask(client: httpx.AsyncClie
     assert "three years" in faq
     assert "a year at a time" in faq
     assert "other arrangements" in faq
+    # what vetting promises, kept by the professionals service (test_ethics, test_experience)
+    words = " ".join(faq.split())
+    assert "ethical principles, guidelines and code of conduct" in words
+    assert "prior experience treating police officers" in words
     assert "What we never record" in privacy
     assert "ordered to hand over" in privacy
     assert "not an emergency service" in terms

@@ -8,7 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import (
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver import Chrome as WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -204,12 +208,15 @@ def test_an_application_sent_through_the_form_is_approved_by_two_vetters(
     applicant = open_browser()
     applicant.get(f"{stack.gateway}/apply")
     shoot(applicant, screenshots, "apply")
-    # first without documents or availability: field errors beside the fields
+    # first without documents or availability, and with no experience treating officers:
+    # field errors beside the fields, the network's minimum named
     fill(applicant, "fullName", "Jordan Quill")
+    fill(applicant, "leYears", "0")
     applicant.find_element(By.CSS_SELECTOR, "#application button[type=submit]").click()
-    wait(applicant).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "#doc-license ~ .field-error, .field-error")
+    years = wait(applicant).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#leYears + .field-error")
     )
+    assert "at least 1 year of experience treating" in years.text
     assert "correct" in applicant.find_element(By.ID, "status").text
     shoot(applicant, screenshots, "apply-errors")
 
@@ -233,6 +240,11 @@ def test_an_application_sent_through_the_form_is_approved_by_two_vetters(
     ):
         locations.find_element(By.NAME, name).send_keys(value)
     applicant.find_element(By.ID, "specialty-TRAUMA_AND_PTSD").click()
+    association = wait(applicant).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#association option[value=APA]")
+    )
+    association.click()
+    applicant.find_element(By.ID, "disciplinary-no").click()
     fill(applicant, "leYears", "6")
     fill(applicant, "leExperience", "Six years as a police department's contracted clinician.")
     applicant.find_element(By.ID, "selfPay").click()
@@ -261,9 +273,18 @@ def test_an_application_sent_through_the_form_is_approved_by_two_vetters(
     vote(second, stack, reference, None)
 
     second.find_element(By.CSS_SELECTOR, "#decision button[type=submit]").click()
-    wait(second).until(
-        ready.text_to_be_present_in_element((By.ID, "details"), "Approved (round 1)")
-    )
+    try:
+        wait(second).until(
+            ready.text_to_be_present_in_element((By.ID, "details"), "Approved (round 1)")
+        )
+    except TimeoutException:
+        refused = [
+            e.text
+            for e in second.find_elements(
+                By.CSS_SELECTOR, "#decision .field-error, #decision .form-errors, #status, #history"
+            )
+        ]
+        raise AssertionError(refused) from None
     history = second.find_element(By.ID, "history").text
     assert "2 of 2 approved" in history
     # each vote names its (pseudonymous) vetter: the other one by a short code, this one as "you"
@@ -310,11 +331,31 @@ def vote(driver: WebDriver, stack: Stack, reference: str, screenshots: Path | No
         wait(driver).until(
             ready.text_to_be_present_in_element((By.ID, "details"), "Assessment scheduled")
         )
-    for box in ("licenseVerified", "insuranceVerified", "responsive", "confidentiality", "hipaa"):
+    assert "Ethical Principles of Psychologists" in details.text  # the code to check against
+    for box in (
+        "licenseVerified",
+        "insuranceVerified",
+        "responsive",
+        "confidentiality",
+        "hipaa",
+        "codeOfEthics",
+    ):
         driver.find_element(By.ID, box).click()
     driver.find_element(By.ID, "vote-approve").click()
     driver.find_element(By.CSS_SELECTOR, "#assessment button[type=submit]").click()
-    wait(driver).until(ready.text_to_be_present_in_element((By.ID, "details"), "Deliberation"))
+    try:
+        wait(driver).until(
+            ready.text_to_be_present_in_element((By.ID, "history"), "you voted approve")
+        )
+    except TimeoutException:
+        refused = [
+            e.text
+            for e in driver.find_elements(
+                By.CSS_SELECTOR, "#assessment .field-error, #assessment .form-errors, #status"
+            )
+        ]
+        raise AssertionError(refused) from None
+    assert "Deliberation" in details.text
     if screenshots is not None:
         shoot(driver, screenshots, "vetting")
 

@@ -261,7 +261,7 @@ def vet(vetters: list[Browser], reference: str) -> None:
     assess = """mutation ($id: ID!) { recordAssessment(applicationId: $id, input: {
         licenseVerified: true, insuranceVerified: true, callbackHours: 2,
         responsiveToUrgentRequests: true, confidentialityPractices: true,
-        hipaaVideoPlatform: true, lawEnforcementExperience: true,
+        hipaaVideoPlatform: true, lawEnforcementExperience: true, codeOfEthics: true,
         notes: "Office visit done.", vote: APPROVE}) { errors { field message } } }"""
     decide = """mutation ($id: ID!) { decideApplication(applicationId: $id) {
         application { status } errors { field message } } }"""

@@ -2,7 +2,7 @@
 // uploaded with the GraphQL multipart request spec and a progress bar.
 import { checked, checkedValues, el, enumOptions, fillChecks, fillSelect, gql, say, showErrors, text, clearErrors } from "./lib.js";
 import { FormProof, refusedForProof } from "./proof.js";
-import { LICENSE_TYPES, PLAN_TYPES, SPECIALTIES } from "./vocab.js";
+import { GENDERS, LICENSE_TYPES, MODALITIES, PLAN_TYPES, SPECIALTIES } from "./vocab.js";
 
 const form = document.getElementById("application");
 const status = document.getElementById("status");
@@ -65,6 +65,42 @@ async function loadCarriers() {
 }
 loadCarriers();
 
+// what the network asks (the minimum years with officers, the codes of ethics) and its
+// languages, from the API: one list, the one the vetters and the search use
+async function loadRequirements() {
+  const codes = new Map();
+  try {
+    const answer = await gql(`query Requirements { professionalLanguages { code name }
+      applicationRequirements { minimumYearsWithOfficers codesOfEthics { association name title } } }`, {}, { publicOperation: true });
+    const data = answer.data || {};
+    fillChecks(document.getElementById("languages"), "language",
+      (data.professionalLanguages || []).map((l) => ({ value: l.code, text: l.name })), ["en"]);
+    const asked = data.applicationRequirements;
+    if (asked) {
+      const years = asked.minimumYearsWithOfficers;
+      form.elements.leYears.min = String(years);
+      document.getElementById("years-hint").textContent = years > 0
+        ? `The network lists professionals with at least ${years} year${years === 1 ? "" : "s"} of experience treating officers.`
+        : "Tell us about any experience you have treating officers.";
+      for (const code of asked.codesOfEthics) codes.set(code.association, code.title);
+      const other = form.elements.association.querySelector("option[value=OTHER]");
+      for (const code of asked.codesOfEthics) other.before(el("option", { value: code.association }, code.name));
+    }
+  } catch {
+    say(status, "The form could not load the network's lists; reload the page to apply.", "error");
+  }
+  const association = form.elements.association;
+  association.addEventListener("change", () => {
+    document.getElementById("association-other-box").hidden = association.value !== "OTHER";
+    document.getElementById("code-title").textContent = codes.has(association.value)
+      ? `Vetters check your application against the ${codes.get(association.value)}.` : "";
+  });
+}
+loadRequirements();
+form.querySelectorAll("input[name=disciplinary]").forEach((choice) => choice.addEventListener("change", () => {
+  document.getElementById("disciplinary-box").hidden = text(form, "disciplinary") !== "yes";
+}));
+
 function rows(id) {
   return [...document.getElementById(id).children];
 }
@@ -95,12 +131,18 @@ function collect() {
   }).filter(Boolean);
   const list = (name) => (text(form, name) || "").split(",").map((s) => s.trim()).filter(Boolean);
   const years = text(form, "leYears");
+  const disciplinary = text(form, "disciplinary");
+  const association = text(form, "association");
   return {
     clientKey, fullName: text(form, "fullName"), credentials: text(form, "credentials"), email: text(form, "email"),
     phone: text(form, "phone"), practiceName: text(form, "practiceName"), website: text(form, "website"),
     licenses, locations, insurance, telehealth: checked(form, "telehealth"), telehealthStates: list("telehealthStates").map((s) => s.toUpperCase()),
-    languages: list("languages"), specialties: checkedValues(form, "specialty"),
+    languages: checkedValues(form, "language"), specialties: checkedValues(form, "specialty"),
+    modalities: checkedValues(form, "modality"), gender: text(form, "gender"), acceptingNewClients: checked(form, "accepting"),
     lawEnforcementExperienceYears: years === null ? null : Number(years), lawEnforcementExperience: text(form, "leExperience"),
+    professionalAssociation: association, professionalAssociationOther: association === "OTHER" ? text(form, "associationOther") : null,
+    disciplinaryAction: disciplinary === null ? null : disciplinary === "yes",
+    disciplinaryExplanation: disciplinary === "yes" ? text(form, "disciplinaryExplanation") : null,
     selfPay: checked(form, "selfPay"), answersCallsAnyHour: checked(form, "anyHour"), schedulesWithin24Hours: checked(form, "within24"),
   };
 }
@@ -174,6 +216,8 @@ document.getElementById("add-license").addEventListener("click", addLicense);
 document.getElementById("add-location").addEventListener("click", addLocation);
 document.getElementById("add-insurance").addEventListener("click", addInsurance);
 fillChecks(document.getElementById("specialties"), "specialty", enumOptions(SPECIALTIES));
+fillChecks(document.getElementById("modalities"), "modality", enumOptions(MODALITIES), ["INDIVIDUAL"]);
+fillSelect(form.elements.gender, enumOptions(GENDERS), "Not stated");
 addLicense();
 addLocation();
 addInsurance();

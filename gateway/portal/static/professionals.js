@@ -2,7 +2,7 @@
 // about who was looked at lands in the browser's history.
 import { checked, clearErrors, el, enumOptions, fillSelect, filterPanel, gql, label, nationalPhone, problem, say, signedIn, text } from "./lib.js";
 import { crisisLines } from "./next-steps.js";
-import { PLAN_TYPES, SPECIALTIES } from "./vocab.js";
+import { GENDERS, MODALITIES, PLAN_TYPES, SPECIALTIES } from "./vocab.js";
 
 const form = document.getElementById("search");
 const results = document.getElementById("results");
@@ -13,16 +13,18 @@ const nothing = document.getElementById("nothing");
 document.getElementById("nothing-lines").append(crisisLines());
 let search = null;
 let after = null;
+// the network's languages by code, to show each listing's by name
+let languages = new Map();
 
 const FIND = `query FindProfessionals($search: ProfessionalSearch, $after: String) {
   professionals(search: $search, first: 20, after: $after) {
-    nodes { id fullName credentials practiceName distanceMiles telehealth
+    nodes { id fullName credentials practiceName distanceMiles telehealth acceptingNewClients
       locations { city state } availability { answersCallsAnyHour schedulesWithin24Hours } }
     pageInfo { endCursor hasNextPage } errors { field message } } }`;
 
 const LISTING = `query Listing($id: ID!) { professional(id: $id) {
   id fullName credentials licenseTypes practiceName phone website telehealth telehealthStates languages specialties
-  selfPay lawEnforcementExperienceYears lawEnforcementExperience serviceStates
+  modalities gender acceptingNewClients selfPay lawEnforcementExperienceYears lawEnforcementExperience serviceStates
   locations { street city state zipCode }
   insurance { carrier { name } planTypes }
   availability { answersCallsAnyHour schedulesWithin24Hours } } }`;
@@ -32,9 +34,11 @@ function readSearch() {
   const values = {
     selfPay: checked(form, "selfPay"), telehealth: checked(form, "telehealth"),
     answersCallsAnyHour: checked(form, "anyHour"), schedulesWithin24Hours: checked(form, "within24"),
+    acceptingNewClients: checked(form, "accepting"),
   };
   if (zip) { values.nearZipCode = zip; values.withinMiles = Number(form.elements.miles.value); }
-  for (const [name, key] of [["state", "state"], ["carrier", "insuranceCarrier"], ["plan", "planType"], ["specialty", "specialty"]]) {
+  for (const [name, key] of [["state", "state"], ["carrier", "insuranceCarrier"], ["plan", "planType"], ["specialty", "specialty"],
+    ["language", "language"], ["gender", "gender"], ["modality", "modality"]]) {
     const value = text(form, name);
     if (value) values[key] = name === "state" ? value.toUpperCase() : value;
   }
@@ -54,7 +58,7 @@ function card(p) {
     el("h3", {}, `${p.fullName}, ${p.credentials}`),
     el("p", { class: "meta" }, [p.practiceName, places, p.distanceMiles !== null ? `about ${Math.round(p.distanceMiles)} miles` : null,
       p.telehealth ? "telehealth" : null].filter(Boolean).join(" · ")),
-    el("p", { text: commitments(p.availability) }),
+    el("p", { text: [commitments(p.availability), p.acceptingNewClients ? null : "Not taking new clients now"].filter(Boolean).join(" · ") }),
     toggle, details);
 }
 
@@ -87,8 +91,11 @@ function listing(p) {
     ["Insurance", p.insurance.map((i) => `${i.carrier.name}${i.planTypes.length ? ` (${i.planTypes.join(", ")})` : ""}`).join("; ") || "None listed"],
     ["Self-pay", p.selfPay ? "Accepted" : "No"],
     ["Specialties", p.specialties.map(label).join(", ")],
-    ["Languages", p.languages.join(", ")],
-    ["Law-enforcement experience", `${p.lawEnforcementExperienceYears} years${p.lawEnforcementExperience ? `: ${p.lawEnforcementExperience}` : ""}`],
+    ["Sessions", p.modalities.map(label).join(", ") || "Not stated"],
+    ["New clients", p.acceptingNewClients ? "Accepting" : "Not accepting now"],
+    ["Languages", p.languages.map((code) => languages.get(code) || code).join(", ")],
+    ...(p.gender ? [["Gender", label(p.gender)]] : []),
+    ["Experience with officers", `${p.lawEnforcementExperienceYears} years${p.lawEnforcementExperience ? `: ${p.lawEnforcementExperience}` : ""}`],
   ];
   return el("div", { class: "listing" },
     el("dl", { class: "facts" }, facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })])),
@@ -144,10 +151,15 @@ document.getElementById("any-hour").addEventListener("click", () => again(() => 
 more.addEventListener("click", () => run(true));
 fillSelect(form.elements.plan, enumOptions(PLAN_TYPES), "Any plan");
 fillSelect(form.elements.specialty, enumOptions(SPECIALTIES), "Any specialty");
+fillSelect(form.elements.gender, enumOptions(GENDERS), "Any gender");
+fillSelect(form.elements.modality, enumOptions(MODALITIES), "Any kind");
 try {
   await signedIn();
-  const answer = await gql("query Carriers { insuranceCarriers { code name } }");
-  fillSelect(form.elements.carrier, ((answer.data && answer.data.insuranceCarriers) || []).map((c) => ({ value: c.code, text: c.name })), "Any insurance");
+  const answer = await gql("query Carriers { insuranceCarriers { code name } professionalLanguages { code name } }");
+  const data = answer.data || {};
+  fillSelect(form.elements.carrier, (data.insuranceCarriers || []).map((c) => ({ value: c.code, text: c.name })), "Any insurance");
+  languages = new Map((data.professionalLanguages || []).map((l) => [l.code, l.name]));
+  fillSelect(form.elements.language, [...languages].map(([value, name]) => ({ value, text: name })), "Any language");
   search = readSearch();
   run(false);
 } catch (error) {

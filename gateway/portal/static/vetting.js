@@ -4,12 +4,14 @@ import { VETTING_STATUSES } from "./vocab.js";
 
 const APPLICATION = `id reference status submittedAt fullName credentials email phone website practiceName
   licenses { id licenseType number state expiresOn expired dueForReVetting }
-  locations { street city state zipCode county } telehealth telehealthStates languages specialties
-  lawEnforcementExperienceYears lawEnforcementExperience insurance { carrier { name } planTypes } selfPay
+  locations { street city state zipCode county } telehealth telehealthStates languages unlistedLanguages specialties
+  modalities gender acceptingNewClients lawEnforcementExperienceYears lawEnforcementExperience
+  codeOfEthics { name title } disciplinaryAction disciplinaryExplanation
+  insurance { carrier { name } planTypes } selfPay
   availability { answersCallsAnyHour schedulesWithin24Hours } assessmentKind assessmentAt round reconsiderAfter
   documents { id kind filename contentType sizeBytes downloadPath }
   assignments { vetter assignedAt }
-  assessments { round vetter vote callbackHours licenseVerified insuranceVerified notes recordedAt }
+  assessments { round vetter vote callbackHours licenseVerified insuranceVerified codeOfEthics notes recordedAt }
   decisions { round outcome approvals votes reason reconsiderAfter decidedAt }`;
 
 const queueForm = document.getElementById("queue-filter");
@@ -18,6 +20,8 @@ const section = document.getElementById("application");
 const status = document.getElementById("status");
 let current = null;
 let myPseudonym = null;
+// the network's languages by code, to show an application's by name
+let languages = new Map();
 
 /** A vetter as the history names them: a short code of their pseudonym, or "you". */
 function vetterName(pseudonym) {
@@ -55,8 +59,14 @@ function show(a) {
     ["Licences", a.licenses.map((l) => `${label(l.licenseType)} ${l.number} (${l.state}), expires ${l.expiresOn}${l.expired ? " — EXPIRED" : l.dueForReVetting ? " — due for re-vetting" : ""}`).join("\n")],
     ["Addresses", a.locations.map((l) => `${l.street}, ${l.city}, ${l.state} ${l.zipCode} (${l.county} County)`).join("\n")],
     ["Telehealth", a.telehealth ? `Yes ${a.telehealthStates.join(", ")}` : "No"],
-    ["Languages", a.languages.join(", ")], ["Specialties", a.specialties.map(label).join(", ")],
-    ["Law enforcement", `${a.lawEnforcementExperienceYears} years${a.lawEnforcementExperience ? `: ${a.lawEnforcementExperience}` : ""}`],
+    ["Languages", [...a.languages.map((code) => languages.get(code) || code), ...a.unlistedLanguages.map((name) => `${name} (as written)`)].join(", ")],
+    ["Specialties", a.specialties.map(label).join(", ")],
+    ["Sessions", a.modalities.map(label).join(", ") || "Not stated"], ["Gender", a.gender ? label(a.gender) : "Not stated"],
+    ["New clients", a.acceptingNewClients ? "Accepting" : "Not accepting now"],
+    ["Experience with officers", `${a.lawEnforcementExperienceYears} years${a.lawEnforcementExperience ? `: ${a.lawEnforcementExperience}` : ""}`],
+    ["Code of ethics", a.codeOfEthics ? `${a.codeOfEthics.title} (${a.codeOfEthics.name})` : "Not asked (applied before the form asked)"],
+    ["Disciplinary action", a.disciplinaryAction === null ? "Not asked (applied before the form asked)"
+      : a.disciplinaryAction ? `Disclosed: ${a.disciplinaryExplanation}` : "None, as the applicant attests"],
     ["Insurance", a.insurance.map((i) => `${i.carrier.name} (${i.planTypes.join(", ") || "any plan"})`).join("; ") || "None"],
     ["Self-pay", a.selfPay ? "Yes" : "No"],
     ["Availability", [a.availability.answersCallsAnyHour && "any hour", a.availability.schedulesWithin24Hours && "within 24 hours"].filter(Boolean).join(", ")],
@@ -68,12 +78,13 @@ function show(a) {
   const round = a.assessments.filter((s) => s.round === a.round);
   document.getElementById("history").replaceChildren(
     el("p", {}, `This round: ${round.length} vote${round.length === 1 ? "" : "s"}, ${round.filter((s) => s.vote === "APPROVE").length} to approve.`),
-    el("ul", {}, a.assessments.map((s) => el("li", { text: `Round ${s.round}: ${vetterName(s.vetter)} voted ${label(s.vote).toLowerCase()} (call-back within ${s.callbackHours} h${s.notes ? `; ${s.notes}` : ""}), ${formatDate(s.recordedAt)}` })),
+    el("ul", {}, a.assessments.map((s) => el("li", { text: `Round ${s.round}: ${vetterName(s.vetter)} voted ${label(s.vote).toLowerCase()} (call-back within ${s.callbackHours} h; ${s.codeOfEthics ? "code of ethics checked" : "code of ethics not checked"}${s.notes ? `; ${s.notes}` : ""}), ${formatDate(s.recordedAt)}` })),
       a.decisions.map((d) => el("li", { text: `Round ${d.round} decided: ${label(d.outcome)} (${d.approvals} of ${d.votes} approved)${d.reason ? `; ${d.reason}` : ""}, ${formatDate(d.decidedAt)}` }))));
   const hints = { SUBMITTED: "Assign yourself to start the review.", UNDER_REVIEW: "Schedule the assessment.",
     ASSESSMENT_SCHEDULED: "Record your checklist and vote after the assessment.", DELIBERATION: "More votes may follow; then decide.",
     APPROVED: "Approved and listed while every licence is current.", DEFERRED: "Deferred: it may be reopened after its date." };
   document.getElementById("step-hint").textContent = hints[a.status] || "";
+  document.getElementById("ethics-code").textContent = a.codeOfEthics ? `This applicant's code: ${a.codeOfEthics.title}.` : "";
   section.hidden = false;
 }
 
@@ -126,6 +137,7 @@ document.getElementById("assessment").addEventListener("submit", (e) => {
       licenseVerified: checked(form, "licenseVerified"), insuranceVerified: checked(form, "insuranceVerified"),
       responsiveToUrgentRequests: checked(form, "responsive"), confidentialityPractices: checked(form, "confidentiality"),
       hipaaVideoPlatform: checked(form, "hipaa"), lawEnforcementExperience: checked(form, "leExperience"),
+      codeOfEthics: checked(form, "codeOfEthics"),
       callbackHours: hours === null ? -1 : Number(hours), notes: text(form, "notes"), vote: vote.value,
     },
   }, { applicationId: "ID!", input: "AssessmentInput!" });
@@ -147,7 +159,11 @@ try {
   const me = await signedIn();
   myPseudonym = me.pseudonymousId;
   if (!hasRole(me, "VETTER")) say(document.getElementById("queue-status-text"), "This page is for the network's vetters.", "error");
-  else await loadQueue();
+  else {
+    const known = await gql("query Languages { professionalLanguages { code name } }");
+    languages = new Map(((known.data && known.data.professionalLanguages) || []).map((l) => [l.code, l.name]));
+    await loadQueue();
+  }
 } catch (error) {
   say(status, error.message, "error");
 }

@@ -83,8 +83,11 @@ def application_input(**overrides: Any) -> dict[str, Any]:
         "website": "lakeshore-resilience.example",
         "languages": ["English", " spanish "],
         "specialties": ["TRAUMA_AND_PTSD", "CRITICAL_INCIDENT_STRESS"],
+        "modalities": ["INDIVIDUAL", "COUPLES"],
         "lawEnforcementExperienceYears": 12,
         "lawEnforcementExperience": "Contract clinician for two county sheriffs' offices.",
+        "professionalAssociation": "APA",
+        "disciplinaryAction": False,
         "insurance": [
             {"carrier": "bcbs", "planTypes": ["PPO", "HMO"]},
             {"carrier": "Aetna", "planTypes": ["PPO"]},

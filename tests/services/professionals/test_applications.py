@@ -38,7 +38,7 @@ async def test_an_application_with_documents_gets_a_reference(
     assert row["status"] == "submitted"
     assert row["phone"] == "+13125550142"
     assert row["website"] == "https://lakeshore-resilience.example"
-    assert row["languages"] == ["English", "Spanish"]
+    assert row["languages"] == ["en", "es"]  # the network's codes, from names
     assert row["service_states"] == ["IL", "WI"]
     assert "bcbs:PPO" in row["insurance_keys"]
     assert row["assessment_kind"] == "office_visit"  # Chicago is in Cook County
@@ -120,7 +120,10 @@ async def test_missing_fields_are_named_and_nothing_is_written(
         "input.email",
         "input.languages",
         "input.specialties",
+        "input.modalities",
         "input.lawEnforcementExperienceYears",
+        "input.professionalAssociation",
+        "input.disciplinaryAction",
         "input.insurance",
         "input.answersCallsAnyHour",
         "documents",

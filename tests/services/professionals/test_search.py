@@ -7,8 +7,15 @@ from typing import Any
 
 import asyncpg
 
+from servicekit.vocabulary import LANGUAGES
 from tests.conftest import ServiceUnderTest
-from tests.services.professionals.conftest import apply, approve_all, same_database_on
+from tests.services.professionals.conftest import (
+    application_input,
+    apply,
+    approve_all,
+    same_database_on,
+    submit,
+)
 from tests.support.tokens import TokenIssuer
 
 SEARCH = """
@@ -59,14 +66,19 @@ async def seed_listing(service: ServiceUnderTest, db: asyncpg.Connection) -> Non
         locations=[office("Portland", "OR", "97205")],
         telehealthStates=["OR", "WA"],
         insurance=[{"carrier": "bcbs", "planTypes": ["PPO"]}],
-        languages=["English"],
+        languages=["en"],
+        gender="WOMAN",
+        modalities=["GROUP"],
+        acceptingNewClients=False,
     )
     await apply(
         service,
         fullName="Dana Naperville",
         locations=[office("Naperville", "IL", "60540")],
         insurance=[{"carrier": "bcbs", "planTypes": ["HMO"]}],
-        languages=["Spanish", "Polish"],
+        languages=["Spanish", "pl"],
+        gender="NON_BINARY",
+        modalities=["FAMILY", "INDIVIDUAL"],
     )
     await approve_all(db)
     # applied after the approvals: still under vetting, never listed
@@ -129,6 +141,20 @@ async def test_every_filter_narrows_the_list(
         ({"selfPay": True}, ["Avery Lakeshore", "Casey Portland", "Dana Naperville"]),
         ({"specialty": "SUBSTANCE_USE"}, ["Blake Evanston"]),
         ({"language": "polish"}, ["Dana Naperville"]),
+        ({"language": "pl"}, ["Dana Naperville"]),
+        ({"language": "es"}, ["Avery Lakeshore", "Blake Evanston", "Dana Naperville"]),
+        ({"language": "Spanish"}, ["Avery Lakeshore", "Blake Evanston", "Dana Naperville"]),
+        ({"language": "EN"}, ["Avery Lakeshore", "Blake Evanston", "Casey Portland"]),
+        ({"gender": "WOMAN"}, ["Casey Portland"]),
+        ({"gender": "NON_BINARY", "nearZipCode": "60601"}, ["Dana Naperville"]),
+        ({"modality": "COUPLES"}, ["Avery Lakeshore", "Blake Evanston"]),
+        ({"modality": "FAMILY", "nearZipCode": "60601"}, ["Dana Naperville"]),
+        ({"modality": "GROUP", "state": "WA"}, ["Casey Portland"]),
+        (
+            {"acceptingNewClients": True},
+            ["Avery Lakeshore", "Blake Evanston", "Dana Naperville"],
+        ),
+        ({"acceptingNewClients": True, "nearZipCode": "97209"}, []),
         ({"telehealth": True}, ["Avery Lakeshore", "Casey Portland", "Dana Naperville"]),
         ({"schedulesWithin24Hours": True}, ["Blake Evanston"]),
         ({"answersCallsAnyHour": True}, ["Avery Lakeshore", "Casey Portland", "Dana Naperville"]),
@@ -138,6 +164,39 @@ async def test_every_filter_narrows_the_list(
         assert names(await search(professionals, officer_token, search=filters)) == expected, (
             filters
         )
+
+
+async def test_one_language_list_for_professionals_and_supporters(
+    professionals: ServiceUnderTest, db: asyncpg.Connection, officer_token: str
+) -> None:
+    await seed_listing(professionals, db)
+    # public: the application form offers it before anyone signs in
+    answer = await professionals.graphql("{ professionalLanguages { code name } }")
+    listed = answer["data"]["professionalLanguages"]
+    assert {"code": "es", "name": "Spanish"} in listed
+    assert {(item["code"], item["name"]) for item in listed} == set(LANGUAGES.items())
+    stored = await db.fetchval(
+        "SELECT languages FROM professionals WHERE full_name = 'Dana Naperville'"
+    )
+    assert stored == ["es", "pl"]
+    listing = """query ($search: ProfessionalSearch) { professionals(search: $search) {
+        nodes { fullName languages gender modalities acceptingNewClients } } }"""
+    found = await professionals.graphql(
+        listing, {"search": {"language": "Polish"}}, token=officer_token
+    )
+    assert found["data"]["professionals"]["nodes"] == [
+        {
+            "fullName": "Dana Naperville",
+            "languages": ["es", "pl"],
+            "gender": "NON_BINARY",
+            "modalities": ["FAMILY", "INDIVIDUAL"],
+            "acceptingNewClients": True,
+        }
+    ]
+    unknown = await submit(professionals, application_input(languages=["English", "Klingon"]))
+    payload = unknown["data"]["submitProfessionalApplication"]
+    assert [error["field"] for error in payload["errors"]] == ["input.languages.1"]
+    assert "professionalLanguages" in payload["errors"][0]["message"]
 
 
 async def test_cursor_paging_visits_each_listing_once(
@@ -167,7 +226,8 @@ async def test_bad_search_input_is_explained(
         ({"insuranceCarrier": "Acme"}, "search.insuranceCarrier", "is not a carrier we list"),
         ({"state": "ZZ"}, "search.state", "is not a US state code"),
         ({"nearZipCode": "60601", "withinMiles": 5000}, "search.withinMiles", "1 and 500"),
-        ({"language": "42 <b>"}, "search.language", "a language name"),
+        ({"language": "42 <b>"}, "search.language", "not in the network's list"),
+        ({"language": "Klingon"}, "search.language", "a code such as es"),
     ):
         answer = await professionals.graphql(SEARCH, {"search": filters}, token=officer_token)
         assert "errors" not in answer, answer

@@ -67,6 +67,7 @@ def checklist(vote: str = "APPROVE", **overrides: Any) -> dict[str, Any]:
         "confidentialityPractices": True,
         "hipaaVideoPlatform": True,
         "lawEnforcementExperience": True,
+        "codeOfEthics": True,
         "notes": "Visited the office; intake line answered at 11 pm.",
         "vote": vote,
     }
