@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver import Chrome as WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.portal.conftest import DESKTOP, PHONE, accessibility_violations
 from tests.portal.test_portal import Browser, nothing_stored, sign_in, wait
@@ -53,12 +55,8 @@ def test_graphiql_opens_on_the_examples_and_passes_axe_on_a_phone(
     driver.set_window_size(*PHONE)
 
     # the run button offers the examples by name; the public one needs no sign-in
-    driver.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
-    wait(driver).until(
-        ready.element_to_be_clickable(
-            (By.XPATH, "//*[@role='menuitem'][normalize-space()='NetworkLists']")
-        )
-    ).click()
+    click(driver, (By.CSS_SELECTOR, ".graphiql-execute-button"))
+    click(driver, (By.XPATH, "//*[@role='menuitem'][normalize-space()='NetworkLists']"))
     wait(driver).until(lambda d: '"minimumYearsWithOfficers": 1' in response_of(d))
     assert '"code": "es"' in response_of(driver)
     assert accessibility_violations(driver, axe_source) == []
@@ -76,14 +74,22 @@ def test_graphiql_opens_on_the_examples_and_passes_axe_on_a_phone(
     # signed in on the portal, GraphiQL sends the session cookie: an officer's example runs
     sign_in(driver, stack, "omar.lindqvist@westmere-village.pd.example")
     driver.get(f"{stack.gateway}/graphql")
-    wait(driver).until(
-        ready.element_to_be_clickable((By.CSS_SELECTOR, ".graphiql-execute-button"))
-    ).click()
-    wait(driver).until(
-        ready.element_to_be_clickable(
-            (By.XPATH, "//*[@role='menuitem'][normalize-space()='SupportersNearby']")
-        )
-    ).click()
+    click(driver, (By.CSS_SELECTOR, ".graphiql-execute-button"))
+    click(driver, (By.XPATH, "//*[@role='menuitem'][normalize-space()='SupportersNearby']"))
     wait(driver).until(lambda d: '"displayName"' in response_of(d))
     assert '"OFFICER"' in response_of(driver)
     assert "UNAUTHENTICATED" not in response_of(driver)
+
+
+def click(driver: WebDriver, locator: tuple[str, str]) -> None:
+    """Click an element GraphiQL may render again at any moment: found afresh until the
+    click lands."""
+
+    def clicked(d: WebDriver) -> bool:
+        element = ready.element_to_be_clickable(locator)(d)
+        if not element:
+            return False
+        element.click()
+        return True
+
+    WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(clicked)
