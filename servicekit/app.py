@@ -169,7 +169,10 @@ def create_service_app(
         trace_configs = [telemetry.client_trace_config(settings.name)] if tracing else []
         try:
             async with (
-                aiohttp.ClientSession(trace_configs=trace_configs) as http,
+                # calls between services carry no cookies: nothing to keep of their answers
+                aiohttp.ClientSession(
+                    trace_configs=trace_configs, cookie_jar=aiohttp.DummyCookieJar()
+                ) as http,
                 contextlib.AsyncExitStack() as stack,
             ):
                 basics: Running[None] = Running(settings, pool, http, clock, None)
