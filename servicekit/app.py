@@ -32,7 +32,7 @@ from servicekit import graphiql, telemetry
 from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.database import create_pool
 from servicekit.endpoint import GraphQLEndpoint
-from servicekit.graphql import RequestContext
+from servicekit.graphql import RequestContext, ServiceSchema
 from servicekit.graphql_lane import GraphQLLane, LanedStarlette
 from servicekit.limits import BodySizeLimit
 from servicekit.settings import ServiceSettings
@@ -217,6 +217,8 @@ def create_service_app(
             return JSONResponse({"status": "database unreachable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
+    if isinstance(schema, ServiceSchema):
+        schema.valid_documents.forget_after(settings.document_idle_seconds)
     graphql_endpoint = GraphQLEndpoint(
         schema,
         title=title,

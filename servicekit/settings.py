@@ -123,6 +123,9 @@ class ServiceSettings:
     token_audience: str
     graphiql: bool
     deployment: str
+    # how long an unused operation document is kept (servicekit/recent.py): ten minutes;
+    # tests shorten it to watch memory forget, and it can never be longer
+    document_idle_seconds: float = 600.0
 
     @classmethod
     def from_environment(
@@ -144,4 +147,13 @@ class ServiceSettings:
             token_audience=env.text("TOKEN_AUDIENCE", "wnwa"),
             graphiql=env.flag("GRAPHIQL", env.is_development),
             deployment=env.deployment,
+            document_idle_seconds=document_idle_seconds(env),
         )
+
+
+def document_idle_seconds(env: Environment) -> float:
+    """``DOCUMENT_IDLE_SECONDS`` (shared ``WNWA_DOCUMENT_IDLE_SECONDS``): 1 to 600."""
+    seconds = env.integer("DOCUMENT_IDLE_SECONDS", 600)
+    if not 1 <= seconds <= 600:
+        raise ConfigurationError(f"{env.prefix}_DOCUMENT_IDLE_SECONDS must be 1 to 600")
+    return float(seconds)
