@@ -126,8 +126,11 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         connector = aiohttp.TCPConnector(limit=200, limit_per_host=100, keepalive_timeout=30)
         trace_configs = [telemetry.client_trace_config("identity")] if tracing else []
+        # no cookie jar: `/auth/*` carries each person's own cookies, and a jar would keep
+        # every Set-Cookie identity answers (tokens, sessions) and send them with the next
+        # person's request
         async with aiohttp.ClientSession(
-            connector=connector, trace_configs=trace_configs
+            connector=connector, trace_configs=trace_configs, cookie_jar=aiohttp.DummyCookieJar()
         ) as session:
             # traced calls go through the session, whose hooks open their spans
             connections = None if tracing else HttpConnections(seconds=settings.subgraph_timeout)

@@ -114,7 +114,9 @@ class OperationPipeline:
         self.rules = tuple(rules)
         # kept by their text while in use (a client may write search values into it): at most
         # 1,000, each forgotten after ten minutes unused
-        self.documents: RecentDocuments[CheckedDocument] = RecentDocuments(size=1000)
+        self.documents: RecentDocuments[CheckedDocument] = RecentDocuments(
+            size=1000, idle_seconds=settings.document_idle_seconds
+        )
 
     def check(self, query: str) -> CheckedDocument:
         """The document of ``query``, parsed and validated (once while it is in use)."""

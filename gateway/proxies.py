@@ -16,10 +16,12 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl
 
 import aiohttp
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from yarl import URL
 
 from gateway.graphql_http import SECURITY_HEADERS, graphql_error
 from gateway.settings import GatewaySettings
@@ -67,18 +69,29 @@ _DOCUMENT_HEADERS = (
 async def to_identity(
     session: aiohttp.ClientSession, settings: GatewaySettings, request: Request
 ) -> Response:
-    """``/auth/*`` forwarded to identity, plain paths only."""
-    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    """``/auth/*`` forwarded to identity, plain paths only.
+
+    The query string (a sign-in's authorization code and state, a department's id) is never
+    part of a text that a URL parser's cache keeps: the scope's path is read, not
+    ``request.url`` (``urllib.parse.urlsplit`` keeps the last 128 URLs it split), and the
+    query travels as parameters, which the HTTP client adds to identity's URL without a
+    cache (yarl keeps the URLs it parses from text, queries included). Identity reads the
+    same values (spaces may travel as ``+`` rather than ``%20``).
+    """
+    raw_path = request.scope.get("raw_path") or str(request.scope["path"]).encode()
     path = raw_path.decode("latin-1")
-    if not _AUTH_PATH.fullmatch(path) or path != request.url.path:
+    if not _AUTH_PATH.fullmatch(path) or path != request.scope["path"]:
         return graphql_error("There is no such page.", "NOT_FOUND", 404)
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    url = f"{settings.identity_url}{path}{'?' if query else ''}{query}"
+    query = parse_qsl(
+        request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+    )
+    url = URL(settings.identity_url).with_path(path, encoded=True)
     headers = {k: v for k, v in request.headers.items() if k.lower() in _AUTH_REQUEST_HEADERS}
     try:
         async with session.request(
             request.method,
             url,
+            params=query,
             headers=headers,
             data=await request.body(),
             allow_redirects=False,

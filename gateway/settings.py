@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicekit.ports import PEERS, PORTS, local_url
-from servicekit.settings import Environment, PublicUrl, read_public_url
+from servicekit.settings import Environment, PublicUrl, document_idle_seconds, read_public_url
 
 DEFAULT_PORT = PORTS["gateway"]
 SUPERGRAPH_FILE = Path(__file__).parent / "supergraph.graphql"
@@ -46,6 +46,8 @@ class GatewaySettings:
     # the gateway's own service credentials, to hand daily visit totals to membership;
     # empty outside development unless set: the totals are then not kept
     service_secret: str = ""
+    # how long an unused operation document is kept (ten minutes; tests shorten it)
+    document_idle_seconds: float = 600.0
 
 
 def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -80,6 +82,7 @@ def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
         deduplicate_reads=env.flag("DEDUPLICATE_READS", True),
         deployment=env.deployment,
         public_url=read_public_url(environ),
+        document_idle_seconds=document_idle_seconds(env),
         service_secret=(
             env.secret("SERVICE_SECRET", "dev-service-secret-gateway", shared=False).value
             if env.is_development or env.text("SERVICE_SECRET", "")

@@ -32,7 +32,7 @@ from servicekit import graphiql, telemetry
 from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.database import create_pool
 from servicekit.endpoint import GraphQLEndpoint
-from servicekit.graphql import RequestContext
+from servicekit.graphql import RequestContext, ServiceSchema
 from servicekit.graphql_lane import GraphQLLane, LanedStarlette
 from servicekit.limits import BodySizeLimit
 from servicekit.settings import ServiceSettings
@@ -182,7 +182,10 @@ def create_service_app(
         trace_configs = [telemetry.client_trace_config(settings.name)] if tracing else []
         try:
             async with (
-                aiohttp.ClientSession(trace_configs=trace_configs) as http,
+                # calls between services carry no cookies: nothing to keep of their answers
+                aiohttp.ClientSession(
+                    trace_configs=trace_configs, cookie_jar=aiohttp.DummyCookieJar()
+                ) as http,
                 contextlib.AsyncExitStack() as stack,
             ):
                 basics: Running[None] = Running(settings, pool, http, clock, None)
@@ -227,6 +230,8 @@ def create_service_app(
             return JSONResponse({"status": "database unreachable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
+    if isinstance(schema, ServiceSchema):
+        schema.valid_documents.forget_after(settings.document_idle_seconds)
     graphql_endpoint = GraphQLEndpoint(
         schema,
         title=title,

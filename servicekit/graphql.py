@@ -184,6 +184,10 @@ class ValidDocuments:
         self.longest = longest
         self._documents: RecentDocuments[DocumentNode] = RecentDocuments(size=size)
 
+    def forget_after(self, seconds: float) -> None:
+        """Forget a document unused for ``seconds`` (the service's setting; tests shorten it)."""
+        self._documents.idle_seconds = seconds
+
     def get(self, query: str) -> DocumentNode | None:
         return self._documents.get(query)
 

@@ -11,7 +11,9 @@ with it, so the load generator leaves the machine it measures to the stack.
 
 Each call has ``seconds`` (for the gateway, its subgraph timeout) from its start to its answer. A
 connection idle for ``idle_seconds`` (30, less than the servers' 75 s keep-alive) is
-closed rather than reused, so a call never races a server closing it. A call that does not
+closed by a timer, so a call never races a server closing it, and neither end keeps a
+quiet connection (and what the server's side holds of its last request: the caller's token)
+for longer. A kept connection holds nothing of the answer it carried. A call that does not
 finish within its timeout closes its connection (an answer may still be on its way).
 """
 
@@ -54,6 +56,7 @@ class _Connection(asyncio.Protocol):
         self.body: list[bytes] = []
         self.reusable = True
         self.idle_since = 0.0
+        self.closing: asyncio.TimerHandle | None = None  # while idle: its close
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast("asyncio.Transport", transport)  # uvloop's is not a subclass
@@ -86,10 +89,17 @@ class _Connection(asyncio.Protocol):
         self.body = []
         self.answer = asyncio.get_running_loop().create_future()
         self.transport.write(request)
-        return await self.answer
+        try:
+            return await self.answer
+        finally:
+            # the answer is the caller's alone: a kept connection holds none of it
+            self.body, self.answer = [], None
 
     def close(self) -> None:
         self.reusable = False
+        if self.closing is not None:
+            self.closing.cancel()
+            self.closing = None
         if self.transport is not None:
             self.transport.close()
 
@@ -125,9 +135,20 @@ class HttpConnections:
         if connection.reusable:
             connection.idle_since = time.monotonic()
             self._idle.setdefault(origin, []).append(connection)
+            connection.closing = asyncio.get_running_loop().call_later(
+                self._idle_seconds, self._expire, origin, connection
+            )
         else:
             connection.close()
         return answer
+
+    def _expire(self, origin: Origin, connection: _Connection) -> None:
+        """An idle connection's time is up: closed, whether or not another call comes."""
+        connection.closing = None
+        idle = self._idle.get(origin)
+        if idle is not None and connection in idle:
+            idle.remove(connection)
+        connection.close()
 
     def _idle_connection(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)
@@ -135,6 +156,9 @@ class HttpConnections:
         while idle:
             connection = idle.pop()
             if connection.reusable and now - connection.idle_since < self._idle_seconds:
+                if connection.closing is not None:
+                    connection.closing.cancel()
+                    connection.closing = None
                 return connection
             connection.close()
         return None

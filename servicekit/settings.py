@@ -191,6 +191,9 @@ class ServiceSettings:
     graphiql: bool
     deployment: str
     public_url: PublicUrl
+    # how long an unused operation document is kept (servicekit/recent.py): ten minutes;
+    # tests shorten it to watch memory forget, and it can never be longer
+    document_idle_seconds: float = 600.0
 
     @classmethod
     def from_environment(
@@ -213,4 +216,13 @@ class ServiceSettings:
             graphiql=env.flag("GRAPHIQL", env.is_development),
             deployment=env.deployment,
             public_url=read_public_url(environ),
+            document_idle_seconds=document_idle_seconds(env),
         )
+
+
+def document_idle_seconds(env: Environment) -> float:
+    """``DOCUMENT_IDLE_SECONDS`` (shared ``WNWA_DOCUMENT_IDLE_SECONDS``): 1 to 600."""
+    seconds = env.integer("DOCUMENT_IDLE_SECONDS", 600)
+    if not 1 <= seconds <= 600:
+        raise ConfigurationError(f"{env.prefix}_DOCUMENT_IDLE_SECONDS must be 1 to 600")
+    return float(seconds)

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def first_admin_code(*, days: int) -> int:
     """
     from services.identity import settings as identity_settings
     from services.identity.enrollment import issue_codes
-    from services.identity.passkeys import code_key
+    from services.identity.passkeys import code_key, label_key
 
     if not 1 <= days <= 90:
         print("--days must be 1 to 90", file=sys.stderr)
@@ -85,12 +86,13 @@ def first_admin_code(*, days: int) -> int:
     settings = identity_settings.load()
     identity = service_named("identity")
 
-    async def issue(url: str) -> tuple[list[tuple[str, str | None]], object]:
+    async def issue(url: str) -> tuple[list[tuple[uuid.UUID, str, str | None]], object]:
         connection = await asyncpg.connect(url)
         try:
             return await issue_codes(
                 connection,
                 code_key(settings.secrets_key.value),
+                label_key(settings.secrets_key.value),
                 organisation=settings.network_id,
                 roles=["network_admin"],
                 labels=["first network admin"],
@@ -107,7 +109,7 @@ def first_admin_code(*, days: int) -> int:
             asyncio.run(prepare_databases(server_url, [identity], seed_demo=False))
             url = service_database_url(server_url, identity.name)
             codes, expires_on = asyncio.run(issue(url))
-    print(f"Network admin enrolment code (works once, until {expires_on}): {codes[0][0]}")
+    print(f"Network admin enrolment code (works once, until {expires_on}): {codes[0][1]}")
     print("Open the portal's /enroll page, type the code and make a passkey.")
     return 0
 

@@ -8,13 +8,15 @@ it. Searches waiting at the same time share that query.
 
 The order: available now first, then a rotation that is a keyed hash of the profile id and
 the UTC day — fair, new every day, the same in every process, and dependent on nothing
-anyone did. Nothing about a search is kept.
+anyone did. Nothing about a search is kept, and nobody's pseudonym: the profiles are kept
+without their owner's (``owner_subject``), which no search needs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
+import dataclasses
 import datetime as dt
 import hashlib
 import heapq
@@ -106,7 +108,9 @@ class _Entry:
     )
 
     def __init__(self, row: SupporterRow, day: int) -> None:
-        self.row = row
+        # what the supporter published, not who they are: a memory image of the process
+        # holds no supporter's pseudonym
+        self.row = dataclasses.replace(row, owner_subject="")
         self.id = row.id
         self.department = row.department_id.int  # ints compare in C, UUIDs in Python
         self.areas = frozenset(row.areas)

@@ -67,6 +67,7 @@ def create_app(
     secrets = SecretBox(derive_key(settings.secrets_key.value, "wnwa identity secrets at rest"))
     cookie_box = SecretBox(derive_key(settings.cookie_key.value, "wnwa identity cookies"))
     pseudonym_key = derive_key(settings.pseudonym_key.value, "wnwa pairwise subject")
+    label_key = passkeys.label_key(settings.secrets_key.value)
     lifetime = settings.access_token_minutes * 60
     challenge_key = derive_key(settings.secrets_key.value, "wnwa enrolment code challenges")
 
@@ -130,7 +131,7 @@ def create_app(
             )
 
     async def housekeeping(pool: asyncpg.Pool) -> None:
-        await passkey_store.keep_house(db=pool, today=clock.today())
+        await passkey_store.keep_house(db=pool, today=clock.today(), label_key=label_key)
 
     app = create_service_app(
         settings.service,

@@ -38,13 +38,20 @@ async def seed(connection: asyncpg.Connection, *, clock: Clock = SYSTEM_CLOCK) -
         "SELECT (SELECT count(*) FROM enrollment_codes) + (SELECT count(*) FROM passkeys)"
     ):
         return False
-    key = passkeys.code_key(identity_settings.load().secrets_key.value)
+    secrets_key = identity_settings.load().secrets_key.value
+    key, label_key = passkeys.code_key(secrets_key), passkeys.label_key(secrets_key)
     expires_on = clock.today() + dt.timedelta(days=365)
     async with connection.transaction():
         for code, roles, label in DEMO_ENROLLMENT_CODES:
             await passkey_store.add_enrollment_codes(
                 db=connection,
-                codes=[(uuid.uuid4(), passkeys.code_digest(key, code), label)],
+                codes=[
+                    (
+                        uuid.uuid4(),
+                        passkeys.code_digest(key, code),
+                        passkeys.label_digest(label_key, DEMO_NO_IDP_DEPARTMENT.id, label),
+                    )
+                ],
                 organisation_id=DEMO_NO_IDP_DEPARTMENT.id,
                 roles=list(roles),
                 expires_on=expires_on,

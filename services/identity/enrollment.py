@@ -2,7 +2,10 @@
 one-time enrolment codes, see and revoke passkeys, and choose how long a passkey added
 after a department sign-in lasts.
 
-A code is shown once, in the answer that issues it; only its keyed hash is kept.
+A code is shown once, in the answer that issues it; only its keyed hash is kept. So is its
+label (a badge number, say, which names a person): shown in that answer, then kept only as
+a keyed digest, which is all revoking or withdrawing by label needs. Lists show roles,
+dates and a short handle, never a label.
 """
 
 from __future__ import annotations
@@ -26,10 +29,18 @@ from .schema import Role, runtime
 DEFAULT_CODE_DAYS = 14
 
 
-@strawberry.type(description="A one-time enrolment code not used yet. The code itself is gone.")
+# characters of an id shown as its handle: enough to tell a department's codes or passkeys
+# apart, and the same prefix "My passkeys" shows its holder
+HANDLE_CHARACTERS = 12
+
+
+@strawberry.type(
+    description="A one-time enrolment code not used yet. The code itself is gone, and so is "
+    "its label: only a digest of it is kept."
+)
 class EnrollmentCode:
     id: strawberry.ID
-    label: str | None
+    handle: str = strawberry.field(description="The start of its id, as printed at issue.")
     roles: list[Role]
     expires_on: dt.date = strawberry.field(description="The last day (UTC) it works.")
 
@@ -37,7 +48,8 @@ class EnrollmentCode:
 @strawberry.type(description="A newly issued code: shown this once, never again.")
 class IssuedEnrollmentCode:
     code: str
-    label: str | None
+    label: str | None = strawberry.field(description="Shown now; kept only as a digest.")
+    handle: str = strawberry.field(description="How the list of unused codes names it.")
     roles: list[Role]
     expires_on: dt.date
 
@@ -45,8 +57,9 @@ class IssuedEnrollmentCode:
 @strawberry.type(description="A passkey the network holds. Whose it is, is not known here.")
 class Passkey:
     id: strawberry.ID
-    label: str | None = strawberry.field(
-        description="The coordinator's label, if the code had one."
+    handle: str = strawberry.field(
+        description="The start of its id, which its holder sees on My passkeys. The label "
+        "is not kept: revoke by label with revokePasskeys."
     )
     roles: list[Role]
     valid_until: dt.date | None = strawberry.field(
@@ -76,7 +89,9 @@ class EnrollmentCodesPayload:
 @strawberry.input(description="Which passkeys to revoke: by label, by role, one, or everything.")
 class PasskeyRevocationInput:
     department_id: strawberry.ID | None = None
-    label: str | None = None
+    label: str | None = strawberry.field(
+        default=None, description="The label its code carried, typed in any case or spacing."
+    )
     role: Role | None = None
     passkey_id: strawberry.ID | None = None
     everything: bool = strawberry.field(
@@ -117,19 +132,28 @@ async def _check_standing(
 async def issue_codes(
     db: Executor,
     key: bytes,
+    label_key: bytes,
     *,
     organisation: uuid.UUID,
     roles: list[str],
     labels: list[str | None],
     valid_days: int = DEFAULT_CODE_DAYS,
     clock: Clock = SYSTEM_CLOCK,
-) -> tuple[list[tuple[str, str | None]], dt.date]:
-    """New codes (one per label; None for no label), kept as keyed hashes; shown once."""
+) -> tuple[list[tuple[uuid.UUID, str, str | None]], dt.date]:
+    """New codes (one per label; None for no label) as (id, code, label), kept as keyed
+    hashes of the code and of the label; shown once."""
     expires_on = clock.today() + dt.timedelta(days=valid_days)
-    issued = [(passkeys.new_code(), label) for label in labels]
+    issued = [(uuid.uuid4(), passkeys.new_code(), label) for label in labels]
     await passkey_store.add_enrollment_codes(
         db=db,
-        codes=[(uuid.uuid4(), passkeys.code_digest(key, code), label) for code, label in issued],
+        codes=[
+            (
+                id_,
+                passkeys.code_digest(key, code),
+                None if label is None else passkeys.label_digest(label_key, organisation, label),
+            )
+            for id_, code, label in issued
+        ],
         organisation_id=organisation,
         roles=roles,
         expires_on=expires_on,
@@ -137,10 +161,20 @@ async def issue_codes(
     return issued, expires_on
 
 
+def _label_digest(info: Info[Any, Any], organisation: uuid.UUID, label: str) -> bytes:
+    key = passkeys.label_key(runtime(info).settings.secrets_key.value)
+    return passkeys.label_digest(key, organisation, label)
+
+
+def _code_handle(code_id: uuid.UUID) -> str:
+    return code_id.hex[:HANDLE_CHARACTERS]
+
+
 def _passkey(row: passkey_store.PasskeyRow) -> Passkey:
+    credential = passkeys.encode(row.credential_id)
     return Passkey(
-        id=strawberry.ID(passkeys.encode(row.credential_id)),
-        label=row.label,
+        id=strawberry.ID(credential),
+        handle=credential[:HANDLE_CHARACTERS],
         roles=[Role(role) for role in row.roles],
         valid_until=to_column(row.valid_until),
     )
@@ -159,7 +193,7 @@ class PasskeyQuery:
         return [
             EnrollmentCode(
                 id=strawberry.ID(str(row.id)),
-                label=row.label,
+                handle=_code_handle(row.id),
                 roles=[Role(role) for role in row.roles],
                 expires_on=row.expires_on,
             )
@@ -213,6 +247,7 @@ class PasskeyMutation:
         issued, expires_on = await issue_codes(
             identity.pool,
             identity.code_key,
+            passkeys.label_key(identity.settings.secrets_key.value),
             organisation=organisation,
             roles=list(batch.roles),
             labels=list(batch.labels),
@@ -224,20 +259,25 @@ class PasskeyMutation:
                 IssuedEnrollmentCode(
                     code=code,
                     label=label,
+                    handle=_code_handle(id_),
                     roles=[Role(role) for role in batch.roles],
                     expires_on=expires_on,
                 )
-                for code, label in issued
+                for id_, code, label in issued
             ],
             errors=[],
         )
 
-    @strawberry.mutation(description="Withdraw codes not used yet (all of them without ids).")
+    @strawberry.mutation(
+        description="Withdraw codes not used yet: the given ones, those of a label, or all of "
+        "them (neither ids nor a label)."
+    )
     async def withdraw_enrollment_codes(
         self,
         info: Info[Any, Any],
         department_id: strawberry.ID | None = None,
         ids: list[strawberry.ID] | None = None,
+        label: str | None = None,
     ) -> RevocationPayload:
         organisation = _organisation(info, department_id)
         errors = InputErrors()
@@ -247,10 +287,17 @@ class PasskeyMutation:
                 parsed.append(uuid.UUID(str(value)))
             except ValueError:
                 errors.add("ids", f"{str(value)[:40]!r} is not a code's id.")
+        if label is not None:
+            rules.check_label(label, field="label", errors=errors)
+            if ids is not None:
+                errors.add("label", "Give code ids or a label, not both.")
         if errors:
             return RevocationPayload(revoked=0, errors=errors.items)
         withdrawn = await passkey_store.delete_enrollment_codes(
-            db=runtime(info).pool, organisation_id=organisation, ids=parsed if ids else None
+            db=runtime(info).pool,
+            organisation_id=organisation,
+            ids=parsed if ids else None,
+            label_digest=None if label is None else _label_digest(info, organisation, label),
         )
         return RevocationPayload(revoked=withdrawn, errors=[])
 
@@ -272,7 +319,11 @@ class PasskeyMutation:
         revoked = await passkey_store.delete_passkeys(
             db=runtime(info).pool,
             organisation_id=organisation,
-            label=revocation.label,
+            label_digest=(
+                None
+                if revocation.label is None
+                else _label_digest(info, organisation, revocation.label)
+            ),
             role=revocation.role,
             credential_id=revocation.credential_id,
         )

@@ -78,14 +78,14 @@ async def enroll_options(request: Request) -> Response:
         organisation_id=organisation,
         user_handle=passkeys.encode(handle),
         roles=roles,
-        label=code.label,
         code_id=str(code.id),
     )
     options = passkeys.registration_options(
         identity.relying_party_config,
         challenge=challenge,
         user_handle=handle,
-        display_name=display_name(identity, code.organisation_id, code.label),
+        # the code's label is kept only as a digest: the device shows no label
+        display_name=display_name(identity, code.organisation_id, None),
     )
     return with_ceremony(identity, JSONResponse({"publicKey": options}, headers=NO_STORE), ceremony)
 
@@ -108,7 +108,7 @@ async def enroll(request: Request) -> Response:
             public_key=made.public_key,
             organisation_id=organisation,
             roles=tuple(roles),
-            label=ceremony.label,
+            label_digest=None,  # the code's, taken as it is spent (enroll_passkey)
             valid_until=await code_passkey_validity(identity, organisation, today),
             handle_digest=passkeys.handle_digest(handle),
         )

@@ -51,7 +51,6 @@ async def mine(request: Request) -> Response:
         if passkey is not None:
             current = {
                 "id": session.passkey[:12],
-                "label": passkey.label,
                 "roles": list(passkey.roles),
                 "validUntil": _last_day(passkey.valid_until),
             }
@@ -78,7 +77,7 @@ class _NewPasskey:
 
     valid_until: Validity
     roles: list[str]
-    label: str | None
+    label_digest: bytes | None  # its parent's: revoking the parent's label revokes it too
 
 
 async def _new_passkey(identity: Identity, session: Session) -> _NewPasskey:
@@ -90,7 +89,7 @@ async def _new_passkey(identity: Identity, session: Session) -> _NewPasskey:
     the department must still admit the roles, as at a sign-in.
     """
     today = identity.clock.today()
-    label = None
+    label_digest = None
     if session.passkey:
         parent = await passkey_store.get_passkey(
             db=identity.pool, credential_id=passkeys.decode(session.passkey)
@@ -109,7 +108,7 @@ async def _new_passkey(identity: Identity, session: Session) -> _NewPasskey:
                 status=403,
             )
         valid_until: Validity = parent.valid_until
-        label = parent.label
+        label_digest = parent.label_digest
     else:
         provider = await store.get_provider(
             db=identity.pool, organisation_id=uuid.UUID(session.department)
@@ -121,7 +120,7 @@ async def _new_passkey(identity: Identity, session: Session) -> _NewPasskey:
         roles = await admitted_roles(identity, uuid.UUID(session.department), session.roles)
     except PasskeyProblem as problem:
         raise PasskeyProblem(str(problem), status=problem.status or 403) from None
-    return _NewPasskey(valid_until, roles, label)
+    return _NewPasskey(valid_until, roles, label_digest)
 
 
 async def add_options(request: Request) -> Response:
@@ -129,7 +128,7 @@ async def add_options(request: Request) -> Response:
     identity = identity_of(request)
     try:
         session = await _signed_in(identity, request)
-        new = await _new_passkey(identity, session)
+        await _new_passkey(identity, session)  # refused now when none may be added
     except PasskeyProblem as problem:
         return refusal(problem, 401)
     handle = passkeys.seal_handle(
@@ -147,7 +146,7 @@ async def add_options(request: Request) -> Response:
         identity.relying_party_config,
         challenge=challenge,
         user_handle=handle,
-        display_name=display_name(identity, uuid.UUID(session.department), new.label),
+        display_name=display_name(identity, uuid.UUID(session.department), None),
         exclude=[passkeys.decode(session.passkey)] if session.passkey else None,
     )
     return with_ceremony(identity, JSONResponse({"publicKey": options}, headers=NO_STORE), ceremony)
@@ -173,7 +172,7 @@ async def add(request: Request) -> Response:
                 public_key=made.public_key,
                 organisation_id=uuid.UUID(session.department),
                 roles=tuple(new.roles),
-                label=new.label,
+                label_digest=new.label_digest,
                 valid_until=new.valid_until,
                 handle_digest=passkeys.handle_digest(passkeys.decode(ceremony.user_handle)),
             ),

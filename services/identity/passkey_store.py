@@ -1,8 +1,10 @@
 """SQL of identity's passkeys and their enrolment codes: what a credential is stored as,
-and nothing about its use."""
+and nothing about its use. A coordinator's label is kept only as its keyed digest
+(``passkeys.label_digest``): it names a person."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ import asyncpg
 from servicekit.database import Executor
 from servicekit.rows import RowReader
 
+from . import passkeys
 from .passkey_validity import Validity, from_column, to_column
 
 
@@ -22,7 +25,7 @@ class EnrollmentCodeRow:
     id: UUID
     organisation_id: UUID
     roles: tuple[str, ...]
-    label: str | None
+    label_digest: bytes | None
     expires_on: dt.date
 
 
@@ -32,18 +35,23 @@ class PasskeyRow:
     public_key: bytes
     organisation_id: UUID
     roles: tuple[str, ...]
-    label: str | None
+    label_digest: bytes | None
     valid_until: Validity
     handle_digest: bytes
 
 
-_code = RowReader(EnrollmentCodeRow, convert={"roles": tuple})
+def _digest(value: bytes | None) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
+_code = RowReader(EnrollmentCodeRow, convert={"roles": tuple, "label_digest": _digest})
 _passkey = RowReader(
     PasskeyRow,
     convert={
         "credential_id": bytes,
         "public_key": bytes,
         "roles": tuple,
+        "label_digest": _digest,
         "valid_until": from_column,
         "handle_digest": bytes,
     },
@@ -55,16 +63,17 @@ _PASSKEY_COLUMNS = _passkey.columns
 async def add_enrollment_codes(
     *,
     db: asyncpg.Connection | Any,
-    codes: list[tuple[UUID, bytes, str | None]],
+    codes: list[tuple[UUID, bytes, bytes | None]],
     organisation_id: UUID,
     roles: list[str],
     expires_on: dt.date,
 ) -> None:
-    """Add a batch of codes (id, digest, label) at once: all of them or none."""
+    """Add a batch of codes (id, code digest, label digest) at once: all of them or none."""
     await db.executemany(
-        "INSERT INTO enrollment_codes (id, code_digest, organisation_id, roles, label, expires_on)"
+        "INSERT INTO enrollment_codes"
+        " (id, code_digest, organisation_id, roles, label_digest, expires_on)"
         " VALUES ($1, $2, $3, $4, $5, $6)",
-        [(id_, digest, organisation_id, roles, label, expires_on) for id_, digest, label in codes],
+        [(id_, code, organisation_id, roles, label, expires_on) for id_, code, label in codes],
     )
 
 
@@ -86,7 +95,7 @@ async def list_enrollment_codes(
 ) -> list[EnrollmentCodeRow]:
     rows = await db.fetch(
         f"SELECT {_CODE_COLUMNS} FROM enrollment_codes"  # noqa: S608 - constants
-        " WHERE organisation_id = $1 AND expires_on >= $2 ORDER BY label NULLS LAST, id",
+        " WHERE organisation_id = $1 AND expires_on >= $2 ORDER BY expires_on, id",
         organisation_id,
         today,
     )
@@ -94,14 +103,21 @@ async def list_enrollment_codes(
 
 
 async def delete_enrollment_codes(
-    *, db: Executor, organisation_id: UUID, ids: list[UUID] | None = None
+    *,
+    db: Executor,
+    organisation_id: UUID,
+    ids: list[UUID] | None = None,
+    label_digest: bytes | None = None,
 ) -> int:
-    """Withdraw codes not used yet: the given ones, or all of an organisation's."""
+    """Withdraw codes not used yet: the given ones, those of a label, or all of an
+    organisation's."""
     status = await db.execute(
         "DELETE FROM enrollment_codes WHERE organisation_id = $1"
-        " AND ($2::uuid[] IS NULL OR id = ANY($2))",
+        " AND ($2::uuid[] IS NULL OR id = ANY($2))"
+        " AND ($3::bytea IS NULL OR label_digest = $3)",
         organisation_id,
         ids,
+        label_digest,
     )
     return int(status.split()[-1])
 
@@ -127,19 +143,22 @@ async def enroll_passkey(
 ) -> Enrolment:
     """Spend the code, if it still works today, and add its passkey in one transaction.
 
-    A credential id enrolled meanwhile (by another code at the same moment) leaves the
-    code unspent; the unique key is checked by the insert itself, not before it.
+    The passkey takes the code's label digest, read as the code is spent. A credential id
+    enrolled meanwhile (by another code at the same moment) leaves the code unspent; the
+    unique key is checked by the insert itself, not before it.
     """
     try:
         async with db.transaction():
-            spent = await db.fetchval(
-                "DELETE FROM enrollment_codes WHERE id = $1 AND expires_on >= $2 RETURNING id",
+            spent = await db.fetchrow(
+                "DELETE FROM enrollment_codes WHERE id = $1 AND expires_on >= $2"
+                " RETURNING label_digest",
                 code_id,
                 today,
             )
             if spent is None:
                 return Enrolment.CODE_UNUSABLE
-            if not await add_passkey(db=db, passkey=passkey):
+            labelled = dataclasses.replace(passkey, label_digest=_digest(spent["label_digest"]))
+            if not await add_passkey(db=db, passkey=labelled):
                 raise _Undo
     except _Undo:
         return Enrolment.ALREADY_ENROLLED
@@ -156,7 +175,7 @@ async def add_passkey(*, db: Executor, passkey: PasskeyRow) -> bool:
         passkey.public_key,
         passkey.organisation_id,
         list(passkey.roles),
-        passkey.label,
+        passkey.label_digest,
         to_column(passkey.valid_until),
         passkey.handle_digest,
     )
@@ -188,7 +207,7 @@ async def renew_passkey(
 async def list_passkeys(*, db: Executor, organisation_id: UUID) -> list[PasskeyRow]:
     rows = await db.fetch(
         f"SELECT {_PASSKEY_COLUMNS} FROM passkeys"  # noqa: S608 - constants
-        " WHERE organisation_id = $1 ORDER BY label NULLS LAST, credential_id",
+        " WHERE organisation_id = $1 ORDER BY valid_until NULLS LAST, credential_id",
         organisation_id,
     )
     return [_passkey(row) for row in rows]
@@ -198,20 +217,21 @@ async def delete_passkeys(
     *,
     db: Executor,
     organisation_id: UUID,
-    label: str | None = None,
+    label_digest: bytes | None = None,
     role: str | None = None,
     credential_id: bytes | None = None,
 ) -> int:
-    """Revoke an organisation's passkeys: by label, by role, one, or (no filter) all."""
+    """Revoke an organisation's passkeys: by label (its digest), by role, one, or (no filter)
+    all."""
     status = await db.execute(
         """
         DELETE FROM passkeys WHERE organisation_id = $1
-          AND ($2::text IS NULL OR label = $2)
+          AND ($2::bytea IS NULL OR label_digest = $2)
           AND ($3::text IS NULL OR $3 = ANY(roles))
           AND ($4::bytea IS NULL OR credential_id = $4)
         """,
         organisation_id,
-        label,
+        label_digest,
         role,
         credential_id,
     )
@@ -229,18 +249,45 @@ async def delete_lapsed_passkeys(*, db: Executor, before: dt.date) -> int:
 RENEWABLE_DAYS = 90
 
 
-async def keep_house(*, db: Executor, today: dt.date) -> None:
+async def keep_house(*, db: asyncpg.Pool, today: dt.date, label_key: bytes) -> None:
     """Identity's housekeeping for passkeys and codes (at start, then hourly; the service's
-    clock): codes past their last day and passkeys lapsed longer than RENEWABLE_DAYS go, and
-    a passkey without an end in an organisation that has an IdP gets the IdP's period.
+    clock): labels an older release kept in the clear become digests, codes past their last
+    day and passkeys lapsed longer than RENEWABLE_DAYS go, and a passkey without an end in
+    an organisation that has an IdP gets the IdP's period.
 
     The last covers passkeys enrolled from codes before the organisation's IdP was added
     (or before such codes gave a period): an IdP's department has no passkey its IdP would
     never see renewed.
     """
+    async with db.acquire() as connection:
+        await digest_old_labels(db=connection, label_key=label_key)
     await delete_expired_enrollment_codes(db=db, today=today)
     await delete_lapsed_passkeys(db=db, before=today - dt.timedelta(days=RENEWABLE_DAYS))
     await end_open_ended_passkeys(db=db, today=today)
+
+
+async def digest_old_labels(*, db: asyncpg.Connection | Any, label_key: bytes) -> int:
+    """Labels migration 0009 set aside (written in the clear by an older release): each one's
+    digest goes to its passkey or code and the label is deleted, in one transaction."""
+    async with db.transaction():
+        rows = await db.fetch(
+            "DELETE FROM undigested_labels RETURNING organisation_id, credential_id, code_id, label"
+        )
+        for row in rows:
+            digest = passkeys.label_digest(label_key, row["organisation_id"], row["label"])
+            if row["credential_id"] is not None:
+                await db.execute(
+                    "UPDATE passkeys SET label_digest = $2 WHERE credential_id = $1",
+                    row["credential_id"],
+                    digest,
+                )
+            else:
+                await db.execute(
+                    "UPDATE enrollment_codes SET label_digest = $2 WHERE id = $1",
+                    row["code_id"],
+                    digest,
+                )
+    return len(rows)
 
 
 async def end_open_ended_passkeys(*, db: Executor, today: dt.date) -> int:

@@ -4,8 +4,9 @@ The WebAuthn checks themselves (client data, origin, RP id hash, flags, attestat
 assertion signatures, COSE keys) are the `webauthn` library's; this module decides what
 to ask for and what to keep.
 
-What a passkey keeps is its credential id, public key, organisation, roles, an optional
-label and its last valid day. The person's pseudonym is sealed inside the credential's
+What a passkey keeps is its credential id, public key, organisation, roles, a keyed digest
+of the coordinator's optional label (never the label, which names a person) and its last
+valid day. The person's pseudonym is sealed inside the credential's
 *user handle* (AES-GCM, bound to the organisation), which the authenticator keeps and
 returns with every assertion; the table holds only a digest of the handle. So the
 database alone, even with every key the operator holds, cannot say whose a credential is.
@@ -19,6 +20,8 @@ import hashlib
 import hmac
 import json
 import secrets
+import unicodedata
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +52,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from servicekit.digests import keyed_digest
+
 from .sealing import SecretBox, Unsealable, derive_key
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper
@@ -64,6 +69,8 @@ PUBLIC_KEY_BYTES = 2048
 _UNREADABLE = (WebAuthnException, ValueError, KeyError, TypeError, IndexError, OverflowError)
 # HKDF purpose of the key enrolment codes are hashed under (from the secrets-at-rest key)
 ENROLLMENT_CODE_PURPOSE = "wnwa enrollment codes"
+# HKDF purpose of the key coordinators' labels are digested under (from the same setting)
+LABEL_PURPOSE = "wnwa passkey labels"
 
 
 class PasskeyProblem(Exception):
@@ -108,6 +115,26 @@ def code_digest(key: bytes, code: str) -> bytes:
     if normalised is None:
         raise ValueError("not an enrolment code")
     return hmac.new(key, normalised.encode(), hashlib.sha256).digest()
+
+
+# labels ------------------------------------------------------------------------------------
+
+
+def label_key(secrets_key: str) -> bytes:
+    """The key coordinators' labels are digested under, from the secrets-at-rest setting."""
+    return derive_key(secrets_key, LABEL_PURPOSE)
+
+
+def normalise_label(label: str) -> str:
+    """A label as compared: Unicode-normalised, case-folded, runs of spaces as one space, so
+    "Badge  101" typed again as "badge 101" is the same label."""
+    return " ".join(unicodedata.normalize("NFKC", label).casefold().split())
+
+
+def label_digest(key: bytes, organisation_id: uuid.UUID, label: str) -> bytes:
+    """What a code or passkey keeps of its label: HMAC of the organisation and the normalised
+    label. Bound to the organisation, so one label in two departments gives two digests."""
+    return keyed_digest(key, organisation_id.bytes, normalise_label(label).encode())
 
 
 # user handles ------------------------------------------------------------------------------

@@ -101,7 +101,8 @@ def check_code_batch(
     trimmed = [label.strip() for label in labels]
     if any(not label or len(label) > MAX_LABEL for label in trimmed):
         errors.add("input.labels", f"Each label is 1 to {MAX_LABEL} characters.")
-    elif len(set(trimmed)) != len(trimmed):
+    # compared as revoking compares them: "Badge 1" and "badge  1" are one label
+    elif len({passkeys.normalise_label(label) for label in trimmed}) != len(trimmed):
         errors.add("input.labels", "Each label may appear once.")
     if trimmed and count:
         errors.add("input.count", "Give labels or a count, not both.")
@@ -118,6 +119,12 @@ def check_code_batch(
         labels=tuple(trimmed) if trimmed else (None,) * amount,
         valid_days=valid_days,
     )
+
+
+def check_label(label: str, *, field: str, errors: InputErrors) -> None:
+    """A label typed to revoke or withdraw by: a field error unless it could be one."""
+    if not label.strip() or len(label.strip()) > MAX_LABEL:
+        errors.add(field, f"A label is 1 to {MAX_LABEL} characters.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +149,8 @@ def check_revocation(
     chosen = [label is not None, role is not None, passkey_id is not None, everything]
     if sum(chosen) != 1:
         errors.add("input", "Choose one: a label, a role, one passkey, or everything.")
+    if label is not None:
+        check_label(label, field="input.label", errors=errors)
     credential = None
     if passkey_id is not None:
         try:

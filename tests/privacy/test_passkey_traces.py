@@ -130,15 +130,17 @@ def test_the_database_holds_no_pseudonym_of_a_passkey_user(traced: dict[str, Any
     for device in traced["devices"]:
         for credential in device.credentials:
             forbidden.add(b64url(credential.user_handle), "a user handle")
+    for _code, _roles, label in DEMO_ENROLLMENT_CODES:
+        forbidden.add(label, "a coordinator's label, kept only as a digest")
     assert find_leaks(traced["after"], forbidden) == []
-    # a passkey row holds id, key, organisation, roles, label, end and a handle digest only
+    # a passkey row holds id, key, organisation, roles, label digest, end and a handle digest
     passkey_rows = [json.loads(text) for where, text in traced["after"] if ".passkeys#" in where]
     assert len(passkey_rows) == 3
     assert {tuple(sorted(row)) for row in passkey_rows} == {
         (
             "credential_id",
             "handle_digest",
-            "label",
+            "label_digest",
             "organisation_id",
             "public_key",
             "roles",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import secrets
 from collections.abc import AsyncIterator
 
 import pytest
@@ -29,7 +31,9 @@ class Server:
     def __init__(self) -> None:
         self.mode = "ok"
         self.connections = 0
+        self.closed = 0  # connections the caller (or the server) closed
         self.requests: list[bytes] = []
+        self.answer = b'{"data": {}}\n'
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -50,9 +54,10 @@ class Server:
                 else:
                     close = self.mode == "close"
                     writer.write(
-                        b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n"
+                        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n" % len(self.answer)
                         + (b"Connection: close\r\n" if close else b"")
-                        + b'\r\n{"data": {}}\n'
+                        + b"\r\n"
+                        + self.answer
                     )
                     if close:
                         await writer.drain()
@@ -61,6 +66,7 @@ class Server:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
+            self.closed += 1
             writer.close()
 
 
@@ -101,6 +107,38 @@ async def test_a_connection_idle_too_long_is_not_reused() -> None:
     async with serving() as (server, origin):
         for _ in range(2):
             await connections.post(origin, HEADERS, b"{}")
+        assert server.connections == 2
+    connections.close()
+
+
+async def test_an_idle_connection_is_closed_by_a_timer_and_keeps_no_answer() -> None:
+    connections = HttpConnections(seconds=5, idle_seconds=0.2)
+    async with serving() as (server, origin):
+        marker = secrets.token_hex(16).encode()
+        server.answer = b'{"data": {"found": "%s"}}' % marker
+        _, body = await connections.post(origin, HEADERS, b"{}")
+        assert marker in body
+        del body
+        gc.collect()
+        # the kept-alive connection holds nothing of the answer it carried
+        kept = [
+            value
+            for holder in gc.get_objects()
+            for value in gc.get_referents(holder)
+            if isinstance(value, bytes | bytearray)
+            and marker in value
+            and value is not marker
+            and value is not server.answer
+        ]
+        assert kept == []
+        assert (server.connections, server.closed) == (1, 0)
+        # nothing else happens: the idle connection is closed all the same, by a timer
+        for _ in range(50):
+            if server.closed:
+                break
+            await asyncio.sleep(0.05)
+        assert server.closed == 1
+        await connections.post(origin, HEADERS, b"{}")  # a new one, then
         assert server.connections == 2
     connections.close()
 

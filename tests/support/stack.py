@@ -43,11 +43,19 @@ class Stack:
 
 
 @contextlib.contextmanager
-def running_stack(data_dir: Path, *, host: str = "127.0.0.1", **extra_env: str) -> Iterator[Stack]:
+def running_stack(
+    data_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    identity_host: str | None = None,
+    **extra_env: str,
+) -> Iterator[Stack]:
     """Start `wnwa up` with its own data folder and ports; stop it on exit.
 
     ``host`` is the browser-facing host name of the gateway (``localhost`` for passkeys,
-    which browsers refuse on an IP address).
+    which browsers refuse on an IP address). ``identity_host``, when given, is the name the
+    gateway reaches identity by (a host name, as in compose and Kubernetes, rather than the
+    loopback address).
     """
     ports = {service.name: free_port() for service in available_services()}
     ports["gateway"] = free_port()
@@ -56,6 +64,8 @@ def running_stack(data_dir: Path, *, host: str = "127.0.0.1", **extra_env: str) 
     env.update({"WNWA_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **extra_env})
     env.update({f"WNWA_{name.upper()}_PORT": str(port) for name, port in ports.items()})
     env.setdefault("WNWA_PUBLIC_URL", f"http://{host}:{ports['gateway']}")
+    if identity_host is not None:
+        env["WNWA_GATEWAY_IDENTITY_ORIGIN"] = f"http://{identity_host}:{ports['identity']}"
     process = subprocess.Popen(
         [sys.executable, "-m", "wnwa", "up"],
         env=env,

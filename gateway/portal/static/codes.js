@@ -49,21 +49,21 @@ function roleList(values) {
 
 async function refresh() {
   const answer = await gql(
-    "query EnrollmentCodes($d: ID) { enrollmentCodes(departmentId: $d) { id label roles expiresOn }"
-    + " passkeys(departmentId: $d) { id label roles validUntil } passkeyPeriodDays(departmentId: $d) }",
+    "query EnrollmentCodes($d: ID) { enrollmentCodes(departmentId: $d) { id handle roles expiresOn }"
+    + " passkeys(departmentId: $d) { id handle roles validUntil } passkeyPeriodDays(departmentId: $d) }",
     { d: chosenDepartment() },
   );
   if (!answer.data) { say(status, problem(answer), "error"); return; }
   const { enrollmentCodes, passkeys, passkeyPeriodDays } = answer.data;
   document.querySelector("#open-codes tbody").replaceChildren(...enrollmentCodes.map((code) => el("tr", {},
-    el("td", {}, code.label || "(no label)"), el("td", {}, roleList(code.roles)), el("td", {}, day(code.expiresOn)),
+    el("td", { class: "handle" }, code.handle), el("td", {}, roleList(code.roles)), el("td", {}, day(code.expiresOn)),
     el("td", {}, el("button", { type: "button", class: "secondary",
-      "aria-label": `Withdraw the code ${code.label || ""}`.trim(),
+      "aria-label": `Withdraw the code ${code.handle}`,
       onclick: (event) => withdraw(event.target, code.id) }, "Withdraw")))));
   document.querySelector("#passkeys tbody").replaceChildren(...passkeys.map((passkey) => el("tr", {},
-    el("td", {}, passkey.label || "(no label)"), el("td", {}, roleList(passkey.roles)), el("td", {}, day(passkey.validUntil)),
+    el("td", { class: "handle" }, passkey.handle), el("td", {}, roleList(passkey.roles)), el("td", {}, day(passkey.validUntil)),
     el("td", {}, el("button", { type: "button", class: "secondary",
-      "aria-label": `Revoke the passkey ${passkey.label || ""}`.trim(),
+      "aria-label": `Revoke the passkey ${passkey.handle}`,
       onclick: (event) => revoke(event.target, { passkeyId: passkey.id }) }, "Revoke")))));
   const section = document.getElementById("period-section");
   section.hidden = passkeyPeriodDays === null;
@@ -95,9 +95,28 @@ async function revoke(button, what) {
   });
 }
 
+async function revokeLabel(button, text) {
+  await busy(button, status, async () => {
+    const d = chosenDepartment();
+    const revoked = await gql("mutation RevokePasskeys($input: PasskeyRevocationInput!) { revokePasskeys(input: $input) { revoked errors { field message } } }",
+      { input: { departmentId: d, label: text } });
+    if (!revoked.data) throw new Error(problem(revoked));
+    if (revoked.data.revokePasskeys.errors.length) throw new Error(revoked.data.revokePasskeys.errors[0].message);
+    const withdrawn = await gql("mutation WithdrawCodes($d: ID, $label: String) { withdrawEnrollmentCodes(departmentId: $d, label: $label) { revoked errors { field message } } }",
+      { d, label: text });
+    if (!withdrawn.data) throw new Error(problem(withdrawn));
+    const keys = revoked.data.revokePasskeys.revoked;
+    const codes = withdrawn.data.withdrawEnrollmentCodes.revoked;
+    say(status, `${keys} passkey${keys === 1 ? "" : "s"} revoked, ${codes} code${codes === 1 ? "" : "s"} withdrawn.`);
+    document.getElementById("revoke-label").value = "";
+    await refresh();
+  });
+}
+
 function csv(codes) {
   const quote = (value) => `"${String(value ?? "").replace(/"/g, '""')}"`;
-  const rows = [["code", "label", "roles", "works_until"], ...codes.map((c) => [c.code, c.label || "", c.roles.join(" "), c.expiresOn])];
+  const rows = [["code", "label", "roles", "works_until", "handle"],
+    ...codes.map((c) => [c.code, c.label || "", c.roles.join(" "), c.expiresOn, c.handle])];
   return rows.map((row) => row.map(quote).join(",")).join("\r\n") + "\r\n";
 }
 
@@ -113,14 +132,14 @@ form.addEventListener("submit", async (event) => {
   };
   await busy(document.getElementById("issue-button"), status, async () => {
     const answer = await gql("mutation IssueCodes($input: EnrollmentCodesInput!) { issueEnrollmentCodes(input: $input) {"
-      + " codes { code label roles expiresOn } errors { field message } } }", { input });
+      + " codes { code label handle roles expiresOn } errors { field message } } }", { input });
     if (!answer.data) throw new Error(problem(answer));
     const payload = answer.data.issueEnrollmentCodes;
     if (payload.errors.length) { showErrors(form, payload.errors); return; }
     showErrors(form, []);
     document.querySelector("#issued-table tbody").replaceChildren(...payload.codes.map((code) => el("tr", {},
       el("td", { class: "code" }, code.code), el("td", {}, code.label || ""), el("td", {}, roleList(code.roles)),
-      el("td", {}, day(code.expiresOn)))));
+      el("td", {}, day(code.expiresOn)), el("td", { class: "handle" }, code.handle))));
     if (csvUrl) URL.revokeObjectURL(csvUrl);
     csvUrl = URL.createObjectURL(new Blob([csv(payload.codes)], { type: "text/csv" }));
     document.getElementById("csv-link").href = csvUrl;
@@ -140,6 +159,12 @@ document.getElementById("revoke-form").addEventListener("submit", async (event) 
   const role = document.getElementById("revoke-role").value;
   if (!window.confirm(`Revoke every passkey with the role ${ROLE_TEXT[role]}?`)) return;
   await revoke(document.getElementById("revoke-role-button"), { role });
+});
+document.getElementById("label-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = document.getElementById("revoke-label").value.trim();
+  if (!text) { say(status, "Type the label the code carried.", "error"); return; }
+  await revokeLabel(document.getElementById("revoke-label-button"), text);
 });
 document.getElementById("revoke-all-button").addEventListener("click", async (event) => {
   if (!window.confirm("Revoke every passkey of the department? Everyone will need a new code.")) return;

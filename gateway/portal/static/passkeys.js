@@ -27,7 +27,7 @@ async function load() {
   if (mine.current) {
     const until = mine.current.validUntil ? `Works until ${day(mine.current.validUntil)}.` : "Works until it is removed or revoked.";
     current.replaceChildren(
-      el("p", {}, "You signed in with a passkey", mine.current.label ? ` labelled “${mine.current.label}”` : "", ". ", until),
+      el("p", {}, "You signed in with a passkey (handle ", el("code", {}, mine.current.id), "). ", until),
       el("button", { type: "button", class: "secondary", id: "remove-button", onclick: remove }, "Remove this passkey and sign out"),
     );
   } else {

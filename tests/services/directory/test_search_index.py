@@ -16,7 +16,7 @@ import pytest
 from servicekit import geo
 from servicekit.clock import FixedClock
 from services.directory import availability
-from services.directory.search_index import rotation
+from services.directory.search_index import SearchFilters, SupporterIndex, rotation
 from services.directory.store import _supporter
 from tests.conftest import ServiceUnderTest
 from tests.services.directory.conftest import (
@@ -230,3 +230,27 @@ async def test_every_search_answers_as_a_plain_reading_of_its_filters(
                 break
             after = page["pageInfo"]["endCursor"]
         assert walked == _reference(rows, filter_, HARLOW, clock.now()), filter_
+
+
+async def test_the_index_keeps_no_supporters_pseudonym(
+    directory: ServiceUnderTest, issuer: TokenIssuer, clock: FixedClock
+) -> None:
+    subject = uuid.uuid4().hex
+    await create_profile(directory, issuer, department=FENWOOD, subject=subject, displayName="Dana")
+    index = SupporterIndex()
+    pool = await asyncpg.create_pool(directory.database_url, min_size=1, max_size=1)
+    try:
+        await index.refresh(pool)
+    finally:
+        await pool.close()
+    now = clock.now()
+    rows = index.search(
+        SearchFilters(),
+        now=now,
+        minutes=availability.zone_minutes(now),
+        day=now.date().toordinal(),
+        after=None,
+        limit=10,
+    )
+    assert [row.supporter.display_name for row in rows] == ["Dana"]
+    assert subject not in repr(rows)

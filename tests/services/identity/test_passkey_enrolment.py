@@ -17,6 +17,7 @@ from tests.services.identity.test_passkeys import (
     KESTREL,
     admin_codes,
     authenticator,
+    label_digest,
     passkey_sign_in,
 )
 from tests.support.proof_of_work import code_try_proof
@@ -39,8 +40,9 @@ async def test_a_code_that_expires_during_the_ceremony_enrols_nothing(stack: Sta
             assert options.status_code == 200
             # the code's last day passes while the person is at their device's prompt
             await connection.execute(
-                "UPDATE enrollment_codes SET expires_on = $1 WHERE label = 'Badge 600'",
+                "UPDATE enrollment_codes SET expires_on = $1 WHERE label_digest = $2",
                 stack.clock.today() - dt.timedelta(days=1),
+                label_digest("Badge 600"),
             )
             late = await browser.post(
                 "/auth/enroll", json={"credential": device.create(options.json())}
@@ -93,8 +95,8 @@ async def test_two_codes_finishing_with_one_credential_at_once_enrol_it_once(
             )
             # the losing code is not spent: exactly one of the two is gone
             codes_left = await connection.fetchval(
-                "SELECT count(*) FROM enrollment_codes WHERE label = ANY($1)",
-                labels[2 * round_ : 2 * round_ + 2],
+                "SELECT count(*) FROM enrollment_codes WHERE label_digest = ANY($1)",
+                [label_digest(label) for label in labels[2 * round_ : 2 * round_ + 2]],
             )
             signed_in = []
             for held in device.credentials:  # one key won; the other's signature is refused
@@ -159,7 +161,8 @@ async def test_a_department_suspended_during_the_ceremony_enrols_nothing(stack: 
         # the code was not spent: it enrols once the department is active again
         assert (
             await identity.fetchval(
-                "SELECT count(*) FROM enrollment_codes WHERE label = 'Badge 601'"
+                "SELECT count(*) FROM enrollment_codes WHERE label_digest = $1",
+                label_digest("Badge 601"),
             )
             == 1
         )

@@ -9,7 +9,7 @@ import pytest
 
 from servicekit.graphql import Forbidden, InputErrors
 from servicekit.tokens import Principal
-from services.identity import rules
+from services.identity import passkeys, rules
 from services.identity.passkeys import encode
 
 NETWORK = uuid.UUID("00000000-0000-4000-8000-00000000beef")
@@ -102,6 +102,33 @@ def test_a_batch_by_labels_or_by_count() -> None:
         labels=[], count=3, valid_days=1, roles=["vetter"], for_network=True, errors=errors
     )
     assert batch == rules.CodeBatchIn(roles=("vetter",), labels=(None, None, None), valid_days=1)
+
+
+def test_labels_are_one_label_in_any_case_or_spacing() -> None:
+    key = bytes(32)
+    department = uuid.UUID(int=7)
+    digest = passkeys.label_digest(key, department, "Badge 101")
+    assert passkeys.label_digest(key, department, "  BADGE\u00a0 101 ") == digest
+    assert passkeys.label_digest(key, department, "Badge 1010") != digest
+    assert passkeys.label_digest(key, uuid.UUID(int=8), "Badge 101") != digest  # per department
+    errors = InputErrors()
+    rules.check_code_batch(
+        labels=["Badge 1", "badge  1"],
+        count=0,
+        valid_days=14,
+        roles=["officer"],
+        for_network=False,
+        errors=errors,
+    )
+    assert messages(errors) == {"input.labels": "Each label may appear once."}
+    errors = InputErrors()
+    assert (
+        rules.check_revocation(
+            label="  ", role=None, passkey_id=None, everything=False, errors=errors
+        )
+        is None
+    )
+    assert messages(errors) == {"input.label": "A label is 1 to 80 characters."}
 
 
 def test_a_wrong_batch_names_every_field() -> None:
