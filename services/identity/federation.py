@@ -118,7 +118,12 @@ class FederationMutation:
                 "input.organisationId",
                 "Your department's sign-in is set by the network's operators; ask them.",
             )
-        config = await checked_provider(info, raw_provider(input), errors, secret_required=True)
+        config = await checked_provider(
+            info,
+            raw_provider(input, organisation=str(input.organisation_id)),
+            errors,
+            secret_required=True,
+        )
         if config is None or errors or config.client_secret is None:
             return ProposalPayload(proposal=None, errors=errors.items)
         await store.save_proposal(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
 from strawberry.types import Info
@@ -163,9 +163,24 @@ async def provider_payload(
     )
 
 
-def raw_provider(input: IdentityProviderInput) -> RawProvider:
+class ProviderFields(Protocol):
+    """What an identity provider's input gives, its own or a shared issuer's."""
+
+    display_name: str
+    issuer: str
+    client_id: str
+    client_secret: str | None
+    client_auth_method: ClientAuthMethod
+    scopes: list[str]
+    claim_rules: list[ClaimRuleInput]
+    email_domains: list[str]
+    enabled: bool
+
+
+def raw_provider(input: ProviderFields, *, organisation: str) -> RawProvider:
+    """The provider ``input`` describes, for ``organisation``, as the checks read it."""
     return RawProvider(
-        organisation=str(input.organisation_id),
+        organisation=organisation,
         display_name=input.display_name,
         issuer=input.issuer,
         client_id=input.client_id,
@@ -190,7 +205,7 @@ class Mutation:
         require_role(info, "network_admin")
         identity = runtime(info)
         errors = InputErrors()
-        raw = raw_provider(input)
+        raw = raw_provider(input, organisation=str(input.organisation_id))
         organisation = _organisation(raw.organisation, info, errors)
         existing = (
             await _editable(info, organisation, errors, "input.organisationId")

@@ -23,8 +23,9 @@ from .mutations import (
     DeletionPayload,
     checked_provider,
     department_standing,
+    raw_provider,
 )
-from .providers import RawProvider, validate_department_rule
+from .providers import validate_department_rule
 from .schema import ClaimRule, ClientAuthMethod, Department, runtime
 
 
@@ -166,21 +167,7 @@ class SharedIssuerMutation:
                 errors.unknown("input.id", "shared issuer")
                 return _failed(errors)
         shared_id = existing.organisation_id if existing else uuid.uuid4()
-        raw = RawProvider(
-            organisation=str(shared_id),
-            display_name=input.display_name,
-            issuer=input.issuer,
-            client_id=input.client_id,
-            client_secret=input.client_secret,
-            client_auth_method=input.client_auth_method.value,
-            scopes=input.scopes,
-            claim_rules=[
-                {"claim": rule.claim, "value": rule.value, "role": rule.role.value}
-                for rule in input.claim_rules
-            ],
-            email_domains=input.email_domains,
-            enabled=input.enabled,
-        )
+        raw = raw_provider(input, organisation=str(shared_id))
         config = await checked_provider(
             info, raw, errors, secret_required=existing is None, shared=True
         )
