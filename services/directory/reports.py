@@ -41,7 +41,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 def months_of(info: Info[DirectoryContext, Any]) -> ReportMonths:
     """This process's report months (tallies, marks, ticks)."""
-    return info.context.resources
+    months: ReportMonths = info.context.resources.months
+    return months
 
 
 def parse_month(text: str) -> dt.date | None:

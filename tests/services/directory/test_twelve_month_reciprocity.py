@@ -77,9 +77,11 @@ async def test_a_department_of_three_supporters_sees_its_twelve_month_figure(
     # ... but thirty-six over the year do: noise of twelve parts has sd ~4.7, so missing 12
     # happens about once in 300,000 years
     shown = twelve["department"]
-    assert shown is not None and shown["department"] == {"id": str(small)}
+    assert shown is not None
+    assert shown["department"] == {"id": str(small)}
     assert abs(shown["reports"] - 36) <= 24
-    assert twelve["reportsMargin"] == 10 and twelve["officersMargin"] == 289
+    assert twelve["reportsMargin"] == 10
+    assert twelve["officersMargin"] == 289
     assert twelve["appearsAround"] is None
     # another department's coordinator still cannot ask for it
     other = issuer.token("coordinator", department=uuid.uuid4())
@@ -143,11 +145,13 @@ async def test_the_twelve_month_figure_shows_from_its_minimum_and_says_when_it_w
     # one supporter at that pace: sixteen months for twelve, more than the window holds
     lone_year = (await year(directory, issuer, lone, "2026-01"))["twelveMonths"]
     assert lone_year["department"] is None
-    assert lone_year["expectedReportsPerMonth"] == 0.75 and lone_year["appearsAround"] is None
+    assert lone_year["expectedReportsPerMonth"] == 0.75
+    assert lone_year["appearsAround"] is None
     # a department without any active supporter has no pace at all
     nobody = (await year(directory, issuer, without, "2026-01"))["twelveMonths"]
     assert nobody["department"] is None
-    assert nobody["expectedReportsPerMonth"] == 0 and nobody["appearsAround"] is None
+    assert nobody["expectedReportsPerMonth"] == 0
+    assert nobody["appearsAround"] is None
 
 
 def test_the_twelve_month_minimum_keeps_a_department_without_reports_hidden() -> None:
