@@ -203,7 +203,7 @@ def _survey(results: dict[str, Any] | None) -> str:
             f"appear once about {results['minimumAnswers']} have answered in a quarter.</p>"
         )
     rows = "".join(
-        f"<tr><th scope=\"row\">{escape(q['text'])}</th><td>"
+        f'<tr><th scope="row">{escape(q["text"])}</th><td>'
         + "; ".join(f"{escape(a['text'])} {a['percent']}%" for a in q["answers"])
         + "</td></tr>"
         for q in results["questions"]
