@@ -65,6 +65,7 @@ OPERATION_NAMES = frozenset(
     {
         "Act",
         "Add",
+        "AnswerSurvey",
         "AddConsortium",
         "AddLine",
         "AddResource",
@@ -129,6 +130,8 @@ OPERATION_NAMES = frozenset(
         "Standing",
         "Status",
         "SupportersNearby",
+        "Survey",
+        "SurveyResults",
         "Switch",
         "Term",
         "Toggle",

@@ -29,6 +29,8 @@ _ONE = """query Post($slug: String!) { newsPost(slug: $slug) { title bodyHtml pu
 _FIGURES = """query Figures { networkFigures { memberDepartments counties states
   activePeerSupporters vettedProfessionals resources }
   visitFigures(days: 30) { day pageViews installs } }"""
+_SURVEY = """query SurveyResults { supporterSurveyResults { quarter answers minimumAnswers
+  questions { text answers { text percent } } } }"""
 _UNAVAILABLE = (
     '<p class="form-errors" role="alert">This page cannot be shown right now. Please try again '
     'in a few minutes. The <a href="/crisis">crisis lines</a> are always open.</p>'
@@ -182,11 +184,46 @@ def _visits(days: list[dict[str, Any]]) -> str:
     )
 
 
+def _survey(results: dict[str, Any] | None) -> str:
+    """The latest closed quarter's supporter survey, or why it is not shown."""
+    heading = '<h2 id="survey">What peer supporters say</h2>'
+    intro = (
+        "<p>Each quarter peer supporters may answer three questions. Nothing ties an answer to "
+        "a supporter or a department: only network-wide counts are kept, each with deliberate "
+        "noise, so the shares are approximate.</p>"
+    )
+    if results is None:
+        return heading + intro + "<p>The survey results cannot be shown right now.</p>"
+    quarter = escape(results["quarter"].replace("-Q", ", quarter "))
+    if results["answers"] is None:
+        return (
+            heading
+            + intro
+            + f"<p>Too few supporters answered in {quarter} for results to be shown: they "
+            f"appear once about {results['minimumAnswers']} have answered in a quarter.</p>"
+        )
+    rows = "".join(
+        f'<tr><th scope="row">{escape(q["text"])}</th><td>'
+        + "; ".join(f"{escape(a['text'])} {a['percent']}%" for a in q["answers"])
+        + "</td></tr>"
+        for q in results["questions"]
+    )
+    return (
+        heading
+        + intro
+        + f'<div class="scroll"><table class="stack" id="survey-results"><caption class="meta">'
+        f"{quarter}: about {results['answers']:,} supporters answered</caption>"
+        '<thead><tr><th scope="col">Question</th><th scope="col">Answers</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
 async def figures(request: Request, headers: dict[str, str]) -> Response:
     data = await _ask(request, _FIGURES)
     if data is None:
         return _html(FIGURES, _UNAVAILABLE, headers, status_code=503)
     f = data["networkFigures"]
+    survey = await _ask(request, _SURVEY)  # apart: the figures show even if it fails
     body = (
         '<p class="lede">How big the network is today. Whole-network counts only: nothing here '
         "is about any one person.</p>"
@@ -199,6 +236,7 @@ async def figures(request: Request, headers: dict[str, str]) -> Response:
         + _figure("Resources", f["resources"])
         + "</dl>"
         '<p class="hint">A dash means that part of the network did not answer just now.</p>'
+        + _survey(survey["supporterSurveyResults"] if survey else None)
         + _visits(data["visitFigures"])
     )
     return _html(FIGURES, body, headers)

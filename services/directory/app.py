@@ -22,17 +22,19 @@ from .reports import ReportMutations, ReportQueries
 from .resources import ResourceMutations, ResourceQueries
 from .schema import DirectoryLoaders, PeerSupporter, Query
 from .search_index import SupporterIndex
+from .survey import SurveyMutations, SurveyQueries
+from .survey_quarters import SurveyQuarters
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @strawberry.type(name="Query")
-class DirectoryQuery(Query, ResourceQueries, ReportQueries, CoverageQueries):
+class DirectoryQuery(Query, ResourceQueries, ReportQueries, SurveyQueries, CoverageQueries):
     pass
 
 
 @strawberry.type(name="Mutation")
-class DirectoryMutation(Mutation, ResourceMutations, ReportMutations):
+class DirectoryMutation(Mutation, ResourceMutations, ReportMutations, SurveyMutations):
     pass
 
 
@@ -49,10 +51,12 @@ def create_app(
     geo.load()
     time_zones()
     months = ReportMonths(clock)
+    survey = SurveyQuarters(clock, months)
     search_index = SupporterIndex()
 
     async def housekeeping(pool: asyncpg.Pool) -> None:
         await months.tick(pool)
+        await survey.tick(pool)
         await search_index.refresh(pool)
 
     app = create_service_app(
@@ -60,8 +64,9 @@ def create_app(
         build_schema(),
         title="WeNeverWalkAlone · directory",
         clock=clock,
-        # marks of who reported, held while the process runs (report_months.py)
-        resources=months.running,
+        # marks of who reported or answered, held while the process runs (report_months.py,
+        # survey_quarters.py)
+        resources=survey.running,
         make_loaders=lambda service: DirectoryLoaders(service.pool, service.clock, search_index),
         # write this process's noisy part of months that closed (report_months.py);
         # read the profiles into the search index at start (search_index.py)
@@ -69,4 +74,5 @@ def create_app(
         housekeeping_every=TICK_SECONDS,
     )
     app.state.report_months = months  # tests look at what this process holds in memory
+    app.state.survey_quarters = survey
     return app

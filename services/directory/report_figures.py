@@ -47,6 +47,13 @@ EPSILON_PER_MONTH = (
 DELTA = 1e-6
 # with one part: P(1 + noise >= threshold) <= exp(-(threshold - 1) / scale) <= DELTA
 MINIMUM_REPORTS = 1 + math.ceil(math.log(1 / DELTA) / EPSILON_DEPARTMENT_REPORTS)
+# A department's twelve-month figure is the sum of the parts of its last twelve closed months
+# (already stored: no new noise, no new budget). It is shown from a count of what one
+# supporter reporting every month files in a year, and only where a department without any
+# report reaches that count at most this often (the figure is then mostly signal).
+TWELVE_MONTHS = 12
+YEAR_MINIMUM_REPORTS = 12
+EMPTY_YEAR_SHOWN = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +123,10 @@ def _noise_distribution(scale: float) -> dict[int, float]:
 
 
 @lru_cache(maxsize=64)
-def minimum_reports(parts: int) -> int:
-    """The smallest summed noisy count at which a department is shown, with ``parts`` parts
-    written for the month: a department with one report reaches it with probability at most
-    :data:`DELTA` (15 for one part, 17 for two, 19 for three)."""
-    one = _noise_distribution(1 / EPSILON_DEPARTMENT_REPORTS)
+def summed_noise(parts: int, epsilon: float = EPSILON_DEPARTMENT_REPORTS) -> dict[int, float]:
+    """The distribution of the summed noise of a count over ``parts`` parts, each drawn with
+    ``epsilon`` for a count one report moves by one (cut where it is below 1e-30)."""
+    one = _noise_distribution(1 / epsilon)
     total: dict[int, float] = {0: 1.0}
     for _ in range(max(parts, 1)):
         added: dict[int, float] = {}
@@ -128,7 +134,44 @@ def minimum_reports(parts: int) -> int:
             for y, q in one.items():
                 added[x + y] = added.get(x + y, 0.0) + p * q
         total = {x: p for x, p in added.items() if p > 1e-30}
-    threshold = MINIMUM_REPORTS
+    return total
+
+
+def minimum_count(parts: int, epsilon: float, lowest: int) -> int:
+    """The smallest summed noisy count, from ``lowest`` up, that a count of one reaches with
+    probability at most :data:`DELTA` when ``parts`` parts each drew noise with ``epsilon``."""
+    total = summed_noise(parts, epsilon)
+    threshold = lowest
     while sum(p for x, p in total.items() if 1 + x >= threshold) > DELTA:
         threshold += 1
     return threshold
+
+
+@lru_cache(maxsize=64)
+def minimum_reports(parts: int) -> int:
+    """The smallest summed noisy count at which a department is shown, with ``parts`` parts
+    written for the month: a department with one report reaches it with probability at most
+    :data:`DELTA` (15 for one part, 17 for two, 19 for three)."""
+    return minimum_count(parts, EPSILON_DEPARTMENT_REPORTS, MINIMUM_REPORTS)
+
+
+@lru_cache(maxsize=64)
+def twelve_month_minimum(parts: int) -> int:
+    """The smallest summed noisy count of twelve months at which a department is shown, with
+    ``parts`` parts written over them: at least :data:`YEAR_MINIMUM_REPORTS` (a year of one
+    supporter's monthly reports), and high enough that a department without any report in
+    those months reaches it with probability at most :data:`EMPTY_YEAR_SHOWN` (12 for twelve
+    parts, 17 for twenty-four, 20 for thirty-six)."""
+    total = summed_noise(parts)
+    threshold = YEAR_MINIMUM_REPORTS
+    while sum(p for x, p in total.items() if x >= threshold) > EMPTY_YEAR_SHOWN:
+        threshold += 1
+    return threshold
+
+
+def margin(parts: int, *, sensitivity: int, epsilon: float) -> int:
+    """About 95% of sums of ``parts`` parts' noise for ``sensitivity``/``epsilon`` fall within
+    plus or minus this (1.96 standard deviations; near normal once a few parts add up)."""
+    alpha = math.exp(-epsilon / sensitivity)
+    variance = 2 * alpha / (1 - alpha) ** 2
+    return math.ceil(1.96 * math.sqrt(max(parts, 1) * variance))

@@ -12,7 +12,7 @@ import asyncpg
 
 from servicekit.database import Connection
 
-from .report_figures import Cell, minimum_reports
+from .report_figures import Cell, minimum_reports, twelve_month_minimum
 
 
 async def departments_with_profiles(*, db: Connection) -> list[uuid.UUID]:
@@ -144,3 +144,70 @@ async def directory_figures(*, db: asyncpg.Pool) -> tuple[int, int]:
     )
     assert row is not None
     return row["supporters"], row["resources"]
+
+
+@dataclass(frozen=True, slots=True)
+class TwelveMonthFigures:
+    parts: int  # parts written over the twelve months (one per process per closed month)
+    minimum_reports: int
+    department: DepartmentFigure | None  # only when its summed count reached the minimum
+    network_reports_per_month: float  # the network's noisy reports, per month with parts
+    active_supporters: int  # the network's, now
+    department_active_supporters: int
+
+
+async def twelve_month_figures(
+    *, db: asyncpg.Pool, first: dt.date, last: dt.date, department_id: uuid.UUID | None
+) -> TwelveMonthFigures:
+    """A department's figure summed over the closed months ``first`` to ``last``: the sums of
+    their parts (already stored: nothing is drawn again), shown only from
+    ``twelve_month_minimum`` of that many parts; and what the pace of reports is estimated
+    from (the network's reports and everyone's profiles, never the department's hidden count)."""
+    async with (
+        db.acquire() as connection,
+        connection.transaction(isolation="repeatable_read", readonly=True),
+    ):
+        network = await connection.fetchrow(
+            """
+            SELECT count(*)::int AS parts, count(DISTINCT month)::int AS months,
+                   coalesce(sum(reports), 0)::int AS reports
+            FROM support_report_parts
+            WHERE month BETWEEN $1 AND $2 AND department_id IS NULL
+            """,
+            first,
+            last,
+        )
+        assert network is not None
+        threshold = twelve_month_minimum(network["parts"])
+        own = None
+        if department_id is not None and network["parts"]:
+            row = await connection.fetchrow(
+                """
+                SELECT sum(reports)::int AS reports, sum(officers_supported)::int AS officers
+                FROM support_report_parts
+                WHERE month BETWEEN $1 AND $2 AND department_id = $3
+                """,
+                first,
+                last,
+                department_id,
+            )
+            if row is not None and row["reports"] is not None and row["reports"] >= threshold:
+                own = DepartmentFigure(department_id, row["reports"], max(0, row["officers"]))
+        supporters = await connection.fetchrow(
+            """
+            SELECT count(*) FILTER (WHERE active)::int AS everyone,
+                   count(*) FILTER (WHERE active AND department_id = $1)::int AS department
+            FROM peer_supporters
+            """,
+            department_id,
+        )
+        assert supporters is not None
+    per_month = max(0, network["reports"]) / network["months"] if network["months"] else 0.0
+    return TwelveMonthFigures(
+        parts=network["parts"],
+        minimum_reports=threshold,
+        department=own,
+        network_reports_per_month=per_month,
+        active_supporters=supporters["everyone"],
+        department_active_supporters=supporters["department"],
+    )

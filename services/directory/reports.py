@@ -13,7 +13,9 @@ reached the threshold. Nobody sees who called whom: that is never recorded.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import uuid
 from typing import Any
 
 import strawberry
@@ -39,7 +41,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 def months_of(info: Info[DirectoryContext, Any]) -> ReportMonths:
     """This process's report months (tallies, marks, ticks)."""
-    return info.context.resources
+    months: ReportMonths = info.context.resources.months
+    return months
 
 
 def parse_month(text: str) -> dt.date | None:
@@ -68,6 +71,42 @@ class DepartmentSupport:
 
 
 @strawberry.type(
+    description="A department's figure over the twelve closed months up to the month asked: "
+    "the sums of those months' noisy parts (no noise is drawn again), shown once its noisy "
+    "count of reports reaches `minimumReports`; small departments get a figure here."
+)
+class TwelveMonthSupport:
+    first_month: str
+    last_month: str
+    minimum_reports: int = strawberry.field(
+        description="The summed noisy count of reports over the twelve months a department "
+        "needs to be shown: 12 (a year of one supporter's monthly reports) with one directory "
+        "process, a little more with several."
+    )
+    department: DepartmentSupport | None = strawberry.field(
+        description="Null when its noisy count over the twelve months stayed below "
+        "`minimumReports`."
+    )
+    reports_margin: int = strawberry.field(
+        description="About 95% of the time the true count of reports is within this of the "
+        "figure (the noise of that many parts)."
+    )
+    officers_margin: int = strawberry.field(description="The same for officers supported.")
+    expected_reports_per_month: float = strawberry.field(
+        description="Reports a month from the department's active peer supporters if they "
+        "report at the network's pace (the network's reports a month over its active "
+        "supporters): an estimate from figures already shown, never from the department's "
+        "hidden count."
+    )
+    appears_around: str | None = strawberry.field(
+        description="`YYYY-MM`: when the figure would appear if, from the month now taking "
+        "reports, the department's supporters report at that pace (reports of the last "
+        "twelve months count too, so it may come sooner). Null when it is shown, or when that "
+        "pace does not reach `minimumReports` within twelve months."
+    )
+
+
+@strawberry.type(
     description="Reciprocity in a month: what the network's peer supporters gave, and a "
     "department's share when enough of its supporters reported. Every figure carries "
     "differential-privacy noise drawn once when the month closed. Never who called whom."
@@ -87,6 +126,9 @@ class SupportReciprocity:
     department: DepartmentSupport | None = strawberry.field(
         description="Null when its noisy count of reports stayed below `minimumReports`: "
         "then it is only part of the network total."
+    )
+    twelve_months: TwelveMonthSupport = strawberry.field(
+        description="The department's figure over the twelve closed months up to this one."
     )
 
 
@@ -137,6 +179,7 @@ class ReportQueries:
                 minimum_reports=report_figures.minimum_reports(1),
                 department=None,
             )
+        year = await twelve_months(pool, when, department, today)
         shown = None
         if department is not None and figures.department is not None:
             shown = DepartmentSupport(
@@ -151,6 +194,7 @@ class ReportQueries:
             departments_shown=figures.departments,
             minimum_reports=figures.minimum_reports,
             department=shown,
+            twelve_months=year,
         )
 
     @strawberry.field(description="Counts for the network figures: service tokens only.")
@@ -209,6 +253,55 @@ class ReportMutations:
         elif outcome is Outcome.UNAVAILABLE:
             errors.add("month", "Reports cannot be taken this minute; try again shortly.")
         return SupportReportPayload(accepted=outcome is Outcome.COUNTED, errors=errors.items)
+
+
+def add_months(month: dt.date, count: int) -> dt.date:
+    """The first of the month ``count`` months after (or before) ``month``."""
+    index = month.year * 12 + month.month - 1 + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+async def twelve_months(
+    pool: Any, last: dt.date, department: uuid.UUID | None, today: dt.date
+) -> TwelveMonthSupport:
+    """The twelve closed months up to ``last``, and when a hidden figure would appear."""
+    first = add_months(last, 1 - report_figures.TWELVE_MONTHS)
+    figures = await report_store.twelve_month_figures(
+        db=pool, first=first, last=last, department_id=department
+    )
+    share = 0.0
+    if figures.active_supporters:
+        share = min(1.0, figures.network_reports_per_month / figures.active_supporters)
+    pace = figures.department_active_supporters * share
+    around = None
+    if figures.department is None and pace > 0:
+        months = math.ceil(figures.minimum_reports / pace)
+        if months <= report_figures.TWELVE_MONTHS:
+            # reports from the month now taking them; the figure shows once the last closes
+            around = add_months(today.replace(day=1), months).strftime("%Y-%m")
+    shown = None
+    if department is not None and figures.department is not None:
+        shown = DepartmentSupport(
+            department=Department(id=strawberry.ID(str(department))),
+            reports=figures.department.reports,
+            officers_supported=figures.department.officers_supported,
+        )
+    return TwelveMonthSupport(
+        first_month=first.strftime("%Y-%m"),
+        last_month=last.strftime("%Y-%m"),
+        minimum_reports=figures.minimum_reports,
+        department=shown,
+        reports_margin=report_figures.margin(
+            figures.parts, sensitivity=1, epsilon=report_figures.EPSILON_DEPARTMENT_REPORTS
+        ),
+        officers_margin=report_figures.margin(
+            figures.parts,
+            sensitivity=report_figures.OFFICERS_CAP,
+            epsilon=report_figures.EPSILON_DEPARTMENT_OFFICERS,
+        ),
+        expected_reports_per_month=round(pace, 2),
+        appears_around=around,
+    )
 
 
 def require_principal_supporter(info: Info[Any, Any]) -> Any:

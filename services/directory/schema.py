@@ -33,9 +33,9 @@ from servicekit.vocabulary import Gender, Language, languages
 
 from . import availability, rules, store
 from .availability import Weekday
-from .report_months import ReportMonths
 from .rules import SEARCH_ROLES, may_manage, may_see
 from .search_index import SearchFilters, SupporterIndex
+from .survey_quarters import SurveyQuarters
 from .vocabulary import AreaOfSupport
 
 # -- per-request loaders ------------------------------------------------------------------
@@ -59,7 +59,7 @@ class DirectoryLoaders:
 
 
 # a directory request: its loaders, and this process's part in keeping report months
-DirectoryContext = RequestContext[DirectoryLoaders, ReportMonths]
+DirectoryContext = RequestContext[DirectoryLoaders, SurveyQuarters]
 
 
 def loaders(info: Info[DirectoryContext, Any]) -> DirectoryLoaders:

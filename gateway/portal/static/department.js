@@ -101,7 +101,9 @@ async function loadDepartment() {
   const answer = await gql(`query Department($id: ID!, $month: String!) {
     department(id: $id) { name county state record { status swornOfficers civiliansEnrolled joinedOn renewalDue annualFeeQuoteCents
       currentTerm { kind startsOn endsOn annualFeeCents } } }
-    supportReciprocity(month: $month, departmentId: $id) { month reports officersSupported minimumReports department { reports officersSupported } } }`,
+    supportReciprocity(month: $month, departmentId: $id) { month reports officersSupported minimumReports department { reports officersSupported }
+      twelveMonths { firstMonth lastMonth minimumReports reportsMargin officersMargin expectedReportsPerMonth appearsAround
+        department { reports officersSupported } } } }`,
   { id: departmentId, month });
   const d = answer.data && answer.data.department;
   if (!d) return say(status, problem(answer), "error");
@@ -125,8 +127,31 @@ async function loadDepartment() {
     list.querySelectorAll(":scope > :not([data-count])").forEach((n) => n.remove());
     list.append(figure(`Officers supported by your supporters (${month})`, own ? own.officersSupported : "—"),
       figure(`Officers supported network-wide (${month})`, reciprocity.officersSupported));
-    note.textContent = own ? "" : `Your department's own figure shows once at least ${reciprocity.minimumReports} of its supporters report in a month.`;
+    const year = reciprocity.twelveMonths;
+    const span = `${monthName(year.firstMonth)} to ${monthName(year.lastMonth)}`;
+    if (year.department) {
+      list.append(figure(`Reports by your supporters (${span})`, `${year.department.reports}, give or take ${year.reportsMargin}`),
+        figure(`Officers they supported (${span})`, `${year.department.officersSupported}, give or take ${year.officersMargin}`));
+    }
+    note.textContent = [own ? "" : `A month's own figure shows once at least ${reciprocity.minimumReports} of your supporters report in it.`,
+      yearNote(year)].filter(Boolean).join(" ");
   }
+}
+
+/** When the department's twelve-month figure appears, from the network's pace only. */
+function yearNote(year) {
+  if (year.department) return "Every figure carries deliberate noise, so that no one supporter's report can be read from it.";
+  const needed = `Your department's own figure over twelve months appears once its count of your supporters' reports in those months, which carries deliberate noise, reaches ${year.minimumReports}.`;
+  const perYear = Math.round(year.expectedReportsPerMonth * 12);
+  if (year.appearsAround) {
+    return `${needed} If your supporters report as often as supporters across the network do (about ${perYear} reports a year between them), ` +
+      `that would be around ${monthName(year.appearsAround)}; reports already made this past year count too, so it may come sooner.`;
+  }
+  if (year.expectedReportsPerMonth > 0) {
+    return `${needed} As often as supporters across the network report, yours would file about ${perYear} in a year, so it appears only if ` +
+      "they report more often than that, or once more of your officers become peer supporters.";
+  }
+  return `${needed} It appears once your peer supporters start reporting.`;
 }
 
 more.addEventListener("click", () => loadSupporters());

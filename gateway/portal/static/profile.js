@@ -173,3 +173,38 @@ report.addEventListener("submit", async (event) => {
     say(region, "Thank you. Your report is counted.");
   });
 });
+
+// The quarterly supporter survey: fixed answers, counted without anything that ties them to you.
+const survey = document.getElementById("survey");
+const FIELDS_OF = { LOAD: "load", SUPPORTED: "supported", RECOMMEND: "recommend" };
+if (!form.hidden) {
+  const answer = await gql("query Survey { supporterSurvey { quarters questions { question text answers { answer text } } } }");
+  const found = answer.data && answer.data.supporterSurvey;
+  if (found) {
+    fillSelect(survey.elements.quarter, found.quarters.map((q) => ({ value: q, text: q.replace("-Q", ", quarter ") })));
+    document.getElementById("survey-questions").replaceChildren(...found.questions.map((q) =>
+      el("fieldset", { "data-field": `answers.${FIELDS_OF[q.question]}` }, el("legend", { text: q.text }),
+        ...q.answers.map((a) => el("label", { class: "check" },
+          el("input", { type: "radio", name: FIELDS_OF[q.question], value: a.answer, required: "" }), ` ${a.text}`)))));
+    survey.hidden = false;
+  }
+}
+survey.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const region = document.getElementById("survey-status");
+  const answers = Object.fromEntries(Object.values(FIELDS_OF).map((name) => [name, survey.elements[name].value]));
+  const missing = Object.entries(answers).filter(([, value]) => !value)
+    .map(([name]) => ({ field: `answers.${name}`, message: "Choose one answer." }));
+  if (missing.length) return showErrors(survey, missing);
+  await busy(survey.querySelector("button[type=submit]"), region, async () => {
+    const answer = await gql(`mutation AnswerSurvey($quarter: String!, $answers: SupporterSurveyAnswers!) {
+      submitSupporterSurvey(quarter: $quarter, answers: $answers) { accepted errors { field message } } }`,
+    { quarter: survey.elements.quarter.value, answers });
+    const payload = answer.data && answer.data.submitSupporterSurvey;
+    if (!payload) return say(region, problem(answer), "error");
+    if (payload.errors.length) { say(region, ""); return showErrors(survey, payload.errors); }
+    clearErrors(survey);
+    survey.reset();
+    say(region, "Thank you. Your answers are counted.");
+  });
+});
