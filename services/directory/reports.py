@@ -304,9 +304,11 @@ async def twelve_months(
     )
 
 
-def require_principal_supporter(info: Info[Any, Any]) -> Any:
+def require_principal_supporter(
+    info: Info[Any, Any], refusal: str = "Only peer supporters report the officers they supported."
+) -> Any:
     """The principal when a peer supporter; a FORBIDDEN error that says so otherwise."""
     try:
         return require_role(info, "peer_supporter")
     except Forbidden:
-        raise Forbidden("Only peer supporters report the officers they supported.") from None
+        raise Forbidden(refusal) from None

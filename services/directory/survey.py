@@ -30,6 +30,7 @@ from .survey_quarters import (
     quarter_name,
 )
 
+SURVEY_REFUSAL = "Only peer supporters answer the supporter survey."
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
@@ -167,7 +168,7 @@ def results(quarter: dt.date, found: survey_store.QuarterResults) -> SupporterSu
 class SurveyQueries:
     @strawberry.field(description="The survey to answer now: peer supporters.")
     def supporter_survey(self, info: Info[Any, Any]) -> SupporterSurveyForm:
-        require_principal_supporter(info)
+        require_principal_supporter(info, SURVEY_REFUSAL)
         today = loaders(info).now.date()
         return SupporterSurveyForm(
             quarters=[quarter_name(q) for q in open_quarters(today)], questions=questions()
@@ -212,7 +213,7 @@ class SurveyMutations:
     async def submit_supporter_survey(
         self, info: Info[Any, Any], quarter: str, answers: SupporterSurveyAnswers
     ) -> SupportReportPayload:
-        principal = require_principal_supporter(info)
+        principal = require_principal_supporter(info, SURVEY_REFUSAL)
         if parse_id(principal.department_id) is None:
             raise Forbidden("Your sign-in names no department.")
         today = loaders(info).now.date()
