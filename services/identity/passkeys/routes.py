@@ -2,8 +2,8 @@
 
 JSON in and out, for the portal's pages (same origin, through the gateway). A ceremony's
 challenge travels in a sealed, HttpOnly cookie and is spent once; a passkey sign-in reads
-the credential and writes nothing. Refusals say why in words for the person and leave
-nothing half-written. The ceremonies live beside this list: ``enrol`` (from a one-time
+the credential and writes nothing about it. Refusals say why in words for the person and
+leave nothing half-written. The ceremonies live beside this list: ``enrol`` (from a one-time
 code), ``sign_in``, ``mine`` (one's own, after signing in), and what they share,
 ``ceremony``.
 """

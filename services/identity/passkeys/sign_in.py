@@ -1,6 +1,8 @@
 """Signing in with a passkey: /auth/passkey/options asks for any of the network's passkeys
 (discoverable: no user name asked), /auth/passkey verifies the assertion against the stored
-public key, reading the credential and writing nothing, and admits as at an SSO sign-in."""
+public key and admits as at an SSO sign-in. It writes nothing about the sign-in; only when
+membership no longer knows the department, or says it left, are that department's passkeys
+and codes deleted (ceremony.admitted_roles)."""
 
 from __future__ import annotations
 
