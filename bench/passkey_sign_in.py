@@ -21,9 +21,10 @@ from joserfc.jwk import ECKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.identity import cookies, passkeys
+from services.identity import cookies
 from services.identity.issuing import TokenIssuer
 from services.identity.keys import KeyRing
+from services.identity.passkeys import credentials as passkeys
 from services.identity.sealing import SecretBox, derive_key
 from tests.support.authenticator import SoftAuthenticator
 

@@ -33,6 +33,7 @@ from servicekit.graphql import RequestContext  # noqa: E402
 from servicekit.proof_of_work import FormProof  # noqa: E402
 from servicekit.tokens import Principal  # noqa: E402
 from services.professionals.app import build_schema  # noqa: E402
+from services.professionals.context import ProfessionalsResources  # noqa: E402
 from services.professionals.loaders import ProfessionalsLoaders  # noqa: E402
 from services.professionals.settings import load  # noqa: E402
 
@@ -148,8 +149,8 @@ async def run(runs: int) -> None:
                 pool=pool,
                 principal=principal,
                 token_problem=None,
-                loaders=ProfessionalsLoaders(pool, settings, applications, SYSTEM_CLOCK),
-                resources=None,
+                loaders=ProfessionalsLoaders(pool, SYSTEM_CLOCK),
+                resources=ProfessionalsResources(settings=settings, applications=applications),
                 clock=SYSTEM_CLOCK,
             )
             result = await schema.execute(

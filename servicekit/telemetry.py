@@ -66,6 +66,7 @@ from opentelemetry.trace import (
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
+from servicekit.clock import SYSTEM_CLOCK
 from servicekit.settings import ConfigurationError, Environment
 from servicekit.telemetry_policy import (
     AllowlistSpanExporter,
@@ -176,7 +177,7 @@ def configure(service: str, environ: Mapping[str, str] | None = None) -> str:
         span_exporter.shutdown()
     readers: list[MetricReader] = [
         PeriodicExportingMetricReader(
-            ScrubbedMetricExporter(metric_exporter, time.time_ns()),
+            ScrubbedMetricExporter(metric_exporter, _time_ns()),
             export_interval_millis=METRIC_INTERVAL_SECONDS * 1000,
         )
     ]
@@ -329,6 +330,11 @@ def annotate_operation(kind: str, name: str | None, *, failed: bool) -> None:
     _metrics().operations.add(1, labels)
 
 
+def _time_ns() -> int:
+    """Now, in nanoseconds since the epoch: how OpenTelemetry dates points and spans."""
+    return int(SYSTEM_CLOCK.timestamp() * 1e9)
+
+
 def record_query(record: Any, *, tracer_provider: trace.TracerProvider | None = None) -> None:
     """asyncpg query logger: a finished client span naming only the operation kind.
 
@@ -338,7 +344,7 @@ def record_query(record: Any, *, tracer_provider: trace.TracerProvider | None = 
     match = _SQL_OPERATION.match(record.query or "")
     kind = match.group(1).upper() if match else ""
     kind = kind if kind in _SQL_KINDS else "OTHER"
-    end = time.time_ns()
+    end = _time_ns()
     span = trace.get_tracer(SCOPE, tracer_provider=tracer_provider).start_span(
         kind,
         kind=SpanKind.CLIENT,

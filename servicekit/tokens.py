@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from joserfc.jwk import ECKey, KeySet
 
+from servicekit.clock import SYSTEM_CLOCK, Clock
+
 ALGORITHMS = ("ES256",)  # see docs/architecture.md: ES256 only
 ROLES = frozenset(
     {"officer", "civilian", "peer_supporter", "coordinator", "vetter", "network_admin", "service"}
@@ -154,8 +156,10 @@ class TokenVerifier:
         audience: str,
         leeway_seconds: int = 30,
         max_remembered: int = 100_000,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._keys = keys
+        self._clock = clock
         self._max_remembered = max_remembered
         # tokens verified recently, until they expire: a session sends the same token for
         # minutes, and checking its signature again each time gains nothing. Keyed by the
@@ -172,10 +176,10 @@ class TokenVerifier:
         """Verify signature and claims; the principal carries only sub, dept and roles."""
         digest = hashlib.sha256(token.encode()).digest()
         recent = self._recent.get(digest)
-        if recent is not None and recent[1] > time.time():
+        if recent is not None and recent[1] > self._clock.timestamp():
             return recent[0]
         principal, expires = await self._verify(token)
-        remaining = expires - time.time()
+        remaining = expires - self._clock.timestamp()
         if remaining > 0 and len(self._recent) < self._max_remembered:
             self._recent[digest] = (principal, expires)
             asyncio.get_running_loop().call_later(remaining, self._forget, digest, expires)
@@ -211,7 +215,7 @@ class TokenVerifier:
     def _expiry(self, claims: Mapping[str, Any]) -> float:
         """Check the registered claims (RFC 7519, as a claims registry with ``leeway``
         would); the token's expiry."""
-        now = int(time.time())
+        now = int(self._clock.timestamp())
         audience = claims.get("aud")
         if claims.get("iss") != self._issuer or not (
             audience == self._audience

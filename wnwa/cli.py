@@ -77,8 +77,8 @@ def first_admin_code(*, days: int) -> int:
     It works once, at ``/enroll`` on the portal, and is kept only as a keyed hash.
     """
     from services.identity import settings as identity_settings
-    from services.identity.enrollment import issue_codes
-    from services.identity.passkeys import code_key, label_key
+    from services.identity.passkeys.credentials import code_key, label_key
+    from services.identity.passkeys.schema import issue_codes
 
     if not 1 <= days <= 90:
         print("--days must be 1 to 90", file=sys.stderr)

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from gateway.portal.pages import Page, layout
+from servicekit.clock import SYSTEM_CLOCK
 from servicekit.control_characters import holds_control_character
 from servicekit.settings import PublicUrl
 
@@ -114,7 +115,7 @@ async def news_feed(request: Request, headers: dict[str, str], public_url: Publi
             headers=headers,
         )
     posts = data["news"]
-    updated = max((p["updatedAt"] for p in posts), default=dt.datetime.now(dt.UTC).isoformat())
+    updated = max((p["updatedAt"] for p in posts), default=SYSTEM_CLOCK.now().isoformat())
     entries = "".join(
         "<entry>"
         f"<title>{escape(p['title'])}</title>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -9,7 +11,7 @@ import strawberry
 from starlette.applications import Starlette
 
 from servicekit import geo
-from servicekit.app import create_service_app
+from servicekit.app import Running, create_service_app
 from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.graphql import ServiceSchema
 
@@ -20,7 +22,7 @@ from .mutations import Mutation
 from .report_months import TICK_SECONDS, ReportMonths
 from .reports import ReportMutations, ReportQueries
 from .resources import ResourceMutations, ResourceQueries
-from .schema import DirectoryLoaders, PeerSupporter, Query
+from .schema import DirectoryLoaders, DirectoryResources, PeerSupporter, Query
 from .search_index import SupporterIndex
 from .survey import SurveyMutations, SurveyQueries
 from .survey_quarters import SurveyQuarters
@@ -54,6 +56,11 @@ def create_app(
     survey = SurveyQuarters(clock, months)
     search_index = SupporterIndex()
 
+    @contextlib.asynccontextmanager
+    async def resources(service: Running[None]) -> AsyncIterator[DirectoryResources]:
+        async with survey.running(service):
+            yield DirectoryResources(months=months, survey=survey, search_index=search_index)
+
     async def housekeeping(pool: asyncpg.Pool) -> None:
         await months.tick(pool)
         await survey.tick(pool)
@@ -65,9 +72,9 @@ def create_app(
         title="WeNeverWalkAlone · directory",
         clock=clock,
         # marks of who reported or answered, held while the process runs (report_months.py,
-        # survey_quarters.py)
-        resources=survey.running,
-        make_loaders=lambda service: DirectoryLoaders(service.pool, service.clock, search_index),
+        # survey_quarters.py), and the search index
+        resources=resources,
+        make_loaders=lambda service: DirectoryLoaders(service.pool, service.clock),
         # write this process's noisy part of months that closed (report_months.py);
         # read the profiles into the search index at start (search_index.py)
         housekeeping=housekeeping,

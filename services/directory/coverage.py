@@ -36,7 +36,7 @@ from servicekit.graphql import (
 
 from . import availability, rules
 from .availability import MINUTES_PER_WEEK, WEEKDAYS, Span, Weekday
-from .schema import NearZipCode, loaders
+from .schema import NearZipCode, context
 from .store import SupporterRow
 
 HOURS_PER_WEEK = 7 * 24
@@ -292,8 +292,8 @@ class CoverageQueries:
             region = Region(near=found[:3]) if found else None
         if errors:
             return _refused(time_zone, errors)
-        now = loaders(info).now
-        supporters = loaders(info).search_index
+        now = context(info).loaders.now
+        supporters = context(info).resources.search_index
         await supporters.refresh(context_of(info).pool)
         starts = hour_starts(time_zone, now)
         counted = count_coverage(

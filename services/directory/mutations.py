@@ -27,7 +27,7 @@ from servicekit.vocabulary import Gender
 from . import rules, store
 from .availability import Weekday, to_the_hour
 from .rules import may_manage
-from .schema import PeerSupporter, loaders
+from .schema import PeerSupporter, context
 from .vocabulary import AreaOfSupport
 
 
@@ -160,7 +160,7 @@ class Mutation:
             errors.add("input", "You have a profile already; edit it instead.")
             return _failed(errors)
         return PeerSupporterPayload(
-            supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[]
+            supporter=PeerSupporter.from_row(row, context(info).loaders.now), errors=[]
         )
 
     @strawberry.mutation(description="Edit your own profile; the change shows at once.")
@@ -180,7 +180,7 @@ class Mutation:
         if row is None:
             return _no_profile()
         return PeerSupporterPayload(
-            supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[]
+            supporter=PeerSupporter.from_row(row, context(info).loaders.now), errors=[]
         )
 
     @strawberry.mutation(description="Switch yourself available now, unavailable, or back.")
@@ -193,7 +193,7 @@ class Mutation:
         if current is None:
             return _no_profile()
         errors = InputErrors()
-        now = loaders(info).now
+        now = context(info).loaders.now
         available_until = unavailable_until = None
         if input.switch is AvailabilitySwitch.AVAILABLE_NOW:
             available_until = rules.available_until(input.until, now, errors)
@@ -213,7 +213,7 @@ class Mutation:
         if row is None:
             return _no_profile()
         return PeerSupporterPayload(
-            supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[]
+            supporter=PeerSupporter.from_row(row, context(info).loaders.now), errors=[]
         )
 
     @strawberry.mutation(
@@ -237,7 +237,7 @@ async def _set_active(
 ) -> PeerSupporterPayload:
     principal = require_role(info, "coordinator", "network_admin")
     supporter_id = parse_id(id)
-    current = await loaders(info).supporters.load(supporter_id) if supporter_id else None
+    current = await context(info).loaders.supporters.load(supporter_id) if supporter_id else None
     if supporter_id is None or current is None:
         return PeerSupporterPayload(
             supporter=None,
@@ -247,4 +247,6 @@ async def _set_active(
         raise Forbidden("Coordinators manage their own department's supporters only.")
     row = await store.set_active(db=context_of(info).pool, supporter_id=supporter_id, active=active)
     assert row is not None
-    return PeerSupporterPayload(supporter=PeerSupporter.from_row(row, loaders(info).now), errors=[])
+    return PeerSupporterPayload(
+        supporter=PeerSupporter.from_row(row, context(info).loaders.now), errors=[]
+    )

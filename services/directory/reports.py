@@ -32,17 +32,11 @@ from servicekit.graphql import (
 )
 
 from . import report_figures, report_store
-from .report_months import CLOSES_ON_DAY, Outcome, ReportMonths, open_from
-from .schema import Department, DirectoryContext, loaders
+from .report_months import CLOSES_ON_DAY, Outcome, open_from
+from .schema import Department, context
 
 MAX_OFFICERS_PER_MONTH = 300  # about ten a day: anything above is a typing mistake
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def months_of(info: Info[DirectoryContext, Any]) -> ReportMonths:
-    """This process's report months (tallies, marks, ticks)."""
-    months: ReportMonths = info.context.resources.months
-    return months
 
 
 def parse_month(text: str) -> dt.date | None:
@@ -160,14 +154,14 @@ class ReportQueries:
                 raise Forbidden("Coordinators see their own department's figures only.")
             department = own
         pool = context_of(info).pool
-        today = loaders(info).now.date()
+        today = context(info).loaders.now.date()
         if when >= open_from(today):
             # while a month takes reports, each new one would show as a change in the totals
             raise PublicError(
                 f"Figures for {when.strftime('%Y-%m')} appear once its reports close, on the "
                 f"{CLOSES_ON_DAY}th of the next month."
             )
-        await months_of(info).tick(pool)  # the month may have closed a moment ago
+        await context(info).resources.months.tick(pool)  # the month may have closed a moment ago
         figures = await report_store.month_figures(db=pool, month=when, department_id=department)
         if figures is None:
             # no directory process ran until that month closed (or before reports existed):
@@ -220,7 +214,7 @@ class ReportMutations:
         department = parse_id(principal.department_id)
         if department is None:
             raise Forbidden("Your sign-in names no department.")
-        today = loaders(info).now.date()
+        today = context(info).loaders.now.date()
         errors = InputErrors()
         when = parse_month(month)
         first_open = open_from(today)
@@ -240,7 +234,7 @@ class ReportMutations:
             )
         if errors or when is None:
             return SupportReportPayload(accepted=False, errors=errors.items)
-        outcome = await months_of(info).count(
+        outcome = await context(info).resources.months.count(
             month=when,
             subject=principal.subject,
             department=department,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -33,6 +34,7 @@ from servicekit.vocabulary import Gender, Language, languages
 
 from . import availability, rules, store
 from .availability import Weekday
+from .report_months import ReportMonths
 from .rules import SEARCH_ROLES, may_manage, may_see
 from .search_index import SearchFilters, SupporterIndex
 from .survey_quarters import SurveyQuarters
@@ -42,12 +44,10 @@ from .vocabulary import AreaOfSupport
 
 
 class DirectoryLoaders:
-    """One request's DataLoaders and its "now", read once so every field agrees, and the
-    process's search index."""
+    """One request's DataLoaders and its "now", read once so every field agrees."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, search_index: SupporterIndex) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock) -> None:
         self.now = clock.now()
-        self.search_index = search_index  # the process's, shared by every request
         self.supporters = DataLoader[UUID, store.SupporterRow | None](
             lambda ids: self._supporters(pool, ids)
         )
@@ -58,12 +58,23 @@ class DirectoryLoaders:
         return [found.get(supporter_id) for supporter_id in ids]
 
 
-# a directory request: its loaders, and this process's part in keeping report months
-DirectoryContext = RequestContext[DirectoryLoaders, SurveyQuarters]
+@dataclass(frozen=True, slots=True)
+class DirectoryResources:
+    """What a directory process holds for as long as it runs, shared by every request."""
+
+    months: ReportMonths  # this process's part in keeping report months
+    survey: SurveyQuarters  # and supporter survey quarters
+    search_index: SupporterIndex  # the profiles searches run over, in memory
 
 
-def loaders(info: Info[DirectoryContext, Any]) -> DirectoryLoaders:
-    return info.context.loaders
+# a directory request: its loaders, and the process's resources
+DirectoryContext = RequestContext[DirectoryLoaders, DirectoryResources]
+
+
+def context(info: Info[Any, Any]) -> DirectoryContext:
+    """The request's context: who asks, its loaders, and the process's resources."""
+    typed: DirectoryContext = info.context
+    return typed
 
 
 # -- types --------------------------------------------------------------------------------
@@ -163,10 +174,10 @@ class PeerSupporter:
     ) -> PeerSupporter | None:
         principal = require_principal(info)
         supporter_id = parse_id(id)
-        row = await loaders(info).supporters.load(supporter_id) if supporter_id else None
+        row = await context(info).loaders.supporters.load(supporter_id) if supporter_id else None
         if row is None or not may_see(principal, row):
             return None
-        return cls.from_row(row, loaders(info).now)
+        return cls.from_row(row, context(info).loaders.now)
 
     weekly_schedule: list[ScheduleSlot] = strawberry.field(
         resolver=_weekly_schedule,
@@ -195,7 +206,7 @@ class PeerSupporter:
             time_zone=self.row.time_zone,
             available_until=self.row.available_until,
             unavailable_until=self.row.unavailable_until,
-            now=loaders(info).now,
+            now=context(info).loaders.now,
         )
 
     @strawberry.field(description="False once a coordinator deactivated the profile.")
@@ -327,10 +338,10 @@ class Query:
                 page_info=PageInfo(end_cursor=None, has_next_page=False),
                 errors=errors.items,
             )
-        now = loaders(info).now
+        now = context(info).loaders.now
         # the rotation's day travels in the cursor, so paging across midnight stays whole
         day = cursor[0] if cursor else now.astimezone(dt.UTC).date().toordinal()
-        index = loaders(info).search_index
+        index = context(info).resources.search_index
         await index.refresh(context_of(info).pool)
         rows = index.search(
             filters,
@@ -377,8 +388,8 @@ class Query:
         filters = _search_filters(filter or PeerSupporterFilter(), principal, errors)
         if errors:
             return PeerSupporterSearchResults(matches=[], page_info=_ONE_PAGE, errors=errors.items)
-        now = loaders(info).now
-        index = loaders(info).search_index
+        now = context(info).loaders.now
+        index = context(info).resources.search_index
         await index.refresh(context_of(info).pool)
         rows = index.next_on_call(
             filters, now=now, minutes=availability.zone_minutes(now), limit=first
@@ -406,7 +417,7 @@ class Query:
     async def my_peer_supporter_profile(self, info: Info[Any, Any]) -> PeerSupporter | None:
         principal = require_role(info, "peer_supporter")
         row = await store.get_by_owner(db=context_of(info).pool, owner_subject=principal.subject)
-        return PeerSupporter.from_row(row, loaders(info).now) if row else None
+        return PeerSupporter.from_row(row, context(info).loaders.now) if row else None
 
     @strawberry.field(
         description="A department's supporters, deactivated ones included: its own "
@@ -438,7 +449,7 @@ class Query:
         )
         page, page_info = page_of(rows, limit, lambda row: (row.display_name, row.id))
         return PeerSupporterConnection(
-            nodes=[PeerSupporter.from_row(row, loaders(info).now) for row in page],
+            nodes=[PeerSupporter.from_row(row, context(info).loaders.now) for row in page],
             page_info=page_info,
         )
 

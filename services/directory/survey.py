@@ -18,7 +18,7 @@ from servicekit.graphql import Forbidden, InputErrors, PublicError, context_of, 
 from . import report_figures, survey_store
 from .report_months import CLOSES_ON_DAY, Outcome
 from .reports import SupportReportPayload, require_principal_supporter
-from .schema import loaders
+from .schema import context
 from .survey_quarters import (
     ALL,
     EPSILON_PER_COUNT,
@@ -118,7 +118,7 @@ class SupporterSurveyResults:
 
 def survey_of(info: Info[Any, Any]) -> SurveyQuarters:
     """This process's survey quarters (and, through them, its report months)."""
-    survey: SurveyQuarters = info.context.resources
+    survey: SurveyQuarters = context(info).resources.survey
     return survey
 
 
@@ -169,7 +169,7 @@ class SurveyQueries:
     @strawberry.field(description="The survey to answer now: peer supporters.")
     def supporter_survey(self, info: Info[Any, Any]) -> SupporterSurveyForm:
         require_principal_supporter(info, SURVEY_REFUSAL)
-        today = loaders(info).now.date()
+        today = context(info).loaders.now.date()
         return SupporterSurveyForm(
             quarters=[quarter_name(q) for q in open_quarters(today)], questions=questions()
         )
@@ -181,7 +181,7 @@ class SurveyQueries:
     async def supporter_survey_results(
         self, info: Info[Any, Any], quarter: str | None = None
     ) -> SupporterSurveyResults:
-        now = loaders(info).now
+        now = context(info).loaders.now
         earliest_open = open_quarters(now.date())[0]
         if quarter is None:
             when = earliest_open
@@ -216,7 +216,7 @@ class SurveyMutations:
         principal = require_principal_supporter(info, SURVEY_REFUSAL)
         if parse_id(principal.department_id) is None:
             raise Forbidden("Your sign-in names no department.")
-        today = loaders(info).now.date()
+        today = context(info).loaders.now.date()
         errors = InputErrors()
         when = parse_quarter(quarter)
         taking = open_quarters(today)

@@ -21,17 +21,19 @@ from servicekit.peers import PeerClient
 from servicekit.proof_of_work import FormProof
 from servicekit.tokens import JwksFetcher
 
-from . import auth_posts, code_tries, passkey_store, passkey_web, passkeys, web
+from . import auth_posts, sessions, web
 from . import settings as identity_settings
 from .admission import MembershipClient
 from .configuration import apply_providers_file
-from .enrollment import PasskeyMutation, PasskeyQuery
 from .federation import FederationMutation, FederationQuery
 from .issuing import SERVICE_TOKEN_SECONDS, TokenIssuer
 from .keys import KeyRing
 from .mutations import Mutation
 from .oidc import RelyingParty
-from .passkeys import RelyingPartyConfig
+from .passkeys import code_tries, credentials, routes
+from .passkeys import store as passkey_store
+from .passkeys.credentials import RelyingPartyConfig
+from .passkeys.schema import PasskeyMutation, PasskeyQuery
 from .runtime import Identity
 from .schema import Department, Query
 from .sealing import SecretBox, derive_key
@@ -67,7 +69,7 @@ def create_app(
     secrets = SecretBox(derive_key(settings.secrets_key.value, "wnwa identity secrets at rest"))
     cookie_box = SecretBox(derive_key(settings.cookie_key.value, "wnwa identity cookies"))
     pseudonym_key = derive_key(settings.pseudonym_key.value, "wnwa pairwise subject")
-    label_key = passkeys.label_key(settings.secrets_key.value)
+    label_key = credentials.label_key(settings.secrets_key.value)
     lifetime = settings.access_token_minutes * 60
     challenge_key = derive_key(settings.secrets_key.value, "wnwa enrolment code challenges")
 
@@ -103,7 +105,8 @@ def create_app(
                 keys=keys,
                 tokens=tokens,
                 relying_party=RelyingParty(
-                    outside, allow_http_loopback=chosen.service.deployment != "production"
+                    outside,
+                    allow_http_loopback=chosen.service.deployment != "production",
                 ),
                 membership=MembershipClient(
                     PeerClient(service.http, chosen.membership_url, peer="membership"),
@@ -113,7 +116,7 @@ def create_app(
                 cookies=cookie_box,
                 pseudonym_key=pseudonym_key,
                 marks=marks,
-                code_key=passkeys.code_key(chosen.secrets_key.value),
+                code_key=credentials.code_key(chosen.secrets_key.value),
                 handles=SecretBox(
                     derive_key(chosen.pseudonym_key.value, "wnwa passkey user handles")
                 ),
@@ -142,9 +145,11 @@ def create_app(
         jwks_fetcher=own_keys,
         # /auth and the keys: outside the telemetry middleware; every body up to 100 kB
         # every POST under /auth: JSON, or the sign-in form from this origin (auth_posts.py)
-        pages=auth_posts.guarded([*web.ROUTES, *passkey_web.ROUTES, *code_tries.ROUTES]),
+        pages=auth_posts.guarded(
+            [*web.ROUTES, *sessions.ROUTES, *routes.ROUTES, *code_tries.ROUTES]
+        ),
         max_page_bytes=100_000,
-        # expired codes and long-lapsed passkeys deleted, IdPs' periods kept (passkey_store.py)
+        # expired codes and long-lapsed passkeys deleted, IdPs' periods kept (passkeys/store.py)
         housekeeping=housekeeping,
     )
     # sign-in fails closed when it cannot tell whether a challenge was spent

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import pages
-from .web import NO_STORE, identity_of
+from .runtime import NO_STORE, identity_of
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -119,7 +118,7 @@ class Renewal:
     expires_at: float
 
 
-def _open(box: SecretBox, value: str | None, purpose: str) -> dict[str, Any] | None:
+def _open(box: SecretBox, value: str | None, purpose: str, now: float) -> dict[str, Any] | None:
     if not value or len(value) > 4096:
         return None
     try:
@@ -128,7 +127,7 @@ def _open(box: SecretBox, value: str | None, purpose: str) -> dict[str, Any] | N
         return None
     if not isinstance(data, dict) or not isinstance(data.get("expires_at"), int | float):
         return None
-    if data["expires_at"] < time.time():
+    if data["expires_at"] < now:
         return None
     return data
 
@@ -137,8 +136,8 @@ def seal_sign_in(box: SecretBox, state: SignInState) -> str:
     return box.seal_text(json.dumps(asdict(state)), bound_to=SIGN_IN_COOKIE)
 
 
-def open_sign_in(box: SecretBox, value: str | None) -> SignInState | None:
-    data = _open(box, value, SIGN_IN_COOKIE)
+def open_sign_in(box: SecretBox, value: str | None, *, now: float) -> SignInState | None:
+    data = _open(box, value, SIGN_IN_COOKIE, now)
     try:
         return SignInState(**data) if data else None
     except TypeError:
@@ -149,9 +148,9 @@ def seal_session(box: SecretBox, session: Session) -> str:
     return box.seal_text(json.dumps(asdict(session)), bound_to=SESSION_COOKIE)
 
 
-def open_session(box: SecretBox, value: str | None) -> Session | None:
+def open_session(box: SecretBox, value: str | None, *, now: float) -> Session | None:
     """The session, or None; a session without an id (which sign-out could not end) is none."""
-    data = _open(box, value, SESSION_COOKIE)
+    data = _open(box, value, SESSION_COOKIE, now)
     if not data or not isinstance(data.get("session_id"), str) or len(data["session_id"]) < 43:
         return None
     claims = data.get("claims", {})
@@ -182,8 +181,8 @@ def seal_ceremony(box: SecretBox, ceremony: Ceremony) -> str:
     return box.seal_text(json.dumps(asdict(ceremony)), bound_to=CEREMONY_COOKIE)
 
 
-def open_ceremony(box: SecretBox, value: str | None) -> Ceremony | None:
-    data = _open(box, value, CEREMONY_COOKIE)
+def open_ceremony(box: SecretBox, value: str | None, *, now: float) -> Ceremony | None:
+    data = _open(box, value, CEREMONY_COOKIE, now)
     try:
         return Ceremony(**data) if data else None
     except TypeError:
@@ -194,8 +193,8 @@ def seal_renewal(box: SecretBox, renewal: Renewal) -> str:
     return box.seal_text(json.dumps(asdict(renewal)), bound_to=RENEWAL_COOKIE)
 
 
-def open_renewal(box: SecretBox, value: str | None) -> Renewal | None:
-    data = _open(box, value, RENEWAL_COOKIE)
+def open_renewal(box: SecretBox, value: str | None, *, now: float) -> Renewal | None:
+    data = _open(box, value, RENEWAL_COOKIE, now)
     try:
         return Renewal(**data) if data else None
     except TypeError:

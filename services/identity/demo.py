@@ -16,8 +16,9 @@ import asyncpg
 from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.demo import DEMO_DEPARTMENTS
 
-from . import passkey_store, passkeys
 from . import settings as identity_settings
+from .passkeys import credentials
+from .passkeys import store as passkey_store
 
 DEMO_NO_IDP_DEPARTMENT = next(d for d in DEMO_DEPARTMENTS if d.name.startswith("Kestrel Point"))
 
@@ -39,7 +40,7 @@ async def seed(connection: asyncpg.Connection, *, clock: Clock = SYSTEM_CLOCK) -
     ):
         return False
     secrets_key = identity_settings.load().secrets_key.value
-    key, label_key = passkeys.code_key(secrets_key), passkeys.label_key(secrets_key)
+    key, label_key = credentials.code_key(secrets_key), credentials.label_key(secrets_key)
     expires_on = clock.today() + dt.timedelta(days=365)
     async with connection.transaction():
         for code, roles, label in DEMO_ENROLLMENT_CODES:
@@ -48,8 +49,8 @@ async def seed(connection: asyncpg.Connection, *, clock: Clock = SYSTEM_CLOCK) -
                 codes=[
                     (
                         uuid.uuid4(),
-                        passkeys.code_digest(key, code),
-                        passkeys.label_digest(label_key, DEMO_NO_IDP_DEPARTMENT.id, label),
+                        credentials.code_digest(key, code),
+                        credentials.label_digest(label_key, DEMO_NO_IDP_DEPARTMENT.id, label),
                     )
                 ],
                 organisation_id=DEMO_NO_IDP_DEPARTMENT.id,

@@ -21,7 +21,7 @@ from .mutations import (
     raw_provider,
 )
 from .providers import ProviderConfig, RawProvider
-from .schema import ClaimRule, ClientAuthMethod, Department, runtime
+from .schema import ClaimRule, ClientAuthMethod, Department, context
 from .sealing import Unsealable
 
 
@@ -86,7 +86,7 @@ class FederationQuery:
         self, info: Info[Any, Any]
     ) -> list[IdentityProviderProposal] | None:
         require_role(info, "network_admin")
-        rows = await store.list_proposals(db=runtime(info).pool)
+        rows = await store.list_proposals(db=context(info).resources.pool)
         return [IdentityProviderProposal.from_row(row) for row in rows]
 
     @strawberry.field(description="Your department's proposal waiting for approval, if any.")
@@ -94,7 +94,9 @@ class FederationQuery:
         self, info: Info[Any, Any]
     ) -> IdentityProviderProposal | None:
         organisation = _own_department(info)
-        rows = await store.list_proposals(db=runtime(info).pool, organisation_id=organisation)
+        rows = await store.list_proposals(
+            db=context(info).resources.pool, organisation_id=organisation
+        )
         return IdentityProviderProposal.from_row(rows[0]) if rows else None
 
 
@@ -108,7 +110,7 @@ class FederationMutation:
         self, info: Info[Any, Any], input: IdentityProviderInput
     ) -> ProposalPayload:
         organisation = _own_department(info)
-        identity = runtime(info)
+        identity = context(info).resources
         errors = InputErrors()
         if str(input.organisation_id) != str(organisation):
             raise Forbidden("Coordinators propose their own department's sign-in.")
@@ -142,7 +144,7 @@ class FederationMutation:
         self, info: Info[Any, Any], organisation_id: strawberry.ID
     ) -> IdentityProviderPayload:
         require_role(info, "network_admin")
-        identity = runtime(info)
+        identity = context(info).resources
         errors = InputErrors()
         rows = await _proposal(info, organisation_id)
         if not rows:
@@ -189,7 +191,7 @@ class FederationMutation:
         if not rows:
             return False
         return await store.delete_proposal(
-            db=runtime(info).pool, organisation_id=rows[0].organisation_id
+            db=context(info).resources.pool, organisation_id=rows[0].organisation_id
         )
 
 
@@ -198,4 +200,4 @@ async def _proposal(info: Info[Any, Any], organisation_id: str) -> list[store.Pr
         organisation = uuid.UUID(str(organisation_id))
     except ValueError:
         return []
-    return await store.list_proposals(db=runtime(info).pool, organisation_id=organisation)
+    return await store.list_proposals(db=context(info).resources.pool, organisation_id=organisation)

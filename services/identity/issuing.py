@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from servicekit.clock import SYSTEM_CLOCK, Clock
 
 from .keys import KeyRing
 
 SERVICE_TOKEN_SECONDS = 300
-USER_ROLES = ("officer", "civilian", "peer_supporter", "coordinator", "vetter", "network_admin")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,14 +21,23 @@ class IssuedToken:
 class TokenIssuer:
     """Signs ``iss``/``aud``/``exp``/``iat``/``sub``/``dept``/``roles`` tokens, nothing more."""
 
-    def __init__(self, keys: KeyRing, *, issuer: str, audience: str, lifetime_seconds: int):
+    def __init__(
+        self,
+        keys: KeyRing,
+        *,
+        issuer: str,
+        audience: str,
+        lifetime_seconds: int,
+        clock: Clock = SYSTEM_CLOCK,
+    ):
         self.keys = keys
+        self.clock = clock
         self.issuer = issuer
         self.audience = audience
         self.lifetime_seconds = lifetime_seconds
 
     def _sign(self, subject: str, department: str, roles: Iterable[str], lifetime: int) -> str:
-        now = int(time.time())
+        now = int(self.clock.timestamp())
         return self.keys.sign(
             {
                 "iss": self.issuer,

@@ -20,6 +20,8 @@ import asyncpg
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
+from servicekit.clock import SYSTEM_CLOCK, Clock
+
 from . import store
 from .sealing import SecretBox
 
@@ -32,8 +34,16 @@ _PUBLISH_MARGIN = dt.timedelta(minutes=5)
 class KeyRing:
     """The signer and the published keys, read from the database and reloaded each minute."""
 
-    def __init__(self, box: SecretBox, *, token_lifetime: dt.timedelta, key_age: dt.timedelta):
+    def __init__(
+        self,
+        box: SecretBox,
+        *,
+        token_lifetime: dt.timedelta,
+        key_age: dt.timedelta,
+        clock: Clock = SYSTEM_CLOCK,
+    ):
         self._box = box
+        self._clock = clock
         self._publish_window = token_lifetime + _PUBLISH_MARGIN
         self._key_age = key_age
         self._signer: ECKey | None = None
@@ -46,7 +56,7 @@ class KeyRing:
         async with self._lock:
             rows = await self._rows(pool)
             active = _active(rows)
-            now = dt.datetime.now(dt.UTC)
+            now = self._clock.now()
             if active is None or (
                 active.activated_at and now - active.activated_at > self._key_age
             ):
@@ -66,7 +76,7 @@ class KeyRing:
         async with self._lock:
             await self._promote(pool)
             await store.delete_expired_signing_keys(
-                db=pool, retired_before=dt.datetime.now(dt.UTC) - 2 * self._publish_window
+                db=pool, retired_before=self._clock.now() - 2 * self._publish_window
             )
         self._loaded_at = float("-inf")
         await self.load(pool)
@@ -78,7 +88,7 @@ class KeyRing:
             await self.load(pool)
 
     async def _rows(self, pool: asyncpg.Pool) -> list[store.SigningKeyRow]:
-        since = dt.datetime.now(dt.UTC) - self._publish_window
+        since = self._clock.now() - self._publish_window
         rows = await store.list_signing_keys(db=pool, published_after=since)
         if not any(row.activated_at is None for row in rows):
             await self._create_next(pool)
@@ -94,7 +104,7 @@ class KeyRing:
         await self._create_next(pool)
 
     async def _create_next(self, pool: asyncpg.Pool) -> str:
-        kid = f"{dt.datetime.now(dt.UTC):%Y%m%d}-{uuid.uuid4().hex[:12]}"
+        kid = f"{self._clock.now():%Y%m%d}-{uuid.uuid4().hex[:12]}"
         key = ECKey.generate_key("P-256", parameters={"kid": kid}, private=True)
         public = {**key.as_dict(private=False), "kid": kid, "alg": ALGORITHM, "use": "sig"}
         sealed = self._box.seal(key.as_pem(private=True), bound_to=f"signing-key:{kid}")

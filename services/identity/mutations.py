@@ -20,7 +20,7 @@ from . import configuration, rules, store
 from .admission import Standing
 from .oidc import SignInProblem
 from .providers import ProviderConfig, RawProvider, validate
-from .schema import ClientAuthMethod, IdentityProvider, Role, runtime
+from .schema import ClientAuthMethod, IdentityProvider, Role, context
 
 
 @strawberry.input(description="A claim rule: the claim, an optional value, the role it grants.")
@@ -65,7 +65,7 @@ class SigningKeyRotation:
 
 
 def _organisation(value: str, info: Info[Any, Any], errors: InputErrors) -> uuid.UUID | None:
-    organisation = rules.organisation_id(value, runtime(info).settings.network_id)
+    organisation = rules.organisation_id(value, context(info).resources.settings.network_id)
     if organisation is None:
         errors.add("organisationId", "Give the department's id, or `network`.")
     return organisation
@@ -75,7 +75,7 @@ async def _editable(
     info: Info[Any, Any], organisation: uuid.UUID, errors: InputErrors, field: str
 ) -> store.ProviderRow | None:
     """The organisation's own provider when admins may change it (a field error otherwise)."""
-    row = await store.get_provider(db=runtime(info).pool, organisation_id=organisation)
+    row = await store.get_provider(db=context(info).resources.pool, organisation_id=organisation)
     if row is not None and row.shared:
         errors.add(field, shared_route_message(row))
         return None
@@ -96,7 +96,7 @@ async def department_standing(
 ) -> Standing | None:
     """Membership's word on a department; a field error when it cannot say or knows none."""
     try:
-        standing = await runtime(info).membership.standing(str(organisation))
+        standing = await context(info).resources.membership.standing(str(organisation))
     except SignInProblem as problem:
         errors.add(field, f"{problem} Try again in a moment.")
         return None
@@ -116,7 +116,7 @@ async def checked_provider(
     """Every check a provider (or, ``shared``, a shared issuer) passes before it is saved or
     proposed: its fields, its department, that no other organisation holds its issuer or
     email domains, then its discovery document."""
-    identity = runtime(info)
+    identity = context(info).resources
     config = validate(
         raw,
         errors,
@@ -155,7 +155,7 @@ async def provider_payload(
     info: Info[Any, Any], organisation: uuid.UUID
 ) -> IdentityProviderPayload:
     """The payload of a mutation that saved an organisation's provider: the provider as stored."""
-    identity = runtime(info)
+    identity = context(info).resources
     row = await store.get_provider(db=identity.pool, organisation_id=organisation)
     assert row is not None
     return IdentityProviderPayload(
@@ -203,7 +203,7 @@ class Mutation:
         self, info: Info[Any, Any], input: IdentityProviderInput
     ) -> IdentityProviderPayload:
         require_role(info, "network_admin")
-        identity = runtime(info)
+        identity = context(info).resources
         errors = InputErrors()
         raw = raw_provider(input, organisation=str(input.organisation_id))
         organisation = _organisation(raw.organisation, info, errors)
@@ -232,7 +232,7 @@ class Mutation:
         self, info: Info[Any, Any], organisation_id: strawberry.ID, enabled: bool
     ) -> IdentityProviderPayload:
         require_role(info, "network_admin")
-        identity = runtime(info)
+        identity = context(info).resources
         errors = InputErrors()
         organisation = _organisation(str(organisation_id), info, errors)
         row = (
@@ -252,7 +252,7 @@ class Mutation:
         self, info: Info[Any, Any], organisation_id: strawberry.ID
     ) -> DeletionPayload:
         require_role(info, "network_admin")
-        identity = runtime(info)
+        identity = context(info).resources
         errors = InputErrors()
         organisation = _organisation(str(organisation_id), info, errors)
         if organisation:
@@ -268,7 +268,7 @@ class Mutation:
     )
     async def rotate_signing_key(self, info: Info[Any, Any]) -> SigningKeyRotation:
         require_role(info, "network_admin")
-        identity = runtime(info)
+        identity = context(info).resources
         kid = await identity.keys.rotate(identity.pool)
         return SigningKeyRotation(
             active_kid=kid, published_kids=[key["kid"] for key in identity.keys.jwks()["keys"]]

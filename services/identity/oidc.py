@@ -35,6 +35,8 @@ from joserfc import errors as jose_errors
 from joserfc import jws, jwt
 from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 
+from servicekit.clock import SYSTEM_CLOCK, Clock
+
 from .providers import is_loopback, issuer_problem
 
 # asymmetric only: never `none`, never HMAC (whose "key" would be public)
@@ -157,8 +159,10 @@ class RelyingParty:
         allow_http_loopback: bool,
         metadata_seconds: float = 3600.0,
         min_key_refetch_seconds: float = 60.0,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._session = session
+        self._clock = clock
         self._allow_http_loopback = allow_http_loopback
         self._metadata_seconds = metadata_seconds
         self._min_key_refetch = min_key_refetch_seconds
@@ -328,10 +332,11 @@ class RelyingParty:
             {"client_id": client_id, "nonce": nonce, "access_token": access_token},
         )
         try:
-            checked.validate(now=int(time.time()), leeway=CLOCK_SKEW_SECONDS)
+            now = self._clock.timestamp()
+            checked.validate(now=int(now), leeway=CLOCK_SKEW_SECONDS)
         except jose_errors.ClaimError as wrong:
             raise _claim_problem(wrong) from None
-        check_claims(claims, issuer=metadata.issuer, client_id=client_id, nonce=nonce)
+        check_claims(claims, issuer=metadata.issuer, client_id=client_id, nonce=nonce, now=now)
         return dict(claims)
 
 
@@ -389,11 +394,10 @@ def _only_success(response: httpx2.Response) -> httpx2.Response:
 
 
 def check_claims(
-    claims: Mapping[str, Any], *, issuer: str, client_id: str, nonce: str, now: float | None = None
+    claims: Mapping[str, Any], *, issuer: str, client_id: str, nonce: str, now: float
 ) -> None:
     """OpenID Connect Core §3.1.3.7, items 2-4, 9-11, read strictly: exact types, the azp
     rule whenever azp is present, and an ID token at most 10 minutes old."""
-    now = time.time() if now is None else now
     if claims.get("iss") != issuer:
         raise SignInProblem("The ID token was issued by a different provider.")
     audience = claims.get("aud")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from servicekit.graphql import Forbidden, InputErrors
 from servicekit.tokens import Principal
 
-from . import passkeys
+from .passkeys import credentials
 
 DEPARTMENT_ROLES = frozenset({"officer", "civilian", "peer_supporter", "coordinator"})
 NETWORK_ROLES = frozenset({"vetter", "network_admin"})
@@ -102,7 +102,7 @@ def check_code_batch(
     if any(not label or len(label) > MAX_LABEL for label in trimmed):
         errors.add("input.labels", f"Each label is 1 to {MAX_LABEL} characters.")
     # compared as revoking compares them: "Badge 1" and "badge  1" are one label
-    elif len({passkeys.normalise_label(label) for label in trimmed}) != len(trimmed):
+    elif len({credentials.normalise_label(label) for label in trimmed}) != len(trimmed):
         errors.add("input.labels", "Each label may appear once.")
     if trimmed and count:
         errors.add("input.count", "Give labels or a count, not both.")
@@ -154,7 +154,7 @@ def check_revocation(
     credential = None
     if passkey_id is not None:
         try:
-            credential = passkeys.decode(passkey_id)
+            credential = credentials.decode(passkey_id)
         except ValueError:
             errors.add("input.passkeyId", "This is not a passkey's id.")
     if errors:

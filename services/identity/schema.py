@@ -21,8 +21,10 @@ from .runtime import Identity
 IdentityContext = RequestContext[None, Identity]
 
 
-def runtime(info: Info[IdentityContext, Any]) -> Identity:
-    return info.context.resources
+def context(info: Info[Any, Any]) -> IdentityContext:
+    """The request's context: who asks, the clock, and the service's resources."""
+    typed: IdentityContext = info.context
+    return typed
 
 
 @strawberry.federation.type(
@@ -119,7 +121,7 @@ class Query:
     @strawberry.field(description="Who is signed in: pseudonymous id, roles and department.")
     def me(self, info: Info[Any, Any]) -> Me | None:
         principal = require_principal(info)
-        network = str(runtime(info).settings.network_id)
+        network = str(context(info).resources.settings.network_id)
         department = principal.department_id
         return Me(
             pseudonymous_id=strawberry.ID(principal.subject),
@@ -134,6 +136,6 @@ class Query:
     @strawberry.field(description="Every organisation's identity provider: network admins only.")
     async def identity_providers(self, info: Info[Any, Any]) -> list[IdentityProvider] | None:
         require_role(info, "network_admin")
-        identity = runtime(info)
+        identity = context(info).resources
         rows = await store.list_providers(db=identity.pool)
         return [IdentityProvider.from_row(row, identity.settings.network_id) for row in rows]

@@ -54,7 +54,7 @@ def _service_credentials(env: Environment) -> dict[str, Secret]:
     """``name=secret,name=secret``: the services that may ask for a service token."""
     development = ",".join(
         f"{name}=dev-service-secret-{name}"
-        for name in ("gateway", "directory", "membership", "professionals", "statistics")
+        for name in ("gateway", "directory", "membership", "professionals")
     )
     raw = env.secret("SERVICE_CREDENTIALS", development, shared=False).value
     credentials: dict[str, Secret] = {}

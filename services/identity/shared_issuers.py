@@ -26,7 +26,7 @@ from .mutations import (
     raw_provider,
 )
 from .providers import validate_department_rule
-from .schema import ClaimRule, ClientAuthMethod, Department, runtime
+from .schema import ClaimRule, ClientAuthMethod, Department, context
 
 
 @strawberry.type(description="A department of a shared issuer and the rule that says who is in it.")
@@ -122,12 +122,12 @@ async def _shared(info: Info[Any, Any], value: str | None) -> store.ProviderRow 
         organisation = uuid.UUID(str(value))
     except ValueError:
         return None
-    row = await store.get_provider(db=runtime(info).pool, organisation_id=organisation)
+    row = await store.get_provider(db=context(info).resources.pool, organisation_id=organisation)
     return row if row is not None and row.shared and row.organisation_id == organisation else None
 
 
 async def _payload(info: Info[Any, Any], shared_issuer_id: uuid.UUID) -> SharedIssuerPayload:
-    pool = runtime(info).pool
+    pool = context(info).resources.pool
     row = await store.get_provider(db=pool, organisation_id=shared_issuer_id)
     assert row is not None
     departments = await store.list_shared_departments(db=pool, shared_issuer_id=shared_issuer_id)
@@ -143,7 +143,7 @@ class SharedIssuerQuery:
     @strawberry.field(description="Every shared issuer and its departments: network admins only.")
     async def shared_issuers(self, info: Info[Any, Any]) -> list[SharedIssuer] | None:
         require_role(info, "network_admin")
-        pool = runtime(info).pool
+        pool = context(info).resources.pool
         rows = await store.list_providers(db=pool, shared=True)
         departments = await store.list_shared_departments(db=pool)
         return [SharedIssuer.from_rows(row, departments) for row in rows]
@@ -158,7 +158,7 @@ class SharedIssuerMutation:
         self, info: Info[Any, Any], input: SharedIssuerInput
     ) -> SharedIssuerPayload:
         require_role(info, "network_admin")
-        identity = runtime(info)
+        identity = context(info).resources
         errors = InputErrors()
         existing = None
         if input.id is not None:
@@ -196,7 +196,7 @@ class SharedIssuerMutation:
             errors.unknown("id", "shared issuer")
             return DeletionPayload(deleted=False, errors=errors.items)
         deleted = await store.delete_provider(
-            db=runtime(info).pool, organisation_id=row.organisation_id
+            db=context(info).resources.pool, organisation_id=row.organisation_id
         )
         return DeletionPayload(deleted=deleted, errors=[])
 
@@ -207,7 +207,7 @@ class SharedIssuerMutation:
         self, info: Info[Any, Any], input: SharedIssuerDepartmentInput
     ) -> SharedIssuerPayload:
         require_role(info, "network_admin")
-        identity = runtime(info)
+        identity = context(info).resources
         errors = InputErrors()
         shared = await _shared(info, str(input.shared_issuer_id))
         if shared is None:
@@ -257,7 +257,7 @@ class SharedIssuerMutation:
         except ValueError:
             return DeletionPayload(deleted=False, errors=[])
         deleted = await store.delete_shared_department(
-            db=runtime(info).pool, department_id=department
+            db=context(info).resources.pool, department_id=department
         )
         return DeletionPayload(deleted=deleted, errors=[])
 
@@ -271,7 +271,7 @@ _RULE_TAKEN = (
 async def _department(info: Info[Any, Any], value: str, errors: InputErrors) -> uuid.UUID | None:
     """A member department that may sign in through a shared issuer (not one with a
     provider of its own, not the network)."""
-    identity = runtime(info)
+    identity = context(info).resources
     try:
         department = uuid.UUID(value.strip())
     except ValueError:

@@ -1,5 +1,5 @@
 """SQL of the identity service: identity providers, their proposals and signing keys.
-Passkeys and enrolment codes are in passkey_store.py."""
+Passkeys and enrolment codes are in passkeys/store.py."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 
 from servicekit.database import Executor
+from servicekit.rows import RowReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,35 +69,26 @@ class SigningKeyRow:
     retired_at: dt.datetime | None
 
 
-_PROVIDER_COLUMNS = """
-    p.organisation_id, p.display_name, p.issuer, p.client_id, p.client_secret_sealed,
-    p.client_auth_method, p.scopes, p.claim_rules, p.enabled, p.source, p.updated_at,
-    p.passkey_days, p.shared,
-    coalesce((SELECT array_agg(d.domain ORDER BY d.domain) FROM provider_email_domains d
-              WHERE d.organisation_id = p.organisation_id), '{}') AS email_domains
-"""
+def _claim_rules(value: str) -> tuple[ClaimRule, ...]:
+    return tuple(ClaimRule(**rule) for rule in json.loads(value))
 
 
-def _provider(row: asyncpg.Record) -> ProviderRow:
-    rules = json.loads(row["claim_rules"])
-    return ProviderRow(
-        organisation_id=row["organisation_id"],
-        display_name=row["display_name"],
-        issuer=row["issuer"],
-        client_id=row["client_id"],
-        client_secret_sealed=bytes(row["client_secret_sealed"]),
-        client_auth_method=row["client_auth_method"],
-        scopes=tuple(row["scopes"]),
-        claim_rules=tuple(ClaimRule(**rule) for rule in rules),
-        email_domains=tuple(row["email_domains"]),
-        enabled=row["enabled"],
-        source=row["source"],
-        updated_at=row["updated_at"],
-        passkey_days=row["passkey_days"],
-        shared=row["shared"],
-    )
-
-
+_provider = RowReader(
+    ProviderRow,
+    alias="p",
+    convert={
+        "client_secret_sealed": bytes,
+        "scopes": tuple,
+        "claim_rules": _claim_rules,
+        "email_domains": tuple,
+    },
+)
+# a provider's email domains are rows of their own, gathered into one column
+_PROVIDER_COLUMNS = _provider.columns.replace(
+    "p.email_domains",
+    "coalesce((SELECT array_agg(d.domain ORDER BY d.domain) FROM provider_email_domains d"
+    " WHERE d.organisation_id = p.organisation_id), '{}') AS email_domains",
+)
 # identity providers ---------------------------------------------------------------------
 
 
@@ -248,14 +240,7 @@ async def delete_provider(*, db: Executor, organisation_id: UUID) -> bool:
 # departments of shared issuers -------------------------------------------------------------
 
 
-def _shared_department(row: asyncpg.Record) -> SharedDepartment:
-    return SharedDepartment(
-        department_id=row["department_id"],
-        shared_issuer_id=row["shared_issuer_id"],
-        display_name=row["display_name"],
-        claim=row["claim"],
-        value=row["value"],
-    )
+_shared_department = RowReader(SharedDepartment)
 
 
 async def list_shared_departments(
@@ -263,12 +248,11 @@ async def list_shared_departments(
 ) -> list[SharedDepartment]:
     """The departments of one shared issuer (or of all), by name."""
     rows = await db.fetch(
-        """
-        SELECT department_id, shared_issuer_id, display_name, claim, value
-        FROM shared_issuer_departments
+        f"""
+        SELECT {_shared_department.columns} FROM shared_issuer_departments
         WHERE $1::uuid IS NULL OR shared_issuer_id = $1
         ORDER BY display_name, department_id
-        """,
+        """,  # noqa: S608 - constants
         shared_issuer_id,
     )
     return [_shared_department(row) for row in rows]
@@ -304,26 +288,19 @@ async def delete_shared_department(*, db: Executor, department_id: UUID) -> bool
 # signing keys -----------------------------------------------------------------------------
 
 
-def _signing_key(row: asyncpg.Record) -> SigningKeyRow:
-    return SigningKeyRow(
-        kid=row["kid"],
-        public_jwk=json.loads(row["public_jwk"]),
-        private_key_sealed=bytes(row["private_key_sealed"]),
-        created_at=row["created_at"],
-        activated_at=row["activated_at"],
-        retired_at=row["retired_at"],
-    )
+_signing_key = RowReader(
+    SigningKeyRow, convert={"public_jwk": json.loads, "private_key_sealed": bytes}
+)
 
 
 async def list_signing_keys(*, db: Executor, published_after: dt.datetime) -> list[SigningKeyRow]:
     """The next, the active and the keys retired after ``published_after``, newest first."""
     rows = await db.fetch(
-        """
-        SELECT kid, public_jwk, private_key_sealed, created_at, activated_at, retired_at
-        FROM signing_keys
+        f"""
+        SELECT {_signing_key.columns} FROM signing_keys
         WHERE retired_at IS NULL OR retired_at > $1
         ORDER BY created_at DESC
-        """,
+        """,  # noqa: S608 - constants
         published_after,
     )
     return [_signing_key(row) for row in rows]
@@ -410,6 +387,15 @@ class ProposalRow:
     client_secret_sealed: bytes
 
 
+def _proposed_settings(value: str) -> ProposedSettings:
+    return ProposedSettings.from_json(json.loads(value))
+
+
+_proposal = RowReader(
+    ProposalRow, convert={"settings": _proposed_settings, "client_secret_sealed": bytes}
+)
+
+
 async def save_proposal(
     *,
     db: Executor,
@@ -433,18 +419,11 @@ async def save_proposal(
 
 async def list_proposals(*, db: Executor, organisation_id: UUID | None = None) -> list[ProposalRow]:
     rows = await db.fetch(
-        "SELECT organisation_id, settings, client_secret_sealed FROM provider_proposals"
+        f"SELECT {_proposal.columns} FROM provider_proposals"  # noqa: S608 - constants
         " WHERE $1::uuid IS NULL OR organisation_id = $1 ORDER BY settings->>'display_name'",
         organisation_id,
     )
-    return [
-        ProposalRow(
-            organisation_id=row["organisation_id"],
-            settings=ProposedSettings.from_json(json.loads(row["settings"])),
-            client_secret_sealed=bytes(row["client_secret_sealed"]),
-        )
-        for row in rows
-    ]
+    return [_proposal(row) for row in rows]
 
 
 async def delete_proposal(*, db: Executor, organisation_id: UUID) -> bool:

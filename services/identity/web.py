@@ -1,4 +1,5 @@
-"""identity's browser and machine endpoints: sign-in, callback, renewal, sign-out, keys.
+"""identity's browser and machine endpoints: SSO sign-in and its callback, the departments
+one can sign in with, service tokens and the keys that verify tokens.
 
 Every failure ends on an error page and issues nothing. Nothing here logs or stores who
 signed in: no upstream subject, email, name, address or time is kept. What must hold across
@@ -9,61 +10,33 @@ ephemeral mark (servicekit.ephemeral): a lock in the database server's memory, n
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 import hmac
 import re
 import secrets
-import time
 import uuid
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from servicekit.app import Running
 from servicekit.ephemeral import MarksUnavailable
 
-from . import cookies, pages, passkey_store, passkeys, store
+from . import cookies, pages, store
 from .admission import admit, department_from_claims, roles_from_claims
 from .cookies import Session, SignInState
 from .oidc import SignInProblem
-from .runtime import Identity
+from .passkeys import credentials
+from .passkeys import store as passkey_store
+from .runtime import NO_STORE, Identity, identity_of
 from .sealing import Unsealable, pairwise_subject
+from .sessions import mark_until, start_session
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-# what the marks of each kind name: a random value, never a person
+# what the marks of this kind name: a random value, never a person
 SIGN_IN_MARK = "identity sign-in state"
-SIGNED_OUT_MARK = "identity signed-out session"
 ALREADY_COMPLETED = "This sign-in was already completed. Please start again."
 BRIEFLY_UNAVAILABLE = "Sign-in is briefly unavailable. Please try again in a moment."
-
-
-def identity_of(request: Request) -> Identity:
-    service: Running[Identity] = request.state.service
-    return service.resources
-
-
-def mark_until(identity: Identity, expires_at: float) -> dt.datetime:
-    """The end of a mark for a cookie that ends at ``expires_at`` (wall clock), on the
-    service's clock (which the marks keep)."""
-    return identity.clock.now() + dt.timedelta(seconds=max(0.0, expires_at - time.time()))
-
-
-async def is_signed_out(identity: Identity, session: Session) -> bool:
-    """Whether this session was signed out, on any process; raises MarksUnavailable."""
-    return await identity.marks.held_anywhere(SIGNED_OUT_MARK, session.session_id.encode())
-
-
-async def live_session(identity: Identity, request: Request) -> Session | None:
-    """The request's session unless it expired or was signed out (on any process); raises
-    MarksUnavailable when that cannot be known."""
-    session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
-    if session is None or await is_signed_out(identity, session):
-        return None
-    return session
 
 
 async def briefly_unavailable(request: Request, exc: Exception) -> Response:
@@ -75,12 +48,6 @@ async def briefly_unavailable(request: Request, exc: Exception) -> Response:
 
 def _random() -> str:
     return secrets.token_urlsafe(32)
-
-
-def _with_query(url: str, params: dict[str, str]) -> str:
-    parts = urlsplit(url)
-    query = [*parse_qsl(parts.query, keep_blank_values=True), *params.items()]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 async def _form_or_query(request: Request) -> dict[str, str]:
@@ -138,7 +105,7 @@ async def login(request: Request) -> Response:
         code_verifier=verifier,
         organisation_id=str(provider.organisation_id),
         issuer=provider.issuer,
-        expires_at=time.time() + cookies.SIGN_IN_SECONDS,
+        expires_at=identity.clock.timestamp() + cookies.SIGN_IN_SECONDS,
         next_path=local_path(values.get("next", "")),
     )
     location = identity.relying_party.authorization_url(
@@ -200,7 +167,11 @@ async def callback(request: Request) -> Response:
 
 async def _finish_sign_in(identity: Identity, request: Request) -> Response:
     params = request.query_params
-    flight = cookies.open_sign_in(identity.cookies, request.cookies.get(cookies.SIGN_IN_COOKIE))
+    flight = cookies.open_sign_in(
+        identity.cookies,
+        request.cookies.get(cookies.SIGN_IN_COOKIE),
+        now=identity.clock.timestamp(),
+    )
     if flight is None:
         raise SignInProblem(
             "This sign-in has expired or was started in another browser. Please start again."
@@ -276,7 +247,7 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
         subject=subject,
         department=str(organisation),
         roles=roles,
-        expires_at=time.time() + identity.settings.session_hours * 3600,
+        expires_at=identity.clock.timestamp() + identity.settings.session_hours * 3600,
         claims=kept,
     )
     after = flight.next_path or identity.settings.after_sign_in
@@ -286,29 +257,15 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
     return response
 
 
-def start_session(identity: Identity, response: Response, session: Session) -> None:
-    issued = identity.tokens.access_token(
-        subject=session.subject, department=session.department, roles=session.roles
-    )
-    secure = identity.settings.secure_cookies
-    cookies.set_cookie(
-        response, cookies.ACCESS_COOKIE, issued.token, max_age=issued.expires_in, secure=secure
-    )
-    cookies.set_cookie(
-        response,
-        cookies.SESSION_COOKIE,
-        cookies.seal_session(identity.cookies, session),
-        max_age=max(1, int(session.expires_at - time.time())),
-        secure=secure,
-        path="/auth",
-    )
-
-
 async def renew_after_sign_in(
     identity: Identity, request: Request, response: Response, session: Session, passkey_days: int
 ) -> None:
     """After a department sign-in: renew the lapsed passkey its holder just proved."""
-    renewal = cookies.open_renewal(identity.cookies, request.cookies.get(cookies.RENEWAL_COOKIE))
+    renewal = cookies.open_renewal(
+        identity.cookies,
+        request.cookies.get(cookies.RENEWAL_COOKIE),
+        now=identity.clock.timestamp(),
+    )
     if renewal is None:
         return
     cookies.clear_cookie(
@@ -318,120 +275,10 @@ async def renew_after_sign_in(
         return
     await passkey_store.renew_passkey(
         db=identity.pool,
-        credential_id=passkeys.decode(renewal.credential_id),
+        credential_id=credentials.decode(renewal.credential_id),
         roles=session.roles,
         valid_until=identity.clock.today() + dt.timedelta(days=passkey_days),
     )
-
-
-class SessionEnded(Exception):
-    """Why a session renews no more (the refresh answer's error code)."""
-
-
-async def refresh(request: Request) -> Response:
-    """A new access token from the session cookie, with the roles of now: the department is
-    asked again and the roles derived again (claim rules or the passkey, as they are now)."""
-    identity = identity_of(request)
-    session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
-    try:
-        if session is None:
-            raise SessionEnded("session_expired")
-        if await is_signed_out(identity, session):
-            raise SessionEnded("signed_out")
-        roles = await _roles_now(identity, session)
-    except SessionEnded as ended:
-        response = JSONResponse({"error": str(ended)}, status_code=401, headers=NO_STORE)
-        clear_session(identity, response)
-        return response
-    except (MarksUnavailable, SignInProblem):
-        # the marks or membership cannot answer: neither renewed nor ended
-        return JSONResponse({"error": "temporarily_unavailable"}, 503, headers=NO_STORE)
-    response = JSONResponse({"expires_in": identity.tokens.lifetime_seconds}, headers=NO_STORE)
-    start_session(identity, response, dataclasses.replace(session, roles=roles))
-    return response
-
-
-async def _roles_now(identity: Identity, session: Session) -> list[str]:
-    """The roles this session holds now, admitted as at a sign-in; raises SessionEnded."""
-    if session.passkey:
-        # a passkey session lasts while its passkey does, with the passkey's roles
-        passkey = await passkey_store.get_passkey(
-            db=identity.pool, credential_id=passkeys.decode(session.passkey)
-        )
-        if passkey is None or passkey.valid_until.lapsed(identity.clock.today()):
-            raise SessionEnded("passkey_revoked")
-        claimed = set(passkey.roles)
-    else:
-        # an organisation whose sign-in was switched off or removed renews no one; the
-        # others get what their claim rules, as they are now, give to the claims kept
-        provider = await store.get_provider(
-            db=identity.pool, organisation_id=uuid.UUID(session.department)
-        )
-        if provider is None or not provider.enabled:
-            raise SessionEnded("provider_disabled")
-        claimed = cookies.roles_from_kept(session.claims, provider.claim_rules)
-    is_network = session.department == str(identity.settings.network_id)
-    standing = None
-    if not is_network:
-        standing = await identity.membership.standing(session.department)
-        if standing is None or standing.removed:
-            await passkey_store.forget_organisation_credentials(
-                db=identity.pool, organisation_id=uuid.UUID(session.department)
-            )
-            raise SessionEnded("department_inactive")
-        if not standing.active:
-            raise SessionEnded("department_inactive")
-        if "officer" not in claimed and "civilian" in claimed and not standing.civilians_enrolled:
-            raise SessionEnded("civilian_access_withdrawn")
-    try:
-        return admit(claimed, is_network=is_network, standing=standing)
-    except SignInProblem:
-        raise SessionEnded("roles_withdrawn") from None
-
-
-def clear_session(identity: Identity, response: Response) -> None:
-    secure = identity.settings.secure_cookies
-    cookies.clear_cookie(response, cookies.ACCESS_COOKIE, secure=secure)
-    cookies.clear_cookie(response, cookies.SESSION_COOKIE, secure=secure, path="/auth")
-
-
-async def logout(request: Request) -> Response:
-    """Clear the session; continue to the provider's end-session endpoint when it has one."""
-    identity = identity_of(request)
-    session = cookies.open_session(identity.cookies, request.cookies.get(cookies.SESSION_COOKIE))
-    location = f"{identity.settings.public_url}/auth/signed-out"
-    if session is not None:
-        # every copy of the cookie ends with this one, on every process, until its own end
-        try:
-            await identity.marks.claim(
-                SIGNED_OUT_MARK,
-                session.session_id.encode(),
-                mark_until(identity, session.expires_at),
-            )
-        except MarksUnavailable:
-            return pages.page(
-                "Signing out is briefly unavailable",
-                '<p class="form-errors" role="alert">We could not end your session everywhere '
-                "just now, so you are still signed in. Please try again in a moment.</p>"
-                '<p><a class="button" href="/auth/logout">Sign out</a></p>',
-                status_code=503,
-            )
-        provider = await store.get_provider(
-            db=identity.pool, organisation_id=uuid.UUID(session.department)
-        )
-        if provider is not None:
-            try:
-                metadata = await identity.relying_party.discover(provider.issuer)
-            except SignInProblem:
-                metadata = None
-            if metadata is not None and metadata.end_session_endpoint:
-                location = _with_query(
-                    metadata.end_session_endpoint,
-                    {"client_id": provider.client_id, "post_logout_redirect_uri": location},
-                )
-    response = RedirectResponse(location, status_code=303, headers=NO_STORE)
-    clear_session(identity, response)
-    return response
 
 
 async def sign_in_choices(request: Request) -> Response:
@@ -528,8 +375,6 @@ async def issuer_metadata(request: Request) -> Response:
 ROUTES = [
     Route("/auth/login", login, methods=["GET", "POST"]),
     Route("/auth/callback", callback, methods=["GET"]),
-    Route("/auth/refresh", refresh, methods=["POST"]),
-    Route("/auth/logout", logout, methods=["GET", "POST"]),
     Route("/auth/signed-out", signed_out, methods=["GET"]),
     Route("/auth/departments", sign_in_choices, methods=["GET"]),
     Route("/auth/service-token", service_token, methods=["POST"]),

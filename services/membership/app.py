@@ -102,7 +102,7 @@ def create_app(
             )
 
     def make_loaders(service: Running[MembershipResources]) -> MembershipLoaders:
-        return MembershipLoaders(service.pool, service.clock, service.resources)
+        return MembershipLoaders(service.pool, service.clock)
 
     return create_service_app(
         settings.service,

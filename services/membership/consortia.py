@@ -15,7 +15,7 @@ from servicekit import validation
 from servicekit.graphql import FieldError, InputErrors, context_of, parse_id, require_role
 
 from . import rules, store
-from .schema import Consortium, SubscriptionTerm, loaders
+from .schema import Consortium, SubscriptionTerm, context
 
 MOST_MEMBERS = 50
 
@@ -148,7 +148,7 @@ class ConsortiumMutations:
                 latest,
                 starts_on,
                 errors,
-                today=loaders(info).today,
+                today=context(info).loaders.today,
                 first_term_years=first_term_years,
                 shorter_term_reason=shorter_term_reason,
             )

@@ -19,7 +19,7 @@ from servicekit.proof_of_work import ProofOfWork
 
 from . import demo_slots_store as slots
 from . import invitations, mail, rules
-from .schema import DemoFormat, loaders
+from .schema import DemoFormat, context
 
 MOST_SLOTS = 200
 TAKEN = "Someone has just booked this time; please choose another."
@@ -218,7 +218,7 @@ class DemoSlotMutations:
         slot = await _bookable(info, input.slot_id, "input.slotId", errors)
         if contact is None or slot is None or errors:
             return DemoBookingReceipt(reference=None, errors=errors.items)
-        await loaders(info).forms.demo_requests.admit(proof_of_work)
+        await context(info).resources.forms.demo_requests.admit(proof_of_work)
         token = secrets.token_urlsafe(32)
         try:
             async with context_of(info).pool.acquire() as connection, connection.transaction():

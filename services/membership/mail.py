@@ -14,11 +14,11 @@ from strawberry.types import Info
 from servicekit.database import Executor
 from servicekit.mail import MailSettings, enqueue
 
-from .schema import resources
+from .schema import context
 
 
 def settings_of(info: Info[Any, Any]) -> MailSettings:
-    return resources(info).mail
+    return context(info).resources.mail
 
 
 async def contact_received(

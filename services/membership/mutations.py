@@ -33,7 +33,7 @@ from .schema import (
     DepartmentStatus,
     FeeTier,
     SubscriptionTerm,
-    loaders,
+    context,
 )
 
 
@@ -172,7 +172,7 @@ class Mutation:
         require_role(info, "network_admin")
         errors = InputErrors()
         given = _fields(input)
-        department_in = rules.check_department(given, errors, today=loaders(info).today)
+        department_in = rules.check_department(given, errors, today=context(info).loaders.today)
         await _ori_taken(info, given, errors, None)
         if department_in is None or errors:
             return DepartmentPayload(department=None, errors=errors.items)
@@ -192,12 +192,13 @@ class Mutation:
         require_role(info, "network_admin")
         errors = InputErrors()
         department_id = parse_id(id)
-        current = await loaders(info).departments.load(department_id) if department_id else None
+        departments = context(info).loaders.departments
+        current = await departments.load(department_id) if department_id else None
         if department_id is None or current is None:
             errors.unknown("id", "department")
             return DepartmentPayload(department=None, errors=errors.items)
         given = _fields(input).over(current)
-        department_in = rules.check_department(given, errors, today=loaders(info).today)
+        department_in = rules.check_department(given, errors, today=context(info).loaders.today)
         await _ori_taken(info, given, errors, department_id)
         if department_in is None or errors:
             return DepartmentPayload(department=None, errors=errors.items)
@@ -225,14 +226,14 @@ class Mutation:
         parsed = parse_id(department_id)
         if parsed is not None and not rules.may_read_record(principal, parsed):
             raise Forbidden("Coordinators change civilian access for their own department only.")
-        current = await loaders(info).departments.load(parsed) if parsed else None
+        current = await context(info).loaders.departments.load(parsed) if parsed else None
         if parsed is None or current is None:
             errors.unknown("departmentId", "department")
             return DepartmentPayload(department=None, errors=errors.items)
         department_in = rules.check_department(
             rules.DepartmentFields(civilians_enrolled=enrolled).over(current),
             errors,
-            today=loaders(info).today,
+            today=context(info).loaders.today,
         )
         if department_in is None:
             return DepartmentPayload(department=None, errors=errors.items)
@@ -283,7 +284,7 @@ class Mutation:
                 latest,
                 starts_on,
                 errors,
-                today=loaders(info).today,
+                today=context(info).loaders.today,
                 first_term_years=first_term_years,
                 shorter_term_reason=shorter_term_reason,
             )
@@ -348,7 +349,7 @@ class Mutation:
         if inquiry_in is None:
             # a form with mistakes spends nothing: the same solution goes with the corrections
             return ContactReceipt(reference=None, errors=errors.items)
-        await loaders(info).forms.join_inquiries.admit(proof_of_work)
+        await context(info).resources.forms.join_inquiries.admit(proof_of_work)
         return await _received(
             info,
             "inquiry",
@@ -364,7 +365,7 @@ class Mutation:
         demo_in = rules.check_demo_request(input, errors, demo_format=input.format.value)
         if demo_in is None:
             return ContactReceipt(reference=None, errors=errors.items)
-        await loaders(info).forms.demo_requests.admit(proof_of_work)
+        await context(info).resources.forms.demo_requests.admit(proof_of_work)
         return await _received(
             info,
             "demo",

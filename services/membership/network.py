@@ -34,7 +34,7 @@ from servicekit.graphql import context_of
 from servicekit.peers import PeerClient, PeerError
 
 from . import store
-from .schema import resources
+from .schema import context
 
 logger = logging.getLogger("wnwa.membership.network")
 
@@ -212,4 +212,4 @@ class NetworkQueries:
         "professionals and resources across the network. No sign-in needed."
     )
     async def network_figures(self, info: Info[Any, Any]) -> NetworkFigures | None:
-        return await resources(info).figures.figures(context_of(info).pool)
+        return await context(info).resources.figures.figures(context_of(info).pool)

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from .store import DepartmentRow, FeeTierRow, TermRow
 
 _ORI = re.compile(r"^[A-Z]{2}[0-9A-Z]{7}$")
-STATUSES = ("prospect", "active", "suspended", "lapsed")
 FIRST_TERM_YEARS = 3
 
 

@@ -58,9 +58,7 @@ class MembershipLoaders:
     """DataLoaders of one request, so a page of departments costs one query per kind, and
     the request's "today" (a UTC date), read once so every field agrees."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, resources: MembershipResources) -> None:
-        self.renewal_notice_days = resources.renewal_notice_days
-        self.forms = resources.forms
+    def __init__(self, pool: asyncpg.Pool, clock: Clock) -> None:
         self.today = clock.today()
         self.departments = DataLoader[UUID, store.DepartmentRow | None](
             lambda ids: self._departments(pool, ids)
@@ -94,15 +92,14 @@ class MembershipLoaders:
         return [[term for term in terms if term.consortium_id == one] for one in ids]
 
 
+# a membership request: its loaders, and the process's resources
 MembershipContext = RequestContext[MembershipLoaders, MembershipResources]
 
 
-def loaders(info: Info[MembershipContext, Any]) -> MembershipLoaders:
-    return info.context.loaders
-
-
-def resources(info: Info[MembershipContext, Any]) -> MembershipResources:
-    return info.context.resources
+def context(info: Info[Any, Any]) -> MembershipContext:
+    """The request's context: who asks, its loaders, and the process's resources."""
+    typed: MembershipContext = info.context
+    return typed
 
 
 # -- types --------------------------------------------------------------------------------
@@ -158,7 +155,7 @@ class SubscriptionTerm:
     async def consortium(self, info: Info[Any, Any]) -> Consortium | None:
         if self.consortium_id is None:
             return None
-        row = await loaders(info).consortia.load(self.consortium_id)
+        row = await context(info).loaders.consortia.load(self.consortium_id)
         return Consortium.from_row(row) if row else None
 
 
@@ -182,21 +179,22 @@ class Consortium:
 
     @strawberry.field(description="The consortium's terms, oldest first.")
     async def terms(self, info: Info[Any, Any]) -> list[SubscriptionTerm]:
-        rows = await loaders(info).consortium_terms.load(self.row_id)
+        rows = await context(info).loaders.consortium_terms.load(self.row_id)
         return [SubscriptionTerm.from_row(row) for row in rows]
 
     @strawberry.field(description="The term covering today, if any.")
     async def current_term(self, info: Info[Any, Any]) -> SubscriptionTerm | None:
-        rows = await loaders(info).consortium_terms.load(self.row_id)
-        term = rules.current_term(rows, loaders(info).today)
+        rows = await context(info).loaders.consortium_terms.load(self.row_id)
+        term = rules.current_term(rows, context(info).loaders.today)
         return SubscriptionTerm.from_row(term) if term else None
 
     @strawberry.field(
         description="True from the renewal notice period before the last term's end onwards."
     )
     async def renewal_due(self, info: Info[Any, Any]) -> bool:
-        rows = await loaders(info).consortium_terms.load(self.row_id)
-        return rules.renewal_due(rows, loaders(info).today, loaders(info).renewal_notice_days)
+        request = context(info)
+        rows = await request.loaders.consortium_terms.load(self.row_id)
+        return rules.renewal_due(rows, request.loaders.today, request.resources.renewal_notice_days)
 
 
 @strawberry.type(
@@ -233,21 +231,22 @@ class MembershipRecord:
 
     @strawberry.field(description="All terms, its own and its consortium's, oldest first.")
     async def terms(self, info: Info[Any, Any]) -> list[SubscriptionTerm]:
-        rows = await loaders(info).terms.load(self.row.id)
+        rows = await context(info).loaders.terms.load(self.row.id)
         return [SubscriptionTerm.from_row(row) for row in rows]
 
     @strawberry.field(description="The term covering today, if any.")
     async def current_term(self, info: Info[Any, Any]) -> SubscriptionTerm | None:
-        rows = await loaders(info).terms.load(self.row.id)
-        term = rules.current_term(rows, loaders(info).today)
+        rows = await context(info).loaders.terms.load(self.row.id)
+        term = rules.current_term(rows, context(info).loaders.today)
         return SubscriptionTerm.from_row(term) if term else None
 
     @strawberry.field(
         description="True from the renewal notice period before the last term's end onwards."
     )
     async def renewal_due(self, info: Info[Any, Any]) -> bool:
-        rows = await loaders(info).terms.load(self.row.id)
-        return rules.renewal_due(rows, loaders(info).today, loaders(info).renewal_notice_days)
+        request = context(info)
+        rows = await request.loaders.terms.load(self.row.id)
+        return rules.renewal_due(rows, request.loaders.today, request.resources.renewal_notice_days)
 
     @strawberry.field(description="The annual fee its size tier quotes today, in cents.")
     async def annual_fee_quote_cents(self, info: Info[Any, Any]) -> int | None:
@@ -267,7 +266,7 @@ class Department:
     async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Department | None:
         require_principal(info)
         department_id = parse_id(id)
-        row = await loaders(info).departments.load(department_id) if department_id else None
+        row = await context(info).loaders.departments.load(department_id) if department_id else None
         return cls.from_row(row) if row else None
 
     def _row(self) -> store.DepartmentRow:
@@ -459,7 +458,7 @@ class Query:
     async def contact_form_challenge(
         self, info: Info[Any, Any], form: ContactKind
     ) -> FormChallenge | None:
-        forms = resources(info).forms
+        forms = context(info).resources.forms
         proof = forms.join_inquiries if form is ContactKind.JOIN_INQUIRY else forms.demo_requests
         return (await proof.challenge()).as_graphql()
 

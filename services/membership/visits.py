@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from servicekit.database import Executor
 from servicekit.graphql import FieldError, context_of, require_role
+from servicekit.rows import RowReader
 
 MAX_DAYS = 366
 
@@ -23,6 +24,9 @@ class DailyVisits:
     day: dt.date
     page_views: int
     installs: int
+
+
+_daily_visits = RowReader(DailyVisits)
 
 
 async def add_totals(*, db: Executor, day: dt.date, page_views: int, installs: int) -> None:
@@ -40,10 +44,11 @@ async def add_totals(*, db: Executor, day: dt.date, page_views: int, installs: i
 
 async def list_totals(*, db: Executor, since: dt.date) -> list[DailyVisits]:
     rows = await db.fetch(
-        "SELECT day, page_views, installs FROM visit_totals WHERE day >= $1 ORDER BY day",
+        f"SELECT {_daily_visits.columns} FROM visit_totals"  # noqa: S608 - constants
+        " WHERE day >= $1 ORDER BY day",
         since,
     )
-    return [DailyVisits(**dict(row)) for row in rows]
+    return [_daily_visits(row) for row in rows]
 
 
 Days = Annotated[int, strawberry.argument(description="How many days back, 1 to 366.")]

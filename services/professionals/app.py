@@ -19,6 +19,7 @@ from servicekit.proof_of_work import FormProof, challenge_key
 
 from . import settings as professionals_settings
 from .applying import ApplicationChallengeQuery, ApplyMutation
+from .context import ProfessionalsResources
 from .downloads import ROUTES
 from .figures import FigureQueries
 from .listing import Professional
@@ -63,16 +64,19 @@ def create_app(
     key = challenge_key(settings.challenge_key)
 
     @contextlib.asynccontextmanager
-    async def resources(service: Running[None]) -> AsyncIterator[FormProof]:
+    async def resources(service: Running[None]) -> AsyncIterator[ProfessionalsResources]:
         # the form's spent solutions and busyness are marks every replica sees
         async with EphemeralMarks(service.settings.database_url.value, service.clock) as marks:
-            yield FormProof(
-                "professional-application",
-                key=key,
-                marks=marks,
-                clock=service.clock,
-                pricing=chosen.applications,
-                what="application",
+            yield ProfessionalsResources(
+                settings=chosen,
+                applications=FormProof(
+                    "professional-application",
+                    key=key,
+                    marks=marks,
+                    clock=service.clock,
+                    pricing=chosen.applications,
+                    what="application",
+                ),
             )
 
     return create_service_app(
@@ -81,9 +85,7 @@ def create_app(
         title="WeNeverWalkAlone · professionals",
         clock=clock,
         resources=resources,
-        make_loaders=lambda service: ProfessionalsLoaders(
-            service.pool, chosen, service.resources, service.clock
-        ),
+        make_loaders=lambda service: ProfessionalsLoaders(service.pool, service.clock),
         routes=ROUTES,
         multipart_uploads=True,
         max_upload_bytes=settings.max_request_bytes,

@@ -9,23 +9,21 @@ work on.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 import strawberry
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from servicekit.graphql import context_of
 from servicekit.vocabulary import Gender
 
 from . import rules
+from .context import context
 from .listing import (
     AvailabilityCommitment,
     Insurance,
     PracticeLocation,
     Professional,
-    listing_loaders,
 )
 from .requirements import CodeOfEthics, code_of_ethics
 from .vocabulary import (
@@ -39,30 +37,14 @@ from .vocabulary import (
 )
 
 
-class ApplicationLoaders(Protocol):
-    """The per-request loaders and settings the application's fields use."""
-
-    today: dt.date
-    notice_days: int
-    licenses: DataLoader[UUID, list[License]]
-    documents: DataLoader[UUID, list[Document]]
-    assignments: DataLoader[UUID, list[VetterAssignment]]
-    assessments: DataLoader[UUID, list[Assessment]]
-    decisions: DataLoader[UUID, list[VettingDecision]]
-
-
-def application_loaders(info: Info[Any, Any]) -> ApplicationLoaders:
-    found: ApplicationLoaders = context_of(info).loaders
-    return found
-
-
 def _expired(root: License, info: Info[Any, Any]) -> bool:
-    return root.expires_on < application_loaders(info).today
+    return root.expires_on < context(info).loaders.today
 
 
 def _due(root: License, info: Info[Any, Any]) -> bool:
-    known = application_loaders(info)
-    return rules.expiring_soon(root.expires_on, known.today, known.notice_days)
+    request = context(info)
+    notice_days = request.resources.settings.expiry_notice_days
+    return rules.expiring_soon(root.expires_on, request.loaders.today, notice_days)
 
 
 @strawberry.type(description="A licence, with its expiry as the vetters track it.")
@@ -142,37 +124,38 @@ class VettingDecision:
 
 
 async def _listing(root: Application, info: Info[Any, Any]) -> Professional | None:
-    return await listing_loaders(info).listed.load(root.key)
+    return await context(info).loaders.listed.load(root.key)
 
 
 async def _licenses(root: Application, info: Info[Any, Any]) -> list[License]:
-    return await application_loaders(info).licenses.load(root.key)
+    return await context(info).loaders.licenses.load(root.key)
 
 
 async def _due_for_re_vetting(root: Application, info: Info[Any, Any]) -> bool:
-    known = application_loaders(info)
-    rows = await known.licenses.load(root.key)
-    return any(rules.expiring_soon(row.expires_on, known.today, known.notice_days) for row in rows)
+    request = context(info)
+    rows = await request.loaders.licenses.load(root.key)
+    today, notice_days = request.loaders.today, request.resources.settings.expiry_notice_days
+    return any(rules.expiring_soon(row.expires_on, today, notice_days) for row in rows)
 
 
 async def _locations(root: Application, info: Info[Any, Any]) -> list[PracticeLocation]:
-    return await listing_loaders(info).locations.load(root.key)
+    return await context(info).loaders.locations.load(root.key)
 
 
 async def _documents(root: Application, info: Info[Any, Any]) -> list[Document]:
-    return await application_loaders(info).documents.load(root.key)
+    return await context(info).loaders.documents.load(root.key)
 
 
 async def _assignments(root: Application, info: Info[Any, Any]) -> list[VetterAssignment]:
-    return await application_loaders(info).assignments.load(root.key)
+    return await context(info).loaders.assignments.load(root.key)
 
 
 async def _assessments(root: Application, info: Info[Any, Any]) -> list[Assessment]:
-    return await application_loaders(info).assessments.load(root.key)
+    return await context(info).loaders.assessments.load(root.key)
 
 
 async def _decisions(root: Application, info: Info[Any, Any]) -> list[VettingDecision]:
-    return await application_loaders(info).decisions.load(root.key)
+    return await context(info).loaders.decisions.load(root.key)
 
 
 def _code_of_ethics(root: Application) -> CodeOfEthics | None:

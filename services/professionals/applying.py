@@ -17,6 +17,7 @@ from servicekit.proof_of_work import FormChallenge, ProofOfWork
 
 from . import application_store, notices, rules, status
 from .application import Application
+from .context import context
 from .documents import (
     CHUNK_BYTES,
     CheckedDocument,
@@ -26,7 +27,6 @@ from .documents import (
     safe_filename,
 )
 from .inputs import DocumentUpload, ProfessionalApplicationInput
-from .loaders import loaders
 from .vocabulary import REQUIRED_DOCUMENTS, DocumentKind
 
 
@@ -106,15 +106,15 @@ async def _submit(
     documents: list[DocumentUpload],
     proof_of_work: str | None,
 ) -> ApplicationReceipt:
-    settings = loaders(info).settings
+    settings = context(info).resources.settings
     # the solution is checked before the documents are read, and spent only once the whole
     # form is valid: a form with mistakes spends nothing
-    proof = await loaders(info).applications.check(proof_of_work)
+    proof = await context(info).resources.applications.check(proof_of_work)
     errors = InputErrors()
     application_in = rules.check_application(
         input,
         errors,
-        today=loaders(info).today,
+        today=context(info).loaders.today,
         min_years_with_officers=settings.min_years_with_officers,
     )
     checked = await _check_documents(
@@ -138,7 +138,7 @@ async def _submit(
         ],
     )
     # a resent form (its answer was lost) pays again: it is answered with a new status secret
-    await loaders(info).applications.spend(proof)
+    await context(info).resources.applications.spend(proof)
     pool = context_of(info).pool
     existing = await application_store.get_by_client_key(
         db=pool, client_key=application_in.client_key
@@ -211,7 +211,7 @@ class ApplicationChallengeQuery:
         "No sign-in needed."
     )
     async def application_challenge(self, info: Info[Any, Any]) -> FormChallenge | None:
-        return (await loaders(info).applications.challenge()).as_graphql()
+        return (await context(info).resources.applications.challenge()).as_graphql()
 
 
 @strawberry.type

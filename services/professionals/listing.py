@@ -8,29 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 import strawberry
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from servicekit.graphql import context_of, parse_id, require_principal
+from servicekit.graphql import parse_id, require_principal
 from servicekit.vocabulary import Gender
 
+from .context import context
 from .vocabulary import CARRIERS, LicenseType, Modality, PlanType, Specialty
-
-
-class ListingLoaders(Protocol):
-    """The per-request loaders the listing's fields use (kept by the service's context)."""
-
-    listed: DataLoader[UUID, Professional | None]
-    locations: DataLoader[UUID, list[PracticeLocation]]
-
-
-def listing_loaders(info: Info[Any, Any]) -> ListingLoaders:
-    found: ListingLoaders = context_of(info).loaders
-    return found
 
 
 @strawberry.type(description="An insurance carrier from the network's list.")
@@ -77,7 +65,7 @@ class AvailabilityCommitment:
 
 
 async def _locations(root: Professional, info: Info[Any, Any]) -> list[PracticeLocation]:
-    return await listing_loaders(info).locations.load(root.key)
+    return await context(info).loaders.locations.load(root.key)
 
 
 @strawberry.federation.type(
@@ -130,4 +118,4 @@ class Professional:
         professional_id = parse_id(id)
         if professional_id is None:
             return None
-        return await listing_loaders(info).listed.load(professional_id)
+        return await context(info).loaders.listed.load(professional_id)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
 from strawberry.dataloader import DataLoader
-from strawberry.types import Info
 
 from servicekit.clock import Clock
-from servicekit.graphql import RequestContext
-from servicekit.proof_of_work import FormProof
 
 from . import application_store, listing_store, vetting_store
 from .application import (
@@ -24,7 +21,6 @@ from .application import (
     VettingDecision,
 )
 from .listing import PracticeLocation, Professional
-from .settings import ProfessionalsSettings
 
 
 class _OfProfessional(Protocol):
@@ -37,19 +33,9 @@ RowT = TypeVar("RowT", bound=_OfProfessional)
 class ProfessionalsLoaders:
     """DataLoaders of one request, and the date the service goes by."""
 
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        settings: ProfessionalsSettings,
-        applications: FormProof,
-        clock: Clock,
-    ) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock) -> None:
         self.pool = pool
-        self.settings = settings
-        # the proof of work the public application form asks for (priced network-wide)
-        self.applications = applications
         self.today = clock.today()
-        self.notice_days = settings.expiry_notice_days
         self.application_rows = DataLoader[UUID, Application | None](self._applications)
         self.listed = DataLoader[UUID, Professional | None](self._listed)
         self.licenses = DataLoader[UUID, list[License]](
@@ -90,7 +76,3 @@ class ProfessionalsLoaders:
             return [groups[one] for one in ids]
 
         return load
-
-
-def loaders(info: Info[RequestContext[ProfessionalsLoaders], Any]) -> ProfessionalsLoaders:
-    return info.context.loaders

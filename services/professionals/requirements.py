@@ -4,19 +4,13 @@ against."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from servicekit.graphql import context_of
-
-from .settings import ProfessionalsSettings
+from .context import context
 from .vocabulary import ASSOCIATIONS, ProfessionalAssociation
-
-
-class _WithSettings(Protocol):
-    settings: ProfessionalsSettings
 
 
 @strawberry.type(description="A professional association's code of ethics.")
@@ -52,10 +46,8 @@ class ApplicationRequirements:
 class RequirementQueries:
     @strawberry.field(description="What the network asks of an applicant. Public.")
     def application_requirements(self, info: Info[Any, Any]) -> ApplicationRequirements | None:
-        # the application's types import this module, and the loaders import theirs
-        known: _WithSettings = context_of(info).loaders
         return ApplicationRequirements(
-            minimum_years_with_officers=known.settings.min_years_with_officers,
+            minimum_years_with_officers=context(info).resources.settings.min_years_with_officers,
             codes_of_ethics=[
                 code_of_ethics(str(association.value), None) for association in ASSOCIATIONS
             ],

@@ -14,7 +14,7 @@ from servicekit.paging import PageInfo, decode_cursor, page_of, page_size
 
 from . import application_store, rules
 from .application import Application
-from .loaders import loaders
+from .context import context
 from .vocabulary import VettingStatus
 
 First = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
@@ -42,13 +42,12 @@ class ReviewQueries:
     ) -> ApplicationConnection | None:
         rules.vetter(info)
         limit = page_size(first)
-        today = loaders(info).today
+        request = context(info)
+        notice = dt.timedelta(days=request.resources.settings.expiry_notice_days)
         rows = await application_store.list_applications(
-            db=context_of(info).pool,
+            db=request.pool,
             status=status.value if status else None,
-            expiring_by=today + dt.timedelta(days=loaders(info).notice_days)
-            if due_for_re_vetting
-            else None,
+            expiring_by=request.loaders.today + notice if due_for_re_vetting else None,
             after=decode_cursor(after, dt.datetime.fromisoformat, UUID),
             limit=limit + 1,
         )
@@ -66,7 +65,7 @@ class ReviewQueries:
         if id is not None:
             professional_id = parse_id(id)
             row = (
-                await loaders(info).application_rows.load(professional_id)
+                await context(info).loaders.application_rows.load(professional_id)
                 if professional_id
                 else None
             )

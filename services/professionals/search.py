@@ -15,8 +15,8 @@ from servicekit.paging import PageInfo, decode_cursor, page_of, page_size
 from servicekit.vocabulary import Gender, Language, language_code, languages
 
 from . import listing_store, rules
+from .context import context
 from .listing import InsuranceCarrier, Professional
-from .loaders import loaders
 from .vocabulary import CARRIERS, Modality, PlanType, Specialty, carrier_code
 
 
@@ -161,7 +161,7 @@ class ListingQueries:
         rows = await listing_store.search(
             db=context_of(info).pool,
             filters=filters,
-            today=loaders(info).today,
+            today=context(info).loaders.today,
             after=(cursor[0], cursor[1]) if cursor else None,
             limit=limit + 1,
         )

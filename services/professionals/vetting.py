@@ -22,8 +22,8 @@ from servicekit.graphql import (
 
 from . import application_store, notices, rules, vetting_store
 from .application import Application
+from .context import context
 from .inputs import AssessmentInput
-from .loaders import loaders
 
 
 class NotAVetter(PublicError):
@@ -139,7 +139,7 @@ class VettingMutation:
         errors = InputErrors()
         if at.tzinfo is None:
             errors.add("at", "Include the time zone, e.g. 2027-03-01T10:00:00-06:00.")
-        elif at.date() < loaders(info).today:
+        elif at.date() < context(info).loaders.today:
             errors.add("at", "Choose a time that has not passed.")
         async with context_of(info).pool.acquire() as connection, connection.transaction():
             row = await _locked(
@@ -213,7 +213,7 @@ class VettingMutation:
     ) -> VettingPayload:
         principal = rules.vetter(info)
         errors = InputErrors()
-        today = loaders(info).today
+        today = context(info).loaders.today
         async with context_of(info).pool.acquire() as connection, connection.transaction():
             row = await _locked(connection, application_id, errors, {"deliberation"}, "decided")
             if row is None:
@@ -272,7 +272,7 @@ class VettingMutation:
             )
             await notices.application_decided(
                 db=connection,
-                settings=loaders(info).settings.mail,
+                settings=context(info).resources.settings.mail,
                 reference=row.reference,
                 email=row.email,
                 approved=outcome == "approved",
@@ -294,7 +294,7 @@ class VettingMutation:
             if (
                 row is not None
                 and row.reconsider_after
-                and row.reconsider_after >= loaders(info).today
+                and row.reconsider_after >= context(info).loaders.today
             ):
                 errors.add(
                     "applicationId",
@@ -329,7 +329,7 @@ class VettingMutation:
         )
         if current is None:
             errors.unknown("licenseId", "licence")
-        if expires_on < loaders(info).today:
+        if expires_on < context(info).loaders.today:
             errors.add("expiresOn", "A renewed licence expires in the future; check the date.")
         if errors or parsed is None:
             return await _answer(info, None, errors)

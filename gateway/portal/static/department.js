@@ -26,10 +26,16 @@ function row(s) {
   return line;
 }
 
+// each document written whole, so the portal's documents can all be checked against the schema
+const TOGGLES = {
+  deactivatePeerSupporter: `mutation Toggle($id: ID!) { deactivatePeerSupporter(id: $id) { supporter { ${SUPPORTER} } errors { field message } } }`,
+  reactivatePeerSupporter: `mutation Toggle($id: ID!) { reactivatePeerSupporter(id: $id) { supporter { ${SUPPORTER} } errors { field message } } }`,
+};
+
 async function toggle(s, button, line) {
   const name = s.active ? "deactivatePeerSupporter" : "reactivatePeerSupporter";
   await busy(button, status, async () => {
-    const answer = await gql(`mutation Toggle($id: ID!) { ${name}(id: $id) { supporter { ${SUPPORTER} } errors { field message } } }`, { id: s.id });
+    const answer = await gql(TOGGLES[name], { id: s.id });
     const payload = answer.data && answer.data[name];
     if (!payload) return say(status, problem(answer), "error");
     if (payload.errors.length) return say(status, payload.errors.map((e) => e.message).join(" "), "error");

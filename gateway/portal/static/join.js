@@ -11,7 +11,7 @@ async function challenge(kind) {
   return found;
 }
 
-function wire(form, mutation, type, kind, extra) {
+function wire(form, mutation, sent, kind, extra) {
   const proof = new FormProof(() => challenge(kind)).watch(form);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -22,8 +22,7 @@ function wire(form, mutation, type, kind, extra) {
     Object.assign(input, extra(form));
     await busy(form.querySelector("button[type=submit]"), region, async () => {
       say(region, "Sending… (at busy times your browser first works a few seconds more)");
-      const send = async () => gql(`mutation Contact($input: ${type}!, $proof: String) { ${mutation}(input: $input, proofOfWork: $proof) { reference errors { field message } } }`,
-        { input, proof: await proof.take() }, { publicOperation: true });
+      const send = async () => gql(sent, { input, proof: await proof.take() }, { publicOperation: true });
       let answer = await send();
       if (refusedForProof(answer)) { proof.spent(); answer = await send(); }
       const receipt = answer.data && answer.data[mutation];
@@ -38,8 +37,12 @@ function wire(form, mutation, type, kind, extra) {
   });
 }
 
-wire(document.getElementById("inquiry"), "submitJoinInquiry", "JoinInquiryInput", "JOIN_INQUIRY", (form) => ({ message: text(form, "message") || "" }));
-wire(document.getElementById("demo"), "requestDemo", "DemoRequestInput", "DEMO_REQUEST", (form) => ({
+wire(document.getElementById("inquiry"), "submitJoinInquiry",
+  "mutation Contact($input: JoinInquiryInput!, $proof: String) { submitJoinInquiry(input: $input, proofOfWork: $proof) { reference errors { field message } } }",
+  "JOIN_INQUIRY", (form) => ({ message: text(form, "message") || "" }));
+wire(document.getElementById("demo"), "requestDemo",
+  "mutation Contact($input: DemoRequestInput!, $proof: String) { requestDemo(input: $input, proofOfWork: $proof) { reference errors { field message } } }",
+  "DEMO_REQUEST", (form) => ({
   format: form.querySelector("input[name=format]:checked").value, preferredTimes: text(form, "preferredTimes") || "" }));
 
 // demo slots: book one, or move or cancel it from the link in the confirmation (its token

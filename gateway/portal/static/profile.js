@@ -4,6 +4,13 @@ import { AREAS, GENDERS, WEEKDAYS } from "./vocab.js";
 
 const FIELDS = `id displayName phone acceptsTexts languages areasOfSupport yearsOfService certifications bio gender
   zipCode timeZone weeklySchedule { day start end } availableNow availableUntil unavailableUntil active`;
+// each document written whole, so the portal's documents can all be checked against the schema
+const SAVE = {
+  createMyPeerSupporterProfile: `mutation Save($input: PeerSupporterProfileInput!) { createMyPeerSupporterProfile(input: $input) {
+    supporter { ${FIELDS} } errors { field message } } }`,
+  updateMyPeerSupporterProfile: `mutation Save($input: PeerSupporterProfileChanges!) { updateMyPeerSupporterProfile(input: $input) {
+    supporter { ${FIELDS} } errors { field message } } }`,
+};
 const form = document.getElementById("profile");
 const slots = document.getElementById("slots");
 const status = document.getElementById("status");
@@ -111,8 +118,7 @@ form.addEventListener("submit", async (event) => {
   if (zone) input.timeZone = zone;
   await busy(button, region, async () => {
     const mutation = profile ? "updateMyPeerSupporterProfile" : "createMyPeerSupporterProfile";
-    const type = profile ? "PeerSupporterProfileChanges" : "PeerSupporterProfileInput";
-    const answer = await gql(`mutation Save($input: ${type}!) { ${mutation}(input: $input) { supporter { ${FIELDS} } errors { field message } } }`, { input });
+    const answer = await gql(SAVE[mutation], { input });
     const payload = answer.data && answer.data[mutation];
     if (!payload) return say(region, problem(answer), "error");
     if (payload.errors.length) { say(region, ""); return showErrors(form, payload.errors); }

@@ -13,7 +13,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -25,6 +24,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from servicekit.clock import SYSTEM_CLOCK, Clock
 
 from .accounts import TENANTS, DemoAccount, Tenant, tenant_named
 from .settings import DevIdpSettings
@@ -68,8 +69,9 @@ def _with_query(url: str, params: dict[str, str]) -> str:
 
 
 class DevelopmentProvider:
-    def __init__(self, settings: DevIdpSettings) -> None:
+    def __init__(self, settings: DevIdpSettings, clock: Clock) -> None:
         self.settings = settings
+        self.clock = clock  # stamps its ID tokens and ends its codes
         self.key = RSAKey.generate_key(2048, parameters={"kid": f"dev-{secrets.token_hex(4)}"})
         self.codes: dict[str, _Grant] = {}
 
@@ -168,7 +170,7 @@ class DevelopmentProvider:
             code_challenge=challenge,
             nonce=values.get("nonce") or None,
             account=account,
-            expires_at=time.time() + CODE_SECONDS,
+            expires_at=self.clock.timestamp() + CODE_SECONDS,
         )
         params = {"code": code, "iss": self.issuer(tenant)}
         if state:
@@ -202,7 +204,7 @@ class DevelopmentProvider:
         )
 
     def _forget_expired(self) -> None:
-        now = time.time()
+        now = self.clock.timestamp()
         for code in [code for code, grant in self.codes.items() if grant.expires_at < now]:
             del self.codes[code]
 
@@ -221,7 +223,7 @@ class DevelopmentProvider:
         grant = self.codes.pop(form.get("code", ""), None)  # single use
         if (
             grant is None
-            or grant.expires_at < time.time()
+            or grant.expires_at < self.clock.timestamp()
             or grant.tenant != tenant.slug
             or grant.client_id != client_id
             or grant.redirect_uri != form.get("redirect_uri")
@@ -233,7 +235,7 @@ class DevelopmentProvider:
             digest.rstrip(b"=").decode(), grant.code_challenge
         ):
             return JSONResponse({"error": "invalid_grant"}, 400)
-        now = int(time.time())
+        now = int(self.clock.timestamp())
         claims: dict[str, Any] = {
             "iss": self.issuer(tenant),
             "sub": f"{tenant.slug}|{grant.account.login}",
@@ -287,10 +289,10 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, st
     return form.get("client_id", ""), form.get("client_secret", "")
 
 
-def create_app(settings: DevIdpSettings) -> Starlette:
+def create_app(settings: DevIdpSettings, *, clock: Clock = SYSTEM_CLOCK) -> Starlette:
     """The development provider; refuses production and non-loopback addresses."""
     settings.check()
-    provider = DevelopmentProvider(settings)
+    provider = DevelopmentProvider(settings, clock)
     return Starlette(
         routes=[
             Route("/", provider.index),

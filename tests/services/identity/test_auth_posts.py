@@ -10,7 +10,8 @@ import asyncpg
 import httpx
 import pytest
 
-from services.identity import auth_posts, passkey_web, web
+from services.identity import auth_posts, sessions, web
+from services.identity.passkeys import routes as passkey_routes
 from tests.services.identity.conftest import Stack
 from tests.services.identity.test_admission import _snapshot
 from tests.services.identity.test_passkeys import admin_codes, authenticator, enroll
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.slow  # identity, membership and two providers as serve
 
 POSTS = sorted(
     route.path
-    for route in [*web.ROUTES, *passkey_web.ROUTES]
+    for route in [*web.ROUTES, *sessions.ROUTES, *passkey_routes.ROUTES]
     if route.methods is not None and "POST" in route.methods
 )
 FORM_POSTS = ["/auth/login", "/auth/service-token"]

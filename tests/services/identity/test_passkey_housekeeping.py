@@ -13,7 +13,7 @@ import uuid
 import asyncpg
 
 from servicekit.clock import FixedClock
-from services.identity import passkey_store
+from services.identity.passkeys import store as passkey_store
 from tests.support.database import TemplateDatabases
 from tests.support.graphql import running
 from tests.support.tokens import ISSUER, TokenIssuer

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from servicekit.migrations import apply_migrations
-from services.identity import passkeys
+from services.identity.passkeys import credentials as passkeys
 from tests.privacy.leaks import table_texts
 from tests.services.identity.conftest import Stack
 from tests.services.identity.test_passkey_periods import add_passkey

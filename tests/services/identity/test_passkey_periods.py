@@ -2,8 +2,9 @@
 passkey is added on or after its parent's last day, from a lapsed session or while the
 department is suspended, and code-enrolled passkeys of departments with an IdP lapse too.
 
-identity is told the date by a FixedClock each test moves; sessions and ceremonies keep
-their own (real) seconds, so moving the date plays a session still open past midnight.
+identity is told the time by a FixedClock each test moves; sessions and ceremonies end by
+the same clock, so a session still open past midnight is played at 23:58 and 00:01. Tokens
+are checked by other processes, so they keep the system's clock.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def on_day(days: int) -> dt.date:
     """Move identity's date ``days`` after the start; that date."""
     CLOCK.at = START + dt.timedelta(days=days)
     return CLOCK.today()
+
+
+def at(days: int, hour: int, minute: int) -> None:
+    """Move identity's time to ``hour:minute`` (UTC) ``days`` after the start's date."""
+    day = START.date() + dt.timedelta(days=days)
+    CLOCK.at = dt.datetime.combine(day, dt.time(hour, minute), dt.UTC)
 
 
 async def add_passkey(browser: httpx.AsyncClient, device: SoftAuthenticator) -> httpx.Response:
@@ -118,13 +125,13 @@ async def test_no_passkey_is_added_on_its_parents_last_day(stack: Stack) -> None
 
 async def test_a_ceremony_begun_the_day_before_is_refused_on_the_last_day(stack: Stack) -> None:
     parent, _ = await sso_passkey(stack, "marcus.oyelaran@harlow-park.pd.example")
-    on_day(29)
+    at(29, 23, 58)
     child = authenticator(stack)
     async with stack.browser() as browser:
         assert (await passkey_sign_in(browser, parent)).status_code == 200
         options = await browser.post("/auth/passkeys/add/options", json={})
         assert options.status_code == 200
-        on_day(30)
+        at(30, 0, 1)
         refused = await browser.post(
             "/auth/passkeys/add", json={"credential": child.create(options.json())}
         )
@@ -135,18 +142,19 @@ async def test_a_ceremony_begun_the_day_before_is_refused_on_the_last_day(stack:
 
 async def test_the_session_of_a_lapsed_passkey_adds_nothing(stack: Stack) -> None:
     parent, _ = await sso_passkey(stack, "dana.whitlock@harlow-park.pd.example")
-    on_day(30)
+    at(30, 23, 58)
     child = authenticator(stack)
     async with stack.browser() as browser:
         assert (await passkey_sign_in(browser, parent)).status_code == 200
         session = browser.cookies["wnwa_session"]
-        on_day(31)  # the 12-hour session is still open after midnight; the passkey lapsed
+        at(31, 0, 1)  # the 12-hour session is still open after midnight; the passkey lapsed
         assert (await browser.post("/auth/refresh", json={})).status_code == 401
         browser.cookies.set("wnwa_session", session, path="/auth")
         options = await browser.post("/auth/passkeys/add/options", json={})
         assert options.status_code == 401
         assert "ended" in options.json()["error"]
-    # a ceremony begun before the lapse cannot be finished after it either
+    # a ceremony begun before the lapse cannot be finished after it either: by then its
+    # session (12 hours) and the ceremony (5 minutes) have ended too
     on_day(29)
     async with stack.browser() as browser:
         assert (await passkey_sign_in(browser, parent)).status_code == 200
@@ -155,7 +163,8 @@ async def test_the_session_of_a_lapsed_passkey_adds_nothing(stack: Stack) -> Non
         refused = await browser.post(
             "/auth/passkeys/add", json={"credential": child.create(options.json())}
         )
-        assert refused.status_code == 401, refused.text
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"] == "Sign in first."
     assert child.credentials[-1].credential_id not in await passkeys_of(stack)
 
 

@@ -49,7 +49,8 @@ mutation Revoke($input: PasskeyRevocationInput!) {
 
 def label_digest(label: str, department: uuid.UUID = KESTREL.id) -> bytes:
     """What identity keeps of a label, under the test stack's (development) secrets key."""
-    from services.identity import passkeys, settings
+    from services.identity import settings
+    from services.identity.passkeys import credentials as passkeys
 
     key = passkeys.label_key(settings.load({"WNWA_ENV": "test"}).secrets_key.value)
     return passkeys.label_digest(key, department, label)
@@ -425,7 +426,7 @@ async def test_revoked_passkeys_and_inactive_departments_end_passkey_sessions(
 
 
 def test_codes_are_typed_forgivingly_and_hashed() -> None:
-    from services.identity import passkeys
+    from services.identity.passkeys import credentials as passkeys
 
     code = passkeys.new_code()
     key = uuid.uuid4().bytes * 2
@@ -575,7 +576,7 @@ async def test_a_guesser_at_full_speed_locks_no_one_out(stack: Stack) -> None:
 
 
 async def test_wnwa_issues_the_first_network_admin_code(databases: TemplateDatabases) -> None:
-    from services.identity import passkeys
+    from services.identity.passkeys import credentials as passkeys
     from services.identity.settings import load
 
     identity = service_named("identity")

@@ -9,8 +9,9 @@ import pytest
 
 from servicekit.graphql import Forbidden, InputErrors
 from servicekit.tokens import Principal
-from services.identity import passkeys, rules
-from services.identity.passkeys import encode
+from services.identity import rules
+from services.identity.passkeys import credentials as passkeys
+from services.identity.passkeys.credentials import encode
 
 NETWORK = uuid.UUID("00000000-0000-4000-8000-00000000beef")
 HARLOW = uuid.UUID("6f1c1f4e-2f55-4b8f-9a57-2c1c3e1d0a11")

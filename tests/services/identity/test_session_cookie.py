@@ -41,7 +41,7 @@ def test_each_session_carries_its_own_random_id_sealed_with_it() -> None:
     first, second = _session(), _session()
     assert first.session_id != second.session_id
     assert len(first.session_id) >= 43  # 256 random bits
-    opened = cookies.open_session(BOX, cookies.seal_session(BOX, first))
+    opened = cookies.open_session(BOX, cookies.seal_session(BOX, first), now=time.time())
     assert opened == first
 
 
@@ -53,7 +53,7 @@ def test_a_session_without_an_id_is_no_session() -> None:
         ),
         bound_to=cookies.SESSION_COOKIE,
     )
-    assert cookies.open_session(BOX, sealed) is None
+    assert cookies.open_session(BOX, sealed, now=time.time()) is None
 
 
 def test_the_session_keeps_only_the_claim_values_a_rule_matched() -> None:
@@ -95,4 +95,4 @@ def test_a_session_whose_kept_claims_are_malformed_is_no_session() -> None:
             "claims": claims,
         }
         sealed = BOX.seal_text(json.dumps(payload), bound_to=cookies.SESSION_COOKIE)
-        assert cookies.open_session(BOX, sealed) is None
+        assert cookies.open_session(BOX, sealed, now=time.time()) is None

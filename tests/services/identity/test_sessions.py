@@ -15,12 +15,13 @@ import asyncpg
 import httpx
 import pytest
 
+from servicekit.clock import SYSTEM_CLOCK
 from servicekit.demo import DEMO_DEPARTMENTS
 from servicekit.ephemeral import mark_key
 from services.identity import cookies
 from services.identity import settings as identity_settings
 from services.identity.sealing import SecretBox, derive_key
-from services.identity.web import SIGNED_OUT_MARK
+from services.identity.sessions import SIGNED_OUT_MARK
 from tests.services.identity.conftest import Stack, sign_in
 from tests.services.identity.test_admission import _snapshot
 from tests.services.identity.test_passkeys import authenticator
@@ -280,7 +281,7 @@ async def test_a_signed_out_session_is_a_lock_in_the_servers_memory_and_no_row(
         await sign_in(stack, browser, "dana.whitlock@harlow-park.pd.example")
         sealed = browser.cookies[cookies.SESSION_COOKIE]
         await browser.get("/auth/logout")
-    session = cookies.open_session(COOKIE_BOX, sealed)
+    session = cookies.open_session(COOKIE_BOX, sealed, now=SYSTEM_CLOCK.timestamp())
     assert session is not None
     key = mark_key(SIGNED_OUT_MARK, session.session_id.encode())
     held = await identity_db.fetchval(

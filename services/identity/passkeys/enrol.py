@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import time
 import uuid
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import code_tries, passkey_store, passkeys, store
-from .cookies import Ceremony
-from .passkey_ceremony import (
+from .. import store
+from ..cookies import Ceremony
+from ..runtime import NO_STORE, Identity, identity_of
+from ..sealing import pairwise_subject
+from ..sessions import start_session
+from . import code_tries, credentials
+from . import store as passkey_store
+from .ceremony import (
     admitted_roles,
     answer,
     display_name,
@@ -24,11 +28,8 @@ from .passkey_ceremony import (
     refusal,
     with_ceremony,
 )
-from .passkey_validity import NO_END, Validity, for_period
-from .passkeys import PasskeyProblem
-from .runtime import Identity
-from .sealing import pairwise_subject
-from .web import NO_STORE, identity_of, start_session
+from .credentials import PasskeyProblem
+from .validity import NO_END, Validity, for_period
 
 # a passkey enrolled from a code has no department IdP behind it: its pseudonym is derived
 # from a random value under this name instead of an upstream issuer
@@ -41,7 +42,7 @@ async def enroll_options(request: Request) -> Response:
     try:
         body = await json_body(request)
         typed = body.get("code")
-        if not isinstance(typed, str) or passkeys.normalise_code(typed) is None:
+        if not isinstance(typed, str) or credentials.normalise_code(typed) is None:
             raise PasskeyProblem(
                 "An enrolment code has 20 letters and digits, like 7K3M-Q9TD-2H8F-XW4P-RC6N."
             )
@@ -51,7 +52,7 @@ async def enroll_options(request: Request) -> Response:
             return refused
         code = await passkey_store.get_enrollment_code(
             db=identity.pool,
-            code_digest=passkeys.code_digest(identity.code_key, typed),
+            code_digest=credentials.code_digest(identity.code_key, typed),
             today=identity.clock.today(),
         )
         if code is None:
@@ -69,18 +70,20 @@ async def enroll_options(request: Request) -> Response:
         issuer=PASSKEY_ISSUER,
         subject=secrets.token_urlsafe(32),
     )
-    handle = passkeys.seal_handle(identity.handles, subject=subject, organisation_id=organisation)
+    handle = credentials.seal_handle(
+        identity.handles, subject=subject, organisation_id=organisation
+    )
     challenge = secrets.token_bytes(32)
     ceremony = Ceremony(
         purpose="enroll",
-        challenge=passkeys.encode(challenge),
-        expires_at=time.time() + passkeys.CEREMONY_SECONDS,
+        challenge=credentials.encode(challenge),
+        expires_at=identity.clock.timestamp() + credentials.CEREMONY_SECONDS,
         organisation_id=organisation,
-        user_handle=passkeys.encode(handle),
+        user_handle=credentials.encode(handle),
         roles=roles,
         code_id=str(code.id),
     )
-    options = passkeys.registration_options(
+    options = credentials.registration_options(
         identity.relying_party_config,
         challenge=challenge,
         user_handle=handle,
@@ -95,10 +98,12 @@ async def enroll(request: Request) -> Response:
     identity = identity_of(request)
     try:
         ceremony, credential = await answer(identity, request, "enroll")
-        made = passkeys.verify_new_credential(
-            identity.relying_party_config, credential, challenge=passkeys.decode(ceremony.challenge)
+        made = credentials.verify_new_credential(
+            identity.relying_party_config,
+            credential,
+            challenge=credentials.decode(ceremony.challenge),
         )
-        handle = passkeys.decode(ceremony.user_handle)
+        handle = credentials.decode(ceremony.user_handle)
         organisation = uuid.UUID(ceremony.organisation_id)
         today = identity.clock.today()
         # the department may have been suspended while the device made the passkey
@@ -110,7 +115,7 @@ async def enroll(request: Request) -> Response:
             roles=tuple(roles),
             label_digest=None,  # the code's, taken as it is spent (enroll_passkey)
             valid_until=await code_passkey_validity(identity, organisation, today),
-            handle_digest=passkeys.handle_digest(handle),
+            handle_digest=credentials.handle_digest(handle),
         )
         async with identity.pool.acquire() as connection:
             outcome = await passkey_store.enroll_passkey(
@@ -124,7 +129,7 @@ async def enroll(request: Request) -> Response:
             raise PasskeyProblem("This passkey is already enrolled.")
     except PasskeyProblem as problem:
         return finish(identity, refusal(problem, 400))
-    subject = passkeys.open_handle(identity.handles, handle, organisation_id=str(organisation))
+    subject = credentials.open_handle(identity.handles, handle, organisation_id=str(organisation))
     session = new_session(identity, subject, organisation, list(passkey.roles), made.credential_id)
     response = JSONResponse({"signedIn": True}, headers=NO_STORE)
     start_session(identity, response, session)

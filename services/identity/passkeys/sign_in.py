@@ -1,20 +1,25 @@
 """Signing in with a passkey: /auth/passkey/options asks for any of the network's passkeys
 (discoverable: no user name asked), /auth/passkey verifies the assertion against the stored
-public key, reading the credential and writing nothing, and admits as at an SSO sign-in."""
+public key and admits as at an SSO sign-in. It writes nothing about the sign-in; only when
+membership no longer knows the department, or says it left, are that department's passkeys
+and codes deleted (ceremony.admitted_roles)."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
 import uuid
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import cookies, passkey_store, passkeys
-from .cookies import Ceremony, Renewal
-from .passkey_ceremony import (
+from .. import cookies
+from ..cookies import Ceremony, Renewal
+from ..runtime import NO_STORE, Identity, identity_of
+from ..sessions import start_session
+from . import credentials
+from . import store as passkey_store
+from .ceremony import (
     admitted_roles,
     answer,
     finish,
@@ -23,9 +28,7 @@ from .passkey_ceremony import (
     refuse,
     with_ceremony,
 )
-from .passkeys import PasskeyProblem
-from .runtime import Identity
-from .web import NO_STORE, identity_of, start_session
+from .credentials import PasskeyProblem
 
 RENEWAL_SECONDS = 600
 
@@ -36,11 +39,11 @@ async def sign_in_options(request: Request) -> Response:
     challenge = secrets.token_bytes(32)
     ceremony = Ceremony(
         purpose="sign-in",
-        challenge=passkeys.encode(challenge),
-        expires_at=time.time() + passkeys.CEREMONY_SECONDS,
+        challenge=credentials.encode(challenge),
+        expires_at=identity.clock.timestamp() + credentials.CEREMONY_SECONDS,
         organisation_id=_chosen_department(request),
     )
-    options = passkeys.authentication_options(identity.relying_party_config, challenge=challenge)
+    options = credentials.authentication_options(identity.relying_party_config, challenge=challenge)
     return with_ceremony(identity, JSONResponse({"publicKey": options}, headers=NO_STORE), ceremony)
 
 
@@ -57,7 +60,7 @@ async def sign_in(request: Request) -> Response:
     identity = identity_of(request)
     try:
         ceremony, credential = await answer(identity, request, "sign-in")
-        assertion = passkeys.parse_assertion(credential)
+        assertion = credentials.parse_assertion(credential)
         passkey = await passkey_store.get_passkey(
             db=identity.pool, credential_id=assertion.credential_id
         )
@@ -70,16 +73,16 @@ async def sign_in(request: Request) -> Response:
         if ceremony.organisation_id and ceremony.organisation_id != organisation:
             raise PasskeyProblem("This passkey belongs to another department.")
         if not hmac.compare_digest(
-            passkeys.handle_digest(assertion.user_handle), passkey.handle_digest
+            credentials.handle_digest(assertion.user_handle), passkey.handle_digest
         ):
             raise PasskeyProblem("This passkey's answer does not match the passkey.")
-        passkeys.verify_assertion(
+        credentials.verify_assertion(
             identity.relying_party_config,
             assertion,
-            challenge=passkeys.decode(ceremony.challenge),
+            challenge=credentials.decode(ceremony.challenge),
             public_key=passkey.public_key,
         )
-        subject = passkeys.open_handle(
+        subject = credentials.open_handle(
             identity.handles, assertion.user_handle, organisation_id=organisation
         )
         if passkey.valid_until.lapsed(identity.clock.today()):
@@ -97,10 +100,10 @@ def _lapsed(identity: Identity, passkey: passkey_store.PasskeyRow, subject: str)
     """The passkey's period ended: one department sign-in renews it."""
     organisation = str(passkey.organisation_id)
     renewal = Renewal(
-        credential_id=passkeys.encode(passkey.credential_id),
+        credential_id=credentials.encode(passkey.credential_id),
         subject=subject,
         organisation_id=organisation,
-        expires_at=time.time() + RENEWAL_SECONDS,
+        expires_at=identity.clock.timestamp() + RENEWAL_SECONDS,
     )
     response = refuse(
         "This passkey's period has ended. Sign in once with your department's sign-in to "

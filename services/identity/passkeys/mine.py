@@ -4,16 +4,19 @@ another (same pseudonym and roles), or remove it and sign out."""
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import passkey_store, passkeys, store
-from .cookies import Ceremony, Session
-from .passkey_ceremony import (
+from .. import store
+from ..cookies import Ceremony, Session
+from ..runtime import NO_STORE, Identity, identity_of
+from ..sessions import clear_session, live_session
+from . import credentials
+from . import store as passkey_store
+from .ceremony import (
     admitted_roles,
     answer,
     display_name,
@@ -22,10 +25,8 @@ from .passkey_ceremony import (
     refuse,
     with_ceremony,
 )
-from .passkey_validity import Until, Validity, for_period
-from .passkeys import PasskeyProblem
-from .runtime import Identity
-from .web import NO_STORE, clear_session, identity_of, live_session
+from .credentials import PasskeyProblem
+from .validity import Until, Validity, for_period
 
 
 async def _signed_in(identity: Identity, request: Request) -> Session:
@@ -46,7 +47,7 @@ async def mine(request: Request) -> Response:
     current = None
     if session.passkey:
         passkey = await passkey_store.get_passkey(
-            db=identity.pool, credential_id=passkeys.decode(session.passkey)
+            db=identity.pool, credential_id=credentials.decode(session.passkey)
         )
         if passkey is not None:
             current = {
@@ -92,7 +93,7 @@ async def _new_passkey(identity: Identity, session: Session) -> _NewPasskey:
     label_digest = None
     if session.passkey:
         parent = await passkey_store.get_passkey(
-            db=identity.pool, credential_id=passkeys.decode(session.passkey)
+            db=identity.pool, credential_id=credentials.decode(session.passkey)
         )
         if parent is None:
             raise PasskeyProblem("The passkey you signed in with was removed.", status=401)
@@ -131,23 +132,23 @@ async def add_options(request: Request) -> Response:
         await _new_passkey(identity, session)  # refused now when none may be added
     except PasskeyProblem as problem:
         return refusal(problem, 401)
-    handle = passkeys.seal_handle(
+    handle = credentials.seal_handle(
         identity.handles, subject=session.subject, organisation_id=session.department
     )
     challenge = secrets.token_bytes(32)
     ceremony = Ceremony(
         purpose="add",
-        challenge=passkeys.encode(challenge),
-        expires_at=time.time() + passkeys.CEREMONY_SECONDS,
+        challenge=credentials.encode(challenge),
+        expires_at=identity.clock.timestamp() + credentials.CEREMONY_SECONDS,
         organisation_id=session.department,
-        user_handle=passkeys.encode(handle),
+        user_handle=credentials.encode(handle),
     )
-    options = passkeys.registration_options(
+    options = credentials.registration_options(
         identity.relying_party_config,
         challenge=challenge,
         user_handle=handle,
         display_name=display_name(identity, uuid.UUID(session.department), None),
-        exclude=[passkeys.decode(session.passkey)] if session.passkey else None,
+        exclude=[credentials.decode(session.passkey)] if session.passkey else None,
     )
     return with_ceremony(identity, JSONResponse({"publicKey": options}, headers=NO_STORE), ceremony)
 
@@ -160,8 +161,10 @@ async def add(request: Request) -> Response:
         ceremony, credential = await answer(identity, request, "add")
         if ceremony.organisation_id != session.department:
             raise PasskeyProblem("This request belongs to another sign-in. Please start again.")
-        made = passkeys.verify_new_credential(
-            identity.relying_party_config, credential, challenge=passkeys.decode(ceremony.challenge)
+        made = credentials.verify_new_credential(
+            identity.relying_party_config,
+            credential,
+            challenge=credentials.decode(ceremony.challenge),
         )
         # the day may have turned, the parent been revoked or the department suspended
         new = await _new_passkey(identity, session)
@@ -174,7 +177,7 @@ async def add(request: Request) -> Response:
                 roles=tuple(new.roles),
                 label_digest=new.label_digest,
                 valid_until=new.valid_until,
-                handle_digest=passkeys.handle_digest(passkeys.decode(ceremony.user_handle)),
+                handle_digest=credentials.handle_digest(credentials.decode(ceremony.user_handle)),
             ),
         )
         if not added:
@@ -204,7 +207,7 @@ async def remove_mine(request: Request) -> Response:
     removed = await passkey_store.delete_passkeys(
         db=identity.pool,
         organisation_id=uuid.UUID(session.department),
-        credential_id=passkeys.decode(session.passkey),
+        credential_id=credentials.decode(session.passkey),
     )
     response = JSONResponse({"removed": removed == 1}, headers=NO_STORE)
     clear_session(identity, response)

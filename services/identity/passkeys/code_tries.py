@@ -17,8 +17,7 @@ from starlette.routing import Route
 
 from servicekit.proof_of_work import ProofRefused, ProofUnavailable
 
-from .runtime import Identity
-from .web import NO_STORE, identity_of
+from ..runtime import NO_STORE, Identity, identity_of
 
 
 async def challenge(request: Request) -> Response:

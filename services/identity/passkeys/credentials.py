@@ -54,7 +54,7 @@ from webauthn.helpers.structs import (
 
 from servicekit.digests import keyed_digest
 
-from .sealing import SecretBox, Unsealable, derive_key
+from ..sealing import SecretBox, Unsealable, derive_key
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -1,6 +1,6 @@
 """SQL of identity's passkeys and their enrolment codes: what a credential is stored as,
 and nothing about its use. A coordinator's label is kept only as its keyed digest
-(``passkeys.label_digest``): it names a person."""
+(``credentials.label_digest``): it names a person."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import asyncpg
 from servicekit.database import Executor
 from servicekit.rows import RowReader
 
-from . import passkeys
-from .passkey_validity import Validity, from_column, to_column
+from . import credentials
+from .validity import Validity, from_column, to_column
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +274,7 @@ async def digest_old_labels(*, db: asyncpg.Connection | Any, label_key: bytes) -
             "DELETE FROM undigested_labels RETURNING organisation_id, credential_id, code_id, label"
         )
         for row in rows:
-            digest = passkeys.label_digest(label_key, row["organisation_id"], row["label"])
+            digest = credentials.label_digest(label_key, row["organisation_id"], row["label"])
             if row["credential_id"] is not None:
                 await db.execute(
                     "UPDATE passkeys SET label_digest = $2 WHERE credential_id = $1",

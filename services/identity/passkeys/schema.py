@@ -21,10 +21,12 @@ from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.database import Executor
 from servicekit.graphql import FieldError, InputErrors, require_role
 
-from . import passkey_store, passkeys, rules, store
-from .mutations import department_standing
-from .passkey_validity import to_column
-from .schema import Role, runtime
+from .. import rules, store
+from ..mutations import department_standing
+from ..schema import Role, context
+from . import credentials
+from . import store as passkey_store
+from .validity import to_column
 
 DEFAULT_CODE_DAYS = 14
 
@@ -114,7 +116,9 @@ class PasskeyPeriodPayload:
 def _organisation(info: Info[Any, Any], department_id: str | None) -> uuid.UUID:
     """The organisation asked about, when the signed-in person may manage it."""
     principal = require_role(info, "coordinator", "network_admin")
-    return rules.managed_organisation(principal, department_id, runtime(info).settings.network_id)
+    return rules.managed_organisation(
+        principal, department_id, context(info).resources.settings.network_id
+    )
 
 
 async def _check_standing(
@@ -143,14 +147,14 @@ async def issue_codes(
     """New codes (one per label; None for no label) as (id, code, label), kept as keyed
     hashes of the code and of the label; shown once."""
     expires_on = clock.today() + dt.timedelta(days=valid_days)
-    issued = [(uuid.uuid4(), passkeys.new_code(), label) for label in labels]
+    issued = [(uuid.uuid4(), credentials.new_code(), label) for label in labels]
     await passkey_store.add_enrollment_codes(
         db=db,
         codes=[
             (
                 id_,
-                passkeys.code_digest(key, code),
-                None if label is None else passkeys.label_digest(label_key, organisation, label),
+                credentials.code_digest(key, code),
+                None if label is None else credentials.label_digest(label_key, organisation, label),
             )
             for id_, code, label in issued
         ],
@@ -162,8 +166,8 @@ async def issue_codes(
 
 
 def _label_digest(info: Info[Any, Any], organisation: uuid.UUID, label: str) -> bytes:
-    key = passkeys.label_key(runtime(info).settings.secrets_key.value)
-    return passkeys.label_digest(key, organisation, label)
+    key = credentials.label_key(context(info).resources.settings.secrets_key.value)
+    return credentials.label_digest(key, organisation, label)
 
 
 def _code_handle(code_id: uuid.UUID) -> str:
@@ -171,7 +175,7 @@ def _code_handle(code_id: uuid.UUID) -> str:
 
 
 def _passkey(row: passkey_store.PasskeyRow) -> Passkey:
-    credential = passkeys.encode(row.credential_id)
+    credential = credentials.encode(row.credential_id)
     return Passkey(
         id=strawberry.ID(credential),
         handle=credential[:HANDLE_CHARACTERS],
@@ -188,7 +192,9 @@ class PasskeyQuery:
     ) -> list[EnrollmentCode] | None:
         organisation = _organisation(info, department_id)
         rows = await passkey_store.list_enrollment_codes(
-            db=runtime(info).pool, organisation_id=organisation, today=runtime(info).clock.today()
+            db=context(info).resources.pool,
+            organisation_id=organisation,
+            today=context(info).resources.clock.today(),
         )
         return [
             EnrollmentCode(
@@ -206,7 +212,7 @@ class PasskeyQuery:
     ) -> list[Passkey] | None:
         organisation = _organisation(info, department_id)
         rows = await passkey_store.list_passkeys(
-            db=runtime(info).pool, organisation_id=organisation
+            db=context(info).resources.pool, organisation_id=organisation
         )
         return [_passkey(row) for row in rows]
 
@@ -218,7 +224,9 @@ class PasskeyQuery:
         self, info: Info[Any, Any], department_id: strawberry.ID | None = None
     ) -> int | None:
         organisation = _organisation(info, department_id)
-        provider = await store.get_provider(db=runtime(info).pool, organisation_id=organisation)
+        provider = await store.get_provider(
+            db=context(info).resources.pool, organisation_id=organisation
+        )
         return provider.passkey_days if provider else None
 
 
@@ -229,7 +237,7 @@ class PasskeyMutation:
         self, info: Info[Any, Any], input: EnrollmentCodesInput
     ) -> EnrollmentCodesPayload:
         organisation = _organisation(info, input.department_id)
-        identity = runtime(info)
+        identity = context(info).resources
         errors = InputErrors()
         for_network = organisation == identity.settings.network_id
         batch = rules.check_code_batch(
@@ -247,7 +255,7 @@ class PasskeyMutation:
         issued, expires_on = await issue_codes(
             identity.pool,
             identity.code_key,
-            passkeys.label_key(identity.settings.secrets_key.value),
+            credentials.label_key(identity.settings.secrets_key.value),
             organisation=organisation,
             roles=list(batch.roles),
             labels=list(batch.labels),
@@ -294,7 +302,7 @@ class PasskeyMutation:
         if errors:
             return RevocationPayload(revoked=0, errors=errors.items)
         withdrawn = await passkey_store.delete_enrollment_codes(
-            db=runtime(info).pool,
+            db=context(info).resources.pool,
             organisation_id=organisation,
             ids=parsed if ids else None,
             label_digest=None if label is None else _label_digest(info, organisation, label),
@@ -317,7 +325,7 @@ class PasskeyMutation:
         if revocation is None:
             return RevocationPayload(revoked=0, errors=errors.items)
         revoked = await passkey_store.delete_passkeys(
-            db=runtime(info).pool,
+            db=context(info).resources.pool,
             organisation_id=organisation,
             label_digest=(
                 None
@@ -341,7 +349,7 @@ class PasskeyMutation:
         if not 1 <= days <= 90:
             errors.add("days", "Choose 1 to 90 days.")
         elif not await passkey_store.set_passkey_days(
-            db=runtime(info).pool, organisation_id=organisation, days=days
+            db=context(info).resources.pool, organisation_id=organisation, days=days
         ):
             errors.add("departmentId", "This department has no department sign-in configured.")
         if errors:

@@ -8,21 +8,22 @@ consulted the answer is refused with a 503). Refusals say why in words for the p
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import cookies, passkey_store, passkeys
-from .admission import Standing
-from .cookies import Ceremony, Session
-from .oidc import SignInProblem
-from .passkeys import PasskeyProblem
-from .rules import DEPARTMENT_ROLES, NETWORK_ROLES
-from .runtime import Identity
-from .web import NO_STORE, live_session, mark_until
+from .. import cookies
+from ..admission import Standing
+from ..cookies import Ceremony, Session
+from ..oidc import SignInProblem
+from ..rules import DEPARTMENT_ROLES, NETWORK_ROLES
+from ..runtime import NO_STORE, Identity
+from ..sessions import live_session, mark_until
+from . import credentials
+from . import store as passkey_store
+from .credentials import PasskeyProblem
 
 
 def refuse(message: str, status_code: int = 400, **extra: Any) -> JSONResponse:
@@ -40,9 +41,9 @@ async def json_body(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
-        raise passkeys.malformed("The request is not valid JSON.") from None
+        raise credentials.malformed("The request is not valid JSON.") from None
     if not isinstance(body, dict):
-        raise passkeys.malformed("The request must be a JSON object.")
+        raise credentials.malformed("The request must be a JSON object.")
     return body
 
 
@@ -51,7 +52,7 @@ def with_ceremony(identity: Identity, response: Response, ceremony: Ceremony) ->
         response,
         cookies.CEREMONY_COOKIE,
         cookies.seal_ceremony(identity.cookies, ceremony),
-        max_age=passkeys.CEREMONY_SECONDS,
+        max_age=credentials.CEREMONY_SECONDS,
         secure=identity.settings.secure_cookies,
         path="/auth",
     )
@@ -64,7 +65,11 @@ CEREMONY_MARK = "identity passkey ceremony"
 async def spend_ceremony(identity: Identity, request: Request, purpose: str) -> Ceremony:
     """The ceremony this answer belongs to; each challenge is answered once, on any process
     (raises MarksUnavailable when that cannot be known)."""
-    ceremony = cookies.open_ceremony(identity.cookies, request.cookies.get(cookies.CEREMONY_COOKIE))
+    ceremony = cookies.open_ceremony(
+        identity.cookies,
+        request.cookies.get(cookies.CEREMONY_COOKIE),
+        now=identity.clock.timestamp(),
+    )
     if ceremony is None or ceremony.purpose != purpose:
         raise PasskeyProblem("This passkey request has expired. Please start again.")
     until = mark_until(identity, ceremony.expires_at)
@@ -84,7 +89,7 @@ async def answer(
         raise PasskeyProblem("Sign in first.")
     credential = body.get("credential")
     if not isinstance(credential, dict):
-        raise passkeys.malformed("The browser's answer holds no passkey.")
+        raise credentials.malformed("The browser's answer holds no passkey.")
     return ceremony, credential
 
 
@@ -143,6 +148,6 @@ def new_session(
         subject=subject,
         department=str(organisation),
         roles=roles,
-        expires_at=time.time() + identity.settings.session_hours * 3600,
-        passkey=passkeys.encode(credential),
+        expires_at=identity.clock.timestamp() + identity.settings.session_hours * 3600,
+        passkey=credentials.encode(credential),
     )
