@@ -31,7 +31,7 @@ from gateway.graphql_http import (
 )
 from gateway.operations import OperationPipeline
 from gateway.portal import portal_routes
-from gateway.portal.routes import visit_counter
+from gateway.portal.routes import not_found, visit_counter
 from gateway.settings import GatewaySettings, load
 from gateway.subgraphs import SubgraphClient
 from servicekit import graphiql, telemetry
@@ -216,6 +216,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
+        exception_handlers={404: not_found},
         lane=lane,
         headers=settings.public_url.response_headers(),
     )

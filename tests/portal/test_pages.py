@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.portal.pages import PAGES, Page, render
+from gateway.portal import published
+from gateway.portal.pages import PAGES, Page, layout, render
 from gateway.portal.routes import SITE_DIGEST, STATIC_FOLDER, site_digest
 from gateway.settings import load
 
@@ -198,3 +199,71 @@ async def test_the_worker_names_its_copy_after_the_sites_content(
     (tmp_path / "portal.css").write_text("/* changed */", encoding="utf-8")
     assert site_digest(tmp_path, pages) != version.group(1)
     assert site_digest(STATIC_FOLDER, [*pages[:-1], pages[-1] + " "]) != version.group(1)
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/supporters/extra", "/news-and-more"])
+async def test_an_unknown_address_is_a_page_of_the_portal_with_the_crisis_lines(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    async with client:
+        response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert 'href="tel:988"' in response.text
+    assert '<link rel="stylesheet" href="/portal/static/portal.css">' in response.text
+    main = response.text.split('id="main"')[1].split("</main>")[0]
+    for link in ("/", "/crisis", "/faq", "/join", "/apply"):
+        assert f'href="{link}"' in main
+    assert '<meta name="description"' in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/graphql/extra", "/documents", "/portal/static/nothing.js", "/healthz/more", "/api/v1"],
+)
+async def test_an_unknown_api_address_keeps_a_machine_answer(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    async with client:
+        response = await client.get(path)
+        posted = await client.post("/no-such-page", json={})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"error": "Not found."}
+    # a program posting to an unknown address is not handed a page either
+    assert posted.status_code == 404
+    assert posted.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/mental-health-professional-sign-up", "/apply"),
+        ("/contact", "/join"),
+        ("/members", "/sign-in"),
+    ],
+)
+async def test_the_addresses_the_network_used_publicly_lead_to_their_pages(
+    client: httpx.AsyncClient, old: str, new: str
+) -> None:
+    async with client:
+        response = await client.get(old)
+        query = await client.get(f"{old}?from=flyer")
+        followed = await client.get(old, follow_redirects=True)
+    assert response.status_code == 301
+    assert response.headers["location"] == new
+    assert query.headers["location"] == new  # nothing from the address is carried along
+    assert followed.status_code == 200
+
+
+@pytest.mark.parametrize("page", [page for page in PAGES if not page.signed_in])
+async def test_every_public_page_describes_itself(client: httpx.AsyncClient, page: Page) -> None:
+    described = re.compile(r'<meta name="description" content="[^"]{40,}">')
+    async with client:
+        response = await client.get(page.path)
+    assert described.search(response.text)
+    # the pages drawn from the network's data wear the same layout
+    for drawn in (published.NEWS, published.FIGURES):
+        assert described.search(layout(drawn, "<p>Drawn.</p>")), drawn.name
