@@ -267,3 +267,36 @@ async def test_every_public_page_describes_itself(client: httpx.AsyncClient, pag
     # the pages drawn from the network's data wear the same layout
     for drawn in (published.NEWS, published.FIGURES):
         assert described.search(layout(drawn, "<p>Drawn.</p>")), drawn.name
+
+
+def _words(html: str) -> str:
+    """A page's text as one line: tags dropped, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+async def test_the_public_pages_say_what_the_product_does(client: httpx.AsyncClient) -> None:
+    async with client:
+        privacy, terms, about, faq, training = [
+            _words((await client.get(path)).text)
+            for path in ("/privacy", "/terms", "/about", "/faq", "/training")
+        ]
+    # a passkey's row is named field by field, with why (identity's passkeys table)
+    assert "we hold nothing about you" not in privacy
+    for kept in ("your department, your roles", "the last day it works", "never the label"):
+        assert kept in privacy, kept
+    assert "does not say whose it is" in privacy
+    # the three ways in (docs/identity.md): department sign-in, passkey, enrollment code
+    for page in (terms, about):
+        assert "passkey" in page
+        assert "enrollment code" in page
+    # passkey re-entry: the department's system sees one sign-in per period, not each one
+    department_sees = faq.split("Will my department know I used it?")[-1]
+    assert "passkey" in department_sees
+    assert "does not ask your department's system" in department_sees
+    # who may be a peer supporter: the same on both pages, as identity and directory allow
+    rule = (
+        "Sworn officers of a member department, and civilian staff where the department has "
+        "switched civilian access on, can become peer supporters once the department names them"
+    )
+    assert rule in faq
+    assert rule in training
