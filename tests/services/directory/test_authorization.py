@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from tests.conftest import ServiceUnderTest
 from services.identity.admission import Standing, admit
+from tests.conftest import ServiceUnderTest
 from tests.services.directory.conftest import (
     CREATE_PROFILE,
     FENWOOD,
