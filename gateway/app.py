@@ -180,11 +180,19 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     async def document(request: Request) -> Response:
         return await proxies.document_download(holder["gateway"].session, settings, request)
 
+    async def renewable(request: Request) -> Response:
+        """Whether this browser holds a session to renew (its cookie is sent to /auth only):
+        the visitor page asks this before posting /auth/refresh, so a visitor's browser is
+        never answered 401. The cookie is not opened or checked here; identity does that."""
+        present = bool(request.cookies.get(settings.renewal_cookie))
+        return JSONResponse({"renewable": present}, headers={"Cache-Control": "no-store"})
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     routes = [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+        Route("/auth/renewable", renewable, methods=["GET"]),
         Route("/auth/{rest:path}", auth, methods=["GET", "POST"]),
         Route("/documents/{document_id}", document, methods=["GET"]),
         Route("/healthz", healthz),

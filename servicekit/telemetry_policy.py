@@ -84,6 +84,7 @@ OPERATION_NAMES = frozenset(
         "Coverage",
         "CoverageDepartments",
         "DemoBooking",
+        "DemoSlots",
         "Department",
         "DepartmentNames",
         "Departments",
@@ -114,6 +115,7 @@ OPERATION_NAMES = frozenset(
         "ProposeProvider",
         "ProviderProposals",
         "Providers",
+        "PublishDemoSlot",
         "PublishNews",
         "Queue",
         "RecordVisits",
@@ -135,6 +137,7 @@ OPERATION_NAMES = frozenset(
         "VettingQueue",
         "Withdraw",
         "WithdrawCodes",
+        "WithdrawDemoSlot",
     }
 )
 UNLISTED_OPERATION = "(unlisted)"

@@ -232,7 +232,7 @@ DEMO_RESOURCES: tuple[dict[str, Any], ...] = (
     {
         "title": "Northbrook Wellness Partners (fictional network partner)",
         "description": "Clinicians who know police work; the network's partner for "
-        "confidential counselling referrals.",
+        "confidential counseling referrals.",
         "url": "https://example.org/wnwa/partners/northbrook",
         "phone": "+13125550100",
         "text_number": None,

@@ -300,3 +300,43 @@ async def test_the_public_pages_say_what_the_product_does(client: httpx.AsyncCli
     )
     assert rule in faq
     assert rule in training
+
+
+# British spellings a US reader stumbles on (code identifiers such as `organisationId` and
+# GraphQL fields such as `cancelled` are not text anyone reads, and keep their names)
+BRITISH = re.compile(
+    r"(?<![\w.$`_-])(counsell\w*|enrol|enrols|enrolments?|licences?|organisations?|"
+    r"neighbour\w*|colour\w*|recognis\w*|behaviour|centre|programme|judgement|"
+    r"cancelled|cancelling|normalis\w*|authoris\w*|analys(e|ed)|defence|whilst)(?![\w`_(:-])",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+async def test_every_page_speaks_american_english(client: httpx.AsyncClient, page: Page) -> None:
+    async with client:
+        text = _words((await client.get(page.path)).text)
+    assert BRITISH.findall(text) == []
+
+
+def test_the_scripts_messages_speak_american_english() -> None:
+    for file in STATIC_FOLDER.glob("*.js"):
+        strings = re.findall(r'"[^"\n]*"|`[^`]*`', file.read_text(encoding="utf-8"))
+        words = [m.group(0) for s in strings for m in BRITISH.finditer(s)]
+        # a GraphQL selection names the field `cancelled`: its name, not a word shown
+        assert [w for w in words if w != "cancelled"] == [], file.name
+
+
+async def test_a_visitor_page_learns_whether_to_renew_without_being_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    async with client:
+        visitor = await client.get("/auth/renewable")
+        client.cookies.set("wnwa_session", "sealed-by-identity", path="/auth")
+        holder = await client.get("/auth/renewable")
+    assert visitor.status_code == holder.status_code == 200
+    assert visitor.json() == {"renewable": False}
+    assert holder.json() == {"renewable": True}
+    assert visitor.headers["cache-control"] == "no-store"
+    script = (STATIC_FOLDER / "welcome.js").read_text(encoding="utf-8")
+    assert script.index("/auth/renewable") < script.index("/auth/refresh")
