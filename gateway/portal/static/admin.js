@@ -343,7 +343,7 @@ function slotItem(s) {
     el("h3", {}, slotWhen(s.slot), " ", el("span", { class: booked ? "badge" : "badge now", text: booked ? "Booked" : "Free" })),
     el("p", { class: "meta", text: [s.slot.format === "IN_PERSON" ? `In person: ${s.slot.place}` : "Video call",
       booked ? `${s.bookingAgency}, ${s.bookingReference}` : null].filter(Boolean).join(" · ") }),
-    booked ? null : el("button", { type: "button", class: "secondary", "aria-label": `Withdraw ${slotWhen(s.slot)}`,
+    booked ? null : el("button", { type: "button", class: "secondary", "aria-label": `Withdraw this time: ${slotWhen(s.slot)}`,
       onclick: (e) => mutate(e.currentTarget, null,
         "mutation WithdrawDemoSlot($id: ID!) { withdrawDemoSlot(id: $id) { slot { id } errors { field message } } }",
         { id: s.slot.id }, "withdrawDemoSlot", loadSlots) }, "Withdraw this time"));
