@@ -3,10 +3,10 @@ from the receipt; a wrong secret or reference learns nothing."""
 
 from __future__ import annotations
 
-import asyncpg
-
 import hashlib
 import re
+
+import asyncpg
 
 from tests.conftest import ServiceUnderTest
 from tests.services.professionals.conftest import application_input, submit
