@@ -37,7 +37,7 @@ def both_schemes_pass_axe(driver: WebDriver, axe: str, where: str) -> None:
 
 
 def severe_console_entries(driver: WebDriver) -> list[str]:
-    logs = driver.get_log("browser")  # type: ignore[attr-defined]
+    logs = driver.get_log("browser")  # type: ignore[no-untyped-call]
     return [entry["message"] for entry in logs if entry["level"] == "SEVERE"]
 
 
@@ -65,7 +65,7 @@ def test_an_unknown_address_is_a_page_of_the_portal_and_old_ones_lead_on(
         ("/members", "/sign-in"),
     ):
         driver.get(f"{stack.gateway}{old}")
-        wait(driver).until(lambda d, new=new: d.current_url == f"{stack.gateway}{new}")
+        wait(driver).until(ready.url_to_be(f"{stack.gateway}{new}"))
 
 
 def test_the_public_home_page_asks_nothing_and_logs_nothing(
