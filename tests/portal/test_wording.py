@@ -54,3 +54,10 @@ def test_a_line_that_needs_a_key_after_the_number_says_so_on_its_button() -> Non
     resources = (STATIC_FOLDER / "resources.js").read_text(encoding="utf-8")
     assert "thenDial" in resources.split("query Resources")[1]
     assert ", then ${r.thenDial}" in resources
+
+
+def test_dates_are_shown_with_month_names_not_as_iso_text() -> None:
+    """A date from the API ("2026-11-02") is put through formatDate, never shown as is."""
+    raw = re.compile(r"\$\{[\w.]+(On|Of|At)\}")
+    for name in ("coverage.js", "vetting.js", "admin.js", "application-status.js", "join.js"):
+        assert raw.findall((STATIC_FOLDER / name).read_text(encoding="utf-8")) == [], name

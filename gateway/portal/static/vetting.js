@@ -56,7 +56,7 @@ function show(a) {
     ["Status", `${label(a.status)} (round ${a.round})`], ["Submitted", formatDate(a.submittedAt)],
     ["Assessment", `${label(a.assessmentKind)}${a.assessmentAt ? `, ${formatDate(a.assessmentAt)}` : ", not scheduled"}`],
     ["Email", a.email], ["Phone", nationalPhone(a.phone)], ["Website", a.website || ""], ["Practice", a.practiceName || ""],
-    ["Licenses", a.licenses.map((l) => `${label(l.licenseType)} ${l.number} (${l.state}), expires ${l.expiresOn}${l.expired ? " — EXPIRED" : l.dueForReVetting ? " — due for re-vetting" : ""}`).join("\n")],
+    ["Licenses", a.licenses.map((l) => `${label(l.licenseType)} ${l.number} (${l.state}), expires ${formatDate(l.expiresOn)}${l.expired ? " — EXPIRED" : l.dueForReVetting ? " — due for re-vetting" : ""}`).join("\n")],
     ["Addresses", a.locations.map((l) => `${l.street}, ${l.city}, ${l.state} ${l.zipCode} (${l.county} County)`).join("\n")],
     ["Telehealth", a.telehealth ? `Yes ${a.telehealthStates.join(", ")}` : "No"],
     ["Languages", [...a.languages.map((code) => languages.get(code) || code), ...a.unlistedLanguages.map((name) => `${name} (as written)`)].join(", ")],
