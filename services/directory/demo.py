@@ -71,7 +71,7 @@ DEMO_SIGN_IN_SUPPORTERS = (
         "marcus.oyelaran",
         "Harlow Park Police Department",
         {
-            "display_name": "Sgt. Marcus Oyelaran",
+            "display_name": "Sgt. Marcus O.",
             "phone": "+13125550161",
             "accepts_texts": True,
             "languages": ["en", "fr"],
@@ -98,7 +98,7 @@ DEMO_SIGN_IN_SUPPORTERS = (
         "theo.brandt",
         "Fenwood Police Department",
         {
-            "display_name": "Det. Theo Brandt",
+            "display_name": "Det. Theo B.",
             "phone": "+16305550162",
             "accepts_texts": True,
             "languages": ["en", "de"],

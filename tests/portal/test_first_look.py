@@ -92,7 +92,7 @@ def test_the_demos_supporter_finds_a_full_profile_and_someone_is_always_on_call(
     driver.get(f"{stack.gateway}/my-profile")
     wait(driver).until(ready.visibility_of_element_located((By.ID, "profile")))
     wait(driver).until(
-        lambda d: d.find_element(By.ID, "displayName").get_attribute("value") == "Det. Theo Brandt"
+        lambda d: d.find_element(By.ID, "displayName").get_attribute("value") == "Det. Theo B."
     )
     assert driver.find_element(By.ID, "profile-title").text != "Create your profile"
     assert "internal investigation" in (
