@@ -31,7 +31,7 @@ from gateway.graphql_http import (
 )
 from gateway.operations import OperationPipeline
 from gateway.portal import portal_routes
-from gateway.portal.routes import visit_counter
+from gateway.portal.routes import not_found, visit_counter
 from gateway.settings import GatewaySettings, load
 from gateway.subgraphs import SubgraphClient
 from servicekit import graphiql, telemetry
@@ -180,11 +180,19 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     async def document(request: Request) -> Response:
         return await proxies.document_download(holder["gateway"].session, settings, request)
 
+    async def renewable(request: Request) -> Response:
+        """Whether this browser holds a session to renew (its cookie is sent to /auth only):
+        the visitor page asks this before posting /auth/refresh, so a visitor's browser is
+        never answered 401. The cookie is not opened or checked here; identity does that."""
+        present = bool(request.cookies.get(settings.renewal_cookie))
+        return JSONResponse({"renewable": present}, headers={"Cache-Control": "no-store"})
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     routes = [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+        Route("/auth/renewable", renewable, methods=["GET"]),
         Route("/auth/{rest:path}", auth, methods=["GET", "POST"]),
         Route("/documents/{document_id}", document, methods=["GET"]),
         Route("/healthz", healthz),
@@ -216,6 +224,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
+        exception_handlers={404: not_found},
         lane=lane,
         headers=settings.public_url.response_headers(),
     )

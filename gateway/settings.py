@@ -46,6 +46,9 @@ class GatewaySettings:
     # the gateway's own service credentials, to hand daily visit totals to membership;
     # empty outside development unless set: the totals are then not kept
     service_secret: str = ""
+    # identity's renewal cookie (sent to /auth only): its presence, never its value, says
+    # whether a visitor page should ask for a renewal
+    renewal_cookie: str = "wnwa_session"
     # how long an unused operation document is kept (ten minutes; tests shorten it)
     document_idle_seconds: float = 600.0
 

@@ -85,6 +85,7 @@ OPERATION_NAMES = frozenset(
         "Coverage",
         "CoverageDepartments",
         "DemoBooking",
+        "DemoSlots",
         "Department",
         "DepartmentNames",
         "Departments",
@@ -115,6 +116,7 @@ OPERATION_NAMES = frozenset(
         "ProposeProvider",
         "ProviderProposals",
         "Providers",
+        "PublishDemoSlot",
         "PublishNews",
         "Queue",
         "RecordVisits",
@@ -138,6 +140,7 @@ OPERATION_NAMES = frozenset(
         "VettingQueue",
         "Withdraw",
         "WithdrawCodes",
+        "WithdrawDemoSlot",
     }
 )
 UNLISTED_OPERATION = "(unlisted)"

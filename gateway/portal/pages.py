@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from html import escape
 from pathlib import Path
 
 from servicekit import portal_frame
@@ -40,7 +41,7 @@ PAGES = (
     Page("join", "/join", "Bring the network to your department", signed_in=False),
     Page("enroll", "/enroll", "Make your passkey", signed_in=False),
     Page("passkeys", "/passkeys", "My passkeys"),
-    Page("codes", "/codes", "Enrolment codes and passkeys"),
+    Page("codes", "/codes", "Enrollment codes and passkeys"),
     Page("about", "/about", "About the network", signed_in=False, script=False),
     Page("faq", "/faq", "Questions and answers", signed_in=False),
     Page("training", "/training", "Peer-support training", signed_in=False, script=False),
@@ -55,6 +56,47 @@ PAGES = (
     Page("privacy", "/privacy", "Privacy policy", signed_in=False, script=False),
     Page("terms", "/terms", "Terms of use", signed_in=False, script=False),
 )
+
+# What search engines and link previews show for a page (public pages, and the signed-in
+# ones in one line); a page without its own gets the network's.
+_NETWORK = (
+    "A confidential peer-support network for police officers: peer supporters from other "
+    "departments, vetted professionals and crisis lines, with nothing an officer does recorded."
+)
+DESCRIPTIONS = {
+    "welcome": _NETWORK,
+    "sign-in": "Sign in with your department's account, a passkey or an enrollment code to "
+    "find peer supporters and vetted professionals.",
+    "apply": "Licensed counselors, psychologists and psychiatrists who treat police officers "
+    "apply here to be vetted and listed by the network.",
+    "application-status": "Applied as a professional? Enter your reference and status code "
+    "to see where your application stands.",
+    "join": "Bring confidential peer support to your department: ask about joining, request "
+    "a demo or book a time to see the network.",
+    "enroll": "Turn the one-time enrollment code your coordinator gave you into a passkey "
+    "on this device.",
+    "about": "Why officers talk to peers from another department, what they find in the "
+    "network and how departments take part.",
+    "faq": "Questions and answers: joining, membership terms, fees, civilian staff, vetting "
+    "of professionals and what is never recorded.",
+    "training": "What peer-support training covers, who can become a peer supporter and how "
+    "departments arrange it.",
+    "crisis": "Crisis lines open at any hour: 988, COPLINE and Safe Call Now for officers, "
+    "the Veterans Crisis Line, Crisis Text Line and 911.",
+    "self-check": "Four standard self-checks (depression, anxiety, post-traumatic stress, "
+    "alcohol), scored on this device; nothing is sent or kept.",
+    "privacy": "What the network keeps, what it never records and what anyone could ever "
+    "obtain, in plain words.",
+    "terms": "The terms of use of the peer-support network for police officers, in plain words.",
+    "news": "News and updates from the peer-support network for police officers: departments "
+    "joining, training and changes to the portal.",
+    "figures": "The network in figures: member departments, counties, states, peer "
+    "supporters, vetted professionals and anonymous daily visit totals.",
+    "not-found": "This address is not a page of the network. The crisis lines and the "
+    "public pages are linked here.",
+}
+
+NOT_FOUND = Page("not-found", "", "This page does not exist", signed_in=False, script=False)
 
 _SIGNED_IN_NAV = (
     ("/", "Home"),
@@ -90,6 +132,7 @@ def layout(page: Page, body: str, *, title: str | None = None) -> str:
     nav = portal_frame.nav_items(_SIGNED_IN_NAV if page.signed_in else _PUBLIC_NAV, page.path)
     if page.signed_in:
         nav += '<li><a href="/auth/logout">Sign out</a></li>'
+    description = DESCRIPTIONS.get(page.name, _NETWORK)
     script = (
         f'<script type="module" src="/portal/static/{page.name}.js"></script>\n'
         if page.script
@@ -98,7 +141,7 @@ def layout(page: Page, body: str, *, title: str | None = None) -> str:
     return portal_frame.document(
         title=title or page.title,
         name=page.name,
-        head=_HEAD + script,
+        head=f'<meta name="description" content="{escape(description)}">\n' + _HEAD + script,
         nav=nav,
         body=body,
         foot=portal_frame.footer(install_button=True),

@@ -9,12 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from gateway.portal import published
-from gateway.portal.pages import PAGES, Page, render
+from gateway.portal.pages import NOT_FOUND, PAGES, Page, layout, render
 from gateway.portal.visits import VisitCounter, membership_sender
 from gateway.settings import GatewaySettings
 
@@ -105,6 +111,43 @@ def _shared_endpoint(path: str, signed_in: Page, visitor: Page, session_cookie: 
     return Route(path, endpoint, methods=["GET"], name=f"portal-{signed_in.name}")
 
 
+# Addresses the network has printed or linked publicly, kept working after the site moved on.
+MOVED = {
+    "/mental-health-professional-sign-up": "/apply",
+    "/contact": "/join",
+    # members are the departments' officers: their way in
+    "/members": "/sign-in",
+}
+# Where programs, not people, ask: an unknown address there is answered in JSON.
+MACHINE_PREFIXES = ("/graphql", "/auth", "/documents", "/portal/", "/healthz", "/readyz", "/api")
+
+
+def _redirect(target: str) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        # the query is not carried along: nothing from an old link reaches the new page
+        return RedirectResponse(target, status_code=301, headers={"Cache-Control": "no-store"})
+
+    return endpoint
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """Any address nothing answers: for a person's browser, a page of the portal (the crisis
+    lines and the public pages linked); for a program, a line of JSON."""
+    path = request.url.path
+    if request.method not in ("GET", "HEAD") or path.startswith(MACHINE_PREFIXES):
+        return JSONResponse({"error": "Not found."}, status_code=404, headers=HEADERS)
+    return HTMLResponse(
+        layout(NOT_FOUND, _not_found_body()),
+        status_code=404,
+        headers={**HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY},
+    )
+
+
+@cache
+def _not_found_body() -> str:
+    return (Path(__file__).parent / "not-found.html").read_text(encoding="utf-8")
+
+
 SITE_DIGEST = "SITE_DIGEST"  # the worker's placeholder for the site's digest
 
 
@@ -185,6 +228,10 @@ def portal_routes(settings: GatewaySettings) -> list[BaseRoute]:
     routes.append(Route("/news.atom", drawn(news_feed), methods=["GET"]))
     routes.append(Route("/news/{slug}", drawn(published.news_post), methods=["GET"]))
     routes.append(Route("/figures", drawn(published.figures), methods=["GET"]))
+    routes.extend(
+        Route(old, _redirect(new), methods=["GET"], name=f"moved-{old.strip('/')}")
+        for old, new in MOVED.items()
+    )
     routes.append(Route("/service-worker.js", service_worker, methods=["GET"]))
     routes.append(Route("/portal/installed", installed, methods=["POST"]))
     routes.append(Route("/manifest.webmanifest", manifest, methods=["GET"]))

@@ -8,6 +8,7 @@ reserved for fiction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -15,6 +16,7 @@ import zipcodes
 
 from servicekit import geo
 from servicekit.demo import DEMO_DEPARTMENTS
+from servicekit.ports import PORTS
 
 from . import resource_store, store
 from .availability import MINUTES_PER_DAY
@@ -36,10 +38,107 @@ _GENDERS = (None, "woman", "man", None, "non_binary", "man", "woman")
 
 
 def _shifts(pattern: int) -> list[tuple[int, int]]:
-    """Weekly spans: days, evenings or nights, on five or four days a week."""
+    """Weekly spans: days, evenings or nights, Monday to Friday or Thursday to Sunday.
+
+    Every six supporters in a row take each shift on both sets of days, so the demo has
+    someone on call at every hour of the week (a reviewer at night sees who is on call)."""
     start, end = ((8 * 60, 16 * 60), (16 * 60, 24 * 60), (0, 8 * 60))[pattern % 3]
-    days = range(5) if pattern % 2 == 0 else range(2, 6)
+    days = range(5) if pattern % 2 == 0 else range(3, 7)
     return [(day * MINUTES_PER_DAY + start, day * MINUTES_PER_DAY + end) for day in days]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSupporter:
+    """A peer supporter the development IdP can sign in as, with a profile already made."""
+
+    tenant: str  # the development IdP's organisation (its issuer's last segment)
+    login: str
+    department: str
+    profile: dict[str, Any]
+
+
+def _week(*slots: tuple[int, int, int]) -> list[tuple[int, int]]:
+    """(day, first hour, hour after) as week spans; day 0 is Monday."""
+    return [
+        (day * MINUTES_PER_DAY + start * 60, day * MINUTES_PER_DAY + end * 60)
+        for day, start, end in slots
+    ]
+
+
+DEMO_SIGN_IN_SUPPORTERS = (
+    DemoSupporter(
+        "harlow-park",
+        "marcus.oyelaran",
+        "Harlow Park Police Department",
+        {
+            "display_name": "Sgt. Marcus O.",
+            "phone": "+13125550161",
+            "accepts_texts": True,
+            "languages": ["en", "fr"],
+            "areas": sorted(["critical_incidents", "grief_and_loss", "sleep_and_shift_work"]),
+            "years_of_service": 17,
+            "certifications": [
+                "ICISF Individual Crisis Intervention and Peer Support",
+                "ICISF Group Crisis Intervention",
+                "QPR Gatekeeper Training for Suicide Prevention",
+            ],
+            "bio": "Patrol sergeant on the midnight shift for twelve years, then a field "
+            "training officer. I went through a line-of-duty death on my squad and know how "
+            "long the weeks after can be. Call or text; I will listen first and talk shop "
+            "only if you want to. Invented demo profile.",
+            "gender": "man",
+            # evenings on weekdays, a long Saturday: the hours a patrol sergeant keeps free
+            "spans": _week(
+                (0, 18, 23), (1, 18, 23), (2, 18, 23), (3, 18, 23), (4, 18, 23), (5, 10, 18)
+            ),
+        },
+    ),
+    DemoSupporter(
+        "fenwood",
+        "theo.brandt",
+        "Fenwood Police Department",
+        {
+            "display_name": "Det. Theo B.",
+            "phone": "+16305550162",
+            "accepts_texts": True,
+            "languages": ["en", "de"],
+            "areas": sorted(["internal_investigations", "relationships_and_family", "finances"]),
+            "years_of_service": 22,
+            "certifications": [
+                "ICISF Individual Crisis Intervention and Peer Support",
+                "Mental Health First Aid for Public Safety",
+            ],
+            "bio": "Detective, twenty-two years on the job, most of them in investigations. "
+            "I have sat on both sides of an internal investigation and been through a "
+            "divorce on rotating shifts. Early mornings and Sundays are when I pick up. "
+            "Invented demo profile.",
+            "gender": "man",
+            "spans": _week((1, 5, 9), (2, 5, 9), (3, 5, 9), (4, 5, 9), (5, 5, 9), (6, 9, 21)),
+        },
+    ),
+)
+
+
+def demo_account_subject(tenant: str, login: str, department_id: str) -> str | None:
+    """The pseudonym identity gives a development-IdP account at sign-in under `wnwa up`
+    (issuer ``http://127.0.0.1:<devidp port>/<tenant>``, identity's pseudonym key), so the
+    demo's own supporters find their profiles made; None where identity's settings do not
+    load (then the profile is not made)."""
+    from servicekit.settings import ConfigurationError, Environment
+    from services.identity import settings as identity_settings
+    from services.identity.sealing import derive_key, pairwise_subject
+
+    try:
+        key = identity_settings.load().pseudonym_key.value
+        port = Environment("WNWA_DEVIDP").integer("PORT", PORTS["devidp"])
+    except ConfigurationError:
+        return None
+    return pairwise_subject(
+        derive_key(key, "wnwa pairwise subject"),
+        department_id=department_id,
+        issuer=f"http://127.0.0.1:{port}/{tenant}",
+        subject=f"{tenant}|{login}",
+    )
 
 
 def _zip_in(state: str, county: str) -> geo.ZipPlace:
@@ -133,7 +232,7 @@ DEMO_RESOURCES: tuple[dict[str, Any], ...] = (
     {
         "title": "Northbrook Wellness Partners (fictional network partner)",
         "description": "Clinicians who know police work; the network's partner for "
-        "confidential counselling referrals.",
+        "confidential counseling referrals.",
         "url": "https://example.org/wnwa/partners/northbrook",
         "phone": "+13125550100",
         "text_number": None,
@@ -195,6 +294,26 @@ async def seed(connection: asyncpg.Connection) -> bool:
                         spans=_shifts(serial),
                     ),
                 )
+        for supporter in DEMO_SIGN_IN_SUPPORTERS:
+            department = next(d for d in DEMO_DEPARTMENTS if d.name == supporter.department)
+            owner = demo_account_subject(supporter.tenant, supporter.login, str(department.id))
+            if owner is None:
+                continue
+            place = _zip_in(department.state, department.county)
+            await store.create_supporter(
+                db=connection,
+                owner_subject=owner,
+                department_id=department.id,
+                profile_in=ProfileIn(
+                    **supporter.profile,
+                    zip_code=place.zip_code,
+                    state=place.state,
+                    county=place.county,
+                    latitude=place.latitude,
+                    longitude=place.longitude,
+                    time_zone=place.timezone or "America/Chicago",
+                ),
+            )
         for resource in DEMO_RESOURCES:
             await resource_store.create_resource(db=connection, resource_in=ResourceIn(**resource))
     return True

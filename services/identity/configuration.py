@@ -28,11 +28,11 @@ class ConfigurationConflict(Exception):
 
 
 ISSUER_TAKEN = (
-    "Another organisation already signs in with this issuer. One provider signs in one "
+    "Another organization already signs in with this issuer. One provider signs in one "
     "department here; a provider shared by several departments (a county's or a state's "
     "tenant) is set up by a network admin as a shared issuer, with a rule per department."
 )
-DOMAINS_TAKEN = "An email domain already selects another organisation."
+DOMAINS_TAKEN = "An email domain already selects another organization."
 
 
 def issuer_taken_message(owner: store.ProviderRow) -> str:

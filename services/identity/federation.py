@@ -99,6 +99,17 @@ class FederationQuery:
         )
         return IdentityProviderProposal.from_row(rows[0]) if rows else None
 
+    @strawberry.field(
+        description="True when your department's sign-in is set by the network's operators "
+        "(their providers file): a proposal cannot change it; ask them."
+    )
+    async def my_sign_in_set_by_operators(self, info: Info[Any, Any]) -> bool:
+        organisation = _own_department(info)
+        existing = await store.get_provider(
+            db=context(info).resources.pool, organisation_id=organisation
+        )
+        return existing is not None and existing.source == "file"
+
 
 @strawberry.type
 class FederationMutation:

@@ -30,7 +30,7 @@ class ClaimRuleInput:
     role: Role
 
 
-@strawberry.input(description="An organisation's provider; leave clientSecret out to keep it.")
+@strawberry.input(description="An organization's provider; leave clientSecret out to keep it.")
 class IdentityProviderInput:
     organisation_id: strawberry.ID = strawberry.field(
         description="The department's id, or `network` for the network's own staff."
@@ -139,7 +139,7 @@ async def checked_provider(
         if taken:
             errors.add(
                 "input.emailDomains",
-                f"{', '.join(taken)} already select(s) another organisation.",
+                f"{', '.join(taken)} already select(s) another organization.",
             )
         issuer_taken = await configuration.issuer_taken(identity.pool, config)
         if issuer_taken:
@@ -154,7 +154,7 @@ async def checked_provider(
 async def provider_payload(
     info: Info[Any, Any], organisation: uuid.UUID
 ) -> IdentityProviderPayload:
-    """The payload of a mutation that saved an organisation's provider: the provider as stored."""
+    """The payload of a mutation that saved an organization's provider: the provider as stored."""
     identity = context(info).resources
     row = await store.get_provider(db=identity.pool, organisation_id=organisation)
     assert row is not None
@@ -198,7 +198,7 @@ def raw_provider(input: ProviderFields, *, organisation: str) -> RawProvider:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create or replace an organisation's identity provider.")
+    @strawberry.mutation(description="Create or replace an organization's identity provider.")
     async def save_identity_provider(
         self, info: Info[Any, Any], input: IdentityProviderInput
     ) -> IdentityProviderPayload:
@@ -227,7 +227,7 @@ class Mutation:
             return IdentityProviderPayload(provider=None, errors=errors.items)
         return await provider_payload(info, config.organisation_id)
 
-    @strawberry.mutation(description="Switch sign-in through an organisation's provider on or off.")
+    @strawberry.mutation(description="Switch sign-in through an organization's provider on or off.")
     async def set_identity_provider_enabled(
         self, info: Info[Any, Any], organisation_id: strawberry.ID, enabled: bool
     ) -> IdentityProviderPayload:
@@ -239,7 +239,7 @@ class Mutation:
             await _editable(info, organisation, errors, "organisationId") if organisation else None
         )
         if organisation and row is None and not errors:
-            errors.add("organisationId", "This organisation has no identity provider.")
+            errors.add("organisationId", "This organization has no identity provider.")
         if errors or organisation is None:
             return IdentityProviderPayload(provider=None, errors=errors.items)
         await store.set_provider_enabled(
@@ -247,7 +247,7 @@ class Mutation:
         )
         return await provider_payload(info, organisation)
 
-    @strawberry.mutation(description="Remove an organisation's identity provider.")
+    @strawberry.mutation(description="Remove an organization's identity provider.")
     async def delete_identity_provider(
         self, info: Info[Any, Any], organisation_id: strawberry.ID
     ) -> DeletionPayload:

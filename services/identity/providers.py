@@ -136,7 +136,7 @@ def validate(
         if role not in allowed:
             errors.add(
                 f"{where}.role",
-                f"This organisation's provider may grant only {', '.join(sorted(allowed))}.",
+                f"This organization's provider may grant only {', '.join(sorted(allowed))}.",
             )
         if not errors.has(f"{where}.claim") and not errors.has(f"{where}.value"):
             rules.append(ClaimRule(claim=str(claim), value=value, role=str(role)))

@@ -75,12 +75,12 @@ class ClaimRule:
 
 
 @strawberry.type(
-    description="An organisation's identity provider. Its client secret is never shown."
+    description="An organization's identity provider. Its client secret is never shown."
 )
 class IdentityProvider:
     organisation_id: strawberry.ID
     department: Department | None = strawberry.field(
-        description="The department; null for the network's own staff organisation."
+        description="The department; null for the network's own staff organization."
     )
     display_name: str
     issuer: str
@@ -133,7 +133,7 @@ class Query:
             ),
         )
 
-    @strawberry.field(description="Every organisation's identity provider: network admins only.")
+    @strawberry.field(description="Every organization's identity provider: network admins only.")
     async def identity_providers(self, info: Info[Any, Any]) -> list[IdentityProvider] | None:
         require_role(info, "network_admin")
         identity = context(info).resources

@@ -91,7 +91,7 @@ async def login(request: Request) -> Response:
                 "coordinator whether your department has joined."
             )
     if not provider.enabled:
-        return pages.sign_in_failed("Sign-in for this organisation is switched off.")
+        return pages.sign_in_failed("Sign-in for this organization is switched off.")
     try:
         metadata = await identity.relying_party.discover(provider.issuer)
     except SignInProblem as problem:
@@ -188,7 +188,7 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
     if returned_issuer is not None and returned_issuer != flight.issuer:
         raise SignInProblem("The answer came from a different identity provider.")
     if "error" in params:
-        raise SignInProblem("Your department's sign-in did not complete (it was cancelled).")
+        raise SignInProblem("Your department's sign-in did not complete (it was canceled).")
     code = params.get("code", "")
     if not code or len(code) > 2048:
         raise SignInProblem("The provider's answer holds no authorization code.")

@@ -293,6 +293,6 @@ async def _live(info: Info[Any, Any], token: str, errors: InputErrors) -> slots.
         errors.add("token", "This link names no booking; use the link in your latest email.")
         return None
     if row.cancelled:
-        errors.add("token", "This demo was cancelled; book a new time on the same page.")
+        errors.add("token", "This demo was canceled; book a new time on the same page.")
         return None
     return row

@@ -108,7 +108,7 @@ class DemoRequestInput:
     preferred_times: str = strawberry.field(description="When suits you, in your own words.")
 
 
-@strawberry.type(description="Acknowledgement of a contact: a reference to quote, nothing more.")
+@strawberry.type(description="Acknowledgment of a contact: a reference to quote, nothing more.")
 class ContactReceipt:
     reference: strawberry.ID | None
     errors: list[FieldError]

@@ -47,7 +47,7 @@ def _due(root: License, info: Info[Any, Any]) -> bool:
     return rules.expiring_soon(root.expires_on, request.loaders.today, notice_days)
 
 
-@strawberry.type(description="A licence, with its expiry as the vetters track it.")
+@strawberry.type(description="A license, with its expiry as the vetters track it.")
 class License:
     id: strawberry.ID
     professional_id: strawberry.Private[UUID]
@@ -181,7 +181,7 @@ class Application:
     credentials: str
     licenses: list[License] = strawberry.field(resolver=_licenses)
     due_for_re_vetting: bool = strawberry.field(
-        resolver=_due_for_re_vetting, description="A licence expires within the notice period."
+        resolver=_due_for_re_vetting, description="A license expires within the notice period."
     )
     practice_name: str | None
     locations: list[PracticeLocation] = strawberry.field(resolver=_locations)

@@ -30,7 +30,7 @@ from .inputs import DocumentUpload, ProfessionalApplicationInput
 from .vocabulary import REQUIRED_DOCUMENTS, DocumentKind
 
 
-@strawberry.type(description="Acknowledgement of an application: a reference to quote.")
+@strawberry.type(description="Acknowledgment of an application: a reference to quote.")
 class ApplicationReceipt:
     reference: str | None = strawberry.field(description="e.g. PRO-7KQ3-M9XW.")
     errors: list[FieldError]
@@ -55,7 +55,7 @@ async def _check_documents(
     missing = [kind for kind in REQUIRED_DOCUMENTS if kind not in {u.kind for u in uploads}]
     if missing:
         names = {
-            DocumentKind.LICENSE_COPY: "a copy of your licence",
+            DocumentKind.LICENSE_COPY: "a copy of your license",
             DocumentKind.CV: "your CV",
             DocumentKind.LIABILITY_INSURANCE: "proof of liability insurance",
         }

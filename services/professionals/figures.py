@@ -15,7 +15,7 @@ from . import rules
 @strawberry.type(description="Professionals counts for the network figures (service tokens).")
 class ProfessionalFigures:
     vetted_professionals: int = strawberry.field(
-        description="Approved professionals whose licences are all current today."
+        description="Approved professionals whose licenses are all current today."
     )
 
 

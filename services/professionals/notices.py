@@ -53,7 +53,7 @@ async def application_decided(
         subject = f"Your application {reference} is approved"
         body = (
             "The network's vetters approved your application. Officers can now find you in the "
-            "network's directory. Please tell us when a licence, insurance panel or address "
+            "network's directory. Please tell us when a license, insurance panel or address "
             "changes.\n"
         )
     else:

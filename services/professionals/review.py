@@ -35,7 +35,7 @@ class ReviewQueries:
         status: VettingStatus | None = None,
         due_for_re_vetting: Annotated[
             bool,
-            strawberry.argument(description="Approved, with a licence expiring soon or expired."),
+            strawberry.argument(description="Approved, with a license expiring soon or expired."),
         ] = False,
         first: First = 50,
         after: str | None = None,

@@ -253,10 +253,10 @@ def _licenses(
     source: ProfessionalApplicationInput, errors: InputErrors, today: dt.date
 ) -> list[LicenseIn]:
     if not source.licenses:
-        errors.add("input.licenses", "Add at least one licence.")
+        errors.add("input.licenses", "Add at least one license.")
         return []
     if len(source.licenses) > MAX_LICENSES:
-        errors.add("input.licenses", f"List at most {MAX_LICENSES} licences.")
+        errors.add("input.licenses", f"List at most {MAX_LICENSES} licenses.")
         return []
     result: list[LicenseIn] = []
     seen: set[tuple[str, str]] = set()
@@ -264,14 +264,14 @@ def _licenses(
         path = f"input.licenses.{index}"
         ok = True
         if item.license_type is None:
-            errors.add(f"{path}.licenseType", "Choose the licence type.")
+            errors.add(f"{path}.licenseType", "Choose the license type.")
             ok = False
         number = (item.number or "").strip().upper()
         if not number:
             errors.add(f"{path}.number", "This is required.")
             ok = False
         elif not _LICENSE_NUMBER.match(number):
-            errors.add(f"{path}.number", "Enter the licence number as the board prints it.")
+            errors.add(f"{path}.number", "Enter the license number as the board prints it.")
             ok = False
         state = _state(item.state, f"{path}.state", errors)
         if item.expires_on is None:
@@ -280,11 +280,11 @@ def _licenses(
         elif item.expires_on < today:
             errors.add(
                 f"{path}.expiresOn",
-                f"This licence expired on {item.expires_on.isoformat()}; apply once it is renewed.",
+                f"This license expired on {item.expires_on.isoformat()}; apply once it is renewed.",
             )
             ok = False
         if state and number and (state, number) in seen:
-            errors.add(f"{path}.number", "This licence is listed twice.")
+            errors.add(f"{path}.number", "This license is listed twice.")
             ok = False
         if ok and state and item.license_type is not None and item.expires_on is not None:
             seen.add((state, number))

@@ -1,30 +1,41 @@
 """An applicant checks their application's status with its reference and the secret from
-the receipt — no account, and nobody else can: the secret is 128 random bits, of which only
-a SHA-256 is kept."""
+the receipt — no account, and nobody else can: the secret is 100 random bits written like an
+enrollment code (Crockford's base32, `7K3M-Q9TD-2H8F-XW4P-RC6N`, any case), of which only a
+SHA-256 of its written form is kept."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
-import secrets
 from typing import Any
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
+from servicekit import crockford
 from servicekit.database import Executor
 from servicekit.graphql import context_of
 
 from . import application_store
 from .vocabulary import VettingStatus
 
+SECRET_GROUPS = 5  # 20 characters, 100 bits: as many as an enrollment code
+
 
 def new_secret() -> tuple[str, bytes]:
     """A secret to hand to the applicant, and the digest to keep."""
-    secret = secrets.token_urlsafe(16)
-    return secret, hashlib.sha256(secret.encode()).digest()
+    secret = crockford.new_code(SECRET_GROUPS)
+    return secret, _digest_of(secret)
+
+
+def _digest_of(typed: str) -> bytes:
+    """The digest of a secret as typed: of its written form when it is one; otherwise of the
+    text itself, which is how secrets issued before the codes (URL-safe base64, 22
+    characters, case-sensitive) were kept — they keep working."""
+    written = crockford.normalise(typed, SECRET_GROUPS)
+    return hashlib.sha256((written or typed.strip()).encode()[:200]).digest()
 
 
 async def issue(*, db: Executor, professional_id: UUID) -> str:
@@ -76,7 +87,7 @@ class StatusQueries:
             else None
         )
         expected = await _digest(db=pool, professional_id=row.key) if row else None
-        given = hashlib.sha256(secret.strip().encode()[:200]).digest()
+        given = _digest_of(secret)
         # the same work and the same answer for an unknown reference and a wrong secret
         if row is None or not hmac.compare_digest(given, expected or bytes(32)):
             return None

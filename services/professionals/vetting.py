@@ -313,8 +313,8 @@ class VettingMutation:
         return await _answer(info, row.key, errors)
 
     @strawberry.mutation(
-        description="Record a licence renewal verified with the state board: its new expiry. "
-        "A listing removed for an expired licence returns."
+        description="Record a license renewal verified with the state board: its new expiry. "
+        "A listing removed for an expired license returns."
     )
     async def record_license_renewal(
         self, info: Info[Any, Any], license_id: strawberry.ID, expires_on: dt.date
@@ -328,9 +328,9 @@ class VettingMutation:
             else None
         )
         if current is None:
-            errors.unknown("licenseId", "licence")
+            errors.unknown("licenseId", "license")
         if expires_on < context(info).loaders.today:
-            errors.add("expiresOn", "A renewed licence expires in the future; check the date.")
+            errors.add("expiresOn", "A renewed license expires in the future; check the date.")
         if errors or parsed is None:
             return await _answer(info, None, errors)
         async with context_of(info).pool.acquire() as connection, connection.transaction():

@@ -15,7 +15,7 @@ from enum import Enum
 import strawberry
 
 
-@strawberry.enum(description="The kind of licence a professional holds.")
+@strawberry.enum(description="The kind of license a professional holds.")
 class LicenseType(Enum):
     PSYCHOLOGIST = "psychologist"
     PSYCHIATRIST = "psychiatrist"

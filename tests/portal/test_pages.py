@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.portal.pages import PAGES, Page, render
+from gateway.portal import published
+from gateway.portal.pages import PAGES, Page, layout, render
 from gateway.portal.routes import SITE_DIGEST, STATIC_FOLDER, site_digest
 from gateway.settings import load
 
@@ -198,3 +199,144 @@ async def test_the_worker_names_its_copy_after_the_sites_content(
     (tmp_path / "portal.css").write_text("/* changed */", encoding="utf-8")
     assert site_digest(tmp_path, pages) != version.group(1)
     assert site_digest(STATIC_FOLDER, [*pages[:-1], pages[-1] + " "]) != version.group(1)
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/supporters/extra", "/news-and-more"])
+async def test_an_unknown_address_is_a_page_of_the_portal_with_the_crisis_lines(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    async with client:
+        response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert 'href="tel:988"' in response.text
+    assert '<link rel="stylesheet" href="/portal/static/portal.css">' in response.text
+    main = response.text.split('id="main"')[1].split("</main>")[0]
+    for link in ("/", "/crisis", "/faq", "/join", "/apply"):
+        assert f'href="{link}"' in main
+    assert '<meta name="description"' in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/graphql/extra", "/documents", "/portal/static/nothing.js", "/healthz/more", "/api/v1"],
+)
+async def test_an_unknown_api_address_keeps_a_machine_answer(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    async with client:
+        response = await client.get(path)
+        posted = await client.post("/no-such-page", json={})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"error": "Not found."}
+    # a program posting to an unknown address is not handed a page either
+    assert posted.status_code == 404
+    assert posted.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/mental-health-professional-sign-up", "/apply"),
+        ("/contact", "/join"),
+        ("/members", "/sign-in"),
+    ],
+)
+async def test_the_addresses_the_network_used_publicly_lead_to_their_pages(
+    client: httpx.AsyncClient, old: str, new: str
+) -> None:
+    async with client:
+        response = await client.get(old)
+        query = await client.get(f"{old}?from=flyer")
+        followed = await client.get(old, follow_redirects=True)
+    assert response.status_code == 301
+    assert response.headers["location"] == new
+    assert query.headers["location"] == new  # nothing from the address is carried along
+    assert followed.status_code == 200
+
+
+@pytest.mark.parametrize("page", [page for page in PAGES if not page.signed_in])
+async def test_every_public_page_describes_itself(client: httpx.AsyncClient, page: Page) -> None:
+    described = re.compile(r'<meta name="description" content="[^"]{40,}">')
+    async with client:
+        response = await client.get(page.path)
+    assert described.search(response.text)
+    # the pages drawn from the network's data wear the same layout
+    for drawn in (published.NEWS, published.FIGURES):
+        assert described.search(layout(drawn, "<p>Drawn.</p>")), drawn.name
+
+
+def _words(html: str) -> str:
+    """A page's text as one line: tags dropped, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+async def test_the_public_pages_say_what_the_product_does(client: httpx.AsyncClient) -> None:
+    async with client:
+        privacy, terms, about, faq, training = [
+            _words((await client.get(path)).text)
+            for path in ("/privacy", "/terms", "/about", "/faq", "/training")
+        ]
+    # a passkey's row is named field by field, with why (identity's passkeys table)
+    assert "we hold nothing about you" not in privacy
+    for kept in ("your department, your roles", "the last day it works", "never the label"):
+        assert kept in privacy, kept
+    assert "does not say whose it is" in privacy
+    # the three ways in (docs/identity.md): department sign-in, passkey, enrollment code
+    for page in (terms, about):
+        assert "passkey" in page
+        assert "enrollment code" in page
+    # passkey re-entry: the department's system sees one sign-in per period, not each one
+    department_sees = faq.split("Will my department know I used it?")[-1]
+    assert "passkey" in department_sees
+    assert "does not ask your department's system" in department_sees
+    # who may be a peer supporter: the same on both pages, as identity and directory allow
+    rule = (
+        "Sworn officers of a member department, and civilian staff where the department has "
+        "switched civilian access on, can become peer supporters once the department names them"
+    )
+    assert rule in faq
+    assert rule in training
+
+
+# British spellings a US reader stumbles on (code identifiers such as `organisationId` and
+# GraphQL fields such as `cancelled` are not text anyone reads, and keep their names)
+BRITISH = re.compile(
+    r"(?<![\w.$`_-])(counsell\w*|enrol|enrols|enrolments?|licences?|organisations?|"
+    r"neighbour\w*|colour\w*|recognis\w*|behaviour|centre|programme|judgement|"
+    r"cancelled|cancelling|normalis\w*|authoris\w*|analys(e|ed)|defence|whilst)(?![\w`_(:-])",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+async def test_every_page_speaks_american_english(client: httpx.AsyncClient, page: Page) -> None:
+    async with client:
+        text = _words((await client.get(page.path)).text)
+    assert BRITISH.findall(text) == []
+
+
+def test_the_scripts_messages_speak_american_english() -> None:
+    for file in STATIC_FOLDER.glob("*.js"):
+        strings = re.findall(r'"[^"\n]*"|`[^`]*`', file.read_text(encoding="utf-8"))
+        words = [m.group(0) for s in strings for m in BRITISH.finditer(s)]
+        # a GraphQL selection names the field `cancelled`: its name, not a word shown
+        assert [w for w in words if w != "cancelled"] == [], file.name
+
+
+async def test_a_visitor_page_learns_whether_to_renew_without_being_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    async with client:
+        visitor = await client.get("/auth/renewable")
+        client.cookies.set("wnwa_session", "sealed-by-identity", path="/auth")
+        holder = await client.get("/auth/renewable")
+    assert visitor.status_code == holder.status_code == 200
+    assert visitor.json() == {"renewable": False}
+    assert holder.json() == {"renewable": True}
+    assert visitor.headers["cache-control"] == "no-store"
+    script = (STATIC_FOLDER / "welcome.js").read_text(encoding="utf-8")
+    assert script.index("/auth/renewable") < script.index("/auth/refresh")

@@ -1,5 +1,5 @@
 // Network admins: departments and terms, identity providers, resources, on-call coverage,
-// news, inquiries.
+// news, demo times, inquiries.
 import { coverageSection } from "./coverage.js";
 import { busy, clearErrors, checked, el, enumOptions, fillSelect, formatDate, gql, hasRole, label, nationalPhone, problem, say, showErrors, signedIn, text } from "./lib.js";
 import { DEPARTMENT_STATUSES, RESOURCE_AUDIENCES, RESOURCE_CATEGORIES } from "./vocab.js";
@@ -51,7 +51,7 @@ function departmentRow(d) {
   const line = el("tr", {},
     el("td", {}, el("strong", { text: d.name }), el("br"), `${r.ori} · ${d.county}, ${d.state} · ${r.swornOfficers} sworn`),
     el("td", { text: label(r.status) }),
-    el("td", { text: r.currentTerm ? `${label(r.currentTerm.kind)} to ${formatDate(r.currentTerm.endsOn)}${r.renewalDue ? " (renewal due)" : ""}` : "None" }),
+    el("td", { text: r.currentTerm ? `${label(r.currentTerm.kind)} to ${formatDate(r.currentTerm.endsOn)}${r.renewalDue ? " (renewal due)" : ""}` : "No term recorded yet" }),
     el("td", {}, select,
       el("button", { type: "button", class: "secondary", onclick: (e) => mutate(e.currentTarget, null,
         `mutation Status($id: ID!, $input: DepartmentChanges!) { updateDepartment(id: $id, input: $input) { department { ${DEPARTMENT} } errors { field message } } }`,
@@ -331,10 +331,54 @@ newsForm.addEventListener("submit", (event) => {
     { input }, "publishNews", done);
 });
 
+// demo times: offer one, withdraw a free one (a booked one is its holder's to move or cancel)
+const SLOT = "slot { id startsAt endsAt format place } bookingReference bookingAgency";
+const slotList = document.getElementById("demo-slots");
+const slotForm = document.getElementById("demo-slot");
+const slotWhen = (s) => `${new Date(s.startsAt).toLocaleString([], { dateStyle: "full", timeStyle: "short" })} – ${new Date(s.endsAt).toLocaleTimeString([], { timeStyle: "short" })}`;
+
+function slotItem(s) {
+  const booked = s.bookingReference !== null;
+  return el("li", { class: "result" },
+    el("h3", {}, slotWhen(s.slot), " ", el("span", { class: booked ? "badge" : "badge now", text: booked ? "Booked" : "Free" })),
+    el("p", { class: "meta", text: [s.slot.format === "IN_PERSON" ? `In person: ${s.slot.place}` : "Video call",
+      booked ? `${s.bookingAgency}, ${s.bookingReference}` : null].filter(Boolean).join(" · ") }),
+    booked ? null : el("button", { type: "button", class: "secondary", "aria-label": `Withdraw this time: ${slotWhen(s.slot)}`,
+      onclick: (e) => mutate(e.currentTarget, null,
+        "mutation WithdrawDemoSlot($id: ID!) { withdrawDemoSlot(id: $id) { slot { id } errors { field message } } }",
+        { id: s.slot.id }, "withdrawDemoSlot", loadSlots) }, "Withdraw this time"));
+}
+
+async function loadSlots() {
+  const answer = await gql(`query DemoSlots { scheduledDemoSlots { ${SLOT} } }`);
+  if (!answer.data || !answer.data.scheduledDemoSlots) return say(status, problem(answer), "error");
+  const slots = answer.data.scheduledDemoSlots;
+  slotList.replaceChildren(...(slots.length ? slots.map(slotItem) : [el("li", { class: "meta", text: "No times on offer." })]));
+}
+
+slotForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const local = text(slotForm, "startsAt");
+  if (local === null) return showErrors(slotForm, [{ field: "input.startsAt", message: "Choose the day and time it starts." }]);
+  const minutes = text(slotForm, "durationMinutes");
+  const format = slotForm.querySelector("input[name=format]:checked").value;
+  const region = slotForm.querySelector(".status");
+  mutate(slotForm.querySelector("button[type=submit]"), slotForm,
+    `mutation PublishDemoSlot($input: DemoSlotInput!) { publishDemoSlot(input: $input) { slot { id startsAt endsAt } errors { field message } } }`,
+    // the browser reads the local time in this device's zone; the API takes it with its offset
+    { input: { startsAt: new Date(local).toISOString(), durationMinutes: minutes === null ? 45 : Number(minutes), format,
+      place: format === "IN_PERSON" ? text(slotForm, "place") : null } },
+    "publishDemoSlot", async (p) => {
+      slotForm.reset();
+      await loadSlots();
+      say(region, `Offered: ${slotWhen(p.slot)}.`);
+    });
+});
+
 try {
   const me = await signedIn();
   if (!hasRole(me, "NETWORK_ADMIN")) say(status, "This page is for the network's administrators.", "error");
-  else await Promise.all([loadDepartments(), loadConsortia(), loadProviders(), loadProposals(), loadOrganisations(), loadResources(), loadNews(), loadInquiries(),
+  else await Promise.all([loadDepartments(), loadConsortia(), loadProviders(), loadProposals(), loadOrganisations(), loadResources(), loadNews(), loadSlots(), loadInquiries(),
     coverageSection(document.getElementById("coverage-section"), { pickDepartment: true })]);
 } catch (error) {
   say(status, error.message, "error");

@@ -1,4 +1,4 @@
-// Enrolment codes and passkeys of a department: issue (shown once; print or CSV), withdraw, revoke.
+// Enrollment codes and passkeys of a department: issue (shown once; print or CSV), withdraw, revoke.
 import { busy, el, gql, hasRole, label, problem, say, showErrors, signedIn } from "./lib.js";
 
 const status = document.getElementById("status");
@@ -214,8 +214,13 @@ const proposalForm = document.getElementById("proposal-form");
 const proposalStatus = document.getElementById("proposal-status");
 
 async function loadProposal() {
-  const answer = await gql("query MyProposal { myIdentityProviderProposal { displayName issuer } }");
+  const answer = await gql("query MyProposal { myIdentityProviderProposal { displayName issuer } mySignInSetByOperators }");
   if (!answer.data) return;
+  // a sign-in the operators declare cannot be replaced by a proposal: no form to fill in vain
+  const byOperators = answer.data.mySignInSetByOperators;
+  proposalForm.hidden = byOperators;
+  document.getElementById("federation-how").hidden = byOperators;
+  document.getElementById("federation-set").hidden = !byOperators;
   const mine = answer.data.myIdentityProviderProposal;
   say(proposalStatus, mine ? `Waiting for approval: ${mine.displayName} (${mine.issuer}).` : "");
 }

@@ -1,7 +1,7 @@
 // On-call coverage for coordinators and network admins: for each hour of this week, how many
 // supporters' published schedules put them on call — network-wide, within reach, and of the
 // department — and which hours have nobody. Nothing about any officer is counted.
-import { clearErrors, el, fillSelect, gql, label, problem, say, showErrors, text } from "./lib.js";
+import { clearErrors, el, fillSelect, formatDate, gql, label, problem, say, showErrors, text } from "./lib.js";
 
 const RANGE = "day start endDay end hours";
 const QUERY = `query Coverage($timeZone: String!, $departmentId: ID, $state: String, $near: NearZipCode) {
@@ -65,7 +65,7 @@ export async function coverageSection(section, { departmentId = null, state = nu
     const reach = variables.near ? `within ${variables.near.withinMiles} miles of ${variables.near.zipCode}` : variables.state ? `in ${variables.state.toUpperCase()}` : null;
     const own = coverage.hours.some((h) => h.department !== null);
     shown.replaceChildren(
-      el("p", { class: "meta", text: `The week of ${coverage.weekOf}, hours in ${coverage.timeZone} time.` }),
+      el("p", { class: "meta", text: `The week of ${formatDate(coverage.weekOf)}, hours in ${coverage.timeZone} time.` }),
       ...spans("gaps-network", "Nobody on call anywhere in the network", coverage.networkGaps, "None: every hour has someone on call."),
       ...(reach ? spans("gaps-region", `Nobody on call ${reach}`, coverage.regionGaps, "None: every hour has someone on call.") : []),
       ...(own ? spans("fills", `Hours only ${departmentId ? "your" : "this department's"} supporters cover${reach ? ` ${reach}` : ""}`,

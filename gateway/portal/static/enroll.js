@@ -31,7 +31,7 @@ form.addEventListener("submit", async (event) => {
     return;
   }
   if (!/^[0-9A-Za-z]{20}$/.test(typed)) {
-    say(status, "An enrolment code has 20 letters and digits, like 7K3M-Q9TD-2H8F-XW4P-RC6N. Check it and type it again.", "error");
+    say(status, "An enrollment code has 20 letters and digits, like 7K3M-Q9TD-2H8F-XW4P-RC6N. Check it and type it again.", "error");
     code.setAttribute("aria-invalid", "true");
     code.focus();
     return;

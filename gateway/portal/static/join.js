@@ -92,7 +92,7 @@ if (token) {
   const manage = document.getElementById("manage");
   const region = document.getElementById("manage-status");
   const show = (b) => {
-    document.getElementById("manage-when").textContent = b.cancelled ? `Demo ${b.reference} is cancelled.` :
+    document.getElementById("manage-when").textContent = b.cancelled ? `Demo ${b.reference} is canceled.` :
       `Demo ${b.reference}: ${b.slot ? `${when(b.slot)} · ${where(b.slot)}` : "no time"}`;
     for (const id of ["manage-move", "manage-cancel", "manage-slots"]) document.getElementById(id).hidden = b.cancelled;
   };

@@ -226,6 +226,13 @@ export function nationalPhone(number) {
   return us ? `(${us[1]}) ${us[2]}-${us[3]}` : digits;
 }
 
+/** A distance as a person says it: "about 1 mile", "about 12 miles", "under a mile". */
+export function aboutMiles(miles) {
+  const rounded = Math.round(miles);
+  if (rounded < 1) return "under a mile";
+  return `about ${rounded} mile${rounded === 1 ? "" : "s"}`;
+}
+
 /** A search's filters: open on a wide screen, folded on a phone so results come first. */
 export function filterPanel(details) {
   details.open = window.matchMedia("(min-width: 48rem)").matches;

@@ -94,7 +94,7 @@ export async function get(options, { mediation, signal } = {}) {
 
 /** A failed WebAuthn call in plain words. */
 export function explain(error) {
-  if (error && error.name === "NotAllowedError") return "The passkey request was cancelled or timed out. Try again when you are ready.";
+  if (error && error.name === "NotAllowedError") return "The passkey request was canceled or timed out. Try again when you are ready.";
   if (error && error.name === "InvalidStateError") return "This device already holds a passkey for you here.";
   if (error && error.name === "SecurityError") return "Passkeys do not work on this address. Open the network's own address.";
   return (error && error.message) || "Something went wrong. Please try again.";

@@ -1,6 +1,6 @@
 // Find a professional. Listings open in place (no address per professional), so nothing
 // about who was looked at lands in the browser's history.
-import { checked, clearErrors, el, enumOptions, fillSelect, filterPanel, gql, label, nationalPhone, problem, say, signedIn, text } from "./lib.js";
+import { aboutMiles, checked, clearErrors, el, enumOptions, fillSelect, filterPanel, gql, label, nationalPhone, problem, say, signedIn, text } from "./lib.js";
 import { crisisLines } from "./next-steps.js";
 import { GENDERS, MODALITIES, PLAN_TYPES, SPECIALTIES } from "./vocab.js";
 
@@ -56,7 +56,7 @@ function card(p) {
     onclick: () => open(p.id, toggle, details) }, `Show listing`);
   return el("li", { class: "result" },
     el("h3", {}, `${p.fullName}, ${p.credentials}`),
-    el("p", { class: "meta" }, [p.practiceName, places, p.distanceMiles !== null ? `about ${Math.round(p.distanceMiles)} miles` : null,
+    el("p", { class: "meta" }, [p.practiceName, places, p.distanceMiles !== null ? aboutMiles(p.distanceMiles) : null,
       p.telehealth ? "telehealth" : null].filter(Boolean).join(" · ")),
     el("p", { text: [commitments(p.availability), p.acceptingNewClients ? null : "Not taking new clients now"].filter(Boolean).join(" · ") }),
     toggle, details);
@@ -84,7 +84,7 @@ async function open(id, toggle, details) {
 
 function listing(p) {
   const facts = [
-    ["Licences", p.licenseTypes.map(label).join(", ")],
+    ["Licenses", p.licenseTypes.map(label).join(", ")],
     ["Offices", p.locations.map((l) => `${l.street}, ${l.city}, ${l.state} ${l.zipCode}`).join("\n")],
     ["Telehealth", p.telehealth ? `Yes${p.telehealthStates.length ? ` (${p.telehealthStates.join(", ")})` : ""}` : "No"],
     ["Availability", commitments(p.availability)],

@@ -17,7 +17,9 @@ function item(r) {
       own && r.department.name ? `from ${r.department.name}` : null].filter(Boolean).join(" · ")),
     el("p", { text: r.description }),
     el("p", {},
-      r.telLink ? el("a", { class: "button call", href: r.telLink }, `Call ${nationalPhone(r.phone)}`) : null,
+      // a line that needs a key pressed after the number (the Veterans Crisis Line: 988, then 1) says so
+      r.telLink ? el("a", { class: "button call", href: r.telLink },
+        `Call ${nationalPhone(r.phone)}${r.thenDial ? `, then ${r.thenDial}` : ""}`) : null,
       r.smsLink ? el("a", { class: "button secondary", href: r.smsLink }, `Text ${nationalPhone(r.textNumber)}`) : null,
       r.url ? el("a", { class: "button secondary", href: r.url, rel: "noopener noreferrer", target: "_blank" }, "Visit website") : null));
 }
@@ -32,7 +34,7 @@ function group(id, title, resources, hint) {
 
 try {
   const answer = await gql(`query Resources { wellbeingResources {
-    id title description url phone textNumber telLink smsLink category audience department { id name } } }`);
+    id title description url phone thenDial textNumber telLink smsLink category audience department { id name } } }`);
   const resources = answer.data ? answer.data.wellbeingResources : null;
   if (!resources) {
     say(status, problem(answer), "error");

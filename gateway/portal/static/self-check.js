@@ -107,7 +107,7 @@ function nextStep(step, it) {
   const button = el("button", { type: "button", class: "secondary" }, `Show professionals for ${it.topic.toLowerCase()}`);
   button.addEventListener("click", () => professionals(it.specialty, list, region, button));
   return el("div", { class: "step" }, el("h3", { class: "h4", text: `A professional for ${it.topic.toLowerCase()}` }),
-    el("p", {}, `Vetted counsellors who know police work, with the specialty “${label(it.specialty)}”. `,
+    el("p", {}, `Vetted counselors who know police work, with the specialty “${label(it.specialty)}”. `,
       "Showing them asks the directory for that specialty only, as the Professionals page does; your answers and score are not sent."),
     button, region, list);
 }

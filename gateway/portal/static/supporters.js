@@ -2,7 +2,7 @@
 // Text. When nobody is on call: who is next and when, everyone in one tap, the professionals
 // and crisis lines that pick up at any hour. The search lives only in this page's memory:
 // never in the address, history or storage.
-import { checked, checkedValues, el, enumOptions, fillChecks, fillSelect, filterPanel, gql, label, nationalPhone, problem, say, signedIn, text, clearErrors } from "./lib.js";
+import { aboutMiles, checked, checkedValues, clearErrors, el, enumOptions, fillChecks, fillSelect, filterPanel, gql, label, nationalPhone, problem, say, signedIn, text } from "./lib.js";
 import { anyHourProfessionals, whenNext } from "./next-steps.js";
 import { AREAS, GENDERS } from "./vocab.js";
 
@@ -55,7 +55,7 @@ function narrowed(f) {
 function card(match) {
   const s = match.supporter;
   const where = `${s.department.name} · ${s.county} County, ${s.state}` +
-    (match.distanceMiles !== null ? ` · about ${Math.round(match.distanceMiles)} miles` : "");
+    (match.distanceMiles !== null ? ` · ${aboutMiles(match.distanceMiles)}` : "");
   const spoken = s.languages.map((code) => languages.get(code) || code).join(", ");
   return el("li", { class: "result" },
     el("h3", {}, s.displayName, " ",

@@ -56,7 +56,7 @@ function show(a) {
     ["Status", `${label(a.status)} (round ${a.round})`], ["Submitted", formatDate(a.submittedAt)],
     ["Assessment", `${label(a.assessmentKind)}${a.assessmentAt ? `, ${formatDate(a.assessmentAt)}` : ", not scheduled"}`],
     ["Email", a.email], ["Phone", nationalPhone(a.phone)], ["Website", a.website || ""], ["Practice", a.practiceName || ""],
-    ["Licences", a.licenses.map((l) => `${label(l.licenseType)} ${l.number} (${l.state}), expires ${l.expiresOn}${l.expired ? " — EXPIRED" : l.dueForReVetting ? " — due for re-vetting" : ""}`).join("\n")],
+    ["Licenses", a.licenses.map((l) => `${label(l.licenseType)} ${l.number} (${l.state}), expires ${formatDate(l.expiresOn)}${l.expired ? " — EXPIRED" : l.dueForReVetting ? " — due for re-vetting" : ""}`).join("\n")],
     ["Addresses", a.locations.map((l) => `${l.street}, ${l.city}, ${l.state} ${l.zipCode} (${l.county} County)`).join("\n")],
     ["Telehealth", a.telehealth ? `Yes ${a.telehealthStates.join(", ")}` : "No"],
     ["Languages", [...a.languages.map((code) => languages.get(code) || code), ...a.unlistedLanguages.map((name) => `${name} (as written)`)].join(", ")],
@@ -82,7 +82,7 @@ function show(a) {
       a.decisions.map((d) => el("li", { text: `Round ${d.round} decided: ${label(d.outcome)} (${d.approvals} of ${d.votes} approved)${d.reason ? `; ${d.reason}` : ""}, ${formatDate(d.decidedAt)}` }))));
   const hints = { SUBMITTED: "Assign yourself to start the review.", UNDER_REVIEW: "Schedule the assessment.",
     ASSESSMENT_SCHEDULED: "Record your checklist and vote after the assessment.", DELIBERATION: "More votes may follow; then decide.",
-    APPROVED: "Approved and listed while every licence is current.", DEFERRED: "Deferred: it may be reopened after its date." };
+    APPROVED: "Approved and listed while every license is current.", DEFERRED: "Deferred: it may be reopened after its date." };
   document.getElementById("step-hint").textContent = hints[a.status] || "";
   document.getElementById("ethics-code").textContent = a.codeOfEthics ? `This applicant's code: ${a.codeOfEthics.title}.` : "";
   section.hidden = false;
@@ -165,7 +165,7 @@ document.getElementById("reopen").addEventListener("click", (e) =>
 queueForm.addEventListener("submit", (e) => { e.preventDefault(); loadQueue(); });
 
 fillSelect(queueForm.elements.status, [{ value: "", text: "All applications" }, ...enumOptions(VETTING_STATUSES),
-  { value: "DUE", text: "Approved, licence expiring" }]);
+  { value: "DUE", text: "Approved, license expiring" }]);
 try {
   const me = await signedIn();
   myPseudonym = me.pseudonymousId;

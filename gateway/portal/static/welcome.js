@@ -5,13 +5,17 @@
 const note = document.getElementById("session-note");
 if (!document.getElementById("offline")) {
   try {
-    const renewed = await fetch("/auth/refresh", {
+    // the session cookie is sent to /auth only: ask first whether there is one, so that a
+    // visitor (no session) is never answered 401
+    const held = await fetch("/auth/renewable", { credentials: "same-origin" });
+    const { renewable } = held.ok ? await held.json() : { renewable: false };
+    const renewed = renewable && await fetch("/auth/refresh", {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json" },  // identity takes JSON POSTs only
       body: "{}",
     });
-    if (renewed.ok) {
+    if (renewed && renewed.ok) {
       note.textContent = "You are signed in. Opening your home page…";
       window.location.reload();
     }

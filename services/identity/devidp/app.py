@@ -92,7 +92,7 @@ class DevelopmentProvider:
             + "</ul></li>"
             for t in TENANTS
         )
-        return _page("Demo organisations and accounts", f"<ul>{items}</ul>")
+        return _page("Demo organizations and accounts", f"<ul>{items}</ul>")
 
     async def discovery(self, request: Request) -> Response:
         tenant = self._tenant(request)
@@ -134,7 +134,7 @@ class DevelopmentProvider:
             form = await request.form()
             values = {key: value for key, value in form.items() if isinstance(value, str)}
         if tenant is None:
-            return _page("Unknown organisation", "<p>No such tenant.</p>", 404)
+            return _page("Unknown organization", "<p>No such tenant.</p>", 404)
         redirect_uri = values.get("redirect_uri", "")
         if values.get("client_id") != tenant.client_id:
             return _page("Unknown client", "<p>The client_id is not registered here.</p>", 400)
@@ -263,7 +263,7 @@ class DevelopmentProvider:
     async def logout(self, request: Request) -> Response:
         tenant = self._tenant(request)
         if tenant is None:
-            return _page("Unknown organisation", "<p>No such tenant.</p>", 404)
+            return _page("Unknown organization", "<p>No such tenant.</p>", 404)
         target = request.query_params.get("post_logout_redirect_uri")
         allowed = {
             uri.rsplit("/auth/", 1)[0] + "/auth/signed-out" for uri in self.settings.redirect_uris

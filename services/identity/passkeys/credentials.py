@@ -271,7 +271,7 @@ def parse_assertion(credential: dict[str, Any]) -> Assertion:
         raise malformed("The browser's answer names two different passkeys.")
     _check_credential_id(parsed.raw_id)
     if not parsed.response.user_handle:
-        raise PasskeyProblem("This passkey was not made by the network. Enrol again.")
+        raise PasskeyProblem("This passkey was not made by the network. Enroll again.")
     return Assertion(parsed.raw_id, parsed.response.user_handle, parsed)
 
 
@@ -323,7 +323,7 @@ def _registration_reason(detail: str) -> str:
     if "origin" in lowered or "rp id" in lowered:
         return "This passkey was made for another website."
     if "challenge" in lowered:
-        return "This enrolment has expired. Start again."
+        return "This enrollment has expired. Start again."
     return "Your device's answer could not be checked. Please try again."
 
 

@@ -44,7 +44,7 @@ async def enroll_options(request: Request) -> Response:
         typed = body.get("code")
         if not isinstance(typed, str) or credentials.normalise_code(typed) is None:
             raise PasskeyProblem(
-                "An enrolment code has 20 letters and digits, like 7K3M-Q9TD-2H8F-XW4P-RC6N."
+                "An enrollment code has 20 letters and digits, like 7K3M-Q9TD-2H8F-XW4P-RC6N."
             )
         # a well-formed code's try pays its proof of work (a malformed one spent nothing)
         refused = await code_tries.refusal(identity, body)

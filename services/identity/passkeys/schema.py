@@ -37,7 +37,7 @@ HANDLE_CHARACTERS = 12
 
 
 @strawberry.type(
-    description="A one-time enrolment code not used yet. The code itself is gone, and so is "
+    description="A one-time enrollment code not used yet. The code itself is gone, and so is "
     "its label: only a digest of it is kept."
 )
 class EnrollmentCode:
@@ -232,7 +232,7 @@ class PasskeyQuery:
 
 @strawberry.type
 class PasskeyMutation:
-    @strawberry.mutation(description="Issue one-time enrolment codes, shown once in the answer.")
+    @strawberry.mutation(description="Issue one-time enrollment codes, shown once in the answer.")
     async def issue_enrollment_codes(
         self, info: Info[Any, Any], input: EnrollmentCodesInput
     ) -> EnrollmentCodesPayload:

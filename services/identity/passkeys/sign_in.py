@@ -67,7 +67,7 @@ async def sign_in(request: Request) -> Response:
         if passkey is None:
             raise PasskeyProblem(
                 "This passkey is not known here: it was removed or revoked. "
-                "Ask your coordinator for a new enrolment code."
+                "Ask your coordinator for a new enrollment code."
             )
         organisation = str(passkey.organisation_id)
         if ceremony.organisation_id and ceremony.organisation_id != organisation:

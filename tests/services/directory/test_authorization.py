@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncpg
 
+from services.identity.admission import Standing, admit
 from tests.conftest import ServiceUnderTest
 from tests.services.directory.conftest import (
+    CREATE_PROFILE,
     FENWOOD,
     HARLOW,
     PROFILE_FIELDS,
@@ -170,3 +172,18 @@ async def test_deactivated_profiles_are_not_shown(
         token=issuer.token("peer_supporter", department=FENWOOD, subject="carmen"),
     )
     assert own["data"]["myPeerSupporterProfile"] == {"displayName": "Carmen", "active": False}
+
+
+async def test_civilian_staff_named_peer_supporters_publish_a_profile(
+    directory: ServiceUnderTest, issuer: TokenIssuer
+) -> None:
+    """What /faq and /training say: civilian staff, where the department switched civilian
+    access on, become peer supporters once the department names them."""
+    enabled = Standing(active=True, civilians_enrolled=True)
+    roles = admit({"civilian", "peer_supporter"}, is_network=False, standing=enabled)
+    assert roles == ["civilian", "peer_supporter"]
+    token = issuer.token(*roles, department=FENWOOD)
+    answer = await directory.graphql(CREATE_PROFILE, {"input": profile_input()}, token=token)
+    assert answer["data"]["createMyPeerSupporterProfile"]["errors"] == []
+    payload = await search(directory, issuer.token("officer", department=HARLOW))
+    assert len(payload["matches"]) == 1

@@ -467,6 +467,19 @@ async def test_a_coordinator_proposes_the_departments_own_sign_in_and_an_admin_a
         "claimRules": [{"claim": "groups", "value": "sworn", "role": "OFFICER"}],
         "emailDomains": [domain],
     }
+    # the page offers the form only where the operators did not declare the sign-in
+    set_here = "{ mySignInSetByOperators }"
+    mine = await graphql(stack, set_here, {}, coordinator)
+    assert mine["data"]["mySignInSetByOperators"] is False
+    harlow = await token_of(stack, "priya.castellanos@harlow-park.pd.example")  # in the file
+    declared = await graphql(stack, set_here, {}, harlow)
+    assert declared["data"]["mySignInSetByOperators"] is True
+    refused = await graphql(
+        stack, PROPOSE, {"input": {**proposal, "organisationId": str(HARLOW.id)}}, harlow
+    )
+    assert refused["data"]["proposeIdentityProvider"]["errors"][0]["field"] == (
+        "input.organisationId"
+    )
     elsewhere = await graphql(
         stack, PROPOSE, {"input": {**proposal, "organisationId": str(HARLOW.id)}}, coordinator
     )

@@ -81,7 +81,7 @@ def test_network_is_the_networks_own_organisation_and_grants_staff_roles_only() 
     assert config.organisation_id == NETWORK
     _, errors = check(replace(staff, claim_rules=GOOD.claim_rules))
     assert errors == {
-        "input.claimRules.0.role": "This organisation's provider may grant only network_admin, "
+        "input.claimRules.0.role": "This organization's provider may grant only network_admin, "
         "vetter."
     }
 
@@ -124,7 +124,7 @@ def test_a_claim_rule_is_checked_part_by_part() -> None:
     assert errors == {
         "input.claimRules.0.claim": "Name the upstream claim, such as `groups`.",
         "input.claimRules.1.value": "The value is text of 1 to 200 characters, or absent.",
-        "input.claimRules.2.role": "This organisation's provider may grant only civilian, "
+        "input.claimRules.2.role": "This organization's provider may grant only civilian, "
         "coordinator, officer, peer_supporter.",
     }
 

@@ -129,7 +129,7 @@ async def test_missing_fields_are_named_and_nothing_is_written(
         "documents",
     ):
         assert field in errors, field
-    assert "licence" in errors["documents"]
+    assert "license" in errors["documents"]
     assert await table_counts(db) == EMPTY
 
 
