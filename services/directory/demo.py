@@ -17,6 +17,13 @@ import zipcodes
 from servicekit import geo
 from servicekit.demo import DEMO_DEPARTMENTS
 from servicekit.ports import PORTS
+from servicekit.pseudonyms import (
+    DEVELOPMENT_PSEUDONYM_KEY,
+    PAIRWISE_PURPOSE,
+    derive_key,
+    pairwise_subject,
+)
+from servicekit.settings import ConfigurationError, Environment
 
 from . import resource_store, store
 from .availability import MINUTES_PER_DAY
@@ -124,17 +131,13 @@ def demo_account_subject(tenant: str, login: str, department_id: str) -> str | N
     (issuer ``http://127.0.0.1:<devidp port>/<tenant>``, identity's pseudonym key), so the
     demo's own supporters find their profiles made; None where identity's settings do not
     load (then the profile is not made)."""
-    from servicekit.settings import ConfigurationError, Environment
-    from services.identity import settings as identity_settings
-    from services.identity.sealing import derive_key, pairwise_subject
-
     try:
-        key = identity_settings.load().pseudonym_key.value
+        key = Environment("WNWA_IDENTITY").secret("PSEUDONYM_KEY", DEVELOPMENT_PSEUDONYM_KEY)
         port = Environment("WNWA_DEVIDP").integer("PORT", PORTS["devidp"])
     except ConfigurationError:
         return None
     return pairwise_subject(
-        derive_key(key, "wnwa pairwise subject"),
+        derive_key(key.value, PAIRWISE_PURPOSE),
         department_id=department_id,
         issuer=f"http://127.0.0.1:{port}/{tenant}",
         subject=f"{tenant}|{login}",

@@ -19,6 +19,7 @@ from servicekit.ephemeral import EphemeralMarks, MarksUnavailable
 from servicekit.graphql import ServiceSchema
 from servicekit.peers import PeerClient
 from servicekit.proof_of_work import FormProof
+from servicekit.pseudonyms import PAIRWISE_PURPOSE, derive_key
 from servicekit.tokens import JwksFetcher
 
 from . import auth_posts, sessions, web
@@ -36,7 +37,7 @@ from .passkeys.credentials import RelyingPartyConfig
 from .passkeys.schema import PasskeyMutation, PasskeyQuery
 from .runtime import Identity
 from .schema import Department, Query
-from .sealing import SecretBox, derive_key
+from .sealing import SecretBox
 from .shared_issuers import SharedIssuerMutation, SharedIssuerQuery
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -68,7 +69,7 @@ def create_app(
     chosen = settings
     secrets = SecretBox(derive_key(settings.secrets_key.value, "wnwa identity secrets at rest"))
     cookie_box = SecretBox(derive_key(settings.cookie_key.value, "wnwa identity cookies"))
-    pseudonym_key = derive_key(settings.pseudonym_key.value, "wnwa pairwise subject")
+    pseudonym_key = derive_key(settings.pseudonym_key.value, PAIRWISE_PURPOSE)
     label_key = credentials.label_key(settings.secrets_key.value)
     lifetime = settings.access_token_minutes * 60
     challenge_key = derive_key(settings.secrets_key.value, "wnwa enrolment code challenges")

@@ -11,23 +11,13 @@ import binascii
 import os
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from servicekit.digests import keyed_digest
 
 _VERSION = b"\x01"
 
 
 class Unsealable(Exception):
     """The sealed value was tampered with, is for something else, or the key changed."""
-
-
-def derive_key(secret: str, purpose: str) -> bytes:
-    """A 32-byte key for ``purpose`` from a configured secret (HKDF-SHA256)."""
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
-    return hkdf.derive(secret.encode())
 
 
 class SecretBox:
@@ -59,13 +49,3 @@ class SecretBox:
             return self.open(raw, bound_to=bound_to).decode()
         except (binascii.Error, ValueError, UnicodeDecodeError):
             raise Unsealable("not a sealed value") from None
-
-
-def pairwise_subject(key: bytes, *, department_id: str, issuer: str, subject: str) -> str:
-    """HMAC-SHA256 over length-prefixed department id, upstream issuer and subject.
-
-    Length prefixes keep ``("ab", "c")`` and ``("a", "bc")`` apart. The result (43
-    base64url characters) names the person within the platform and nowhere else.
-    """
-    digest = keyed_digest(key, department_id.encode(), issuer.encode(), subject.encode())
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

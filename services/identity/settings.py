@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from servicekit.ports import PORTS, local_url
 from servicekit.proof_of_work import Pricing, load_pricing
+from servicekit.pseudonyms import DEVELOPMENT_PSEUDONYM_KEY
 from servicekit.settings import ConfigurationError, Environment, Secret, ServiceSettings
 
 DEFAULT_PORT = PORTS["identity"]
@@ -107,7 +108,7 @@ def load(environ: Mapping[str, str] | None = None) -> IdentitySettings:
         public_url=public_url,
         network_id=network_id,
         secrets_key=env.secret("SECRETS_KEY", "dev-identity-secrets-key-not-for-production"),
-        pseudonym_key=env.secret("PSEUDONYM_KEY", "dev-identity-pseudonym-key-not-for-production"),
+        pseudonym_key=env.secret("PSEUDONYM_KEY", DEVELOPMENT_PSEUDONYM_KEY),
         cookie_key=env.secret("COOKIE_KEY", "dev-identity-cookie-key-not-for-production"),
         membership_url=env.text("MEMBERSHIP_URL", local_url("membership", "/graphql")),
         providers_file=Path(providers) if providers else None,

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from servicekit.ephemeral import MarksUnavailable
+from servicekit.pseudonyms import pairwise_subject
 
 from . import cookies, pages, store
 from .admission import admit, department_from_claims, roles_from_claims
@@ -30,7 +31,7 @@ from .oidc import SignInProblem
 from .passkeys import credentials
 from .passkeys import store as passkey_store
 from .runtime import NO_STORE, Identity, identity_of
-from .sealing import Unsealable, pairwise_subject
+from .sealing import Unsealable
 from .sessions import mark_until, start_session
 
 # what the marks of this kind name: a random value, never a person

@@ -53,8 +53,9 @@ from webauthn.helpers.structs import (
 )
 
 from servicekit.digests import keyed_digest
+from servicekit.pseudonyms import derive_key
 
-from ..sealing import SecretBox, Unsealable, derive_key
+from ..sealing import SecretBox, Unsealable
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -11,10 +11,11 @@ import uuid
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from servicekit.pseudonyms import pairwise_subject
+
 from .. import store
 from ..cookies import Ceremony
 from ..runtime import NO_STORE, Identity, identity_of
-from ..sealing import pairwise_subject
 from ..sessions import start_session
 from . import code_tries, credentials
 from . import store as passkey_store

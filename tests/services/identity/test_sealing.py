@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.identity.sealing import pairwise_subject
+from servicekit.pseudonyms import pairwise_subject
 
 KEY = b"k" * 32
 

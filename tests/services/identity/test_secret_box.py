@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.identity.sealing import SecretBox, Unsealable, derive_key
+from servicekit.pseudonyms import derive_key
+from services.identity.sealing import SecretBox, Unsealable
 
 KEY = derive_key("a configured secret of enough length", "client-secrets")
 

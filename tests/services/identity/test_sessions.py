@@ -18,9 +18,10 @@ import pytest
 from servicekit.clock import SYSTEM_CLOCK
 from servicekit.demo import DEMO_DEPARTMENTS
 from servicekit.ephemeral import mark_key
+from servicekit.pseudonyms import derive_key
 from services.identity import cookies
 from services.identity import settings as identity_settings
-from services.identity.sealing import SecretBox, derive_key
+from services.identity.sealing import SecretBox
 from services.identity.sessions import SIGNED_OUT_MARK
 from tests.services.identity.conftest import Stack, sign_in
 from tests.services.identity.test_admission import _snapshot
