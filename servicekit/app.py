@@ -76,6 +76,23 @@ class ServiceState(TypedDict):
     pool: asyncpg.Pool
     verifier: TokenVerifier
     service: Running[Any]
+    warm: asyncio.Event  # set once the warm-up has run: until then /readyz says 503
+
+
+async def warm(
+    work: Callable[[Running[Any]], Awaitable[None]] | None,
+    service: Running[Any],
+    done: asyncio.Event,
+) -> None:
+    """Run the service's warm-up, then say it is ready. A failure is logged by its class
+    only and ends the warm-up: requests then do the same work when they first need it."""
+    try:
+        if work is not None:
+            await work(service)
+    except Exception as failure:
+        logger.warning("warm-up failed (%s); serving cold", type(failure).__name__)
+    finally:
+        done.set()
 
 
 class ContextBuilder:
@@ -152,6 +169,7 @@ def create_service_app(
     jwks_fetcher: Callable[[Running[Any]], JwksFetcher] | None = None,
     housekeeping: Callable[[asyncpg.Pool], Awaitable[None]] | None = None,
     housekeeping_every: float = 3600.0,
+    warm_up: Callable[[Running[Any]], Awaitable[None]] | None = None,
 ) -> Starlette:
     """Build the ASGI app of one service from its settings and schema.
 
@@ -170,6 +188,9 @@ def create_service_app(
     ``jwks_fetcher`` replaces fetching the issuer's keys over HTTP (identity reads its own
     key ring). ``housekeeping`` runs at start and then every ``housekeeping_every`` seconds
     (e.g. to delete what must not outlive its purpose); a failure is logged and retried.
+    ``warm_up`` does at start what the first requests would otherwise wait for (directory
+    reads every profile into its search index); ``/readyz`` answers 503 until it is done,
+    so a restarted pod gets no traffic while cold. ``/healthz`` (liveness) does not wait.
     """
 
     # spans and metrics need an exporter (telemetry.configure); without one (the default)
@@ -206,10 +227,18 @@ def create_service_app(
                     if housekeeping is not None
                     else None
                 )
+                done = asyncio.Event()
+                warming = asyncio.create_task(warm(warm_up, service, done)) if warm_up else None
+                if warming is None:
+                    done.set()
                 settle_heap()
                 try:
-                    yield {"pool": pool, "verifier": verifier, "service": service}
+                    yield {"pool": pool, "verifier": verifier, "service": service, "warm": done}
                 finally:
+                    if warming is not None:
+                        warming.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await warming
                     if keeper is not None:
                         keeper.cancel()
                         with contextlib.suppress(asyncio.CancelledError):
@@ -222,6 +251,9 @@ def create_service_app(
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
+        done: asyncio.Event = request.state.warm
+        if not done.is_set():
+            return JSONResponse({"status": "warming up"}, status_code=503)
         pool: asyncpg.Pool = request.state.pool
         try:
             async with asyncio.timeout(2):

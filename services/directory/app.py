@@ -79,7 +79,11 @@ def create_app(
         # read the profiles into the search index at start (search_index.py)
         housekeeping=housekeeping,
         housekeeping_every=TICK_SECONDS,
+        # ready once every profile is in the search index, so no officer's search waits
+        # for a restarted process to read them all
+        warm_up=lambda service: search_index.refresh(service.pool),
     )
     app.state.report_months = months  # tests look at what this process holds in memory
     app.state.survey_quarters = survey
+    app.state.search_index = search_index
     return app

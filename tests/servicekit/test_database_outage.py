@@ -19,7 +19,7 @@ from servicekit.database import database_name, with_database
 from servicekit.errors import is_database_outage
 from tests.conftest import ServiceFactory
 from tests.support.database import PROJECT, StoppableServer, TemplateDatabases
-from tests.support.servers import serving
+from tests.support.servers import serving, until_ready
 from tests.support.tokens import ISSUER, TokenIssuer
 from wnwa.registry import service_named
 
@@ -171,6 +171,7 @@ async def directory_on(
         serving(service.module("app").create_app(settings)) as base,
         httpx.AsyncClient(base_url=base, timeout=30) as http,
     ):
+        await until_ready(http)
         yield http, database_url
 
 

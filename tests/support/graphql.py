@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -29,12 +30,23 @@ class GraphQLClient:
 
 
 @contextlib.asynccontextmanager
-async def running(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its lifespan entered, behind an httpx client."""
+async def served_as_is(
+    app: Starlette, *, once_ready: bool = False
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan entered, behind an httpx client: at once, or ``once_ready``
+    (its warm-up done, as a load balancer would send it traffic)."""
     async with app.router.lifespan_context(app) as state:
+        warm = (state or {}).get("warm")
+        if once_ready and warm is not None:
+            await asyncio.wait_for(warm.wait(), timeout=60)
         transport = _StatefulTransport(app, dict(state or {}))
         async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as http:
             yield http
+
+
+def running(app: Starlette) -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
+    """The app behind an httpx client once it says it is ready."""
+    return served_as_is(app, once_ready=True)
 
 
 class _StatefulTransport(httpx.ASGITransport):

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -72,3 +73,12 @@ async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+async def until_ready(http: httpx.AsyncClient, seconds: float = 30) -> None:
+    """Wait until a service's ``/readyz`` says ready (its warm-up done), as a load balancer
+    waits before it sends traffic."""
+    deadline = time.monotonic() + seconds
+    while (await http.get("/readyz")).status_code != 200:
+        assert time.monotonic() < deadline, "the service did not become ready"
+        await asyncio.sleep(0.05)
