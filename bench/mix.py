@@ -1,7 +1,8 @@
 """The whole platform under a realistic mix at fixed arrival rates, through the gateway.
 
 Usage: .venv/bin/python bench/mix.py [--rates 25,50,100,150,200,300] [--seconds 10]
-                                     [--workers 1] [--sessions 21]
+                                     [--workers 1] [--sessions 21] [--sharing on|off]
+                                     [--cold]
 
 Starts the stack as `wnwa up` does (demo data, its own data folder, free loopback ports),
 signs in ``--sessions`` demo officers and peer supporters through the development IdP,
@@ -13,6 +14,11 @@ then sends the portal's own operations at each rate for ``--seconds``:
     10% well-being resources
     10% one supporter's profile (a different supporter every time)
      5% availability changes by peer supporters (on, off, back to the schedule)
+
+``--sharing off`` runs the gateway with in-flight sharing of identical reads switched off
+(``WNWA_GATEWAY_DEDUPLICATE_READS``), everything else equal. ``--cold`` skips the warm-up:
+the first rate starts as soon as the stack says it is ready, and its figures are printed
+for each 5-second window too (how a restarted stack serves its first users).
 
 With ``--timeline`` it also samples, every 50 ms, each process's time on a CPU and time
 waiting for one (bench/timeline.py), and after each rate shows the windows whose slowest
@@ -215,6 +221,7 @@ async def drive(
     seconds: float,
     data_dir: Path,
     timeline: bool,
+    cold: bool = False,
 ) -> None:
     rng = random.Random(23)
     # the load generator shares the machine it measures: requests go out as prepared bytes
@@ -232,7 +239,8 @@ async def drive(
                 ids.add(match["supporter"]["id"])
         failures: dict[str, int] = {}
         make = mix(client, origin, sessions, sorted(ids), rng, failures)
-        await fixed_rate(make, rate=300, seconds=5)  # warm up
+        if not cold:
+            await fixed_rate(make, rate=300, seconds=5)  # warm up
         print(f"{len(sessions)} sessions, {len(ids)} supporters to view, {os.cpu_count()} CPUs")
         best = None
         for rate in rates:
@@ -260,6 +268,9 @@ async def drive(
                 requests = list(zip(figures.scheduled, figures.latencies_ms, strict=True))
                 for line in stalls(sampler.samples, requests):
                     print(f"           {line}")
+            if cold and rate == rates[0]:
+                for line in windows(figures, seconds=5):
+                    print(f"           {line}")
             if failures:
                 print(f"           failures: {dict(sorted(failures.items()))}")
                 failures.clear()
@@ -272,6 +283,24 @@ async def drive(
         client.close()
 
 
+def windows(figures: Figures, seconds: float) -> list[str]:
+    """The figures of each ``seconds`` window of a run, by when each request was due."""
+    if not figures.scheduled:
+        return []
+    start = min(figures.scheduled)
+    buckets: dict[int, Figures] = {}
+    for due, latency in zip(figures.scheduled, figures.latencies_ms, strict=True):
+        window = buckets.setdefault(int((due - start) // seconds), Figures())
+        window.scheduled.append(due)
+        window.latencies_ms.append(latency)
+    return [
+        f"{index * seconds:4.0f}-{(index + 1) * seconds:.0f} s: "
+        f"p50 {window.percentile(50):6.1f}  p99 {window.percentile(99):6.1f} ms "
+        f"({window.count} requests)"
+        for index, window in sorted(buckets.items())
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", default="25,50,100,150,200,300,400,500")
@@ -279,6 +308,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--sessions", type=int, default=21)
     parser.add_argument("--timeline", action="store_true", help="show what each stall was")
+    parser.add_argument("--sharing", choices=("on", "off"), default="on")
+    parser.add_argument("--cold", action="store_true", help="no warm-up; figures by 5 s window")
     args = parser.parse_args()
     rates = [float(rate) for rate in args.rates.split(",")]
     with (
@@ -288,11 +319,20 @@ def main() -> None:
             WNWA_WORKERS=str(args.workers),
             WNWA_IDENTITY_ACCESS_TOKEN_MINUTES="60",
             WNWA_LOG_LEVEL="WARNING",
+            WNWA_GATEWAY_DEDUPLICATE_READS="true" if args.sharing == "on" else "false",
         ) as stack,
     ):
         sessions = signed_in_sessions(stack.gateway, args.sessions)
         uvloop.run(
-            drive(stack.gateway, sessions, rates, args.seconds, Path(data_dir), args.timeline)
+            drive(
+                stack.gateway,
+                sessions,
+                rates,
+                args.seconds,
+                Path(data_dir),
+                args.timeline,
+                cold=args.cold,
+            )
         )
 
 
