@@ -31,11 +31,12 @@ from gateway.graphql_http import (
 )
 from gateway.operations import OperationPipeline
 from gateway.portal import portal_routes
+from gateway.portal.documents import portal_documents
 from gateway.portal.routes import not_found, visit_counter
 from gateway.settings import GatewaySettings, load
 from gateway.subgraphs import SubgraphClient
 from servicekit import graphiql, telemetry
-from servicekit.app import settle_heap
+from servicekit.app import keys_when_served, settle_heap, warm
 from servicekit.graphql_lane import GraphQLLane, LanedStarlette
 from servicekit.graphql_media import answer_media_type
 from servicekit.http_connections import HttpConnections
@@ -151,16 +152,28 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             )
             counter = app.state.visits = visit_counter(gateway)
             hand_over = asyncio.create_task(counter.hand_over_on_schedule())
+            ready.clear()
+            warming = asyncio.create_task(warm(warm_up(gateway), ready))
             settle_heap()
             try:
                 yield
             finally:
-                hand_over.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await hand_over
+                for task in (hand_over, warming):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
                 if connections is not None:
                     connections.close()
         telemetry.flush()
+
+    ready = asyncio.Event()  # set once warm: /readyz says 503 until then
+
+    async def warm_up(gateway: Gateway) -> None:
+        """Before the gateway says it is ready: the issuer's keys, and the portal's own
+        documents checked and planned, so a restarted pod's first users wait for neither."""
+        await keys_when_served(gateway.verifier)
+        documents, _ = await asyncio.to_thread(portal_documents)
+        gateway.operations.prepare(documents.values())
 
     async def graphql_endpoint(request: Request) -> Response:
         if request.method == "GET":
@@ -190,13 +203,18 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def readyz(request: Request) -> Response:
+        if not ready.is_set():
+            return JSONResponse({"status": "warming up"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
     routes = [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/auth/renewable", renewable, methods=["GET"]),
         Route("/auth/{rest:path}", auth, methods=["GET", "POST"]),
         Route("/documents/{document_id}", document, methods=["GET"]),
         Route("/healthz", healthz),
-        Route("/readyz", healthz),
+        Route("/readyz", readyz),
         graphiql.static_files(),
         *portal_routes(settings),
     ]

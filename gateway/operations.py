@@ -7,7 +7,7 @@ document (see :class:`CheckedDocument`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +141,21 @@ class OperationPipeline:
         if not errors and len(query) <= _CACHED_DOCUMENT_CHARS:
             self.documents.put(query, checked)
         return checked
+
+    def prepare(self, queries: Iterable[str]) -> int:
+        """Check and plan each operation of ``queries`` now (the portal's own documents, at
+        start), so their first requests find them ready; the number of plans made."""
+        planned = 0
+        for query in queries:
+            checked = self.check(query)
+            if checked.document is None or checked.errors:
+                continue
+            for definition in checked.document.definitions:
+                if isinstance(definition, OperationDefinitionNode) and definition.name:
+                    planned += not isinstance(
+                        self.plan(query, checked, definition.name.value), GraphQLError
+                    )
+        return planned
 
     def plan(
         self, query: str, checked: CheckedDocument, operation_name: str | None

@@ -79,16 +79,24 @@ class ServiceState(TypedDict):
     warm: asyncio.Event  # set once the warm-up has run: until then /readyz says 503
 
 
-async def warm(
-    work: Callable[[Running[Any]], Awaitable[None]] | None,
-    service: Running[Any],
-    done: asyncio.Event,
-) -> None:
-    """Run the service's warm-up, then say it is ready. A failure is logged by its class
+async def keys_when_served(verifier: TokenVerifier, tries: int = 40) -> None:
+    """The issuer's keys, asked for until identity serves them (it may be starting beside
+    this service) for about ten seconds; then the first token asks again."""
+    for attempt in range(tries):
+        try:
+            await verifier.load_keys()
+            return
+        except (InvalidToken, aiohttp.ClientError, OSError, TimeoutError):
+            if attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.25)
+
+
+async def warm(work: Awaitable[None], done: asyncio.Event) -> None:
+    """Run a process's warm-up, then say it is ready. A failure is logged by its class
     only and ends the warm-up: requests then do the same work when they first need it."""
     try:
-        if work is not None:
-            await work(service)
+        await work
     except Exception as failure:
         logger.warning("warm-up failed (%s); serving cold", type(failure).__name__)
     finally:
@@ -189,7 +197,8 @@ def create_service_app(
     key ring). ``housekeeping`` runs at start and then every ``housekeeping_every`` seconds
     (e.g. to delete what must not outlive its purpose); a failure is logged and retried.
     ``warm_up`` does at start what the first requests would otherwise wait for (directory
-    reads every profile into its search index); ``/readyz`` answers 503 until it is done,
+    reads every profile into its search index), after the issuer's keys are fetched (every
+    service's first token would wait for them); ``/readyz`` answers 503 until it is done,
     so a restarted pod gets no traffic while cold. ``/healthz`` (liveness) does not wait.
     """
 
@@ -228,17 +237,20 @@ def create_service_app(
                     else None
                 )
                 done = asyncio.Event()
-                warming = asyncio.create_task(warm(warm_up, service, done)) if warm_up else None
-                if warming is None:
-                    done.set()
+
+                async def warm_up_all(service: Running[Any]) -> None:
+                    await keys_when_served(verifier)
+                    if warm_up is not None:
+                        await warm_up(service)
+
+                warming = asyncio.create_task(warm(warm_up_all(service), done))
                 settle_heap()
                 try:
                     yield {"pool": pool, "verifier": verifier, "service": service, "warm": done}
                 finally:
-                    if warming is not None:
-                        warming.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await warming
+                    warming.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await warming
                     if keeper is not None:
                         keeper.cancel()
                         with contextlib.suppress(asyncio.CancelledError):

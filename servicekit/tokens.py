@@ -79,6 +79,20 @@ class JwksCache:
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
 
+    async def load(self) -> None:
+        """Fetch the keys now (at start, before the first token needs them)."""
+        async with self._lock:
+            self._fetched_at = time.monotonic()
+            self._store(await self._fetch())
+
+    def _store(self, document: Mapping[str, Any]) -> None:
+        self._keys = _public_keys(document)
+        self._es256 = {
+            str(key.kid): key.public_key
+            for key in self._keys.keys
+            if isinstance(key, ECKey) and key.curve_name == "P-256" and key.alg in (None, "ES256")
+        }
+
     async def es256_key(self, kid: str) -> ec.EllipticCurvePublicKey:
         """The P-256 public key named ``kid``; refetches once when it is unknown."""
         key = self._es256.get(kid)
@@ -98,14 +112,7 @@ class JwksCache:
                 return self._keys
             if time.monotonic() - self._fetched_at >= self._min_refetch_interval:
                 self._fetched_at = time.monotonic()
-                self._keys = _public_keys(await self._fetch())
-                self._es256 = {
-                    str(key.kid): key.public_key
-                    for key in self._keys.keys
-                    if isinstance(key, ECKey)
-                    and key.curve_name == "P-256"
-                    and key.alg in (None, "ES256")
-                }
+                self._store(await self._fetch())
         if self._keys is None or not _has_kid(self._keys, kid):
             raise InvalidToken("the token was signed with an unknown key")
         return self._keys
@@ -159,6 +166,7 @@ class TokenVerifier:
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._keys = keys
+        self.load_keys = keys.load  # at start: the issuer's keys before the first token
         self._clock = clock
         self._max_remembered = max_remembered
         # tokens verified recently, until they expire: a session sends the same token for
