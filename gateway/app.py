@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway import playground, proxies
+from gateway import conversations, playground, proxies
 from gateway import supergraph as supergraph_module
 from gateway.graphql_http import (
     CSRF_HEADER,
@@ -180,6 +180,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     async def document(request: Request) -> Response:
         return await proxies.document_download(holder["gateway"].session, settings, request)
 
+    async def conversation(request: Request) -> Response:
+        return await conversations.to_conversations(holder["gateway"].session, settings, request)
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -187,6 +190,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/auth/{rest:path}", auth, methods=["GET", "POST"]),
         Route("/documents/{document_id}", document, methods=["GET"]),
+        Route("/conversations/{rest:path}", conversation, methods=["GET", "POST", "PUT"]),
         Route("/healthz", healthz),
         Route("/readyz", healthz),
         graphiql.static_files(),

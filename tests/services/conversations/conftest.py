@@ -116,6 +116,7 @@ class Person:
     token: str
     subject: str
     http: httpx.AsyncClient
+    csrf: bool = True  # sends the header the gateway asks of every change
 
     async def call(
         self, method: str, path: str, body: Mapping[str, Any] | None = None
@@ -127,6 +128,7 @@ class Person:
             headers={
                 "Authorization": f"Bearer {self.token}",
                 **({"Content-Type": "application/json"} if body is not None else {}),
+                **({"X-WNWA-Request": "1"} if self.csrf else {}),
             },
         )
 
