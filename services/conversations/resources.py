@@ -135,6 +135,8 @@ class ConversationsResources:
             await store.forget_push(
                 db=self.pool, supporter_id=supporter_id, endpoint=subscription.endpoint
             )
+        except Exception as failure:  # a push is best effort; the class alone is logged
+            logger.warning("a push failed (%s)", type(failure).__name__)
 
     async def settle(self) -> None:
         """Wait for the pushes under way (tests, shutdown)."""

@@ -54,8 +54,12 @@ def load(environ: Mapping[str, str] | None = None) -> ConversationsSettings:
     env = Environment("WNWA_CONVERSATIONS", environ)
     service = ServiceSettings.from_environment("conversations", DEFAULT_PORT, environ)
     hosts = env.text("PUSH_HOSTS", ",".join(PUSH_HOSTS))
-    subject = env.text("VAPID_SUBJECT", service.public_url.origin)
-    if not subject.startswith(("mailto:", "https://", "http://localhost")):
+    # push services may write to the sender: the network's https address, else a mailbox
+    fallback = service.public_url.origin if service.public_url.https else None
+    if fallback is None and env.is_development:
+        fallback = "mailto:development@wnwa.example"
+    subject = env.text("VAPID_SUBJECT", fallback)
+    if not subject.startswith(("mailto:", "https://")):
         raise ConfigurationError(
             "WNWA_CONVERSATIONS_VAPID_SUBJECT must be a mailto: or https: address"
         )

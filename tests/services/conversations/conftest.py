@@ -224,7 +224,10 @@ class Officer(Person):
 
 
 async def make_supporter(
-    stack: Stack, department: uuid.UUID = HARLOW, base: str | None = None
+    stack: Stack,
+    department: uuid.UUID = HARLOW,
+    base: str | None = None,
+    schedule: list[dict[str, str]] | None = None,
 ) -> Supporter:
     """A supporter with a directory profile (on call all week) who published a device key."""
     subject = uuid.uuid4().hex
@@ -235,7 +238,11 @@ async def make_supporter(
                 f"{stack.directory}/graphql",
                 json={
                     "query": CREATE_PROFILE,
-                    "variables": {"input": profile_input(weeklySchedule=ALL_DAY_EVERY_DAY)},
+                    "variables": {
+                        "input": profile_input(
+                            weeklySchedule=ALL_DAY_EVERY_DAY if schedule is None else schedule
+                        )
+                    },
                 },
                 headers={"Authorization": f"Bearer {token}"},
             )
