@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from servicekit.ports import SUBGRAPHS
 from services.identity.devidp import providers_toml
 from tests.deploy.environment import (
     SERVICES,
@@ -108,17 +109,12 @@ def test_services_volumes_and_profiles_refer_to_what_exists() -> None:
     assert services["postgres"]["healthcheck"]["test"]
     assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
-    for name in ("identity", "directory", "membership", "professionals"):
+    for name in SUBGRAPHS:
         assert services[name]["depends_on"] == {
             "migrate": {"condition": "service_completed_successfully"}
         }
         assert services[name]["command"] == ["serve", name]
-    assert set(services["gateway"]["depends_on"]) == {
-        "identity",
-        "directory",
-        "membership",
-        "professionals",
-    }
+    assert set(services["gateway"]["depends_on"]) == set(SUBGRAPHS)
 
 
 def test_only_the_gateway_publishes_a_port_and_the_dev_idp_is_opt_in() -> None:
