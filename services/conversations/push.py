@@ -81,7 +81,7 @@ class Pusher:
                 vapid_claims={"sub": self.subject},
                 ttl=TIME_TO_LIVE,
                 headers={"Urgency": "high"},
-                timeout=aiohttp.ClientTimeout(total=10),  # type: ignore[arg-type]
+                timeout=aiohttp.ClientTimeout(total=10),
                 aiohttp_session=self.http,
             )
         except WebPushException as failure:

@@ -27,9 +27,7 @@ class PushService:
     """A push service on loopback: what it received, as a browser's would."""
 
     url: str
-    received: asyncio.Queue[web.Request | tuple[dict[str, str], bytes]] = field(
-        default_factory=asyncio.Queue
-    )
+    received: asyncio.Queue[tuple[dict[str, str], bytes]] = field(default_factory=asyncio.Queue)
 
 
 @contextlib.asynccontextmanager
@@ -82,7 +80,7 @@ async def test_a_closed_app_is_pushed_an_empty_notice(stack: Stack) -> None:
         officer = make_officer(stack)
         opened = await officer.open(supporter.supporter_id, supporter.device.public, "secret")
         assert opened.status_code == 201
-        headers, body = await asyncio.wait_for(service.received.get(), 10)  # type: ignore[misc]
+        headers, body = await asyncio.wait_for(service.received.get(), 10)
     assert headers["Content-Encoding"] == "aes128gcm"
     assert Vapid02.verify(headers["Authorization"])
     notice = http_ece.decrypt(

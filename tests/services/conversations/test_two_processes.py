@@ -22,7 +22,13 @@ from gateway.app import create_app as create_gateway
 from gateway.conversations import shard_of
 from gateway.settings import load as load_gateway
 from services.conversations.app import MIGRATIONS
-from tests.services.conversations.conftest import Stack, make_officer, make_supporter, next_event
+from tests.services.conversations.conftest import (
+    Stack,
+    Supporter,
+    make_officer,
+    make_supporter,
+    next_event,
+)
 from tests.support.database import TemplateDatabases
 from tests.support.servers import free_port, serving
 from tests.support.tokens import ISSUER, TokenIssuer
@@ -110,7 +116,7 @@ async def two(
 
 async def test_messages_cross_two_processes_through_the_gateway(two: Stack) -> None:
     front, *processes = two.conversations
-    supporters = []
+    supporters: list[Supporter] = []
     while {shard_of(uuid.UUID(s.supporter_id), 2) for s in supporters} != {0, 1}:
         supporters.append(await make_supporter(two, base=front))
     for supporter in supporters:
