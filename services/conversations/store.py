@@ -48,6 +48,15 @@ async def get(*, db: Executor, supporter_id: UUID) -> DeviceRow | None:
     return None if record is None else _device(record)
 
 
+async def get_many(*, db: Executor, supporter_ids: list[UUID]) -> list[DeviceRow]:
+    records = await db.fetch(
+        f"SELECT {_device.columns} FROM messaging_devices"  # noqa: S608
+        " WHERE supporter_id = ANY($1::uuid[]) ORDER BY supporter_id",
+        supporter_ids,
+    )
+    return [_device(record) for record in records]
+
+
 async def publish_key(
     *, pool: asyncpg.Pool, supporter_id: UUID, owner_subject: str, public_key: bytes
 ) -> bool:

@@ -248,3 +248,25 @@ async def test_without_a_token_nothing_is_answered(stack: Stack) -> None:
     answer = await officer.open(supporter.supporter_id, supporter.device.public)
     assert answer.status_code == 401
     await asyncio.sleep(0)
+
+
+async def test_a_page_of_cards_learns_who_takes_messages_in_one_question(stack: Stack) -> None:
+    taking = await make_supporter(stack)
+    officer = make_officer(stack)
+    nobody = "00000000-0000-4000-8000-000000000000"
+    query = (
+        "query SupporterKeys($ids: [ID!]!) {"
+        " messagingKeys(supporterIds: $ids) { supporterId publicKey fingerprint } }"
+    )
+    answer = await officer.call(
+        "POST", "/graphql", {"query": query, "variables": {"ids": [taking.supporter_id, nobody]}}
+    )
+    [key] = answer.json()["data"]["messagingKeys"]
+    assert (key["supporterId"], key["publicKey"]) == (taking.supporter_id, taking.device.public)
+    assert len(key["fingerprint"]) == 16
+    too_many = await officer.call(
+        "POST", "/graphql", {"query": query, "variables": {"ids": [nobody] * 101}}
+    )
+    [error] = too_many.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "at most 100" in error["message"]
