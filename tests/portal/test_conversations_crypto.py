@@ -40,7 +40,8 @@ def test_the_officers_page_seals_what_the_supporters_device_opens_and_back() -> 
         """
         const supporterKey = process.argv[1];
         const pair = await c.newKeyPair();
-        const ch = await c.channel(pair.privateKey, supporterKey, "officer", pair.public, supporterKey);
+        const ch = await c.channel(
+          pair.privateKey, supporterKey, "officer", pair.public, supporterKey);
         const first = await ch.seal("Rough night. Can we talk?");
         const second = await ch.seal("Ünïcödé and emoji 🚓");
         console.log(JSON.stringify({ officerKey: pair.public, first, second,
@@ -59,7 +60,8 @@ def test_the_officers_page_seals_what_the_supporters_device_opens_and_back() -> 
         """
         const officerKey = process.argv[1];
         const pair = await c.newKeyPair();
-        const ch = await c.channel(pair.privateKey, officerKey, "supporter", officerKey, pair.public);
+        const ch = await c.channel(
+          pair.privateKey, officerKey, "supporter", officerKey, pair.public);
         console.log(JSON.stringify({ publicKey: pair.public, reply: await ch.seal("I'm here.") }));
         """,
         officer_keys.public,
@@ -74,8 +76,10 @@ def test_the_page_refuses_a_reflected_replayed_altered_or_misaddressed_message()
         const officer = await c.newKeyPair();
         const device = await c.newKeyPair();
         const other = await c.newKeyPair();
-        const speaker = await c.channel(officer.privateKey, device.public, "officer", officer.public, device.public);
-        const reader = () => c.channel(device.privateKey, officer.public, "supporter", officer.public, device.public);
+        const speaker = await c.channel(
+          officer.privateKey, device.public, "officer", officer.public, device.public);
+        const reader = () => c.channel(
+          device.privateKey, officer.public, "supporter", officer.public, device.public);
         const one = { from: "officer", ...(await speaker.seal("one")) };
         const two = { from: "officer", ...(await speaker.seal("two")) };
         const results = {};
@@ -90,7 +94,8 @@ def test_the_page_refuses_a_reflected_replayed_altered_or_misaddressed_message()
         const flipped = c.unb64url(two.ciphertext); flipped[0] ^= 1;
         await attempt("altered", r, { ...two, ciphertext: c.b64url(flipped) });
         await attempt("renumbered", await reader(), { ...two, seq: 0 });
-        const elsewhere = await c.channel(other.privateKey, officer.public, "supporter", officer.public, other.public);
+        const elsewhere = await c.channel(
+          other.privateKey, officer.public, "supporter", officer.public, other.public);
         await attempt("another device", elsewhere, one);
         await attempt("second", r, two);
         console.log(JSON.stringify(results));

@@ -78,7 +78,7 @@ function line(conversation, who, text, kind = "") {
 function panel(id, readable) {
   serial += 1;
   const heading = `Conversation ${serial}`;
-  const log = el("ol", { class: "messages", role: "log", "aria-live": "polite", "aria-label": `Messages in ${heading}` });
+  const log = el("ol", { class: "messages" });
   const textId = `reply-${serial}`;
   const status = el("p", { class: "status", role: "status" });
   const form = el("form", { novalidate: true },
@@ -98,7 +98,8 @@ function panel(id, readable) {
     el("h3", { id: `title-${serial}`, text: heading }),
     el("p", { class: "meta", text: readable ? "An officer from another department. You see only what they write."
       : "From before this page was opened: its messages cannot be opened here. End it, or block or report." }),
-    log, readable ? form : null, status, conversation.actions);
+    el("div", { role: "log", "aria-live": "polite", "aria-label": `Messages in ${heading}` }, log),
+    readable ? form : null, status, conversation.actions);
   form.addEventListener("submit", (event) => { event.preventDefault(); reply(conversation); });
   conversations.set(id, conversation);
   none.hidden = true;

@@ -124,7 +124,7 @@ async function messageButtons(supporters) {
     const publicKey = keys.get(s.id);
     if (!slot || !publicKey) continue;
     slot.append(el("button", { type: "button", class: "secondary talk-button",
-      "aria-label": `Message ${s.displayName} without sharing my number`,
+      "aria-label": `Message without sharing my number: ${s.displayName}`,
       onclick: () => startTalking({ ...s, publicKey }, [nobody, document.getElementById("filters"), status, results, more]) },
     "Message without sharing my number"));
   }
