@@ -10,6 +10,10 @@ from __future__ import annotations
 
 # the subgraphs in start order (identity first: the others fetch its keys)
 SUBGRAPHS = ("identity", "directory", "membership", "professionals", "conversations")
+# the subgraphs that keep what they relay in one process's memory: the gateway sends each
+# supporter to one process of a fixed list, so they run one process per shard, never scaled
+# by load (docs/deployment.md, "Conversations")
+SHARDED = ("conversations",)
 
 PORTS: dict[str, int] = {
     "gateway": 8000,
