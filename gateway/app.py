@@ -121,6 +121,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     tracing = telemetry.enabled()
     supergraph = supergraph_module.load(Path(settings.supergraph_file).read_text(encoding="utf-8"))
     holder: dict[str, Gateway] = {}
+    # conversations' own client: each open stream holds a connection for as long as a page
+    # is open, so in the shared pool (200) a few hundred pages would starve every subgraph
+    relay_sessions: dict[str, aiohttp.ClientSession] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -129,9 +132,18 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         # no cookie jar: `/auth/*` carries each person's own cookies, and a jar would keep
         # every Set-Cookie identity answers (tokens, sessions) and send them with the next
         # person's request
-        async with aiohttp.ClientSession(
-            connector=connector, trace_configs=trace_configs, cookie_jar=aiohttp.DummyCookieJar()
-        ) as session:
+        async with (
+            aiohttp.ClientSession(
+                connector=connector,
+                trace_configs=trace_configs,
+                cookie_jar=aiohttp.DummyCookieJar(),
+            ) as session,
+            aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30),
+                cookie_jar=aiohttp.DummyCookieJar(),
+            ) as relay_session,
+        ):
+            relay_sessions["conversations"] = relay_session
             # traced calls go through the session, whose hooks open their spans
             connections = None if tracing else HttpConnections(seconds=settings.subgraph_timeout)
             client = SubgraphClient(
@@ -181,7 +193,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         return await proxies.document_download(holder["gateway"].session, settings, request)
 
     async def conversation(request: Request) -> Response:
-        return await conversations.to_conversations(holder["gateway"].session, settings, request)
+        return await conversations.to_conversations(
+            relay_sessions["conversations"], settings, request
+        )
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

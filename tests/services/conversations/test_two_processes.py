@@ -159,3 +159,21 @@ async def test_a_change_without_the_request_header_is_refused_at_the_gateway(two
         "/conversations/not-a-uuid/inbox",
     ):
         assert (await officer.call("GET", path)).status_code == 404, path
+
+
+async def test_open_streams_do_not_starve_the_gateways_other_requests(two: Stack) -> None:
+    """Each open stream holds a connection from the gateway to a conversations process: a
+    hundred of them (one supporter's tabs, or a hundred officers) must not leave the
+    gateway without a connection for the next request."""
+    front = two.conversations[0]
+    supporter = await make_supporter(two, base=front)
+    # a browser's own pool is no limit here: many tabs, or many people
+    supporter.http = httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_connections=None))
+    two.clients.append(supporter.http)
+    inbox = f"/conversations/{supporter.supporter_id}/inbox"
+    async with contextlib.AsyncExitStack() as streams:
+        for _ in range(110):
+            await streams.enter_async_context(supporter.events(inbox))
+        officer = make_officer(two, base=front)
+        opened = await officer.open(supporter.supporter_id, supporter.device.public, "still here")
+        assert opened.status_code == 201, opened.text
