@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway import playground, proxies
+from gateway import conversations, playground, proxies
 from gateway import supergraph as supergraph_module
 from gateway.graphql_http import (
     CSRF_HEADER,
@@ -122,6 +122,9 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     tracing = telemetry.enabled()
     supergraph = supergraph_module.load(Path(settings.supergraph_file).read_text(encoding="utf-8"))
     holder: dict[str, Gateway] = {}
+    # conversations' own client: each open stream holds a connection for as long as a page
+    # is open, so in the shared pool (200) a few hundred pages would starve every subgraph
+    relay_sessions: dict[str, aiohttp.ClientSession] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -130,9 +133,18 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         # no cookie jar: `/auth/*` carries each person's own cookies, and a jar would keep
         # every Set-Cookie identity answers (tokens, sessions) and send them with the next
         # person's request
-        async with aiohttp.ClientSession(
-            connector=connector, trace_configs=trace_configs, cookie_jar=aiohttp.DummyCookieJar()
-        ) as session:
+        async with (
+            aiohttp.ClientSession(
+                connector=connector,
+                trace_configs=trace_configs,
+                cookie_jar=aiohttp.DummyCookieJar(),
+            ) as session,
+            aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30),
+                cookie_jar=aiohttp.DummyCookieJar(),
+            ) as relay_session,
+        ):
+            relay_sessions["conversations"] = relay_session
             # traced calls go through the session, whose hooks open their spans
             connections = None if tracing else HttpConnections(seconds=settings.subgraph_timeout)
             client = SubgraphClient(
@@ -200,6 +212,11 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         present = bool(request.cookies.get(settings.renewal_cookie))
         return JSONResponse({"renewable": present}, headers={"Cache-Control": "no-store"})
 
+    async def conversation(request: Request) -> Response:
+        return await conversations.to_conversations(
+            relay_sessions["conversations"], settings, request
+        )
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -213,6 +230,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         Route("/auth/renewable", renewable, methods=["GET"]),
         Route("/auth/{rest:path}", auth, methods=["GET", "POST"]),
         Route("/documents/{document_id}", document, methods=["GET"]),
+        Route("/conversations/{rest:path}", conversation, methods=["GET", "POST", "PUT"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         graphiql.static_files(),

@@ -51,6 +51,8 @@ class GatewaySettings:
     renewal_cookie: str = "wnwa_session"
     # how long an unused operation document is kept (ten minutes; tests shorten it)
     document_idle_seconds: float = 600.0
+    # the conversations processes, one origin each, in shard order (gateway/conversations.py)
+    conversation_shards: tuple[str, ...] = ()
 
 
 def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -60,6 +62,7 @@ def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
         for name in PEERS["gateway"]
     }
     origins = env.text("CORS_ORIGINS", "")
+    shards = env.text("CONVERSATIONS_SHARDS", urls["conversations"].removesuffix("/graphql"))
     return GatewaySettings(
         host=env.text("HOST", "127.0.0.1"),
         port=env.integer("PORT", DEFAULT_PORT),
@@ -86,6 +89,9 @@ def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
         deployment=env.deployment,
         public_url=read_public_url(environ),
         document_idle_seconds=document_idle_seconds(env),
+        conversation_shards=tuple(
+            origin.strip().rstrip("/") for origin in shards.split(",") if origin.strip()
+        ),
         service_secret=(
             env.secret("SERVICE_SECRET", "dev-service-secret-gateway", shared=False).value
             if env.is_development or env.text("SERVICE_SECRET", "")

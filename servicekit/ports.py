@@ -9,7 +9,11 @@ Each port is overridden by ``WNWA_<NAME>_PORT`` and each peer's URL by
 from __future__ import annotations
 
 # the subgraphs in start order (identity first: the others fetch its keys)
-SUBGRAPHS = ("identity", "directory", "membership", "professionals")
+SUBGRAPHS = ("identity", "directory", "membership", "professionals", "conversations")
+# the subgraphs that keep what they relay in one process's memory: the gateway sends each
+# supporter to one process of a fixed list, so they run one process per shard, never scaled
+# by load (docs/deployment.md, "Conversations")
+SHARDED = ("conversations",)
 
 PORTS: dict[str, int] = {
     "gateway": 8000,
@@ -17,6 +21,7 @@ PORTS: dict[str, int] = {
     "directory": 8002,
     "membership": 8003,
     "professionals": 8004,
+    "conversations": 8005,
     "devidp": 8009,  # the development identity provider, `wnwa up` only
 }
 
@@ -25,6 +30,7 @@ PORTS: dict[str, int] = {
 PEERS: dict[str, tuple[str, ...]] = {
     "identity": ("membership",),  # a department's standing, at sign-in
     "membership": ("directory", "professionals"),  # the network figures
+    "conversations": ("directory",),  # who a supporter is, whether they are on call
     "gateway": SUBGRAPHS,
 }
 

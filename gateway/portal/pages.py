@@ -33,6 +33,7 @@ PAGES = (
     Page("professionals", "/professionals", "Find a professional"),
     Page("resources", "/resources", "Resources"),
     Page("profile", "/my-profile", "My peer-supporter profile"),
+    Page("messages", "/messages", "Messages from officers"),
     Page("department", "/department", "My department"),
     Page("admin", "/admin", "Network administration"),
     Page("vetting", "/vetting", "Vetting"),

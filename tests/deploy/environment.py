@@ -7,9 +7,11 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from servicekit.ports import SUBGRAPHS
 from servicekit.settings import ConfigurationError
 
-SERVICES = ("identity", "directory", "membership", "professionals", "gateway")
+# every process a deployment runs, from the one service map
+SERVICES = (*SUBGRAPHS, "gateway")
 # read by the `wnwa` command itself rather than by a settings module
 COMMAND_VARIABLES = frozenset({"WNWA_LOG_LEVEL", "WNWA_POSTGRES_URL", "WNWA_WORKERS"})
 

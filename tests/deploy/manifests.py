@@ -51,10 +51,14 @@ def named(resources: tuple[Resource, ...], kind: str, name: str) -> Resource:
     raise AssertionError(f"no {kind} {name}")
 
 
+# what runs pods: the services (a StatefulSet for a sharded one) and the migration Job
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
+
+
 def containers(resources: tuple[Resource, ...]) -> Iterator[tuple[Resource, Resource]]:
-    """(workload, container) for every container of every Deployment and Job."""
+    """(workload, container) for every container of every Deployment, StatefulSet and Job."""
     for workload in resources:
-        if workload["kind"] in ("Deployment", "Job"):
+        if workload["kind"] in WORKLOAD_KINDS:
             for container in workload["spec"]["template"]["spec"]["containers"]:
                 yield workload, container
 

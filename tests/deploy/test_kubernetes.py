@@ -8,6 +8,7 @@ import jsonschema  # type: ignore[import-untyped]
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 
+from servicekit.ports import PORTS, SHARDED, SUBGRAPHS
 from tests.deploy.environment import (
     COMMAND_VARIABLES,
     SERVICES,
@@ -19,6 +20,7 @@ from tests.deploy.environment import (
 from tests.deploy.manifests import (
     OVERLAYS,
     ROOT,
+    WORKLOAD_KINDS,
     Resource,
     container_environment,
     containers,
@@ -34,12 +36,16 @@ pytestmark = pytest.mark.slow  # runs kubectl kustomize and the schema validator
 
 # the oldest Kubernetes minor release still commonly run by managed services, and the newest
 KUBERNETES_VERSIONS = ("1.30.0", kubernetes_validate.latest_version())
-SUBGRAPHS = ("identity", "directory", "membership", "professionals")
 SCRATCH = "/tmp"  # noqa: S108 - the one writable path of a read-only container
 
 
-def deployments(overlay: str) -> list[Resource]:
-    return of_kind(render(overlay), "Deployment")
+def services(overlay: str) -> list[Resource]:
+    """The services' workloads: a Deployment each, a StatefulSet for a sharded one."""
+    return [r for r in render(overlay) if r["kind"] in ("Deployment", "StatefulSet")]
+
+
+def workload(resources: tuple[Resource, ...], name: str) -> Resource:
+    return named(resources, "StatefulSet" if name in SHARDED else "Deployment", name)
 
 
 def service_of(container: Resource) -> str:
@@ -79,20 +85,22 @@ def test_every_container_is_unprivileged_and_bounded(overlay: str) -> None:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_deployment_has_health_probes_an_autoscaler_and_a_disruption_budget(
+def test_every_service_has_health_probes_a_disruption_budget_and_its_scaling(
     overlay: str,
 ) -> None:
     resources = render(overlay)
-    assert sorted(d["metadata"]["name"] for d in deployments(overlay)) == sorted(SERVICES)
-    for deployment in deployments(overlay):
+    assert sorted(d["metadata"]["name"] for d in services(overlay)) == sorted(SERVICES)
+    autoscaled = {
+        a["spec"]["scaleTargetRef"]["name"] for a in of_kind(resources, "HorizontalPodAutoscaler")
+    }
+    # a sharded service's replica count is the gateway's shard list: never an autoscaler's
+    assert autoscaled == set(SERVICES) - set(SHARDED)
+    for deployment in services(overlay):
         name = deployment["metadata"]["name"]
+        assert deployment["kind"] == ("StatefulSet" if name in SHARDED else "Deployment"), name
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
-        assert (
-            named(resources, "HorizontalPodAutoscaler", name)["spec"]["scaleTargetRef"]["name"]
-            == name
-        )
         budget = named(resources, "PodDisruptionBudget", name)
         assert (
             budget["spec"]["selector"]["matchLabels"]
@@ -108,7 +116,7 @@ def test_every_deployment_has_health_probes_an_autoscaler_and_a_disruption_budge
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_variable_a_service_requires_is_provided(overlay: str, service: str) -> None:
     resources = render(overlay)
-    (container,) = named(resources, "Deployment", service)["spec"]["template"]["spec"]["containers"]
+    (container,) = workload(resources, service)["spec"]["template"]["spec"]["containers"]
     assert service_of(container) == service
     environ = container_environment(resources, container, stand_in)
     assert required_variables(service) <= set(environ)
@@ -130,7 +138,7 @@ def test_every_variable_given_is_read_by_some_service(overlay: str) -> None:
     for workload, container in containers(resources):
         environ = container_environment(resources, container, stand_in)
         given |= {name for name in environ if name.startswith("WNWA_")}
-        if workload["kind"] == "Deployment":
+        if workload["kind"] != "Job":
             read |= load_recorded(service_of(container), environ)[1]
     assert given <= read, sorted(given - read)
 
@@ -162,7 +170,7 @@ def test_production_turns_off_graphiql_and_introspection_and_exports_telemetry(
     overlay: str,
 ) -> None:
     resources = render(overlay)
-    for deployment in deployments(overlay):
+    for deployment in services(overlay):
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         service = service_of(container)
         environ = container_environment(resources, container, stand_in)
@@ -187,7 +195,7 @@ def test_every_service_reaches_people_at_the_ingress_host_with_hsts_over_https(
     [ingress] = of_kind(resources, "Ingress")
     host = ingress["spec"]["rules"][0]["host"]
     https = bool(ingress["spec"].get("tls"))
-    for deployment in deployments(overlay):
+    for deployment in services(overlay):
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         settings, _ = load_recorded(
             service_of(container), container_environment(resources, container, stand_in)
@@ -230,8 +238,9 @@ def test_only_the_gateway_is_exposed_and_only_the_gateway_reaches_the_subgraphs(
     expected = {
         "identity": {"gateway", "component=subgraph"},
         "membership": {"gateway", "identity"},
-        "directory": {"gateway", "membership"},
+        "directory": {"gateway", "membership", "conversations"},
         "professionals": {"gateway", "membership"},
+        "conversations": {"gateway"},
     }
     for name, sources in expected.items():
         policy = named(resources, "NetworkPolicy", f"{name}-ingress")
@@ -254,6 +263,37 @@ def test_only_the_gateway_is_exposed_and_only_the_gateway_reaches_the_subgraphs(
         if "from" not in rule
     ]
     assert open_policies == ["gateway-ingress"]
+    # and the gateway's egress lets it reach every subgraph's port
+    egress = named(resources, "NetworkPolicy", "gateway-egress")["spec"]["egress"]
+    subgraph_rule = next(
+        rule
+        for rule in egress
+        if rule["to"]
+        == [{"podSelector": {"matchLabels": {"app.kubernetes.io/component": "subgraph"}}}]
+    )
+    assert {port["port"] for port in subgraph_rule["ports"]} == {PORTS[s] for s in SUBGRAPHS}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("name", SHARDED)
+def test_the_gateway_names_each_shard_by_its_pods_stable_address(overlay: str, name: str) -> None:
+    resources = render(overlay)
+    shards = named(resources, "StatefulSet", name)
+    headless = named(resources, "Service", shards["spec"]["serviceName"])
+    assert headless["spec"]["clusterIP"] == "None"
+    assert headless["spec"]["selector"] == shards["spec"]["selector"]["matchLabels"]
+    assert [port["port"] for port in headless["spec"]["ports"]] == [PORTS[name]]
+    # pod i of the StatefulSet is `{name}-i.{headless}`: the gateway lists them all, in order
+    expected = tuple(
+        f"http://{name}-{i}.{headless['metadata']['name']}:{PORTS[name]}"
+        for i in range(shards["spec"]["replicas"])
+    )
+    (gateway,) = named(resources, "Deployment", "gateway")["spec"]["template"]["spec"]["containers"]
+    settings, _ = load_recorded("gateway", container_environment(resources, gateway, stand_in))
+    assert settings.conversation_shards == expected
+    # one process per pod: several workers would split a shard's memory
+    (container,) = shards["spec"]["template"]["spec"]["containers"]
+    assert container_environment(resources, container, stand_in)["WNWA_WORKERS"] == "1"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -262,7 +302,7 @@ def test_only_the_services_reach_postgresql(overlay: str) -> None:
     clients = {
         workload["metadata"]["name"]
         for workload in resources
-        if workload["kind"] in ("Deployment", "Job")
+        if workload["kind"] in WORKLOAD_KINDS
         and workload["spec"]["template"]["metadata"]["labels"].get("wnwa.network/postgres-client")
         == "true"
     }

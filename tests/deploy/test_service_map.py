@@ -78,9 +78,10 @@ def test_every_address_of_a_process_uses_its_port(path: str) -> None:
 @pytest.mark.parametrize("name", sorted(set(PORTS) - {"devidp"}))
 def test_each_kubernetes_service_and_container_listens_on_its_port(name: str) -> None:
     documents = list(yaml.safe_load_all((BASE / f"{name}.yaml").read_text()))
-    service = next(doc for doc in documents if doc and doc["kind"] == "Service")
-    deployment = next(doc for doc in documents if doc and doc["kind"] == "Deployment")
-    assert [port["port"] for port in service["spec"]["ports"]] == [PORTS[name]]
+    kinds = ("Deployment", "StatefulSet")
+    deployment = next(doc for doc in documents if doc and doc["kind"] in kinds)
+    for service in (doc for doc in documents if doc and doc["kind"] == "Service"):
+        assert [port["port"] for port in service["spec"]["ports"]] == [PORTS[name]]
     containers = deployment["spec"]["template"]["spec"]["containers"]
     ports = [port["containerPort"] for port in containers[0]["ports"]]
     assert ports == [PORTS[name]]

@@ -100,3 +100,22 @@ async function offline(copy, path) {
   const body = html.replace('<main id="main" tabindex="-1">', (main) => `${main}\n${note}`);
   return new Response(body, { status: 200, headers: copy.headers });
 }
+
+// A supporter's device that opted in to notices (/messages): every push carries the same
+// bytes, and the notice says only that something waits — never who, which or what.
+self.addEventListener("push", (event) => {
+  event.waitUntil(self.registration.showNotification("A new message is waiting", {
+    tag: "wnwa-message-waiting",
+    icon: "/portal/static/icon-192.png",
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil((async () => {
+    const open = await self.clients.matchAll({ type: "window" });
+    const inbox = open.find((client) => new URL(client.url).pathname === "/messages");
+    if (inbox) return inbox.focus();
+    return self.clients.openWindow("/messages");
+  })());
+});

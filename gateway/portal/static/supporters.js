@@ -5,6 +5,7 @@
 import { aboutMiles, checked, checkedValues, clearErrors, el, enumOptions, fillChecks, fillSelect, filterPanel, gql, label, nationalPhone, problem, say, signedIn, text } from "./lib.js";
 import { anyHourProfessionals, whenNext } from "./next-steps.js";
 import { AREAS, GENDERS } from "./vocab.js";
+import { startTalking } from "./talk.js";
 
 const form = document.getElementById("search");
 const results = document.getElementById("results");
@@ -18,6 +19,8 @@ let professionalsAsked = false;
 let languages = new Map();
 let filter = null;
 let after = null;
+// supporters whose device takes messages: id → public key (asked per page of results)
+const keys = new Map();
 
 const SEARCH = `query FindSupporters($filter: PeerSupporterFilter, $after: String) {
   searchPeerSupporters(filter: $filter, first: 20, after: $after) {
@@ -68,6 +71,7 @@ function card(match) {
       s.smsLink ? el("a", { class: "button secondary", href: s.smsLink, "aria-label": `Text ${s.displayName}` }, "Text") : null,
       // a desk phone has no dialler: the number itself, written the way it is read
       el("span", { class: "phone" }, nationalPhone(s.telLink))),
+    el("p", { class: "talk-slot", "data-supporter": s.id }),
     s.areasOfSupport.length ? el("p", {}, "Talks about: ", s.areasOfSupport.map(label).join(", ")) : null,
     spoken ? el("p", { class: "meta" }, "Speaks ", spoken) : null,
     s.yearsOfService !== null ? el("p", { class: "meta" }, `${s.yearsOfService} years of service`) : null,
@@ -87,6 +91,7 @@ async function run(append) {
     clearErrors(form);
     if (!append) results.replaceChildren();
     results.append(...found.matches.map(card));
+    await messageButtons(found.matches.map((m) => m.supporter));
     after = found.pageInfo.endCursor;
     more.hidden = !found.pageInfo.hasNextPage;
     const count = results.children.length;
@@ -100,6 +105,28 @@ async function run(append) {
     if (!append) unreachable();
   } finally {
     button.disabled = false;
+  }
+}
+
+const KEYS = `query SupporterKeys($ids: [ID!]!) { messagingKeys(supporterIds: $ids) { supporterId publicKey } }`;
+
+/** "Message without sharing my number" on the cards of those whose device takes messages. */
+async function messageButtons(supporters) {
+  if (!supporters.length) return;
+  try {
+    const answer = await gql(KEYS, { ids: supporters.map((s) => s.id) });
+    for (const key of (answer.data && answer.data.messagingKeys) || []) keys.set(key.supporterId, key.publicKey);
+  } catch {
+    return; // without an answer the cards keep Call and Text
+  }
+  for (const s of supporters) {
+    const slot = results.querySelector(`.talk-slot[data-supporter="${CSS.escape(s.id)}"]`);
+    const publicKey = keys.get(s.id);
+    if (!slot || !publicKey) continue;
+    slot.append(el("button", { type: "button", class: "secondary talk-button",
+      "aria-label": `Message without sharing my number: ${s.displayName}`,
+      onclick: () => startTalking({ ...s, publicKey }, [nobody, document.getElementById("filters"), status, results, more]) },
+    "Message without sharing my number"));
   }
 }
 
