@@ -57,6 +57,11 @@ async def test_static_files_carry_the_policy(client: httpx.AsyncClient) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
+# the one thing a page keeps in the browser: a peer supporter's own device key for messages
+# (private half non-extractable), which must outlive the page (docs/conversations.md)
+KEPT_ON_PURPOSE = {("messages.js", "indexedDB")}
+
+
 def test_nothing_is_loaded_from_elsewhere_or_kept_in_the_browser() -> None:
     files = [*PORTAL.glob("*.html"), *(f for f in STATIC_FOLDER.glob("*") if f.suffix != ".png")]
     assert files
@@ -64,8 +69,10 @@ def test_nothing_is_loaded_from_elsewhere_or_kept_in_the_browser() -> None:
         content = file.read_text(encoding="utf-8")
         assert re.search(r"(src|href)=\"(https?:)?//", content) is None, file.name
         assert "@import" not in content, file.name
-        assert "url(" not in content, file.name
+        assert re.search(r"(?<![\w$])url\(", content) is None, file.name  # CSS url(), not b64url(
         for storage in ("localStorage", "sessionStorage", "indexedDB", "document.cookie"):
+            if (file.name, storage) in KEPT_ON_PURPOSE:
+                continue
             assert storage not in content, (file.name, storage)
 
 
