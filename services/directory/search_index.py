@@ -277,6 +277,8 @@ class _Profiles:
         # and its profile, by start then rotation: who is on call next
         self.order = array("I")
         self.starts: dict[int, tuple[array[int], array[int]]] = {}
+        # who switched themselves off, by the end of it: on call again no sooner than that
+        self.off: list[tuple[dt.datetime, int, bytes, int]] = []
         self.day = 0
 
     def __len__(self) -> int:
@@ -340,6 +342,8 @@ class _Profiles:
         self.slot_of[key] = slot
         if row.available_until is not None or row.unavailable_until is not None:
             self.switch[slot] = (row.available_until, row.unavailable_until)
+            if row.unavailable_until is not None and arranged:
+                bisect.insort(self.off, (row.unavailable_until, *self.order_of(slot), slot))
         self.in_county.setdefault(self.county_key[self.county[slot]], array("I")).append(slot)
         self.cells.setdefault(self._cell(slot), array("I")).append(slot)
         if arranged:
@@ -361,7 +365,9 @@ class _Profiles:
         del self.slot_of[self.key[slot]]
         self.in_county[self.county_key[self.county[slot]]].remove(slot)
         self.cells[self._cell(slot)].remove(slot)
-        self.switch.pop(slot, None)
+        _, unavailable_until = self.switch.pop(slot, (None, None))
+        if unavailable_until is not None and arranged:
+            self.off.remove((unavailable_until, *self.order_of(slot), slot))
         if arranged:
             for code in self._codes(slot):
                 self.bits[code] &= ~(1 << slot)
@@ -423,6 +429,11 @@ class _Profiles:
                 (start, *order, slot) for start in self.schedule_of[self.schedule[slot]].starts
             )
         self.bits = {code: int.from_bytes(flags, "little") for code, flags in builder.items()}
+        self.off = sorted(
+            (until, *self.order_of(slot), slot)
+            for slot, (_, until) in self.switch.items()
+            if until is not None
+        )
         self.starts = {}
         for zone_code, slots in starts.items():
             slots.sort()
@@ -519,6 +530,10 @@ class _Profiles:
         if query.source is None:
             return iter(self.order)
         return iter(query.source)
+
+
+def _by_moment(item: tuple[dt.datetime, int, bytes, int]) -> dt.datetime:
+    return item[0]
 
 
 def _by_size(source: tuple[int, Iterable[int] | None]) -> int:
@@ -799,13 +814,14 @@ class SupporterIndex:
     ) -> list[tuple[dt.datetime, int, bytes, int, float | None]]:
         """The matches whose next slot starts soonest, walked in that order (then the day's
         rotation) across every zone, until no later one could be among the first ``limit``:
-        the network is not read whole. A profile's first slot in the walk bounds when it is
-        on call (its switch may only make it later)."""
+        the network is not read whole. A profile's first slot in the walk, or the end of
+        the switch keeping it off, bounds when it is on call: it is on call at that end if
+        its schedule is on then, else at a slot's start."""
         held = self._held
         seen: set[int] = set()
         found: list[tuple[dt.datetime, int, bytes, int, float | None]] = []
         first: list[tuple[dt.datetime, int, bytes]] = []  # the soonest ``limit``, sorted
-        for bound, slot in self._by_next_start(minutes, moments):
+        for bound, slot in self._by_next_start(on_call.now, minutes, moments):
             order = held.rotation[slot], held.key[slot]
             if len(first) == limit and (bound, *order) > first[-1]:
                 break
@@ -825,13 +841,15 @@ class SupporterIndex:
         return found
 
     def _by_next_start(
-        self, minutes: Mapping[str, int], moments: _Moments
+        self, now: dt.datetime, minutes: Mapping[str, int], moments: _Moments
     ) -> Iterator[tuple[dt.datetime, int]]:
         """Every slot of every profile, soonest start first from each zone's minute now, then
-        by the day's rotation: (when it starts, the profile's slot)."""
+        by the day's rotation, and the end of each switch that keeps a profile off call now:
+        (when it starts or ends, the profile's slot)."""
         held = self._held
         week = availability.MINUTES_PER_WEEK
-        rotations, keys = held.rotation, held.key
+        rotations, keys, off = held.rotation, held.key, held.off
+        # (when, rotation, key, zone (-1: the switches), position, first position, minute)
         heads: list[tuple[dt.datetime, int, bytes, int, int, int, int]] = []
         for zone, (starts, slots) in held.starts.items():
             name = held.zones.values[zone]
@@ -842,11 +860,24 @@ class SupporterIndex:
             slot = slots[position % len(slots)]
             at = moments.after(name, (starts[position % len(starts)] - minute) % week)
             heads.append((at, rotations[slot], keys[slot], zone, position, position, minute))
+        ending = bisect.bisect_right(off, now, key=_by_moment)
+        if ending < len(off):
+            until, order, key, _ = off[ending]
+            heads.append((until, order, key, -1, ending, ending, 0))
         heapq.heapify(heads)
         while heads:
-            at, _, _, zone, position, first, minute = heads[0]
+            _, _, _, zone, position, first, minute = heads[0]
+            if zone < 0:
+                yield off[position][0], off[position][3]
+                position += 1
+                if position < len(off):
+                    until, order, key, _ = off[position]
+                    heapq.heapreplace(heads, (until, order, key, -1, position, first, 0))
+                else:
+                    heapq.heappop(heads)
+                continue
             starts, slots = held.starts[zone]
-            yield at, slots[position % len(slots)]
+            yield heads[0][0], slots[position % len(slots)]
             position += 1
             if position - first < len(starts):
                 slot = slots[position % len(slots)]
@@ -893,7 +924,7 @@ class _OnCall:
         moments: _Moments,
     ) -> None:
         self._profiles = profiles
-        self._now = now
+        self.now = self._now = now
         self._minutes = minutes
         self._moments = moments
         self._available = _Availability(profiles, now, minutes)
