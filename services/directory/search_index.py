@@ -52,7 +52,7 @@ from .store import SupporterRow
 _RESORT_FROM = 64
 # the walk along the day's rotation gives way to reading the smallest source after this
 # many steps per profile of that source (a step costs a fraction of a profile read)
-WALK_PER_CANDIDATE = 8
+WALK_PER_CANDIDATE = 4
 WALK_AT_LEAST = 256
 _BATCH = 2000  # profiles read at a time when reading them all
 
@@ -196,6 +196,7 @@ class _Query:
     cells: list[array[int]]  # near a ZIP code: the grid cells under the bounding box
     source: Iterable[int] | None  # the smallest source's slots; None: every profile
     size: int  # how many it holds
+    share: float  # the share of profiles expected to match (the sources taken as unrelated)
 
 
 class _Availability:
@@ -502,6 +503,9 @@ class _Profiles:
                         cells.append(cell)
             sources.append((sum(map(len, cells)), (slot for cell in cells for slot in cell)))
         size, source = min(sources, key=_by_size)
+        share = 1.0
+        for held, _ in sources[1:]:
+            share *= held / max(1, len(self))
         exclude = filters.exclude_department
         known = self.departments.known(exclude) if exclude is not None else None
         return _Query(
@@ -513,6 +517,7 @@ class _Profiles:
             cells=cells,
             source=source,
             size=size,
+            share=share,
         )
 
     def keeps(self, query: _Query, slot: int) -> bool:
@@ -670,8 +675,10 @@ class SupporterIndex:
         distance = _Distance(held, query.near) if query.near is not None else None
         after_key = (after[0], after[1], after[2].bytes) if after is not None else None
         found: list[tuple[tuple[bool, int, bytes], int, float | None]] | None = None
-        if day == held.day:
-            budget = max(WALK_AT_LEAST, WALK_PER_CANDIDATE * query.size)
+        budget = max(WALK_AT_LEAST, WALK_PER_CANDIDATE * query.size)
+        # the steps a walk would take to fill the page, were a quarter of the matches on call
+        expected = limit * 4 / query.share if query.share else math.inf
+        if day == held.day and (expected <= budget or budget >= len(held)):
             found = self._walk(query, filters, available, distance, after_key, limit, budget)
         if found is None:
             found = self._read(query, filters, available, distance, day, after_key, limit)
