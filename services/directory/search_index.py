@@ -313,7 +313,7 @@ class _Profiles:
 
     def _add(self, row: SupporterRow, change: int, *, arranged: bool) -> None:
         key = row.id.bytes
-        columns = (
+        columns: tuple[tuple[array[int], int] | tuple[array[float], float], ...] = (
             (self.change, change),
             (self.rotation, rotation(row.id, self.day)),
             (self.department, self.departments.code(row.department_id)),
@@ -333,13 +333,13 @@ class _Profiles:
             slot = self._free.pop()
             self.key[slot], self.packed[slot] = key, packed
             for column, value in columns:
-                column[slot] = value
+                column[slot] = value  # type: ignore[assignment]  # each column with its kind
         else:
             slot = len(self.key)
             self.key.append(key)
             self.packed.append(packed)
             for column, value in columns:
-                column.append(value)
+                column.append(value)  # type: ignore[arg-type]  # each column with its kind
         self.slot_of[key] = slot
         if row.available_until is not None or row.unavailable_until is not None:
             self.switch[slot] = (row.available_until, row.unavailable_until)

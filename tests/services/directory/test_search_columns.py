@@ -44,7 +44,8 @@ def _spans(rng: random.Random) -> list[tuple[int, int]]:
 
 def _profile(rng: random.Random, number: int) -> SupporterRow:
     place = geo.zip_place(rng.choice(ZIPS))
-    assert place is not None and place.timezone is not None
+    assert place is not None
+    assert place.timezone is not None
     switch = rng.random()
     hours = dt.timedelta(hours=rng.randint(-3, 6))
     return SupporterRow(
@@ -97,7 +98,7 @@ def _filters(rng: random.Random) -> SearchFilters:
     )
 
 
-def _matches(row: SupporterRow, filters: SearchFilters) -> float | None | bool:
+def _matches(row: SupporterRow, filters: SearchFilters) -> float | bool | None:
     """False when ``row`` misses the filters (``available_now`` aside), else its distance."""
     if filters.exclude_department == row.department_id:
         return False
