@@ -55,6 +55,7 @@ _RESORT_FROM = 64
 WALK_PER_CANDIDATE = 4
 WALK_AT_LEAST = 256
 _BATCH = 2000  # profiles read at a time when reading them all
+_MILES_PER_DEGREE = math.radians(EARTH_RADIUS_MILES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +194,8 @@ class _Query:
     county: int | None  # the county's code (lower case)
     exclude: int  # the department left out (-1: none)
     near: tuple[float, float, float, tuple[float, float, float, float]] | None
-    cells: list[array[int]]  # near a ZIP code: the grid cells under the bounding box
     source: Iterable[int] | None  # the smallest source's slots; None: every profile
+    in_bits: bool  # the source's slots are all in ``bits``
     size: int  # how many it holds
     share: float  # the share of profiles expected to match (the sources taken as unrelated)
 
@@ -271,9 +272,9 @@ class _Profiles:
         self.schedule_of: list[_Schedule] = []
         # how they are found: a bitset per area, language, state and gender ...
         self.bits: dict[tuple[str, str | None], int] = {}
-        # ... a county's slots, a grid cell's of one degree by one ...
+        # ... a county's slots, a bitset per grid cell of one degree by one ...
         self.in_county: dict[int, array[int]] = {}
-        self.cells: dict[tuple[int, int], array[int]] = {}
+        self.cells: dict[tuple[int, int], int] = {}
         # ... the day's rotation, and per zone every slot's start (local minute of the week)
         # and its profile, by start then rotation: who is on call next
         self.order = array("I")
@@ -346,8 +347,9 @@ class _Profiles:
             if row.unavailable_until is not None and arranged:
                 bisect.insort(self.off, (row.unavailable_until, *self.order_of(slot), slot))
         self.in_county.setdefault(self.county_key[self.county[slot]], array("I")).append(slot)
-        self.cells.setdefault(self._cell(slot), array("I")).append(slot)
         if arranged:
+            cell = self._cell(slot)
+            self.cells[cell] = self.cells.get(cell, 0) | 1 << slot
             for code in self._codes(slot):
                 self.bits[code] = self.bits.get(code, 0) | 1 << slot
             at = bisect.bisect_left(self.order, self.order_of(slot), key=self.order_of)
@@ -365,13 +367,16 @@ class _Profiles:
     def _remove(self, slot: int, *, arranged: bool) -> None:
         del self.slot_of[self.key[slot]]
         self.in_county[self.county_key[self.county[slot]]].remove(slot)
-        self.cells[self._cell(slot)].remove(slot)
         _, unavailable_until = self.switch.pop(slot, (None, None))
         if unavailable_until is not None and arranged:
             self.off.remove((unavailable_until, *self.order_of(slot), slot))
         if arranged:
             for code in self._codes(slot):
                 self.bits[code] &= ~(1 << slot)
+            cell = self._cell(slot)
+            self.cells[cell] &= ~(1 << slot)
+            if not self.cells[cell]:
+                del self.cells[cell]
             order = self.order_of(slot)
             at = bisect.bisect_left(self.order, order, key=self.order_of)
             del self.order[at]
@@ -417,6 +422,7 @@ class _Profiles:
         self.order = array("I", held)
         builder: dict[tuple[str, str | None], bytearray] = {}
         size = (len(self.key) + 7) // 8
+        in_cells: dict[tuple[int, int], bytearray] = {}
         starts: dict[int, list[tuple[int, int, bytes, int]]] = {}
         for slot in held:
             for code in self._codes(slot):
@@ -424,12 +430,17 @@ class _Profiles:
                 if flags is None:
                     flags = builder[code] = bytearray(size)
                 flags[slot >> 3] |= 1 << (slot & 7)
+            flags = in_cells.get(cell := self._cell(slot))
+            if flags is None:
+                flags = in_cells[cell] = bytearray(size)
+            flags[slot >> 3] |= 1 << (slot & 7)
             order = self.order_of(slot)
             zone = starts.setdefault(self.zone[slot], [])
             zone.extend(
                 (start, *order, slot) for start in self.schedule_of[self.schedule[slot]].starts
             )
         self.bits = {code: int.from_bytes(flags, "little") for code, flags in builder.items()}
+        self.cells = {cell: int.from_bytes(flags, "little") for cell, flags in in_cells.items()}
         self.off = sorted(
             (until, *self.order_of(slot), slot)
             for slot, (_, until) in self.switch.items()
@@ -469,7 +480,6 @@ class _Profiles:
 
     def query(self, filters: SearchFilters) -> _Query | None:
         """The filters as the columns hold them; None when nobody can match."""
-        bits: int | None = None
         wanted: list[tuple[str, str | None]] = [("area", area) for area in filters.areas or ()]
         if filters.language is not None:
             wanted.append(("language", filters.language))
@@ -477,8 +487,24 @@ class _Profiles:
             wanted.append(("state", filters.state))
         if filters.gender is not None:
             wanted.append(("gender", filters.gender))
-        bitsets = sorted((self.bits.get(code, 0) for code in wanted), key=int.bit_length)
-        for bitset in bitsets:  # the smallest first
+        bitsets = [self.bits.get(code, 0) for code in wanted]
+        within = 1.0
+        if filters.near is not None:
+            # near a ZIP code: the union of the cells under the bounding box, one more bitset
+            _, _, _, (min_lat, max_lat, min_lon, max_lon) = filters.near
+            nearby = 0
+            cells_area = 0.0  # square degrees of longitude at the equator
+            lon_cells = range(math.floor(min_lon), math.floor(max_lon) + 1)
+            for lat_cell in range(math.floor(min_lat), math.floor(max_lat) + 1):
+                cells_area += len(lon_cells) * math.cos(math.radians(lat_cell + 0.5))
+                for lon_cell in lon_cells:
+                    nearby |= self.cells.get((lat_cell, lon_cell), 0)
+            bitsets.append(nearby)
+            miles = filters.near[2]
+            # the circle's share of the cells, for the estimate of how many match
+            within = min(1.0, math.pi * miles * miles / (cells_area * _MILES_PER_DEGREE**2))
+        bits: int | None = None
+        for bitset in sorted(bitsets, key=int.bit_count):  # the smallest first
             bits = bitset if bits is None else bits & bitset
             if not bits:
                 return None
@@ -493,17 +519,8 @@ class _Profiles:
             county = found
             in_county = self.in_county.get(county, array("I"))
             sources.append((len(in_county), in_county))
-        cells: list[array[int]] = []
-        if filters.near is not None:
-            _, _, _, (min_lat, max_lat, min_lon, max_lon) = filters.near
-            for lat_cell in range(math.floor(min_lat), math.floor(max_lat) + 1):
-                for lon_cell in range(math.floor(min_lon), math.floor(max_lon) + 1):
-                    cell = self.cells.get((lat_cell, lon_cell))
-                    if cell:
-                        cells.append(cell)
-            sources.append((sum(map(len, cells)), (slot for cell in cells for slot in cell)))
         size, source = min(sources, key=_by_size)
-        share = 1.0
+        share = within if filters.near is not None else 1.0
         for held, _ in sources[1:]:
             share *= held / max(1, len(self))
         exclude = filters.exclude_department
@@ -514,8 +531,8 @@ class _Profiles:
             county=county,
             exclude=-1 if known is None else known,
             near=filters.near,
-            cells=cells,
             source=source,
+            in_bits=bits is not None and source is sources[1][1],
             size=size,
             share=share,
         )
@@ -705,7 +722,6 @@ class SupporterIndex:
             return bisect.bisect_right(order, key, key=held.order_of)
 
         # where each part begins: available ones after the cursor, the others after it
-
         if after is None:
             first_available, first_other = 0, 0
         elif not after[0]:
@@ -714,31 +730,27 @@ class SupporterIndex:
             first_available, first_other = len(order), position(after[1:])
         if filters.available_now:
             first_other = len(order)
-        available: list[tuple[tuple[bool, int, bytes], int, float | None]] = []
-        others: list[tuple[tuple[bool, int, bytes], int, float | None]] = []
+        found: list[tuple[tuple[bool, int, bytes], int, float | None]] = []
         steps = 0
-        # one pass from the first part's start; the others' part before it needs a second
-        start = min(first_available, first_other)
-        for at in range(start, len(order)):
-            steps += 1
-            if steps > budget:
-                return None
-            slot = order[at]
-            if not keeps(query, slot):
-                continue
-            miles = None
-            if distance is not None:
-                miles = distance(slot)
-                if miles is None:
+        # the available ones first; then, if they do not fill the page, the others
+        for available, first in ((True, first_available), (False, first_other)):
+            for at in range(first, len(order)):
+                steps += 1
+                if steps > budget:
+                    return None
+                slot = order[at]
+                if not keeps(query, slot):
                     continue
-            if is_available(slot):
-                if at >= first_available:
-                    available.append(((False, rotations[slot], keys[slot]), slot, miles))
-                    if len(available) == limit:
-                        return available
-            elif at >= first_other and len(others) < limit:
-                others.append(((True, rotations[slot], keys[slot]), slot, miles))
-        return (available + others)[:limit]
+                miles = None
+                if distance is not None:
+                    miles = distance(slot)
+                    if miles is None:
+                        continue
+                if is_available(slot) is available:
+                    found.append(((not available, rotations[slot], keys[slot]), slot, miles))
+                    if len(found) == limit:
+                        return found
+        return found
 
     def _read(
         self,
@@ -753,19 +765,28 @@ class SupporterIndex:
         """The page, reading every profile of the query's smallest source: its matches'
         sort keys, the smallest kept."""
         held = self._held
-        rotations, keys = held.rotation, held.key
+        rotations, keys, department = held.rotation, held.key, held.department
+        exclude, only_available = query.exclude, filters.available_now
+        # a source of the bitsets' members meets them: only the department is left to test
+        tested = query.in_bits and query.county is None
         found: list[tuple[tuple[bool, int, bytes], int, float | None]] = []
         for slot in held.candidates(query):
-            if not held.keeps(query, slot):
+            if tested:
+                if department[slot] == exclude:
+                    continue
+            elif not held.keeps(query, slot):
+                continue
+            # the test that leaves out more first: who is on call, when only they are wanted
+            available = is_available(slot) if only_available else True
+            if not available:
                 continue
             miles = None
             if distance is not None:
                 miles = distance(slot)
                 if miles is None:
                     continue
-            available = is_available(slot)
-            if filters.available_now and not available:
-                continue
+            if not only_available:
+                available = is_available(slot)
             place = rotations[slot] if day == held.day else rotation(UUID(bytes=keys[slot]), day)
             key = (not available, place, keys[slot])
             if after is None or key > after:
@@ -905,16 +926,13 @@ class SupporterIndex:
                 if held.keeps(query, slot):
                     yield slot, None
             return
-        latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon) = query.near
-        lat_cells = range(math.floor(min_lat), math.floor(max_lat) + 1)
-        lon_cells = range(math.floor(min_lon), math.floor(max_lon) + 1)
-        for slot in held.candidates(query):
+        latitude, longitude, miles, _ = query.near
+        for slot in held.candidates(query):  # within the cells under the bounding box
             if not held.keeps(query, slot):
                 continue
-            lat, lon = held.latitude[slot], held.longitude[slot]
-            if math.floor(lat) not in lat_cells or math.floor(lon) not in lon_cells:
-                continue  # outside the cells under the bounding box
-            distance = geo.distance_miles(latitude, longitude, lat, lon)
+            distance = geo.distance_miles(
+                latitude, longitude, held.latitude[slot], held.longitude[slot]
+            )
             if distance <= miles:
                 yield slot, distance
 
