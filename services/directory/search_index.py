@@ -28,6 +28,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import heapq
+import itertools
 import math
 import pickle
 import re
@@ -55,7 +56,8 @@ _RESORT_FROM = 64
 WALK_PER_CANDIDATE = 4
 WALK_AT_LEAST = 256
 _BATCH = 2000  # profiles read at a time when reading them all
-_MILES_PER_DEGREE = math.radians(EARTH_RADIUS_MILES)
+# profiles of the smallest source tried to estimate the share of matches on call now
+_SAMPLE = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +161,16 @@ _by_key: Callable[[tuple[tuple[bool, int, bytes], int, float | None]], tuple[boo
 _by_key = lambda item: item[0]  # noqa: E731
 
 
+class _Members:
+    """The slots of a bitset, read afresh each time they are walked."""
+
+    def __init__(self, bits: int) -> None:
+        self._bits = bits
+
+    def __iter__(self) -> Iterator[int]:
+        return _members(self._bits)
+
+
 def _members(bits: int) -> Iterator[int]:
     """The slots of a bitset, lowest first: a scan in C, then its set bytes in Python."""
     flags = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
@@ -197,7 +209,6 @@ class _Query:
     source: Iterable[int] | None  # the smallest source's slots; None: every profile
     in_bits: bool  # the source's slots are all in ``bits``
     size: int  # how many it holds
-    share: float  # the share of profiles expected to match (the sources taken as unrelated)
 
 
 class _Availability:
@@ -488,21 +499,14 @@ class _Profiles:
         if filters.gender is not None:
             wanted.append(("gender", filters.gender))
         bitsets = [self.bits.get(code, 0) for code in wanted]
-        within = 1.0
         if filters.near is not None:
             # near a ZIP code: the union of the cells under the bounding box, one more bitset
             _, _, _, (min_lat, max_lat, min_lon, max_lon) = filters.near
             nearby = 0
-            cells_area = 0.0  # square degrees of longitude at the equator
-            lon_cells = range(math.floor(min_lon), math.floor(max_lon) + 1)
             for lat_cell in range(math.floor(min_lat), math.floor(max_lat) + 1):
-                cells_area += len(lon_cells) * math.cos(math.radians(lat_cell + 0.5))
-                for lon_cell in lon_cells:
+                for lon_cell in range(math.floor(min_lon), math.floor(max_lon) + 1):
                     nearby |= self.cells.get((lat_cell, lon_cell), 0)
             bitsets.append(nearby)
-            miles = filters.near[2]
-            # the circle's share of the cells, for the estimate of how many match
-            within = min(1.0, math.pi * miles * miles / (cells_area * _MILES_PER_DEGREE**2))
         bits: int | None = None
         for bitset in sorted(bitsets, key=int.bit_count):  # the smallest first
             bits = bitset if bits is None else bits & bitset
@@ -510,7 +514,7 @@ class _Profiles:
                 return None
         sources: list[tuple[int, Iterable[int] | None]] = [(len(self), None)]
         if bits is not None:
-            sources.append((bits.bit_count(), _members(bits)))
+            sources.append((bits.bit_count(), _Members(bits)))
         county: int | None = None
         if filters.county is not None:
             found = self.county_keys.known(filters.county.lower())
@@ -520,9 +524,6 @@ class _Profiles:
             in_county = self.in_county.get(county, array("I"))
             sources.append((len(in_county), in_county))
         size, source = min(sources, key=_by_size)
-        share = within if filters.near is not None else 1.0
-        for held, _ in sources[1:]:
-            share *= held / max(1, len(self))
         exclude = filters.exclude_department
         known = self.departments.known(exclude) if exclude is not None else None
         return _Query(
@@ -534,7 +535,6 @@ class _Profiles:
             source=source,
             in_bits=bits is not None and source is sources[1][1],
             size=size,
-            share=share,
         )
 
     def keeps(self, query: _Query, slot: int) -> bool:
@@ -693,13 +693,31 @@ class SupporterIndex:
         after_key = (after[0], after[1], after[2].bytes) if after is not None else None
         found: list[tuple[tuple[bool, int, bytes], int, float | None]] | None = None
         budget = max(WALK_AT_LEAST, WALK_PER_CANDIDATE * query.size)
-        # the steps a walk would take to fill the page, were a quarter of the matches on call
-        expected = limit * 4 / query.share if query.share else math.inf
-        if day == held.day and (expected <= budget or budget >= len(held)):
+        if day == held.day and (
+            budget >= len(held) or self._walk_length(query, available, distance, limit) <= budget
+        ):
             found = self._walk(query, filters, available, distance, after_key, limit, budget)
         if found is None:
             found = self._read(query, filters, available, distance, day, after_key, limit)
         return [SearchRow(held.row(slot), not key[0], key[1], miles) for key, slot, miles in found]
+
+    def _walk_length(
+        self, query: _Query, is_available: _Availability, distance: _Distance | None, limit: int
+    ) -> float:
+        """The steps a walk along the rotation would take to find ``limit`` matches on call
+        now, from the share of them among the first profiles of the smallest source."""
+        held = self._held
+        sample = list(itertools.islice(held.candidates(query), _SAMPLE))
+        hits = sum(
+            1
+            for slot in sample
+            if held.keeps(query, slot)
+            and (distance is None or distance(slot) is not None)
+            and is_available(slot)
+        )
+        if not hits:
+            return math.inf
+        return limit * len(sample) * len(held) / (hits * query.size)
 
     def _walk(
         self,
