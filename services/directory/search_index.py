@@ -58,6 +58,8 @@ WALK_AT_LEAST = 256
 _BATCH = 2000  # profiles read at a time when reading them all
 # profiles of the smallest source tried to estimate the share of matches on call now
 _SAMPLE = 64
+# a cell is taken as within the miles when its corners are, by this much
+_MARGIN_MILES = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,7 @@ _PACKED = tuple(f.name for f in dataclasses.fields(SupporterRow) if f.name not i
 _packed_of = attrgetter(*_PACKED)
 _NONZERO = re.compile(rb"[^\x00]")
 _BITS_OF = [tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256)]
-_by_key: Callable[[tuple[tuple[bool, int, bytes], int, float | None]], tuple[bool, int, bytes]]
+_by_key: Callable[[tuple[tuple[bool, int, bytes], int]], tuple[bool, int, bytes]]
 _by_key = lambda item: item[0]  # noqa: E731
 
 
@@ -206,6 +208,7 @@ class _Query:
     county: int | None  # the county's code (lower case)
     exclude: int  # the department left out (-1: none)
     near: tuple[float, float, float, tuple[float, float, float, float]] | None
+    inside: bytes  # near a ZIP code: a flag per slot of the cells within the miles whole
     source: Iterable[int] | None  # the smallest source's slots; None: every profile
     in_bits: bool  # the source's slots are all in ``bits``
     size: int  # how many it holds
@@ -499,13 +502,34 @@ class _Profiles:
         if filters.gender is not None:
             wanted.append(("gender", filters.gender))
         bitsets = [self.bits.get(code, 0) for code in wanted]
+        inside = 0  # the profiles of the cells within the miles whole
         if filters.near is not None:
             # near a ZIP code: the union of the cells under the bounding box, one more bitset
-            _, _, _, (min_lat, max_lat, min_lon, max_lon) = filters.near
+            latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon) = filters.near
             nearby = 0
-            for lat_cell in range(math.floor(min_lat), math.floor(max_lat) + 1):
-                for lon_cell in range(math.floor(min_lon), math.floor(max_lon) + 1):
-                    nearby |= self.cells.get((lat_cell, lon_cell), 0)
+            lat_cells = range(math.floor(min_lat), math.floor(max_lat) + 1)
+            lon_cells = range(math.floor(min_lon), math.floor(max_lon) + 1)
+            # which corners of the cells are within the miles (by a margin for rounding)
+            corners = [
+                [
+                    geo.distance_miles(latitude, longitude, lat, lon) < miles - _MARGIN_MILES
+                    for lon in range(lon_cells.start, lon_cells.stop + 1)
+                ]
+                for lat in range(lat_cells.start, lat_cells.stop + 1)
+            ]
+            for row, lat_cell in enumerate(lat_cells):
+                for column, lon_cell in enumerate(lon_cells):
+                    cell = self.cells.get((lat_cell, lon_cell), 0)
+                    nearby |= cell
+                    # a cell whose four corners are within the miles is within them whole
+                    if (
+                        cell
+                        and corners[row][column]
+                        and corners[row][column + 1]
+                        and corners[row + 1][column]
+                        and corners[row + 1][column + 1]
+                    ):
+                        inside |= cell
             bitsets.append(nearby)
         bits: int | None = None
         for bitset in sorted(bitsets, key=int.bit_count):  # the smallest first
@@ -532,6 +556,7 @@ class _Profiles:
             county=county,
             exclude=-1 if known is None else known,
             near=filters.near,
+            inside=inside.to_bytes((inside.bit_length() + 7) // 8, "little"),
             source=source,
             in_bits=bits is not None and source is sources[1][1],
             size=size,
@@ -563,23 +588,27 @@ def _by_size(source: tuple[int, Iterable[int] | None]) -> int:
 
 
 class _Distance:
-    """Miles from the ZIP code searched near (the haversine, as ``geo.distance_miles``),
-    None beyond them; a profile outside the bounding box is not worked out."""
+    """Whether a profile is within the miles of the ZIP code searched near (a profile in a
+    cell within them whole is not measured; one outside the bounding box neither), and its
+    miles (the haversine, as ``geo.distance_miles``) for the rows of a page."""
 
-    def __init__(
-        self, profiles: _Profiles, near: tuple[float, float, float, tuple[float, ...]]
-    ) -> None:
+    def __init__(self, profiles: _Profiles, query: _Query) -> None:
+        assert query.near is not None
         (
             latitude,
             longitude,
             self._miles,
             (self._min_lat, self._max_lat, self._min_lon, self._max_lon),
-        ) = near
+        ) = query.near
+        self._inside = query.inside
         self._profiles = profiles
         self._phi, self._lam = math.radians(latitude), math.radians(longitude)
         self._cos_phi = math.cos(self._phi)
 
-    def __call__(self, slot: int) -> float | None:
+    def within(self, slot: int) -> bool:
+        at = slot >> 3
+        if at < len(self._inside) and self._inside[at] >> (slot & 7) & 1:
+            return True
         latitude = self._profiles.latitude[slot]
         longitude = self._profiles.longitude[slot]
         if (
@@ -588,13 +617,15 @@ class _Distance:
             or longitude < self._min_lon
             or longitude > self._max_lon
         ):
-            return None
-        phi = math.radians(latitude)
+            return False
+        return self.miles(slot) <= self._miles
+
+    def miles(self, slot: int) -> float:
+        phi = math.radians(self._profiles.latitude[slot])
         half_lat = math.sin((phi - self._phi) / 2)
-        half_lon = math.sin((math.radians(longitude) - self._lam) / 2)
+        half_lon = math.sin((math.radians(self._profiles.longitude[slot]) - self._lam) / 2)
         haversine = half_lat * half_lat + self._cos_phi * math.cos(phi) * half_lon * half_lon
-        distance = 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, haversine)))
-        return None if distance > self._miles else distance
+        return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, haversine)))
 
 
 class SupporterIndex:
@@ -689,9 +720,9 @@ class SupporterIndex:
         if query is None:
             return []
         available = _Availability(held, now, minutes)
-        distance = _Distance(held, query.near) if query.near is not None else None
+        distance = _Distance(held, query) if query.near is not None else None
         after_key = (after[0], after[1], after[2].bytes) if after is not None else None
-        found: list[tuple[tuple[bool, int, bytes], int, float | None]] | None = None
+        found: list[tuple[tuple[bool, int, bytes], int]] | None = None
         budget = max(WALK_AT_LEAST, WALK_PER_CANDIDATE * query.size)
         if day == held.day and (
             budget >= len(held) or self._walk_length(query, available, distance, limit) <= budget
@@ -699,7 +730,15 @@ class SupporterIndex:
             found = self._walk(query, filters, available, distance, after_key, limit, budget)
         if found is None:
             found = self._read(query, filters, available, distance, day, after_key, limit)
-        return [SearchRow(held.row(slot), not key[0], key[1], miles) for key, slot, miles in found]
+        return [
+            SearchRow(
+                held.row(slot),
+                not key[0],
+                key[1],
+                None if distance is None else distance.miles(slot),
+            )
+            for key, slot in found
+        ]
 
     def _walk_length(
         self, query: _Query, is_available: _Availability, distance: _Distance | None, limit: int
@@ -712,7 +751,7 @@ class SupporterIndex:
             1
             for slot in sample
             if held.keeps(query, slot)
-            and (distance is None or distance(slot) is not None)
+            and (distance is None or distance.within(slot))
             and is_available(slot)
         )
         if not hits:
@@ -728,7 +767,7 @@ class SupporterIndex:
         after: tuple[bool, int, bytes] | None,
         limit: int,
         budget: int,
-    ) -> list[tuple[tuple[bool, int, bytes], int, float | None]] | None:
+    ) -> list[tuple[tuple[bool, int, bytes], int]] | None:
         """The page, walking the day's rotation: available matches after ``after`` until
         the page is full, then (not ``available_now``) the first others after it. None when
         the walk takes more than ``budget`` steps: reading the smallest source is cheaper."""
@@ -748,7 +787,7 @@ class SupporterIndex:
             first_available, first_other = len(order), position(after[1:])
         if filters.available_now:
             first_other = len(order)
-        found: list[tuple[tuple[bool, int, bytes], int, float | None]] = []
+        found: list[tuple[tuple[bool, int, bytes], int]] = []
         steps = 0
         # the available ones first; then, if they do not fill the page, the others
         for available, first in ((True, first_available), (False, first_other)):
@@ -759,13 +798,10 @@ class SupporterIndex:
                 slot = order[at]
                 if not keeps(query, slot):
                     continue
-                miles = None
-                if distance is not None:
-                    miles = distance(slot)
-                    if miles is None:
-                        continue
+                if distance is not None and not distance.within(slot):
+                    continue
                 if is_available(slot) is available:
-                    found.append(((not available, rotations[slot], keys[slot]), slot, miles))
+                    found.append(((not available, rotations[slot], keys[slot]), slot))
                     if len(found) == limit:
                         return found
         return found
@@ -779,7 +815,7 @@ class SupporterIndex:
         day: int,
         after: tuple[bool, int, bytes] | None,
         limit: int,
-    ) -> list[tuple[tuple[bool, int, bytes], int, float | None]]:
+    ) -> list[tuple[tuple[bool, int, bytes], int]]:
         """The page, reading every profile of the query's smallest source: its matches'
         sort keys, the smallest kept."""
         held = self._held
@@ -787,7 +823,7 @@ class SupporterIndex:
         exclude, only_available = query.exclude, filters.available_now
         # a source of the bitsets' members meets them: only the department is left to test
         tested = query.in_bits and query.county is None
-        found: list[tuple[tuple[bool, int, bytes], int, float | None]] = []
+        found: list[tuple[tuple[bool, int, bytes], int]] = []
         for slot in held.candidates(query):
             if tested:
                 if department[slot] == exclude:
@@ -798,17 +834,14 @@ class SupporterIndex:
             available = is_available(slot) if only_available else True
             if not available:
                 continue
-            miles = None
-            if distance is not None:
-                miles = distance(slot)
-                if miles is None:
-                    continue
+            if distance is not None and not distance.within(slot):
+                continue
             if not only_available:
                 available = is_available(slot)
             place = rotations[slot] if day == held.day else rotation(UUID(bytes=keys[slot]), day)
             key = (not available, place, keys[slot])
             if after is None or key > after:
-                found.append((key, slot, miles))
+                found.append((key, slot))
         return heapq.nsmallest(limit, found, key=_by_key)
 
     # -- who is on call next ------------------------------------------------------------
