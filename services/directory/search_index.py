@@ -14,10 +14,10 @@ without their owner's (``owner_subject``), which no search needs.
 The profiles are kept in columns, one place (a slot) per profile: small codes for what
 repeats (department, state, county, zone, schedule, the set of areas or of languages), the
 rest of the profile packed in one bytes object, and a bitset (a Python int) per area,
-language, state and gender. A search costs what its answer costs, not what the network
-holds: it walks the day's rotation while matches come quickly, and otherwise reads only
-the profiles of its smallest source (the bitsets' intersection, a county, or the grid cells
-near a ZIP code).
+language, state, gender and grid cell. A search costs what its answer costs, not what the
+network holds: it walks the day's rotation while matches come quickly, and otherwise reads
+only the profiles of its smallest source (the bitsets' intersection, the grid cells near a
+ZIP code among them, or a county).
 """
 
 from __future__ import annotations
@@ -592,15 +592,19 @@ class _Distance:
     cell within them whole is not measured; one outside the bounding box neither), and its
     miles (the haversine, as ``geo.distance_miles``) for the rows of a page."""
 
-    def __init__(self, profiles: _Profiles, query: _Query) -> None:
-        assert query.near is not None
+    def __init__(
+        self,
+        profiles: _Profiles,
+        near: tuple[float, float, float, tuple[float, float, float, float]],
+        inside: bytes,
+    ) -> None:
         (
             latitude,
             longitude,
             self._miles,
             (self._min_lat, self._max_lat, self._min_lon, self._max_lon),
-        ) = query.near
-        self._inside = query.inside
+        ) = near
+        self._inside = inside
         self._profiles = profiles
         self._phi, self._lam = math.radians(latitude), math.radians(longitude)
         self._cos_phi = math.cos(self._phi)
@@ -720,7 +724,7 @@ class SupporterIndex:
         if query is None:
             return []
         available = _Availability(held, now, minutes)
-        distance = _Distance(held, query) if query.near is not None else None
+        distance = None if query.near is None else _Distance(held, query.near, query.inside)
         after_key = (after[0], after[1], after[2].bytes) if after is not None else None
         found: list[tuple[tuple[bool, int, bytes], int]] | None = None
         budget = max(WALK_AT_LEAST, WALK_PER_CANDIDATE * query.size)
@@ -800,7 +804,7 @@ class SupporterIndex:
                     continue
                 if distance is not None and not distance.within(slot):
                     continue
-                if is_available(slot) is available:
+                if is_available(slot) == available:
                     found.append(((not available, rotations[slot], keys[slot]), slot))
                     if len(found) == limit:
                         return found
