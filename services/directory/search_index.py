@@ -436,7 +436,7 @@ class _Profiles:
         self.order = array("I", held)
         builder: dict[tuple[str, str | None], bytearray] = {}
         size = (len(self.key) + 7) // 8
-        in_cells: dict[tuple[int, int], bytearray] = {}
+        in_cells: dict[tuple[int, int], array[int]] = {}
         starts: dict[int, list[tuple[int, int, bytes, int]]] = {}
         for slot in held:
             for code in self._codes(slot):
@@ -444,17 +444,22 @@ class _Profiles:
                 if flags is None:
                     flags = builder[code] = bytearray(size)
                 flags[slot >> 3] |= 1 << (slot & 7)
-            flags = in_cells.get(cell := self._cell(slot))
-            if flags is None:
-                flags = in_cells[cell] = bytearray(size)
-            flags[slot >> 3] |= 1 << (slot & 7)
+            in_cells.setdefault(self._cell(slot), array("I")).append(slot)
             order = self.order_of(slot)
             zone = starts.setdefault(self.zone[slot], [])
             zone.extend(
                 (start, *order, slot) for start in self.schedule_of[self.schedule[slot]].starts
             )
         self.bits = {code: int.from_bytes(flags, "little") for code, flags in builder.items()}
-        self.cells = {cell: int.from_bytes(flags, "little") for cell, flags in in_cells.items()}
+        # a cell's flags one at a time, as long as its last slot: a thousand cells of all
+        # the slots at once would double the peak
+        self.cells = {}
+        for cell, slots in in_cells.items():
+            flags = bytearray((max(slots) >> 3) + 1)
+            for slot in slots:
+                flags[slot >> 3] |= 1 << (slot & 7)
+            self.cells[cell] = int.from_bytes(flags, "little")
+        del in_cells
         self.off = sorted(
             (until, *self.order_of(slot), slot)
             for slot, (_, until) in self.switch.items()
