@@ -454,9 +454,9 @@ class _Profiles:
         # a cell's flags one at a time, as long as its last slot: a thousand cells of all
         # the slots at once would double the peak
         self.cells = {}
-        for cell, slots in in_cells.items():
-            flags = bytearray((max(slots) >> 3) + 1)
-            for slot in slots:
+        for cell, in_cell in in_cells.items():
+            flags = bytearray((max(in_cell) >> 3) + 1)
+            for slot in in_cell:
                 flags[slot >> 3] |= 1 << (slot & 7)
             self.cells[cell] = int.from_bytes(flags, "little")
         del in_cells
