@@ -41,7 +41,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "bench"))
 
-from directory_search import BUSY_ZIPS, mixes  # noqa: E402
+from directory_search import BUSY_ZIPS, officer_mixes  # noqa: E402
 from directory_seed import BENCH_DATABASE, PGDATA, database_server  # noqa: E402
 from loadgen import (  # noqa: E402
     Call,
@@ -131,7 +131,7 @@ async def run(seconds: float, connections: int, workers: int, mix_seconds: float
                 return figures, figures.count / spent if spent else float("nan")
 
             print("each filter combination, one connection:")
-            for name, make_filter in mixes(rng, await sample_zips(database_url)).items():
+            for name, make_filter, _ in officer_mixes(rng, await sample_zips(database_url)):
                 per_mix = search_calls(session, url, tokens, rng, make_filter)
                 await closed_loop(per_mix, connections=1, seconds=0.5)  # warm this mix's plans
                 figures, per_cpu_second = await measured(per_mix, 1, mix_seconds)

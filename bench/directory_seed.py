@@ -2,7 +2,8 @@
 
 Usage: .venv/bin/python bench/directory_seed.py [--supporters N] [--departments N]
 
-The database ``wnwa_directory_bench`` is (re)created on the server named by
+The database ``wnwa_directory_bench`` (``wnwa_directory_bench_N`` for another number of
+supporters than 50,000) is (re)created on the server named by
 ``WNWA_POSTGRES_URL``, or on an embedded server under ``.wnwa/bench-pgdata``, and migrated
 with the directory's own migrations. Nothing here touches the development or test data.
 """
@@ -35,11 +36,17 @@ from services.directory.vocabulary import AreaOfSupport  # noqa: E402
 from wnwa import postgres  # noqa: E402
 
 BENCH_DATABASE = "wnwa_directory_bench"
+DEFAULT_SUPPORTERS = 50_000
 AREAS = [area.value for area in AreaOfSupport]
 OTHER_LANGUAGES = [code for code in LANGUAGES if code != "en"]
 
 
 PGDATA = PROJECT / ".wnwa" / "bench-pgdata"
+
+
+def bench_database(supporters: int = DEFAULT_SUPPORTERS) -> str:
+    """The benchmark database holding ``supporters`` invented profiles."""
+    return BENCH_DATABASE if supporters == DEFAULT_SUPPORTERS else f"{BENCH_DATABASE}_{supporters}"
 
 
 def database_server() -> contextlib.AbstractContextManager[str]:
@@ -143,13 +150,14 @@ COLUMNS = [
 
 
 async def seed(server_url: str, supporters: int, departments: int) -> str:
+    database = bench_database(supporters)
     admin = await asyncpg.connect(with_database(server_url, "postgres"))
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{database}"')
     finally:
         await admin.close()
-    url = with_database(server_url, BENCH_DATABASE)
+    url = with_database(server_url, database)
     connection = await asyncpg.connect(url)
     try:
         await apply_migrations(connection, MIGRATIONS)
@@ -175,11 +183,12 @@ async def seed(server_url: str, supporters: int, departments: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--supporters", type=int, default=50_000)
-    parser.add_argument("--departments", type=int, default=15_000)
+    parser.add_argument("--supporters", type=int, default=DEFAULT_SUPPORTERS)
+    parser.add_argument("--departments", type=int, default=None, help="default: supporters ÷ 3.3")
     args = parser.parse_args()
+    departments = args.departments or max(1, args.supporters * 3 // 10)
     with database_server() as server_url:
-        url = asyncio.run(seed(server_url, args.supporters, args.departments))
+        url = asyncio.run(seed(server_url, args.supporters, departments))
         print(f"database: {url}")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,24 +28,47 @@ class ZipPlace:
     timezone: str | None
 
 
+Place = tuple[str, float, float, str, str, str | None]
+
+
+def _read_places() -> list[Place]:
+    """Every ZIP code's centroid, state, county and zone, read from the package."""
+    # by two-digit prefix, not ``list_all()``: that keeps the package's 42,000 full entries
+    # (some 140 MB) for the life of the process; these are made, read and let go a few at a time
+    places: list[Place] = []
+    for prefix in range(100):
+        for entry in zipcodes.similar_to(f"{prefix:02d}"):
+            try:
+                latitude, longitude = float(entry["lat"]), float(entry["long"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            county = str(entry.get("county") or "").removesuffix(" County").removesuffix(" Parish")
+            places.append(
+                (
+                    entry["zip_code"],
+                    latitude,
+                    longitude,
+                    entry["state"],
+                    county,
+                    entry.get("timezone") or None,
+                )
+            )
+    return places
+
+
 @lru_cache(maxsize=1)
 def _places() -> dict[str, ZipPlace]:
-    places: dict[str, ZipPlace] = {}
-    for entry in zipcodes.list_all():
-        try:
-            latitude, longitude = float(entry["lat"]), float(entry["long"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        county = str(entry.get("county") or "").removesuffix(" County").removesuffix(" Parish")
-        places[entry["zip_code"]] = ZipPlace(
-            zip_code=entry["zip_code"],
+    return {
+        zip_code: ZipPlace(
+            zip_code=zip_code,
             latitude=latitude,
             longitude=longitude,
-            state=entry["state"],
-            county=county,
-            timezone=entry.get("timezone") or None,
+            state=sys.intern(state),
+            county=sys.intern(county),
+            timezone=sys.intern(timezone) if timezone else None,
         )
-    return places
+        for zip_code, latitude, longitude, state, county, timezone in _read_places()
+    }
 
 
 def load() -> None:

@@ -28,10 +28,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import opendp.prelude as dp
-
-dp.enable_features("contrib")
-
 OFFICERS_CAP = 30  # one report counts for at most this many officers in the figures
 EPSILON_DEPARTMENT_REPORTS = 1.0
 EPSILON_DEPARTMENT_OFFICERS = 1.0
@@ -64,6 +60,11 @@ class Cell:
 
 @lru_cache(maxsize=8)
 def _discrete_laplace(scale: float) -> Any:
+    # imported at the first close of a month, not at start: some 12 MB the process would
+    # otherwise hold from its start
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
     return dp.m.make_laplace(
         dp.vector_domain(dp.atom_domain(T=int, nan=False)), dp.l1_distance(T=int), scale=scale
     )

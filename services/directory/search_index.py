@@ -10,6 +10,14 @@ The order: available now first, then a rotation that is a keyed hash of the prof
 the UTC day — fair, new every day, the same in every process, and dependent on nothing
 anyone did. Nothing about a search is kept, and nobody's pseudonym: the profiles are kept
 without their owner's (``owner_subject``), which no search needs.
+
+The profiles are kept in columns, one place (a slot) per profile: small codes for what
+repeats (department, state, county, zone, schedule, the set of areas or of languages), the
+rest of the profile packed in one bytes object, and a bitset (a Python int) per area,
+language, state, gender and grid cell. A search costs what its answer costs, not what the
+network holds: it walks the day's rotation while matches come quickly, and otherwise reads
+only the profiles of its smallest source (the bitsets' intersection, the grid cells near a
+ZIP code among them, or a county).
 """
 
 from __future__ import annotations
@@ -20,10 +28,15 @@ import dataclasses
 import datetime as dt
 import hashlib
 import heapq
+import itertools
 import math
-from collections.abc import Callable, Iterator, Mapping
+import pickle
+import re
+from array import array
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import attrgetter
+from typing import Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -33,11 +46,20 @@ from servicekit.app import settle_heap
 from servicekit.geo import EARTH_RADIUS_MILES
 
 from . import availability, store
+from .availability import Span
 from .store import SupporterRow
 
-# a batch of changes this large is sorted in at once rather than one by one
+# a batch of changes this large is arranged at once rather than one by one
 _RESORT_FROM = 64
-_SAMPLE = 256  # profiles of the day's rotation tried to judge how narrow a filter is
+# the walk along the day's rotation gives way to reading the smallest source after this
+# many steps per profile of that source (a step costs a fraction of a profile read)
+WALK_PER_CANDIDATE = 4
+WALK_AT_LEAST = 256
+_BATCH = 2000  # profiles read at a time when reading them all
+# profiles of the smallest source tried to estimate the share of matches on call now
+_SAMPLE = 64
+# a cell is taken as within the miles when its corners are, by this much
+_MARGIN_MILES = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,89 +104,83 @@ def rotation(supporter_id: UUID, day: int) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-class _Entry:
-    """One active profile, with what the search compares ready to hand."""
+_V = TypeVar("_V", bound=Hashable)
 
-    __slots__ = (
-        "areas",
-        "available_until",
-        "cos_latitude",
-        "county",
-        "department",
-        "ends",
-        "gender",
+
+class _Codes(Generic[_V]):
+    """Values that repeat (a state, a zone, a set of areas), each kept once and named by a
+    small number."""
+
+    def __init__(self) -> None:
+        self.values: list[_V] = []
+        self._codes: dict[_V, int] = {}
+
+    def code(self, value: _V) -> int:
+        found = self._codes.get(value)
+        if found is None:
+            found = self._codes[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+    def known(self, value: _V) -> int | None:
+        return self._codes.get(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    """A weekly schedule, kept once for every profile that published the same."""
+
+    spans: tuple[Span, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+
+# the profile's fields kept in columns; the others are packed, one bytes object a profile
+_IN_COLUMNS = frozenset(
+    {
         "id",
-        "lam",
+        "owner_subject",
+        "department_id",
+        "areas",
         "languages",
+        "gender",
+        "state",
+        "county",
         "latitude",
         "longitude",
-        "order",
-        "phi",
-        "row",
-        "starts",
-        "state",
         "time_zone",
+        "spans",
+        "available_until",
         "unavailable_until",
-    )
+        "active",
+    }
+)
+_PACKED = tuple(f.name for f in dataclasses.fields(SupporterRow) if f.name not in _IN_COLUMNS)
+_packed_of = attrgetter(*_PACKED)
+_NONZERO = re.compile(rb"[^\x00]")
+_BITS_OF = [tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256)]
+_by_key: Callable[[tuple[tuple[bool, int, bytes], int]], tuple[bool, int, bytes]]
+_by_key = lambda item: item[0]  # noqa: E731
 
-    def __init__(self, row: SupporterRow, day: int) -> None:
-        # what the supporter published, not who they are: a memory image of the process
-        # holds no supporter's pseudonym
-        self.row = dataclasses.replace(row, owner_subject="")
-        self.id = row.id
-        self.department = row.department_id.int  # ints compare in C, UUIDs in Python
-        self.areas = frozenset(row.areas)
-        self.languages = frozenset(row.languages)
-        self.state = row.state
-        self.county = row.county.lower()
-        self.gender = row.gender
-        self.latitude = row.latitude
-        self.longitude = row.longitude
-        self.phi = math.radians(row.latitude)
-        self.lam = math.radians(row.longitude)
-        self.cos_latitude = math.cos(self.phi)
-        self.available_until = row.available_until
-        self.unavailable_until = row.unavailable_until
-        self.time_zone = row.time_zone
-        # the weekly spans come sorted and apart (a multirange)
-        self.starts = [start for start, _ in row.spans]
-        self.ends = [end for _, end in row.spans]
-        self.order = (rotation(row.id, day), row.id)
 
-    def available(self, now: dt.datetime, minutes: Mapping[str, int]) -> bool:
-        """The switch wins while it lasts ("unavailable until" first); then the schedule
-        (as ``availability.is_available``, with each zone's minute of the week at hand)."""
-        if self.unavailable_until is not None and now < self.unavailable_until:
-            return False
-        if self.available_until is not None and now < self.available_until:
-            return True
-        minute = minutes.get(self.time_zone)
-        if minute is None:
-            return False
-        position = bisect.bisect_right(self.starts, minute) - 1
-        return position >= 0 and minute < self.ends[position]
+class _Members:
+    """The slots of a bitset, read afresh each time they are walked."""
 
-    def next_on_call(
-        self, now: dt.datetime, minutes: Mapping[str, int], moments: _Moments
-    ) -> dt.datetime | None:
-        """When the profile is next on call (as ``availability.next_on_call``); None while
-        on call now, or when no schedule puts it on call again."""
-        if self.available(now, minutes):
-            return None
-        until = self.unavailable_until
-        if until is not None and now < until:  # switched off: rare, worked out in full
-            return availability.next_on_call(
-                spans=self.row.spans,
-                time_zone=self.time_zone,
-                available_until=self.available_until,
-                unavailable_until=until,
-                now=now,
-            )
-        minute = minutes.get(self.time_zone)
-        if minute is None:
-            return None
-        ahead = availability.minutes_to_next_start(self.starts, self.ends, minute)
-        return None if ahead is None else moments.after(self.time_zone, ahead)
+    def __init__(self, bits: int) -> None:
+        self._bits = bits
+
+    def __iter__(self) -> Iterator[int]:
+        return _members(self._bits)
+
+
+def _members(bits: int) -> Iterator[int]:
+    """The slots of a bitset, lowest first: a scan in C, then its set bytes in Python."""
+    flags = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    for found in _NONZERO.finditer(flags):
+        at = found.start()
+        base = at * 8
+        for bit in _BITS_OF[flags[at]]:
+            yield base + bit
 
 
 class _Moments:
@@ -183,9 +199,442 @@ class _Moments:
         return moment
 
 
-_by_order = attrgetter("order")
-_Match = Callable[["_Entry"], bool]
-_by_key = itemgetter(0)
+@dataclass(slots=True)
+class _Query:
+    """A search's filters, as the columns hold them."""
+
+    bits: int | None  # the intersection of the filters' bitsets; None: no such filter
+    flags: bytes  # ``bits`` as bytes, one test per slot
+    county: int | None  # the county's code (lower case)
+    exclude: int  # the department left out (-1: none)
+    near: tuple[float, float, float, tuple[float, float, float, float]] | None
+    inside: bytes  # near a ZIP code: a flag per slot of the cells within the miles whole
+    source: Iterable[int] | None  # the smallest source's slots; None: every profile
+    in_bits: bool  # the source's slots are all in ``bits``
+    size: int  # how many it holds
+
+
+class _Availability:
+    """Who is available at ``now``: the switch while it lasts ("unavailable until" first),
+    then the schedule (as ``availability.is_available``), worked out once per schedule and
+    zone."""
+
+    def __init__(self, profiles: _Profiles, now: dt.datetime, minutes: Mapping[str, int]) -> None:
+        self._profiles = profiles
+        self._now = now
+        self._minutes = [minutes.get(zone) for zone in profiles.zones.values]
+        self._known: dict[int, bool] = {}
+
+    def __call__(self, slot: int) -> bool:
+        profiles = self._profiles
+        switch = profiles.switch.get(slot)
+        if switch is not None:
+            available_until, unavailable_until = switch
+            if unavailable_until is not None and self._now < unavailable_until:
+                return False
+            if available_until is not None and self._now < available_until:
+                return True
+        zone = profiles.zone[slot]
+        schedule = profiles.schedule[slot]
+        key = schedule << 16 | zone
+        known = self._known.get(key)
+        if known is None:
+            minute = self._minutes[zone]
+            if minute is None:
+                known = False
+            else:
+                shape = profiles.schedule_of[schedule]
+                position = bisect.bisect_right(shape.starts, minute) - 1
+                known = position >= 0 and minute < shape.ends[position]
+            self._known[key] = known
+        return known
+
+
+class _Profiles:
+    """The active profiles, in columns by slot, and what finds them."""
+
+    def __init__(self) -> None:
+        self.slot_of: dict[bytes, int] = {}  # by the id's 16 bytes
+        self._free: list[int] = []
+        # the columns, by slot (a free slot's key is empty)
+        self.key: list[bytes] = []
+        self.change = array("q")  # the number of the last change applied
+        self.rotation = array("q")  # in the day's rotation
+        self.department = array("I")
+        self.areas = array("I")
+        self.languages = array("I")
+        self.gender = array("H")
+        self.state = array("H")
+        self.county = array("I")
+        self.zone = array("H")
+        self.schedule = array("I")
+        self.latitude = array("d")
+        self.longitude = array("d")
+        self.packed: list[bytes] = []
+        self.switch: dict[int, tuple[dt.datetime | None, dt.datetime | None]] = {}
+        # what the codes stand for
+        self.departments = _Codes[UUID]()
+        self.area_sets = _Codes[tuple[str, ...]]()
+        self.language_sets = _Codes[tuple[str, ...]]()
+        self.genders = _Codes[str | None]()
+        self.states = _Codes[str]()
+        self.counties = _Codes[str]()
+        self.county_key: list[int] = []  # a county's code → its lower-case name's
+        self.county_keys = _Codes[str]()
+        self.zones = _Codes[str]()
+        self.schedules = _Codes[tuple[Span, ...]]()
+        self.schedule_of: list[_Schedule] = []
+        # how they are found: a bitset per area, language, state and gender ...
+        self.bits: dict[tuple[str, str | None], int] = {}
+        # ... a county's slots, a bitset per grid cell of one degree by one ...
+        self.in_county: dict[int, array[int]] = {}
+        self.cells: dict[tuple[int, int], int] = {}
+        # ... the day's rotation, and per zone every slot's start (local minute of the week)
+        # and its profile, by start then rotation: who is on call next
+        self.order = array("I")
+        self.starts: dict[int, tuple[array[int], array[int]]] = {}
+        # who switched themselves off, by the end of it: on call again no sooner than that
+        self.off: list[tuple[dt.datetime, int, bytes, int]] = []
+        self.day = 0
+
+    def __len__(self) -> int:
+        return len(self.slot_of)
+
+    # -- keeping ----------------------------------------------------------------------------
+
+    def apply(self, rows: Iterable[tuple[SupporterRow, int]], *, arranged: bool) -> None:
+        """Apply changed profiles (each with the number of its change); ``arranged``: keep
+        the orders and bitsets up to date one by one (else ``arrange`` follows)."""
+        for row, change in rows:
+            slot = self.slot_of.get(row.id.bytes)
+            if slot is not None:
+                if change <= self.change[slot]:
+                    continue
+                self._remove(slot, arranged=arranged)
+            if row.active:
+                self._add(row, change, arranged=arranged)
+
+    def _codes(self, slot: int) -> Iterator[tuple[str, str | None]]:
+        """The bitsets ``slot`` belongs to."""
+        for area in self.area_sets.values[self.areas[slot]]:
+            yield ("area", area)
+        for language in self.language_sets.values[self.languages[slot]]:
+            yield ("language", language)
+        yield ("state", self.states.values[self.state[slot]])
+        yield ("gender", self.genders.values[self.gender[slot]])
+
+    def _cell(self, slot: int) -> tuple[int, int]:
+        return math.floor(self.latitude[slot]), math.floor(self.longitude[slot])
+
+    def _add(self, row: SupporterRow, change: int, *, arranged: bool) -> None:
+        key = row.id.bytes
+        columns: tuple[tuple[array[int], int] | tuple[array[float], float], ...] = (
+            (self.change, change),
+            (self.rotation, rotation(row.id, self.day)),
+            (self.department, self.departments.code(row.department_id)),
+            (self.areas, self.area_sets.code(tuple(row.areas))),
+            (self.languages, self.language_sets.code(tuple(row.languages))),
+            (self.gender, self.genders.code(row.gender)),
+            (self.state, self.states.code(row.state)),
+            (self.county, self._county_code(row.county)),
+            (self.zone, self.zones.code(row.time_zone)),
+            (self.schedule, self._schedule_code(row.spans)),
+            (self.latitude, row.latitude),
+            (self.longitude, row.longitude),
+        )
+        # what no search compares, packed: our own bytes, read back in this process only
+        packed = pickle.dumps(_packed_of(row), protocol=pickle.HIGHEST_PROTOCOL)
+        if self._free:
+            slot = self._free.pop()
+            self.key[slot], self.packed[slot] = key, packed
+            for column, value in columns:
+                column[slot] = value  # type: ignore[assignment]  # each column with its kind
+        else:
+            slot = len(self.key)
+            self.key.append(key)
+            self.packed.append(packed)
+            for column, value in columns:
+                column.append(value)  # type: ignore[arg-type]  # each column with its kind
+        self.slot_of[key] = slot
+        if row.available_until is not None or row.unavailable_until is not None:
+            self.switch[slot] = (row.available_until, row.unavailable_until)
+            if row.unavailable_until is not None and arranged:
+                bisect.insort(self.off, (row.unavailable_until, *self.order_of(slot), slot))
+        self.in_county.setdefault(self.county_key[self.county[slot]], array("I")).append(slot)
+        if arranged:
+            cell = self._cell(slot)
+            self.cells[cell] = self.cells.get(cell, 0) | 1 << slot
+            for code in self._codes(slot):
+                self.bits[code] = self.bits.get(code, 0) | 1 << slot
+            at = bisect.bisect_left(self.order, self.order_of(slot), key=self.order_of)
+            self.order.insert(at, slot)
+            starts, slots = self.starts.setdefault(self.zone[slot], (array("H"), array("I")))
+            for start in self.schedule_of[self.schedule[slot]].starts:
+                at = bisect.bisect_left(
+                    range(len(slots)),
+                    (start, *self.order_of(slot)),
+                    key=lambda i: (starts[i], *self.order_of(slots[i])),
+                )
+                starts.insert(at, start)
+                slots.insert(at, slot)
+
+    def _remove(self, slot: int, *, arranged: bool) -> None:
+        del self.slot_of[self.key[slot]]
+        self.in_county[self.county_key[self.county[slot]]].remove(slot)
+        _, unavailable_until = self.switch.pop(slot, (None, None))
+        if unavailable_until is not None and arranged:
+            self.off.remove((unavailable_until, *self.order_of(slot), slot))
+        if arranged:
+            for code in self._codes(slot):
+                self.bits[code] &= ~(1 << slot)
+            cell = self._cell(slot)
+            self.cells[cell] &= ~(1 << slot)
+            if not self.cells[cell]:
+                del self.cells[cell]
+            order = self.order_of(slot)
+            at = bisect.bisect_left(self.order, order, key=self.order_of)
+            del self.order[at]
+            starts, slots = self.starts[self.zone[slot]]
+            for start in self.schedule_of[self.schedule[slot]].starts:
+                at = bisect.bisect_left(
+                    range(len(slots)),
+                    (start, *order),
+                    key=lambda i: (starts[i], *self.order_of(slots[i])),
+                )
+                del starts[at], slots[at]
+        self.key[slot] = b""
+        self.packed[slot] = b""
+        self._free.append(slot)
+
+    def _county_code(self, county: str) -> int:
+        code = self.counties.code(county)
+        if code == len(self.county_key):
+            self.county_key.append(self.county_keys.code(county.lower()))
+        return code
+
+    def _schedule_code(self, spans: list[Span]) -> int:
+        shape = tuple(spans)
+        code = self.schedules.code(shape)
+        if code == len(self.schedule_of):
+            self.schedule_of.append(
+                _Schedule(shape, tuple(s for s, _ in shape), tuple(e for _, e in shape))
+            )
+        return code
+
+    def order_of(self, slot: int) -> tuple[int, bytes]:
+        return self.rotation[slot], self.key[slot]
+
+    def arrange(self, day: int) -> None:
+        """The day's rotation, the orders and the bitsets, made afresh (at start, for a
+        large batch of changes, and once a day)."""
+        held = [slot for slot in self.slot_of.values()]
+        if day != self.day:
+            self.day = day
+            for slot in held:
+                self.rotation[slot] = rotation(UUID(bytes=self.key[slot]), day)
+        held.sort(key=self.order_of)
+        self.order = array("I", held)
+        builder: dict[tuple[str, str | None], bytearray] = {}
+        size = (len(self.key) + 7) // 8
+        in_cells: dict[tuple[int, int], array[int]] = {}
+        starts: dict[int, list[tuple[int, int, bytes, int]]] = {}
+        for slot in held:
+            for code in self._codes(slot):
+                flags = builder.get(code)
+                if flags is None:
+                    flags = builder[code] = bytearray(size)
+                flags[slot >> 3] |= 1 << (slot & 7)
+            in_cells.setdefault(self._cell(slot), array("I")).append(slot)
+            order = self.order_of(slot)
+            zone = starts.setdefault(self.zone[slot], [])
+            zone.extend(
+                (start, *order, slot) for start in self.schedule_of[self.schedule[slot]].starts
+            )
+        self.bits = {code: int.from_bytes(flags, "little") for code, flags in builder.items()}
+        # a cell's flags one at a time, as long as its last slot: a thousand cells of all
+        # the slots at once would double the peak
+        self.cells = {}
+        for cell, in_cell in in_cells.items():
+            flags = bytearray((max(in_cell) >> 3) + 1)
+            for slot in in_cell:
+                flags[slot >> 3] |= 1 << (slot & 7)
+            self.cells[cell] = int.from_bytes(flags, "little")
+        del in_cells
+        self.off = sorted(
+            (until, *self.order_of(slot), slot)
+            for slot, (_, until) in self.switch.items()
+            if until is not None
+        )
+        self.starts = {}
+        for zone_code, slots in starts.items():
+            slots.sort()
+            self.starts[zone_code] = (
+                array("H", [start for start, _, _, _ in slots]),
+                array("I", [slot for _, _, _, slot in slots]),
+            )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def row(self, slot: int) -> SupporterRow:
+        """The profile in ``slot``, as stored (without its owner's pseudonym)."""
+        available_until, unavailable_until = self.switch.get(slot, (None, None))
+        return SupporterRow(
+            **dict(zip(_PACKED, pickle.loads(self.packed[slot]), strict=True)),  # noqa: S301 — our own bytes
+            id=UUID(bytes=self.key[slot]),
+            owner_subject="",
+            department_id=self.departments.values[self.department[slot]],
+            areas=list(self.area_sets.values[self.areas[slot]]),
+            languages=list(self.language_sets.values[self.languages[slot]]),
+            gender=self.genders.values[self.gender[slot]],
+            state=self.states.values[self.state[slot]],
+            county=self.counties.values[self.county[slot]],
+            latitude=self.latitude[slot],
+            longitude=self.longitude[slot],
+            time_zone=self.zones.values[self.zone[slot]],
+            spans=list(self.schedule_of[self.schedule[slot]].spans),
+            available_until=available_until,
+            unavailable_until=unavailable_until,
+            active=True,
+        )
+
+    def query(self, filters: SearchFilters) -> _Query | None:
+        """The filters as the columns hold them; None when nobody can match."""
+        wanted: list[tuple[str, str | None]] = [("area", area) for area in filters.areas or ()]
+        if filters.language is not None:
+            wanted.append(("language", filters.language))
+        if filters.state is not None:
+            wanted.append(("state", filters.state))
+        if filters.gender is not None:
+            wanted.append(("gender", filters.gender))
+        bitsets = [self.bits.get(code, 0) for code in wanted]
+        inside = 0  # the profiles of the cells within the miles whole
+        if filters.near is not None:
+            # near a ZIP code: the union of the cells under the bounding box, one more bitset
+            latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon) = filters.near
+            nearby = 0
+            lat_cells = range(math.floor(min_lat), math.floor(max_lat) + 1)
+            lon_cells = range(math.floor(min_lon), math.floor(max_lon) + 1)
+            # which corners of the cells are within the miles (by a margin for rounding)
+            corners = [
+                [
+                    geo.distance_miles(latitude, longitude, lat, lon) < miles - _MARGIN_MILES
+                    for lon in range(lon_cells.start, lon_cells.stop + 1)
+                ]
+                for lat in range(lat_cells.start, lat_cells.stop + 1)
+            ]
+            for row, lat_cell in enumerate(lat_cells):
+                for column, lon_cell in enumerate(lon_cells):
+                    cell = self.cells.get((lat_cell, lon_cell), 0)
+                    nearby |= cell
+                    # a cell whose four corners are within the miles is within them whole
+                    if (
+                        cell
+                        and corners[row][column]
+                        and corners[row][column + 1]
+                        and corners[row + 1][column]
+                        and corners[row + 1][column + 1]
+                    ):
+                        inside |= cell
+            bitsets.append(nearby)
+        bits: int | None = None
+        for bitset in sorted(bitsets, key=int.bit_count):  # the smallest first
+            bits = bitset if bits is None else bits & bitset
+            if not bits:
+                return None
+        sources: list[tuple[int, Iterable[int] | None]] = [(len(self), None)]
+        if bits is not None:
+            sources.append((bits.bit_count(), _Members(bits)))
+        county: int | None = None
+        if filters.county is not None:
+            found = self.county_keys.known(filters.county.lower())
+            if found is None:
+                return None
+            county = found
+            in_county = self.in_county.get(county, array("I"))
+            sources.append((len(in_county), in_county))
+        size, source = min(sources, key=_by_size)
+        exclude = filters.exclude_department
+        known = self.departments.known(exclude) if exclude is not None else None
+        return _Query(
+            bits=bits,
+            flags=bits.to_bytes((bits.bit_length() + 7) // 8, "little") if bits else b"",
+            county=county,
+            exclude=-1 if known is None else known,
+            near=filters.near,
+            inside=inside.to_bytes((inside.bit_length() + 7) // 8, "little"),
+            source=source,
+            in_bits=bits is not None and source is sources[1][1],
+            size=size,
+        )
+
+    def keeps(self, query: _Query, slot: int) -> bool:
+        """Whether the profile in ``slot`` meets the query's filters but the distance."""
+        if query.bits is not None:
+            at = slot >> 3
+            if at >= len(query.flags) or not query.flags[at] >> (slot & 7) & 1:
+                return False
+        if query.exclude >= 0 and self.department[slot] == query.exclude:
+            return False
+        return query.county is None or self.county_key[self.county[slot]] == query.county
+
+    def candidates(self, query: _Query) -> Iterator[int]:
+        """The slots of the query's smallest source (every profile without one)."""
+        if query.source is None:
+            return iter(self.order)
+        return iter(query.source)
+
+
+def _by_moment(item: tuple[dt.datetime, int, bytes, int]) -> dt.datetime:
+    return item[0]
+
+
+def _by_size(source: tuple[int, Iterable[int] | None]) -> int:
+    return source[0]
+
+
+class _Distance:
+    """Whether a profile is within the miles of the ZIP code searched near (a profile in a
+    cell within them whole is not measured; one outside the bounding box neither), and its
+    miles (the haversine, as ``geo.distance_miles``) for the rows of a page."""
+
+    def __init__(
+        self,
+        profiles: _Profiles,
+        near: tuple[float, float, float, tuple[float, float, float, float]],
+        inside: bytes,
+    ) -> None:
+        (
+            latitude,
+            longitude,
+            self._miles,
+            (self._min_lat, self._max_lat, self._min_lon, self._max_lon),
+        ) = near
+        self._inside = inside
+        self._profiles = profiles
+        self._phi, self._lam = math.radians(latitude), math.radians(longitude)
+        self._cos_phi = math.cos(self._phi)
+
+    def within(self, slot: int) -> bool:
+        at = slot >> 3
+        if at < len(self._inside) and self._inside[at] >> (slot & 7) & 1:
+            return True
+        latitude = self._profiles.latitude[slot]
+        longitude = self._profiles.longitude[slot]
+        if (
+            latitude < self._min_lat
+            or latitude > self._max_lat
+            or longitude < self._min_lon
+            or longitude > self._max_lon
+        ):
+            return False
+        return self.miles(slot) <= self._miles
+
+    def miles(self, slot: int) -> float:
+        phi = math.radians(self._profiles.latitude[slot])
+        half_lat = math.sin((phi - self._phi) / 2)
+        half_lon = math.sin((math.radians(self._profiles.longitude[slot]) - self._lam) / 2)
+        haversine = half_lat * half_lat + self._cos_phi * math.cos(phi) * half_lon * half_lon
+        return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, haversine)))
 
 
 class SupporterIndex:
@@ -193,16 +642,7 @@ class SupporterIndex:
     followed the database's changes."""
 
     def __init__(self) -> None:
-        self._entries: dict[UUID, _Entry] = {}
-        self._changes: dict[UUID, int] = {}  # the last change applied, per profile
-        # cells of one degree by one, each profile in its cell once per area and once under None
-        self._cells: dict[tuple[str | None, int, int], dict[UUID, _Entry]] = {}
-        self._order: list[_Entry] = []  # by the day's rotation
-        self._by_state: dict[str, list[_Entry]] = {}
-        # per time zone, every slot's start (local minute of the week) and its profile, sorted:
-        # who is on call next, walked from each zone's minute now
-        self._starts: dict[str, list[tuple[int, int, UUID]]] = {}
-        self._day = 0
+        self._held = _Profiles()
         self._generation = 0  # the database's starts at 1: the first look reads everything
         self._counted = 0
         self._lock = asyncio.Lock()
@@ -210,11 +650,13 @@ class SupporterIndex:
         self._served = 0  # of those, the ones a finished query has answered
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._held)
 
-    def profiles(self) -> list[SupporterRow]:
-        """Every active profile held (as of the last refresh)."""
-        return [entry.row for entry in self._entries.values()]
+    def profiles(self) -> Iterator[SupporterRow]:
+        """Every active profile held (as of the last refresh), made one at a time."""
+        held = self._held
+        for slot in list(held.slot_of.values()):
+            yield held.row(slot)
 
     # -- following the database ---------------------------------------------------------
 
@@ -229,86 +671,42 @@ class SupporterIndex:
             changes = await store.supporter_changes(
                 db=pool, generation=self._generation, counted=self._counted
             )
-            self._apply(changes)
+            if changes.generation == self._generation:
+                self.apply(changes.rows)
+                self._counted = changes.counted
+            else:
+                await self._read_all(pool)
             self._served = covers
 
-    def _apply(self, changes: store.SupporterChanges) -> None:
-        whole = changes.generation != self._generation
-        if whole:  # every active profile, from scratch
-            self._entries.clear()
-            self._changes.clear()
-            self._cells.clear()
-            self._order.clear()
-            self._by_state.clear()
-            self._starts.clear()
-            self._generation = changes.generation
-        resort = len(changes.rows) >= _RESORT_FROM
-        for row, change in changes.rows:
-            if change <= self._changes.get(row.id, -1):
-                continue
-            self._changes[row.id] = change
-            old = self._entries.pop(row.id, None)
-            if old is not None:
-                self._remove(old, ordered=not resort)
-            if row.active:
-                entry = _Entry(row, self._day)
-                self._entries[row.id] = entry
-                self._place(entry, ordered=not resort)
-        if resort:
-            self._sort()
-        self._counted = changes.counted
-        if whole:
-            settle_heap()  # the collector need not walk the profiles again
+    async def _read_all(self, pool: asyncpg.Pool) -> None:
+        """Every active profile, from scratch (at start, and after a deletion), in batches:
+        the process never holds them all as rows at once."""
+        day = self._held.day
+        self._held = _Profiles()  # the old copy goes first: one copy at a time
+        self._generation = 0  # until the whole has been read
+        self._held.day = day
+        generation = counted = 0
+        async for batch in store.every_active_supporter(db=pool, batch=_BATCH):
+            self._held.apply(batch.rows, arranged=False)
+            generation, counted = batch.generation, batch.counted
+        self._held.arrange(day)
+        self._generation, self._counted = generation, counted
+        settle_heap()  # the collector need not walk the profiles again
 
-    def _cell_keys(self, entry: _Entry) -> list[tuple[str | None, int, int]]:
-        lat, lon = math.floor(entry.latitude), math.floor(entry.longitude)
-        return [(area, lat, lon) for area in (None, *entry.areas)]
+    def apply(self, rows: list[tuple[SupporterRow, int]]) -> None:
+        """Apply changed profiles, each with the number of its change (a later number
+        wins; an inactive profile leaves the index)."""
+        if len(rows) >= _RESORT_FROM:
+            self._held.apply(rows, arranged=False)
+            self._held.arrange(self._held.day)
+        else:
+            self._held.apply(rows, arranged=True)
 
-    def _place(self, entry: _Entry, *, ordered: bool) -> None:
-        for key in self._cell_keys(entry):
-            self._cells.setdefault(key, {})[entry.id] = entry
-        if ordered:
-            bisect.insort(self._order, entry, key=_by_order)
-            bisect.insort(self._by_state.setdefault(entry.state, []), entry, key=_by_order)
-            starts = self._starts.setdefault(entry.time_zone, [])
-            for start in entry.starts:
-                bisect.insort(starts, (start, *entry.order))
-
-    def _remove(self, entry: _Entry, *, ordered: bool) -> None:
-        for key in self._cell_keys(entry):
-            cell = self._cells[key]
-            del cell[entry.id]
-            if not cell:
-                del self._cells[key]
-        if ordered:
-            for listing in (self._order, self._by_state[entry.state]):
-                position = bisect.bisect_left(listing, entry.order, key=_by_order)
-                if position < len(listing) and listing[position] is entry:
-                    del listing[position]
-            starts = self._starts[entry.time_zone]
-            for start in entry.starts:
-                slot = (start, *entry.order)
-                position = bisect.bisect_left(starts, slot)
-                if position < len(starts) and starts[position] == slot:
-                    del starts[position]
-
-    def _sort(self) -> None:
-        self._order = sorted(self._entries.values(), key=_by_order)
-        self._by_state = {}
-        self._starts = {}
-        for entry in self._order:
-            self._by_state.setdefault(entry.state, []).append(entry)
-            starts = self._starts.setdefault(entry.time_zone, [])
-            starts.extend((start, *entry.order) for start in entry.starts)
-        for starts in self._starts.values():
-            starts.sort()
-
-    def _rekey(self, day: int) -> None:
+    def _today(self, now: dt.datetime) -> None:
         """The rotation of a new day (once a day, at its first search)."""
-        self._day = day
-        for entry in self._entries.values():
-            entry.order = (rotation(entry.id, day), entry.id)
-        self._sort()
+        today = now.astimezone(dt.UTC).date().toordinal()
+        if today != self._held.day:
+            self._held.arrange(today)
 
     # -- searching ----------------------------------------------------------------------
 
@@ -325,94 +723,137 @@ class SupporterIndex:
         """Up to ``limit`` active profiles matching ``filters``, available now first, then
         in the rotation of ``day``, after the sort key ``after``. ``minutes`` holds each
         time zone's minute of the week at ``now``."""
-        today = now.astimezone(dt.UTC).date().toordinal()
-        if today != self._day:
-            self._rekey(today)
-        if day == self._day:
-            place: Callable[[_Entry], int] = lambda entry: entry.order[0]  # noqa: E731
-        else:  # a cursor from another day: that day's rotation, worked out here
-            place = lambda entry: rotation(entry.id, day)  # noqa: E731
-        if filters.near is not None:
-            return self._near(filters, place, now, minutes, after, limit)
-        exclude = _department(filters)
-        rest = _matcher(filters)
-        listing = self._order if filters.state is None else self._by_state.get(filters.state, [])
-        if day != self._day:
-            listing = sorted(listing, key=lambda entry: (place(entry), entry.id))
-        available: list[SearchRow] = []
-        others: list[SearchRow] = []
-        for entry in listing:
-            if entry.department == exclude or (rest is not None and not rest(entry)):
-                continue
-            is_available = entry.available(now, minutes)
-            if is_available:
-                if after is None or (False, place(entry), entry.id) > after:
-                    available.append(SearchRow(entry.row, True, place(entry), None))
-                    if len(available) == limit:
-                        break
-            elif (
-                not filters.available_now
-                and len(others) < limit
-                and (after is None or (True, place(entry), entry.id) > after)
-            ):
-                others.append(SearchRow(entry.row, False, place(entry), None))
-        return (available + others)[:limit]
-
-    def _near(
-        self,
-        filters: SearchFilters,
-        place: Callable[[_Entry], int],
-        now: dt.datetime,
-        minutes: Mapping[str, int],
-        after: SortKey | None,
-        limit: int,
-    ) -> list[SearchRow]:
-        """Within the miles of the ZIP code's centroid: the cells under the bounding box,
-        then the great-circle distance (haversine), as ``geo.distance_miles``."""
-        assert filters.near is not None
-        latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon) = filters.near
-        phi, lam = math.radians(latitude), math.radians(longitude)
-        cos_phi = math.cos(phi)
-        sin, asin, sqrt = math.sin, math.asin, math.sqrt
-        diameter = 2 * EARTH_RADIUS_MILES
-        # one area's cells hold only its supporters: the first area asked for narrows most
-        area = filters.areas[0] if filters.areas else None
-        exclude = _department(filters)
-        rest = _matcher(filters, checked=area)
-        found: list[tuple[SortKey, _Entry, float]] = []
-        for lat_cell in range(math.floor(min_lat), math.floor(max_lat) + 1):
-            for lon_cell in range(math.floor(min_lon), math.floor(max_lon) + 1):
-                cell = self._cells.get((area, lat_cell, lon_cell))
-                if cell is None:
-                    continue
-                for entry in cell.values():
-                    if (
-                        entry.latitude < min_lat
-                        or entry.latitude > max_lat
-                        or entry.longitude < min_lon
-                        or entry.longitude > max_lon
-                        or entry.department == exclude
-                        or (rest is not None and not rest(entry))
-                    ):
-                        continue
-                    half_lat = sin((entry.phi - phi) / 2)
-                    half_lon = sin((entry.lam - lam) / 2)
-                    haversine = half_lat * half_lat + (
-                        cos_phi * entry.cos_latitude * half_lon * half_lon
-                    )
-                    distance = diameter * asin(sqrt(min(1.0, haversine)))
-                    if distance > miles:
-                        continue
-                    is_available = entry.available(now, minutes)
-                    if filters.available_now and not is_available:
-                        continue
-                    key = (not is_available, place(entry), entry.id)
-                    if after is None or key > after:
-                        found.append((key, entry, distance))
+        self._today(now)
+        held = self._held
+        query = held.query(filters)
+        if query is None:
+            return []
+        available = _Availability(held, now, minutes)
+        distance = None if query.near is None else _Distance(held, query.near, query.inside)
+        after_key = (after[0], after[1], after[2].bytes) if after is not None else None
+        found: list[tuple[tuple[bool, int, bytes], int]] | None = None
+        budget = max(WALK_AT_LEAST, WALK_PER_CANDIDATE * query.size)
+        if day == held.day and (
+            budget >= len(held) or self._walk_length(query, available, distance, limit) <= budget
+        ):
+            found = self._walk(query, filters, available, distance, after_key, limit, budget)
+        if found is None:
+            found = self._read(query, filters, available, distance, day, after_key, limit)
         return [
-            SearchRow(entry.row, not key[0], key[1], distance)
-            for key, entry, distance in heapq.nsmallest(limit, found, key=_by_key)
+            SearchRow(
+                held.row(slot),
+                not key[0],
+                key[1],
+                None if distance is None else distance.miles(slot),
+            )
+            for key, slot in found
         ]
+
+    def _walk_length(
+        self, query: _Query, is_available: _Availability, distance: _Distance | None, limit: int
+    ) -> float:
+        """The steps a walk along the rotation would take to find ``limit`` matches on call
+        now, from the share of them among the first profiles of the smallest source."""
+        held = self._held
+        sample = list(itertools.islice(held.candidates(query), _SAMPLE))
+        hits = sum(
+            1
+            for slot in sample
+            if held.keeps(query, slot)
+            and (distance is None or distance.within(slot))
+            and is_available(slot)
+        )
+        if not hits:
+            return math.inf
+        return limit * len(sample) * len(held) / (hits * query.size)
+
+    def _walk(
+        self,
+        query: _Query,
+        filters: SearchFilters,
+        is_available: _Availability,
+        distance: _Distance | None,
+        after: tuple[bool, int, bytes] | None,
+        limit: int,
+        budget: int,
+    ) -> list[tuple[tuple[bool, int, bytes], int]] | None:
+        """The page, walking the day's rotation: available matches after ``after`` until
+        the page is full, then (not ``available_now``) the first others after it. None when
+        the walk takes more than ``budget`` steps: reading the smallest source is cheaper."""
+        held = self._held
+        order, rotations, keys = held.order, held.rotation, held.key
+        keeps = held.keeps
+
+        def position(key: tuple[int, bytes]) -> int:  # the first slot after ``key``
+            return bisect.bisect_right(order, key, key=held.order_of)
+
+        # where each part begins: available ones after the cursor, the others after it
+        if after is None:
+            first_available, first_other = 0, 0
+        elif not after[0]:
+            first_available, first_other = position(after[1:]), 0
+        else:
+            first_available, first_other = len(order), position(after[1:])
+        if filters.available_now:
+            first_other = len(order)
+        found: list[tuple[tuple[bool, int, bytes], int]] = []
+        steps = 0
+        # the available ones first; then, if they do not fill the page, the others
+        for available, first in ((True, first_available), (False, first_other)):
+            for at in range(first, len(order)):
+                steps += 1
+                if steps > budget:
+                    return None
+                slot = order[at]
+                if not keeps(query, slot):
+                    continue
+                if distance is not None and not distance.within(slot):
+                    continue
+                if is_available(slot) == available:
+                    found.append(((not available, rotations[slot], keys[slot]), slot))
+                    if len(found) == limit:
+                        return found
+        return found
+
+    def _read(
+        self,
+        query: _Query,
+        filters: SearchFilters,
+        is_available: _Availability,
+        distance: _Distance | None,
+        day: int,
+        after: tuple[bool, int, bytes] | None,
+        limit: int,
+    ) -> list[tuple[tuple[bool, int, bytes], int]]:
+        """The page, reading every profile of the query's smallest source: its matches'
+        sort keys, the smallest kept."""
+        held = self._held
+        rotations, keys, department = held.rotation, held.key, held.department
+        exclude, only_available = query.exclude, filters.available_now
+        # a source of the bitsets' members meets them: only the department is left to test
+        tested = query.in_bits and query.county is None
+        found: list[tuple[tuple[bool, int, bytes], int]] = []
+        for slot in held.candidates(query):
+            if tested:
+                if department[slot] == exclude:
+                    continue
+            elif not held.keeps(query, slot):
+                continue
+            # the test that leaves out more first: who is on call, when only they are wanted
+            available = is_available(slot) if only_available else True
+            if not available:
+                continue
+            if distance is not None and not distance.within(slot):
+                continue
+            if not only_available:
+                available = is_available(slot)
+            place = rotations[slot] if day == held.day else rotation(UUID(bytes=keys[slot]), day)
+            key = (not available, place, keys[slot])
+            if after is None or key > after:
+                found.append((key, slot))
+        return heapq.nsmallest(limit, found, key=_by_key)
+
+    # -- who is on call next ------------------------------------------------------------
 
     def next_on_call(
         self,
@@ -429,143 +870,167 @@ class SupporterIndex:
         whole network (or a broad filter) the slots are walked soonest first, and the walk
         stops as soon as no later slot could come before the ``limit``-th found.
         """
-        today = now.astimezone(dt.UTC).date().toordinal()
-        if today != self._day:
-            self._rekey(today)
+        self._today(now)
+        held = self._held
+        query = held.query(filters)
+        if query is None:
+            return []
         moments = _Moments(now)
-        found: list[tuple[dt.datetime, tuple[int, UUID], NextOnCallRow]] = []
-        if filters.near is not None or filters.state is not None or self._narrow(filters):
-            for entry, distance in self._matching(filters):
-                moment = entry.next_on_call(now, minutes, moments)
+        on_call = _OnCall(held, now, minutes, moments)
+        found: list[tuple[dt.datetime, int, bytes, int, float | None]]
+        if filters.near is not None or filters.state is not None or query.size * 10 < len(held):
+            found = []
+            for slot, distance in self._matching(query):
+                moment = on_call(slot)
                 if moment is not None:
-                    found.append((moment, entry.order, NextOnCallRow(entry.row, moment, distance)))
+                    found.append((moment, held.rotation[slot], held.key[slot], slot, distance))
         else:
-            found = self._walk_to_next_on_call(filters, now, minutes, moments, limit)
-        found.sort(key=lambda item: (item[0], item[1]))
-        return [row for _, _, row in found[:limit]]
-
-    def _narrow(self, filters: SearchFilters) -> bool:
-        """Whether few profiles meet the filters (under a tenth of a sample of the day's
-        rotation): then reading each is cheaper than walking everyone's slots for them."""
-        rest = _matcher(filters)
-        if rest is None:
-            return False
-        sample = self._order[:_SAMPLE]
-        return sum(1 for entry in sample if rest(entry)) * 10 < len(sample)
+            found = self._walk_to_next_on_call(query, on_call, minutes, moments, limit)
+        found.sort(key=lambda item: item[:3])
+        return [
+            NextOnCallRow(held.row(slot), moment, distance)
+            for moment, _, _, slot, distance in found[:limit]
+        ]
 
     def _walk_to_next_on_call(
         self,
-        filters: SearchFilters,
-        now: dt.datetime,
+        query: _Query,
+        on_call: _OnCall,
         minutes: Mapping[str, int],
         moments: _Moments,
         limit: int,
-    ) -> list[tuple[dt.datetime, tuple[int, UUID], NextOnCallRow]]:
+    ) -> list[tuple[dt.datetime, int, bytes, int, float | None]]:
         """The matches whose next slot starts soonest, walked in that order (then the day's
         rotation) across every zone, until no later one could be among the first ``limit``:
-        the network is not read whole. A profile's first slot in the walk bounds when it is
-        on call (its switch may only make it later)."""
-        exclude = _department(filters)
-        rest = _matcher(filters)
-        seen: set[UUID] = set()
-        found: list[tuple[dt.datetime, tuple[int, UUID], NextOnCallRow]] = []
-        first: list[tuple[dt.datetime, tuple[int, UUID]]] = []  # the soonest ``limit``, sorted
-        for bound, order, entry in self._by_next_start(minutes, moments):
-            if len(first) == limit and (bound, order) > first[-1]:
+        the network is not read whole. A profile's first slot in the walk, or the end of
+        the switch keeping it off, bounds when it is on call: it is on call at that end if
+        its schedule is on then, else at a slot's start."""
+        held = self._held
+        seen: set[int] = set()
+        found: list[tuple[dt.datetime, int, bytes, int, float | None]] = []
+        first: list[tuple[dt.datetime, int, bytes]] = []  # the soonest ``limit``, sorted
+        for bound, slot in self._by_next_start(on_call.now, minutes, moments):
+            order = held.rotation[slot], held.key[slot]
+            if len(first) == limit and (bound, *order) > first[-1]:
                 break
-            if entry.id in seen:
+            if slot in seen:
                 continue
-            seen.add(entry.id)
-            if entry.department == exclude or (rest is not None and not rest(entry)):
+            seen.add(slot)
+            if not held.keeps(query, slot):
                 continue
-            moment = entry.next_on_call(now, minutes, moments)
+            moment = on_call(slot)
             if moment is None:
                 continue
-            found.append((moment, entry.order, NextOnCallRow(entry.row, moment, None)))
-            key = (moment, entry.order)
+            found.append((moment, *order, slot, None))
+            key = (moment, *order)
             if len(first) < limit or key < first[-1]:
                 bisect.insort(first, key)
                 del first[limit:]
         return found
 
     def _by_next_start(
-        self, minutes: Mapping[str, int], moments: _Moments
-    ) -> Iterator[tuple[dt.datetime, tuple[int, UUID], _Entry]]:
+        self, now: dt.datetime, minutes: Mapping[str, int], moments: _Moments
+    ) -> Iterator[tuple[dt.datetime, int]]:
         """Every slot of every profile, soonest start first from each zone's minute now, then
-        by the day's rotation: (when it starts, rotation and id, the profile)."""
+        by the day's rotation, and the end of each switch that keeps a profile off call now:
+        (when it starts or ends, the profile's slot)."""
+        held = self._held
         week = availability.MINUTES_PER_WEEK
-        heads: list[tuple[dt.datetime, int, UUID, str, int, int, int]] = []
-        for zone, starts in self._starts.items():
-            minute = minutes.get(zone)
+        rotations, keys, off = held.rotation, held.key, held.off
+        # (when, rotation, key, zone (-1: the switches), position, first position, minute)
+        heads: list[tuple[dt.datetime, int, bytes, int, int, int, int]] = []
+        for zone, (starts, slots) in held.starts.items():
+            name = held.zones.values[zone]
+            minute = minutes.get(name)
             if minute is None or not starts:
                 continue
-            position = bisect.bisect_left(starts, (minute,))
-            start, rotation, supporter = starts[position % len(starts)]
-            at = moments.after(zone, (start - minute) % week)
-            heads.append((at, rotation, supporter, zone, position, position, minute))
+            position = bisect.bisect_left(starts, minute)
+            slot = slots[position % len(slots)]
+            at = moments.after(name, (starts[position % len(starts)] - minute) % week)
+            heads.append((at, rotations[slot], keys[slot], zone, position, position, minute))
+        ending = bisect.bisect_right(off, now, key=_by_moment)
+        if ending < len(off):
+            until, order, key, _ = off[ending]
+            heads.append((until, order, key, -1, ending, ending, 0))
         heapq.heapify(heads)
         while heads:
-            at, rotation, supporter, zone, position, first, minute = heads[0]
-            yield at, (rotation, supporter), self._entries[supporter]
-            starts = self._starts[zone]
+            _, _, _, zone, position, first, minute = heads[0]
+            if zone < 0:
+                yield off[position][0], off[position][3]
+                position += 1
+                if position < len(off):
+                    until, order, key, _ = off[position]
+                    heapq.heapreplace(heads, (until, order, key, -1, position, first, 0))
+                else:
+                    heapq.heappop(heads)
+                continue
+            starts, slots = held.starts[zone]
+            yield heads[0][0], slots[position % len(slots)]
             position += 1
             if position - first < len(starts):
-                start, rotation, supporter = starts[position % len(starts)]
-                at = moments.after(zone, (start - minute) % week)
-                heapq.heapreplace(heads, (at, rotation, supporter, zone, position, first, minute))
+                slot = slots[position % len(slots)]
+                name = held.zones.values[zone]
+                at = moments.after(name, (starts[position % len(starts)] - minute) % week)
+                heapq.heapreplace(
+                    heads, (at, rotations[slot], keys[slot], zone, position, first, minute)
+                )
             else:
                 heapq.heappop(heads)
 
-    def _matching(self, filters: SearchFilters) -> Iterator[tuple[_Entry, float | None]]:
+    def _matching(self, query: _Query) -> Iterator[tuple[int, float | None]]:
         """Every profile that meets the filters but ``available_now``, with its distance
         from the ZIP code searched near (None without one)."""
-        exclude = _department(filters)
-        if filters.near is None:
-            rest = _matcher(filters)
-            listing = (
-                self._order if filters.state is None else self._by_state.get(filters.state, [])
-            )
-            for entry in listing:
-                if entry.department != exclude and (rest is None or rest(entry)):
-                    yield entry, None
+        held = self._held
+        if query.near is None:
+            for slot in held.candidates(query):
+                if held.keeps(query, slot):
+                    yield slot, None
             return
-        latitude, longitude, miles, (min_lat, max_lat, min_lon, max_lon) = filters.near
-        area = filters.areas[0] if filters.areas else None
-        rest = _matcher(filters, checked=area)
-        for lat_cell in range(math.floor(min_lat), math.floor(max_lat) + 1):
-            for lon_cell in range(math.floor(min_lon), math.floor(max_lon) + 1):
-                for entry in self._cells.get((area, lat_cell, lon_cell), {}).values():
-                    if entry.department == exclude or (rest is not None and not rest(entry)):
-                        continue
-                    distance = geo.distance_miles(
-                        latitude, longitude, entry.latitude, entry.longitude
-                    )
-                    if distance <= miles:
-                        yield entry, distance
+        latitude, longitude, miles, _ = query.near
+        for slot in held.candidates(query):  # within the cells under the bounding box
+            if not held.keeps(query, slot):
+                continue
+            distance = geo.distance_miles(
+                latitude, longitude, held.latitude[slot], held.longitude[slot]
+            )
+            if distance <= miles:
+                yield slot, distance
 
 
-def _department(filters: SearchFilters) -> int:
-    """The department left out, as the entries hold it (-1: none is)."""
-    return filters.exclude_department.int if filters.exclude_department else -1
+class _OnCall:
+    """When the profile in a slot is next on call (as ``availability.next_on_call``); None
+    while on call now, or when no schedule puts it on call again."""
 
+    def __init__(
+        self,
+        profiles: _Profiles,
+        now: dt.datetime,
+        minutes: Mapping[str, int],
+        moments: _Moments,
+    ) -> None:
+        self._profiles = profiles
+        self.now = self._now = now
+        self._minutes = minutes
+        self._moments = moments
+        self._available = _Availability(profiles, now, minutes)
 
-def _matcher(filters: SearchFilters, *, checked: str | None = None) -> _Match | None:
-    """Whether a profile meets the filters on the profile itself, but its department and
-    the area ``checked`` already (the cell it came from); None when there is nothing left to
-    check."""
-    areas = frozenset(filters.areas or ()) - {checked}
-    language, state, gender = filters.language, filters.state, filters.gender
-    county = filters.county.lower() if filters.county is not None else None
-    if not areas and language is None and state is None and county is None and gender is None:
-        return None
-
-    def matches(entry: _Entry) -> bool:
-        return (
-            areas <= entry.areas
-            and (language is None or language in entry.languages)
-            and (state is None or entry.state == state)
-            and (county is None or entry.county == county)
-            and (gender is None or entry.gender == gender)
-        )
-
-    return matches
+    def __call__(self, slot: int) -> dt.datetime | None:
+        if self._available(slot):
+            return None
+        profiles = self._profiles
+        time_zone = profiles.zones.values[profiles.zone[slot]]
+        shape = profiles.schedule_of[profiles.schedule[slot]]
+        available_until, until = profiles.switch.get(slot, (None, None))
+        if until is not None and self._now < until:  # switched off: rare, worked out in full
+            return availability.next_on_call(
+                spans=shape.spans,
+                time_zone=time_zone,
+                available_until=available_until,
+                unavailable_until=until,
+                now=self._now,
+            )
+        minute = self._minutes.get(time_zone)
+        if minute is None:
+            return None
+        ahead = availability.minutes_to_next_start(shape.starts, shape.ends, minute)
+        return None if ahead is None else self._moments.after(time_zone, ahead)

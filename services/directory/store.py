@@ -8,7 +8,7 @@ call.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -185,14 +185,28 @@ LEFT JOIN peer_supporters s ON s.active
 
 
 async def supporter_changes(*, db: Executor, generation: int, counted: int) -> SupporterChanges:
-    """The profiles changed after change number ``counted`` of ``generation``; every active
-    profile instead when the generation has moved on (a profile was deleted)."""
+    """The profiles changed after change number ``counted`` of ``generation``; none when
+    the generation has moved on (a profile was deleted): then every active profile must be
+    read again (``every_active_supporter``)."""
     records = await db.fetch(_CHANGED_SINCE, generation, counted)
-    if records[0]["generation"] != generation:
-        records = await db.fetch(_EVERY_ACTIVE)
+    return _changes(records)
+
+
+def _changes(records: Sequence[asyncpg.Record]) -> SupporterChanges:
     first = records[0]
     return SupporterChanges(
         generation=first["generation"],
         counted=first["counted"],
         rows=[(_supporter(r), r["change"]) for r in records if r["id"] is not None],
     )
+
+
+async def every_active_supporter(
+    *, db: asyncpg.Pool, batch: int
+) -> AsyncIterator[SupporterChanges]:
+    """Every active profile, ``batch`` at a time, as of one snapshot (one statement, read
+    through a cursor): the reader never holds them all as records at once."""
+    async with db.acquire() as connection, connection.transaction(readonly=True):
+        cursor = await connection.cursor(_EVERY_ACTIVE)
+        while records := await cursor.fetch(batch):
+            yield _changes(records)
