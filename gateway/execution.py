@@ -33,7 +33,7 @@ from gateway.fetch_context import ErrorMarker, FetchContext, NodePlans
 from gateway.planning import SelectionPlanner
 from gateway.root_fetch import RootDocuments, RootFetcher
 from gateway.shaping import DirectAnswer, ShapePlans
-from gateway.subgraphs import SubgraphClient, SubgraphResponse, SubgraphUnavailable
+from gateway.subgraphs import SubgraphCalls, SubgraphResponse, SubgraphUnavailable
 from gateway.supergraph import Supergraph
 
 
@@ -55,7 +55,7 @@ class OperationExecution:
         self,
         *,
         supergraph: Supergraph,
-        client: SubgraphClient,
+        client: SubgraphCalls,
         operation: OperationDefinitionNode,
         planner: SelectionPlanner,
         variables: Mapping[str, Any],

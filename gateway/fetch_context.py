@@ -22,7 +22,7 @@ from graphql import (
 
 from gateway.planning import SelectionPlanner
 from gateway.selections import has_directives, included, merge_nodes
-from gateway.subgraphs import SubgraphClient, SubgraphResponse
+from gateway.subgraphs import SubgraphCalls, SubgraphResponse
 from gateway.supergraph import Supergraph
 
 _Result = TypeVar("_Result")
@@ -60,7 +60,7 @@ class FetchContext:
         self,
         *,
         supergraph: Supergraph,
-        client: SubgraphClient,
+        client: SubgraphCalls,
         operation: OperationDefinitionNode,
         planner: SelectionPlanner,
         variables: Mapping[str, Any],

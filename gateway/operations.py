@@ -33,7 +33,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from gateway.execution import ExecutionPlans, OperationExecution, resolve_field
 from gateway.planning import SelectionPlanner, single_subgraph
 from gateway.settings import GatewaySettings
-from gateway.subgraphs import SubgraphClient, SubgraphResponse, SubgraphUnavailable
+from gateway.subgraphs import SubgraphCalls, SubgraphResponse, SubgraphUnavailable
 from gateway.supergraph import Supergraph
 from servicekit import telemetry
 from servicekit.limits import DocumentCosts
@@ -103,7 +103,7 @@ class OperationPipeline:
     """Answers operations over the supergraph; keeps recent documents and their plans."""
 
     def __init__(
-        self, settings: GatewaySettings, supergraph: Supergraph, client: SubgraphClient
+        self, settings: GatewaySettings, supergraph: Supergraph, client: SubgraphCalls
     ) -> None:
         self.settings = settings
         self.supergraph = supergraph
