@@ -53,8 +53,8 @@ def prefer_fresh_sources(package: Path, package_name: str) -> None:
     if not stale:
         return
     _log.warning(
-        "%s: compiled before their source changed, run as Python (rebuild with `make "
-        "compiled`, or delete the .so files to stop this warning)",
+        "%s: source edited since compiled, so run as Python (rebuild with `make compiled`, "
+        "or delete the .so files to stop this warning)",
         ", ".join(f"{package_name}.{name}" for name in sorted(stale)),
     )
     sys.meta_path.insert(
