@@ -21,17 +21,20 @@ COPY servicekit ./servicekit
 COPY services ./services
 COPY gateway ./gateway
 RUN /opt/wnwa/bin/pip install --quiet --no-deps .
-# The gateway's hot path compiled with mypyc (docs/architecture.md, "The compiled hot path"):
-# from the sources here, against the installed packages' types, then put beside the
-# installed modules. The compiler and a C toolchain live in this stage only.
+# The gateway's hot path compiled with mypyc (docs/architecture.md, "Fast paths"): from the
+# sources here, with the one compiler the project pins (the dev extra's `mypy==`) and the
+# project's mypy config, whose strawberry plugin the compiler finds through a .pth pointing
+# at the installed packages; then put beside the installed modules. The compiler and a C
+# toolchain live in this stage only.
 COPY tools/compile-gateway ./tools/compile-gateway
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends gcc libc6-dev \
  && rm -rf /var/lib/apt/lists/* \
  && python -m venv /opt/compiler \
- && /opt/compiler/bin/pip install --quiet "mypy==2.4.1" \
- && tools/compile-gateway /opt/compiler/bin/mypyc --config-file= \
-      --python-executable /opt/wnwa/bin/python \
+ && /opt/compiler/bin/pip install --quiet "$(python -c 'import tomllib; print(next(r for r in tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["dev"] if r.startswith("mypy==")))')" \
+ && /opt/wnwa/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' \
+      > "$(/opt/compiler/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/wnwa.pth" \
+ && tools/compile-gateway /opt/compiler/bin/mypyc --python-executable /opt/wnwa/bin/python \
  && cp gateway/*.so "$(/opt/wnwa/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/gateway/" \
  && /opt/wnwa/bin/python -c 'import gateway.entities as m; assert m.__file__.endswith(".so")'
 # Containers always use a PostgreSQL server of their own (WNWA_POSTGRES_URL, the services'

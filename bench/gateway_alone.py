@@ -235,6 +235,8 @@ def gateway_environment(urls: dict[str, str], port: int) -> dict[str, str]:
     env |= {
         "WNWA_ENV": "production",
         "WNWA_GATEWAY_PORT": str(port),
+        # production requires the public address; nothing here reads it
+        "WNWA_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "WNWA_JWKS_URL": urls["jwks"],
         "WNWA_TOKEN_ISSUER": ISSUER,
         "WNWA_GATEWAY_IDENTITY_ORIGIN": "http://127.0.0.1:9",

@@ -6,7 +6,7 @@ once. Errors are placed where they happened in the client's answer."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -23,13 +23,14 @@ from graphql import (
 from gateway.fetch_context import ErrorMarker, FetchContext, error_marker, mark_path, run_all
 from gateway.planning import (
     KEY_PREFIX,
+    SubgraphDocument,
     aliased,
     entities_field,
     key_alias,
     operation_document,
     representations_variable,
 )
-from gateway.selections import has_directives, merge_nodes
+from gateway.selections import merge_nodes
 from gateway.subgraphs import SubgraphUnavailable
 
 _LEAF, _OBJECT, _ABSTRACT = 0, 1, 2
@@ -94,6 +95,22 @@ class _Plan:
 
 # what an entity fetch asks for: the type and each field's response key and nodes (by identity)
 Signature = tuple[Any, ...]
+# an object type and the nodes (by identity) that select its fields
+_PlanKey = tuple[str, tuple[int, ...]]
+
+
+@dataclass(slots=True)
+class EntityPlans:
+    """What the walk over answers and the ``_entities`` fetches work out once per document,
+    kept with it: written here only."""
+
+    # the requested fields of an object type under some nodes (only plans that depend on no
+    # variable: no @skip/@include under the nodes)
+    objects: dict[_PlanKey, _Plan] = field(default_factory=dict)
+    # the ``_entities`` document for a subgraph and the signatures of its groups
+    documents: dict[tuple[str, tuple[Signature, ...]], SubgraphDocument] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(slots=True)
@@ -110,12 +127,14 @@ class EntityNeed:
 class EntityFetcher:
     """Finds the entities an answer still lacks fields of, and fetches them."""
 
-    def __init__(self, context: FetchContext) -> None:
+    def __init__(self, context: FetchContext, plans: EntityPlans | None = None) -> None:
         self.context = context
+        plans = EntityPlans() if plans is None else plans
         # held here so the walk over every object of an answer looks nothing up twice
         self._supergraph = context.supergraph
-        self._plans = context.plans
-        self._memo = context.memo
+        self._objects = plans.objects
+        self._documents = plans.documents
+        self._plain = context.plain
         self._fields_of = context.fields_of
 
     def collect(
@@ -150,7 +169,7 @@ class EntityFetcher:
             plan = step.child
             if plan is None:
                 found = self._collect_plan(step.nodes, named, variables)
-                if self._plans.get(_plan_key(step.nodes, named)) is found:
+                if self._objects.get(_plan_key(step.nodes, named)) is found:
                     step.child = found  # kept: it depends on no variable
                 plan = found
             self._collect_objects(value, named, plan, subgraph, variables, needs)
@@ -209,12 +228,12 @@ class EntityFetcher:
         self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
     ) -> _Plan:
         key = _plan_key(nodes, runtime)
-        plan: _Plan | None = self._plans.get(key)
+        plan = self._objects.get(key)
         if plan is None:
             plan = self._field_plan(nodes, runtime, variables)
             # kept only when no directive (@skip, @include) makes it depend on variables
-            if self._memo(("plain", *map(id, nodes)), lambda: not has_directives(nodes)):
-                self._plans[key] = plan
+            if self._plain(nodes):
+                self._objects[key] = plan
         return plan
 
     def _field_plan(
@@ -262,9 +281,10 @@ class EntityFetcher:
         """One ``_entities`` request to ``subgraph`` for every group of needs; what its answer
         still lacks (from further subgraphs) is returned for the next level."""
         signatures = tuple(group[0].signature for group in groups)
-        query, used = self._memo(
-            ("entities", subgraph, *signatures), lambda: self._document(subgraph, groups)
-        )
+        document = self._documents.get((subgraph, signatures))
+        if document is None:
+            document = self._documents[subgraph, signatures] = self._document(subgraph, groups)
+        query, used = document
         representation_sets, targets = self._representations(subgraph, groups)
         variables_out = {
             name: value for name, value in self.context.raw_variables.items() if name in used
@@ -287,7 +307,7 @@ class EntityFetcher:
         self._place_errors(response.errors, targets)
         return next_needs
 
-    def _document(self, subgraph: str, groups: list[list[EntityNeed]]) -> tuple[str, set[str]]:
+    def _document(self, subgraph: str, groups: list[list[EntityNeed]]) -> SubgraphDocument:
         """The ``_entities`` document: one aliased field (``e0``, ``e1``…) per group, each
         asking for the group's missing fields as ``subgraph`` can resolve them."""
         selections = []
@@ -424,5 +444,5 @@ def _signature(type_name: str, steps: list[_Step]) -> Signature:
     return (type_name, *((step.key, *map(id, step.nodes)) for step in steps))
 
 
-def _plan_key(nodes: list[FieldNode], runtime: GraphQLObjectType) -> tuple[Any, ...]:
-    return ("fields", runtime.name, *map(id, nodes))
+def _plan_key(nodes: list[FieldNode], runtime: GraphQLObjectType) -> _PlanKey:
+    return runtime.name, tuple(map(id, nodes))

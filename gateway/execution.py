@@ -22,18 +22,30 @@ same way and shapes the answer directly, handing back to the executor only what 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLResolveInfo, OperationDefinitionNode
-from graphql.execution.values import VariableValues
+from graphql.execution import VariableValues
 
-from gateway.entities import EntityFetcher
-from gateway.fetch_context import ErrorMarker, FetchContext
+from gateway.entities import EntityFetcher, EntityPlans
+from gateway.fetch_context import ErrorMarker, FetchContext, NodePlans
 from gateway.planning import SelectionPlanner
-from gateway.root_fetch import RootFetcher
-from gateway.shaping import DirectAnswer
-from gateway.subgraphs import SubgraphClient, SubgraphResponse, SubgraphUnavailable
+from gateway.root_fetch import RootDocuments, RootFetcher
+from gateway.shaping import DirectAnswer, ShapePlans
+from gateway.subgraphs import SubgraphCalls, SubgraphResponse, SubgraphUnavailable
 from gateway.supergraph import Supergraph
+
+
+@dataclass(slots=True)
+class ExecutionPlans:
+    """What answering one operation of a cached document works out once and keeps with it,
+    each kind typed and written by the one module that computes it."""
+
+    nodes: NodePlans = field(default_factory=NodePlans)  # gateway.fetch_context
+    roots: RootDocuments = field(default_factory=dict)  # gateway.root_fetch
+    entities: EntityPlans = field(default_factory=EntityPlans)  # gateway.entities
+    shapes: ShapePlans = field(default_factory=dict)  # gateway.shaping
 
 
 class OperationExecution:
@@ -43,14 +55,15 @@ class OperationExecution:
         self,
         *,
         supergraph: Supergraph,
-        client: SubgraphClient,
+        client: SubgraphCalls,
         operation: OperationDefinitionNode,
         planner: SelectionPlanner,
         variables: Mapping[str, Any],
         authorization: str | None,
-        plans: dict[Any, Any] | None = None,
+        plans: ExecutionPlans | None = None,
         answered: Mapping[str, SubgraphResponse | SubgraphUnavailable] | None = None,
     ) -> None:
+        plans = ExecutionPlans() if plans is None else plans
         context = FetchContext(
             supergraph=supergraph,
             client=client,
@@ -58,10 +71,10 @@ class OperationExecution:
             planner=planner,
             variables=variables,
             authorization=authorization,
-            plans=plans,
+            nodes=plans.nodes,
         )
-        roots = RootFetcher(context, EntityFetcher(context), answered)
-        self._direct = DirectAnswer(context, roots)
+        roots = RootFetcher(context, EntityFetcher(context, plans.entities), answered, plans.roots)
+        self._direct = DirectAnswer(context, roots, plans.shapes)
         # what graphql-core's resolvers call, bound once
         self.resolve_root = roots.resolve_root
         # errors with no place in the answer (the context's own list)

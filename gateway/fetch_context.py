@@ -4,8 +4,8 @@ plans kept with the cached document, and the markers that stand where a subgraph
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from graphql import (
@@ -21,8 +21,8 @@ from graphql import (
 )
 
 from gateway.planning import SelectionPlanner
-from gateway.selections import included
-from gateway.subgraphs import SubgraphClient, SubgraphResponse
+from gateway.selections import has_directives, included, merge_nodes
+from gateway.subgraphs import SubgraphCalls, SubgraphResponse
 from gateway.supergraph import Supergraph
 
 _Result = TypeVar("_Result")
@@ -40,6 +40,19 @@ class ErrorMarker:
         return GraphQLError(self.message, extensions=dict(self.extensions or {}) or None)
 
 
+@dataclass(slots=True)
+class NodePlans:
+    """What the fetches work out once per document about its field nodes, keyed by the
+    nodes' identity (the cached document keeps them alive): written by :class:`FetchContext`."""
+
+    # several nodes of one response key merged into one (gateway.selections.merge_nodes)
+    merged: dict[tuple[int, ...], FieldNode] = field(default_factory=dict)
+    # a node with its fragments inlined (SelectionPlanner.inline_fragments)
+    inlined: dict[int, FieldNode] = field(default_factory=dict)
+    # whether no @skip/@include under the nodes makes a plan of them depend on variables
+    plain: dict[tuple[int, ...], bool] = field(default_factory=dict)
+
+
 class FetchContext:
     """One client operation as its root and entity fetches see it."""
 
@@ -47,12 +60,12 @@ class FetchContext:
         self,
         *,
         supergraph: Supergraph,
-        client: SubgraphClient,
+        client: SubgraphCalls,
         operation: OperationDefinitionNode,
         planner: SelectionPlanner,
         variables: Mapping[str, Any],
         authorization: str | None,
-        plans: dict[Any, Any] | None = None,
+        nodes: NodePlans | None = None,
     ) -> None:
         self.supergraph = supergraph
         self.client = client
@@ -62,23 +75,32 @@ class FetchContext:
         self.authorization = authorization
         # errors with no place in the answer, reported after graphql-core's own
         self.extra_errors: list[GraphQLError] = []
-        # what depends only on the document (merged and inlined nodes, subgraph documents),
-        # kept with the cached document and keyed by its nodes' identity
-        self.plans = {} if plans is None else plans
+        # what depends only on the document's nodes, kept with the cached document
+        self.nodes = NodePlans() if nodes is None else nodes
 
-    def memo(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        """The plan kept under ``key``, made (once per document) when missing."""
-        found = self.plans.get(key)
+    def merged(self, nodes: list[FieldNode]) -> FieldNode:
+        """``nodes`` (one response key's) merged into one field node."""
+        key = tuple(map(id, nodes))
+        found = self.nodes.merged.get(key)
         if found is None:
-            found = self.plans[key] = make()
+            found = self.nodes.merged[key] = merge_nodes(nodes)
         return found
 
     def inline(self, node: FieldNode) -> FieldNode:
         """``node`` with its fragments inlined (see :class:`SelectionPlanner`)."""
-        inlined: FieldNode = self.memo(
-            ("inline", id(node)), lambda: self.planner.inline_fragments(node)
-        )
-        return inlined
+        found = self.nodes.inlined.get(id(node))
+        if found is None:
+            found = self.nodes.inlined[id(node)] = self.planner.inline_fragments(node)
+        return found
+
+    def plain(self, nodes: list[FieldNode]) -> bool:
+        """Whether no ``@skip``/``@include`` under ``nodes`` makes their plan depend on
+        variables (so a plan of them may be kept with the document)."""
+        key = tuple(map(id, nodes))
+        found = self.nodes.plain.get(key)
+        if found is None:
+            found = self.nodes.plain[key] = not has_directives(nodes)
+        return found
 
     async def call(
         self, subgraph: str, query: str, variables: Mapping[str, Any]

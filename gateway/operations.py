@@ -27,13 +27,13 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql.execution.values import get_variable_values
+from graphql.execution import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-from gateway.execution import OperationExecution, resolve_field
+from gateway.execution import ExecutionPlans, OperationExecution, resolve_field
 from gateway.planning import SelectionPlanner, single_subgraph
 from gateway.settings import GatewaySettings
-from gateway.subgraphs import SubgraphClient, SubgraphResponse, SubgraphUnavailable
+from gateway.subgraphs import SubgraphCalls, SubgraphResponse, SubgraphUnavailable
 from gateway.supergraph import Supergraph
 from servicekit import telemetry
 from servicekit.limits import DocumentCosts
@@ -86,8 +86,8 @@ class OperationPlan:
     # the one subgraph that resolves all of it, and the client's text holding only it
     single_subgraph: str | None
     single_text: str
-    # the planned path's subgraph documents and merged nodes (see OperationExecution)
-    execution: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # what the planned path works out once (merged nodes, subgraph documents, object plans)
+    execution: ExecutionPlans = field(default_factory=ExecutionPlans)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ class OperationPipeline:
     """Answers operations over the supergraph; keeps recent documents and their plans."""
 
     def __init__(
-        self, settings: GatewaySettings, supergraph: Supergraph, client: SubgraphClient
+        self, settings: GatewaySettings, supergraph: Supergraph, client: SubgraphCalls
     ) -> None:
         self.settings = settings
         self.supergraph = supergraph

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     ArgumentNode,
@@ -182,12 +182,19 @@ def used_variables(nodes: Iterable[Any]) -> set[str]:
     return found
 
 
+class SubgraphDocument(NamedTuple):
+    """A printed operation for a subgraph, and the client's variables it uses."""
+
+    text: str
+    variables: set[str]
+
+
 def operation_document(
     kind: OperationType,
     name: str | None,
     selections: list[FieldNode],
     variable_definitions: Iterable[VariableDefinitionNode],
-) -> tuple[str, set[str]]:
+) -> SubgraphDocument:
     """A printed subgraph operation holding ``selections``, and the variables they use."""
     used = used_variables(selections)
     definitions = tuple(d for d in variable_definitions if d.variable.name.value in used)
@@ -198,7 +205,7 @@ def operation_document(
         directives=(),
         selection_set=SelectionSetNode(selections=tuple(selections)),
     )
-    return print_ast(DocumentNode(definitions=(operation,))), used
+    return SubgraphDocument(print_ast(DocumentNode(definitions=(operation,))), used)
 
 
 def representations_variable(name: str) -> VariableDefinitionNode:

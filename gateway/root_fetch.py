@@ -21,12 +21,15 @@ from graphql import (
 
 from gateway.entities import EntityFetcher, EntityNeed
 from gateway.fetch_context import ErrorMarker, FetchContext, error_marker, mark_path
-from gateway.planning import aliased, operation_document
-from gateway.selections import merge_nodes, with_selection
+from gateway.planning import SubgraphDocument, aliased, operation_document
+from gateway.selections import with_selection
 from gateway.subgraphs import SubgraphResponse, SubgraphUnavailable
 
 # a root field to fetch: response key, field node, type, variable values
 RootEntry = tuple[str, FieldNode, GraphQLOutputType, Any]
+# the subgraph documents of batches of root fields, worked out once per document and kept
+# with it: by subgraph and each root field's response key and node (by identity)
+RootDocuments = dict[tuple[str, tuple[tuple[str, int], ...]], SubgraphDocument]
 
 
 @dataclass(slots=True)
@@ -43,9 +46,11 @@ class RootFetcher:
         context: FetchContext,
         entities: EntityFetcher,
         answered: Mapping[str, SubgraphResponse | SubgraphUnavailable] | None = None,
+        documents: RootDocuments | None = None,
     ) -> None:
         self.context = context
         self.entities = entities
+        self._documents: RootDocuments = {} if documents is None else documents
         self._batches: dict[str, _RootBatch] = {}
         self._dispatches: set[asyncio.Task[None]] = set()  # held so none is collected mid-flight
         # a subgraph's answer to this whole operation, already received and holding no data
@@ -67,7 +72,7 @@ class RootFetcher:
             raise GraphQLError(f"No service resolves {info.parent_type.name}.{info.field_name}.")
         subgraph = owners[0]
         nodes = info.field_nodes
-        node = context.memo(("merge", *map(id, nodes)), lambda: merge_nodes(nodes))
+        node = context.merged(nodes)
         entry: RootEntry = (str(info.path.key), node, info.return_type, info.variable_values)
         if context.operation.operation == OperationType.MUTATION:
             data = await self.fetch(subgraph, [entry])
@@ -110,7 +115,7 @@ class RootFetcher:
         context = self.context
         operation = context.operation
 
-        def plan() -> tuple[str, set[str]]:
+        def plan() -> SubgraphDocument:
             selections = []
             for response_key, node, return_type, _ in entries:
                 inlined = context.inline(node)
@@ -128,8 +133,11 @@ class RootFetcher:
                 operation.variable_definitions or (),
             )
 
-        plan_key = ("root", subgraph, *((key, id(node)) for key, node, *_ in entries))
-        query, used = context.memo(plan_key, plan)
+        document_key = (subgraph, tuple((str(key), id(node)) for key, node, *_ in entries))
+        document = self._documents.get(document_key)
+        if document is None:
+            document = self._documents[document_key] = plan()
+        query, used = document
         variables = {name: v for name, v in context.raw_variables.items() if name in used}
         try:
             answered = self._answered.get(subgraph)

@@ -15,7 +15,7 @@ from graphql import (
     InlineFragmentNode,
     SelectionSetNode,
 )
-from graphql.execution.values import get_directive_values
+from graphql.execution import get_directive_values
 
 
 def merge_nodes(nodes: list[FieldNode]) -> FieldNode:

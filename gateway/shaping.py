@@ -5,7 +5,6 @@ executor's exact handling hands the operation back to it (on the same answers)."
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from graphql import (
@@ -20,12 +19,11 @@ from graphql import (
     is_abstract_type,
     is_leaf_type,
 )
-from graphql.execution.values import VariableValues
+from graphql.execution import VariableValues
 from graphql.pyutils import Undefined
 
 from gateway.fetch_context import ErrorMarker, FetchContext, run_all
 from gateway.root_fetch import RootEntry, RootFetcher
-from gateway.selections import has_directives, merge_nodes
 
 
 class _Shaped:
@@ -52,6 +50,10 @@ class _Shaped:
         self.child: list[_Shaped] | None = None
 
 
+# the plans of objects' selections, worked out once per document and kept with it (only those
+# that depend on no variable): by object type and the selecting nodes' identity
+ShapePlans = dict[tuple[str, tuple[int, ...]], list[_Shaped]]
+
 # scalars whose values of this Python type serialize to themselves (graphql-core's rules)
 _PLAIN: dict[str, type] = {"String": str, "Boolean": bool, "Float": float, "ID": str}
 # stands for "this answer needs graphql-core's own completion" while shaping one directly
@@ -61,13 +63,15 @@ _EXECUTOR = object()
 class DirectAnswer:
     """Shapes a query's answer from the subgraphs' answers, or says the executor must."""
 
-    def __init__(self, context: FetchContext, roots: RootFetcher) -> None:
+    def __init__(
+        self, context: FetchContext, roots: RootFetcher, shapes: ShapePlans | None = None
+    ) -> None:
         self.context = context
         self.roots = roots
         # held here so shaping every object of an answer looks nothing up twice
         self._schema = context.supergraph.schema
-        self._plans = context.plans
-        self._memo = context.memo
+        self._shapes: ShapePlans = {} if shapes is None else shapes
+        self._plain = context.plain
         self._fields_of = context.fields_of
 
     async def answer(self, variables: VariableValues) -> dict[str, Any] | None:
@@ -90,7 +94,7 @@ class DirectAnswer:
             owners = context.supergraph.owners(root.name, nodes[0].name.value)
             if definition is None or not owners:
                 return None  # introspection, or a field no service resolves
-            node = self._memo(("merge", *map(id, nodes)), partial(merge_nodes, nodes))
+            node = context.merged(nodes)
             by_subgraph.setdefault(owners[0], []).append(
                 (response_key, node, definition.type, variables)
             )
@@ -202,7 +206,7 @@ class DirectAnswer:
         self, field: _Shaped, object_type: GraphQLObjectType, variables: Any
     ) -> list[_Shaped] | None:
         plan = self._object_shape(field.nodes, object_type, variables)
-        if plan is not None and self._plans.get(_shape_key(field.nodes, object_type)) is plan:
+        if plan is not None and self._shapes.get(_shape_key(field.nodes, object_type)) is plan:
             field.child = plan  # kept: it depends on no variable
         return plan
 
@@ -210,14 +214,12 @@ class DirectAnswer:
         self, nodes: list[FieldNode], runtime: GraphQLObjectType, variables: Any
     ) -> list[_Shaped] | None:
         key = _shape_key(nodes, runtime)
-        plan: list[_Shaped] | None = self._plans.get(key)
+        plan = self._shapes.get(key)
         if plan is None:
             plan = self._shape_plan(nodes, runtime, variables)
             # kept only when no directive (@skip, @include) makes it depend on variables
-            if plan is not None and self._memo(
-                ("plain", *map(id, nodes)), lambda: not has_directives(nodes)
-            ):
-                self._plans[key] = plan
+            if plan is not None and self._plain(nodes):
+                self._shapes[key] = plan
         return plan
 
     def _shape_plan(
@@ -240,8 +242,8 @@ class DirectAnswer:
         return plan
 
 
-def _shape_key(nodes: list[FieldNode], runtime: GraphQLObjectType) -> tuple[Any, ...]:
-    return ("shape", runtime.name, *map(id, nodes))
+def _shape_key(nodes: list[FieldNode], runtime: GraphQLObjectType) -> tuple[str, tuple[int, ...]]:
+    return runtime.name, tuple(map(id, nodes))
 
 
 def _serialized(value: Any, leaf_type: GraphQLLeafType) -> Any:

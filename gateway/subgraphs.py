@@ -16,7 +16,7 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import orjson
@@ -39,6 +39,35 @@ class SubgraphUnavailable(Exception):
 class SubgraphResponse:
     data: dict[str, Any] | None
     errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+class SubgraphCalls(Protocol):
+    """What answering an operation asks of the subgraphs: :class:`SubgraphClient` over HTTP;
+    the gateway's unit tests answer in memory (tests/gateway/fake_subgraphs.py)."""
+
+    async def fetch_query(
+        self,
+        subgraph: str,
+        query: str,
+        variables: Mapping[str, Any],
+        *,
+        authorization: str | None,
+        operation_name: str | None = None,
+    ) -> SubgraphResponse:
+        """A read-only call, which may share an identical one in flight."""
+        ...
+
+    async def fetch(
+        self,
+        subgraph: str,
+        query: str,
+        variables: Mapping[str, Any],
+        *,
+        authorization: str | None,
+        operation_name: str | None = None,
+    ) -> SubgraphResponse:
+        """A call of its own (mutations, uploads)."""
+        ...
 
 
 class SubgraphClient:

@@ -36,9 +36,6 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-# how strawberry names the resolver of a field that only reads an attribute
-_ATTRIBUTE_RESOLVER = "_get_basic_result"
-
 # (read the value from the object, coerce it (Undefined: refused), is a list) of a plain
 # leaf field; None: not one. Kept on the field itself (graphql-core's fields are not
 # hashable), made on first use.
@@ -47,15 +44,18 @@ _PLAN = "_wnwa_plain_leaf"
 
 
 def _reader(field: GraphQLField) -> Callable[[Any], Any] | None:
-    resolve = field.resolve
-    if resolve is None:
+    if field.resolve is None:
         return None
     definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if getattr(resolve, "__name__", "") == _ATTRIBUTE_RESOLVER:
-        if isinstance(definition, StrawberryField) and definition.default_resolver is getattr:
-            return attrgetter(definition.python_name)  # what strawberry does, minus 3 calls
-        return lambda source: resolve(source, None)
-    if not isinstance(definition, StrawberryField) or definition.extensions:
+    if not isinstance(definition, StrawberryField):
+        return None
+    if definition.is_basic_field:  # strawberry's own word: no resolver, no extension
+        name = definition.python_name
+        if definition.default_resolver is getattr:
+            return attrgetter(name)  # what strawberry's get_result does, minus 3 calls
+        default = definition.default_resolver
+        return lambda source: default(source, name)
+    if definition.extensions:
         return None
     resolver = definition.base_resolver
     if (

@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 import strawberry
+from graphql import GraphQLObjectType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from servicekit.errors import GENERIC_ERROR
+from servicekit.execution import _plan
 from servicekit.graphql import ServiceSchema
 
 
@@ -95,3 +97,13 @@ async def test_a_null_in_a_non_null_leaf_is_reported_at_its_path() -> None:
     [error] = result.errors or []
     assert error.path == ["things", 1, "broken"]
     assert error.message == GENERIC_ERROR  # a server-side bug, masked as any other
+
+
+def test_attribute_and_plain_method_leaf_fields_take_the_lean_path() -> None:
+    # a strawberry release that stops saying a field is basic would silently lose the path
+    schema = ServiceSchema(query=Query)
+    thing = schema._schema.type_map["Thing"]
+    assert isinstance(thing, GraphQLObjectType)
+    fields = thing.fields
+    lean = {name for name, field in fields.items() if _plan(field) is not None}
+    assert lean == set(fields)

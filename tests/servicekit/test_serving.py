@@ -1,6 +1,6 @@
 """The HTTP server every process runs answers each kind of request completely: a body, no
 body (HEAD, 204), a streamed body, an interim `100 Continue` and several requests on one
-connection (its headers are held back to leave with the body)."""
+connection."""
 
 from __future__ import annotations
 
@@ -57,10 +57,7 @@ class _Server(uvicorn.Server):
 @contextlib.asynccontextmanager
 async def _served() -> AsyncIterator[int]:
     port = free_port()
-    config = uvicorn.Config(
-        APP, host="127.0.0.1", port=port, log_config=None, access_log=False,
-        http=serving._Protocol, timeout_keep_alive=serving.KEEP_ALIVE_SECONDS,
-    )  # fmt: skip
+    config = uvicorn.Config(APP, host="127.0.0.1", port=port, **serving.OPTIONS)
     server = _Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
