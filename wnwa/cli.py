@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 import time
 import uuid
@@ -268,7 +269,17 @@ def run_stack(*, seed_demo: bool) -> int:
     print("WeNeverWalkAlone: starting", ", ".join(service.name for service in services))
     embedded = not os.environ.get("WNWA_POSTGRES_URL")
     with database_server() as server_url:
-        asyncio.run(prepare_databases(server_url, services, seed_demo=seed_demo))
+        # migrations and demo data in a process of their own: the supervisor runs as long as
+        # the stack, and would otherwise keep all that seeding imports (ZIP table, schemas)
+        command = ["seed", "--demo"] if seed_demo else ["migrate"]
+        prepared = subprocess.run(  # noqa: S603 (this interpreter, this project's command)
+            [sys.executable, "-m", "wnwa", *command],
+            env={**os.environ, "WNWA_POSTGRES_URL": server_url},
+            check=False,
+        )
+        if prepared.returncode != 0:
+            print("WeNeverWalkAlone: the databases could not be prepared", file=sys.stderr)
+            return prepared.returncode
         planned = _stack_plan(services, server_url)
         supervisor = Supervisor(
             planned, database_alive=database_probe(server_url) if embedded else None
