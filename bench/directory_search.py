@@ -41,8 +41,9 @@ from servicekit.tokens import Principal  # noqa: E402
 from services.directory.app import build_schema  # noqa: E402
 from services.directory.availability import time_zones  # noqa: E402
 from services.directory.report_months import ReportMonths  # noqa: E402
-from services.directory.schema import DirectoryLoaders  # noqa: E402
+from services.directory.schema import DirectoryLoaders, DirectoryResources  # noqa: E402
 from services.directory.search_index import SupporterIndex  # noqa: E402
+from services.directory.survey_quarters import SurveyQuarters  # noqa: E402
 from services.directory.vocabulary import AreaOfSupport  # noqa: E402
 
 SEARCH = """
@@ -164,6 +165,10 @@ async def measure(
     pool = await create_pool(with_database(server_url, bench_database(supporters)), max_size=2)
     schema = build_schema()
     index = SupporterIndex()  # the process's, read at its first search
+    months = ReportMonths(SYSTEM_CLOCK)
+    resources = DirectoryResources(
+        months=months, survey=SurveyQuarters(SYSTEM_CLOCK, months), search_index=index
+    )
     rng = random.Random(7)
     sample = await pool.fetch(
         "SELECT zip_code, state, county FROM peer_supporters TABLESAMPLE SYSTEM (2) LIMIT 200"
@@ -179,8 +184,8 @@ async def measure(
             pool=pool,
             principal=principal,
             token_problem=None,
-            loaders=DirectoryLoaders(pool, SYSTEM_CLOCK, index),
-            resources=ReportMonths(SYSTEM_CLOCK),
+            loaders=DirectoryLoaders(pool, SYSTEM_CLOCK),
+            resources=resources,
             clock=SYSTEM_CLOCK,
         )
         result = await schema.execute(

@@ -41,8 +41,9 @@ from servicekit.tokens import Principal  # noqa: E402
 from services.directory.app import build_schema  # noqa: E402
 from services.directory.availability import time_zones  # noqa: E402
 from services.directory.report_months import ReportMonths  # noqa: E402
-from services.directory.schema import DirectoryLoaders  # noqa: E402
+from services.directory.schema import DirectoryLoaders, DirectoryResources  # noqa: E402
 from services.directory.search_index import SupporterIndex  # noqa: E402
+from services.directory.survey_quarters import SurveyQuarters  # noqa: E402
 
 
 class CollectorClock:
@@ -76,6 +77,10 @@ async def run(requests: int) -> None:
         time_zones()
         schema = build_schema()
         index = SupporterIndex()  # the process's, read at its first search
+        months = ReportMonths(SYSTEM_CLOCK)
+        resources = DirectoryResources(
+            months=months, survey=SurveyQuarters(SYSTEM_CLOCK, months), search_index=index
+        )
         rng = random.Random(11)
         principal = Principal(
             subject="bench", department_id=str(uuid.uuid4()), roles=frozenset({"officer"})
@@ -86,8 +91,8 @@ async def run(requests: int) -> None:
                 pool=pool,
                 principal=principal,
                 token_problem=None,
-                loaders=DirectoryLoaders(pool, SYSTEM_CLOCK, index),
-                resources=ReportMonths(SYSTEM_CLOCK),
+                loaders=DirectoryLoaders(pool, SYSTEM_CLOCK),
+                resources=resources,
                 clock=SYSTEM_CLOCK,
             )
             variables = {

@@ -14,13 +14,14 @@ import aiohttp
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
+from servicekit.pseudonyms import derive_key, pairwise_subject
 from servicekit.tokens import JwksCache, TokenVerifier
 from services.identity import cookies
 from services.identity.admission import Standing, admit, roles_from_claims
 from services.identity.issuing import TokenIssuer
 from services.identity.keys import KeyRing
 from services.identity.oidc import ProviderMetadata, RelyingParty, _CachedKeys
-from services.identity.sealing import SecretBox, derive_key, pairwise_subject
+from services.identity.sealing import SecretBox
 from services.identity.store import ClaimRule
 
 N = 2000
