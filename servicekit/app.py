@@ -79,6 +79,17 @@ class ServiceState(TypedDict):
     warm: asyncio.Event  # set once the warm-up has run: until then /readyz says 503
 
 
+WARM_CONNECTIONS = 4  # opened before ready: a burst finds them instead of opening its own
+
+
+async def open_connections(pool: asyncpg.Pool, count: int) -> None:
+    """Open ``count`` of the pool's connections at once and hand them back: the first
+    requests' burst then finds them open (each one opened costs a login on both sides)."""
+    held = [await pool.acquire() for _ in range(count)]
+    for connection in held:
+        await pool.release(connection)
+
+
 async def keys_when_served(verifier: TokenVerifier, tries: int = 40) -> None:
     """The issuer's keys, asked for until identity serves them (it may be starting beside
     this service) for about ten seconds; then the first token asks again."""
@@ -240,6 +251,7 @@ def create_service_app(
 
                 async def warm_up_all(service: Running[Any]) -> None:
                     await keys_when_served(verifier)
+                    await open_connections(pool, WARM_CONNECTIONS)
                     if warm_up is not None:
                         await warm_up(service)
 
