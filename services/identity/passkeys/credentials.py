@@ -19,7 +19,6 @@ import base64
 import hashlib
 import hmac
 import json
-import secrets
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -52,15 +51,14 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from servicekit import crockford
 from servicekit.digests import keyed_digest
 from servicekit.pseudonyms import derive_key
 
 from ..sealing import SecretBox, Unsealable
 
-# Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# written in servicekit.crockford's alphabet: easy to read aloud and to type from paper
 CODE_GROUPS = 5  # 5 groups of 4 characters: 20 x 5 = 100 bits of entropy
-_CODE_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 CEREMONY_SECONDS = 300
 # WebAuthn caps credential ids at 1023 bytes; fewer than 16 cannot hold enough randomness
 CREDENTIAL_ID_BYTES = range(16, 1024)
@@ -97,17 +95,13 @@ def code_key(secrets_key: str) -> bytes:
 
 
 def new_code() -> str:
-    """A one-time enrolment code: 100 random bits, as XXXX-XXXX-XXXX-XXXX-XXXX."""
-    characters = "".join(secrets.choice(CODE_ALPHABET) for _ in range(4 * CODE_GROUPS))
-    return "-".join(characters[i : i + 4] for i in range(0, len(characters), 4))
+    """A one-time enrollment code: 100 random bits, as XXXX-XXXX-XXXX-XXXX-XXXX."""
+    return crockford.new_code(CODE_GROUPS)
 
 
 def normalise_code(typed: str) -> str | None:
     """The code as typed (any case, spaces, dashes, I/L/O for 1/0); None if it cannot be one."""
-    cleaned = "".join(typed.split()).replace("-", "").upper().translate(_CODE_LOOKALIKES)
-    if len(cleaned) != 4 * CODE_GROUPS or any(c not in CODE_ALPHABET for c in cleaned):
-        return None
-    return cleaned
+    return crockford.normalise(typed, CODE_GROUPS)
 
 
 def code_digest(key: bytes, code: str) -> bytes:
