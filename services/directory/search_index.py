@@ -58,8 +58,9 @@ WALK_AT_LEAST = 256
 _BATCH = 2000  # profiles read at a time when reading them all
 # profiles of the smallest source tried to estimate the share of matches on call now
 _SAMPLE = 64
-# a cell is taken as within the miles when its corners are, by this much
-_MARGIN_MILES = 1e-6
+# a cell is taken as within the miles when its corners are, by this share of the haversine's
+# inside (rounding is a few parts in 10**16); so is a profile outside a cell within them
+_MARGIN = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -527,13 +528,25 @@ class _Profiles:
             nearby = 0
             lat_cells = range(math.floor(min_lat), math.floor(max_lat) + 1)
             lon_cells = range(math.floor(min_lon), math.floor(max_lon) + 1)
-            # which corners of the cells are within the miles (by a margin for rounding)
-            corners = [
-                [
-                    geo.distance_miles(latitude, longitude, lat, lon) < miles - _MARGIN_MILES
-                    for lon in range(lon_cells.start, lon_cells.stop + 1)
-                ]
+            # which corners of the cells are within the miles, by the haversine's inside (the
+            # terms of each row and column worked out once) and a margin for rounding
+            phi = math.radians(latitude)
+            cos_phi = math.cos(phi)
+            edge = math.sin(miles / (2 * EARTH_RADIUS_MILES)) ** 2 * (1 - _MARGIN)
+            lat_terms = [
+                (
+                    math.sin((math.radians(lat) - phi) / 2) ** 2,
+                    cos_phi * math.cos(math.radians(lat)),
+                )
                 for lat in range(lat_cells.start, lat_cells.stop + 1)
+            ]
+            lon_terms = [
+                math.sin(math.radians(lon - longitude) / 2) ** 2
+                for lon in range(lon_cells.start, lon_cells.stop + 1)
+            ]
+            corners = [
+                [half_lat + cosines * half_lon < edge for half_lon in lon_terms]
+                for half_lat, cosines in lat_terms
             ]
             for row, lat_cell in enumerate(lat_cells):
                 for column, lon_cell in enumerate(lon_cells):
@@ -630,7 +643,7 @@ class _Distance:
         # the haversine's inside at the miles, less and more by far more than rounding: below
         # the first a profile is within them, above the second it is not
         edge = math.sin(self._miles / (2 * EARTH_RADIUS_MILES)) ** 2
-        self._haversines = edge * (1 - 1e-9), edge * (1 + 1e-9)
+        self._haversines = edge * (1 - _MARGIN), edge * (1 + _MARGIN)
 
     def within(self, slot: int) -> bool:
         at = slot >> 3
