@@ -58,8 +58,9 @@ WALK_AT_LEAST = 256
 _BATCH = 2000  # profiles read at a time when reading them all
 # profiles of the smallest source tried to estimate the share of matches on call now
 _SAMPLE = 64
-# a cell is taken as within the miles when its corners are, by this much
-_MARGIN_MILES = 1e-6
+# a cell is taken as within the miles when its corners are, by this share of the haversine's
+# inside (rounding is a few parts in 10**16); so is a profile outside a cell within them
+_MARGIN = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,18 @@ class _Members:
         return _members(self._bits)
 
 
+def _slots(bits: int) -> list[int]:
+    """The slots of a bitset, lowest first, all at once (as ``_members``, without a
+    generator's step per slot)."""
+    flags = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    bits_of = _BITS_OF
+    return [
+        at * 8 + bit
+        for at in map(re.Match.start, _NONZERO.finditer(flags))
+        for bit in bits_of[flags[at]]
+    ]
+
+
 def _members(bits: int) -> Iterator[int]:
     """The slots of a bitset, lowest first: a scan in C, then its set bytes in Python."""
     flags = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
@@ -209,6 +222,7 @@ class _Query:
     exclude: int  # the department left out (-1: none)
     near: tuple[float, float, float, tuple[float, float, float, float]] | None
     inside: bytes  # near a ZIP code: a flag per slot of the cells within the miles whole
+    inside_bits: int  # the same, as a bitset
     source: Iterable[int] | None  # the smallest source's slots; None: every profile
     in_bits: bool  # the source's slots are all in ``bits``
     size: int  # how many it holds
@@ -514,13 +528,25 @@ class _Profiles:
             nearby = 0
             lat_cells = range(math.floor(min_lat), math.floor(max_lat) + 1)
             lon_cells = range(math.floor(min_lon), math.floor(max_lon) + 1)
-            # which corners of the cells are within the miles (by a margin for rounding)
-            corners = [
-                [
-                    geo.distance_miles(latitude, longitude, lat, lon) < miles - _MARGIN_MILES
-                    for lon in range(lon_cells.start, lon_cells.stop + 1)
-                ]
+            # which corners of the cells are within the miles, by the haversine's inside (the
+            # terms of each row and column worked out once) and a margin for rounding
+            phi = math.radians(latitude)
+            cos_phi = math.cos(phi)
+            edge = math.sin(miles / (2 * EARTH_RADIUS_MILES)) ** 2 * (1 - _MARGIN)
+            lat_terms = [
+                (
+                    math.sin((math.radians(lat) - phi) / 2) ** 2,
+                    cos_phi * math.cos(math.radians(lat)),
+                )
                 for lat in range(lat_cells.start, lat_cells.stop + 1)
+            ]
+            lon_terms = [
+                math.sin(math.radians(lon - longitude) / 2) ** 2
+                for lon in range(lon_cells.start, lon_cells.stop + 1)
+            ]
+            corners = [
+                [half_lat + cosines * half_lon < edge for half_lon in lon_terms]
+                for half_lat, cosines in lat_terms
             ]
             for row, lat_cell in enumerate(lat_cells):
                 for column, lon_cell in enumerate(lon_cells):
@@ -562,6 +588,7 @@ class _Profiles:
             exclude=-1 if known is None else known,
             near=filters.near,
             inside=inside.to_bytes((inside.bit_length() + 7) // 8, "little"),
+            inside_bits=inside,
             source=source,
             in_bits=bits is not None and source is sources[1][1],
             size=size,
@@ -613,6 +640,10 @@ class _Distance:
         self._profiles = profiles
         self._phi, self._lam = math.radians(latitude), math.radians(longitude)
         self._cos_phi = math.cos(self._phi)
+        # the haversine's inside at the miles, less and more by far more than rounding: below
+        # the first a profile is within them, above the second it is not
+        edge = math.sin(self._miles / (2 * EARTH_RADIUS_MILES)) ** 2
+        self._haversines = edge * (1 - _MARGIN), edge * (1 + _MARGIN)
 
     def within(self, slot: int) -> bool:
         at = slot >> 3
@@ -628,6 +659,35 @@ class _Distance:
         ):
             return False
         return self.miles(slot) <= self._miles
+
+    def among(self, slots: list[int]) -> list[int]:
+        """The slots within the miles (as ``within``, for many, the cells' flags aside)."""
+        latitude, longitude = self._profiles.latitude, self._profiles.longitude
+        min_lat, max_lat, min_lon, max_lon = (
+            self._min_lat,
+            self._max_lat,
+            self._min_lon,
+            self._max_lon,
+        )
+        phi_0, lam, cos_phi_0 = self._phi, self._lam, self._cos_phi
+        surely_in, surely_out = self._haversines
+        radians, sin, cos = math.radians, math.sin, math.cos
+        found: list[int] = []
+        for slot in slots:
+            lat = latitude[slot]
+            lon = longitude[slot]
+            if lat < min_lat or lat > max_lat or lon < min_lon or lon > max_lon:
+                continue
+            # the haversine's inside, as ``miles`` works it out: the miles only near the edge
+            phi = radians(lat)
+            half_lat = sin((phi - phi_0) / 2)
+            half_lon = sin((radians(lon) - lam) / 2)
+            haversine = half_lat * half_lat + cos_phi_0 * cos(phi) * half_lon * half_lon
+            if haversine < surely_in or (
+                haversine <= surely_out and self.miles(slot) <= self._miles
+            ):
+                found.append(slot)
+        return found
 
     def miles(self, slot: int) -> float:
         phi = math.radians(self._profiles.latitude[slot])
@@ -733,8 +793,14 @@ class SupporterIndex:
         after_key = (after[0], after[1], after[2].bytes) if after is not None else None
         found: list[tuple[tuple[bool, int, bytes], int]] | None = None
         budget = max(WALK_AT_LEAST, WALK_PER_CANDIDATE * query.size)
+        # the sample's estimate is at least limit * profiles / size (every one a hit): when
+        # that is over the budget, the sample cannot choose the walk and is not tried
         if day == held.day and (
-            budget >= len(held) or self._walk_length(query, available, distance, limit) <= budget
+            budget >= len(held)
+            or (
+                limit * len(held) <= budget * query.size
+                and self._walk_length(query, available, distance, limit) <= budget
+            )
         ):
             found = self._walk(query, filters, available, distance, after_key, limit, budget)
         if found is None:
@@ -829,29 +895,55 @@ class SupporterIndex:
         sort keys, the smallest kept."""
         held = self._held
         rotations, keys, department = held.rotation, held.key, held.department
-        exclude, only_available = query.exclude, filters.available_now
-        # a source of the bitsets' members meets them: only the department is left to test
-        tested = query.in_bits and query.county is None
-        found: list[tuple[tuple[bool, int, bytes], int]] = []
-        for slot in held.candidates(query):
-            if tested:
-                if department[slot] == exclude:
-                    continue
-            elif not held.keeps(query, slot):
-                continue
-            # the test that leaves out more first: who is on call, when only they are wanted
-            available = is_available(slot) if only_available else True
-            if not available:
-                continue
-            if distance is not None and not distance.within(slot):
-                continue
-            if not only_available:
-                available = is_available(slot)
-            place = rotations[slot] if day == held.day else rotation(UUID(bytes=keys[slot]), day)
-            key = (not available, place, keys[slot])
-            if after is None or key > after:
-                found.append((key, slot))
-        return heapq.nsmallest(limit, found, key=_by_key)
+        exclude = query.exclude
+        if query.in_bits and query.county is None:
+            # the source is the bitsets' members: only the department and the distance are
+            # left to test, and the distance only outside the cells within the miles whole
+            assert query.bits is not None
+            if distance is None:
+                kept, measured = _slots(query.bits), []
+            else:
+                kept = _slots(query.bits & query.inside_bits)
+                measured = _slots(query.bits & ~query.inside_bits)
+            if exclude >= 0:
+                kept = [slot for slot in kept if department[slot] != exclude]
+                measured = [slot for slot in measured if department[slot] != exclude]
+            if distance is not None:
+                kept += distance.among(measured)
+        else:
+            keeps = held.keeps
+            kept = [slot for slot in held.candidates(query) if keeps(query, slot)]
+            if distance is not None:
+                kept = [slot for slot in kept if distance.within(slot)]
+        # the matches in the rotation's order, then who is on call only until the page of
+        # those on call is full (most matches need not be worked out)
+        if day == held.day:
+            kept.sort(key=rotations.__getitem__)
+            places = [rotations[slot] for slot in kept]
+            if len(set(places)) < len(places):  # a tie in the rotation: the id decides
+                kept.sort(key=held.order_of)
+                places = [rotations[slot] for slot in kept]
+        else:
+            ordered = sorted(
+                (rotation(UUID(bytes=keys[slot]), day), keys[slot], slot) for slot in kept
+            )
+            places = [place for place, _, _ in ordered]
+            kept = [slot for _, _, slot in ordered]
+        on_call: list[tuple[tuple[bool, int, bytes], int]] = []
+        others: list[tuple[tuple[bool, int, bytes], int]] = []
+        only_available = filters.available_now
+        for slot, place in zip(kept, places, strict=True):
+            if is_available(slot):
+                key = (False, place, keys[slot])
+                if after is None or key > after:
+                    on_call.append((key, slot))
+                    if len(on_call) == limit:
+                        return on_call
+            elif not only_available and len(others) < limit:
+                key = (True, place, keys[slot])
+                if after is None or key > after:
+                    others.append((key, slot))
+        return (on_call + others)[:limit]
 
     # -- who is on call next ------------------------------------------------------------
 
