@@ -19,6 +19,7 @@ import orjson
 import pytest
 from selenium.webdriver import Chrome as WebDriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ready
 
 from tests.portal.conftest import DESKTOP, PHONE, accessibility_violations
@@ -100,6 +101,29 @@ def officer_identifiers(stack: Stack) -> dict[str, str]:
     }
     found.update({name: "the officer's name" for name in OFFICER_NAMES})
     return found
+
+
+def more_than(shown: int) -> Callable[[WebDriver], bool]:
+    def grown(driver: WebDriver) -> bool:
+        return len(driver.find_elements(By.CSS_SELECTOR, "#results .result")) > shown
+
+    return grown
+
+
+def the_card_button(officer: WebDriver, label: str) -> WebElement:
+    """The supporter's message button, on whichever page of results their card falls (the
+    order follows who is on call and the day's rotation)."""
+    selector = f'button[aria-label="{label}"]'
+    for _ in range(20):
+        found = officer.find_elements(By.CSS_SELECTOR, selector)
+        if found:
+            return wait(officer).until(ready.element_to_be_clickable(found[0]))
+        more = officer.find_element(By.ID, "more")
+        assert more.is_displayed(), f"no card offers {label!r}"
+        shown = len(officer.find_elements(By.CSS_SELECTOR, "#results .result"))
+        more.click()
+        wait(officer).until(more_than(shown))
+    raise AssertionError(f"no card offers {label!r}")
 
 
 def a_supporter_profile(stack: Stack) -> str:
@@ -195,9 +219,7 @@ def talk_then_search_the_data(
     officer.get(f"{stack.gateway}/supporters")
     wait(officer).until(ready.text_to_be_present_in_element((By.ID, "status"), "shown"))
     label = f"Message without sharing my number: {supporter_name}"
-    button = wait(officer).until(
-        ready.element_to_be_clickable((By.CSS_SELECTOR, f'button[aria-label="{label}"]'))
-    )
+    button = the_card_button(officer, label)
     # only cards of supporters whose device published a key offer it: here, one
     assert len(officer.find_elements(By.CSS_SELECTOR, ".talk-button")) == 1
     checked(officer, "supporters with a message button")

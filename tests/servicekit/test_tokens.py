@@ -7,6 +7,7 @@ import base64
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -37,18 +38,26 @@ async def test_a_valid_token_becomes_a_principal_with_known_roles_only(
     )
 
 
+@dataclass(frozen=True)
+class FromNow:
+    """A time claim this many seconds from when the test runs (not from its collection: a
+    long suite runs a test many minutes after it was collected)."""
+
+    seconds: int
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"aud": "someone-else"}, "not valid"),
         ({"iss": "http://evil.test"}, "not valid"),
-        ({"exp": int(time.time()) - 120}, "expired"),
+        ({"exp": FromNow(-120)}, "expired"),
         ({"exp": None}, "not valid"),
         ({"exp": True}, "not valid"),
         ({"exp": "9999999999"}, "not valid"),
         ({"iat": None}, "not valid"),
-        ({"iat": int(time.time()) + 600}, "not valid"),  # issued in the future
-        ({"nbf": int(time.time()) + 600}, "not valid"),  # not valid yet
+        ({"iat": FromNow(600)}, "not valid"),  # issued in the future
+        ({"nbf": FromNow(600)}, "not valid"),  # not valid yet
         ({"nbf": "now"}, "not valid"),
         ({"aud": ["other", "someone-else"]}, "not valid"),
         ({"dept": None}, "no department"),
@@ -58,8 +67,12 @@ async def test_a_valid_token_becomes_a_principal_with_known_roles_only(
 async def test_claims_are_checked(
     issuer: TokenIssuer, overrides: dict[str, Any], message: str
 ) -> None:
+    claims: dict[str, Any] = {
+        name: int(time.time()) + value.seconds if isinstance(value, FromNow) else value
+        for name, value in overrides.items()
+    }
     with pytest.raises(InvalidToken, match=message):
-        await verifier_for(issuer).verify(issuer.token("officer", **overrides))
+        await verifier_for(issuer).verify(issuer.token("officer", **claims))
 
 
 def _segment(data: dict[str, Any]) -> str:
