@@ -105,9 +105,12 @@ async def keys_when_served(verifier: TokenVerifier, tries: int = 40) -> None:
 
 async def warm(work: Awaitable[None], done: asyncio.Event) -> None:
     """Run a process's warm-up, then say it is ready. A failure is logged by its class
-    only and ends the warm-up: requests then do the same work when they first need it."""
+    only and ends the warm-up: requests then do the same work when they first need it.
+    What the warm-up made (an index, plans) lives as long as the process: the heap is settled
+    again, so the first requests do not pay for collecting it."""
     try:
         await work
+        settle_heap()
     except Exception as failure:
         logger.warning("warm-up failed (%s); serving cold", type(failure).__name__)
     finally:
