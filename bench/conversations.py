@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -41,6 +40,8 @@ import orjson
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
+
+from loadgen import served_service  # noqa: E402
 
 from gateway.conversations import shard_of  # noqa: E402
 from servicekit.clock import SYSTEM_CLOCK  # noqa: E402
@@ -56,7 +57,6 @@ from tests.services.directory.conftest import (  # noqa: E402
     profile_input,
 )
 from tests.support.sealing import Channel, KeyPair  # noqa: E402
-from tests.support.servers import free_port  # noqa: E402
 from tests.support.tokens import ISSUER, TokenIssuer  # noqa: E402
 from wnwa import postgres  # noqa: E402
 
@@ -95,46 +95,9 @@ async def fresh_database(server_url: str, name: str, folder: Path) -> str:
 
 @contextlib.asynccontextmanager
 async def served(service: str, settings: dict[str, str]) -> AsyncIterator[str]:
-    """`wnwa serve SERVICE` on a free loopback port with ``settings`` (its own
-    ``WNWA_<SERVICE>_*`` names without the prefix); yields its URL once it is ready."""
-    port = free_port()
-    prefix = f"WNWA_{service.upper()}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WNWA_")}
-    env.update(
-        {
-            "WNWA_ENV": "test",
-            "WNWA_LOG_LEVEL": "WARNING",
-            "WNWA_WORKERS": "1",
-            f"{prefix}_PORT": str(port),
-            f"{prefix}_HOST": "127.0.0.1",
-            **{f"{prefix}_{key}": value for key, value in settings.items()},
-        }
-    )
-    process = subprocess.Popen(  # noqa: ASYNC220 — started once, before any load
-        [sys.executable, "-m", "wnwa", "serve", service],
-        env=env,
-        cwd=PROJECT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession() as session:
-            deadline = time.monotonic() + 60
-            while True:
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with session.get(f"{url}/readyz") as response:
-                        if response.status == 200:
-                            break
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"the {service} service did not start")
-                await asyncio.sleep(0.2)
+    """`wnwa serve SERVICE` with ``settings``, one worker; yields its URL once it is ready."""
+    async with served_service(service, settings) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 class Run:

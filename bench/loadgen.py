@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,11 +200,12 @@ def postgres_cpu_seconds(pgdata: Path) -> float:
 
 
 @contextlib.asynccontextmanager
-async def served_subgraph(
-    service: str, database_url: str, *, jwks_url: str, issuer: str, workers: int
+async def served_service(
+    service: str, settings: Mapping[str, str], *, workers: int = 1
 ) -> AsyncIterator[tuple[str, int]]:
-    """`wnwa serve SERVICE` on a free loopback port, in its own process group, trusting the
-    given token issuer; yields its URL and process id once it is ready, stops it on exit."""
+    """`wnwa serve SERVICE` on a free loopback port, in its own process group, with
+    ``settings`` (its own ``WNWA_<SERVICE>_*`` names, without the prefix); yields its URL and
+    process id once it says it is ready, stops it on exit."""
     from tests.support.servers import free_port  # the project's, on sys.path by the caller
 
     port = free_port()
@@ -213,13 +214,11 @@ async def served_subgraph(
     env.update(
         {
             "WNWA_ENV": "test",
-            f"{prefix}_DATABASE_URL": database_url,
-            f"{prefix}_PORT": str(port),
-            f"{prefix}_HOST": "127.0.0.1",
-            "WNWA_JWKS_URL": jwks_url,
-            "WNWA_TOKEN_ISSUER": issuer,
             "WNWA_WORKERS": str(workers),
             "WNWA_LOG_LEVEL": "WARNING",
+            f"{prefix}_PORT": str(port),
+            f"{prefix}_HOST": "127.0.0.1",
+            **{f"{prefix}_{key}": value for key, value in settings.items()},
         }
     )
     process = subprocess.Popen(  # noqa: ASYNC220 — started once, before any load
@@ -247,6 +246,14 @@ async def served_subgraph(
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def served_subgraph(
+    service: str, database_url: str, *, jwks_url: str, issuer: str, workers: int
+) -> contextlib.AbstractAsyncContextManager[tuple[str, int]]:
+    """A subgraph on its database, trusting the given token issuer (:func:`served_service`)."""
+    settings = {"DATABASE_URL": database_url, "JWKS_URL": jwks_url, "TOKEN_ISSUER": issuer}
+    return served_service(service, settings, workers=workers)
 
 
 def graphql_call(
