@@ -16,7 +16,7 @@ from gateway.portal.documents import portal_documents
 from gateway.settings import load
 from tests.gateway.conftest import Federation
 from tests.support.graphql import served_as_is
-from tests.support.servers import free_port
+from tests.support.servers import free_port, until_ready
 
 pytestmark = pytest.mark.slow  # real subgraph servers
 
@@ -51,11 +51,8 @@ async def test_the_gateway_is_ready_once_warm(federation: Federation) -> None:
             cold = await http.get("/readyz")
             alive = await http.get("/healthz")
             release.set()
-            for _ in range(400):
-                warm = await http.get("/readyz")
-                if warm.status_code == 200:
-                    break
-                await asyncio.sleep(0.05)
+            await until_ready(http)
+            warm = await http.get("/readyz")
             held = app.state.gateway.operations.documents
             documents, _ = portal_documents()
             unplanned = [

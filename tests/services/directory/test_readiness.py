@@ -3,14 +3,12 @@ profile is in its search index, so no officer's search waits for the whole count
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
-import httpx
 
 from services.directory import demo
 from tests.support.database import TemplateDatabases
 from tests.support.graphql import served_as_is
+from tests.support.servers import until_ready
 from tests.support.tokens import ISSUER, TokenIssuer
 from wnwa.registry import service_named
 
@@ -36,14 +34,11 @@ async def test_the_directory_is_ready_once_every_profile_is_in_its_index(
         )
         app = service.module("app").create_app(settings)
         async with served_as_is(app) as http:
-            cold = await _ready(http)
+            cold = await http.get("/readyz")
             alive = await http.get("/healthz")
             await seeder.execute("COMMIT")
-            for _ in range(200):
-                warm = await _ready(http)
-                if warm.status_code == 200:
-                    break
-                await asyncio.sleep(0.05)
+            await until_ready(http)
+            warm = await http.get("/readyz")
             held = len(app.state.search_index)
     finally:
         await seeder.close()
@@ -52,7 +47,3 @@ async def test_the_directory_is_ready_once_every_profile_is_in_its_index(
     assert (warm.status_code, warm.json()) == (200, {"status": "ready"})
     assert profiles > 0
     assert held == profiles
-
-
-async def _ready(http: httpx.AsyncClient) -> httpx.Response:
-    return await http.get("/readyz")
