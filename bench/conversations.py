@@ -45,7 +45,8 @@ from loadgen import served_service  # noqa: E402
 
 from gateway.conversations import shard_of  # noqa: E402
 from servicekit.clock import SYSTEM_CLOCK  # noqa: E402
-from servicekit.database import ensure_database, with_database  # noqa: E402
+from servicekit.database import ensure_database  # noqa: E402
+from servicekit.database_urls import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
 from services.conversations.app import MIGRATIONS  # noqa: E402
 from services.conversations.relay import Relay, Sealed  # noqa: E402

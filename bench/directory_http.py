@@ -54,7 +54,7 @@ from loadgen import (  # noqa: E402
     wrk_rotating,
 )
 
-from servicekit.database import with_database  # noqa: E402
+from servicekit.database_urls import with_database  # noqa: E402
 from services.directory.vocabulary import AreaOfSupport  # noqa: E402
 from tests.support.tokens import ISSUER, TokenIssuer  # noqa: E402
 

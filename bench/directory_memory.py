@@ -32,7 +32,7 @@ from directory_search import BUSY_ZIPS, officer_mixes  # noqa: E402
 from directory_seed import bench_database, database_server  # noqa: E402
 from loadgen import served_subgraph  # noqa: E402
 
-from servicekit.database import with_database  # noqa: E402
+from servicekit.database_urls import with_database  # noqa: E402
 from tests.support.tokens import ISSUER, TokenIssuer  # noqa: E402
 
 SEARCH = """query Search($filter: PeerSupporterFilter, $first: Int!) {

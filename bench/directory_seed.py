@@ -27,7 +27,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from servicekit import geo  # noqa: E402
-from servicekit.database import with_database  # noqa: E402
+from servicekit.database_urls import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
 from servicekit.vocabulary import LANGUAGES  # noqa: E402
 from services.directory.app import MIGRATIONS  # noqa: E402
@@ -80,7 +80,7 @@ def schedule(rng: random.Random) -> list[asyncpg.Range[int]]:
 def supporter_records(supporters: int, departments: int, seed: int) -> Iterator[tuple[object, ...]]:
     rng = random.Random(seed)
     geo.load()
-    places = [place for place in geo._places().values() if place.timezone]
+    places = [place for place in geo.places() if place.timezone]
     department_places = [
         (uuid.UUID(int=rng.getrandbits(128), version=4), rng.choice(places))
         for _ in range(departments)

@@ -35,7 +35,8 @@ from directory_seed import BENCH_DATABASE, database_server  # noqa: E402
 from servicekit import geo  # noqa: E402
 from servicekit.app import settle_heap  # noqa: E402
 from servicekit.clock import SYSTEM_CLOCK  # noqa: E402
-from servicekit.database import create_pool, with_database  # noqa: E402
+from servicekit.database import create_pool  # noqa: E402
+from servicekit.database_urls import with_database  # noqa: E402
 from servicekit.graphql import RequestContext  # noqa: E402
 from servicekit.tokens import Principal  # noqa: E402
 from services.directory.app import build_schema  # noqa: E402

@@ -47,7 +47,7 @@ from loadgen import (  # noqa: E402
 
 from bench.professionals_search import SEARCH, mixes  # noqa: E402
 from bench.professionals_seed import BENCH_DATABASE, PGDATA, database_server  # noqa: E402
-from servicekit.database import with_database  # noqa: E402
+from servicekit.database_urls import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
 from services.professionals.app import MIGRATIONS  # noqa: E402
 from tests.support.tokens import ISSUER, TokenIssuer  # noqa: E402

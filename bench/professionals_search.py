@@ -27,7 +27,8 @@ sys.path.insert(0, str(PROJECT))
 from bench.professionals_seed import BENCH_DATABASE, CARRIERS, database_server  # noqa: E402
 from servicekit import geo  # noqa: E402
 from servicekit.clock import SYSTEM_CLOCK  # noqa: E402
-from servicekit.database import create_pool, with_database  # noqa: E402
+from servicekit.database import create_pool  # noqa: E402
+from servicekit.database_urls import with_database  # noqa: E402
 from servicekit.ephemeral import EphemeralMarks  # noqa: E402
 from servicekit.graphql import RequestContext  # noqa: E402
 from servicekit.proof_of_work import FormProof  # noqa: E402

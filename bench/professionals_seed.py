@@ -24,12 +24,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
-import zipcodes
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from servicekit.database import with_database  # noqa: E402
+from servicekit import geo  # noqa: E402
+from servicekit.database_urls import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
 from services.professionals.app import MIGRATIONS  # noqa: E402
 from services.professionals.vocabulary import LicenseType, PlanType, Specialty  # noqa: E402
@@ -58,16 +58,11 @@ def database_server() -> contextlib.AbstractContextManager[str]:
 
 
 def us_zips() -> list[tuple[str, str, str, float, float]]:
-    """(ZIP, state, county, latitude, longitude) of every standard ZIP with a centroid."""
-    places = []
-    for entry in zipcodes.list_all():
-        try:
-            latitude, longitude = float(entry["lat"]), float(entry["long"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        county = str(entry.get("county") or "").removesuffix(" County")
-        places.append((entry["zip_code"], entry["state"], county, latitude, longitude))
-    return places
+    """(ZIP, state, county, latitude, longitude) of every ZIP code with a centroid."""
+    return [
+        (place.zip_code, place.state, place.county, place.latitude, place.longitude)
+        for place in geo.places()
+    ]
 
 
 def generate(count: int, seed: int) -> Iterator[tuple[tuple[object, ...], ...]]:

@@ -28,7 +28,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from bench.professionals_seed import database_server  # noqa: E402
-from servicekit.database import with_database  # noqa: E402
+from servicekit.database_urls import with_database  # noqa: E402
 from servicekit.migrations import apply_migrations  # noqa: E402
 from services.professionals.app import MIGRATIONS, create_app  # noqa: E402
 from services.professionals.demo import demo_pdf  # noqa: E402

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit, urlunsplit
-
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from servicekit import telemetry
+from servicekit.database_urls import database_name, with_database
 
 # what store functions accept: a pool, a connection, or a connection taken from a pool
 Connection = asyncpg.Connection | PoolConnectionProxy
 Executor = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
-
-_DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 async def create_pool(database_url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
@@ -44,22 +40,6 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
 async def _instrument(connection: asyncpg.Connection) -> None:
     # a span per query naming its kind only (SELECT, INSERT, …): never its text or values
     connection.add_query_logger(telemetry.record_query)
-
-
-def database_name(database_url: str) -> str:
-    """The database a URL points at (its path), e.g. ``wnwa_membership``."""
-    name = urlsplit(database_url).path.lstrip("/")
-    if not _DATABASE_NAME.match(name):
-        raise ValueError("the database URL must name a database such as wnwa_membership")
-    return name
-
-
-def with_database(server_url: str, name: str) -> str:
-    """The same server URL pointing at database ``name``."""
-    if not _DATABASE_NAME.match(name):
-        raise ValueError(f"{name!r} is not a valid database name")
-    parts = urlsplit(server_url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
 async def ensure_database(database_url: str) -> bool:

@@ -13,11 +13,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-import asyncpg
-
-from servicekit.database import ensure_database
 from servicekit.logging import configure_logging
-from servicekit.migrations import apply_migrations
 from servicekit.ports import PEERS, PORTS, local_url, peer_setting
 from servicekit.serving import serve
 from wnwa.postgres import data_folder, database_server, service_database_url
@@ -77,6 +73,8 @@ def first_admin_code(*, days: int) -> int:
 
     It works once, at ``/enroll`` on the portal, and is kept only as a keyed hash.
     """
+    import asyncpg
+
     from services.identity import settings as identity_settings
     from services.identity.passkeys.credentials import code_key, label_key
     from services.identity.passkeys.schema import issue_codes
@@ -119,6 +117,12 @@ async def prepare_databases(
     server_url: str, services: Sequence[Service], *, seed_demo: bool
 ) -> None:
     """Create each service's database if missing, migrate it and, if asked, seed it."""
+    # here, not at the top: `wnwa up`'s supervisor runs this in a child and never needs them
+    import asyncpg
+
+    from servicekit.database import ensure_database
+    from servicekit.migrations import apply_migrations
+
     for service in services:
         url = service_database_url(server_url, service.name)
         created = await ensure_database(url)
@@ -203,12 +207,10 @@ def _stack_plan(services: Sequence[Service], server_url: str) -> list[Child]:
     development = base.get("WNWA_ENV", "development") != "production"
     processes: list[Child] = []
     if development and "identity" in ports:
-        from services.identity import devidp
-
         folder = data_folder()
         folder.mkdir(parents=True, exist_ok=True)
         providers = folder / "dev-providers.toml"
-        providers.write_text(devidp.providers_toml(f"http://127.0.0.1:{devidp_port}"))
+        providers.write_text(_ask_devidp("--providers-toml", f"http://127.0.0.1:{devidp_port}"))
         base.setdefault("WNWA_IDENTITY_PROVIDERS_FILE", str(providers))
         devidp_env = dict(base)
         devidp_env["WNWA_DEVIDP_PORT"] = str(devidp_port)
@@ -301,10 +303,8 @@ def run_stack(*, seed_demo: bool) -> int:
             for child in planned:
                 print(f"  {child.label:<16} {child.show_url}")
             if any(child.label == "development IdP" for child in planned):
-                from services.identity import devidp
-
                 print("\nDemo sign-ins (development IdP; any password is accepted):")
-                for line in devidp.demo_logins():
+                for line in _ask_devidp("--demo-logins").splitlines():
                     print(f"  {line}")
             sys.stdout.flush()
             supervisor.watch(lambda: stopping)
@@ -316,6 +316,18 @@ def run_stack(*, seed_demo: bool) -> int:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             supervisor.stop()
             print("wnwa: stopped.", flush=True)
+
+
+def _ask_devidp(*arguments: str) -> str:
+    """What the development IdP prints for ``arguments``, asked of a process of its own:
+    importing the provider here would keep its libraries in the supervisor for the life of
+    the stack."""
+    return subprocess.run(  # noqa: S603 (this interpreter, this project's module)
+        [sys.executable, "-m", "services.identity.devidp", *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def export_schemas(*, check: bool) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from servicekit.database import with_database
+from servicekit.database_urls import with_database
 
 logger = logging.getLogger("wnwa.postgres")
 

@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
-
-import asyncpg
+from typing import TYPE_CHECKING, Any
 
 from servicekit.ports import PORTS, SUBGRAPHS
+
+if TYPE_CHECKING:  # only for annotations: the supervisor never loads the driver
+    import asyncpg
 
 # name and default loopback port, in start order (identity first: others fetch its keys)
 KNOWN_SERVICES = tuple((name, PORTS[name]) for name in SUBGRAPHS)

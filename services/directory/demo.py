@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import zipcodes
 
 from servicekit import geo
 from servicekit.demo import DEMO_DEPARTMENTS
@@ -146,10 +145,8 @@ def demo_account_subject(tenant: str, login: str, department_id: str) -> str | N
 
 def _zip_in(state: str, county: str) -> geo.ZipPlace:
     """The lowest standard ZIP code of the county (from the same offline table)."""
-    entries = zipcodes.filter_by(state=state, county=f"{county} County", zip_code_type="STANDARD")
-    for entry in sorted(entries, key=lambda entry: str(entry["zip_code"])):
-        place = geo.zip_place(str(entry["zip_code"]))
-        if place is not None:
+    for place in geo.places():
+        if place.standard and (place.state, place.county) == (state, county):
             return place
     raise LookupError(f"no ZIP code known for {county} County, {state}")
 

@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
-from servicekit.database import database_name, with_database
+from servicekit.database_urls import database_name, with_database
 from servicekit.errors import is_database_outage
 from tests.conftest import ServiceFactory
 from tests.support.database import PROJECT, StoppableServer, TemplateDatabases

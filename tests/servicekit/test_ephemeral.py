@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from servicekit.clock import FixedClock
-from servicekit.database import database_name, with_database
+from servicekit.database_urls import database_name, with_database
 from servicekit.ephemeral import EphemeralMarks, MarksUnavailable, mark_key
 from tests.support.database import drop, recreate
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import asyncpg
 
-from servicekit.database import with_database
+from servicekit.database_urls import with_database
 from servicekit.migrations import apply_migrations
 from wnwa.postgres import database_server
 
