@@ -114,9 +114,13 @@ def _write_table() -> None:
 
 
 def _read_table() -> _Table:
-    packed = subprocess.run(
-        [sys.executable, "-m", "servicekit.geo"], check=True, capture_output=True, timeout=120
-    ).stdout
+    child = subprocess.run(
+        [sys.executable, "-m", "servicekit.geo"], check=False, capture_output=True, timeout=120
+    )
+    if child.returncode != 0:
+        problem = child.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        raise RuntimeError(f"the ZIP code table could not be read: {''.join(problem)}")
+    packed = child.stdout
     names_length, count = _HEADER.unpack_from(packed)
     offset = _HEADER.size
     names = tuple(sys.intern(name) for name in json.loads(packed[offset : offset + names_length]))

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+import zipcodes
 
 from servicekit.geo import bounding_box, distance_miles, zip_place
+
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def test_a_known_zip_has_its_state_county_and_centroid() -> None:
@@ -35,3 +42,22 @@ def test_the_bounding_box_holds_every_point_within_the_distance() -> None:
     # near a pole the box spans every longitude rather than overflowing
     _, _, west, east = bounding_box(89.99, 0, 100)
     assert (west, east) == (-180.0, 180.0)
+
+
+def test_the_table_holds_every_zip_code_and_the_process_not_the_package() -> None:
+    # the package's database (some 40 MB once asked) stays in the short-lived reader
+    script = (
+        "import sys; from servicekit import geo; geo.load(); "
+        "print('zipcodes' in sys.modules, sum(1 for _ in geo.places()))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=PROJECT
+    )
+    loaded, count = ran.stdout.split()
+    assert loaded == "False"
+    assert int(count) == sum(
+        1 for entry in zipcodes.list_all() if entry.get("lat") and entry.get("long")
+    )
+    po_box = zip_place("00501")  # Holtsville, NY: a single firm's code
+    assert po_box is not None
+    assert (po_box.state, po_box.standard) == ("NY", False)
