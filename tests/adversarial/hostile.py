@@ -1,11 +1,13 @@
 """Pathological GraphQL documents an anonymous sender could post, and a meter of the work a
 server does answering one.
 
-Each document is small (at most a few kilobytes) and each would cost a careless server far
-more than its size: fragments that multiply, aliases and fields by the thousand, directives
-piled on a field, variables nested deep, long strings, control characters. A server passes
-when it refuses each one doing work proportional to the document, which :class:`WorkMeter`
-measures by counting the Python functions called and the bytes allocated — never by time.
+Each document is small (a few kilobytes, all but one) and each would cost a careless server
+far more than its size: fragments that multiply, aliases and fields by the thousand,
+introspection asked for many times over under aliases, fragments or fields compared in
+pairs, operations by the hundred, directives piled on a field, variables nested deep, a
+megabyte of comment, control characters. A server passes when it refuses each one doing
+work proportional to the document, which :func:`work_meter` measures by counting the Python
+functions called and the bytes allocated — never by time.
 """
 
 from __future__ import annotations
