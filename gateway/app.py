@@ -106,7 +106,7 @@ class Gateway:
             token if principal else None,
             problem,
         )
-        return graphql_answer(result, media_type)
+        return graphql_answer(result, media_type, self.settings.limits.max_answer_bytes)
 
     def _valid_document(self, query: str) -> DocumentNode | None:
         """The parsed document of ``query`` when it is valid (kept for the pipeline)."""

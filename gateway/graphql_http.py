@@ -5,7 +5,6 @@ that type calls for (:mod:`servicekit.graphql_media`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -60,18 +59,40 @@ def invalid_bearer_token(problem: str, media_type: str = JSON) -> JSONResponse:
     )
 
 
-def graphql_answer(result: dict[str, Any], media_type: str = JSON) -> Response:
+def graphql_answer(
+    result: dict[str, Any], media_type: str = JSON, max_bytes: int | None = None
+) -> Response:
     """An operation's GraphQL response map as the HTTP answer, with the status its media
-    type calls for."""
+    type calls for; an answer over ``max_bytes`` is replaced by an error saying so."""
+    body = orjson.dumps(result)
+    if max_bytes is not None and len(body) > max_bytes:
+        result = answer_too_large(max_bytes)
+        body = orjson.dumps(result)
     status = answer_status(result, media_type)
     if status == 200 and media_type == JSON:
-        return _Answer(orjson.dumps(result))  # nearly every answer: headers made once
+        return _Answer(body)  # nearly every answer: headers made once
     headers = dict(SECURITY_HEADERS)
     if status == 401:  # a 401 names the scheme that would do (RFC 9110)
         headers["WWW-Authenticate"] = "Bearer"
-    return Response(
-        orjson.dumps(result), status_code=status, headers=headers, media_type=media_type
-    )
+    return Response(body, status_code=status, headers=headers, media_type=media_type)
+
+
+def answer_too_large(max_bytes: int) -> dict[str, Any]:
+    """What is sent instead of an answer over ``max_bytes``: the operation ran (``data`` is
+    null), its answer is not sent."""
+    megabytes = max_bytes / 1_000_000
+    return {
+        "data": None,
+        "errors": [
+            {
+                "message": (
+                    f"The answer is larger than {megabytes:g} MB: ask for fewer fields "
+                    "or a smaller page."
+                ),
+                "extensions": {"code": "ANSWER_TOO_LARGE"},
+            }
+        ],
+    }
 
 
 # every answer's headers but its length, encoded once
@@ -186,8 +207,9 @@ async def _multipart_payload(request: Request) -> dict[str, Any] | str:
         # name) as an HTTPException whose answer would be plain text
         return "The multipart body could not be read (at most 20 files and 50 fields)."
     try:
-        operations = json.loads(str(form.get("operations")))
-        mapping = json.loads(str(form.get("map") or "{}"))
+        # orjson refuses nesting deeper than 1,024 levels (json would raise RecursionError)
+        operations = orjson.loads(str(form.get("operations")))
+        mapping = orjson.loads(str(form.get("map") or "{}"))
     except (ValueError, TypeError, KeyError):
         return lacking
     if not isinstance(operations, dict) or not isinstance(mapping, dict):

@@ -36,7 +36,7 @@ from gateway.settings import GatewaySettings
 from gateway.subgraphs import SubgraphCalls, SubgraphResponse, SubgraphUnavailable
 from gateway.supergraph import Supergraph
 from servicekit import telemetry
-from servicekit.limits import DocumentCosts
+from servicekit.limits import DocumentCosts, document_too_long
 from servicekit.recent import RecentDocuments
 
 # the root fields anyone may use without signing in; everything else needs a token
@@ -113,9 +113,12 @@ class OperationPipeline:
             rules.append(NoSchemaIntrospectionCustomRule)
         self.rules = tuple(rules)
         # kept by their text while in use (a client may write search values into it): at most
-        # 1,000, each forgotten after ten minutes unused
+        # 1,000 weighing a million characters together, each forgotten after ten minutes
+        # unused
         self.documents: RecentDocuments[CheckedDocument] = RecentDocuments(
-            size=1000, idle_seconds=settings.document_idle_seconds
+            size=1000,
+            idle_seconds=settings.document_idle_seconds,
+            max_weight=settings.document_cache_chars,
         )
 
     def check(self, query: str) -> CheckedDocument:
@@ -123,13 +126,18 @@ class OperationPipeline:
         checked = self.documents.get(query)
         if checked is not None:
             return checked
+        limits = self.settings.limits
+        # the parser reads a character at a time: its length is checked before
+        too_long = document_too_long(query, limits.max_document_chars)
+        if too_long is not None:
+            return CheckedDocument(None, (dict(too_long.formatted),))
         try:
-            document = parse(query, max_tokens=20_000)
+            document = parse(query, max_tokens=limits.max_tokens)
         except GraphQLError as syntax:
             return CheckedDocument(None, (_coded(syntax, "GRAPHQL_PARSE_FAILED"),))
         # the cost first, counted without expanding fragments: validation's field-merging
         # rule grows faster than the document, so it only sees what is within the limits
-        costly = DocumentCosts(document, self.settings.limits).errors()
+        costly = DocumentCosts(document, limits).errors()
         if costly:
             return CheckedDocument(None, tuple(dict(error.formatted) for error in costly))
         errors = validate(self.supergraph.schema, document, self.rules, max_errors=20)
@@ -137,9 +145,11 @@ class OperationPipeline:
             document, tuple(_coded(error, "GRAPHQL_VALIDATION_FAILED") for error in errors)
         )
         # only documents that are valid and of a usual size are kept: a flood of large or
-        # invalid ones must not fill the gateway's memory
+        # invalid ones must not fill the gateway's memory; each weighs its text once per
+        # operation (a planned operation keeps its own copy of the text for its subgraph)
         if not errors and len(query) <= _CACHED_DOCUMENT_CHARS:
-            self.documents.put(query, checked)
+            operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+            self.documents.put(query, checked, weight=len(query) * max(1, operations))
         return checked
 
     def prepare(self, queries: Iterable[str]) -> int:

@@ -15,11 +15,24 @@ SUPERGRAPH_FILE = Path(__file__).parent / "supergraph.graphql"
 
 @dataclass(frozen=True, slots=True)
 class OperationLimits:
+    """What one request may cost the gateway (``WNWA_GATEWAY_MAX_*``); see
+    docs/architecture.md, "The gateway's limits"."""
+
     max_depth: int
     max_aliases: int
     max_fields: int
     max_body_bytes: int
     max_upload_bytes: int
+    # the document's text, before it is parsed, and the parser's tokens
+    max_document_chars: int = 32_768
+    max_tokens: int = 5_000
+    # per document: operations (each planned and kept with it) and fragments
+    max_operations: int = 16
+    max_fragments: int = 32
+    # pairs of fields under one name at one place (validation compares each pair)
+    max_field_pairs: int = 2_000
+    # the most a subgraph's answer, and the answer to the client, may weigh
+    max_answer_bytes: int = 8_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +64,9 @@ class GatewaySettings:
     renewal_cookie: str = "wnwa_session"
     # how long an unused operation document is kept (ten minutes; tests shorten it)
     document_idle_seconds: float = 600.0
+    # what the kept documents may weigh together: their characters, each times its
+    # operations (a planned operation keeps its own copy of the text for its subgraph)
+    document_cache_chars: int = 1_000_000
     # the conversations processes, one origin each, in shard order (gateway/conversations.py)
     conversation_shards: tuple[str, ...] = ()
 
@@ -78,6 +94,12 @@ def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
             max_fields=env.integer("MAX_FIELDS", 400),
             max_body_bytes=env.integer("MAX_BODY_BYTES", 1_000_000),
             max_upload_bytes=env.integer("MAX_UPLOAD_BYTES", 26_000_000),
+            max_document_chars=env.integer("MAX_DOCUMENT_CHARS", 32_768),
+            max_tokens=env.integer("MAX_TOKENS", 5_000),
+            max_operations=env.integer("MAX_OPERATIONS", 16),
+            max_fragments=env.integer("MAX_FRAGMENTS", 32),
+            max_field_pairs=env.integer("MAX_FIELD_PAIRS", 2_000),
+            max_answer_bytes=env.integer("MAX_ANSWER_BYTES", 8_000_000),
         ),
         graphiql=env.flag("GRAPHIQL", env.is_development),
         introspection=env.flag("INTROSPECTION", env.is_development),
@@ -89,6 +111,7 @@ def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
         deployment=env.deployment,
         public_url=read_public_url(environ),
         document_idle_seconds=document_idle_seconds(env),
+        document_cache_chars=env.integer("DOCUMENT_CACHE_CHARS", 1_000_000),
         conversation_shards=tuple(
             origin.strip().rstrip("/") for origin in shards.split(",") if origin.strip()
         ),

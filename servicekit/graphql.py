@@ -36,7 +36,7 @@ from servicekit.clock import Clock
 from servicekit.control_characters import literal_errors, may_hold_control_characters
 from servicekit.errors import ErrorVocabulary, is_database_outage
 from servicekit.execution import LeanExecutionContext
-from servicekit.limits import OperationLimits, operation_cost_errors
+from servicekit.limits import OperationLimits, document_too_long, operation_cost_errors
 from servicekit.recent import RecentDocuments
 from servicekit.tokens import Principal
 
@@ -175,14 +175,17 @@ class ValidDocuments:
 
     The gateway sends a handful of fixed documents with different variables: parsing and
     validating each again was most of a subgraph's work. Only valid documents are kept,
-    at most ``size`` of them, none longer than ``longest`` characters, so a stream of
-    distinct or invalid documents cannot grow it; one unused for ten minutes is forgotten
-    (its text may hold a search value a client wrote inline).
+    at most ``size`` of them, none longer than ``longest`` characters and ``max_chars``
+    together (a parsed document weighs some sixty times its text), so a stream of distinct
+    or invalid documents cannot grow it; one unused for ten minutes is forgotten (its text
+    may hold a search value a client wrote inline).
     """
 
-    def __init__(self, size: int = 512, longest: int = 16_384) -> None:
+    def __init__(self, size: int = 512, longest: int = 16_384, max_chars: int = 1_000_000) -> None:
         self.longest = longest
-        self._documents: RecentDocuments[DocumentNode] = RecentDocuments(size=size)
+        self._documents: RecentDocuments[DocumentNode] = RecentDocuments(
+            size=size, max_weight=max_chars
+        )
 
     def forget_after(self, seconds: float) -> None:
         """Forget a document unused for ``seconds`` (the service's setting; tests shorten it)."""
@@ -246,7 +249,7 @@ class ServiceSchema(strawberry.federation.Schema):
 
     def __init__(self, *, limits: OperationLimits | None = None, **kwargs: Any) -> None:
         self.valid_documents = ValidDocuments()
-        checked_limits = limits or OperationLimits()
+        checked_limits = self.limits = limits or OperationLimits()
         extensions = [
             *kwargs.pop("extensions", ()),
             lambda: _CheckedDocuments(self.valid_documents, checked_limits),
@@ -325,6 +328,10 @@ class ServiceSchema(strawberry.federation.Schema):
         hooks around parsing, validating and executing it — about a tenth of a small
         subgraph request — have nothing left to do but give errors their codes, which is
         done here the same way (logged, masked, coded as :class:`ErrorVocabulary` does)."""
+        too_long = document_too_long(query, self.limits.max_document_chars) if query else None
+        if too_long is not None:
+            # before strawberry's parser, which reads a character at a time
+            return ExecutionResult(data=None, errors=[too_long])
         document = self.valid_documents.get(query) if query and not operation_extensions else None
         if document is None:
             return await super().execute(

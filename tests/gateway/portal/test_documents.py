@@ -1,5 +1,6 @@
-"""Every GraphQL document the portal sends validates against the supergraph's API schema
-(the documents: gateway/portal/documents.py). No servers: this runs in the fast tier."""
+"""Every GraphQL document the portal sends validates against the supergraph's API schema,
+within the gateway's limits (the documents: gateway/portal/documents.py). No servers: this
+runs in the fast tier."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from graphql import parse, specified_rules, validate
 
 from gateway.portal.documents import PORTAL, portal_documents, script_documents
 from gateway.settings import SUPERGRAPH_FILE
+from gateway.settings import load as load_settings
 from gateway.supergraph import load
+from servicekit.limits import DocumentCosts, document_too_long
 
 SCHEMA = load(SUPERGRAPH_FILE.read_text(encoding="utf-8")).schema
 DOCUMENTS, PROBLEMS = portal_documents()
@@ -28,6 +31,15 @@ def test_the_portal_documents_are_all_found_and_written_whole() -> None:
 @pytest.mark.parametrize("where", sorted(DOCUMENTS))
 def test_each_document_validates_against_the_supergraph(where: str) -> None:
     errors = validate(SCHEMA, parse(DOCUMENTS[where]), specified_rules)
+    assert errors == [], f"{where}: {[error.message for error in errors]}"
+
+
+@pytest.mark.parametrize("where", sorted(DOCUMENTS))
+def test_each_document_is_within_the_gateways_limits(where: str) -> None:
+    limits = load_settings({"WNWA_ENV": "test"}).limits
+    text = DOCUMENTS[where]
+    assert document_too_long(text, limits.max_document_chars) is None
+    errors = DocumentCosts(parse(text, max_tokens=limits.max_tokens), limits).errors()
     assert errors == [], f"{where}: {[error.message for error in errors]}"
 
 
