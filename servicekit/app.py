@@ -291,6 +291,7 @@ def create_service_app(
 
     if isinstance(schema, ServiceSchema):
         schema.valid_documents.forget_after(settings.document_idle_seconds)
+        schema.introspection = settings.introspection
     graphql_endpoint = GraphQLEndpoint(
         schema,
         title=title,

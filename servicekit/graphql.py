@@ -20,6 +20,7 @@ import asyncpg
 import strawberry
 from graphql import DocumentNode, GraphQLError, get_operation_ast
 from graphql import execute as graphql_execute
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
 from strawberry.federation.schema import FederationAny
@@ -206,10 +207,11 @@ class _CheckedDocuments(SchemaExtension):
     """Parses with a token limit, validates, applies the cost limits and refuses control
     characters in its literals — once per document."""
 
-    def __init__(self, documents: ValidDocuments, limits: OperationLimits) -> None:
+    def __init__(self, schema: ServiceSchema) -> None:
         super().__init__()
-        self.documents = documents
-        self.limits = limits
+        self.schema = schema
+        self.documents = schema.valid_documents
+        self.limits = schema.limits
         self.known = False
 
     def on_parse(self) -> Iterator[None]:
@@ -231,9 +233,10 @@ class _CheckedDocuments(SchemaExtension):
             document = context.graphql_document
             errors = operation_cost_errors(document, self.limits)
             if not errors:
-                errors = validate_document(
-                    context.schema._schema, document, context.validation_rules
-                )
+                rules = context.validation_rules
+                if not self.schema.introspection:
+                    rules = (*rules, NoSchemaIntrospectionCustomRule)
+                errors = validate_document(context.schema._schema, document, rules)
             if not errors and context.query and may_hold_control_characters(context.query):
                 errors = literal_errors(document)
             context.pre_execution_errors = errors
@@ -249,10 +252,12 @@ class ServiceSchema(strawberry.federation.Schema):
 
     def __init__(self, *, limits: OperationLimits | None = None, **kwargs: Any) -> None:
         self.valid_documents = ValidDocuments()
-        checked_limits = self.limits = limits or OperationLimits()
+        self.limits = limits or OperationLimits()
+        # answered unless the service's settings turn it off (production): set before serving
+        self.introspection = True
         extensions = [
             *kwargs.pop("extensions", ()),
-            lambda: _CheckedDocuments(self.valid_documents, checked_limits),
+            lambda: _CheckedDocuments(self),
             lambda: ErrorVocabulary(_is_unexpected),
         ]
         kwargs.setdefault("execution_context_class", LeanExecutionContext)

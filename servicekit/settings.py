@@ -191,6 +191,9 @@ class ServiceSettings:
     graphiql: bool
     deployment: str
     public_url: PublicUrl
+    # whether `__schema` / `__type` are answered: off in production (the gateway composes
+    # from the exported SDL files, never by asking a subgraph)
+    introspection: bool = True
     # how long an unused operation document is kept (servicekit/recent.py): ten minutes;
     # tests shorten it to watch memory forget, and it can never be longer
     document_idle_seconds: float = 600.0
@@ -216,6 +219,7 @@ class ServiceSettings:
             graphiql=env.flag("GRAPHIQL", env.is_development),
             deployment=env.deployment,
             public_url=read_public_url(environ),
+            introspection=env.flag("INTROSPECTION", env.is_development),
             document_idle_seconds=document_idle_seconds(env),
         )
 

@@ -182,6 +182,7 @@ def test_production_turns_off_graphiql_and_introspection_and_exports_telemetry(
             assert settings.introspection is False
         else:
             assert settings.service.graphiql is False
+            assert settings.service.introspection is False
         if service == "identity":
             assert settings.public_url.startswith("https://")
             assert settings.secure_cookies is True

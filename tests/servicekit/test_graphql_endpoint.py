@@ -312,3 +312,20 @@ async def test_an_answer_with_data_is_200_in_either_media_type(
         assert answer.json()["data"] == {"__typename": "Query", "myPeerSupporterProfile": None}
         assert answer.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert answers[1].headers["content-type"].startswith("application/graphql-response+json")
+
+
+async def test_a_subgraph_with_introspection_off_answers_no_schema_question(
+    start_service: ServiceFactory,
+) -> None:
+    question = "{ __schema { queryType { name } } }"
+    async with start_service("membership", INTROSPECTION="false") as service:
+        refused = await service.graphql(question)
+        by_type = await service.graphql('{ __type(name: "Query") { name } }')
+        plain = await service.graphql("{ __typename }")
+    async with start_service("membership") as service:
+        development = await service.graphql(question)
+    assert "introspection" in refused["errors"][0]["message"].lower()
+    assert "data" not in refused
+    assert "introspection" in by_type["errors"][0]["message"].lower()
+    assert plain == {"data": {"__typename": "Query"}}
+    assert development == {"data": {"__schema": {"queryType": {"name": "Query"}}}}

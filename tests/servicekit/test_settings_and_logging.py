@@ -36,6 +36,7 @@ def test_production_turns_the_playground_off_and_refuses_development_secrets() -
         },
     )
     assert production.graphiql is False
+    assert production.introspection is False
     env = Environment("WNWA_IDENTITY", {"WNWA_ENV": "production", "WNWA_IDENTITY_KEY": "dev-key"})
     with pytest.raises(ConfigurationError, match="development value"):
         env.secret("KEY", development_default="dev-key")
