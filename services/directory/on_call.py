@@ -109,12 +109,13 @@ _LADDER = (
 
 def relaxations(filters: SearchFilters) -> list[tuple[list[RelaxedFilter], SearchFilters]]:
     """The filters as given, then with one more left out at each step (those given only)."""
-    steps = [([], filters)]
+    steps: list[tuple[list[RelaxedFilter], SearchFilters]] = [([], filters)]
     for name, field in _LADDER:
         if getattr(filters, field) is None:
             continue
         relaxed, current = steps[-1]
-        steps.append(([*relaxed, name], dataclasses.replace(current, **{field: None})))
+        left_out: dict[str, Any] = {field: None}
+        steps.append(([*relaxed, name], dataclasses.replace(current, **left_out)))
     return steps
 
 

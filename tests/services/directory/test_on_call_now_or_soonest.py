@@ -102,7 +102,7 @@ async def test_at_night_with_nobody_matching_on_call_the_filters_are_relaxed_one
         weeklySchedule=[{"day": "MONDAY", "start": "20:00", "end": "08:00"}],
     )
     officer = issuer.token("officer", department=HARLOW)
-    wanted = {"near": near_chicago, "language": "es", "gender": "WOMAN"}
+    wanted: dict[str, Any] = {"near": near_chicago, "language": "es", "gender": "WOMAN"}
 
     # the distance goes first; then, as nobody speaking Spanish is a woman on call, the gender
     payload = await ask(directory, officer, **wanted)
@@ -212,8 +212,8 @@ async def test_a_time_zone_the_network_does_not_know_is_a_field_error(
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-def chicago(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=CHICAGO)  # type: ignore[misc]
+def chicago(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=CHICAGO)
 
 
 def test_the_time_is_written_as_an_officer_would_say_it() -> None:
