@@ -109,6 +109,7 @@ OPERATION_NAMES = frozenset(
         "NetworkLists",
         "News",
         "NextOnCall",
+        "OnCallNowOrSoonest",
         "One",
         "OpenDemoSlots",
         "OwnLines",

@@ -19,6 +19,7 @@ from . import settings as directory_settings
 from .availability import time_zones
 from .coverage import CoverageQueries
 from .mutations import Mutation
+from .on_call import OnCallQueries
 from .report_months import TICK_SECONDS, ReportMonths
 from .reports import ReportMutations, ReportQueries
 from .resources import ResourceMutations, ResourceQueries
@@ -31,7 +32,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @strawberry.type(name="Query")
-class DirectoryQuery(Query, ResourceQueries, ReportQueries, SurveyQueries, CoverageQueries):
+class DirectoryQuery(
+    Query, OnCallQueries, ResourceQueries, ReportQueries, SurveyQueries, CoverageQueries
+):
     pass
 
 

@@ -29,6 +29,7 @@ _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 Span = tuple[int, int]  # [start, end) in minutes of the local week
 _HOUR = dt.timedelta(hours=1)
+_MINUTE = dt.timedelta(minutes=1)
 
 
 def to_the_hour(moment: dt.datetime) -> dt.datetime:
@@ -90,8 +91,9 @@ def check_schedule(
 ) -> list[Span] | None:
     """The slots as sorted week spans; field errors for impossible or overlapping slots.
 
-    A slot runs from ``start`` to ``end`` on one day; a night shift is two slots (``22:00``
-    to ``24:00`` and ``00:00`` to ``06:00`` the next day).
+    A slot runs from ``start`` to ``end`` on one day; one that ends before it starts is a
+    night shift and runs past midnight into the next day (Sunday's into Monday's, the week
+    wrapping round), so ``22:00`` to ``06:00`` is what it says.
     """
     if len(slots) > MAX_SLOTS:
         errors.add(field, f"Enter at most {MAX_SLOTS} time slots.")
@@ -110,19 +112,20 @@ def check_schedule(
             ok = False
         if start is None or end is None:
             continue
-        if end <= start:
-            errors.add(
-                f"{where}.end",
-                "A slot must end after it starts; split a night shift into two slots.",
-            )
+        if end == start:
+            errors.add(f"{where}.end", "A slot must end at another time than it starts.")
             ok = False
             continue
-        offset = WEEKDAYS.index(day) * MINUTES_PER_DAY
-        spans.append(((offset + start, offset + end), index))
+        first = WEEKDAYS.index(day) * MINUTES_PER_DAY + start
+        # a night shift ends the next day; Sunday's ends on Monday, at the week's beginning
+        last = first - start + (end if end > start else MINUTES_PER_DAY + end)
+        spans.append(((first, min(last, MINUTES_PER_WEEK)), index))
+        if last > MINUTES_PER_WEEK:
+            spans.append(((0, last - MINUTES_PER_WEEK), index))
     spans.sort()
     for (previous, _), (current, index) in itertools.pairwise(spans):
         if current[0] < previous[1]:
-            errors.add(f"{field}.{index}", "This slot overlaps another one on the same day.")
+            errors.add(f"{field}.{index}", "This slot overlaps another one.")
             ok = False
     return [span for span, _ in spans] if ok else None
 
@@ -185,8 +188,9 @@ def next_on_call(
     until" switch if their schedule is on then, else the next start of a scheduled slot.
 
     None while they are on call now, and when no schedule puts them on call again. A slot
-    that starts in the hour a daylight-saving change skips is taken at the same minutes
-    past the hour of standard time.
+    that starts in the hour a change to summer time skips begins when the clocks jump (a
+    slot from 02:30 is on call from 03:00 that night); one wholly inside it does not
+    happen that night.
     """
     if is_available(
         spans=spans,
@@ -204,28 +208,51 @@ def next_on_call(
         return start.astimezone(dt.UTC)  # the switch ends inside a slot
     zone = zoneinfo.ZoneInfo(time_zone)
     local = start.astimezone(zone)
-    monday = local.date() - dt.timedelta(days=local.weekday())
+    monday = dt.datetime.combine(local.date() - dt.timedelta(days=local.weekday()), dt.time())
     soonest: dt.datetime | None = None
-    for week in (0, 1):
+    for week in (0, 1, 2):
         for first, _ in spans:
-            day, minutes = divmod(first, MINUTES_PER_DAY)
-            moment = dt.datetime.combine(
-                monday + dt.timedelta(days=7 * week + day),
-                dt.time(minutes // 60, minutes % 60),
-                tzinfo=zone,
-            ).astimezone(dt.UTC)
-            if moment > start and (soonest is None or moment < soonest):
-                soonest = moment
+            wall = monday + dt.timedelta(days=7 * week, minutes=first)
+            moment, skipped = first_showing(wall, zone)
+            if moment <= start or (soonest is not None and moment >= soonest):
+                continue
+            if skipped and not any(
+                begin <= minute_of_week(moment, time_zone) < end for begin, end in spans
+            ):
+                continue  # the slot lies wholly in the hour the clocks skip
+            soonest = moment
+        if soonest is not None:
+            return soonest
     return soonest
 
 
-def wall_clock_after(now: dt.datetime, time_zone: str, minutes: int) -> dt.datetime:
-    """The moment (UTC) the clocks of ``time_zone`` show ``minutes`` more than at ``now``
-    (to the minute): where a slot ``minutes`` ahead on the weekly clock begins, across a
-    daylight-saving change as well (as ``next_on_call`` finds it)."""
+def first_showing(wall: dt.datetime, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime, bool]:
+    """The first moment (UTC) the clocks of ``zone`` show ``wall`` (naive) or later, and
+    whether they skip ``wall`` itself: then it is the moment they jump (summer time)."""
+    moment = wall.replace(tzinfo=zone).astimezone(dt.UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) == wall:
+        return moment, False
+    # in the gap: fold 1 reads ``wall`` with the offset after the change, an earlier moment
+    # whose clocks still show less; the jump lies between, found to the minute
+    earlier = wall.replace(tzinfo=zone, fold=1).astimezone(dt.UTC)
+    low, high = 0, (moment - earlier) // _MINUTE
+    while high - low > 1:
+        middle = (low + high) // 2
+        if (earlier + middle * _MINUTE).astimezone(zone).replace(tzinfo=None) < wall:
+            low = middle
+        else:
+            high = middle
+    return earlier + high * _MINUTE, True
+
+
+def wall_clock_after(now: dt.datetime, time_zone: str, minutes: int) -> tuple[dt.datetime, bool]:
+    """The moment (UTC) the clocks of ``time_zone`` first show ``minutes`` more than at
+    ``now`` (to the minute), or later: where a slot ``minutes`` ahead on the weekly clock
+    begins, across a change of clocks as well; and whether the clocks skip that reading
+    (then the moment is their jump, and the slot may lie wholly in the hour skipped)."""
     zone = zoneinfo.ZoneInfo(time_zone)
     wall = now.astimezone(zone).replace(second=0, microsecond=0, tzinfo=None)
-    return (wall + dt.timedelta(minutes=minutes)).replace(tzinfo=zone).astimezone(dt.UTC)
+    return first_showing(wall + dt.timedelta(minutes=minutes), zone)
 
 
 def minutes_to_next_start(starts: Sequence[int], ends: Sequence[int], minute: int) -> int | None:

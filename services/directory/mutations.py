@@ -35,7 +35,10 @@ from .vocabulary import AreaOfSupport
 class ScheduleSlotInput:
     day: Weekday
     start: str = strawberry.field(description="`HH:MM`, 24-hour clock.")
-    end: str = strawberry.field(description="`HH:MM` after `start`; `24:00` for midnight.")
+    end: str = strawberry.field(
+        description="`HH:MM`; `24:00` for midnight; before `start` for a night shift, which "
+        "ends the next day (Sunday's on Monday)."
+    )
 
 
 @strawberry.input(description="Your peer-supporter profile.")

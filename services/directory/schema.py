@@ -287,7 +287,7 @@ def _strict_bool(value: Any) -> bool:
     return value
 
 
-def _search_filters(
+def search_filters(
     search: PeerSupporterFilter, principal: Principal, errors: InputErrors
 ) -> SearchFilters:
     state = validation.state_code(search.state, "filter.state", errors) if search.state else None
@@ -331,7 +331,7 @@ class Query:
         limit = page_size(first)
         cursor = decode_cursor(after, int, _strict_bool, int, UUID)
         errors = InputErrors()
-        filters = _search_filters(filter or PeerSupporterFilter(), principal, errors)
+        filters = search_filters(filter or PeerSupporterFilter(), principal, errors)
         if errors:
             return PeerSupporterSearchResults(
                 matches=[],
@@ -385,7 +385,7 @@ class Query:
         errors = InputErrors()
         if not 1 <= first <= MAX_NEXT_ON_CALL:
             errors.add("first", f"Ask for 1 to {MAX_NEXT_ON_CALL} supporters.")
-        filters = _search_filters(filter or PeerSupporterFilter(), principal, errors)
+        filters = search_filters(filter or PeerSupporterFilter(), principal, errors)
         if errors:
             return PeerSupporterSearchResults(matches=[], page_info=_ONE_PAGE, errors=errors.items)
         now = context(info).loaders.now

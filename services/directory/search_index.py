@@ -202,14 +202,18 @@ class _Moments:
 
     def __init__(self, now: dt.datetime) -> None:
         self.now = now
-        self._known: dict[tuple[str, int], dt.datetime] = {}
+        self._known: dict[tuple[str, int], tuple[dt.datetime, bool]] = {}
+
+    def reading(self, time_zone: str, minutes: int) -> tuple[dt.datetime, bool]:
+        """The moment, and whether the clocks skip that reading (a change to summer time)."""
+        key = (time_zone, minutes)
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = availability.wall_clock_after(self.now, time_zone, minutes)
+        return known
 
     def after(self, time_zone: str, minutes: int) -> dt.datetime:
-        key = (time_zone, minutes)
-        moment = self._known.get(key)
-        if moment is None:
-            moment = self._known[key] = availability.wall_clock_after(self.now, time_zone, minutes)
-        return moment
+        return self.reading(time_zone, minutes)[0]
 
 
 @dataclass(slots=True)
@@ -1125,4 +1129,15 @@ class _OnCall:
         if minute is None:
             return None
         ahead = availability.minutes_to_next_start(shape.starts, shape.ends, minute)
-        return None if ahead is None else self._moments.after(time_zone, ahead)
+        if ahead is None:
+            return None
+        moment, skipped = self._moments.reading(time_zone, ahead)
+        if skipped:  # the slot starts in the hour summer time skips: rare, worked out in full
+            return availability.next_on_call(
+                spans=shape.spans,
+                time_zone=time_zone,
+                available_until=available_until,
+                unavailable_until=until,
+                now=self._now,
+            )
+        return moment

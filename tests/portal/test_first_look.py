@@ -106,7 +106,7 @@ def test_the_demos_supporter_finds_a_full_profile_and_someone_is_always_on_call(
     driver.get(f"{stack.gateway}/supporters")
     wait(driver).until(ready.text_to_be_present_in_element((By.ID, "status"), "shown"))
     assert driver.find_elements(By.CSS_SELECTOR, "#results .result .badge.now")
-    assert not driver.find_element(By.ID, "nobody").is_displayed()
+    assert not driver.find_element(By.ID, "who-to-call").is_displayed()
     later = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#results .result")]
     assert any("On call " in text for text in later)
     no_policy_violations(driver)

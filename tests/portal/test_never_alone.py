@@ -84,7 +84,7 @@ def a_place_where_nobody_is_on_call(driver: WebDriver) -> str | None:
     return None
 
 
-def test_with_nobody_on_call_the_first_screen_says_so_and_offers_who_picks_up(
+def test_with_nobody_near_on_call_the_first_screen_offers_someone_on_call_elsewhere(
     stack: Stack, open_browser: Browser, screenshots: Path, axe_source: str
 ) -> None:
     driver = open_browser()
@@ -107,31 +107,28 @@ def test_with_nobody_on_call_the_first_screen_says_so_and_offers_who_picks_up(
     fill(driver, "zip", zip_code)
     Select(driver.find_element(By.ID, "miles")).select_by_value("25")
     driver.find_element(By.CSS_SELECTOR, "#search button[type=submit]").click()
-    nobody = wait(driver).until(ready.visibility_of_element_located((By.ID, "nobody")))
-    wait(driver).until(ready.text_to_be_present_in_element((By.ID, "status"), "none on call"))
-    assert "Nobody matching your filters is on call right now" in nobody.text
-    next_on_call = wait(driver).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "#next-on-call li")
-    )
-    assert "(in " in next_on_call[0].text  # the day, the time and how long until then
+    wait(driver).until(ready.text_to_be_present_in_element((By.ID, "status"), "off call"))
+    who = wait(driver).until(ready.visibility_of_element_located((By.ID, "who-to-call")))
+    # the demo has someone on call at every hour: the distance is left out, and said
+    wait(driver).until(ready.text_to_be_present_in_element((By.ID, "who-title"), "On call now"))
+    assert "leaving out the distance" in who.text
+    assert "Nobody" not in who.text
     wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#any-hour li a.call"))
-    links = [a.get_attribute("href") for a in nobody.find_elements(By.CSS_SELECTOR, "a")]
+    links = [a.get_attribute("href") for a in who.find_elements(By.CSS_SELECTOR, "a")]
     assert {"tel:988", "sms:988", *OFFICERS_LINES} <= set(links)
-    # all of it on the first screen of a phone: next on call, everyone, the lines
+    # someone to call, on the first screen of a phone, under the banner's lines
     driver.execute_script("window.scrollTo(0, 0)")
     for css in (
-        "#next-on-call li:last-child",
-        "#see-everyone",
-        "#nobody a[href='#any-hour-title']",
+        "#who-list li:first-child a.call",
         "#crisis a[href='tel:988']",
         "#crisis a[href='sms:988']",
         "#crisis a[href='tel:+18002675463']",
         "#crisis a[href='tel:+12064593020']",
     ):
         assert in_first_screen(driver, css), css
-    shoot(driver, screenshots, "supporters-nobody-on-call")
+    shoot(driver, screenshots, "supporters-nobody-near-on-call")
     driver.set_window_size(*PHONE)
-    both_schemes_pass_axe(driver, axe_source, "supporters, nobody on call")
+    both_schemes_pass_axe(driver, axe_source, "supporters, nobody near on call")
 
     # one tap: everyone, the filters cleared
     shown = len(driver.find_elements(By.CSS_SELECTOR, "#results .result"))
@@ -156,12 +153,13 @@ def test_a_search_that_finds_nobody_still_offers_someone(
     driver.find_element(By.ID, "availableNow").click()
     Select(driver.find_element(By.ID, "language")).select_by_value("yi")  # nobody speaks it
     driver.find_element(By.CSS_SELECTOR, "#search button[type=submit]").click()
-    nobody = wait(driver).until(ready.visibility_of_element_located((By.ID, "nobody")))
+    who = wait(driver).until(ready.visibility_of_element_located((By.ID, "who-to-call")))
     wait(driver).until(
-        ready.text_to_be_present_in_element((By.ID, "next-block"), "without your filters")
+        ready.text_to_be_present_in_element((By.ID, "who-why"), "leaving out the language")
     )
-    assert driver.find_elements(By.CSS_SELECTOR, "#next-on-call li")
-    assert "Nobody matching your filters is on call right now" in nobody.text
+    assert driver.find_elements(By.CSS_SELECTOR, "#who-list li a.call")
+    assert "On call now" in who.text
+    assert "Nobody" not in who.text
     assert driver.find_element(By.ID, "see-everyone").is_displayed()
     both_schemes_pass_axe(driver, axe_source, "supporters, nothing found")
 

@@ -1,6 +1,7 @@
 // What to offer when a search comes back empty or nobody is on call: never a dead end.
 // The crisis lines need no connection (tel: and sms: links); the rest asks the API only
-// what any signed-in search would.
+// what any signed-in search would. Whom to call (on call now, else soonest) is asked with
+// this phone's time zone, so the times come back by its clock; nothing keeps the zone.
 import { el, gql, nationalPhone } from "./lib.js";
 
 const ANY_HOUR = `query FindProfessionals { professionals(search: { answersCallsAnyHour: true }, first: 3) {
@@ -48,4 +49,98 @@ export function whenNext(iso, now = new Date()) {
   const day = at.toDateString() === now.toDateString() ? "today"
     : at.toLocaleDateString(undefined, { weekday: "long" });
   return `${day} ${at.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" })} (${wait})`;
+}
+
+const WHO = `query OnCallNowOrSoonest($filter: PeerSupporterFilter, $timeZone: String!, $first: Int!) {
+  onCallNowOrSoonest(filter: $filter, timeZone: $timeZone, first: $first) {
+    onCallNow relaxed
+    matches { onCallFrom minutesUntilOnCall
+      supporter { id displayName telLink smsLink county state department { name } } }
+    errors { field message } } }`;
+
+const LEFT_OUT = {
+  NEAR: "the distance", COUNTY: "the county", STATE: "the state",
+  AREAS_OF_SUPPORT: "the areas of support", GENDER: "the gender", LANGUAGE: "the language",
+};
+
+/** This phone's IANA time zone ("UTC" where the browser names none). */
+export function phoneTimeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
+/** "in 1 h 50 min", "in 2 d 5 h", "in 20 min". */
+export function waitOf(minutes) {
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const rest = minutes % 60;
+  return days ? `in ${days} d ${hours} h` : hours ? `in ${hours} h ${rest} min` : `in ${rest} min`;
+}
+
+function listed(names) {
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+async function ask(filter, timeZone, first) {
+  const answer = await gql(WHO, { filter, timeZone, first });
+  return answer.data && answer.data.onCallNowOrSoonest;
+}
+
+/**
+ * Whom to call, into a panel holding #who-title, #who-why, #who-list, #who-zone and #who-now
+ * (the lines that answer now): those on call now (with what was left out to find them),
+ * else the lines that answer now and then those on call soonest by this phone's clock.
+ * Never "nobody" on its own.
+ */
+export async function whoToCall(panel, filter, first = 3) {
+  const title = panel.querySelector("#who-title");
+  const why = panel.querySelector("#who-why");
+  const list = panel.querySelector("#who-list");
+  const zoneNote = panel.querySelector("#who-zone");
+  const now = panel.querySelector("#who-now"); // the lines that answer now
+  let timeZone = phoneTimeZone();
+  let found;
+  try {
+    found = await ask(filter, timeZone, first);
+    if (found && found.errors.some((e) => e.field === "timeZone")) {
+      timeZone = "UTC"; // a zone the network does not know: times in UTC, said so
+      found = await ask(filter, timeZone, first);
+    }
+  } catch {
+    found = null;
+  }
+  list.replaceChildren();
+  zoneNote.hidden = true;
+  // someone on call now comes first; else the lines that answer now do, then the soonest
+  if (found && !found.errors.length && found.onCallNow) zoneNote.after(now);
+  else list.before(now);
+  if (!found || found.errors.length) {
+    title.textContent = "Help that answers now";
+    why.textContent = "We could not reach the directory just now. These lines need no connection.";
+    return;
+  }
+  const relaxed = found.relaxed.length
+    ? ` Found by leaving out ${listed(found.relaxed.map((r) => LEFT_OUT[r] || r.toLowerCase()))} you chose.` : "";
+  if (found.onCallNow) {
+    title.textContent = "On call now";
+    why.textContent = `Peer supporters you can call at this moment; they take calls from anywhere.${relaxed}`;
+  } else if (found.matches.length) {
+    title.textContent = "On call soonest";
+    why.textContent = `Until the first peer supporters are back (below), these answer now.${relaxed}`;
+    zoneNote.textContent = timeZone === "UTC" ? "Times in UTC." : `Times by this phone's clock (${timeZone.replace(/_/g, " ")}).`;
+    zoneNote.hidden = false;
+  } else {
+    title.textContent = "Help that answers now";
+    why.textContent = "Peer supporters take calls at set hours, and none has published hours yet. These lines answer at any hour.";
+  }
+  list.append(...found.matches.map(({ supporter: s, onCallFrom, minutesUntilOnCall }) => el("li", { class: "next" },
+    el("span", { class: "who" }, s.displayName),
+    el("a", { class: "button call", href: s.telLink, "aria-label": `Call ${s.displayName}, ${nationalPhone(s.telLink)}` }, "Call"),
+    s.smsLink ? el("a", { class: "button secondary", href: s.smsLink, "aria-label": `Text ${s.displayName}` }, "Text") : null,
+    el("span", { class: "when" },
+      onCallFrom ? `On call from ${onCallFrom} (${waitOf(minutesUntilOnCall)}) · ` : "",
+      `${s.department.name} · ${s.county} County, ${s.state}`))));
 }

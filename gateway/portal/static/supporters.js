@@ -1,9 +1,10 @@
 // Find a peer supporter: everyone by default, those on call first, with one-tap Call and
-// Text. When nobody is on call: who is next and when, everyone in one tap, the professionals
-// and crisis lines that pick up at any hour. The search lives only in this page's memory:
-// never in the address, history or storage.
+// Text. When none matching is on call: who is on call now elsewhere (the filters left out
+// named), else who is on call soonest by this phone's clock, everyone in one tap, and the
+// crisis lines and professionals that pick up at any hour. The search lives only in this
+// page's memory: never in the address, history or storage.
 import { aboutMiles, checked, checkedValues, clearErrors, el, enumOptions, fillChecks, fillSelect, filterPanel, gql, label, nationalPhone, problem, say, signedIn, text } from "./lib.js";
-import { anyHourProfessionals, whenNext } from "./next-steps.js";
+import { anyHourProfessionals, whenNext, whoToCall } from "./next-steps.js";
 import { AREAS, GENDERS } from "./vocab.js";
 import { startTalking } from "./talk.js";
 
@@ -12,8 +13,7 @@ const results = document.getElementById("results");
 const status = document.getElementById("status");
 const more = document.getElementById("more");
 const panel = filterPanel(document.getElementById("filters"));
-const nobody = document.getElementById("nobody");
-const nextList = document.getElementById("next-on-call");
+const who = document.getElementById("who-to-call");
 const everyone = document.getElementById("see-everyone");
 let professionalsAsked = false;
 let languages = new Map();
@@ -44,11 +44,6 @@ function readFilter() {
     ...(areas.length ? { areasOfSupport: areas } : {}),
   };
 }
-
-const NEXT = `query NextOnCall($filter: PeerSupporterFilter) {
-  nextOnCallPeerSupporters(filter: $filter, first: 2) {
-    matches { supporter { id displayName telLink smsLink nextOnCall county state department { name } } }
-    errors { field message } } }`;
 
 /** Filters beyond the defaults (everyone, other departments, on call or not)? */
 function narrowed(f) {
@@ -97,9 +92,10 @@ async function run(append) {
     const count = results.children.length;
     const onCall = results.querySelectorAll(".badge.now").length;
     if (!append) await nextSteps(found.matches);
-    if (!count) say(status, filter.availableNow ? `Nobody${narrowed(filter) ? " matching your filters" : ""} is on call right now.`
-      : "No peer supporter matches all of that.");
-    else say(status, `${count} shown, ${onCall ? `${onCall} on call now` : "none on call now"}.`);
+    const elsewhere = who.hidden ? "" : "; whom you can call now is above";
+    if (!count) say(status, filter.availableNow ? `None of those matching is on call at this hour${elsewhere}.`
+      : `Nothing matches all of that${elsewhere}.`);
+    else say(status, onCall ? `${count} shown, ${onCall} on call now.` : `${count} shown, off call at this hour${elsewhere}.`);
   } catch (error) {
     say(status, error.message, "error");
     if (!append) unreachable();
@@ -125,64 +121,34 @@ async function messageButtons(supporters) {
     if (!slot || !publicKey) continue;
     slot.append(el("button", { type: "button", class: "secondary talk-button",
       "aria-label": `Message without sharing my number: ${s.displayName}`,
-      onclick: () => startTalking({ ...s, publicKey }, [nobody, document.getElementById("filters"), status, results, more]) },
+      onclick: () => startTalking({ ...s, publicKey }, [who, document.getElementById("filters"), status, results, more]) },
     "Message without sharing my number"));
   }
 }
 
-/** No answer from the network: say so, with the lines that need no connection in view. */
+/** No answer from the network: the lines that need no connection, in view. */
 function unreachable() {
-  nobody.hidden = false;
-  document.getElementById("nobody-title").textContent = "We could not reach the directory";
-  document.getElementById("nobody-why").textContent = "The crisis lines below need no connection.";
-  document.getElementById("next-block").hidden = true;
+  who.hidden = false;
+  document.getElementById("who-title").textContent = "Help that answers now";
+  document.getElementById("who-why").textContent = "We could not reach the directory just now. These lines need no connection.";
+  document.getElementById("who-list").replaceChildren();
+  document.getElementById("who-list").before(document.getElementById("who-now"));
   everyone.hidden = true;
 }
 
 /**
- * Nobody (matching) on call, or nobody matching at all: say so, and offer who is next and
- * when, everyone in one tap, and those who pick up at any hour.
+ * None matching on call (or none matching at all): whom to call instead — on call now
+ * elsewhere, else soonest — everyone in one tap, and those who pick up at any hour.
  */
 async function nextSteps(matches) {
   const onCall = matches.length > 0 && matches[0].supporter.availableNow; // on call come first
-  nobody.hidden = onCall;
+  who.hidden = onCall;
   if (onCall) return;
-  const some = matches.length > 0;
-  const filtered = narrowed(filter);
-  document.getElementById("nobody-title").textContent = !some && !filter.availableNow
-    ? (filtered ? "No peer supporter matches all of that" : "No peer supporter has a profile yet")
-    : `Nobody${filtered ? " matching your filters" : ""} is on call right now`;
-  document.getElementById("nobody-why").textContent = some
-    ? "Every supporter listed takes calls at set hours; none is on call at this moment. You can still call or text them."
-    : "Try fewer filters, or see everyone.";
-  // with filters, seeing everyone clears them
-  everyone.hidden = !filtered && !filter.availableNow && !some;
+  document.getElementById("who-title").textContent = "Finding who is on call…";
+  // with filters, seeing everyone clears them; without, it goes to the list
+  everyone.hidden = !narrowed(filter) && !filter.availableNow && !matches.length;
   if (!professionalsAsked) { professionalsAsked = true; anyHourProfessionals(document.getElementById("any-hour")); }
-  // who is on call next: for these filters, or for everyone when nobody matches them at all
-  const block = document.getElementById("next-block");
-  nextList.replaceChildren();
-  try {
-    let shown = await onCallNext({ ...filter, availableNow: false });
-    let heading = "On call next";
-    if (!shown.length && filtered) {
-      shown = await onCallNext({ includeOwnDepartment: filter.includeOwnDepartment });
-      heading = "On call next, without your filters";
-    }
-    block.querySelector("h3").textContent = heading;
-    nextList.append(...shown.map(({ supporter: s }) => el("li", { class: "next" },
-      el("span", { class: "who" }, s.displayName),
-      el("a", { class: "call-link", href: s.telLink, "aria-label": `Call ${s.displayName}, ${nationalPhone(s.telLink)}` }, "Call"),
-      el("span", { class: "when" }, whenNext(s.nextOnCall)))));
-    block.hidden = !shown.length;
-  } catch {
-    block.hidden = true;
-  }
-}
-
-async function onCallNext(next) {
-  const answer = await gql(NEXT, { filter: next });
-  const found = answer.data && answer.data.nextOnCallPeerSupporters;
-  return found && !found.errors.length ? found.matches : [];
+  await whoToCall(who, { ...filter, availableNow: false });
 }
 
 everyone.addEventListener("click", () => {
@@ -197,7 +163,7 @@ everyone.addEventListener("click", () => {
   after = null;
   run(false).then(() => {
     const first = results.querySelector("a.call");
-    (first || document.getElementById("nobody-title")).focus();
+    (first || document.getElementById("who-title")).focus();
   });
 });
 

@@ -43,7 +43,7 @@ def test_impossible_slots_are_named_by_their_place_in_the_input() -> None:
             (Weekday.MONDAY, "09:00", "17:00"),
             (Weekday.MONDAY, "16:00", "18:00"),
             (Weekday.FRIDAY, "24:00", "08:00"),
-            (Weekday.SUNDAY, "10:00", "09:30"),
+            (Weekday.SUNDAY, "10:00", "10:00"),
         ],
         "s",
         errors,
@@ -132,3 +132,99 @@ def test_minutes_to_the_next_slot_wrap_round_the_week() -> None:
     assert minutes_to_next_start(starts, ends, 1020) == 980
     assert minutes_to_next_start(starts, ends, 10_000) == 540 + 10_080 - 10_000
     assert minutes_to_next_start([], [], 0) is None
+
+
+SUNDAY = 6 * 1440  # Sunday 00:00, in minutes of the local week
+
+
+def test_a_slot_that_ends_before_it_starts_runs_past_midnight() -> None:
+    errors = InputErrors()
+    spans = check_schedule(
+        [(Weekday.MONDAY, "22:00", "06:00"), (Weekday.SUNDAY, "22:00", "06:00")], "s", errors
+    )
+    assert not errors
+    # Monday night into Tuesday; Sunday night into the next Monday (the week wraps round)
+    assert spans == [(0, 360), (1320, 1800), (SUNDAY + 1320, SUNDAY + 1440)]
+    assert day_slots(spans) == [
+        (Weekday.MONDAY, 0, 360),
+        (Weekday.MONDAY, 1320, 1440),
+        (Weekday.TUESDAY, 0, 360),
+        (Weekday.SUNDAY, 1320, 1440),
+    ]
+    # 22:00 to 00:00 is 22:00 to midnight
+    errors = InputErrors()
+    assert check_schedule([(Weekday.FRIDAY, "22:00", "00:00")], "s", errors) == [
+        (4 * 1440 + 1320, 5 * 1440)
+    ]
+    # a night shift still may not overlap the next morning's slot, nor end as it starts
+    errors = InputErrors()
+    overlapping = [(Weekday.MONDAY, "22:00", "06:00"), (Weekday.TUESDAY, "05:00", "09:00")]
+    assert check_schedule(overlapping, "s", errors) is None
+    assert [item.field for item in errors.items] == ["s.1"]
+    errors = InputErrors()
+    assert check_schedule([(Weekday.MONDAY, "09:00", "09:00")], "s", errors) is None
+    assert [item.field for item in errors.items] == ["s.0.end"]
+
+
+def test_a_night_shift_holds_through_both_changes_of_the_clocks() -> None:
+    errors = InputErrors()
+    saturday_night = check_schedule([(Weekday.SATURDAY, "22:00", "06:00")], "s", errors)
+    assert saturday_night is not None
+
+    def available(now: dt.datetime) -> bool:
+        return is_available(
+            spans=saturday_night,
+            time_zone=CHICAGO,
+            available_until=None,
+            unavailable_until=None,
+            now=now,
+        )
+
+    # Sunday 2 November 2025: 02:00 CDT falls back to 01:00 CST (07:00 UTC)
+    assert available(utc(2025, 11, 2, 3, 0))  # Saturday 22:00 CDT
+    assert available(utc(2025, 11, 2, 6, 30))  # 01:30 CDT
+    assert available(utc(2025, 11, 2, 7, 30))  # 01:30 CST, the hour again
+    assert available(utc(2025, 11, 2, 11, 59))  # 05:59 CST
+    assert not available(utc(2025, 11, 2, 12, 0))  # 06:00 CST: the shift is over
+    # Sunday 8 March 2026: 02:00 CST springs forward to 03:00 CDT (08:00 UTC)
+    assert available(utc(2026, 3, 8, 7, 59))  # 01:59 CST
+    assert available(utc(2026, 3, 8, 8, 0))  # 03:00 CDT
+    assert available(utc(2026, 3, 8, 10, 59))  # 05:59 CDT
+    assert not available(utc(2026, 3, 8, 11, 0))  # 06:00 CDT
+    assert not available(utc(2026, 3, 8, 3, 59))  # Saturday 21:59 CST
+
+
+def test_a_slot_the_clocks_skip_begins_when_they_jump() -> None:
+    # Sunday 8 March 2026 in Chicago: 02:00 CST jumps to 03:00 CDT (08:00 UTC)
+    saturday = utc(2026, 3, 7, 18, 0)
+
+    def following(spans: list[tuple[int, int]]) -> dt.datetime | None:
+        return next_on_call(
+            spans=spans,
+            time_zone=CHICAGO,
+            available_until=None,
+            unavailable_until=None,
+            now=saturday,
+        )
+
+    # 02:30 to 05:00: on call from the jump (03:00 CDT), not half an hour after it
+    half_past_two = [(SUNDAY + 150, SUNDAY + 300)]
+    jump = utc(2026, 3, 8, 8, 0)
+    assert following(half_past_two) == jump
+    assert is_available(
+        spans=half_past_two,
+        time_zone=CHICAGO,
+        available_until=None,
+        unavailable_until=None,
+        now=jump,
+    )
+    # 02:00 to 03:00 does not happen that night: next Sunday's, 02:00 CDT
+    assert following([(SUNDAY + 120, SUNDAY + 180)]) == utc(2026, 3, 15, 7, 0)
+    # the hour that repeats in autumn: the first 01:30 (CDT)
+    assert next_on_call(
+        spans=[(SUNDAY + 90, SUNDAY + 100)],
+        time_zone=CHICAGO,
+        available_until=None,
+        unavailable_until=None,
+        now=utc(2025, 11, 1, 18, 0),
+    ) == utc(2025, 11, 2, 6, 30)

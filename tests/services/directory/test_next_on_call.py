@@ -198,7 +198,8 @@ MOMENTS = [
 def random_week(rng: random.Random) -> list[dict[str, str]]:
     slots = []
     for day in rng.sample(DAYS, rng.randint(0, 4)):
-        start = rng.choice([0, 6 * 60, 8 * 60, 13 * 60 + 30, 22 * 60])
+        # 02:00 and 02:30: slots the change to summer time skips, in part or whole
+        start = rng.choice([0, 2 * 60, 2 * 60 + 30, 6 * 60, 8 * 60, 13 * 60 + 30, 22 * 60])
         end = min(24 * 60, start + rng.choice([30, 60, 8 * 60, 10 * 60]))
         slots.append({"day": day, "start": format_clock(start), "end": format_clock(end)})
     return slots
@@ -276,3 +277,31 @@ def matches(row: Any, filter_: dict[str, Any]) -> bool:
         miles = geo.distance_miles(place.latitude, place.longitude, row.latitude, row.longitude)
         return bool(miles <= near["withinMiles"])
     return True
+
+
+async def test_a_slot_the_clocks_skip_is_next_when_they_jump(
+    directory: ServiceUnderTest, issuer: TokenIssuer, clock: FixedClock
+) -> None:
+    clock.at = dt.datetime(2026, 3, 7, 18, 0, tzinfo=dt.UTC)  # Saturday noon in Chicago
+    await create_profile(
+        directory,
+        issuer,
+        department=FENWOOD,
+        displayName="Sunday from 02:30",  # begins when 02:00 CST jumps to 03:00 CDT
+        weeklySchedule=slots("SUNDAY", "02:30", "05:00"),
+    )
+    await create_profile(
+        directory,
+        issuer,
+        department=FENWOOD,
+        displayName="Sunday 02:00 to 03:00",  # an hour that night does not have
+        weeklySchedule=slots("SUNDAY", "02:00", "03:00"),
+    )
+    officer = issuer.token("officer", department=HARLOW)
+    expected = [
+        ("Sunday from 02:30", dt.datetime(2026, 3, 8, 8, 0, tzinfo=dt.UTC)),
+        ("Sunday 02:00 to 03:00", dt.datetime(2026, 3, 15, 7, 0, tzinfo=dt.UTC)),
+    ]
+    assert when(await next_on_call(directory, officer)) == expected
+    # read profile by profile (a narrow filter) or walked soonest first: the same answer
+    assert when(await next_on_call(directory, officer, state="IL")) == expected

@@ -68,6 +68,13 @@ async def test_searching_and_viewing_leave_no_trace(
         token=officer,
     )
     assert nobody_now["data"]["nextOnCallPeerSupporters"]["errors"] == []
+    # the officer's time zone travels with the question and is kept nowhere
+    soonest = await directory.graphql(
+        'query { onCallNowOrSoonest(filter: {language: "pl"}, timeZone: "Pacific/Chatham")'
+        " { matches { onCallFrom } errors { field } } }",
+        token=officer,
+    )
+    assert soonest["data"]["onCallNowOrSoonest"]["errors"] == []
     coordinator = issuer.token("coordinator", department=HARLOW, subject="coordinator-4712")
     covered = await directory.graphql(
         'query { onCallCoverage(near: {zipCode: "60540", withinMiles: 80})'
@@ -86,5 +93,6 @@ async def test_searching_and_viewing_leave_no_trace(
         supporter["id"],
         "5550142",
         "GRIEF",
+        "Chatham",
     ):
         assert secret not in logged

@@ -66,7 +66,7 @@ async def test_bad_profile_names_every_field_and_writes_nothing(
                 certifications=["ok", "y" * 121],
                 weeklySchedule=[
                     {"day": "MONDAY", "start": "25:00", "end": "26:00"},
-                    {"day": "TUESDAY", "start": "17:00", "end": "09:00"},
+                    {"day": "TUESDAY", "start": "17:00", "end": "17:00"},
                     {"day": "FRIDAY", "start": "08:00", "end": "12:00"},
                     {"day": "FRIDAY", "start": "11:00", "end": "13:00"},
                 ],
