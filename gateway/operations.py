@@ -206,6 +206,37 @@ class OperationPipeline:
     ) -> dict[str, Any]:
         """Validate and execute one operation; the answer as the GraphQL response map."""
         checked = self.check(query)
+        if not telemetry.enabled():
+            return await self._answer(
+                checked, query, variables, operation_name, token, token_problem
+            )
+        # counted by outcome alone; traced only when the policy allows its root fields
+        with telemetry.graphql_operation(
+            operation_name, self._selected_root_fields(query, checked, operation_name)
+        ) as outcome:
+            answer = await self._answer(
+                checked, query, variables, operation_name, token, token_problem
+            )
+            outcome.failed = bool(answer.get("errors"))
+        return answer
+
+    def _selected_root_fields(
+        self, query: str, checked: CheckedDocument, operation_name: str | None
+    ) -> frozenset[str]:
+        if checked.errors:
+            return frozenset()
+        plan = self.plan(query, checked, operation_name)
+        return frozenset() if isinstance(plan, GraphQLError) else plan.root_fields
+
+    async def _answer(
+        self,
+        checked: CheckedDocument,
+        query: str,
+        variables: Mapping[str, Any],
+        operation_name: str | None,
+        token: str | None,
+        token_problem: str | None,
+    ) -> dict[str, Any]:
         if checked.errors:
             return {"errors": list(checked.errors)}
         plan = self.plan(query, checked, operation_name)
@@ -279,11 +310,6 @@ class OperationPipeline:
         extra = [error.formatted for error in execution.extra_errors]
         if extra:
             formatted["errors"] = [*formatted.get("errors", []), *extra]
-        if telemetry.enabled():
-            name = operation.name.value if operation.name else None
-            telemetry.annotate_operation(
-                operation.operation.value, name, failed=bool(formatted.get("errors"))
-            )
         return formatted
 
     async def _pass_through(

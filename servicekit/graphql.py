@@ -39,6 +39,7 @@ from servicekit.errors import ErrorVocabulary, is_database_outage
 from servicekit.execution import LeanExecutionContext
 from servicekit.limits import OperationLimits, document_too_long, operation_cost_errors
 from servicekit.recent import RecentDocuments
+from servicekit.telemetry_policy import operation_label
 from servicekit.tokens import Principal
 
 logger = logging.getLogger("wnwa.graphql")
@@ -395,9 +396,10 @@ class ServiceSchema(strawberry.federation.Schema):
                 if is_database_outage(original):
                     logger.warning("database unavailable (%s)", type(original).__name__)
                     continue
+                # an operation's name is the client's choice: only the platform's own names
                 logger.error(
                     "unexpected %s in operation %s at %s",
                     type(original).__name__,
-                    operation or "(anonymous)",
+                    operation_label(operation),
                     _where(original),
                 )

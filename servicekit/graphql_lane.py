@@ -22,6 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.limits import BodyTooLarge, capped, declared_too_large, reject_too_large
+from servicekit.logging import SERVING
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -82,13 +83,21 @@ class LanedStarlette(Starlette):
         self.headers = tuple(headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.headers and scope["type"] == "http":
-            send = _with_headers(send, self.headers)
-        if self.lane is None:
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        scope["app"] = self
-        await self.lane(scope, receive, send, super().__call__)
+        if self.headers:
+            send = _with_headers(send, self.headers)
+        # what a request logs is held for the hour (servicekit.logging.HourlyRelease)
+        serving = SERVING.set(True)
+        try:
+            if self.lane is None:
+                await super().__call__(scope, receive, send)
+                return
+            scope["app"] = self
+            await self.lane(scope, receive, send, super().__call__)
+        finally:
+            SERVING.reset(serving)
 
 
 def _with_headers(send: Send, headers: tuple[tuple[bytes, bytes], ...]) -> Send:

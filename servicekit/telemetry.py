@@ -1,35 +1,42 @@
-"""Tracing and metrics that carry no one.
+"""Tracing and metrics that carry no one and date nothing.
 
-Every process (each service, the gateway) calls :func:`configure` once at start. Spans come
-from three small hand-written hooks: :class:`TelemetryMiddleware` (server requests, named by
-route template, continuing a caller's W3C ``traceparent`` inside the cluster, never a
-client's at the public edge), :func:`record_query` (asyncpg
-queries, by operation kind only) and :func:`client_trace_config` (aiohttp calls, which also
-inject ``traceparent``). Nothing leaves the process before :class:`AllowlistSpanExporter` /
-:func:`allowed_attributes` kept only the keys in :data:`ALLOWED_ATTRIBUTES`, dropped events
-other than an exception's type, links and status descriptions, and redacted every string.
+Every process (each service, the gateway) calls :func:`configure` once at start. What it
+records: :class:`TelemetryMiddleware` counts and times every HTTP request of the process
+(by outcome alone: never the route, method or status) and opens a server span that continues
+a caller's W3C ``traceparent`` inside the cluster, never a client's at the public edge;
+:func:`graphql_operation` counts the gateway's GraphQL operations (by outcome alone) and is the
+one place a trace may start, for an operation
+:func:`servicekit.telemetry_policy.traceable` allows; :func:`record_query` (asyncpg queries,
+by operation kind only) and :func:`client_trace_config` (aiohttp calls, which also inject
+``traceparent``) add spans to a trace already started.
+
+Nothing leaves as recorded. Metrics pass
+:class:`servicekit.telemetry_release.ReleasingMetricExporter`: figures of closed hours, in
+tens, on a fixed timer. Spans pass :class:`AllowlistSpanExporter` / :func:`allowed_attributes`
+(only the keys in :data:`ALLOWED_ATTRIBUTES`, no event but an exception's type, no link or
+status description, every string redacted, start times cut to
+:data:`START_GRANULARITY_SECONDS`).
 
 ``WNWA_TELEMETRY_EXPORTER``: ``off`` (default; or ``otlp`` when ``OTEL_EXPORTER_OTLP_ENDPOINT``
 is set), ``console``, ``otlp`` (OTLP/HTTP, endpoint from the standard ``OTEL_*`` variables) or
 ``file:<directory>`` (JSON lines, one file per process: what the privacy audit reads).
 
-What is exported by default is aggregate metrics only. Traces are an opt-in for debugging
-(``WNWA_TELEMETRY_TRACES=<ratio>``, e.g. ``0.01``): sampled by trace, never a trace that
-starts with a sign-in (``/auth/...``) nor a call made outside a traced request, span start
-times cut to :data:`START_GRANULARITY_SECONDS` (durations kept), exported in batches on a
-fixed schedule (:data:`SPAN_EXPORT_SECONDS`), and GraphQL operation names only from
-:data:`servicekit.telemetry_policy.OPERATION_NAMES`. What may leave a process is decided in
-:mod:`servicekit.telemetry_policy`; this module wires it into a running one.
+What is exported by default is those metrics only. Traces are an opt-in for debugging
+(``WNWA_TELEMETRY_TRACES=<ratio>``, e.g. ``0.01``): sampled by trace, only operations that
+read what the network publishes to everyone, exported in batches on a fixed schedule
+(:data:`SPAN_EXPORT_SECONDS`), GraphQL operation names only from
+:data:`servicekit.telemetry_policy.OPERATION_NAMES`.
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import math
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -66,22 +73,25 @@ from opentelemetry.trace import (
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
-from servicekit.clock import SYSTEM_CLOCK
+from servicekit.clock import SYSTEM_CLOCK, Clock
 from servicekit.settings import ConfigurationError, Environment
 from servicekit.telemetry_policy import (
+    TRACEABLE,
     AllowlistSpanExporter,
     JsonLinesMetricExporter,
     JsonLinesSpanExporter,
-    NoSignInSampler,
-    ScrubbedMetricExporter,
-    allowed_attributes,
-    is_sign_in,
+    TraceableSampler,
     operation_label,
+    traceable,
 )
+from servicekit.telemetry_release import ReleasingMetricExporter
 
 SCOPE = "wnwa"
-# metrics leave each process this often: counts per five minutes, not per request
+# metrics leave each process this often, whatever the requests do (what they say changes once
+# an hour: servicekit.telemetry_release)
 METRIC_INTERVAL_SECONDS = 300
+# request durations, in seconds: few buckets, each released in tens
+DURATION_BOUNDS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 # sampled spans leave in one batch a minute (or when 4,096 are waiting), whatever the requests
 # do: when a batch arrives says nothing of when the request that made it came
 SPAN_EXPORT_SECONDS = 60
@@ -132,8 +142,13 @@ def enabled() -> bool:
     return _enabled
 
 
-def configure(service: str, environ: Mapping[str, str] | None = None) -> str:
-    """Install this process's tracer and meter providers; returns the exporter chosen."""
+def configure(
+    service: str, environ: Mapping[str, str] | None = None, *, clock: Clock = SYSTEM_CLOCK
+) -> str:
+    """Install this process's tracer and meter providers; returns the exporter chosen.
+
+    ``clock`` says when an hour has closed, so when metric figures are released (a test
+    moves a fixed one)."""
     global _enabled
     choice = exporter_choice(environ)
     ratio = trace_ratio(environ)
@@ -161,9 +176,10 @@ def configure(service: str, environ: Mapping[str, str] | None = None) -> str:
             Path(f"{stem}.metrics.jsonl").open("a", encoding="utf-8")  # noqa: SIM115
         )
     if ratio > 0:
-        # a child follows its parent's decision, so a sign-in's calls to other services
-        # (identity -> membership) are dropped with it
-        sampler = ParentBased(root=NoSignInSampler(ratio))
+        # a child follows its parent's decision; a root is sampled only where the policy
+        # allows a trace to start (graphql_operation), so every other request's calls to
+        # other services tell them "not sampled"
+        sampler = ParentBased(root=TraceableSampler(ratio))
         tracer_provider = TracerProvider(resource=resource, sampler=sampler)
         processor = BatchSpanProcessor(
             AllowlistSpanExporter(span_exporter),
@@ -177,7 +193,7 @@ def configure(service: str, environ: Mapping[str, str] | None = None) -> str:
         span_exporter.shutdown()
     readers: list[MetricReader] = [
         PeriodicExportingMetricReader(
-            ScrubbedMetricExporter(metric_exporter, _time_ns()),
+            ReleasingMetricExporter(metric_exporter, clock),
             export_interval_millis=METRIC_INTERVAL_SECONDS * 1000,
         )
     ]
@@ -210,13 +226,16 @@ class _Instruments:
     def __init__(self) -> None:
         meter = metrics.get_meter(SCOPE)
         self.requests = meter.create_counter(
-            "wnwa.server.requests", description="Server requests by route and status."
+            "wnwa.server.requests", description="Server requests of the process, by outcome."
         )
         self.duration = meter.create_histogram(
-            "wnwa.server.duration", unit="s", description="Server request duration."
+            "wnwa.server.duration",
+            unit="s",
+            description="Server request duration, all requests of the process.",
+            explicit_bucket_boundaries_advisory=DURATION_BOUNDS,
         )
         self.operations = meter.create_counter(
-            "wnwa.graphql.operations", description="GraphQL operations by name and outcome."
+            "wnwa.graphql.operations", description="GraphQL operations, by outcome."
         )
 
 
@@ -240,7 +259,9 @@ def _route_template(scope: Mapping[str, Any]) -> str:
 
 
 class TelemetryMiddleware:
-    """A server span per HTTP request: method, route template, status — nothing else.
+    """Counts and times every HTTP request in the process's own series (by outcome alone),
+    and opens a server span: method, route template, status — nothing else. The span is
+    recorded only inside a trace a caller started (:func:`graphql_operation`).
 
     Inside the cluster a request continues its caller's W3C ``traceparent`` (the gateway's
     call to a subgraph joins the gateway's trace). At the public edge
@@ -276,13 +297,12 @@ class TelemetryMiddleware:
 
         tracer = trace.get_tracer(SCOPE)
         started = time.monotonic()
-        signing_in = is_sign_in(str(scope.get("path", "")))
+        # never TRACEABLE: a request is traced only as part of a trace its caller started
         with tracer.start_as_current_span(
             method,
             context=parent,
             kind=SpanKind.SERVER,
-            # seen by the sampler only: not an exported attribute
-            attributes={"http.request.method": method, "wnwa.sign_in": signing_in},
+            attributes={"http.request.method": method},
             record_exception=False,
             set_status_on_exception=False,
         ) as span:
@@ -299,35 +319,65 @@ class TelemetryMiddleware:
                 span.set_attribute("http.response.status_code", status.code)
                 if status.code >= 500:
                     span.set_status(Status(StatusCode.ERROR))
-                labels = _request_labels(method, route, status.code)
+                # the whole process's series: no route, method or status, which would make a
+                # series of one rare kind of request
+                labels = _request_outcome(status.code)
                 _metrics().requests.add(1, labels)
                 _metrics().duration.record(time.monotonic() - started, labels)
 
 
-@functools.lru_cache(maxsize=512)
-def _request_labels(method: str, route: str, status: int) -> Mapping[str, AttributeValue]:
-    # a handful of methods, route templates and statuses: made (and redacted) once each
-    return allowed_attributes(
-        {"http.request.method": method, "http.route": route, "http.response.status_code": status}
-    )
+_OK: Mapping[str, AttributeValue] = {"wnwa.outcome": "ok"}
+_CLIENT_ERROR: Mapping[str, AttributeValue] = {"wnwa.outcome": "client_error"}
+_SERVER_ERROR: Mapping[str, AttributeValue] = {"wnwa.outcome": "server_error"}
+_FAILED: Mapping[str, AttributeValue] = {"wnwa.outcome": "error"}
 
 
-@functools.lru_cache(maxsize=512)
-def _operation_labels(kind: str, label: str, failed: bool) -> Mapping[str, AttributeValue]:
-    return allowed_attributes(
-        {
-            "graphql.operation.type": kind,
-            "graphql.operation.name": label,
-            "wnwa.outcome": "error" if failed else "ok",
-        }
-    )
+def _request_outcome(status: int) -> Mapping[str, AttributeValue]:
+    if status >= 500:
+        return _SERVER_ERROR
+    return _CLIENT_ERROR if status >= 400 else _OK
 
 
-def annotate_operation(kind: str, name: str | None, *, failed: bool) -> None:
-    """Add the GraphQL operation's type and name to the current span and count it."""
-    labels = _operation_labels(kind, operation_label(name), failed)
-    trace.get_current_span().set_attributes(labels)
-    _metrics().operations.add(1, labels)
+@dataclass
+class OperationOutcome:
+    """Set ``failed`` when the operation's answer carries errors."""
+
+    failed: bool = False
+
+
+@contextlib.contextmanager
+def graphql_operation(name: str | None, root_fields: frozenset[str]) -> Iterator[OperationOutcome]:
+    """Count one GraphQL operation (by outcome only) around its execution, and trace it when
+    the policy lets an operation selecting ``root_fields`` be traced: then, and only then, a
+    trace starts here (sampled at the configured share), and the calls it makes join it.
+    Any other operation runs under the request's unsampled span, so nothing it calls traces
+    it either."""
+    outcome = OperationOutcome()
+    try:
+        if traceable(root_fields):
+            label = operation_label(name)
+            with trace.get_tracer(SCOPE).start_as_current_span(
+                f"query {label}",
+                context=Context(),
+                kind=SpanKind.SERVER,
+                attributes={
+                    TRACEABLE: True,
+                    "graphql.operation.type": "query",
+                    "graphql.operation.name": label,
+                },
+                record_exception=False,
+                set_status_on_exception=False,
+            ) as span:
+                yield outcome
+                if outcome.failed:
+                    span.set_attribute("wnwa.outcome", "error")
+        else:
+            yield outcome
+    except BaseException:
+        outcome.failed = True
+        raise
+    finally:
+        _metrics().operations.add(1, _FAILED if outcome.failed else _OK)
 
 
 def _time_ns() -> int:

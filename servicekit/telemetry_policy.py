@@ -1,19 +1,18 @@
 """What telemetry may carry out of a process, and nothing more: the allowlists of attribute
-keys and GraphQL operation names, span start times cut to a ten-minute window, the scrub every
-span passes before export, the sampler that never starts a trace at a sign-in, and the
-exporters that write only what passed. :mod:`servicekit.telemetry` wires them into a running
-process."""
+keys and GraphQL operation names, the operations a trace may show, span start times cut to a
+ten-minute window, the scrub every span passes before export, the sampler that starts a trace
+only where this policy allows one, and the exporters that write only what passed. What metric
+figures may say, and when, is :mod:`servicekit.telemetry_release`; :mod:`servicekit.telemetry`
+wires both into a running process."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.metrics.export import (
-    Metric,
     MetricExporter,
     MetricExportResult,
     MetricsData,
@@ -150,9 +149,26 @@ UNLISTED_OPERATION = "(unlisted)"
 # exported spans start on a multiple of this (their duration is kept): a trace says that
 # something took so long within a ten-minute window, not the second it happened
 START_GRANULARITY_SECONDS = 600
-# requests under these paths sign people in or out (identity's /auth, proxied by the gateway,
-# and the portal's sign-in page): never the root of an exported trace
-SIGN_IN_PATHS = ("/auth", "/sign-in", "/enroll")
+# The only operations a trace may show (when traces are opted in): queries whose every root
+# field reads what the network publishes to every visitor — its news, fees and figures —
+# which say nothing of who reads them. Anything else a person does is never traced: signing
+# in, passkeys, conversations, reports and surveys, forms and their challenges, searches,
+# profiles, one's own data, coordinators' and staff's work. A trace starts nowhere else (the
+# sampler samples only spans marked TRACEABLE), so a new route or operation is untraced until
+# it is listed here.
+TRACED_ROOT_FIELDS = frozenset(
+    {
+        "__typename",
+        "news",
+        "newsPost",
+        "feeTiers",
+        "annualFeeQuoteCents",
+        "membershipFigures",
+        "networkFigures",
+    }
+)
+# set, when a span starts, on the one span that may begin a trace; seen by the sampler only
+TRACEABLE = "wnwa.traceable"
 # an exception event keeps its type; its message and stack trace may quote data
 _ALLOWED_EVENT_ATTRIBUTES = {"exception": frozenset({"exception.type"})}
 _MAX_TEXT = 120
@@ -181,6 +197,11 @@ def operation_label(name: str | None) -> str:
     if name is None:
         return "(anonymous)"
     return name if name in OPERATION_NAMES else UNLISTED_OPERATION
+
+
+def traceable(root_fields: frozenset[str]) -> bool:
+    """True when an operation selecting ``root_fields`` may be traced (all are listed)."""
+    return bool(root_fields) and root_fields <= TRACED_ROOT_FIELDS
 
 
 def coarse_start(start_ns: int) -> int:
@@ -241,75 +262,6 @@ class AllowlistSpanExporter(SpanExporter):
         return self.inner.force_flush(timeout_millis)
 
 
-def scrub_metrics(metrics_data: MetricsData, series_start_ns: int) -> MetricsData:
-    """A copy of ``metrics_data`` holding only what may leave the process.
-
-    A cumulative series' own start time is the moment its first point was recorded — the
-    first search, the first sign-in callback of that process — to the microsecond. Every
-    point instead starts at ``series_start_ns`` (the process's metrics start, on a coarse
-    boundary), which is as true for a cumulative count: it was zero until then. The resource
-    keeps the allowlisted attributes only (no instance id, no SDK version).
-    """
-    return MetricsData(
-        resource_metrics=[
-            dataclasses.replace(
-                resource_metrics,
-                resource=Resource(
-                    allowed_attributes(
-                        resource_metrics.resource.attributes, ALLOWED_RESOURCE_ATTRIBUTES
-                    )
-                ),
-                scope_metrics=[
-                    dataclasses.replace(
-                        scope_metrics,
-                        metrics=[
-                            _metric_from(metric, series_start_ns)
-                            for metric in scope_metrics.metrics
-                        ],
-                    )
-                    for scope_metrics in resource_metrics.scope_metrics
-                ],
-            )
-            for resource_metrics in metrics_data.resource_metrics
-        ]
-    )
-
-
-def _metric_from(metric: Metric, series_start_ns: int) -> Metric:
-    data: Any = metric.data
-    points = [
-        dataclasses.replace(point, start_time_unix_nano=series_start_ns)
-        if getattr(point, "start_time_unix_nano", None) is not None
-        else point
-        for point in getattr(data, "data_points", ())
-    ]
-    return dataclasses.replace(metric, data=dataclasses.replace(data, data_points=points))
-
-
-class ScrubbedMetricExporter(MetricExporter):
-    """Wraps the real exporter: metrics pass :func:`scrub_metrics` before they are handed on."""
-
-    def __init__(self, inner: MetricExporter, series_start_ns: int) -> None:
-        # cumulative series, the SDK's default: each point then says only "since the
-        # process's metrics started"
-        super().__init__()
-        self.inner = inner
-        self.series_start_ns = coarse_start(series_start_ns)
-
-    def export(
-        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
-    ) -> MetricExportResult:
-        return self.inner.export(
-            scrub_metrics(metrics_data, self.series_start_ns), timeout_millis=timeout_millis
-        )
-
-    def force_flush(self, timeout_millis: float = 10_000) -> bool:
-        return self.inner.force_flush(timeout_millis)
-
-    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        self.inner.shutdown(timeout_millis=timeout_millis)
-
-
 class JsonLinesSpanExporter(SpanExporter):
     """Writes each span as one JSON line to a file of this process."""
 
@@ -327,7 +279,7 @@ class JsonLinesSpanExporter(SpanExporter):
 
 
 class JsonLinesMetricExporter(MetricExporter):
-    """Writes each metrics batch as one JSON line (attributes were allowlisted at record)."""
+    """Writes each metrics batch as one JSON line (what the release let out)."""
 
     def __init__(self, out: IO[str]) -> None:
         super().__init__()
@@ -349,13 +301,9 @@ class JsonLinesMetricExporter(MetricExporter):
         self.out.flush()
 
 
-def is_sign_in(path: str) -> bool:
-    """True for a request path that is part of signing someone in or out."""
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in SIGN_IN_PATHS)
-
-
-class NoSignInSampler(Sampler):
-    """Samples root spans at ``ratio``, except a request that signs someone in or out."""
+class TraceableSampler(Sampler):
+    """Samples, at ``ratio``, only a root span started with :data:`TRACEABLE` set: every other
+    root span — any request, any route, a call outside a request — starts no trace."""
 
     def __init__(self, ratio: float) -> None:
         self._ratio = TraceIdRatioBased(ratio)
@@ -370,11 +318,11 @@ class NoSignInSampler(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: Any = None,
     ) -> SamplingResult:
-        if (attributes or {}).get("wnwa.sign_in"):
+        if (attributes or {}).get(TRACEABLE) is not True:
             return SamplingResult(Decision.DROP)
         return self._ratio.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
 
     def get_description(self) -> str:
-        return f"NoSignInSampler({self._ratio.get_description()})"
+        return f"TraceableSampler({self._ratio.get_description()})"

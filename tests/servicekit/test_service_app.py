@@ -67,14 +67,21 @@ async def test_unexpected_failures_are_masked_and_logged_without_data(
         await connection.close()
         caplog.set_level(logging.ERROR, logger="wnwa.graphql")
         answer = await service.graphql(
-            "query Inbox { departmentContacts { nodes { email } } }", token=admin
+            "query Contacts { departmentContacts { nodes { email } } }", token=admin
+        )
+        chosen = await service.graphql(
+            "query dana_whitlock_inbox { departmentContacts { nodes { email } } }", token=admin
         )
     assert answer["data"] == {"departmentContacts": None}
     [error] = answer["errors"]
     assert error["message"] == "Something went wrong on our side. Please try again later."
     assert error["path"] == ["departmentContacts"]
     assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
-    assert "UndefinedTableError in operation Inbox" in caplog.text
+    assert "UndefinedTableError in operation Contacts" in caplog.text
+    # a name the client chose is not written as it was
+    assert chosen["data"] == {"departmentContacts": None}
+    assert "UndefinedTableError in operation (unlisted)" in caplog.text
+    assert "dana_whitlock" not in caplog.text
     assert "department_contacts" not in caplog.text  # the database's message stays out
 
 

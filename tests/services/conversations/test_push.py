@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import io
+import logging
+import sys
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
 import http_ece
@@ -14,12 +17,14 @@ import pytest
 from aiohttp import web
 from py_vapid import Vapid02
 
+from servicekit.logging import HourlyRelease, configure_logging
 from services.conversations.push import NOTICE
 from tests.services.conversations.conftest import Stack, Supporter, make_officer, make_supporter
 from tests.support.sealing import KeyPair, b64url
 from tests.support.servers import free_port
 
 PORT = free_port()
+FAILED = "a push was not accepted"
 
 
 @dataclass
@@ -47,6 +52,52 @@ async def push_service() -> AsyncIterator[PushService]:
         yield service
     finally:
         await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def refusing_push_service() -> AsyncIterator[PushService]:
+    """A push service that is having a bad day: every push is answered 500."""
+    service = PushService(f"http://127.0.0.1:{PORT}")
+
+    async def refuse(request: web.Request) -> web.Response:
+        await service.received.put((dict(request.headers), await request.read()))
+        return web.Response(status=500)
+
+    app = web.Application()
+    app.router.add_post("/push/{device}", refuse)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", PORT).start()
+    try:
+        yield service
+    finally:
+        await runner.cleanup()
+
+
+@dataclass
+class ProcessLogging:
+    """The process's logging as `wnwa serve` configures it, and what it wrote."""
+
+    handler: HourlyRelease
+    stderr: io.StringIO
+
+
+@pytest.fixture
+def production_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProcessLogging]:
+    """Logging configured as in production, writing to a standard error of its own; the test
+    process's own logging is put back afterwards."""
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    handler = configure_logging("INFO")
+    try:
+        yield ProcessLogging(handler, stderr)
+    finally:
+        handler.close()
+        root.handlers[:], level = saved
+        root.setLevel(level)
+        logging.getLogger("uvicorn.access").disabled = False
 
 
 @pytest.fixture
@@ -123,3 +174,26 @@ async def test_a_push_service_elsewhere_is_refused(stack: Stack) -> None:
             },
         )
         assert answer.status_code == 400, endpoint
+
+
+async def test_a_failed_push_dates_no_message(
+    stack: Stack, production_logging: ProcessLogging
+) -> None:
+    """A push that fails is logged, but a line written when it failed would date the
+    officer's message that caused it: it waits for the hour, and is written in tens."""
+    handler, stderr = production_logging.handler, production_logging.stderr
+    async with refusing_push_service() as service:
+        supporter = await make_supporter(stack)
+        await subscribe(supporter, service.url)
+        officer = make_officer(stack)
+        opened = await officer.open(supporter.supporter_id, supporter.device.public, "secret")
+        assert opened.status_code == 201
+        await asyncio.wait_for(service.received.get(), 10)
+        async with asyncio.timeout(10):
+            # the push's task logs its failure: written at once, or held for the hour
+            while FAILED not in stderr.getvalue() and not handler.held():  # noqa: ASYNC110 - a log line has no event
+                await asyncio.sleep(0.05)
+    assert FAILED not in stderr.getvalue()
+    handler.write_hour()  # one failure: below ten, still nothing
+    assert FAILED not in stderr.getvalue()
+    assert handler.held() == 1
