@@ -50,11 +50,15 @@ class InvalidToken(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is asking: a pseudonym, their department and their roles. Nothing else."""
+    """Who is asking: a pseudonym, their department and their roles. Nothing else, but
+    whether the session was opened with a passkey that has a last day (``passkey_limited``):
+    such a passkey stands in for the organisation's IdP for a time, so identity lets it
+    vouch for nothing that would outlive it."""
 
     subject: str
     department_id: str
     roles: frozenset[str]
+    passkey_limited: bool = False
 
     def has_role(self, *roles: str) -> bool:
         """True when the principal holds any of ``roles``."""
@@ -279,7 +283,15 @@ def _principal(claims: Mapping[str, Any]) -> Principal:
         raise InvalidToken("the token has no department")
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
         raise InvalidToken("the token's roles are malformed")
-    return Principal(subject=subject, department_id=department, roles=frozenset(roles) & ROLES)
+    limited = claims.get("passkey_limited", False)
+    if not isinstance(limited, bool):
+        raise InvalidToken("the token is not valid for this service")
+    return Principal(
+        subject=subject,
+        department_id=department,
+        roles=frozenset(roles) & ROLES,
+        passkey_limited=limited,
+    )
 
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:

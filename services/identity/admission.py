@@ -105,10 +105,30 @@ def roles_from_claims(claims: Mapping[str, Any], rules: Iterable[ClaimRule]) -> 
 def department_from_claims(
     claims: Mapping[str, Any], departments: Iterable[SharedDepartment]
 ) -> uuid.UUID:
-    """The one department of a shared issuer whose rule the claims satisfy; the person never
-    chooses it, so none or several matching is a refusal."""
+    """The one department of a shared issuer whose rule the claims satisfy."""
+    return shared_department(claims, departments).department_id
+
+
+def shared_department(
+    claims: Mapping[str, Any], departments: Iterable[SharedDepartment]
+) -> SharedDepartment:
+    """The one department of a shared issuer whose rule the claims satisfy, and that rule;
+    the person never chooses it, so none or several matching is a refusal.
+
+    Every department of one issuer is told apart by the same claim: were each told apart
+    by a claim of its own, whoever sets any one of them (a group every department's
+    administrators fill, say) would put people in its department by leaving the others out.
+    A configuration with several claims (saved before this rule) admits nobody.
+    """
+    departments = list(departments)
+    if len({department.claim for department in departments}) > 1:
+        raise SignInProblem(
+            "This sign-in is shared by several departments that it tells apart by more than "
+            "one claim, so it cannot say reliably which is yours. A network admin must give "
+            "each of its departments a rule on the same claim."
+        )
     matching = {
-        department.department_id
+        department.department_id: department
         for department in departments
         if _holds(claims, ClaimRule(department.claim, department.value, ""))
     }
@@ -122,7 +142,7 @@ def department_from_claims(
             "Your sign-in names more than one department, so we cannot tell which is yours. "
             "Your department's coordinator can ask whoever runs your sign-in to correct it."
         )
-    return matching.pop()
+    return next(iter(matching.values()))
 
 
 def admit(roles: set[str], *, is_network: bool, standing: Standing | None) -> list[str]:

@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from .admission import roles_from_claims
 from .sealing import SecretBox, Unsealable
-from .store import ClaimRule
+from .store import ClaimRule, SharedDepartment
 
 SIGN_IN_COOKIE = "wnwa_signin"
 CEREMONY_COOKIE = "wnwa_passkey"  # a passkey ceremony in flight (5 minutes)
@@ -59,18 +59,33 @@ class Session:
     # random, in this cookie only: signing out marks it ended on every process until
     # expires_at; every copy of the cookie carries it, other sessions of the person do not
     session_id: str = field(default_factory=new_session_id)
-    # SSO: per claim a rule matched at sign-in, the values rules matched (see claims_kept)
+    # SSO: per claim a rule matched at sign-in, the values rules matched (see claims_kept);
+    # through a shared issuer, also the value of the rule that named the department
     claims: dict[str, list[str]] = field(default_factory=dict)
+    # SSO: the issuer that verified the person (a renewal goes through that provider only)
+    # and the day (UTC) it did, from which a passkey added in this session counts its period
+    issuer: str = ""
+    verified_on: str = ""
+    # a passkey session whose passkey has a last day: the session ends with that day, and
+    # its tokens say so (it vouches for nothing that would outlive the passkey)
+    passkey_limited: bool = False
 
 
-def claims_kept(claims: Mapping[str, Any], rules: Iterable[ClaimRule]) -> dict[str, list[str]]:
+def claims_kept(
+    claims: Mapping[str, Any],
+    rules: Iterable[ClaimRule],
+    department: SharedDepartment | None = None,
+) -> dict[str, list[str]]:
     """What the session keeps of the provider's claims: for each rule that holds, its claim's
-    name and the rule's value (a rule without a value keeps the name only).
+    name and the rule's value (a rule without a value keeps the name only); through a shared
+    issuer, also the value of the ``department`` rule that put the person there.
 
     Never the subject, email or name (unless a rule names them), never a value no rule
     matched: the rest of a group list says more about a person than their roles do.
     """
     kept: dict[str, list[str]] = {}
+    if department is not None:
+        kept[department.claim] = [department.value]
     for rule in rules:
         if roles_from_claims(claims, [rule]):
             values = kept.setdefault(rule.claim, [])

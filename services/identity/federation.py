@@ -16,6 +16,7 @@ from . import configuration, rules, store
 from .mutations import (
     IdentityProviderInput,
     IdentityProviderPayload,
+    bound_open_ended_passkeys,
     checked_provider,
     provider_payload,
     raw_provider,
@@ -57,6 +58,13 @@ class IdentityProviderProposal:
 class ProposalPayload:
     proposal: IdentityProviderProposal | None
     errors: list[FieldError]
+
+
+PASSKEY_SESSION_PROPOSES_NOTHING = (
+    "A new sign-in for your department is proposed after signing in with its present "
+    "sign-in, not with a passkey that stands in for it. Sign out, then sign in with your "
+    "department's sign-in to propose one."
+)
 
 
 def _binding(organisation: uuid.UUID) -> str:
@@ -125,6 +133,10 @@ class FederationMutation:
         errors = InputErrors()
         if str(input.organisation_id) != str(organisation):
             raise Forbidden("Coordinators propose their own department's sign-in.")
+        if require_role(info, "coordinator").passkey_limited:
+            # whoever stands in for the IdP with a passkey must not choose the next IdP
+            errors.add("input", PASSKEY_SESSION_PROPOSES_NOTHING)
+            return ProposalPayload(proposal=None, errors=errors.items)
         existing = await store.get_provider(db=identity.pool, organisation_id=organisation)
         if existing is not None and existing.source == "file":
             errors.add(
@@ -191,6 +203,7 @@ class FederationMutation:
             errors.add(f"input.{conflict.field}", conflict.message)
             return IdentityProviderPayload(provider=None, errors=errors.items)
         await store.delete_proposal(db=identity.pool, organisation_id=row.organisation_id)
+        await bound_open_ended_passkeys(info, row.organisation_id)
         return await provider_payload(info, row.organisation_id)
 
     @strawberry.mutation(description="Turn down a department's proposed provider.")

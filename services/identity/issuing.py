@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from servicekit.clock import SYSTEM_CLOCK, Clock
 
@@ -19,7 +20,9 @@ class IssuedToken:
 
 
 class TokenIssuer:
-    """Signs ``iss``/``aud``/``exp``/``iat``/``sub``/``dept``/``roles`` tokens, nothing more."""
+    """Signs ``iss``/``aud``/``exp``/``iat``/``sub``/``dept``/``roles`` tokens (and
+    ``passkey_limited`` for a session opened with a passkey that has a last day), nothing
+    more."""
 
     def __init__(
         self,
@@ -36,23 +39,43 @@ class TokenIssuer:
         self.audience = audience
         self.lifetime_seconds = lifetime_seconds
 
-    def _sign(self, subject: str, department: str, roles: Iterable[str], lifetime: int) -> str:
+    def _sign(
+        self,
+        subject: str,
+        department: str,
+        roles: Iterable[str],
+        lifetime: int,
+        *,
+        passkey_limited: bool = False,
+    ) -> str:
         now = int(self.clock.timestamp())
-        return self.keys.sign(
-            {
-                "iss": self.issuer,
-                "aud": self.audience,
-                "sub": subject,
-                "dept": department,
-                "roles": sorted(roles),
-                "iat": now,
-                "exp": now + lifetime,
-            }
-        )
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "dept": department,
+            "roles": sorted(roles),
+            "iat": now,
+            "exp": now + lifetime,
+        }
+        if passkey_limited:
+            claims["passkey_limited"] = True
+        return self.keys.sign(claims)
 
-    def access_token(self, *, subject: str, department: str, roles: Iterable[str]) -> IssuedToken:
-        """A user's token: a pairwise pseudonym, their organisation and roles."""
-        token = self._sign(subject, department, roles, self.lifetime_seconds)
+    def access_token(
+        self,
+        *,
+        subject: str,
+        department: str,
+        roles: Iterable[str],
+        passkey_limited: bool = False,
+    ) -> IssuedToken:
+        """A user's token: a pairwise pseudonym, their organisation and roles, and whether
+        the session was opened with a passkey that has a last day (it vouches for nothing
+        that would outlive it, such as enrolment codes)."""
+        token = self._sign(
+            subject, department, roles, self.lifetime_seconds, passkey_limited=passkey_limited
+        )
         return IssuedToken(token, self.lifetime_seconds)
 
     def service_token(self, service: str) -> IssuedToken:

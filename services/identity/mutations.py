@@ -19,6 +19,7 @@ from servicekit.graphql import FieldError, InputErrors, require_role
 from . import configuration, rules, store
 from .admission import Standing
 from .oidc import SignInProblem
+from .passkeys import store as passkey_store
 from .providers import ProviderConfig, RawProvider, validate
 from .schema import ClientAuthMethod, IdentityProvider, Role, context
 
@@ -151,6 +152,16 @@ async def checked_provider(
     return config
 
 
+async def bound_open_ended_passkeys(info: Info[Any, Any], organisation: uuid.UUID) -> None:
+    """An organisation that has an IdP from now on: its passkeys without an end (enrolled
+    from codes while it had none) get the IdP's period from today, at once rather than at
+    the next hourly housekeeping."""
+    identity = context(info).resources
+    await passkey_store.end_open_ended_passkeys(
+        db=identity.pool, today=identity.clock.today(), organisation_id=organisation
+    )
+
+
 async def provider_payload(
     info: Info[Any, Any], organisation: uuid.UUID
 ) -> IdentityProviderPayload:
@@ -225,6 +236,7 @@ class Mutation:
         except configuration.ConfigurationConflict as conflict:
             errors.add(f"input.{conflict.field}", conflict.message)
             return IdentityProviderPayload(provider=None, errors=errors.items)
+        await bound_open_ended_passkeys(info, config.organisation_id)
         return await provider_payload(info, config.organisation_id)
 
     @strawberry.mutation(description="Switch sign-in through an organization's provider on or off.")

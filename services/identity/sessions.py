@@ -20,11 +20,12 @@ from starlette.routing import Route
 from servicekit.ephemeral import MarksUnavailable
 
 from . import cookies, pages, store
-from .admission import admit
+from .admission import admit, department_from_claims
 from .cookies import Session
 from .oidc import SignInProblem
 from .passkeys import credentials
 from .passkeys import store as passkey_store
+from .passkeys.validity import Until
 from .runtime import NO_STORE, Identity, identity_of
 
 # what the marks of this kind name: a random value, never a person
@@ -58,7 +59,10 @@ async def live_session(identity: Identity, request: Request) -> Session | None:
 def start_session(identity: Identity, response: Response, session: Session) -> None:
     """Set the access token and the sealed session on ``response``."""
     issued = identity.tokens.access_token(
-        subject=session.subject, department=session.department, roles=session.roles
+        subject=session.subject,
+        department=session.department,
+        roles=session.roles,
+        passkey_limited=session.passkey_limited,
     )
     secure = identity.settings.secure_cookies
     cookies.set_cookie(
@@ -92,7 +96,7 @@ async def refresh(request: Request) -> Response:
             raise SessionEnded("session_expired")
         if await is_signed_out(identity, session):
             raise SessionEnded("signed_out")
-        roles = await _roles_now(identity, session)
+        renewed = await _renewed(identity, session)
     except SessionEnded as ended:
         response = JSONResponse({"error": str(ended)}, status_code=401, headers=NO_STORE)
         clear_session(identity, response)
@@ -101,12 +105,41 @@ async def refresh(request: Request) -> Response:
         # the marks or membership cannot answer: neither renewed nor ended
         return JSONResponse({"error": "temporarily_unavailable"}, 503, headers=NO_STORE)
     response = JSONResponse({"expires_in": identity.tokens.lifetime_seconds}, headers=NO_STORE)
-    start_session(identity, response, dataclasses.replace(session, roles=roles))
+    start_session(identity, response, renewed)
     return response
 
 
-async def _roles_now(identity: Identity, session: Session) -> list[str]:
-    """The roles this session holds now, admitted as at a sign-in; raises SessionEnded."""
+async def sso_provider(identity: Identity, session: Session) -> store.ProviderRow:
+    """The provider an SSO session still renews through; raises SessionEnded.
+
+    Only the provider that admitted the session, by its issuer: a department that moved to
+    another IdP or shared issuer renews none of the previous one's sessions. Through a
+    shared issuer, the department rule the session kept must still name its department.
+    """
+    provider = await store.get_provider(
+        db=identity.pool, organisation_id=uuid.UUID(session.department)
+    )
+    if provider is None or not provider.enabled:
+        raise SessionEnded("provider_disabled")
+    if provider.issuer != session.issuer:
+        raise SessionEnded("provider_changed")
+    if provider.shared:
+        departments = await store.list_shared_departments(
+            db=identity.pool, shared_issuer_id=provider.organisation_id
+        )
+        try:
+            department = department_from_claims(session.claims, departments)
+        except SignInProblem:
+            raise SessionEnded("department_changed") from None
+        if str(department) != session.department:
+            raise SessionEnded("department_changed")
+    return provider
+
+
+async def _renewed(identity: Identity, session: Session) -> Session:
+    """The session with the roles it holds now, admitted as at a sign-in; raises
+    SessionEnded. Its end stays where it was: a renewal never lengthens a session."""
+    limited = False
     if session.passkey:
         # a passkey session lasts while its passkey does, with the passkey's roles
         passkey = await passkey_store.get_passkey(
@@ -115,14 +148,12 @@ async def _roles_now(identity: Identity, session: Session) -> list[str]:
         if passkey is None or passkey.valid_until.lapsed(identity.clock.today()):
             raise SessionEnded("passkey_revoked")
         claimed = set(passkey.roles)
+        limited = isinstance(passkey.valid_until, Until)
     else:
-        # an organisation whose sign-in was switched off or removed renews no one; the
-        # others get what their claim rules, as they are now, give to the claims kept
-        provider = await store.get_provider(
-            db=identity.pool, organisation_id=uuid.UUID(session.department)
-        )
-        if provider is None or not provider.enabled:
-            raise SessionEnded("provider_disabled")
+        # an organisation whose sign-in was switched off, removed or given to another
+        # provider renews no one; the others get what their claim rules, as they are now,
+        # give to the claims kept
+        provider = await sso_provider(identity, session)
         claimed = cookies.roles_from_kept(session.claims, provider.claim_rules)
     is_network = session.department == str(identity.settings.network_id)
     standing = None
@@ -138,9 +169,10 @@ async def _roles_now(identity: Identity, session: Session) -> list[str]:
         if "officer" not in claimed and "civilian" in claimed and not standing.civilians_enrolled:
             raise SessionEnded("civilian_access_withdrawn")
     try:
-        return admit(claimed, is_network=is_network, standing=standing)
+        roles = admit(claimed, is_network=is_network, standing=standing)
     except SignInProblem:
         raise SessionEnded("roles_withdrawn") from None
+    return dataclasses.replace(session, roles=roles, passkey_limited=limited)
 
 
 def clear_session(identity: Identity, response: Response) -> None:

@@ -21,6 +21,7 @@ from . import configuration, store
 from .mutations import (
     ClaimRuleInput,
     DeletionPayload,
+    bound_open_ended_passkeys,
     checked_provider,
     department_standing,
     raw_provider,
@@ -218,15 +219,19 @@ class SharedIssuerMutation:
         department = await _department(info, str(input.department_id), errors)
         if shared is None or rule is None or department is None or errors:
             return _failed(errors)
-        taken = [
+        others = [
             other
             for other in await store.list_shared_departments(
                 db=identity.pool, shared_issuer_id=shared.organisation_id
             )
-            if (other.claim, other.value) == (rule.claim, rule.value)
-            and other.department_id != department
+            if other.department_id != department
         ]
-        if taken:
+        # one claim tells all of an issuer's departments apart (admission.shared_department)
+        claims = {other.claim for other in others} - {rule.claim}
+        if claims:
+            errors.add("input.claim", _one_claim(sorted(claims)[0]))
+            return _failed(errors)
+        if any(other.value == rule.value for other in others):
             errors.add("input.value", _RULE_TAKEN)
             return _failed(errors)
         try:
@@ -243,6 +248,7 @@ class SharedIssuerMutation:
         except asyncpg.UniqueViolationError:
             errors.add("input.value", _RULE_TAKEN)  # set for another department meanwhile
             return _failed(errors)
+        await bound_open_ended_passkeys(info, department)
         return await _payload(info, shared.organisation_id)
 
     @strawberry.mutation(
@@ -266,6 +272,14 @@ _RULE_TAKEN = (
     "Another department of this shared issuer has this same rule: each rule must name one "
     "department."
 )
+
+
+def _one_claim(claim: str) -> str:
+    return (
+        f"This shared issuer tells its departments apart by `{claim}`: every department's "
+        "rule names a value of that one claim, so that nobody who can set some other claim "
+        "decides who belongs where."
+    )
 
 
 async def _department(info: Info[Any, Any], value: str, errors: InputErrors) -> uuid.UUID | None:

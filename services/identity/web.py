@@ -25,11 +25,12 @@ from servicekit.ephemeral import MarksUnavailable
 from servicekit.pseudonyms import pairwise_subject
 
 from . import cookies, pages, store
-from .admission import admit, department_from_claims, roles_from_claims
+from .admission import admit, roles_from_claims, shared_department
 from .cookies import Session, SignInState
 from .oidc import SignInProblem
 from .passkeys import credentials
 from .passkeys import store as passkey_store
+from .passkeys.validity import for_period
 from .runtime import NO_STORE, Identity, identity_of
 from .sealing import Unsealable
 from .sessions import mark_until, start_session
@@ -222,12 +223,14 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
         nonce=flight.nonce,
         access_token=answer.access_token,
     )
+    department = None
     if provider.shared:
         # a shared issuer: its claims, never the person, say which department
         departments = await store.list_shared_departments(
             db=identity.pool, shared_issuer_id=provider.organisation_id
         )
-        organisation = department_from_claims(claims, departments)
+        department = shared_department(claims, departments)
+        organisation = department.department_id
     subject = pairwise_subject(
         identity.pseudonym_key,
         department_id=str(organisation),
@@ -235,7 +238,7 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
         subject=str(claims["sub"]),
     )
     claimed = roles_from_claims(claims, provider.claim_rules)
-    kept = cookies.claims_kept(claims, provider.claim_rules)
+    kept = cookies.claims_kept(claims, provider.claim_rules, department)
     # the upstream subject, email and name go now, before anything else is awaited
     del claims, answer
     until = mark_until(identity, flight.expires_at)
@@ -250,6 +253,9 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
         roles=roles,
         expires_at=identity.clock.timestamp() + identity.settings.session_hours * 3600,
         claims=kept,
+        # renewals go through this provider only; passkeys count their period from today
+        issuer=provider.issuer,
+        verified_on=identity.clock.today().isoformat(),
     )
     after = flight.next_path or identity.settings.after_sign_in
     response = RedirectResponse(after, status_code=303, headers=NO_STORE)
@@ -261,7 +267,8 @@ async def _finish_sign_in(identity: Identity, request: Request) -> Response:
 async def renew_after_sign_in(
     identity: Identity, request: Request, response: Response, session: Session, passkey_days: int
 ) -> None:
-    """After a department sign-in: renew the lapsed passkey its holder just proved."""
+    """After a department sign-in: renew the lapsed passkey its holder just proved, for a
+    period from this sign-in."""
     renewal = cookies.open_renewal(
         identity.cookies,
         request.cookies.get(cookies.RENEWAL_COOKIE),
@@ -278,7 +285,7 @@ async def renew_after_sign_in(
         db=identity.pool,
         credential_id=credentials.decode(renewal.credential_id),
         roles=session.roles,
-        valid_until=identity.clock.today() + dt.timedelta(days=passkey_days),
+        valid_until=for_period(dt.date.fromisoformat(session.verified_on), passkey_days).last_day,
     )
 
 

@@ -38,6 +38,15 @@ async def test_a_valid_token_becomes_a_principal_with_known_roles_only(
     )
 
 
+async def test_a_token_says_when_a_passkey_with_a_last_day_opened_its_session(
+    issuer: TokenIssuer,
+) -> None:
+    verifier = verifier_for(issuer)
+    limited = await verifier.verify(issuer.token("coordinator", passkey_limited=True))
+    assert limited.passkey_limited is True
+    assert (await verifier.verify(issuer.token("coordinator"))).passkey_limited is False
+
+
 @dataclass(frozen=True)
 class FromNow:
     """A time claim this many seconds from when the test runs (not from its collection: a
@@ -62,6 +71,7 @@ class FromNow:
         ({"aud": ["other", "someone-else"]}, "not valid"),
         ({"dept": None}, "no department"),
         ({"roles": "officer"}, "roles are malformed"),
+        ({"passkey_limited": "yes"}, "not valid"),
     ],
 )
 async def test_claims_are_checked(

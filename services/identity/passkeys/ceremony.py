@@ -24,6 +24,7 @@ from ..sessions import live_session, mark_until
 from . import credentials
 from . import store as passkey_store
 from .credentials import PasskeyProblem
+from .validity import Until, Validity
 
 
 def refuse(message: str, status_code: int = 400, **extra: Any) -> JSONResponse:
@@ -142,12 +143,22 @@ def display_name(identity: Identity, organisation_id: uuid.UUID, label: str | No
 
 
 def new_session(
-    identity: Identity, subject: str, organisation: uuid.UUID, roles: list[str], credential: bytes
+    identity: Identity,
+    subject: str,
+    organisation: uuid.UUID,
+    roles: list[str],
+    credential: bytes,
+    validity: Validity,
 ) -> Session:
+    """The session a passkey opens: it ends with the passkey's last day at the latest."""
+    expires_at = identity.clock.timestamp() + identity.settings.session_hours * 3600
+    if isinstance(validity, Until):
+        expires_at = min(expires_at, validity.ends_at())
     return Session(
         subject=subject,
         department=str(organisation),
         roles=roles,
-        expires_at=identity.clock.timestamp() + identity.settings.session_hours * 3600,
+        expires_at=expires_at,
         passkey=credentials.encode(credential),
+        passkey_limited=isinstance(validity, Until),
     )

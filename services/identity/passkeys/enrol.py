@@ -131,7 +131,14 @@ async def enroll(request: Request) -> Response:
     except PasskeyProblem as problem:
         return finish(identity, refusal(problem, 400))
     subject = credentials.open_handle(identity.handles, handle, organisation_id=str(organisation))
-    session = new_session(identity, subject, organisation, list(passkey.roles), made.credential_id)
+    session = new_session(
+        identity,
+        subject,
+        organisation,
+        list(passkey.roles),
+        made.credential_id,
+        passkey.valid_until,
+    )
     response = JSONResponse({"signedIn": True}, headers=NO_STORE)
     start_session(identity, response, session)
     return finish(identity, response)

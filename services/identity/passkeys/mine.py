@@ -3,6 +3,7 @@ another (same pseudonym and roles), or remove it and sign out."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -10,10 +11,9 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .. import store
 from ..cookies import Ceremony, Session
 from ..runtime import NO_STORE, Identity, identity_of
-from ..sessions import clear_session, live_session
+from ..sessions import SessionEnded, clear_session, live_session, sso_provider
 from . import credentials
 from . import store as passkey_store
 from .ceremony import (
@@ -72,6 +72,11 @@ async def mine(request: Request) -> Response:
     )
 
 
+_SIGN_IN_AGAIN = (
+    "Your department's sign-in changed since you signed in. Sign in again to add a passkey."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _NewPasskey:
     """What a passkey added now, for this session, would carry."""
@@ -84,10 +89,12 @@ class _NewPasskey:
 async def _new_passkey(identity: Identity, session: Session) -> _NewPasskey:
     """What a passkey added now would carry; raises PasskeyProblem when none may be added.
 
-    After a department sign-in: the department's period. From a passkey: its own end at
-    the latest (a passkey never vouches for one that outlives it), and nothing on or after
-    its last day, so that a period cannot be stretched one passkey at a time. Either way
-    the department must still admit the roles, as at a sign-in.
+    After a department sign-in: the department's period from the day of that sign-in (the
+    session may run past midnight; the IdP spoke on its first day), through the provider
+    that signed the person in only. From a passkey: its own end at the latest (a passkey
+    never vouches for one that outlives it), and nothing on or after its last day, so that
+    a period cannot be stretched one passkey at a time. Either way the department must
+    still admit the roles, as at a sign-in.
     """
     today = identity.clock.today()
     label_digest = None
@@ -111,12 +118,18 @@ async def _new_passkey(identity: Identity, session: Session) -> _NewPasskey:
         valid_until: Validity = parent.valid_until
         label_digest = parent.label_digest
     else:
-        provider = await store.get_provider(
-            db=identity.pool, organisation_id=uuid.UUID(session.department)
-        )
-        if provider is None or not provider.enabled:
-            raise PasskeyProblem("Passkeys cannot be added for this sign-in.", status=403)
-        valid_until = for_period(today, provider.passkey_days)
+        try:
+            provider = await sso_provider(identity, session)
+            verified_on = dt.date.fromisoformat(session.verified_on)
+        except SessionEnded as ended:
+            if str(ended) == "provider_disabled":
+                raise PasskeyProblem(
+                    "Passkeys cannot be added for this sign-in.", status=403
+                ) from None
+            raise PasskeyProblem(_SIGN_IN_AGAIN, status=401) from None
+        except ValueError:  # a session sealed before sessions kept the day
+            raise PasskeyProblem(_SIGN_IN_AGAIN, status=401) from None
+        valid_until = for_period(verified_on, provider.passkey_days)
     try:
         roles = await admitted_roles(identity, uuid.UUID(session.department), session.roles)
     except PasskeyProblem as problem:

@@ -29,6 +29,12 @@ from . import store as passkey_store
 from .validity import to_column
 
 DEFAULT_CODE_DAYS = 14
+PASSKEY_SESSION_ISSUES_NO_CODES = (
+    "Codes are issued after signing in with your organization's sign-in, not with a passkey: "
+    "a passkey stands in for that sign-in for a while only, and cannot vouch for new "
+    "passkeys that would outlast it. Sign out, then sign in with your organization's "
+    "sign-in to issue codes."
+)
 
 
 # characters of an id shown as its handle: enough to tell a department's codes or passkeys
@@ -239,6 +245,11 @@ class PasskeyMutation:
         organisation = _organisation(info, input.department_id)
         identity = context(info).resources
         errors = InputErrors()
+        if require_role(info, "coordinator", "network_admin").passkey_limited:
+            # a passkey with a last day stands in for the IdP for a time: a code it issued
+            # would give its holder a passkey of a new period, again and again
+            errors.add("input", PASSKEY_SESSION_ISSUES_NO_CODES)
+            return EnrollmentCodesPayload(codes=[], errors=errors.items)
         for_network = organisation == identity.settings.network_id
         batch = rules.check_code_batch(
             labels=input.labels,

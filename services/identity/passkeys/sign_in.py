@@ -90,7 +90,14 @@ async def sign_in(request: Request) -> Response:
         roles = await admitted_roles(identity, passkey.organisation_id, passkey.roles)
     except PasskeyProblem as problem:
         return finish(identity, refusal(problem, 401))
-    session = new_session(identity, subject, passkey.organisation_id, roles, passkey.credential_id)
+    session = new_session(
+        identity,
+        subject,
+        passkey.organisation_id,
+        roles,
+        passkey.credential_id,
+        passkey.valid_until,
+    )
     response = JSONResponse({"signedIn": True}, headers=NO_STORE)
     start_session(identity, response, session)
     return finish(identity, response)

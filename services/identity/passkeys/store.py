@@ -290,13 +290,25 @@ async def digest_old_labels(*, db: asyncpg.Connection | Any, label_key: bytes) -
     return len(rows)
 
 
-async def end_open_ended_passkeys(*, db: Executor, today: dt.date) -> int:
-    """Passkeys without an end, of organisations with an IdP: the IdP's period from today."""
+async def end_open_ended_passkeys(
+    *, db: Executor, today: dt.date, organisation_id: UUID | None = None
+) -> int:
+    """Passkeys without an end, of organisations with an IdP (their own, or a shared
+    issuer's), or of the one given: the IdP's period from today."""
     status = await db.execute(
-        "UPDATE passkeys p SET valid_until = $1::date + i.passkey_days"
-        " FROM identity_providers i"
-        " WHERE i.organisation_id = p.organisation_id AND p.valid_until IS NULL",
+        """
+        WITH idps AS (
+            SELECT organisation_id, passkey_days FROM identity_providers WHERE NOT shared
+            UNION ALL
+            SELECT s.department_id, i.passkey_days FROM shared_issuer_departments s
+            JOIN identity_providers i ON i.organisation_id = s.shared_issuer_id
+        )
+        UPDATE passkeys p SET valid_until = $1::date + idps.passkey_days FROM idps
+        WHERE idps.organisation_id = p.organisation_id AND p.valid_until IS NULL
+          AND ($2::uuid IS NULL OR p.organisation_id = $2)
+        """,
         today,
+        organisation_id,
     )
     return int(status.split()[-1])
 

@@ -25,6 +25,11 @@ class Until:
     def days_left(self, today: dt.date) -> int:
         return (self.last_day - today).days
 
+    def ends_at(self) -> float:
+        """The moment it stops working: the end of its last day (UTC), as a timestamp."""
+        after = self.last_day + dt.timedelta(days=1)
+        return dt.datetime.combine(after, dt.time(), dt.UTC).timestamp()
+
 
 @dataclass(frozen=True, slots=True)
 class NoEnd:
@@ -39,7 +44,9 @@ Validity: TypeAlias = Until | NoEnd
 
 
 def for_period(today: dt.date, days: int) -> Until:
-    """A department's period from today on; a period is at least a day."""
+    """A department's period from ``today`` on: the day its IdP (or a coordinator's code)
+    last vouched for the person, never the day the passkey is made or used; a period is at
+    least a day."""
     if days < 1:
         raise ValueError("a passkey period is at least one day")
     return Until(today + dt.timedelta(days=days))

@@ -138,6 +138,14 @@ class MisbehavingProvider:
         mode = self.mode
         if mode == "wrong_iss":
             claims["iss"] = "https://other.example"
+        elif mode == "iss_trailing_slash":
+            claims["iss"] = grant["issuer"] + "/"
+        elif mode == "iss_other_case":
+            claims["iss"] = grant["issuer"].upper()
+        elif mode == "wrong_azp":
+            claims["azp"] = "someone-else"
+        elif mode == "audiences_without_azp":
+            claims["aud"] = [CLIENT_ID, "someone-else"]
         elif mode == "wrong_aud":
             claims["aud"] = "someone-else"
         elif mode == "expired":

@@ -86,14 +86,22 @@ def test_a_shared_issuers_claims_name_exactly_one_department() -> None:
     harlow, calder = uuid.uuid4(), uuid.uuid4()
     departments = [
         SharedDepartment(harlow, shared, "Harlow Park", "extension_department", "harlow-park"),
-        SharedDepartment(calder, shared, "Calder Heights", "office", "calder"),
+        SharedDepartment(calder, shared, "Calder Heights", "extension_department", "calder"),
     ]
     assert department_from_claims({"extension_department": "harlow-park"}, departments) == harlow
-    assert department_from_claims({"office": ["records", "calder"]}, departments) == calder
+    assert department_from_claims({"extension_department": ["records", "calder"]}, departments) == (
+        calder
+    )
     for claims, reason in (
         ({}, "does not say which department"),
         ({"extension_department": "harlow-park-east"}, "does not say which department"),
-        ({"extension_department": "harlow-park", "office": "calder"}, "more than one department"),
+        ({"extension_department": ["harlow-park", "calder"]}, "more than one department"),
     ):
         with pytest.raises(SignInProblem, match=reason):
             department_from_claims(claims, departments)
+    # departments told apart by claims of their own: whoever sets one of them decides, so
+    # such a configuration admits nobody
+    mixed = [departments[0], SharedDepartment(calder, shared, "Calder Heights", "office", "calder")]
+    for claims in ({"office": "calder"}, {"extension_department": "harlow-park"}):
+        with pytest.raises(SignInProblem, match="more than one claim"):
+            department_from_claims(claims, mixed)
