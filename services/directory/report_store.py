@@ -1,11 +1,14 @@
 """SQL of the monthly support reports: the noisy parts each directory process writes when a
-month closes, and the figures summed from them. Nothing is written while a month is open."""
+month closes, each pair sealed under the report key (``report_key``), and the figures summed
+from them once opened. Nothing is written while a month is open; the database never holds
+a pair it can read."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import asyncpg
@@ -13,6 +16,7 @@ import asyncpg
 from servicekit.database import Connection
 
 from .report_figures import Cell, minimum_reports, twelve_month_minimum
+from .report_key import ReportKey
 
 
 async def departments_with_profiles(*, db: Connection) -> list[uuid.UUID]:
@@ -22,41 +26,118 @@ async def departments_with_profiles(*, db: Connection) -> list[uuid.UUID]:
     return [row["department_id"] for row in rows]
 
 
+_PART = b"support-report-part"
+# serialises the one-time sealing of parts written in the clear (any constant)
+SEALING_LOCK = 7_311_202_612
+
+logger = logging.getLogger("wnwa.directory.reports")
+
+PartKey = tuple[dt.date, uuid.UUID, uuid.UUID | None]  # month, part, department (None: network)
+
+
+def _where(month: dt.date, part_id: uuid.UUID, department: uuid.UUID | None) -> tuple[bytes, ...]:
+    """What a sealed pair is bound to: this table, its month, its part, its department."""
+    place = department.bytes if department else b""  # a department's id is never empty
+    return (_PART, month.isoformat().encode(), part_id.bytes, place)
+
+
 async def write_part(
-    *, db: Connection, month: dt.date, part_id: uuid.UUID, part: Mapping[uuid.UUID | None, Cell]
+    *,
+    db: Connection,
+    key: ReportKey,
+    month: dt.date,
+    part_id: uuid.UUID,
+    part: Mapping[uuid.UUID | None, Cell],
 ) -> bool:
-    """One process's noisy part of ``month``, in one transaction; False (and nothing
-    written) when this part is there already (a commit whose answer was lost)."""
+    """One process's noisy part of ``month``, each pair sealed, in one transaction; False
+    (and nothing written) when this part is there already (a commit whose answer was lost)."""
     network = part[None]
     departments = [d for d in part if d is not None]
     async with db.transaction():
         # the network's row goes first: while it stands, the whole part was written
         first = await db.fetchval(
             """
-            INSERT INTO support_report_parts
-                (month, part_id, department_id, reports, officers_supported)
-            VALUES ($1, $2, NULL, $3, $4) ON CONFLICT DO NOTHING RETURNING true
+            INSERT INTO support_report_parts (month, part_id, department_id, sealed)
+            VALUES ($1, $2, NULL, $3) ON CONFLICT DO NOTHING RETURNING true
             """,
             month,
             part_id,
-            network.reports,
-            network.officers_supported,
+            key.seal((network.reports, network.officers_supported), *_where(month, part_id, None)),
         )
         if not first:
             return False
         await db.execute(
             """
-            INSERT INTO support_report_parts
-                (month, part_id, department_id, reports, officers_supported)
-            SELECT $1, $2, d, r, o FROM unnest($3::uuid[], $4::int[], $5::int[]) AS p(d, r, o)
+            INSERT INTO support_report_parts (month, part_id, department_id, sealed)
+            SELECT $1, $2, d, s FROM unnest($3::uuid[], $4::bytea[]) AS p(d, s)
             """,
             month,
             part_id,
             departments,
-            [part[d].reports for d in departments],
-            [part[d].officers_supported for d in departments],
+            [
+                key.seal((part[d].reports, part[d].officers_supported), *_where(month, part_id, d))
+                for d in departments
+            ],
         )
     return True
+
+
+def opened_parts(key: ReportKey, rows: Iterable[asyncpg.Record]) -> dict[PartKey, Cell]:
+    """The pairs of ``rows`` that open for exactly their month, part and department, each
+    once: a row forged, moved to another place or copied counts for nothing."""
+    opened: dict[PartKey, Cell] = {}
+    refused = 0
+    for row in rows:
+        where: PartKey = (row["month"], row["part_id"], row["department_id"])
+        if where in opened:
+            continue
+        pair = key.open(bytes(row["sealed"]), 2, *_where(*where))
+        if pair is None:
+            refused += 1
+            continue
+        opened[where] = Cell(*pair)
+    if refused:
+        logger.warning("%d report part rows did not open under the report keys", refused)
+    return opened
+
+
+async def seal_waiting_parts(*, db: Connection, key: ReportKey) -> int:
+    """Seal the parts written in the clear before migration 0012 (which set them aside in
+    ``support_report_parts_to_seal``) and drop that table; the number of rows sealed.
+
+    Done once: only while no sealed part exists, so rows the database's writer puts in a
+    table of that name later are dropped unread, never sealed into the figures."""
+    if not await db.fetchval("SELECT to_regclass('support_report_parts_to_seal') IS NOT NULL"):
+        return 0
+    async with db.transaction():
+        await db.execute("SELECT pg_advisory_xact_lock($1)", SEALING_LOCK)
+        if not await db.fetchval("SELECT to_regclass('support_report_parts_to_seal') IS NOT NULL"):
+            return 0  # another process sealed them meanwhile
+        rows = []
+        if not await db.fetchval("SELECT EXISTS (SELECT 1 FROM support_report_parts)"):
+            rows = await db.fetch(
+                "SELECT month, part_id, department_id, reports, officers_supported"
+                " FROM support_report_parts_to_seal"
+            )
+        await db.execute(
+            """
+            INSERT INTO support_report_parts (month, part_id, department_id, sealed)
+            SELECT * FROM unnest($1::date[], $2::uuid[], $3::uuid[], $4::bytea[])
+            ON CONFLICT DO NOTHING
+            """,
+            [row["month"] for row in rows],
+            [row["part_id"] for row in rows],
+            [row["department_id"] for row in rows],
+            [
+                key.seal(
+                    (row["reports"], row["officers_supported"]),
+                    *_where(row["month"], row["part_id"], row["department_id"]),
+                )
+                for row in rows
+            ],
+        )
+        await db.execute("DROP TABLE support_report_parts_to_seal")
+    return len(rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +157,7 @@ class MonthFigures:
 
 
 async def month_figures(
-    *, db: asyncpg.Pool, month: dt.date, department_id: uuid.UUID | None
+    *, db: asyncpg.Pool, key: ReportKey, month: dt.date, department_id: uuid.UUID | None
 ) -> MonthFigures | None:
     """A closed month's figures: the sums of its parts, clamped at zero, a department's only
     when its summed count reached the threshold for that many parts; None without parts."""
@@ -84,49 +165,31 @@ async def month_figures(
         db.acquire() as connection,
         connection.transaction(isolation="repeatable_read", readonly=True),
     ):
-        return await _month_figures(db=connection, month=month, department_id=department_id)
-
-
-async def _month_figures(
-    *, db: Connection, month: dt.date, department_id: uuid.UUID | None
-) -> MonthFigures | None:
-    network = await db.fetchrow(
-        """
-        SELECT count(*)::int AS parts, sum(reports)::int AS reports,
-               sum(officers_supported)::int AS officers
-        FROM support_report_parts WHERE month = $1 AND department_id IS NULL
-        """,
-        month,
-    )
-    if network is None or not network["parts"]:
-        return None
-    threshold = minimum_reports(network["parts"])
-    shown = await db.fetchval(
-        """
-        SELECT count(*)::int FROM (
-            SELECT department_id FROM support_report_parts
-            WHERE month = $1 AND department_id IS NOT NULL
-            GROUP BY department_id HAVING sum(reports) >= $2
-        ) AS shown
-        """,
-        month,
-        threshold,
-    )
-    own = None
-    if department_id is not None:
-        row = await db.fetchrow(
-            """
-            SELECT sum(reports)::int AS reports, sum(officers_supported)::int AS officers
-            FROM support_report_parts WHERE month = $1 AND department_id = $2
-            """,
+        rows = await connection.fetch(
+            "SELECT month, part_id, department_id, sealed FROM support_report_parts"
+            " WHERE month = $1",
             month,
-            department_id,
         )
-        if row is not None and row["reports"] is not None and row["reports"] >= threshold:
-            own = DepartmentFigure(department_id, row["reports"], max(0, row["officers"]))
+    opened = opened_parts(key, rows)
+    if not opened:
+        return None
+    # every part any pair came from: a part missing some rows still adds its noise
+    threshold = minimum_reports(len({part for _, part, _ in opened}))
+    sums: dict[uuid.UUID | None, Cell] = {}
+    for (_, _, department), cell in opened.items():
+        total = sums.get(department, Cell(0, 0))
+        sums[department] = Cell(
+            total.reports + cell.reports, total.officers_supported + cell.officers_supported
+        )
+    network = sums.get(None, Cell(0, 0))
+    shown = sum(1 for d, cell in sums.items() if d is not None and cell.reports >= threshold)
+    own = None
+    found = sums.get(department_id) if department_id is not None else None
+    if department_id is not None and found is not None and found.reports >= threshold:
+        own = DepartmentFigure(department_id, found.reports, max(0, found.officers_supported))
     return MonthFigures(
-        reports=max(0, network["reports"]),
-        officers_supported=max(0, network["officers"]),
+        reports=max(0, network.reports),
+        officers_supported=max(0, network.officers_supported),
         departments=shown,
         minimum_reports=threshold,
         department=own,
@@ -157,7 +220,12 @@ class TwelveMonthFigures:
 
 
 async def twelve_month_figures(
-    *, db: asyncpg.Pool, first: dt.date, last: dt.date, department_id: uuid.UUID | None
+    *,
+    db: asyncpg.Pool,
+    key: ReportKey,
+    first: dt.date,
+    last: dt.date,
+    department_id: uuid.UUID | None,
 ) -> TwelveMonthFigures:
     """A department's figure summed over the closed months ``first`` to ``last``: the sums of
     their parts (already stored: nothing is drawn again), shown only from
@@ -167,32 +235,15 @@ async def twelve_month_figures(
         db.acquire() as connection,
         connection.transaction(isolation="repeatable_read", readonly=True),
     ):
-        network = await connection.fetchrow(
+        rows = await connection.fetch(
             """
-            SELECT count(*)::int AS parts, count(DISTINCT month)::int AS months,
-                   coalesce(sum(reports), 0)::int AS reports
-            FROM support_report_parts
-            WHERE month BETWEEN $1 AND $2 AND department_id IS NULL
+            SELECT month, part_id, department_id, sealed FROM support_report_parts
+            WHERE month BETWEEN $1 AND $2 AND (department_id IS NULL OR department_id = $3)
             """,
             first,
             last,
+            department_id,
         )
-        assert network is not None
-        threshold = twelve_month_minimum(network["parts"])
-        own = None
-        if department_id is not None and network["parts"]:
-            row = await connection.fetchrow(
-                """
-                SELECT sum(reports)::int AS reports, sum(officers_supported)::int AS officers
-                FROM support_report_parts
-                WHERE month BETWEEN $1 AND $2 AND department_id = $3
-                """,
-                first,
-                last,
-                department_id,
-            )
-            if row is not None and row["reports"] is not None and row["reports"] >= threshold:
-                own = DepartmentFigure(department_id, row["reports"], max(0, row["officers"]))
         supporters = await connection.fetchrow(
             """
             SELECT count(*) FILTER (WHERE active)::int AS everyone,
@@ -202,12 +253,24 @@ async def twelve_month_figures(
             department_id,
         )
         assert supporters is not None
-    per_month = max(0, network["reports"]) / network["months"] if network["months"] else 0.0
+    opened = opened_parts(key, rows)
+    parts = len({(month, part) for month, part, _ in opened})
+    threshold = twelve_month_minimum(parts)
+    network = [cell for (_, _, d), cell in opened.items() if d is None]
+    months = len({month for month, _, d in opened if d is None})
+    own = None
+    pairs = [cell for (_, _, d), cell in opened.items() if d is not None]
+    if department_id is not None and pairs:
+        reports = sum(cell.reports for cell in pairs)
+        if reports >= threshold:
+            officers = sum(cell.officers_supported for cell in pairs)
+            own = DepartmentFigure(department_id, reports, max(0, officers))
+    reported = sum(cell.reports for cell in network)
     return TwelveMonthFigures(
-        parts=network["parts"],
+        parts=parts,
         minimum_reports=threshold,
         department=own,
-        network_reports_per_month=per_month,
+        network_reports_per_month=max(0, reported) / months if months else 0.0,
         active_supporters=supporters["everyone"],
         department_active_supporters=supporters["department"],
     )

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import re
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from servicekit.digests import length_prefixed
 from servicekit.ephemeral import mark_key
 from services.directory import settings as directory_settings
 from services.directory.app import create_app
+from services.directory.report_key import sealed_length
 from services.directory.report_months import MARK_PURPOSE, ReportMonths
 from tests.privacy.at_rest import (
     configured_secrets,
@@ -42,7 +44,7 @@ from tests.privacy.at_rest import (
     wal_records,
 )
 from tests.privacy.leaks import table_texts
-from tests.services.directory.conftest import create_profile, directory_process
+from tests.services.directory.conftest import REPORT_KEY, create_profile, directory_process
 from tests.services.directory.test_support_reports import reciprocity, report
 from tests.support.database import TemplateDatabases
 from tests.support.graphql import running
@@ -185,11 +187,12 @@ async def test_rows_the_operator_inserts_anywhere_make_no_process_hand_anything_
             # department, and the old design's key holder: none of it is a signal to anyone
             for month in (dt.date(2024, 12, 1), JANUARY, dt.date(2025, 2, 1)):
                 await db.execute(
-                    "INSERT INTO support_report_parts (month, part_id, department_id, reports,"
-                    " officers_supported) VALUES ($1, $2, NULL, 1, 1), ($1, $2, $3, 99, 99)",
+                    "INSERT INTO support_report_parts (month, part_id, department_id, sealed)"
+                    " VALUES ($1, $2, NULL, $4), ($1, $2, $3, $4)",
                     month,
                     uuid.uuid4(),
                     department,
+                    secrets.token_bytes(sealed_length(2)),
                 )
             await KeyHolderAttack().plant(db)
             planted = await every_row(database_url)
@@ -376,7 +379,8 @@ async def test_the_marks_are_in_the_servers_memory_and_a_cut_connection_drops_th
                     "   SELECT oid FROM pg_database WHERE datname = current_database())"
                 )
             }
-            mark = length_prefixed(JANUARY.isoformat().encode(), subject.encode())
+            # the operator holds the configuration's report key: with it, the mark's key
+            mark = REPORT_KEY.mark(JANUARY, subject)
             assert mark_key(MARK_PURPOSE, mark) % 2**64 in held
             cut = await db.fetchval(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"

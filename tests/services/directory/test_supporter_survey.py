@@ -163,13 +163,13 @@ async def test_a_database_reader_cannot_link_an_answer_to_a_person(
     finally:
         await connection.close()
     # one part: a row for the count and for every answer of every question, whatever anyone
-    # answered; no person, department or time
+    # answered, the count sealed; no person, department or time
     assert [c["column_name"] for c in columns] == [
         "quarter",
         "part_id",
         "question",
         "answer",
-        "answers",
+        "sealed",
     ]
     assert sorted((r["question"], r["answer"]) for r in rows) == sorted(ROWS)
     after = await table_texts(directory.database_url, "directory")
