@@ -7,10 +7,10 @@ every table. So nothing about a report reaches the database in a form it could r
 - the mark that refuses a second report (or survey answer) is an HMAC of the period and the
   pseudonym under a key derived from this one, so the role cannot compute the lock of a
   supporter it knows (to see whether they reported, or to take it first and refuse them);
-- each noisy pair or count a process writes at a close is sealed (AES-256-GCM) under another
-  key derived from it, bound to its table, period, part and department or answer: the role
-  reads bytes it cannot open, and cannot forge, move or replay a value to lift a figure the
-  service hides.
+- each noisy part a process writes at a close is sealed whole (AES-256-GCM) under another
+  key derived from it, bound to its table, period and part: the role reads bytes it cannot
+  open (not even which departments they name), and cannot forge, move or replay one to lift
+  a figure the service hides.
 
 The key comes from the configuration (``WNWA_DIRECTORY_REPORT_KEY``), never from the
 database. Keys retired by a rotation still open what they sealed (``retired``).
@@ -32,13 +32,9 @@ from servicekit.settings import Secret
 
 NONCE_BYTES = 12
 TAG_BYTES = 16
+SEALING_BYTES = NONCE_BYTES + TAG_BYTES  # what sealing adds to a value
 _MARKS = b"wnwa directory report marks"
 _PARTS = b"wnwa directory sealed parts"
-
-
-def sealed_length(values: int) -> int:
-    """The length of ``values`` 4-byte integers once sealed (nonce and tag included)."""
-    return NONCE_BYTES + 4 * values + TAG_BYTES
 
 
 def _derived(key: Secret, purpose: bytes) -> bytes:
@@ -58,23 +54,20 @@ class ReportKey:
         can compute it from the pseudonym."""
         return keyed_digest(self._marks, period.isoformat().encode(), subject.encode())
 
-    def seal(self, values: Sequence[int], *where: bytes) -> bytes:
-        """``values`` (4-byte signed integers) sealed for ``where`` only."""
+    def seal(self, plain: bytes, *where: bytes) -> bytes:
+        """``plain`` sealed for ``where`` only: nonce, ciphertext and tag."""
         nonce = os.urandom(NONCE_BYTES)
-        plain = b"".join(value.to_bytes(4, "big", signed=True) for value in values)
         return nonce + self._sealing.encrypt(nonce, plain, length_prefixed(*where))
 
-    def open(self, sealed: bytes, values: int, *where: bytes) -> tuple[int, ...] | None:
-        """The ``values`` integers sealed for ``where``; None when ``sealed`` was not made by
-        this key or a retired one for exactly that place (forged, moved or damaged)."""
-        if len(sealed) != sealed_length(values):
+    def open(self, sealed: bytes, *where: bytes) -> bytes | None:
+        """What was sealed for ``where``; None when ``sealed`` was not made by this key or a
+        retired one for exactly that place (forged, moved or damaged)."""
+        if len(sealed) < SEALING_BYTES:
             return None
         nonce, body, context = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], length_prefixed(*where)
         for key in self._opening:
             try:
-                plain = key.decrypt(nonce, body, context)
+                return key.decrypt(nonce, body, context)
             except InvalidTag:
                 continue
-            ints = range(0, len(plain), 4)
-            return tuple(int.from_bytes(plain[i : i + 4], "big", signed=True) for i in ints)
         return None

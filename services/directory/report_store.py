@@ -1,15 +1,17 @@
-"""SQL of the monthly support reports: the noisy parts each directory process writes when a
-month closes, each pair sealed under the report key (``report_key``), and the figures summed
-from them once opened. Nothing is written while a month is open; the database never holds
-a pair it can read."""
+"""SQL of the monthly support reports: the noisy part each directory process writes when a
+month closes, sealed whole under the report key (``report_key``), and the figures summed from
+the parts once opened. Nothing is written while a month is open; the database never holds a
+value it can read, nor which departments a part names."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import struct
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import asyncpg
 
@@ -27,18 +29,74 @@ async def departments_with_profiles(*, db: Connection) -> list[uuid.UUID]:
 
 
 _PART = b"support-report-part"
+_NETWORK = struct.Struct(">ii")  # the network's pair, first
+_DEPARTMENT = struct.Struct(">16sii")  # then each department's id and pair
 # serialises the one-time sealing of parts written in the clear (any constant)
 SEALING_LOCK = 7_311_202_612
 
 logger = logging.getLogger("wnwa.directory.reports")
 
-PartKey = tuple[dt.date, uuid.UUID, uuid.UUID | None]  # month, part, department (None: network)
+Part = dict[uuid.UUID | None, Cell]  # the network's pair (None) and each department's
+PartKey = tuple[dt.date, uuid.UUID]  # its month and part id
 
 
-def _where(month: dt.date, part_id: uuid.UUID, department: uuid.UUID | None) -> tuple[bytes, ...]:
-    """What a sealed pair is bound to: this table, its month, its part, its department."""
-    place = department.bytes if department else b""  # a department's id is never empty
-    return (_PART, month.isoformat().encode(), part_id.bytes, place)
+class SealedRow(Protocol):
+    """A row of ``support_report_parts`` (an asyncpg record, or a mapping like one)."""
+
+    def __getitem__(self, column: str) -> Any: ...
+
+
+def where_sealed(month: dt.date, part_id: uuid.UUID) -> tuple[bytes, ...]:
+    """What a sealed part is bound to: this table, its month, its part id."""
+    return (_PART, month.isoformat().encode(), part_id.bytes)
+
+
+def sealed_part(
+    key: ReportKey, month: dt.date, part_id: uuid.UUID, part: Mapping[uuid.UUID | None, Cell]
+) -> bytes:
+    """``part`` as one sealed value: the network's pair, then every department's id and
+    pair, each of fixed width (its length says how many departments, never a value)."""
+    network = part.get(None, Cell(0, 0))
+    plain = _NETWORK.pack(network.reports, network.officers_supported) + b"".join(
+        _DEPARTMENT.pack(d.bytes, part[d].reports, part[d].officers_supported)
+        for d in sorted(d for d in part if d is not None)
+    )
+    return key.seal(plain, *where_sealed(month, part_id))
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedPart:
+    """One part as it opened: the network's pair, then fixed-width department records."""
+
+    plain: bytes
+
+    @classmethod
+    def of(cls, plain: bytes) -> OpenedPart | None:
+        if len(plain) < _NETWORK.size or (len(plain) - _NETWORK.size) % _DEPARTMENT.size:
+            return None
+        return cls(plain)
+
+    def network(self) -> Cell:
+        return Cell(*_NETWORK.unpack_from(self.plain))
+
+    def pair(self, department: uuid.UUID) -> Cell | None:
+        """The department's pair, found without reading the others (a year of parts holds
+        every department's)."""
+        at = self.plain.find(department.bytes, _NETWORK.size)
+        while at >= 0 and (at - _NETWORK.size) % _DEPARTMENT.size:
+            at = self.plain.find(department.bytes, at + 1)
+        if at < 0:
+            return None
+        _, reports, officers = _DEPARTMENT.unpack_from(self.plain, at)
+        return Cell(reports, officers)
+
+    def records(self) -> Iterator[tuple[bytes, int, int]]:
+        """Each department's id (its 16 bytes), reports and officers, as they are stored."""
+        return _DEPARTMENT.iter_unpack(self.plain[_NETWORK.size :])
+
+    def pairs(self) -> Iterator[tuple[uuid.UUID, Cell]]:
+        for department, reports, officers in self.records():
+            yield uuid.UUID(bytes=department), Cell(reports, officers)
 
 
 async def write_part(
@@ -49,95 +107,71 @@ async def write_part(
     part_id: uuid.UUID,
     part: Mapping[uuid.UUID | None, Cell],
 ) -> bool:
-    """One process's noisy part of ``month``, each pair sealed, in one transaction; False
-    (and nothing written) when this part is there already (a commit whose answer was lost)."""
-    network = part[None]
-    departments = [d for d in part if d is not None]
-    async with db.transaction():
-        # the network's row goes first: while it stands, the whole part was written
-        first = await db.fetchval(
-            """
-            INSERT INTO support_report_parts (month, part_id, department_id, sealed)
-            VALUES ($1, $2, NULL, $3) ON CONFLICT DO NOTHING RETURNING true
-            """,
-            month,
-            part_id,
-            key.seal((network.reports, network.officers_supported), *_where(month, part_id, None)),
-        )
-        if not first:
-            return False
-        await db.execute(
-            """
-            INSERT INTO support_report_parts (month, part_id, department_id, sealed)
-            SELECT $1, $2, d, s FROM unnest($3::uuid[], $4::bytea[]) AS p(d, s)
-            """,
-            month,
-            part_id,
-            departments,
-            [
-                key.seal((part[d].reports, part[d].officers_supported), *_where(month, part_id, d))
-                for d in departments
-            ],
-        )
-    return True
+    """One process's noisy part of ``month``, sealed, in one row; False (and nothing
+    written) when it is there already (a commit whose answer was lost)."""
+    written = await db.fetchval(
+        """
+        INSERT INTO support_report_parts (month, part_id, sealed) VALUES ($1, $2, $3)
+        ON CONFLICT DO NOTHING RETURNING true
+        """,
+        month,
+        part_id,
+        sealed_part(key, month, part_id, part),
+    )
+    return bool(written)
 
 
-def opened_parts(key: ReportKey, rows: Iterable[asyncpg.Record]) -> dict[PartKey, Cell]:
-    """The pairs of ``rows`` that open for exactly their month, part and department, each
-    once: a row forged, moved to another place or copied counts for nothing."""
-    opened: dict[PartKey, Cell] = {}
+def opened_parts(key: ReportKey, rows: Iterable[SealedRow]) -> dict[PartKey, OpenedPart]:
+    """The parts of ``rows`` that open for exactly their month and part id, each once: a
+    row forged, moved to another month or part, or copied counts for nothing."""
+    opened: dict[PartKey, OpenedPart] = {}
     refused = 0
     for row in rows:
-        where: PartKey = (row["month"], row["part_id"], row["department_id"])
+        where = (row["month"], row["part_id"])
         if where in opened:
             continue
-        pair = key.open(bytes(row["sealed"]), 2, *_where(*where))
-        if pair is None:
+        plain = key.open(bytes(row["sealed"]), *where_sealed(*where))
+        part = None if plain is None else OpenedPart.of(plain)
+        if part is None:
             refused += 1
             continue
-        opened[where] = Cell(*pair)
+        opened[where] = part
     if refused:
-        logger.warning("%d report part rows did not open under the report keys", refused)
+        logger.warning("%d report parts did not open under the report keys", refused)
     return opened
 
 
 async def seal_waiting_parts(*, db: Connection, key: ReportKey) -> int:
     """Seal the parts written in the clear before migration 0012 (which set them aside in
-    ``support_report_parts_to_seal``) and drop that table; the number of rows sealed.
+    ``support_report_parts_to_seal``) and drop that table; the number of parts sealed.
 
     Done once: only while no sealed part exists, so rows the database's writer puts in a
     table of that name later are dropped unread, never sealed into the figures."""
-    if not await db.fetchval("SELECT to_regclass('support_report_parts_to_seal') IS NOT NULL"):
+    waiting = "SELECT to_regclass('support_report_parts_to_seal') IS NOT NULL"
+    if not await db.fetchval(waiting):
         return 0
     async with db.transaction():
         await db.execute("SELECT pg_advisory_xact_lock($1)", SEALING_LOCK)
-        if not await db.fetchval("SELECT to_regclass('support_report_parts_to_seal') IS NOT NULL"):
+        if not await db.fetchval(waiting):
             return 0  # another process sealed them meanwhile
-        rows = []
+        parts: dict[PartKey, Part] = {}
         if not await db.fetchval("SELECT EXISTS (SELECT 1 FROM support_report_parts)"):
-            rows = await db.fetch(
+            for row in await db.fetch(
                 "SELECT month, part_id, department_id, reports, officers_supported"
                 " FROM support_report_parts_to_seal"
-            )
-        await db.execute(
-            """
-            INSERT INTO support_report_parts (month, part_id, department_id, sealed)
-            SELECT * FROM unnest($1::date[], $2::uuid[], $3::uuid[], $4::bytea[])
-            ON CONFLICT DO NOTHING
-            """,
-            [row["month"] for row in rows],
-            [row["part_id"] for row in rows],
-            [row["department_id"] for row in rows],
+            ):
+                part = parts.setdefault((row["month"], row["part_id"]), {})
+                part[row["department_id"]] = Cell(row["reports"], row["officers_supported"])
+        await db.executemany(
+            "INSERT INTO support_report_parts (month, part_id, sealed) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING",
             [
-                key.seal(
-                    (row["reports"], row["officers_supported"]),
-                    *_where(row["month"], row["part_id"], row["department_id"]),
-                )
-                for row in rows
+                (month, part_id, sealed_part(key, month, part_id, part))
+                for (month, part_id), part in parts.items()
             ],
         )
         await db.execute("DROP TABLE support_report_parts_to_seal")
-    return len(rows)
+    return len(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,32 +195,32 @@ async def month_figures(
 ) -> MonthFigures | None:
     """A closed month's figures: the sums of its parts, clamped at zero, a department's only
     when its summed count reached the threshold for that many parts; None without parts."""
-    async with (
-        db.acquire() as connection,
-        connection.transaction(isolation="repeatable_read", readonly=True),
-    ):
-        rows = await connection.fetch(
-            "SELECT month, part_id, department_id, sealed FROM support_report_parts"
-            " WHERE month = $1",
-            month,
-        )
+    rows = await db.fetch(
+        "SELECT month, part_id, sealed FROM support_report_parts WHERE month = $1", month
+    )
     opened = opened_parts(key, rows)
     if not opened:
         return None
-    # every part any pair came from: a part missing some rows still adds its noise
-    threshold = minimum_reports(len({part for _, part, _ in opened}))
-    sums: dict[uuid.UUID | None, Cell] = {}
-    for (_, _, department), cell in opened.items():
-        total = sums.get(department, Cell(0, 0))
-        sums[department] = Cell(
-            total.reports + cell.reports, total.officers_supported + cell.officers_supported
-        )
-    network = sums.get(None, Cell(0, 0))
-    shown = sum(1 for d, cell in sums.items() if d is not None and cell.reports >= threshold)
+    threshold = minimum_reports(len(opened))
+    network = Cell(
+        sum(part.network().reports for part in opened.values()),
+        sum(part.network().officers_supported for part in opened.values()),
+    )
+    # summed by the ids' bytes, as stored: a month holds every department's pair per part
+    sums: dict[bytes, list[int]] = {}
+    for part in opened.values():
+        for department, reports, officers in part.records():
+            total = sums.get(department)
+            if total is None:
+                sums[department] = [reports, officers]
+            else:
+                total[0] += reports
+                total[1] += officers
+    shown = sum(1 for reports, _ in sums.values() if reports >= threshold)
     own = None
-    found = sums.get(department_id) if department_id is not None else None
-    if department_id is not None and found is not None and found.reports >= threshold:
-        own = DepartmentFigure(department_id, found.reports, max(0, found.officers_supported))
+    found = sums.get(department_id.bytes) if department_id is not None else None
+    if department_id is not None and found is not None and found[0] >= threshold:
+        own = DepartmentFigure(department_id, found[0], max(0, found[1]))
     return MonthFigures(
         reports=max(0, network.reports),
         officers_supported=max(0, network.officers_supported),
@@ -236,13 +270,9 @@ async def twelve_month_figures(
         connection.transaction(isolation="repeatable_read", readonly=True),
     ):
         rows = await connection.fetch(
-            """
-            SELECT month, part_id, department_id, sealed FROM support_report_parts
-            WHERE month BETWEEN $1 AND $2 AND (department_id IS NULL OR department_id = $3)
-            """,
+            "SELECT month, part_id, sealed FROM support_report_parts WHERE month BETWEEN $1 AND $2",
             first,
             last,
-            department_id,
         )
         supporters = await connection.fetchrow(
             """
@@ -254,20 +284,19 @@ async def twelve_month_figures(
         )
         assert supporters is not None
     opened = opened_parts(key, rows)
-    parts = len({(month, part) for month, part, _ in opened})
-    threshold = twelve_month_minimum(parts)
-    network = [cell for (_, _, d), cell in opened.items() if d is None]
-    months = len({month for month, _, d in opened if d is None})
+    threshold = twelve_month_minimum(len(opened))
+    months = len({month for month, _ in opened})
+    reported = sum(part.network().reports for part in opened.values())
     own = None
-    pairs = [cell for (_, _, d), cell in opened.items() if d is not None]
+    found = [part.pair(department_id) for part in opened.values()] if department_id else []
+    pairs = [cell for cell in found if cell is not None]
     if department_id is not None and pairs:
         reports = sum(cell.reports for cell in pairs)
         if reports >= threshold:
             officers = sum(cell.officers_supported for cell in pairs)
             own = DepartmentFigure(department_id, reports, max(0, officers))
-    reported = sum(cell.reports for cell in network)
     return TwelveMonthFigures(
-        parts=parts,
+        parts=len(opened),
         minimum_reports=threshold,
         department=own,
         network_reports_per_month=max(0, reported) / months if months else 0.0,

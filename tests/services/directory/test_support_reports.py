@@ -97,29 +97,28 @@ async def fill(directories: list[ServiceUnderTest], issuer: TokenIssuer) -> list
 
 
 async def parts(database_url: str) -> list[dict[str, Any]]:
-    """January's parts as the service opens them: one dict per pair."""
+    """January's parts as the service opens them: one dict per pair, the network's first."""
     connection = await asyncpg.connect(database_url)
     try:
         rows = await connection.fetch(
-            "SELECT month, part_id, department_id, sealed FROM support_report_parts"
-            " WHERE month = $1",
-            JANUARY,
+            "SELECT month, part_id, sealed FROM support_report_parts WHERE month = $1", JANUARY
         )
     finally:
         await connection.close()
     opened = report_store.opened_parts(REPORT_KEY, rows)
-    assert len(opened) == len(rows)  # every row the service wrote opens
-    return [
-        {
-            "part_id": part,
-            "department_id": department,
-            "reports": cell.reports,
-            "officers_supported": cell.officers_supported,
-        }
-        for (_, part, department), cell in sorted(
-            opened.items(), key=lambda item: (str(item[0][1]), str(item[0][2] or ""))
-        )
-    ]
+    assert len(opened) == len(rows)  # every part the service wrote opens
+    pairs = []
+    for (_, part_id), part in sorted(opened.items(), key=lambda item: str(item[0][1])):
+        for department, cell in [(None, part.network()), *part.pairs()]:
+            pairs.append(
+                {
+                    "part_id": part_id,
+                    "department_id": department,
+                    "reports": cell.reports,
+                    "officers_supported": cell.officers_supported,
+                }
+            )
+    return pairs
 
 
 async def fresh_directory(databases: TemplateDatabases) -> str:
@@ -467,7 +466,7 @@ async def test_the_upgrade_seals_the_parts_in_the_clear_once_and_keeps_every_fig
                 "SELECT data_type FROM information_schema.columns WHERE table_name = $1", table
             )
             assert "integer" not in {row["data_type"] for row in types}
-        assert await connection.fetchval("SELECT count(*) FROM support_report_parts") == 4
+        assert await connection.fetchval("SELECT count(*) FROM support_report_parts") == 2
 
         # Later, the database's writer makes a table of the old name with a forged part: it
         # is dropped unread at the next start, never sealed into the figures
