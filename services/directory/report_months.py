@@ -9,9 +9,9 @@ report until the month closes, so a second report is refused by whichever proces
 the lock's key is a digest of an HMAC under the report key (``report_key``), so the database
 cannot compute it from a pseudonym it knows. When the month closes, each process draws the
 noise for its tallies once, forgets the exact counts, and writes its noisy part
-(``report_figures``), each pair sealed, in one transaction keyed by a random id only it
-knows; the published figures are the sum of the parts. A process that stops before the
-close takes its tallies, and its marks, with it.
+(``report_figures``), sealed whole, in one row keyed by a random id only it knows; the
+published figures are the sum of the parts. A process that stops before the close takes its
+tallies, and its marks, with it.
 """
 
 from __future__ import annotations

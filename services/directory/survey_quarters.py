@@ -6,10 +6,10 @@ A quarter's survey takes answers from its first day until the 10th of the month 
 While it is open nothing about an answer is written anywhere. At the close each process
 draws differential-privacy noise once for the number of answers and for each answer of each
 question (every row written whatever the answers: the rows never depend on them), forgets
-the exact counts and writes its part, each count sealed (``survey_store``). The marks are
-the report months' kind: keyed under the report key, so the database cannot tell who
-answered. The results are network-wide only:
-there is no department in a survey part, so there is no department's figure to subtract.
+the exact counts and writes its part, sealed whole (``survey_store``). The marks are the
+report months' kind, keyed under the report key, so the database cannot tell who answered.
+The results are network-wide only: there is no department in a survey part, so there is no
+department's figure to subtract.
 One answer moves the number of answers by one and one answer of each question by one, so
 each part is ε-differentially private per supporter per quarter with ε = 4 * 0.75 = 3.
 """
