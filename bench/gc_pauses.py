@@ -38,12 +38,15 @@ from servicekit.clock import SYSTEM_CLOCK  # noqa: E402
 from servicekit.database import create_pool  # noqa: E402
 from servicekit.database_urls import with_database  # noqa: E402
 from servicekit.graphql import RequestContext  # noqa: E402
+from servicekit.settings import Secret  # noqa: E402
 from servicekit.tokens import Principal  # noqa: E402
 from services.directory.app import build_schema  # noqa: E402
 from services.directory.availability import time_zones  # noqa: E402
+from services.directory.report_key import ReportKey  # noqa: E402
 from services.directory.report_months import ReportMonths  # noqa: E402
 from services.directory.schema import DirectoryLoaders, DirectoryResources  # noqa: E402
 from services.directory.search_index import SupporterIndex  # noqa: E402
+from services.directory.settings import DEVELOPMENT_REPORT_KEY  # noqa: E402
 from services.directory.survey_quarters import SurveyQuarters  # noqa: E402
 
 
@@ -78,7 +81,7 @@ async def run(requests: int) -> None:
         time_zones()
         schema = build_schema()
         index = SupporterIndex()  # the process's, read at its first search
-        months = ReportMonths(SYSTEM_CLOCK)
+        months = ReportMonths(SYSTEM_CLOCK, ReportKey(Secret(DEVELOPMENT_REPORT_KEY)))
         resources = DirectoryResources(
             months=months, survey=SurveyQuarters(SYSTEM_CLOCK, months), search_index=index
         )

@@ -20,6 +20,7 @@ from .availability import time_zones
 from .coverage import CoverageQueries
 from .mutations import Mutation
 from .on_call import OnCallQueries
+from .report_key import ReportKey
 from .report_months import TICK_SECONDS, ReportMonths
 from .reports import ReportMutations, ReportQueries
 from .resources import ResourceMutations, ResourceQueries
@@ -55,7 +56,8 @@ def create_app(
     # read the ZIP table and the time-zone list now, not during someone's first search
     geo.load()
     time_zones()
-    months = ReportMonths(clock)
+    key = ReportKey(settings.report_key, settings.retired_report_keys)
+    months = ReportMonths(clock, key)
     survey = SurveyQuarters(clock, months)
     search_index = SupporterIndex()
 

@@ -1,15 +1,17 @@
 """This process's part of the report months: tallies in memory, marks in the database's
-memory, and a noisy part of the figures written once each month closes.
+memory, and a noisy part of the figures written, sealed, once each month closes.
 
 While a month is open nothing about a report is written anywhere. Each process keeps, in
 memory only, per department the number of reports it took and the officers they supported
 (each report counted up to the cap). That a supporter reported this month is an advisory
 lock of the database server (``servicekit.ephemeral``), held by the process that took the
-report until the month closes, so a second report is refused by whichever process gets it.
-When the month closes, each process draws the noise for its tallies once, forgets the exact
-counts, and writes its noisy part (``report_figures``) in one transaction keyed by a random
-id only it knows; the published figures are the sum of the parts. A process that stops
-before the close takes its tallies, and its marks, with it.
+report until the month closes, so a second report is refused by whichever process gets it;
+the lock's key is a digest of an HMAC under the report key (``report_key``), so the database
+cannot compute it from a pseudonym it knows. When the month closes, each process draws the
+noise for its tallies once, forgets the exact counts, and writes its noisy part
+(``report_figures``), sealed whole, in one row keyed by a random id only it knows; the
+published figures are the sum of the parts. A process that stops before the close takes its
+tallies, and its marks, with it.
 """
 
 from __future__ import annotations
@@ -20,19 +22,19 @@ import datetime as dt
 import enum
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 
 import asyncpg
 
 from servicekit.app import Running
 from servicekit.clock import Clock
-from servicekit.digests import length_prefixed
 from servicekit.ephemeral import EphemeralMarks, MarksUnavailable
 from servicekit.errors import is_database_outage
 
 from . import report_figures, report_store
 from .report_figures import Cell
+from .report_key import ReportKey
 
 CLOSES_ON_DAY = 10  # a month's reports are taken until the 10th of the next month
 TICK_SECONDS = 2.0  # how often a process looks for closed months to write (in memory)
@@ -63,6 +65,17 @@ def closes_at(month: dt.date) -> dt.datetime:
     )
 
 
+async def sealing_at_start(sealing: Awaitable[None]) -> None:
+    """Seal what waits before the first request; a database out of reach leaves it to the
+    next tick (which runs it before anything else)."""
+    try:
+        await sealing
+    except Exception as failure:
+        if not is_database_outage(failure):
+            raise
+        logger.warning("parts not sealed at start: the database is unavailable, retrying")
+
+
 class Outcome(enum.Enum):
     COUNTED = "counted"
     ALREADY = "already reported"
@@ -90,17 +103,21 @@ class Tally:
 class ReportMonths:
     """This process's tallies of the open months and its marks of who reported."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, key: ReportKey) -> None:
         self.clock = clock
+        self.key = key
         self.tallies: dict[dt.date, Tally] = {}
         self.marks: EphemeralMarks | None = None
         self.written: set[dt.date] = set()  # months whose part this process wrote
+        self.sealed_waiting = False  # the parts of before migration 0012 are sealed
         self._lock = asyncio.Lock()
 
     @contextlib.asynccontextmanager
     async def running(self, service: Running[None]) -> AsyncIterator[ReportMonths]:
         """Marks for as long as the process runs; at the end, the parts of months that
-        closed are written (if the database lets us), and everything else is dropped."""
+        closed are written (if the database lets us), and everything else is dropped. Parts
+        written in the clear before migration 0012 are sealed first, before any request."""
+        await sealing_at_start(self.seal_waiting(service.pool))
         async with EphemeralMarks(service.settings.database_url.value, self.clock) as marks:
             self.marks = marks
             try:
@@ -132,9 +149,10 @@ class ReportMonths:
         if self.marks is None:
             return Outcome.UNAVAILABLE
         tally = self._tally(month)
-        mark = length_prefixed(month.isoformat().encode(), subject.encode())
         try:
-            first = await self.marks.claim(MARK_PURPOSE, mark, until=closes_at(month))
+            first = await self.marks.claim(
+                MARK_PURPOSE, self.key.mark(month, subject), until=closes_at(month)
+            )
         except MarksUnavailable:
             return Outcome.UNAVAILABLE
         if tally.closing or self.tallies.get(month) is not tally:
@@ -147,6 +165,7 @@ class ReportMonths:
     async def tick(self, pool: asyncpg.Pool) -> None:
         """Open this process's tallies of the open months (reported to or not: every process
         writes a part), and write the part of every month that closed."""
+        await self.seal_waiting(pool)
         async with self._lock:
             today = self.clock.today()
             for month in open_months(today):
@@ -154,6 +173,15 @@ class ReportMonths:
             first_open = open_from(today)
             for month in sorted(m for m in self.tallies if m < first_open):
                 await self._write(pool, month, self.tallies[month])
+
+    async def seal_waiting(self, pool: asyncpg.Pool) -> None:
+        """Seal the parts written in the clear before migration 0012, once per process (the
+        first process of this version does it; the others find nothing to do)."""
+        async with self._lock:
+            if not self.sealed_waiting:
+                async with pool.acquire() as connection:
+                    await report_store.seal_waiting_parts(db=connection, key=self.key)
+                self.sealed_waiting = True
 
     async def _write(self, pool: asyncpg.Pool, month: dt.date, tally: Tally) -> None:
         if tally.part is None:
@@ -168,7 +196,7 @@ class ReportMonths:
             tally.cells = {}
         async with pool.acquire() as connection:
             await report_store.write_part(
-                db=connection, month=month, part_id=tally.part_id, part=tally.part
+                db=connection, key=self.key, month=month, part_id=tally.part_id, part=tally.part
             )
         del self.tallies[month]
         self.written.add(month)

@@ -1,18 +1,24 @@
-"""SQL of the monthly support reports: the noisy parts each directory process writes when a
-month closes, and the figures summed from them. Nothing is written while a month is open."""
+"""SQL of the monthly support reports: the noisy part each directory process writes when a
+month closes, sealed whole under the report key (``report_key``), and the figures summed from
+the parts once opened. Nothing is written while a month is open; the database never holds a
+value it can read, nor which departments a part names."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import struct
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import asyncpg
 
 from servicekit.database import Connection
 
 from .report_figures import Cell, minimum_reports, twelve_month_minimum
+from .report_key import ReportKey
 
 
 async def departments_with_profiles(*, db: Connection) -> list[uuid.UUID]:
@@ -22,41 +28,150 @@ async def departments_with_profiles(*, db: Connection) -> list[uuid.UUID]:
     return [row["department_id"] for row in rows]
 
 
+_PART = b"support-report-part"
+_NETWORK = struct.Struct(">ii")  # the network's pair, first
+_DEPARTMENT = struct.Struct(">16sii")  # then each department's id and pair
+# serialises the one-time sealing of parts written in the clear (any constant)
+SEALING_LOCK = 7_311_202_612
+
+logger = logging.getLogger("wnwa.directory.reports")
+
+Part = dict[uuid.UUID | None, Cell]  # the network's pair (None) and each department's
+PartKey = tuple[dt.date, uuid.UUID]  # its month and part id
+
+
+class SealedRow(Protocol):
+    """A row of ``support_report_parts`` (an asyncpg record, or a mapping like one)."""
+
+    def __getitem__(self, column: str) -> Any: ...
+
+
+def where_sealed(month: dt.date, part_id: uuid.UUID) -> tuple[bytes, ...]:
+    """What a sealed part is bound to: this table, its month, its part id."""
+    return (_PART, month.isoformat().encode(), part_id.bytes)
+
+
+def sealed_part(
+    key: ReportKey, month: dt.date, part_id: uuid.UUID, part: Mapping[uuid.UUID | None, Cell]
+) -> bytes:
+    """``part`` as one sealed value: the network's pair, then every department's id and
+    pair, each of fixed width (its length says how many departments, never a value)."""
+    network = part.get(None, Cell(0, 0))
+    plain = _NETWORK.pack(network.reports, network.officers_supported) + b"".join(
+        _DEPARTMENT.pack(d.bytes, part[d].reports, part[d].officers_supported)
+        for d in sorted(d for d in part if d is not None)
+    )
+    return key.seal(plain, *where_sealed(month, part_id))
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedPart:
+    """One part as it opened: the network's pair, then fixed-width department records."""
+
+    plain: bytes
+
+    @classmethod
+    def of(cls, plain: bytes) -> OpenedPart | None:
+        if len(plain) < _NETWORK.size or (len(plain) - _NETWORK.size) % _DEPARTMENT.size:
+            return None
+        return cls(plain)
+
+    def network(self) -> Cell:
+        return Cell(*_NETWORK.unpack_from(self.plain))
+
+    def pair(self, department: uuid.UUID) -> Cell | None:
+        """The department's pair, found without reading the others (a year of parts holds
+        every department's)."""
+        at = self.plain.find(department.bytes, _NETWORK.size)
+        while at >= 0 and (at - _NETWORK.size) % _DEPARTMENT.size:
+            at = self.plain.find(department.bytes, at + 1)
+        if at < 0:
+            return None
+        _, reports, officers = _DEPARTMENT.unpack_from(self.plain, at)
+        return Cell(reports, officers)
+
+    def records(self) -> Iterator[tuple[bytes, int, int]]:
+        """Each department's id (its 16 bytes), reports and officers, as they are stored."""
+        return _DEPARTMENT.iter_unpack(self.plain[_NETWORK.size :])
+
+    def pairs(self) -> Iterator[tuple[uuid.UUID, Cell]]:
+        for department, reports, officers in self.records():
+            yield uuid.UUID(bytes=department), Cell(reports, officers)
+
+
 async def write_part(
-    *, db: Connection, month: dt.date, part_id: uuid.UUID, part: Mapping[uuid.UUID | None, Cell]
+    *,
+    db: Connection,
+    key: ReportKey,
+    month: dt.date,
+    part_id: uuid.UUID,
+    part: Mapping[uuid.UUID | None, Cell],
 ) -> bool:
-    """One process's noisy part of ``month``, in one transaction; False (and nothing
-    written) when this part is there already (a commit whose answer was lost)."""
-    network = part[None]
-    departments = [d for d in part if d is not None]
+    """One process's noisy part of ``month``, sealed, in one row; False (and nothing
+    written) when it is there already (a commit whose answer was lost)."""
+    written = await db.fetchval(
+        """
+        INSERT INTO support_report_parts (month, part_id, sealed) VALUES ($1, $2, $3)
+        ON CONFLICT DO NOTHING RETURNING true
+        """,
+        month,
+        part_id,
+        sealed_part(key, month, part_id, part),
+    )
+    return bool(written)
+
+
+def opened_parts(key: ReportKey, rows: Iterable[SealedRow]) -> dict[PartKey, OpenedPart]:
+    """The parts of ``rows`` that open for exactly their month and part id, each once: a
+    row forged, moved to another month or part, or copied counts for nothing."""
+    opened: dict[PartKey, OpenedPart] = {}
+    refused = 0
+    for row in rows:
+        where = (row["month"], row["part_id"])
+        if where in opened:
+            continue
+        plain = key.open(bytes(row["sealed"]), *where_sealed(*where))
+        part = None if plain is None else OpenedPart.of(plain)
+        if part is None:
+            refused += 1
+            continue
+        opened[where] = part
+    if refused:
+        logger.warning("%d report parts did not open under the report keys", refused)
+    return opened
+
+
+async def seal_waiting_parts(*, db: Connection, key: ReportKey) -> int:
+    """Seal the parts written in the clear before migration 0012 (which set them aside in
+    ``support_report_parts_to_seal``) and drop that table; the number of parts sealed.
+
+    Done once: only while no sealed part exists, so rows the database's writer puts in a
+    table of that name later are dropped unread, never sealed into the figures."""
+    waiting = "SELECT to_regclass('support_report_parts_to_seal') IS NOT NULL"
+    if not await db.fetchval(waiting):
+        return 0
     async with db.transaction():
-        # the network's row goes first: while it stands, the whole part was written
-        first = await db.fetchval(
-            """
-            INSERT INTO support_report_parts
-                (month, part_id, department_id, reports, officers_supported)
-            VALUES ($1, $2, NULL, $3, $4) ON CONFLICT DO NOTHING RETURNING true
-            """,
-            month,
-            part_id,
-            network.reports,
-            network.officers_supported,
+        await db.execute("SELECT pg_advisory_xact_lock($1)", SEALING_LOCK)
+        if not await db.fetchval(waiting):
+            return 0  # another process sealed them meanwhile
+        parts: dict[PartKey, Part] = {}
+        if not await db.fetchval("SELECT EXISTS (SELECT 1 FROM support_report_parts)"):
+            for row in await db.fetch(
+                "SELECT month, part_id, department_id, reports, officers_supported"
+                " FROM support_report_parts_to_seal"
+            ):
+                part = parts.setdefault((row["month"], row["part_id"]), {})
+                part[row["department_id"]] = Cell(row["reports"], row["officers_supported"])
+        await db.executemany(
+            "INSERT INTO support_report_parts (month, part_id, sealed) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING",
+            [
+                (month, part_id, sealed_part(key, month, part_id, part))
+                for (month, part_id), part in parts.items()
+            ],
         )
-        if not first:
-            return False
-        await db.execute(
-            """
-            INSERT INTO support_report_parts
-                (month, part_id, department_id, reports, officers_supported)
-            SELECT $1, $2, d, r, o FROM unnest($3::uuid[], $4::int[], $5::int[]) AS p(d, r, o)
-            """,
-            month,
-            part_id,
-            departments,
-            [part[d].reports for d in departments],
-            [part[d].officers_supported for d in departments],
-        )
-    return True
+        await db.execute("DROP TABLE support_report_parts_to_seal")
+    return len(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,57 +191,39 @@ class MonthFigures:
 
 
 async def month_figures(
-    *, db: asyncpg.Pool, month: dt.date, department_id: uuid.UUID | None
+    *, db: asyncpg.Pool, key: ReportKey, month: dt.date, department_id: uuid.UUID | None
 ) -> MonthFigures | None:
     """A closed month's figures: the sums of its parts, clamped at zero, a department's only
     when its summed count reached the threshold for that many parts; None without parts."""
-    async with (
-        db.acquire() as connection,
-        connection.transaction(isolation="repeatable_read", readonly=True),
-    ):
-        return await _month_figures(db=connection, month=month, department_id=department_id)
-
-
-async def _month_figures(
-    *, db: Connection, month: dt.date, department_id: uuid.UUID | None
-) -> MonthFigures | None:
-    network = await db.fetchrow(
-        """
-        SELECT count(*)::int AS parts, sum(reports)::int AS reports,
-               sum(officers_supported)::int AS officers
-        FROM support_report_parts WHERE month = $1 AND department_id IS NULL
-        """,
-        month,
+    rows = await db.fetch(
+        "SELECT month, part_id, sealed FROM support_report_parts WHERE month = $1", month
     )
-    if network is None or not network["parts"]:
+    opened = opened_parts(key, rows)
+    if not opened:
         return None
-    threshold = minimum_reports(network["parts"])
-    shown = await db.fetchval(
-        """
-        SELECT count(*)::int FROM (
-            SELECT department_id FROM support_report_parts
-            WHERE month = $1 AND department_id IS NOT NULL
-            GROUP BY department_id HAVING sum(reports) >= $2
-        ) AS shown
-        """,
-        month,
-        threshold,
+    threshold = minimum_reports(len(opened))
+    network = Cell(
+        sum(part.network().reports for part in opened.values()),
+        sum(part.network().officers_supported for part in opened.values()),
     )
+    # summed by the ids' bytes, as stored: a month holds every department's pair per part
+    sums: dict[bytes, list[int]] = {}
+    for part in opened.values():
+        for department, reports, officers in part.records():
+            total = sums.get(department)
+            if total is None:
+                sums[department] = [reports, officers]
+            else:
+                total[0] += reports
+                total[1] += officers
+    shown = sum(1 for reports, _ in sums.values() if reports >= threshold)
     own = None
-    if department_id is not None:
-        row = await db.fetchrow(
-            """
-            SELECT sum(reports)::int AS reports, sum(officers_supported)::int AS officers
-            FROM support_report_parts WHERE month = $1 AND department_id = $2
-            """,
-            month,
-            department_id,
-        )
-        if row is not None and row["reports"] is not None and row["reports"] >= threshold:
-            own = DepartmentFigure(department_id, row["reports"], max(0, row["officers"]))
+    found = sums.get(department_id.bytes) if department_id is not None else None
+    if department_id is not None and found is not None and found[0] >= threshold:
+        own = DepartmentFigure(department_id, found[0], max(0, found[1]))
     return MonthFigures(
-        reports=max(0, network["reports"]),
-        officers_supported=max(0, network["officers"]),
+        reports=max(0, network.reports),
+        officers_supported=max(0, network.officers_supported),
         departments=shown,
         minimum_reports=threshold,
         department=own,
@@ -157,7 +254,12 @@ class TwelveMonthFigures:
 
 
 async def twelve_month_figures(
-    *, db: asyncpg.Pool, first: dt.date, last: dt.date, department_id: uuid.UUID | None
+    *,
+    db: asyncpg.Pool,
+    key: ReportKey,
+    first: dt.date,
+    last: dt.date,
+    department_id: uuid.UUID | None,
 ) -> TwelveMonthFigures:
     """A department's figure summed over the closed months ``first`` to ``last``: the sums of
     their parts (already stored: nothing is drawn again), shown only from
@@ -167,32 +269,11 @@ async def twelve_month_figures(
         db.acquire() as connection,
         connection.transaction(isolation="repeatable_read", readonly=True),
     ):
-        network = await connection.fetchrow(
-            """
-            SELECT count(*)::int AS parts, count(DISTINCT month)::int AS months,
-                   coalesce(sum(reports), 0)::int AS reports
-            FROM support_report_parts
-            WHERE month BETWEEN $1 AND $2 AND department_id IS NULL
-            """,
+        rows = await connection.fetch(
+            "SELECT month, part_id, sealed FROM support_report_parts WHERE month BETWEEN $1 AND $2",
             first,
             last,
         )
-        assert network is not None
-        threshold = twelve_month_minimum(network["parts"])
-        own = None
-        if department_id is not None and network["parts"]:
-            row = await connection.fetchrow(
-                """
-                SELECT sum(reports)::int AS reports, sum(officers_supported)::int AS officers
-                FROM support_report_parts
-                WHERE month BETWEEN $1 AND $2 AND department_id = $3
-                """,
-                first,
-                last,
-                department_id,
-            )
-            if row is not None and row["reports"] is not None and row["reports"] >= threshold:
-                own = DepartmentFigure(department_id, row["reports"], max(0, row["officers"]))
         supporters = await connection.fetchrow(
             """
             SELECT count(*) FILTER (WHERE active)::int AS everyone,
@@ -202,12 +283,23 @@ async def twelve_month_figures(
             department_id,
         )
         assert supporters is not None
-    per_month = max(0, network["reports"]) / network["months"] if network["months"] else 0.0
+    opened = opened_parts(key, rows)
+    threshold = twelve_month_minimum(len(opened))
+    months = len({month for month, _ in opened})
+    reported = sum(part.network().reports for part in opened.values())
+    own = None
+    found = [part.pair(department_id) for part in opened.values()] if department_id else []
+    pairs = [cell for cell in found if cell is not None]
+    if department_id is not None and pairs:
+        reports = sum(cell.reports for cell in pairs)
+        if reports >= threshold:
+            officers = sum(cell.officers_supported for cell in pairs)
+            own = DepartmentFigure(department_id, reports, max(0, officers))
     return TwelveMonthFigures(
-        parts=network["parts"],
+        parts=len(opened),
         minimum_reports=threshold,
         department=own,
-        network_reports_per_month=per_month,
+        network_reports_per_month=max(0, reported) / months if months else 0.0,
         active_supporters=supporters["everyone"],
         department_active_supporters=supporters["department"],
     )

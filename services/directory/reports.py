@@ -4,10 +4,11 @@ A supporter reports how many officers from other departments they supported in a
 While the month is open, a report is only counted in the memory of the directory process
 that took it, and a mark in the database server's memory refuses a second report
 (``report_months``); nothing is written. When the month closes, each process writes its own
-part of the figures with differential-privacy noise (``report_figures``) and the published
-figures are the sums of the parts. Coordinators see their department's figure, network admins
-any department's; a department's figure is shown only when its summed noisy count of reports
-reached the threshold. Nobody sees who called whom: that is never recorded.
+part of the figures with differential-privacy noise (``report_figures``), sealed under the
+report key (``report_key``), and the published figures are the sums of the parts.
+Coordinators see their department's figure, network admins any department's; a department's
+figure is shown only when its summed noisy count of reports reached the threshold. Nobody
+sees who called whom: that is never recorded.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from servicekit.graphql import (
 )
 
 from . import report_figures, report_store
+from .report_key import ReportKey
 from .report_months import CLOSES_ON_DAY, Outcome, open_from
 from .schema import Department, context
 
@@ -162,7 +164,10 @@ class ReportQueries:
                 f"{CLOSES_ON_DAY}th of the next month."
             )
         await context(info).resources.months.tick(pool)  # the month may have closed a moment ago
-        figures = await report_store.month_figures(db=pool, month=when, department_id=department)
+        months = context(info).resources.months
+        figures = await report_store.month_figures(
+            db=pool, key=months.key, month=when, department_id=department
+        )
         if figures is None:
             # no directory process ran until that month closed (or before reports existed):
             # no report was counted, so there is nothing to hide
@@ -173,7 +178,7 @@ class ReportQueries:
                 minimum_reports=report_figures.minimum_reports(1),
                 department=None,
             )
-        year = await twelve_months(pool, when, department, today)
+        year = await twelve_months(pool, months.key, when, department, today)
         shown = None
         if department is not None and figures.department is not None:
             shown = DepartmentSupport(
@@ -256,12 +261,12 @@ def add_months(month: dt.date, count: int) -> dt.date:
 
 
 async def twelve_months(
-    pool: Any, last: dt.date, department: uuid.UUID | None, today: dt.date
+    pool: Any, key: ReportKey, last: dt.date, department: uuid.UUID | None, today: dt.date
 ) -> TwelveMonthSupport:
     """The twelve closed months up to ``last``, and when a hidden figure would appear."""
     first = add_months(last, 1 - report_figures.TWELVE_MONTHS)
     figures = await report_store.twelve_month_figures(
-        db=pool, first=first, last=last, department_id=department
+        db=pool, key=key, first=first, last=last, department_id=department
     )
     share = 0.0
     if figures.active_supporters:

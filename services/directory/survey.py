@@ -199,8 +199,10 @@ class SurveyQueries:
                 f"{CLOSES_ON_DAY}th of the month after it."
             )
         pool = context_of(info).pool
-        await survey_of(info).tick(pool)  # the quarter may have closed a moment ago
-        return results(when, await survey_store.quarter_results(db=pool, quarter=when))
+        survey = survey_of(info)
+        await survey.tick(pool)  # the quarter may have closed a moment ago
+        found = await survey_store.quarter_results(db=pool, key=survey.months.key, quarter=when)
+        return results(when, found)
 
 
 @strawberry.type

@@ -6,8 +6,10 @@ A quarter's survey takes answers from its first day until the 10th of the month 
 While it is open nothing about an answer is written anywhere. At the close each process
 draws differential-privacy noise once for the number of answers and for each answer of each
 question (every row written whatever the answers: the rows never depend on them), forgets
-the exact counts and writes its part (``survey_store``). The results are network-wide only:
-there is no department in a survey part, so there is no department's figure to subtract.
+the exact counts and writes its part, sealed whole (``survey_store``). The marks are the
+report months' kind, keyed under the report key, so the database cannot tell who answered.
+The results are network-wide only: there is no department in a survey part, so there is no
+department's figure to subtract.
 One answer moves the number of answers by one and one answer of each question by one, so
 each part is ε-differentially private per supporter per quarter with ε = 4 * 0.75 = 3.
 """
@@ -26,12 +28,11 @@ import asyncpg
 
 from servicekit.app import Running
 from servicekit.clock import Clock
-from servicekit.digests import length_prefixed
 from servicekit.ephemeral import MarksUnavailable
 from servicekit.errors import is_database_outage
 
 from . import report_figures, survey_store
-from .report_months import CLOSES_ON_DAY, STOP_SECONDS, Outcome, ReportMonths
+from .report_months import CLOSES_ON_DAY, STOP_SECONDS, Outcome, ReportMonths, sealing_at_start
 
 MARK_PURPOSE = "supporter-survey"
 EPSILON_PER_COUNT = 0.75  # the number of answers, and each question's answers
@@ -124,12 +125,15 @@ class SurveyQuarters:
         self.months = months
         self.tallies: dict[dt.date, SurveyTally] = {}
         self.written: set[dt.date] = set()
+        self.sealed_waiting = False  # the parts of before migration 0012 are sealed
         self._lock = asyncio.Lock()
 
     @contextlib.asynccontextmanager
     async def running(self, service: Running[None]) -> AsyncIterator[SurveyQuarters]:
         """The report months' marks for as long as the process runs; at the end, the parts
-        of quarters that closed are written (if the database lets us), the rest dropped."""
+        of quarters that closed are written (if the database lets us), the rest dropped.
+        Parts written in the clear before migration 0012 are sealed first."""
+        await sealing_at_start(self.seal_waiting(service.pool))
         async with self.months.running(service):
             try:
                 yield self
@@ -156,9 +160,10 @@ class SurveyQuarters:
         if marks is None:
             return Outcome.UNAVAILABLE
         tally = self.tallies.setdefault(quarter, SurveyTally())
-        mark = length_prefixed(quarter.isoformat().encode(), subject.encode())
         try:
-            first = await marks.claim(MARK_PURPOSE, mark, until=closes_at(quarter))
+            first = await marks.claim(
+                MARK_PURPOSE, self.months.key.mark(quarter, subject), until=closes_at(quarter)
+            )
         except MarksUnavailable:
             return Outcome.UNAVAILABLE
         if tally.closing or self.tallies.get(quarter) is not tally:
@@ -169,9 +174,18 @@ class SurveyQuarters:
             tally.counts[row] = tally.counts.get(row, 0) + 1
         return Outcome.COUNTED
 
+    async def seal_waiting(self, pool: asyncpg.Pool) -> None:
+        """Seal the survey parts written in the clear before migration 0012, once."""
+        async with self._lock:
+            if not self.sealed_waiting:
+                async with pool.acquire() as connection:
+                    await survey_store.seal_waiting_parts(db=connection, key=self.months.key)
+                self.sealed_waiting = True
+
     async def tick(self, pool: asyncpg.Pool) -> None:
         """Open a tally for each open quarter (every process writes a part), and write the
         part of every quarter that closed."""
+        await self.seal_waiting(pool)
         async with self._lock:
             now = self.clock.now()
             for quarter in open_quarters(now.date()):
@@ -185,7 +199,11 @@ class SurveyQuarters:
                     tally.counts = {}
                 async with pool.acquire() as connection:
                     await survey_store.write_part(
-                        db=connection, quarter=quarter, part_id=tally.part_id, part=tally.part
+                        db=connection,
+                        key=self.months.key,
+                        quarter=quarter,
+                        part_id=tally.part_id,
+                        part=tally.part,
                     )
                 del self.tallies[quarter]
                 self.written.add(quarter)

@@ -18,9 +18,11 @@ import asyncpg
 from servicekit.digests import length_prefixed
 from servicekit.ephemeral import mark_key
 from servicekit.settings import Secret
-from services.directory.report_months import MARK_PURPOSE
+from services.directory import report_months, survey_quarters
+from services.directory.report_key import ReportKey
 from wnwa.registry import available_services
 
+MARK_PURPOSES = (report_months.MARK_PURPOSE, survey_quarters.MARK_PURPOSE)
 # one WAL record's block reference: "rel <tablespace>/<database>/<relfilenode>"
 _BLOCK_REFERENCE = re.compile(r"rel (\d+)/(\d+)/(\d+)")
 
@@ -131,8 +133,9 @@ def derived_from_pseudonyms(
 ) -> set[bytes]:
     """Everything the operator can compute from the pseudonyms it knows: the pseudonyms,
     their digests (SHA-256, SHA-512, BLAKE2b) and HMAC-SHA256 under every secret, alone and
-    joined with each month the ways the code joins values, and the advisory-lock keys of the
-    report marks (both byte orders); raw and in hex."""
+    joined with each month the ways the code joins values, the marks the directory makes
+    with any of the secrets as its report key, and the advisory-lock keys of all of them
+    (both byte orders); raw and in hex."""
     values: set[bytes] = set()
     for subject in subjects:
         pseudonym = subject.encode()
@@ -146,16 +149,22 @@ def derived_from_pseudonyms(
                     written + pseudonym,
                     pseudonym + written,
                 ]
-        for message in messages:
-            key = mark_key(MARK_PURPOSE, message)
+        # the marks as the directory makes them, under every secret taken as the report key
+        marks = [
+            ReportKey(Secret(secret.decode(errors="replace"))).mark(month, subject)
+            for secret in secrets
+            for month in months
+        ]
+        for message in messages + marks:
+            keys = [mark_key(purpose, message) for purpose in MARK_PURPOSES]
             digests = [
                 hashlib.sha256(message).digest(),
                 hashlib.sha512(message).digest(),
                 hashlib.blake2b(message).digest(),
                 hashlib.blake2b(message, digest_size=32).digest(),
                 *(hmac.new(secret, message, hashlib.sha256).digest() for secret in secrets),
-                key.to_bytes(8, "big", signed=True),
-                key.to_bytes(8, "little", signed=True),
+                *(key.to_bytes(8, "big", signed=True) for key in keys),
+                *(key.to_bytes(8, "little", signed=True) for key in keys),
             ]
             values.update(digests)
             values.update(digest.hex().encode() for digest in digests)

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import re
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -32,8 +33,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from servicekit.clock import FixedClock
 from servicekit.digests import length_prefixed
 from servicekit.ephemeral import mark_key
+from services.directory import report_store
 from services.directory import settings as directory_settings
 from services.directory.app import create_app
+from services.directory.report_key import SEALING_BYTES
 from services.directory.report_months import MARK_PURPOSE, ReportMonths
 from tests.privacy.at_rest import (
     configured_secrets,
@@ -42,7 +45,7 @@ from tests.privacy.at_rest import (
     wal_records,
 )
 from tests.privacy.leaks import table_texts
-from tests.services.directory.conftest import create_profile, directory_process
+from tests.services.directory.conftest import REPORT_KEY, create_profile, directory_process
 from tests.services.directory.test_support_reports import reciprocity, report
 from tests.support.database import TemplateDatabases
 from tests.support.graphql import running
@@ -181,15 +184,15 @@ async def test_rows_the_operator_inserts_anywhere_make_no_process_hand_anything_
             assert (await report((first, second)[number % 2], token, n=30))["accepted"]
         db = await asyncpg.connect(database_url)
         try:
-            # forged parts of both open months and of a closed one, a forged profile's
-            # department, and the old design's key holder: none of it is a signal to anyone
+            # forged parts of both open months and of a closed one (a network pair and one
+            # department's, in a seal of the right length), and the old design's key holder:
+            # none of it is a signal to anyone
             for month in (dt.date(2024, 12, 1), JANUARY, dt.date(2025, 2, 1)):
                 await db.execute(
-                    "INSERT INTO support_report_parts (month, part_id, department_id, reports,"
-                    " officers_supported) VALUES ($1, $2, NULL, 1, 1), ($1, $2, $3, 99, 99)",
+                    "INSERT INTO support_report_parts (month, part_id, sealed) VALUES ($1, $2, $3)",
                     month,
                     uuid.uuid4(),
-                    department,
+                    secrets.token_bytes(SEALING_BYTES + 8 + 24),
                 )
             await KeyHolderAttack().plant(db)
             planted = await every_row(database_url)
@@ -350,9 +353,12 @@ async def test_a_day_of_reports_leaves_nothing_the_operator_can_use(
     # the day wrote the profile, and at the close the two processes' parts: nothing else
     assert set(closed.written) == {"peer_supporters", "supporter_changes", "support_report_parts"}
     async with superuser(database_url) as db:
-        parts = await db.fetch("SELECT part_id, department_id FROM support_report_parts")
-    assert len({row["part_id"] for row in parts}) == 2
-    assert {row["department_id"] for row in parts} == {None, listed}
+        parts = await db.fetch("SELECT month, part_id, sealed FROM support_report_parts")
+    assert len(parts) == 2
+    # sealed: the configuration's report key opens each, with the network's pair and one for
+    # the department with a profile (none for the other)
+    opened = report_store.opened_parts(REPORT_KEY, parts)
+    assert [[d for d, _ in part.pairs()] for part in opened.values()] == [[listed], [listed]]
 
 
 async def test_the_marks_are_in_the_servers_memory_and_a_cut_connection_drops_them(
@@ -376,7 +382,8 @@ async def test_the_marks_are_in_the_servers_memory_and_a_cut_connection_drops_th
                     "   SELECT oid FROM pg_database WHERE datname = current_database())"
                 )
             }
-            mark = length_prefixed(JANUARY.isoformat().encode(), subject.encode())
+            # the operator holds the configuration's report key: with it, the mark's key
+            mark = REPORT_KEY.mark(JANUARY, subject)
             assert mark_key(MARK_PURPOSE, mark) % 2**64 in held
             cut = await db.fetchval(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"

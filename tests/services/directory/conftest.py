@@ -13,8 +13,10 @@ import asyncpg
 import pytest
 
 from servicekit.clock import FixedClock
+from servicekit.settings import Secret
 from services.directory import settings as directory_settings
 from services.directory.app import MIGRATIONS, create_app
+from services.directory.report_key import ReportKey
 from tests.conftest import ServiceUnderTest
 from tests.support.database import TemplateDatabases
 from tests.support.graphql import GraphQLClient, running
@@ -29,6 +31,10 @@ ALL_DAY_EVERY_DAY = [
     {"day": day, "start": "00:00", "end": "24:00"}
     for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 ]
+
+# the key the test processes run with (the development default), to open or seal parts as
+# they do; nothing in the database could
+REPORT_KEY = ReportKey(Secret(directory_settings.DEVELOPMENT_REPORT_KEY))
 
 # Wednesday 15 January 2025, 10:30 in Chicago
 WEDNESDAY_MORNING = dt.datetime(2025, 1, 15, 16, 30, tzinfo=dt.UTC)

@@ -17,11 +17,12 @@ import pytest
 
 from servicekit.clock import FixedClock
 from servicekit.migrations import apply_migrations
-from services.directory import report_figures
+from services.directory import report_figures, report_store
 from services.directory.app import MIGRATIONS
+from services.directory.survey_quarters import ALL, ROWS
 from tests.conftest import ServiceUnderTest
 from tests.privacy.leaks import table_texts
-from tests.services.directory.conftest import create_profile, directory_process
+from tests.services.directory.conftest import REPORT_KEY, create_profile, directory_process
 from tests.support.database import TemplateDatabases, drop, recreate
 from tests.support.tokens import TokenIssuer
 from wnwa.registry import service_named
@@ -95,16 +96,29 @@ async def fill(directories: list[ServiceUnderTest], issuer: TokenIssuer) -> list
     return subjects
 
 
-async def parts(database_url: str) -> list[asyncpg.Record]:
+async def parts(database_url: str) -> list[dict[str, Any]]:
+    """January's parts as the service opens them: one dict per pair, the network's first."""
     connection = await asyncpg.connect(database_url)
     try:
-        return await connection.fetch(
-            "SELECT part_id, department_id, reports, officers_supported"
-            " FROM support_report_parts WHERE month = $1 ORDER BY part_id, department_id",
-            JANUARY,
+        rows = await connection.fetch(
+            "SELECT month, part_id, sealed FROM support_report_parts WHERE month = $1", JANUARY
         )
     finally:
         await connection.close()
+    opened = report_store.opened_parts(REPORT_KEY, rows)
+    assert len(opened) == len(rows)  # every part the service wrote opens
+    pairs = []
+    for (_, part_id), part in sorted(opened.items(), key=lambda item: str(item[0][1])):
+        for department, cell in [(None, part.network()), *part.pairs()]:
+            pairs.append(
+                {
+                    "part_id": part_id,
+                    "department_id": department,
+                    "reports": cell.reports,
+                    "officers_supported": cell.officers_supported,
+                }
+            )
+    return pairs
 
 
 async def fresh_directory(databases: TemplateDatabases) -> str:
@@ -379,6 +393,101 @@ async def test_the_upgrade_keeps_closed_figures_and_drops_the_sealed_reports(
             "minimumReports": report_figures.MINIMUM_REPORTS,
             "department": {"department": {"id": str(BIG)}, "reports": 41, "officersSupported": 150},
         }
+    finally:
+        await connection.close()
+        await drop(postgres_url, name)
+
+
+async def test_the_upgrade_seals_the_parts_in_the_clear_once_and_keeps_every_figure(
+    postgres_url: str, issuer: TokenIssuer, tmp_path: Path
+) -> None:
+    before = tmp_path / "migrations"
+    before.mkdir()
+    for path in sorted(MIGRATIONS.glob("*.sql")):
+        if path.name < "0012":
+            shutil.copy(path, before / path.name)
+    name = f"test_directory_sealing_{uuid.uuid4().hex[:8]}"
+    database_url = await recreate(postgres_url, name)
+    december, autumn = dt.date(2024, 12, 1), dt.date(2024, 10, 1)
+    survey = {row: 30 if row == (ALL, ALL) else 10 for row in ROWS}
+    admin = issuer.token("network_admin")
+    connection = await asyncpg.connect(database_url)
+    try:
+        await apply_migrations(connection, before)
+        # a closed month's two parts and a closed quarter's part, as the previous release
+        # wrote them: in the clear
+        for part, (network, big) in ((uuid.uuid4(), (60, 41)), (uuid.uuid4(), (-2, 3))):
+            await connection.execute(
+                "INSERT INTO support_report_parts (month, part_id, department_id, reports,"
+                " officers_supported) VALUES ($1, $2, NULL, $3, $4), ($1, $2, $5, $6, $7)",
+                december,
+                part,
+                network,
+                7 * network,
+                BIG,
+                big,
+                5 * big,
+            )
+        await connection.executemany(
+            "INSERT INTO supporter_survey_parts (quarter, part_id, question, answer, answers)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            [(autumn, uuid.UUID(int=1), q, a, n) for (q, a), n in survey.items()],
+        )
+        await apply_migrations(connection, MIGRATIONS)
+        clock = FixedClock(FEBRUARY_11)
+        async with directory_process(database_url, issuer, clock) as directory:
+            month = await reciprocity(directory, admin, BIG, "2024-12")
+            quarter = await directory.graphql(
+                '{ supporterSurveyResults(quarter: "2024-Q4") { answers questions'
+                " { question answers { answer percent } } } }"
+            )
+        # the same sums as before the upgrade: nothing lost, nothing drawn again
+        assert month == {
+            "month": "2024-12",
+            "reports": 58,
+            "officersSupported": 406,
+            "departmentsShown": 1,
+            "minimumReports": report_figures.minimum_reports(2),
+            "department": {"department": {"id": str(BIG)}, "reports": 44, "officersSupported": 220},
+        }
+        results = quarter["data"]["supporterSurveyResults"]
+        assert results["answers"] == 30
+        load = next(q for q in results["questions"] if q["question"] == "LOAD")
+        assert {a["percent"] for a in load["answers"]} == {33}
+        # every value sealed, and the tables in the clear gone
+        assert (
+            await connection.fetchval(
+                "SELECT count(*) FROM pg_tables WHERE tablename LIKE '%to_seal'"
+            )
+            == 0
+        )
+        for table in ("support_report_parts", "supporter_survey_parts"):
+            types = await connection.fetch(
+                "SELECT data_type FROM information_schema.columns WHERE table_name = $1", table
+            )
+            assert "integer" not in {row["data_type"] for row in types}
+        assert await connection.fetchval("SELECT count(*) FROM support_report_parts") == 2
+
+        # Later, the database's writer makes a table of the old name with a forged part: it
+        # is dropped unread at the next start, never sealed into the figures
+        await connection.execute(
+            "CREATE TABLE support_report_parts_to_seal (month date, part_id uuid,"
+            " department_id uuid, reports int, officers_supported int)"
+        )
+        await connection.execute(
+            "INSERT INTO support_report_parts_to_seal VALUES ($1, $2, NULL, 900, 900),"
+            " ($1, $2, $3, 900, 900)",
+            december,
+            uuid.uuid4(),
+            SMALL,
+        )
+        async with directory_process(database_url, issuer, clock) as restarted:
+            assert await reciprocity(restarted, admin, BIG, "2024-12") == month
+            hidden = await reciprocity(restarted, admin, SMALL, "2024-12")
+        assert hidden["department"] is None
+        assert hidden["reports"] == 58
+        gone = await connection.fetchval("SELECT to_regclass('support_report_parts_to_seal')")
+        assert gone is None
     finally:
         await connection.close()
         await drop(postgres_url, name)

@@ -12,9 +12,10 @@ import asyncpg
 import pytest
 
 from servicekit.clock import FixedClock
-from services.directory import report_figures
+from services.directory import report_figures, report_store
+from services.directory.report_figures import Cell
 from tests.conftest import ServiceUnderTest
-from tests.services.directory.conftest import create_profile
+from tests.services.directory.conftest import REPORT_KEY, create_profile
 from tests.support.tokens import TokenIssuer
 
 YEAR = """
@@ -96,18 +97,11 @@ async def write_parts(
     connection = await asyncpg.connect(database_url)
     try:
         for month, counts in months.items():
-            part = uuid.uuid4()
-            for department, reports in counts.items():
-                await connection.execute(
-                    "INSERT INTO support_report_parts"
-                    " (month, part_id, department_id, reports, officers_supported)"
-                    " VALUES ($1, $2, $3, $4, $5)",
-                    month,
-                    part,
-                    department,
-                    reports,
-                    5 * reports,
-                )
+            part = {d: Cell(reports, 5 * reports) for d, reports in counts.items()}
+            # sealed under the key the test processes run with, as a process writes a part
+            assert await report_store.write_part(
+                db=connection, key=REPORT_KEY, month=month, part_id=uuid.uuid4(), part=part
+            )
     finally:
         await connection.close()
 
