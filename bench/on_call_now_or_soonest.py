@@ -33,7 +33,8 @@ from directory_seed import bench_database, database_server  # noqa: E402
 
 from servicekit import geo  # noqa: E402
 from servicekit.clock import FixedClock  # noqa: E402
-from servicekit.database import create_pool, with_database  # noqa: E402
+from servicekit.database import create_pool  # noqa: E402
+from servicekit.database_urls import with_database  # noqa: E402
 from servicekit.graphql import RequestContext  # noqa: E402
 from servicekit.tokens import Principal  # noqa: E402
 from services.directory.app import build_schema  # noqa: E402

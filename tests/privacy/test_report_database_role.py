@@ -29,7 +29,7 @@ import pytest
 from gateway.app import create_app as create_gateway
 from gateway.settings import load as load_gateway
 from servicekit.clock import FixedClock
-from servicekit.database import with_database
+from servicekit.database_urls import with_database
 from servicekit.digests import length_prefixed
 from servicekit.ephemeral import mark_key
 from servicekit.migrations import apply_migrations
