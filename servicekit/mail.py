@@ -54,7 +54,7 @@ from servicekit.settings import ConfigurationError, Environment, PublicUrl
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-ROUND = 500  # messages claimed per round, at most (then the housekeeping's pause)
+ROUND = 2_000  # messages claimed per round, at most (then the housekeeping's pause)
 # steps in sending one message (MAIL, RCPT, DATA, its end, and an EHLO), each timed out:
 # their sum is the message's deadline
 STEPS = 5
