@@ -224,10 +224,15 @@ async def deliver_due(pool: asyncpg.Pool, settings: MailSettings) -> int:
         dt.timedelta(days=DEAD_LETTER_DAYS),
     )
     claims = iter(range(ROUND))
-    sent = await asyncio.gather(
-        *(_Session(pool, settings).deliver(claims) for _ in range(settings.lanes))
+    # each session ends its own way; one that fails (the database, say) stops no other midway
+    ended = await asyncio.gather(
+        *(_Session(pool, settings).deliver(claims) for _ in range(settings.lanes)),
+        return_exceptions=True,
     )
-    return sum(sent)
+    for outcome in ended:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return sum(outcome for outcome in ended if isinstance(outcome, int))
 
 
 class _Session:
@@ -289,8 +294,6 @@ class _Session:
             port=self.settings.port,
             start_tls=self.settings.start_tls,
             timeout=self.settings.timeout_seconds,
-            # the sender's domain names this client in EHLO: no lookup of the machine's name
-            local_hostname=self.settings.sender.domain,
         )
         try:
             async with asyncio.timeout(self.settings.timeout_seconds * STEPS):
