@@ -24,10 +24,10 @@ stockpiled while the form was quiet buys only the first few submissions of a flo
 Why the ceiling is low. Keeping a form at its ceiling takes ``busy_at`` submissions per
 window at half the dearest price each: 250,000 hashes a second at the former 5,000,000 (two
 browsers' worth; a small share of one core, natively a twenty-fifth), and every person then
-waited up to 40 s in a browser, longer on a phone, on every form at once. Any
-ceiling is within one machine's reach this way — making it out of reach would mean accepting
-hundreds of thousands of submissions a window before the price peaks — so ``dearest`` is set
-to what a person can always pay: 1,000,000, under 8 s at the 130,000 hashes a second headless
+waited up to 40 s in a browser, longer on a phone, on every form at once. Any ceiling is
+within one machine's reach this way — making it out of reach would mean accepting hundreds
+of thousands of submissions a window before the price peaks — so ``dearest`` is set to what
+a person can always pay: 1,000,000, under 8 s at the 130,000 hashes a second headless
 Chromium did on a small 2-core machine (about 4 s on average, usually solved while the form is
 typed). What a stronger sender gets for its work is rows and mail, not other people's access:
 those are made cheap to absorb elsewhere (a bounded share of the marks, below; an outbox in
@@ -40,8 +40,9 @@ ceremonies, the other forms). Unbounded, a flood's solutions fill it, and then e
 every sign-in fails closed. So each process holds at most ``spent_marks`` of a form's spent
 solutions as marks (the earliest let go first) and remembers many more in its own memory
 (``SPENT_HERE``, about 100 bytes each): a solution whose mark was let go is still refused by
-the process that took it, and can be taken at most once more by each other process — the
-flooder's own work, reused at most once per process, never anyone's access.
+the process that took it, and can be taken at most once more by each other process (while
+their memories hold it: ten minutes of a flood of 160 a second) — the flooder's own work,
+reused, never anyone's access.
 """
 
 from __future__ import annotations
