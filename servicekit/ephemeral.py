@@ -16,8 +16,12 @@ What that costs: a mark lives no longer than the process that made it. When a pr
 the marks it held are released early (a spent challenge could be replayed within the rest of
 its few minutes; a signed-out session would renew again until its own end). Callers say so
 where it matters. The server's lock table is bounded (``max_locks_per_transaction``
-times ``max_connections``, 6,400 with the defaults); a mark refused because it is full raises
-:class:`MarksUnavailable`, and callers fail closed.
+times ``max_connections``, 6,400 with the defaults) and shared by every purpose of every
+service on the server; a mark refused because it is full raises :class:`MarksUnavailable`,
+and callers fail closed. So marks that anyone may make without signing in (a form's spent
+solutions, a passkey ceremony's challenge) are claimed with a *budget*: past it, a process
+releases its earliest mark of that purpose to make room, and a flood of them holds a bounded
+share of the table instead of filling it for everyone.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import logging
 from collections.abc import Sequence
 from typing import Self
@@ -70,6 +75,9 @@ class EphemeralMarks:
         self.sweep_every = sweep_every
         self._connection: asyncpg.Connection | None = None
         self._held: dict[int, dt.datetime] = {}
+        # the marks of each purpose claimed with a budget, oldest first, and their purposes
+        self._budgeted: dict[str, dict[int, None]] = {}
+        self._purpose_of: dict[int, str] = {}
         self._lock = asyncio.Lock()
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -87,18 +95,31 @@ class EphemeralMarks:
                 # closing the session releases every mark it holds
                 await self._connection.close()
             self._connection = None
-            self._held.clear()
+            self._clear()
 
-    async def claim(self, purpose: str, mark: bytes, until: dt.datetime) -> bool:
+    async def claim(
+        self, purpose: str, mark: bytes, until: dt.datetime, *, budget: int | None = None
+    ) -> bool:
         """Whether this claim of ``mark`` is the first one alive anywhere; the claim is held
-        until ``until``. A second claim, from this process or any other, answers False."""
-        return await self.claim_one_of(purpose, [mark], until) is not None
+        until ``until``. A second claim, from this process or any other, answers False.
+
+        With a ``budget``, this process holds at most that many marks of ``purpose``: to claim
+        one more it first releases the one it claimed earliest (so whoever can make marks of
+        a purpose cannot fill the server's lock table, shared by every purpose and every
+        service, and close them all; what the release gives up is the caller's to weigh)."""
+        return await self.claim_one_of(purpose, [mark], until, budget=budget) is not None
 
     async def claim_one_of(
-        self, purpose: str, marks: Sequence[bytes], until: dt.datetime
+        self,
+        purpose: str,
+        marks: Sequence[bytes],
+        until: dt.datetime,
+        *,
+        budget: int | None = None,
     ) -> int | None:
         """Claim the first of ``marks`` nobody holds, until ``until``: its index, or None when
-        all are held (a shared allowance of ``len(marks)`` slots)."""
+        all are held (a shared allowance of ``len(marks)`` slots). ``budget`` as in
+        :meth:`claim`."""
         keys = [mark_key(purpose, mark) for mark in marks]
         async with self._lock:
             now = self.clock.now()
@@ -107,6 +128,8 @@ class EphemeralMarks:
             free = [key for key in keys if key not in self._held]
             if not free:
                 return None
+            if budget is not None:
+                await self._make_room(connection, purpose, budget)
             try:
                 taken = await connection.fetchval(
                     "SELECT key FROM unnest($1::bigint[]) WITH ORDINALITY AS k(key, n)"
@@ -121,7 +144,37 @@ class EphemeralMarks:
             if taken is None:
                 return None
             self._held[taken] = until
+            if budget is not None:
+                self._budgeted.setdefault(purpose, {})[taken] = None
+                self._purpose_of[taken] = purpose
             return keys.index(taken)
+
+    async def _make_room(self, connection: asyncpg.Connection, purpose: str, budget: int) -> None:
+        """Release this process's earliest marks of ``purpose`` until one more fits."""
+        kept = self._budgeted.get(purpose, {})
+        oldest = list(itertools.islice(kept, max(0, len(kept) - max(budget, 1) + 1)))
+        if not oldest:
+            return
+        try:
+            await connection.execute(
+                "SELECT pg_advisory_unlock(key) FROM unnest($1::bigint[]) AS k(key)", oldest
+            )
+        except _CONNECTION_LOST as lost:
+            self._forget(lost)
+            raise MarksUnavailable("the database cannot be reached") from lost
+        for key in oldest:
+            self._drop(key)
+
+    def _drop(self, key: int) -> None:
+        del self._held[key]
+        purpose = self._purpose_of.pop(key, None)
+        if purpose is not None:
+            del self._budgeted[purpose][key]
+
+    def _clear(self) -> None:
+        self._held.clear()
+        self._budgeted.clear()
+        self._purpose_of.clear()
 
     async def count_held(self, purpose: str, marks: Sequence[bytes]) -> int:
         """How many of ``marks`` are claimed now, by this process or any other (claiming
@@ -166,7 +219,7 @@ class EphemeralMarks:
 
     async def _connected(self) -> asyncpg.Connection:
         if self._connection is None or self._connection.is_closed():
-            self._held.clear()
+            self._clear()
             try:
                 self._connection = await asyncpg.connect(
                     self.database_url,
@@ -189,12 +242,12 @@ class EphemeralMarks:
             self._forget(lost)
             raise MarksUnavailable("the database cannot be reached") from lost
         for key in expired:
-            del self._held[key]
+            self._drop(key)
 
     def _forget(self, failure: BaseException) -> None:
         """The connection is gone, and with it every mark it held."""
         logger.warning("ephemeral marks lost their connection (%s)", type(failure).__name__)
-        self._held.clear()
+        self._clear()
         connection, self._connection = self._connection, None
         if connection is not None and not connection.is_closed():
             connection.terminate()

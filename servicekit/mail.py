@@ -2,7 +2,8 @@
 
 A message is written to ``mail_outbox`` in the same transaction as what it is about
 (:func:`enqueue`); the service's housekeeping hands what is due to the SMTP relay
-(:func:`deliver_due`, aiosmtplib) one message at a time, every step its own transaction:
+(:func:`deliver_due`, aiosmtplib) over a few sessions at once (``SMTP_LANES``), each message
+in steps that are their own transactions:
 
 - the message is claimed: its attempt counted and its row set aside for a few minutes, so
   no other process sends it meanwhile (and one that stopped mid-send cannot retry forever);
@@ -11,23 +12,31 @@ A message is written to ``mail_outbox`` in the same transaction as what it is ab
 - when it fails, the class of the failure is kept (never its text, which may quote an
   address) and it is tried again after 1, 2, 4 … minutes (at most 6 hours apart). After
   ``MAX_ATTEMPTS``, or at once when it can never go out (the email library cannot build it,
-  the relay refuses it for good), it becomes a **dead letter**: no more attempts until a
-  network admin retries or dismisses it (:mod:`servicekit.undelivered_mail`); dead letters
-  are deleted after ``DEAD_LETTER_DAYS``.
+  the relay refuses it for good with a 5xx), it becomes a **dead letter**: no more attempts
+  until a network admin retries or dismisses it (:mod:`servicekit.undelivered_mail`); dead
+  letters are deleted after ``DEAD_LETTER_DAYS``.
 
-No failure of one message stops the others; a relay that cannot be reached ends the round
-(the rest wait for the next one, their attempts untouched). Headers are built with the email
-library's structured API: addresses as :class:`~email.headerregistry.Address`, the date
-from the moment the message was queued, a Message-ID on the sender's domain that stays the
-same on every attempt.
+A message's failure is its own, and so is its slowness. Every step of the SMTP conversation
+has a timeout (``SMTP_TIMEOUT_MS``) and the whole of one message a deadline, so a relay that
+stalls at one recipient (waiting on that recipient's domain) holds one session for that
+long: the message is tried again later, and the other sessions, then this one on a new
+connection, go on with the mail behind it. Only a relay that cannot be reached or will not
+take our sender ends a session's round (the next message would fare no better). No
+exception of any kind ends the round or the housekeeping loop. Headers are built with the
+email library's structured API: addresses as :class:`~email.headerregistry.Address`, the
+date from the moment the message was queued, a Message-ID on the sender's domain that stays
+the same on every attempt. What a form may put in a message is checked where the form is
+read (:mod:`servicekit.validation`), so nothing that cannot be sent is stored.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import email.errors
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -45,19 +54,20 @@ from servicekit.settings import ConfigurationError, Environment, PublicUrl
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-BATCH = 20  # messages per round, at most
+ROUND = 2_000  # messages claimed per round, at most (then the housekeeping's pause)
+# steps in sending one message (MAIL, RCPT, DATA, its end, and an EHLO), each timed out:
+# their sum is the message's deadline
+STEPS = 5
 LEASE = dt.timedelta(minutes=5)  # a claimed message waits this long before another try
 LONGEST_PAUSE_MINUTES = 360
 DEAD_LETTER_DAYS = 30
 RecipientKind = Literal["staff", "correspondent"]
-# the relay itself failed (unreachable, refusing the sender, wanting what it was not given):
-# the next message would fare no better, so the round ends there
-_RELAY_FAILURES = (
-    OSError,
+# the relay itself refused what every message needs (our sender, our greeting, a login):
+# the next message would fare no better, so the session's round ends there
+_RELAY_REFUSALS = (
     aiosmtplib.SMTPSenderRefused,
     aiosmtplib.SMTPHeloError,
     aiosmtplib.SMTPAuthenticationError,
-    aiosmtplib.SMTPNotSupported,
 )
 
 
@@ -74,6 +84,8 @@ class MailSettings:
     start_tls: bool
     every_seconds: float
     public_url: PublicUrl
+    timeout_seconds: float = 10.0  # of each SMTP step
+    lanes: int = 4  # SMTP sessions at once
 
 
 def load(
@@ -88,6 +100,13 @@ def load(
     staff = env.text("STAFF_EMAIL", "staff@wnwa.example" if env.is_development else "")
     if staff:
         _address(staff, f"{env.prefix}_STAFF_EMAIL")
+    timeout_ms = env.integer("SMTP_TIMEOUT_MS", 10_000)
+    lanes = env.integer("SMTP_LANES", 4)
+    if timeout_ms < 1 or not 1 <= lanes <= 32:
+        raise ConfigurationError(
+            f"{env.prefix}_SMTP_TIMEOUT_MS must be positive and {env.prefix}_SMTP_LANES"
+            " between 1 and 32"
+        )
     return MailSettings(
         host=host,
         port=env.integer("SMTP_PORT", 8025 if local else 587),
@@ -100,6 +119,8 @@ def load(
         start_tls=env.flag("SMTP_STARTTLS", not env.is_development),
         every_seconds=env.integer("MAIL_EVERY_MS", 10_000) / 1000,
         public_url=public_url,
+        timeout_seconds=timeout_ms / 1000,
+        lanes=lanes,
     )
 
 
@@ -194,43 +215,102 @@ def compose(row: OutboxRow, settings: MailSettings) -> EmailMessage:
 
 
 async def deliver_due(pool: asyncpg.Pool, settings: MailSettings) -> int:
-    """Send what is due; returns how many the relay took."""
+    """Send what is due, over ``settings.lanes`` sessions at once; returns how many the relay
+    took."""
     if not settings.enabled:
         return 0
     await pool.execute(
         "DELETE FROM mail_outbox WHERE dead_since < now() - $1::interval",
         dt.timedelta(days=DEAD_LETTER_DAYS),
     )
-    sent = 0
-    for _ in range(BATCH):
-        row = await _claim(pool)
-        if row is None:
-            break
+    claims = iter(range(ROUND))
+    # each session ends its own way; one that fails (the database, say) stops no other midway
+    ended = await asyncio.gather(
+        *(_Session(pool, settings).deliver(claims) for _ in range(settings.lanes)),
+        return_exceptions=True,
+    )
+    for outcome in ended:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return sum(outcome for outcome in ended if isinstance(outcome, int))
+
+
+class _Session:
+    """One SMTP session's share of a round: it claims the next due message, sends it, and
+    goes on to the next, connecting again after a message that left the connection unusable."""
+
+    def __init__(self, pool: asyncpg.Pool, settings: MailSettings) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.client: aiosmtplib.SMTP | None = None
+
+    async def deliver(self, claims: Iterator[int]) -> int:
+        sent = 0
+        try:
+            for _ in claims:
+                row = await _claim(self.pool)
+                if row is None:
+                    break
+                outcome = await self._attempt(row)
+                if outcome == "sent":
+                    sent += 1
+                elif outcome == "relay failed":
+                    break
+        finally:
+            await self._hang_up()
+        return sent
+
+    async def _attempt(self, row: OutboxRow) -> Literal["sent", "failed", "relay failed"]:
         if row.attempts > MAX_ATTEMPTS:  # its last attempt stopped midway (a restart)
-            await _failed(pool, row, "Interrupted", dead=True)
-            continue
+            await _failed(self.pool, row, "Interrupted", dead=True)
+            return "failed"
         try:
-            message = compose(row, settings)
+            message = compose(row, self.settings)
         except Exception as failure:  # the library refuses it: it can never go out
-            await _failed(pool, row, type(failure).__name__, dead=True)
-            continue
+            await _failed(self.pool, row, type(failure).__name__, dead=True)
+            return "failed"
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=settings.host,
-                port=settings.port,
-                start_tls=settings.start_tls,
-                timeout=10,
-            )
+            client = await self._connected()
+        except Exception as failure:  # unreachable, or refusing to talk: the relay's failure
+            await _failed(self.pool, row, type(failure).__name__, dead=row.attempts >= MAX_ATTEMPTS)
+            return "relay failed"
+        try:
+            async with asyncio.timeout(self.settings.timeout_seconds * STEPS):
+                await client.send_message(message)
         except Exception as failure:  # any kind: this message's failure, and no other's
+            if not client.is_connected or isinstance(failure, TimeoutError | ConnectionError):
+                await self._hang_up()  # mid-conversation: the next message gets a new one
             dead = _refused_for_good(failure) or row.attempts >= MAX_ATTEMPTS
-            await _failed(pool, row, type(failure).__name__, dead=dead)
-            if isinstance(failure, _RELAY_FAILURES):
-                break
-            continue
-        await pool.execute("DELETE FROM mail_outbox WHERE id = $1", row.id)
-        sent += 1
-    return sent
+            await _failed(self.pool, row, type(failure).__name__, dead=dead)
+            return "relay failed" if isinstance(failure, _RELAY_REFUSALS) else "failed"
+        await self.pool.execute("DELETE FROM mail_outbox WHERE id = $1", row.id)
+        return "sent"
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self.client is not None and self.client.is_connected:
+            return self.client
+        self.client = aiosmtplib.SMTP(
+            hostname=self.settings.host,
+            port=self.settings.port,
+            start_tls=self.settings.start_tls,
+            timeout=self.settings.timeout_seconds,
+        )
+        try:
+            async with asyncio.timeout(self.settings.timeout_seconds * STEPS):
+                await self.client.connect()
+        except BaseException:
+            await self._hang_up()
+            raise
+        return self.client
+
+    async def _hang_up(self) -> None:
+        client, self.client = self.client, None
+        if client is None or not client.is_connected:
+            return
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(self.settings.timeout_seconds):
+                await client.quit()
+        client.close()
 
 
 async def _claim(pool: asyncpg.Pool) -> OutboxRow | None:
@@ -252,7 +332,10 @@ async def _claim(pool: asyncpg.Pool) -> OutboxRow | None:
 
 
 def _refused_for_good(failure: Exception) -> bool:
-    """The relay answered 5xx about this message itself: trying again cannot help."""
+    """The relay answered 5xx about this message itself, or it needs what the relay does not
+    offer (SMTPUTF8): trying again cannot help."""
+    if isinstance(failure, aiosmtplib.SMTPNotSupported):
+        return True
     if isinstance(failure, aiosmtplib.SMTPRecipientsRefused):
         return all(refusal.code >= 500 for refusal in failure.recipients)
     if isinstance(failure, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError):

@@ -1,25 +1,48 @@
 """Proof of work for the anonymous forms: a flood costs the flooder, and closes no form.
 
-A public form (a joining inquiry, a demo request, a professional's application, a try of an
-enrolment code) knows nothing about who sends it — no address, no cookie, no fingerprint —
-so it cannot ration senders. It prices submissions instead. Before sending, the browser
-fetches a *challenge* and solves it: it counts from 0 until SHA-256 over the challenge's salt,
-nonce and the count starts with the challenge's key prefix (an ALTCHA v2 challenge,
-``SHA-256`` with cost 1, made by the ``altcha`` library: the server picks the count at random
-below the *price*, so a solver tries half the price on average and the price at most). The
-challenge is HMAC-signed with the service's key, names its form, its price and its expiry,
-and is accepted once across every process and replica (a mark in :class:`EphemeralMarks`,
-held until the challenge's expiry, memory only).
+A public form (a joining inquiry, a demo request or a move of one, a professional's
+application, a try of an enrolment code) knows nothing about who sends it — no address, no
+cookie, no fingerprint — so it cannot ration senders. It prices submissions instead. Before
+sending, the browser fetches a *challenge* and solves it: it counts from 0 until SHA-256 over
+the challenge's salt, nonce and the count starts with the challenge's key prefix (an ALTCHA v2
+challenge, ``SHA-256`` with cost 1, made by the ``altcha`` library: the server picks the count
+at random below the *price*, so a solver tries half the price on average and the price at
+most). The challenge is HMAC-signed with the service's key and names its form, its price and
+its expiry: making one stores nothing, so asking for challenges costs the server a signature
+and fills nothing. A solution is accepted once across every process and replica (a mark in
+:class:`EphemeralMarks`, held until the challenge's expiry, memory only).
 
-The price rises with how busy the form is across the whole network — the submissions
-accepted in the last ``window``, counted as marks every process sees — from ``cheapest``
-(idle: a fraction of a second in a browser) to ``dearest`` (at ``busy_at`` and beyond: under
-a minute in a browser, about 40 s at the 130,000 hashes a second one did on a small machine).
-Every sender pays the same price. There is no hard cap: a form is never closed, so whoever
-pays the current price gets through, and an attacker's share of the accepted submissions is
-its share of the work done. A solution priced for a calmer moment than now (below a quarter
-of the current price) is refused, so work stockpiled while the form was quiet buys only the
-first few submissions of a flood.
+The price rises with how busy *this* form is across the whole network — its own submissions
+accepted in the last ``window``, counted as marks every process sees; a flood of one form
+leaves the others' prices alone — from ``cheapest`` (idle: a fraction of a second in a
+browser) to ``dearest`` (at ``busy_at`` and beyond). Every sender pays the same price. There is
+no hard cap: a form is never closed, so whoever pays the current price gets through, and an
+attacker's share of the accepted submissions is its share of the work done. A solution priced
+for a calmer moment than now (below a quarter of the current price) is refused, so work
+stockpiled while the form was quiet buys only the first few submissions of a flood.
+
+Why the ceiling is low. Keeping a form at its ceiling takes ``busy_at`` submissions per
+window at half the dearest price each: 250,000 hashes a second at the former 5,000,000 (two
+browsers' worth; a small share of one core, natively a twenty-fifth), and every person then
+waited up to 40 s in a browser, longer on a phone, on every form at once. Any ceiling is
+within one machine's reach this way — making it out of reach would mean accepting hundreds
+of thousands of submissions a window before the price peaks — so ``dearest`` is set to what
+a person can always pay: 1,000,000, under 8 s at the 130,000 hashes a second headless
+Chromium did on a small 2-core machine (about 4 s on average, usually solved while the form is
+typed). What a stronger sender gets for its work is rows and mail, not other people's access:
+those are made cheap to absorb elsewhere (a bounded share of the marks, below; an outbox in
+which one message's failure is its own, :mod:`servicekit.mail`). The figures:
+``bench/forms_prices.py``.
+
+Why the spent solutions have a budget. Each spent solution is a slot of the database server's
+lock table, which every purpose of every service on that server shares (sign-ins, passkey
+ceremonies, the other forms). Unbounded, a flood's solutions fill it, and then every form and
+every sign-in fails closed. So each process holds at most ``spent_marks`` of a form's spent
+solutions as marks (the earliest let go first) and remembers many more in its own memory
+(``SPENT_HERE``, about 100 bytes each): a solution whose mark was let go is still refused by
+the process that took it, and can be taken at most once more by each other process (while
+their memories hold it: ten minutes of a flood of 160 a second) — the flooder's own work,
+reused, never anyone's access.
 """
 
 from __future__ import annotations
@@ -47,7 +70,10 @@ LONGEST_PAYLOAD = 2_000  # characters of a solution's base64; a real one is abou
 STALE_SHARE = 4
 # how long a process goes by the busyness it last read (its own submissions refresh it)
 BUSYNESS_REFRESH = dt.timedelta(seconds=1)
-_SPENT = "proof-of-work spent"
+# a form's spent solutions each process keeps as marks every process sees (slots of the
+# database server's lock table), and in its own memory (about 100 bytes each)
+SPENT_MARKS = 1_000
+SPENT_HERE = 100_000
 
 
 class ProofRefused(PublicError):
@@ -79,16 +105,19 @@ class Pricing:
     """How a form's price follows its busyness: counts a solver tries at most."""
 
     cheapest: int = 20_000  # idle: about a tenth of a second in a browser
-    dearest: int = 5_000_000  # at its busiest: under a minute in a browser
+    dearest: int = 1_000_000  # at its busiest: under 8 s in a browser (see the docstring)
     busy_at: int = 60  # submissions accepted in one window that make the form its busiest
     window: dt.timedelta = dt.timedelta(minutes=10)
     lifetime: dt.timedelta = dt.timedelta(minutes=10)  # a challenge's, from its making
+    spent_marks: int = SPENT_MARKS  # spent solutions a process holds in the shared marks
 
     def __post_init__(self) -> None:
         if not 1 <= self.cheapest <= self.dearest <= 2**32:
             raise ValueError("a form's prices need 1 <= cheapest <= dearest <= 2**32")
         if self.busy_at < 1 or self.window <= dt.timedelta(0) or self.lifetime <= dt.timedelta(0):
             raise ValueError("a form's busyness needs a positive count, window and lifetime")
+        if self.spent_marks < 1:
+            raise ValueError("a form needs room for at least one spent solution")
 
     def price(self, busy: int) -> int:
         """The price when ``busy`` submissions were accepted in the last window: rising
@@ -100,7 +129,8 @@ class Pricing:
 
 def load_pricing(env: Environment, name: str, default: Pricing | None = None) -> Pricing:
     """A form's pricing from ``{NAME}_CHEAPEST``, ``_DEAREST``, ``_BUSY_AT``,
-    ``_WINDOW_MINUTES`` and ``_LIFETIME_MINUTES`` (``default``'s values when unset)."""
+    ``_WINDOW_MINUTES``, ``_LIFETIME_MINUTES`` and ``_SPENT_MARKS`` (``default``'s values when
+    unset)."""
     default = default or Pricing()
     minutes = dt.timedelta(minutes=1)
     try:
@@ -110,6 +140,7 @@ def load_pricing(env: Environment, name: str, default: Pricing | None = None) ->
             busy_at=env.integer(f"{name}_BUSY_AT", default.busy_at),
             window=env.integer(f"{name}_WINDOW_MINUTES", default.window // minutes) * minutes,
             lifetime=env.integer(f"{name}_LIFETIME_MINUTES", default.lifetime // minutes) * minutes,
+            spent_marks=env.integer(f"{name}_SPENT_MARKS", default.spent_marks),
         )
     except ValueError as wrong:
         raise ConfigurationError(f"{env.prefix}_{name}_*: {wrong}") from None
@@ -194,6 +225,9 @@ class FormProof:
         self.clock = clock
         self._key = key
         self._slots = [b"%s|busy|%d" % (form.encode(), n) for n in range(self.pricing.busy_at)]
+        self._spent = f"proof-of-work spent|{form}"
+        # this process's spent solutions, oldest first, with their expiry
+        self._spent_here: dict[bytes, dt.datetime] = {}
         self._busy = 0
         self._busy_read: dt.datetime | None = None
 
@@ -260,14 +294,25 @@ class FormProof:
         return Proof(signature=signature, expires_at=expires_at)
 
     async def spend(self, proof: Proof) -> None:
-        """Accept ``proof`` once across every process, and count the submission."""
+        """Accept ``proof`` once across every process, and count the submission.
+
+        The spent solution is a mark every process sees, within this form's budget of marks
+        per process (past it the earliest is released: a flood holds a bounded share of the
+        server's lock table and cannot close every form and sign-in by filling it), and is
+        remembered in this process's memory too, for longer, so a solution whose mark was
+        released is still refused here."""
+        now = self.clock.now()
+        self._forget_spent(now)
         try:
-            first = await self.marks.claim(_SPENT, proof.signature, proof.expires_at)
+            first = proof.signature not in self._spent_here and await self.marks.claim(
+                self._spent, proof.signature, proof.expires_at, budget=self.pricing.spent_marks
+            )
             if not first:
                 raise ProofSpent(
                     f"The puzzle sent with this {self.what} was used already. Nothing was "
                     "saved: please send it again, and your browser will solve a new one."
                 )
+            self._spent_here[proof.signature] = proof.expires_at
             # one of the busyness slots, for a window; when all are taken the form is at
             # its dearest, and the submission is accepted all the same
             await self.marks.claim_one_of(
@@ -276,6 +321,13 @@ class FormProof:
         except MarksUnavailable as failure:
             raise ProofUnavailable(UNAVAILABLE_ERROR) from failure
         self._busy_read = None
+
+    def _forget_spent(self, now: dt.datetime) -> None:
+        """Drop expired solutions (no longer accepted anyway), and the oldest past
+        ``SPENT_HERE``."""
+        spent = self._spent_here
+        while spent and (len(spent) >= SPENT_HERE or next(iter(spent.values())) <= now):
+            del spent[next(iter(spent))]
 
     async def admit(self, payload: str | None) -> None:
         """Check and spend the solution in ``payload`` (see :meth:`check`, :meth:`spend`)."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from email.errors import MessageError
+from email.headerregistry import Address
 
 from servicekit.graphql import InputErrors
 
@@ -74,7 +76,10 @@ US_STATES = frozenset(
     ]
 )
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# RFC 5322 dot-atom: no leading, trailing or doubled dot; labels of letters, digits, hyphens
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LOCAL_PART = re.compile(rf"{_ATOM}(\.{_ATOM})*")
+_DOMAIN_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _PHONE_PUNCTUATION = re.compile(r"[\s().-]")
 
@@ -126,12 +131,39 @@ def line(
 
 
 def email(value: str, field: str, errors: InputErrors) -> str | None:
-    """A plausible email address (one @, a dotted domain), at most 254 characters."""
+    """An address mail can be sent to as it is: what the email library builds a ``To``
+    header from, within SMTP's lengths (RFC 5321: 64 before the @, 63 a domain label, 254
+    in all), in ASCII (a relay need not take anything else). Anything less would be stored,
+    then refused by the relay or the library at every attempt."""
     trimmed = value.strip()
-    if len(trimmed) > 254 or not _EMAIL.match(trimmed):
+    if not trimmed.isascii():
+        errors.add(
+            field,
+            "Enter the address in plain letters (a to z), digits and . _ - +; mail to addresses"
+            " with other letters cannot be sent from here.",
+        )
+        return None
+    local, _, domain = trimmed.rpartition("@")
+    labels = domain.split(".")
+    if (
+        len(trimmed) > 254
+        or not _LOCAL_PART.fullmatch(local)
+        or len(local) > 64
+        or len(labels) < 2
+        or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels)
+        or labels[-1].isdigit()
+        or not _mail_library_takes(trimmed)
+    ):
         errors.add(field, "Enter an email address such as name@agency.gov.")
         return None
     return trimmed
+
+
+def _mail_library_takes(address: str) -> bool:
+    try:
+        return Address(addr_spec=address).addr_spec == address
+    except (ValueError, MessageError):  # the module's own function is named email
+        return False
 
 
 def phone(value: str, field: str, errors: InputErrors) -> str | None:

@@ -239,15 +239,24 @@ class DemoSlotMutations:
             return DemoBookingReceipt(reference=None, errors=errors.items)
         return DemoBookingReceipt(reference=strawberry.ID(booking.reference), errors=[])
 
-    @strawberry.mutation(description="Move a booked demo to another free slot.")
+    @strawberry.mutation(
+        description="Move a booked demo to another free slot: the demo form's proof of work,"
+        " spent only once the link and the slot are right (each move mails the department and"
+        " the staff, so each is paid for like a booking)."
+    )
     async def move_demo_booking(
-        self, info: Info[Any, Any], token: Token, slot_id: strawberry.ID
+        self,
+        info: Info[Any, Any],
+        token: Token,
+        slot_id: strawberry.ID,
+        proof_of_work: ProofOfWork = None,
     ) -> DemoBookingPayload:
         errors = InputErrors()
         current = await _live(info, token, errors)
         slot = await _bookable(info, slot_id, "slotId", errors)
         if current is None or slot is None or errors:
             return DemoBookingPayload(booking=None, errors=errors.items)
+        await context(info).resources.forms.demo_requests.admit(proof_of_work)
         try:
             async with context_of(info).pool.acquire() as connection, connection.transaction():
                 booking = await slots.move(connection=connection, booking_id=current.id, slot=slot)

@@ -433,6 +433,85 @@ def test_a_department_asks_about_joining(
     )
 
 
+GRAPHQL_FROM_THE_PAGE = (
+    "const done = arguments[arguments.length - 1];"
+    "fetch('/graphql', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+    " body: JSON.stringify({query: arguments[0], variables: arguments[1]})})"
+    ".then(r => r.json()).then(done);"
+)
+
+
+def test_a_department_books_a_demo_and_moves_it_from_its_link(
+    stack: Stack, open_browser: Browser, mailbox: Sink
+) -> None:
+    """Booking and moving each solve the demo form's puzzle in the browser; both are mailed."""
+    admin = open_browser()
+    sign_in(admin, stack, "alex.tarrant@staff.wnwa.example")
+    publish = (
+        "mutation PublishDemoSlot($input: DemoSlotInput!) {"
+        " publishDemoSlot(input: $input) { slot { id } errors { field message } } }"
+    )
+    first_day = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    slots = []
+    for days in (40, 41):
+        starts_at = (first_day + datetime.timedelta(days=days)).isoformat()
+        answer = admin.execute_async_script(
+            GRAPHQL_FROM_THE_PAGE, publish, {"input": {"startsAt": starts_at, "format": "VIRTUAL"}}
+        )
+        slots.append(answer["data"]["publishDemoSlot"]["slot"]["id"])
+    email = "scheduler@portal-demo.example"
+
+    visitor = open_browser()
+    visitor.get(f"{stack.gateway}/join")
+    wait(visitor).until(
+        ready.element_to_be_clickable((By.CSS_SELECTOR, f'#b-slots input[value="{slots[0]}"]'))
+    ).click()
+    fill(visitor, "b-agency", "Portal Demo Police Department")
+    fill(visitor, "b-name", "Robin Vale")
+    fill(visitor, "b-role", "Chief")
+    fill(visitor, "b-email", email)
+    visitor.find_element(By.CSS_SELECTOR, "#booking button[type=submit]").click()
+    wait(visitor, 60).until(
+        ready.text_to_be_present_in_element((By.CSS_SELECTOR, "#booking .status"), "Booked")
+    )
+
+    def mailed(subject: str) -> str:
+        def text() -> str | None:
+            for message in mailbox.messages:
+                if str(message["To"]) == email and subject in str(message["Subject"]):
+                    body = message.get_body(preferencelist=("plain",))
+                    assert body is not None
+                    content: str = body.get_content()
+                    return content
+            return None
+
+        wait(visitor, 30).until(lambda d: text() is not None)
+        return text() or ""
+
+    link = re.search(r"\S+/join#booking=\S+", mailed("is booked"))
+    assert link is not None
+    visitor = open_browser()  # opened from the mail, as a new page
+    visitor.get(link.group(0))
+    wait(visitor).until(
+        ready.element_to_be_clickable((By.CSS_SELECTOR, f'#manage-slots input[value="{slots[1]}"]'))
+    ).click()
+    visitor.find_element(By.ID, "manage-move").click()
+    wait(visitor, 60).until(ready.text_to_be_present_in_element((By.ID, "manage-status"), "Done"))
+    assert "moved" in mailed("is moved")
+    no_policy_violations(visitor)
+
+    # what the demo holds is put back: the booking canceled, the times withdrawn
+    visitor.find_element(By.ID, "manage-cancel").click()
+    wait(visitor).until(ready.text_to_be_present_in_element((By.ID, "manage-when"), "canceled"))
+    withdraw = (
+        "mutation WithdrawDemoSlot($id: ID!) {"
+        " withdrawDemoSlot(id: $id) { slot { id } errors { field message } } }"
+    )
+    for slot in slots:
+        answer = admin.execute_async_script(GRAPHQL_FROM_THE_PAGE, withdraw, {"id": slot})
+        assert answer["data"]["withdrawDemoSlot"]["errors"] == [], answer
+
+
 def test_the_department_type_ahead_leads_to_that_departments_sign_in(
     stack: Stack, open_browser: Browser
 ) -> None:

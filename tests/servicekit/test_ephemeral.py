@@ -162,3 +162,36 @@ async def test_every_process_counts_the_same_held_marks(database_url: str) -> No
         # counting lets the counter's own expired marks go first
         assert await first.count_held("busy", slots) == 1
         assert await second.count_held("busy", slots) == 1
+
+
+async def test_a_budget_keeps_a_purpose_to_its_share_of_the_lock_table(
+    database_url: str,
+) -> None:
+    """Marks anyone may make (a form's spent solutions) are claimed with a budget: past it the
+    earliest goes, so a flood of them never fills the table every other mark needs."""
+    clock = FixedClock(NOON)
+    until = NOON + dt.timedelta(minutes=10)
+    admin = await asyncpg.connect(database_url)
+    try:
+        async with (
+            EphemeralMarks(database_url, clock) as flooded,
+            EphemeralMarks(database_url, clock) as other,
+        ):
+            assert await flooded.claim("session", b"signed out", until)  # no budget: kept
+            for n in range(30):
+                assert await flooded.claim("spent", b"%d" % n, until, budget=10)
+            held = await admin.fetchval(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                " WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+            )
+            assert held == 11  # ten of the flood, and the mark outside it
+            # the earliest were let go; the latest, every process sees held
+            assert not await other.held_anywhere("spent", b"19")
+            assert await other.held_anywhere("spent", b"20")
+            assert await other.held_anywhere("spent", b"29")
+            assert await other.held_anywhere("session", b"signed out")
+            # a mark held is still refused to a second claim, budget or not
+            assert not await flooded.claim("spent", b"29", until, budget=10)
+            assert not await other.claim("spent", b"29", until, budget=10)
+    finally:
+        await admin.close()

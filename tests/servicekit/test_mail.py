@@ -29,16 +29,16 @@ async def pool(databases: TemplateDatabases) -> AsyncIterator[asyncpg.Pool]:
     await opened.close()
 
 
-def settings_for(port: int) -> mail.MailSettings:
-    environ = {"WNWA_ENV": "test", **{f"WNWA_{k}": v for k, v in mail_env(port).items()}}
+def settings_for(port: int, **extra: str) -> mail.MailSettings:
+    variables = {**mail_env(port), **extra}
+    environ = {"WNWA_ENV": "test", **{f"WNWA_{k}": v for k, v in variables.items()}}
     return membership_settings.load(environ).mail
 
 
-async def queue(pool: asyncpg.Pool, *subjects: str) -> None:
+async def queue(pool: asyncpg.Pool, *subjects: str, to: str = "staff@wnwa.example") -> None:
+    kind: mail.RecipientKind = "staff" if to == "staff@wnwa.example" else "correspondent"
     for subject in subjects:
-        await mail.enqueue(
-            db=pool, recipient="staff@wnwa.example", kind="staff", subject=subject, body="Hello"
-        )
+        await mail.enqueue(db=pool, recipient=to, kind=kind, subject=subject, body="Hello")
         await pool.execute(
             "UPDATE mail_outbox SET next_attempt_at = next_attempt_at - '1 second'::interval"
         )
@@ -48,7 +48,7 @@ async def test_a_relay_failure_mid_batch_sends_each_delivered_message_once(
     pool: asyncpg.Pool,
 ) -> None:
     port = free_port()
-    settings = settings_for(port)
+    settings = settings_for(port, SMTP_LANES="1")  # one session: the third offered is "Three"
     await queue(pool, "One", "Two", "Three", "Four", "Five")
     with smtp_sink(port, refuse={3}) as sink:
         assert await mail.deliver_due(pool, settings) == 4
@@ -157,3 +157,34 @@ async def test_no_exception_ends_the_housekeeping(caplog: pytest.LogCaptureFixtu
     for name in ("RuntimeError", "KeyError", "ValueError"):
         assert name in caplog.text
     assert "marlow" not in caplog.text
+
+
+async def test_a_refused_and_a_hanging_recipient_hold_back_no_other_mail(
+    pool: asyncpg.Pool,
+) -> None:
+    """Whoever typed an address the relay refuses for good, or one at which it hangs, queued
+    first: the mail queued after theirs still goes out in the same round; the refused one is
+    set aside for the admins at once, the hanging one tried again later."""
+    port = free_port()
+    settings = settings_for(port, SMTP_TIMEOUT_MS="500")
+    hanging = [f"wait{n}@tarpit.example" for n in range(3)]
+    for address in hanging:
+        await queue(pool, f"Hangs {address[:5]}", to=address)
+    await queue(pool, "Refused", to="nobody@gone.example")
+    await queue(pool, "One", "Two", "Three", to="chief@marlow-township.example")
+    with smtp_sink(port, unknown={"nobody@gone.example"}, hanging=hanging) as sink:
+        assert await mail.deliver_due(pool, settings) == 3
+        assert sink.hung == 3
+    assert sorted(str(message["Subject"]) for message in sink.messages) == ["One", "Three", "Two"]
+    left = await pool.fetch(
+        "SELECT subject, attempts, last_error, dead_since IS NOT NULL AS dead,"
+        " next_attempt_at - now() AS pause FROM mail_outbox ORDER BY subject"
+    )
+    assert [(r["subject"], r["attempts"], r["last_error"], r["dead"]) for r in left] == [
+        ("Hangs wait0", 1, "SMTPReadTimeoutError", False),
+        ("Hangs wait1", 1, "SMTPReadTimeoutError", False),
+        ("Hangs wait2", 1, "SMTPReadTimeoutError", False),
+        ("Refused", 1, "SMTPRecipientsRefused", True),
+    ]
+    # the hanging ones wait their turn again, a minute on
+    assert all(dt.timedelta(seconds=50) < r["pause"] <= dt.timedelta(minutes=1) for r in left[:3])

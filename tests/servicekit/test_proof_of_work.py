@@ -167,3 +167,45 @@ async def test_a_proof_of_work_writes_nothing(database_url: str) -> None:
         assert gone == 0
     finally:
         await admin.close()
+
+
+async def test_a_flood_holds_a_bounded_share_of_the_marks_and_replays_stay_refused(
+    database_url: str,
+) -> None:
+    """Each process keeps a form's spent solutions as marks within a budget, and longer in
+    its own memory: a solution whose mark a flood pushed out is refused by the process that
+    took it, and taken at most once more by each other process."""
+    clock = FixedClock(NOON)
+    pricing = Pricing(cheapest=1, dearest=1, busy_at=4, spent_marks=5)
+    admin = await asyncpg.connect(database_url)
+    try:
+        async with (
+            EphemeralMarks(database_url, clock) as first_marks,
+            EphemeralMarks(database_url, clock) as second_marks,
+        ):
+            first, second = (
+                FormProof("join-inquiry", key=KEY, marks=marks, clock=clock, pricing=pricing)
+                for marks in (first_marks, second_marks)
+            )
+            solutions = [solve((await first.challenge()).challenge) for _ in range(20)]
+            for solution in solutions:
+                await first.admit(solution)
+            held = await admin.fetchval(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                " WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+            )
+            assert held == 5 + 4  # the budget of spent solutions, and the busy marks
+            for solution in solutions:  # every one of them, here
+                with pytest.raises(ProofRefused) as refused:
+                    await first.admit(solution)
+                assert refusal(refused) == "PROOF_OF_WORK_SPENT"
+            # elsewhere, the latest are still marked; the earliest go through once more
+            with pytest.raises(ProofRefused) as refused:
+                await second.admit(solutions[-1])
+            assert refusal(refused) == "PROOF_OF_WORK_SPENT"
+            await second.admit(solutions[0])
+            with pytest.raises(ProofRefused) as refused:
+                await second.admit(solutions[0])
+            assert refusal(refused) == "PROOF_OF_WORK_SPENT"
+    finally:
+        await admin.close()

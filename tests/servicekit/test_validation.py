@@ -67,6 +67,16 @@ def test_empty_text_is_an_error_only_when_required() -> None:
         ("two@@agency.gov", None),
         ("no-at.agency.gov", None),
         ("x" * 250 + "@a.gov", None),
+        # what the mail library or a relay would refuse at every attempt
+        ("sam..ortiz@marlow.example", None),
+        (".sam@marlow.example", None),
+        ("sam.@marlow.example", None),
+        ("s" * 65 + "@marlow.example", None),
+        ("sam@" + "m" * 64 + ".example", None),
+        ("sam@-marlow.example", None),
+        ("sam@marlow.example.", None),
+        ("sam@marlow.123", None),
+        ("o'brien+demo@marlow.example", "o'brien+demo@marlow.example"),
     ],
 )
 def test_an_email_has_one_at_and_a_dotted_domain(value: str, expected: str | None) -> None:
@@ -124,3 +134,13 @@ def test_one_line_text_is_trimmed_bounded_and_keeps_any_script() -> None:
     assert checked(validation.line, "x" * 11, max_length=10)[1] == [
         "Keep this under 10 characters (it has 11)."
     ]
+
+
+def test_an_email_in_other_letters_is_refused_with_a_way_out() -> None:
+    for value in ("josé@marlow.example", "sam@bücher.example"):
+        result, problems = checked(validation.email, value)
+        assert result is None
+        assert problems == [
+            "Enter the address in plain letters (a to z), digits and . _ - +; mail to"
+            " addresses with other letters cannot be sent from here."
+        ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Collection, Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -14,13 +15,39 @@ from aiosmtpd.controller import Controller
 
 class Sink:
     """An SMTP server that keeps what it is sent; the messages numbered in ``refuse`` (the
-    first offered is 1) are turned away with a temporary failure, as a relay under load does."""
+    first offered is 1) are turned away with a temporary failure, as a relay under load does.
 
-    def __init__(self, refuse: Collection[int] = ()) -> None:
+    Recipients in ``unknown`` are refused for good (550, as a relay that knows the mailbox
+    does not exist); at a recipient in ``hanging`` the server says nothing until the test
+    ends (as a relay waiting on the recipient's domain does), holding that session open."""
+
+    def __init__(
+        self,
+        refuse: Collection[int] = (),
+        *,
+        unknown: Collection[str] = (),
+        hanging: Collection[str] = (),
+    ) -> None:
         self.messages: list[EmailMessage] = []
         self.port = 0
         self.offered = 0
         self.refuse = frozenset(refuse)
+        self.unknown = frozenset(unknown)
+        self.hanging = frozenset(hanging)
+        self.hung = 0  # sessions held at a hanging recipient so far
+        self.released = threading.Event()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.unknown:
+            return "550 5.1.1 No such user here"
+        if address in self.hanging:
+            self.hung += 1
+            await asyncio.to_thread(self.released.wait)
+            return "451 4.4.1 No answer from the recipient's domain"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.offered += 1
@@ -33,14 +60,21 @@ class Sink:
 
 
 @contextlib.contextmanager
-def smtp_sink(port: int, *, refuse: Collection[int] = ()) -> Iterator[Sink]:
-    sink = Sink(refuse)
+def smtp_sink(
+    port: int,
+    *,
+    refuse: Collection[int] = (),
+    unknown: Collection[str] = (),
+    hanging: Collection[str] = (),
+) -> Iterator[Sink]:
+    sink = Sink(refuse, unknown=unknown, hanging=hanging)
     sink.port = port
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         yield sink
     finally:
+        sink.released.set()
         controller.stop()
 
 

@@ -104,18 +104,24 @@ if (token) {
   else {
     show(found);
     await fillSlots(document.getElementById("manage-slots"), "moveTo");
-    const act = async (button, mutation, document_, variables) => busy(button, region, async () => {
-      const reply = await gql(document_, variables, { publicOperation: true });
+    // a move mails the department and the staff, so it pays the demo form's price as a booking does
+    const moveProof = new FormProof(() => challenge("DEMO_REQUEST"));
+    const act = async (button, mutation, document_, variables, proof) => busy(button, region, async () => {
+      const send = async () => gql(document_, proof ? { ...variables, proof: await proof.take() } : variables, { publicOperation: true });
+      let reply = await send();
+      if (proof && refusedForProof(reply)) { proof.spent(); reply = await send(); }
       const payload = reply.data && reply.data[mutation];
+      if (proof && payload && !payload.errors.length) proof.spent();
       if (!payload) return say(region, problem(reply), "error");
       if (payload.errors.length) return say(region, payload.errors.map((e) => e.message).join(" "), "error");
       show(payload.booking);
       await fillSlots(document.getElementById("manage-slots"), "moveTo");
       say(region, "Done. A new calendar invitation is on its way.");
     });
+    manage.addEventListener("change", () => moveProof.start(), { once: true });
     document.getElementById("manage-move").addEventListener("click", (e) => {
       const to = document.querySelector("input[name=moveTo]:checked");
-      act(e.currentTarget, "moveDemoBooking", `mutation MoveDemo($token: String!, $slot: ID!) { moveDemoBooking(token: $token, slotId: $slot) { ${BOOKING} } }`, { token, slot: to ? to.value : "" });
+      act(e.currentTarget, "moveDemoBooking", `mutation MoveDemo($token: String!, $slot: ID!, $proof: String) { moveDemoBooking(token: $token, slotId: $slot, proofOfWork: $proof) { ${BOOKING} } }`, { token, slot: to ? to.value : "" }, moveProof);
     });
     document.getElementById("manage-cancel").addEventListener("click", (e) =>
       act(e.currentTarget, "cancelDemoBooking", `mutation CancelDemo($token: String!) { cancelDemoBooking(token: $token) { ${BOOKING} } }`, { token }));

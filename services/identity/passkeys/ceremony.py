@@ -61,6 +61,11 @@ def with_ceremony(identity: Identity, response: Response, ceremony: Ceremony) ->
 
 
 CEREMONY_MARK = "identity passkey ceremony"
+# answered ceremonies each process holds as marks: anyone can answer one (two requests, no
+# sign-in), so past this the earliest is let go rather than the server's lock table filled
+# for every form and sign-in; a ceremony let go could be answered again only by whoever holds
+# both its sealed cookie and a valid answer to it
+CEREMONY_MARKS = 1_000
 
 
 async def spend_ceremony(identity: Identity, request: Request, purpose: str) -> Ceremony:
@@ -74,7 +79,9 @@ async def spend_ceremony(identity: Identity, request: Request, purpose: str) -> 
     if ceremony is None or ceremony.purpose != purpose:
         raise PasskeyProblem("This passkey request has expired. Please start again.")
     until = mark_until(identity, ceremony.expires_at)
-    if not await identity.marks.claim(CEREMONY_MARK, ceremony.challenge.encode(), until):
+    if not await identity.marks.claim(
+        CEREMONY_MARK, ceremony.challenge.encode(), until, budget=CEREMONY_MARKS
+    ):
         raise PasskeyProblem("This passkey request was already answered. Please start again.")
     return ceremony
 

@@ -39,8 +39,8 @@ BOOKING = (
     "query($token: String!) { demoBooking(token: $token) { reference cancelled slot { id } } }"
 )
 MOVE = """
-mutation($token: String!, $slot: ID!) {
-  moveDemoBooking(token: $token, slotId: $slot) {
+mutation($token: String!, $slot: ID!, $proof: String) {
+  moveDemoBooking(token: $token, slotId: $slot, proofOfWork: $proof) {
     booking { reference slot { id } } errors { field message }
   }
 }
@@ -162,7 +162,14 @@ async def test_a_booking_is_confirmed_to_both_with_an_invitation_and_a_link_to_m
             found = await membership.graphql(BOOKING, {"token": token})
             assert found["data"]["demoBooking"]["slot"] == {"id": slot["id"]}
 
-            moved = await membership.graphql(MOVE, {"token": token, "slot": other["id"]})
+            moved = await membership.graphql(
+                MOVE,
+                {
+                    "token": token,
+                    "slot": other["id"],
+                    "proof": await contact_form_proof(membership.graphql, "DEMO_REQUEST"),
+                },
+            )
             assert moved["data"]["moveDemoBooking"]["errors"] == []
             after_move = await arrived(sink, 4)
             moved_ics = invitation(next(m for m in after_move[2:] if m["To"] == CONTACT["email"]))
