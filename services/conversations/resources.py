@@ -15,6 +15,7 @@ import asyncpg
 
 from servicekit.app import Running
 from servicekit.clock import Clock
+from servicekit.digests import keyed_digest
 from servicekit.ephemeral import EphemeralMarks
 from servicekit.peers import PeerClient
 
@@ -24,6 +25,7 @@ from .relay import Conversation, Relay
 from .settings import ConversationsSettings, Limits
 
 logger = logging.getLogger("wnwa.conversations")
+_PERSON = b"wnwa conversations person"
 
 _MY_PROFILE = "query ConversationsMyProfile { myPeerSupporterProfile { id active } }"
 _SUPPORTER = (
@@ -67,7 +69,16 @@ class ConversationsResources:
     clock: Clock
     limits: Limits
     push_hosts: tuple[str, ...]
+    # keys the digest a person is known by: derived from the service's own secret, so the
+    # database, which sees the marks' lock keys in ``pg_locks``, cannot compute them from a
+    # pseudonym it knows (to see who opened conversations this hour, or was reported)
+    person_key: bytes
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def person(self, subject: str) -> bytes:
+        """How the relay and the limits know a person without their pseudonym (memory and
+        the lock table only, never logged)."""
+        return keyed_digest(self.person_key, subject.encode())
 
     # limits, counted in memory across every process (advisory locks) ----------------------
 
@@ -168,6 +179,7 @@ def opener(settings: ConversationsSettings):  # type: ignore[no-untyped-def]
                 clock=running.clock,
                 limits=settings.limits,
                 push_hosts=settings.push_hosts,
+                person_key=keyed_digest(settings.vapid_private_key.value.encode(), _PERSON),
             )
             sweeper = asyncio.create_task(held.sweep_regularly())
             try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -52,11 +51,6 @@ def _answer(body: dict[str, Any], status: int = 200) -> Response:
 
 def _refusal(message: str, status: int = 400) -> Response:
     return _answer({"error": message}, status)
-
-
-def officer_digest(subject: str) -> bytes:
-    """How the relay knows a person without their pseudonym (memory only, never logged)."""
-    return hashlib.sha256(b"wnwa.conversations\x00" + subject.encode()).digest()
 
 
 def _decode(value: object, *, length: int | None = None, most: int | None = None) -> bytes:
@@ -190,7 +184,7 @@ def _find(request: Request, caller: _Caller) -> tuple[Conversation, Side]:
         if _CONVERSATION_ID.fullmatch(conversation_id)
         else None
     )
-    digest = officer_digest(caller.principal.subject)
+    digest = caller.resources.person(caller.principal.subject)
     # the same answer whether it never existed, ended, or is someone else's
     if conversation is None:
         raise Refused("This conversation has ended or is not yours.", 404)
@@ -277,7 +271,7 @@ async def open_conversation(request: Request, caller: _Caller) -> Response:
         raise Refused("This supporter's key changed; reload the page and write again.", 409)
     if row.owner_subject == caller.principal.subject:
         raise Refused("You cannot open a conversation with yourself.")
-    digest = officer_digest(caller.principal.subject)
+    digest = caller.resources.person(caller.principal.subject)
     now = caller.service.clock.now()
     if await resources.paused(digest):
         raise Refused("You cannot open new conversations for now.", 429)
@@ -298,7 +292,7 @@ async def open_conversation(request: Request, caller: _Caller) -> Response:
     conversation = resources.relay.open(
         supporter_id=supporter_id,
         supporter_key=supporter_key,
-        supporter=officer_digest(row.owner_subject),
+        supporter=resources.person(row.owner_subject),
         officer=digest,
         officer_key=_b64url(officer_key),
         first=first,

@@ -4,10 +4,16 @@ attack on a conversation is refused."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import hashlib
 
+import asyncpg
 import pytest
 from cryptography.exceptions import InvalidTag
 
+from servicekit.digests import keyed_digest
+from servicekit.ephemeral import mark_key
+from services.conversations.settings import _DEVELOPMENT_VAPID_KEY
 from tests.services.conversations.conftest import (
     Stack,
     make_officer,
@@ -270,3 +276,45 @@ async def test_a_page_of_cards_learns_who_takes_messages_in_one_question(stack: 
     [error] = too_many.json()["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "at most 100" in error["message"]
+
+
+async def test_the_database_cannot_tell_from_its_locks_which_officer_opened_a_conversation(
+    stack: Stack,
+) -> None:
+    # the marks that count an officer's conversations are advisory locks, which every role
+    # of the server sees in pg_locks; whoever knows an officer's pseudonym (another service's
+    # database holds them) must not be able to compute them
+    supporter = await make_supporter(stack)
+    officer = make_officer(stack)
+    opened_at = dt.datetime.now(dt.UTC)
+    assert (await officer.open(supporter.supporter_id, supporter.device.public)).status_code == 201
+
+    def lock_keys(person: bytes) -> set[int]:
+        hours = {opened_at, opened_at + dt.timedelta(seconds=5)}
+        return {
+            mark_key("conversations-opened", person + hour.isoformat().encode() + bytes([slot]))
+            for hour in (at.replace(minute=0, second=0, microsecond=0) for at in hours)
+            for slot in range(6)
+        }
+
+    unkeyed = hashlib.sha256(b"wnwa.conversations\x00" + officer.subject.encode()).digest()
+    person_key = keyed_digest(_DEVELOPMENT_VAPID_KEY.encode(), b"wnwa conversations person")
+    keyed = keyed_digest(person_key, officer.subject.encode())
+    db = await asyncpg.connect(stack.database_url)
+    try:
+        rows = await db.fetch(
+            "SELECT classid::bigint, objid::bigint FROM pg_locks"
+            " WHERE locktype = 'advisory' AND objsubid = 1 AND granted"
+        )
+        held = set()
+        for row in rows:
+            unsigned = (row["classid"] << 32) | row["objid"]
+            held.add(unsigned - 2**64 if unsigned >= 2**63 else unsigned)
+        for key in lock_keys(unkeyed) | lock_keys(officer.subject.encode()):
+            assert await db.fetchval("SELECT pg_try_advisory_lock_shared($1)", key)
+            await db.execute("SELECT pg_advisory_unlock_shared($1)", key)
+    finally:
+        await db.close()
+    assert not held & lock_keys(unkeyed)
+    assert not held & lock_keys(officer.subject.encode())
+    assert held & lock_keys(keyed)  # the control: the search reads the marks it looks for
