@@ -22,12 +22,14 @@ def database_server_for_tests() -> contextlib.AbstractContextManager[str]:
 
     The embedded one does not wait for the disk (``fsync = off``): every write still reaches
     its files, but after a power loss ``.wnwa/test-pgdata`` may have to be deleted. Tests
-    throw their data away, and the inner loop is faster.
+    throw their data away, and the inner loop is faster. It keeps the last 512 MB of WAL
+    (``wal_keep_size``): the privacy tests read every WAL record since a point, and the
+    checkpoint they force must not recycle the segment that point is in.
     """
     return database_server(
         pgdata=PROJECT / ".wnwa" / "test-pgdata",
         external_variable="WNWA_TEST_POSTGRES_URL",
-        settings={"fsync": "off"},
+        settings={"fsync": "off", "wal_keep_size": "512MB"},
     )
 
 
