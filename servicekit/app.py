@@ -80,14 +80,32 @@ class ServiceState(TypedDict):
 
 
 WARM_CONNECTIONS = 4  # opened before ready: a burst finds them instead of opening its own
+POOL_CLOSE_SECONDS = 10.0  # how long a stopping process waits for connections in use
 
 
 async def open_connections(pool: asyncpg.Pool, count: int) -> None:
     """Open ``count`` of the pool's connections at once and hand them back: the first
     requests' burst then finds them open (each one opened costs a login on both sides)."""
-    held = [await pool.acquire() for _ in range(count)]
-    for connection in held:
-        await pool.release(connection)
+    held: list[asyncpg.pool.PoolConnectionProxy[Any]] = []
+    try:
+        for _ in range(count):
+            held.append(await pool.acquire())
+    finally:
+        # also when an open fails or the warm-up is cancelled (the service stopping while
+        # it warms): a connection never handed back holds the pool's close for ever
+        for connection in held:
+            await pool.release(connection)
+
+
+async def close_pool(pool: asyncpg.Pool, seconds: float = POOL_CLOSE_SECONDS) -> None:
+    """Close the pool, waiting at most ``seconds`` for connections still in use: past that
+    they are cut (asyncpg terminates the pool when its close is cancelled), so a stopping
+    process never waits on a stuck query or a connection somebody failed to hand back."""
+    try:
+        async with asyncio.timeout(seconds):
+            await pool.close()
+    except TimeoutError:
+        logger.warning("the database pool did not close in %s s; its connections were cut", seconds)
 
 
 async def keys_when_served(verifier: TokenVerifier, tries: int = 40) -> None:
@@ -271,7 +289,7 @@ def create_service_app(
                         with contextlib.suppress(asyncio.CancelledError):
                             await keeper
         finally:
-            await pool.close()
+            await close_pool(pool)
             telemetry.flush()
 
     async def healthz(request: Request) -> Response:

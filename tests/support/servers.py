@@ -31,7 +31,14 @@ class _QuietServer(uvicorn.Server):
 
 def _config(app: ASGIApp, port: int) -> uvicorn.Config:
     return uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        # a stop waits this long for requests still open, then cuts them
+        timeout_graceful_shutdown=10,
     )
 
 

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from gateway.app import create_app as create_gateway
@@ -31,7 +32,7 @@ from tests.services.membership.test_contacts import DEMO, INQUIRE, inquiry
 from tests.support.database import PROJECT, TemplateDatabases
 from tests.support.graphql import GraphQLClient, running
 from tests.support.proof_of_work import contact_form_proof
-from tests.support.servers import serving
+from tests.support.servers import serving, until_ready
 from tests.support.tokens import ISSUER, TokenIssuer
 from wnwa.postgres import database_server
 
@@ -113,6 +114,9 @@ async def gateway(
                 )
             ) as http,
         ):
+            # warm, as a deployment's service is before traffic reaches it
+            async with httpx.AsyncClient(base_url=membership) as direct:
+                await until_ready(direct)
             yield GraphQLClient(http), small_server
     finally:
         await databases.drop_all()
