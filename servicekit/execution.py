@@ -9,6 +9,13 @@ takes nothing but the object (no arguments, no `info`, no extension or permissio
 none of that: its value is read and coerced directly. Anything else — and any value that is
 null, an error or refuses coercion — takes graphql-core's own path, so answers and errors
 stay the same (a method that raised is simply called again there).
+
+The same holds one level up: a list of objects (twenty matches of a search) whose selected
+fields are all such plain fields, or objects made only of them, is completed whole — one
+dictionary per object, built by reading and coercing its fields in the selection's order —
+instead of field by field through graphql-core. Anything the whole completion cannot vouch
+for (a null where none is allowed, a value refused, a field with a resolver or arguments, a
+`@stream` or `@defer`, an interface) sends the whole value down graphql-core's path.
 """
 
 from __future__ import annotations
@@ -90,6 +97,19 @@ def _plan(field: GraphQLField) -> _Plan:
 
 
 def _coercer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
+    """The leaf's output coercion (kept on the type, made on first use)."""
+    try:
+        coerce: Callable[[Any], Any] = getattr(leaf, _COERCER)
+    except AttributeError:
+        coerce = _new_coercer(leaf)
+        setattr(leaf, _COERCER, coerce)
+    return coerce
+
+
+_COERCER = "_wnwa_coercer"
+
+
+def _new_coercer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
     """The leaf's output coercion; an enum's by one dict look-up of a member or its value
     (strawberry's compares the value with each of the enum's values in turn)."""
     if isinstance(leaf, GraphQLEnumType):
@@ -111,8 +131,100 @@ def _coerce(leaf: GraphQLLeafType, value: Any) -> Any:
     return Undefined if coerced is None else coerced
 
 
+# completes a value whole: the completed value, or Undefined (graphql-core's path then)
+_Complete = Callable[[Any], Any]
+
+
+def _plain_reader(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """How to read ``field`` without its resolver (kept on the field, made on first use)."""
+    try:
+        read: Callable[[Any], Any] | None = getattr(field, _READER)
+    except AttributeError:
+        read = _reader(field)
+        setattr(field, _READER, read)
+    return read
+
+
+_READER = "_wnwa_plain_reader"
+
+
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context with the fast path for plain leaf fields."""
+    """Strawberry's execution context with the fast paths for plain fields and for lists
+    and objects made of them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # per request: how to complete a value whole, by its type and field nodes (kept
+        # with them, so that their ids are not reused while the request runs)
+        self._whole: dict[tuple[int, int], tuple[Any, Any, _Complete | None]] = {}
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        manager = self.middleware_manager
+        if manager is None or not manager.middlewares:
+            key = (id(return_type), id(field_details_list))
+            known = self._whole.get(key)
+            if known is None:
+                named = return_type
+                while isinstance(named, GraphQLNonNull | GraphQLList):
+                    named = named.of_type
+                complete = (
+                    self._completion(return_type, field_details_list)
+                    if isinstance(named, GraphQLObjectType)
+                    else None
+                )
+                self._whole[key] = (return_type, field_details_list, complete)
+            else:
+                complete = known[2]
+            if complete is not None:
+                value = complete(result)
+                if value is not Undefined:
+                    return value
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _completion(self, type_: GraphQLOutputType, field_details_list: Any) -> _Complete | None:
+        """How to complete a value of ``type_`` whole; None when it cannot be."""
+        nullable = not isinstance(type_, GraphQLNonNull)
+        if isinstance(type_, GraphQLNonNull):
+            type_ = type_.of_type
+        if isinstance(type_, GraphQLList):
+            if any(details.node.directives for details in field_details_list):
+                return None  # @stream
+            item = self._completion(type_.of_type, field_details_list)
+            return None if item is None else partial(_complete_list, item, nullable)
+        if isinstance(type_, GraphQLObjectType):
+            if type_.is_type_of is not None:
+                return None
+            collected = self.collect_subfields(type_, field_details_list)
+            if collected.new_defer_usages:
+                return None
+            fields: list[tuple[str, Callable[[Any], Any], _Complete]] = []
+            for response_name, details in collected.grouped_field_set.items():
+                name = details[0].node.name.value
+                if name == "__typename":
+                    fields.append((response_name, _constant(type_.name), _same))
+                    continue
+                field = type_.fields.get(name)
+                read = None if field is None else _plain_reader(field)
+                if field is None or read is None:
+                    return None
+                complete = self._completion(field.type, details)
+                if complete is None:
+                    return None
+                fields.append((response_name, read, complete))
+            return partial(_complete_object, fields, nullable)
+        if is_leaf_type(type_):
+            return partial(_complete_leaf, _coercer(type_), nullable)
+        return None
 
     def execute_field(
         self,
@@ -154,3 +266,48 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return Undefined
         # a null item (allowed or not) is left to graphql-core's own completion
         return Undefined if any(item is Undefined for item in items) else items
+
+
+def _complete_leaf(coerce: Callable[[Any], Any], nullable: bool, value: Any) -> Any:
+    if value is None:
+        return None if nullable else Undefined
+    return coerce(value)
+
+
+def _complete_list(item: _Complete, nullable: bool, value: Any) -> Any:
+    if value is None:
+        return None if nullable else Undefined
+    if not isinstance(value, list | tuple):
+        return Undefined
+    items = []
+    for each in value:
+        completed = item(each)
+        if completed is Undefined:
+            return Undefined
+        items.append(completed)
+    return items
+
+
+def _complete_object(
+    fields: list[tuple[str, Callable[[Any], Any], _Complete]], nullable: bool, value: Any
+) -> Any:
+    if value is None:
+        return None if nullable else Undefined
+    completed: dict[str, Any] = {}
+    for response_name, read, complete in fields:
+        try:
+            field_value = complete(read(value))
+        except Exception:  # graphql-core's own path reports it properly
+            return Undefined
+        if field_value is Undefined:
+            return Undefined
+        completed[response_name] = field_value
+    return completed
+
+
+def _constant(value: Any) -> Callable[[Any], Any]:
+    return lambda _source: value
+
+
+def _same(value: Any) -> Any:
+    return value

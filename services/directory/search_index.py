@@ -36,10 +36,12 @@ from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
+import numpy as np
+import numpy.typing as npt
 
 from servicekit import geo
 from servicekit.app import settle_heap
@@ -174,16 +176,23 @@ class _Members:
         return _members(self._bits)
 
 
-def _slots(bits: int) -> list[int]:
-    """The slots of a bitset, lowest first, all at once (as ``_members``, without a
-    generator's step per slot)."""
-    flags = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    bits_of = _BITS_OF
-    return [
-        at * 8 + bit
-        for at in map(re.Match.start, _NONZERO.finditer(flags))
-        for bit in bits_of[flags[at]]
-    ]
+Slots = npt.NDArray[np.int64]
+
+
+def _slot_array(bits: int) -> Slots:
+    """The slots of a bitset, lowest first, as an array: its set bytes found in C, then
+    their bits."""
+    flags = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), np.uint8)
+    at = np.flatnonzero(flags)
+    rows, bits_in_byte = np.nonzero(np.unpackbits(flags[at][:, None], axis=1, bitorder="little"))
+    slots: Slots = at[rows] * 8 + bits_in_byte
+    return slots
+
+
+def _gathered(column: array[int] | array[float], slots: Slots) -> npt.NDArray[Any]:
+    """The column's values at ``slots``, copied out. The column is read in place, through a
+    view that lives only for this expression: a column exporting its buffer could not grow."""
+    return np.frombuffer(column, dtype=column.typecode)[slots]
 
 
 def _members(bits: int) -> Iterator[int]:
@@ -664,34 +673,32 @@ class _Distance:
             return False
         return self.miles(slot) <= self._miles
 
-    def among(self, slots: list[int]) -> list[int]:
-        """The slots within the miles (as ``within``, for many, the cells' flags aside)."""
-        latitude, longitude = self._profiles.latitude, self._profiles.longitude
-        min_lat, max_lat, min_lon, max_lon = (
-            self._min_lat,
-            self._max_lat,
-            self._min_lon,
-            self._max_lon,
+    def kept(self, slots: Slots) -> Slots:
+        """The slots within the miles, as ``within`` decides, all at once: the haversine's
+        inside worked out as arrays, and the miles only for the few too near the edge to
+        tell by it."""
+        latitude = _gathered(self._profiles.latitude, slots)
+        longitude = _gathered(self._profiles.longitude, slots)
+        flags = np.unpackbits(np.frombuffer(self._inside, np.uint8), bitorder="little")
+        in_cells = np.zeros(len(slots), dtype=bool)
+        flagged = slots < len(flags)
+        in_cells[flagged] = flags[slots[flagged]].astype(bool)
+        in_box = (
+            (latitude >= self._min_lat)
+            & (latitude <= self._max_lat)
+            & (longitude >= self._min_lon)
+            & (longitude <= self._max_lon)
         )
-        phi_0, lam, cos_phi_0 = self._phi, self._lam, self._cos_phi
+        phi = np.radians(latitude)
+        half_lat = np.sin((phi - self._phi) / 2)
+        half_lon = np.sin((np.radians(longitude) - self._lam) / 2)
+        haversine = half_lat * half_lat + self._cos_phi * np.cos(phi) * half_lon * half_lon
         surely_in, surely_out = self._haversines
-        radians, sin, cos = math.radians, math.sin, math.cos
-        found: list[int] = []
-        for slot in slots:
-            lat = latitude[slot]
-            lon = longitude[slot]
-            if lat < min_lat or lat > max_lat or lon < min_lon or lon > max_lon:
-                continue
-            # the haversine's inside, as ``miles`` works it out: the miles only near the edge
-            phi = radians(lat)
-            half_lat = sin((phi - phi_0) / 2)
-            half_lon = sin((radians(lon) - lam) / 2)
-            haversine = half_lat * half_lat + cos_phi_0 * cos(phi) * half_lon * half_lon
-            if haversine < surely_in or (
-                haversine <= surely_out and self.miles(slot) <= self._miles
-            ):
-                found.append(slot)
-        return found
+        keep = in_cells | (in_box & (haversine < surely_in))
+        for at in np.flatnonzero(~keep & in_box & (haversine <= surely_out)).tolist():
+            keep[at] = self.miles(int(slots[at])) <= self._miles
+        kept: Slots = slots[keep]
+        return kept
 
     def miles(self, slot: int) -> float:
         phi = math.radians(self._profiles.latitude[slot])
@@ -896,40 +903,40 @@ class SupporterIndex:
         limit: int,
     ) -> list[tuple[tuple[bool, int, bytes], int]]:
         """The page, reading every profile of the query's smallest source: its matches'
-        sort keys, the smallest kept."""
+        sort keys, the smallest kept. The source is put in the rotation's order first; the
+        distance and who is on call are worked out only for the profiles the page walks
+        past (most of a large source is never measured)."""
         held = self._held
-        rotations, keys, department = held.rotation, held.key, held.department
+        rotations, keys = held.rotation, held.key
         exclude = query.exclude
+        slots: Slots
         if query.in_bits and query.county is None:
             # the source is the bitsets' members: only the department and the distance are
-            # left to test, and the distance only outside the cells within the miles whole
+            # left to test
             assert query.bits is not None
-            if distance is None:
-                kept, measured = _slots(query.bits), []
-            else:
-                kept = _slots(query.bits & query.inside_bits)
-                measured = _slots(query.bits & ~query.inside_bits)
+            slots = _slot_array(query.bits)
             if exclude >= 0:
-                kept = [slot for slot in kept if department[slot] != exclude]
-                measured = [slot for slot in measured if department[slot] != exclude]
-            if distance is not None:
-                kept += distance.among(measured)
+                slots = slots[_gathered(held.department, slots) != exclude]
         else:
             keeps = held.keeps
-            kept = [slot for slot in held.candidates(query) if keeps(query, slot)]
-            if distance is not None:
-                kept = [slot for slot in kept if distance.within(slot)]
+            slots = np.fromiter(
+                (slot for slot in held.candidates(query) if keeps(query, slot)), np.int64
+            )
+        if distance is not None:
+            slots = distance.kept(slots)
         # the matches in the rotation's order, then who is on call only until the page of
         # those on call is full (most matches need not be worked out)
         if day == held.day:
-            kept.sort(key=rotations.__getitem__)
-            places = [rotations[slot] for slot in kept]
-            if len(set(places)) < len(places):  # a tie in the rotation: the id decides
-                kept.sort(key=held.order_of)
-                places = [rotations[slot] for slot in kept]
+            ranks = _gathered(rotations, slots)
+            in_order = np.argsort(ranks, kind="stable")
+            slots, ranks = slots[in_order], ranks[in_order]
+            kept: list[int] = slots.tolist()
+            if len(ranks) > 1 and bool((ranks[1:] == ranks[:-1]).any()):
+                kept.sort(key=held.order_of)  # a tie in the rotation: the id decides
+            places: list[int] = [rotations[slot] for slot in kept]
         else:
             ordered = sorted(
-                (rotation(UUID(bytes=keys[slot]), day), keys[slot], slot) for slot in kept
+                (rotation(UUID(bytes=keys[slot]), day), keys[slot], slot) for slot in slots.tolist()
             )
             places = [place for place, _, _ in ordered]
             kept = [slot for _, _, slot in ordered]
