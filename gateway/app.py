@@ -36,7 +36,7 @@ from gateway.portal.routes import not_found, visit_counter
 from gateway.settings import GatewaySettings, load
 from gateway.subgraphs import SubgraphClient
 from servicekit import graphiql, telemetry
-from servicekit.app import keys_when_served, settle_heap, warm
+from servicekit.app import keys_when_served, serve_once_warm, settle_heap, warm
 from servicekit.graphql_lane import GraphQLLane, LanedStarlette
 from servicekit.graphql_media import answer_media_type
 from servicekit.http_connections import HttpConnections
@@ -166,6 +166,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
             hand_over = asyncio.create_task(counter.hand_over_on_schedule())
             ready.clear()
             warming = asyncio.create_task(warm(warm_up(gateway), ready))
+            await serve_once_warm(warming, settings.workers)
             settle_heap()
             try:
                 yield

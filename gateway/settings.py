@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicekit.ports import PEERS, PORTS, local_url
-from servicekit.settings import Environment, PublicUrl, document_idle_seconds, read_public_url
+from servicekit.settings import (
+    Environment,
+    PublicUrl,
+    document_idle_seconds,
+    read_public_url,
+    worker_count,
+)
 
 DEFAULT_PORT = PORTS["gateway"]
 SUPERGRAPH_FILE = Path(__file__).parent / "supergraph.graphql"
@@ -64,6 +70,8 @@ class GatewaySettings:
     renewal_cookie: str = "wnwa_session"
     # how long an unused operation document is kept (ten minutes; tests shorten it)
     document_idle_seconds: float = 600.0
+    # worker processes on the gateway's one socket (`wnwa serve gateway --workers`)
+    workers: int = 1
     # what the kept documents may weigh together: their characters, each times its
     # operations (a planned operation keeps its own copy of the text for its subgraph)
     document_cache_chars: int = 1_000_000
@@ -111,6 +119,7 @@ def load(environ: Mapping[str, str] | None = None) -> GatewaySettings:
         deployment=env.deployment,
         public_url=read_public_url(environ),
         document_idle_seconds=document_idle_seconds(env),
+        workers=worker_count(env),
         document_cache_chars=env.integer("DOCUMENT_CACHE_CHARS", 1_000_000),
         conversation_shards=tuple(
             origin.strip().rstrip("/") for origin in shards.split(",") if origin.strip()

@@ -197,6 +197,8 @@ class ServiceSettings:
     # how long an unused operation document is kept (servicekit/recent.py): ten minutes;
     # tests shorten it to watch memory forget, and it can never be longer
     document_idle_seconds: float = 600.0
+    # worker processes on the service's one socket (`wnwa serve --workers`)
+    workers: int = 1
 
     @classmethod
     def from_environment(
@@ -221,7 +223,16 @@ class ServiceSettings:
             public_url=read_public_url(environ),
             introspection=env.flag("INTROSPECTION", env.is_development),
             document_idle_seconds=document_idle_seconds(env),
+            workers=worker_count(env),
         )
+
+
+def worker_count(env: Environment) -> int:
+    """``WORKERS`` (shared ``WNWA_WORKERS``, which `wnwa serve --workers` sets): 1 to 64."""
+    workers = env.integer("WORKERS", 1)
+    if not 1 <= workers <= 64:
+        raise ConfigurationError(f"{env.prefix}_WORKERS must be 1 to 64")
+    return workers
 
 
 def document_idle_seconds(env: Environment) -> float:

@@ -144,6 +144,7 @@ def serve_service(service: Service, *, workers: int = 1) -> int:
     With ``workers`` above one, uvicorn runs that many processes on the one socket, each
     building the app itself (see :func:`service_app`).
     """
+    os.environ["WNWA_WORKERS"] = str(workers)  # each worker warms before it accepts
     settings = service.module("settings").load().service
     os.environ[_SERVING] = service.name
     serve("wnwa.cli:service_app", host=settings.host, port=settings.port, workers=workers)
@@ -168,6 +169,7 @@ def serve_gateway(*, workers: int = 1) -> int:
     header."""
     from gateway.settings import load
 
+    os.environ["WNWA_WORKERS"] = str(workers)  # each worker warms before it accepts
     settings = load()
     serve("wnwa.cli:gateway_app", host=settings.host, port=settings.port, workers=workers)
     return 0

@@ -70,6 +70,7 @@ def create_app(
         await months.tick(pool)
         await survey.tick(pool)
         await search_index.refresh(pool)
+        search_index.arrange_for(clock.now())
 
     app = create_service_app(
         settings.service,
@@ -84,9 +85,9 @@ def create_app(
         # read the profiles into the search index at start (search_index.py)
         housekeeping=housekeeping,
         housekeeping_every=TICK_SECONDS,
-        # ready once every profile is in the search index, so no officer's search waits
-        # for a restarted process to read them all
-        warm_up=lambda service: search_index.refresh(service.pool),
+        # ready once every profile is in the search index, in today's rotation, so no
+        # officer's search waits for a restarted process to read or arrange them all
+        warm_up=lambda service: search_index.warm_up(service.pool, service.clock.now()),
     )
     app.state.report_months = months  # tests look at what this process holds in memory
     app.state.survey_quarters = survey

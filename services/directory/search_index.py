@@ -773,6 +773,22 @@ class SupporterIndex:
         else:
             self._held.apply(rows, arranged=True)
 
+    async def warm_up(self, pool: asyncpg.Pool, now: dt.datetime) -> None:
+        """Read every profile and arrange them in the rotation of ``now``'s day, so that the
+        first search arranges nothing (at 50,000 profiles that took 0.65 s of it)."""
+        await self.refresh(pool)
+        self.arrange_for(now)
+
+    @property
+    def arranged_day(self) -> int:
+        """The day (``date.toordinal()``, UTC) whose rotation the profiles are in."""
+        return self._held.day
+
+    def arrange_for(self, now: dt.datetime) -> None:
+        """The rotation of ``now``'s day, if it is a new one (housekeeping calls this every
+        tick, so a new day's first search seldom has to)."""
+        self._today(now)
+
     def _today(self, now: dt.datetime) -> None:
         """The rotation of a new day (once a day, at its first search)."""
         today = now.astimezone(dt.UTC).date().toordinal()
