@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import Enum
 from functools import partial
 from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLField,
     GraphQLLeafType,
@@ -36,6 +39,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    InlineFragmentNode,
     is_leaf_type,
 )
 from graphql.pyutils import Undefined
@@ -147,6 +151,41 @@ def _plain_reader(field: GraphQLField) -> Callable[[Any], Any] | None:
 
 _READER = "_wnwa_plain_reader"
 
+# a plan completing a value whole, with the type and field nodes it was made for
+_Kept = tuple[GraphQLOutputType, tuple[FieldNode, ...], _Complete | None]
+# plans for selections without directives, across requests; emptied whole when full
+_KEPT_PLANS: dict[tuple[int, ...], _Kept] = {}
+MAX_KEPT_PLANS = 2048
+
+
+def _without_directives(
+    nodes: tuple[FieldNode, ...], fragments: Mapping[str, FragmentDefinitionNode]
+) -> bool:
+    """Whether no directive appears on ``nodes`` or anywhere in their selections (fragments
+    included): then collecting their fields does not depend on the request's variables."""
+    if any(node.directives for node in nodes):
+        return False
+    pending = [node.selection_set for node in nodes]
+    spread: set[str] = set()
+    while pending:
+        selection_set = pending.pop()
+        if selection_set is None:
+            continue
+        for selection in selection_set.selections:
+            if selection.directives:
+                return False
+            if isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = fragments.get(name)
+                if fragment is None or fragment.directives:
+                    return False
+                if name not in spread:
+                    spread.add(name)
+                    pending.append(fragment.selection_set)
+            elif isinstance(selection, FieldNode | InlineFragmentNode):
+                pending.append(selection.selection_set)
+    return True
+
 
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context with the fast paths for plain fields and for lists
@@ -154,9 +193,8 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # per request: how to complete a value whole, by its type and field nodes (kept
-        # with them, so that their ids are not reused while the request runs)
-        self._whole: dict[tuple[int, int], tuple[Any, Any, _Complete | None]] = {}
+        # how to complete a value whole, for selections whose plan is this request's alone
+        self._whole: dict[tuple[int, ...], _Kept] = {}
 
     def complete_value(
         self,
@@ -169,20 +207,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         manager = self.middleware_manager
         if manager is None or not manager.middlewares:
-            key = (id(return_type), id(field_details_list))
-            known = self._whole.get(key)
-            if known is None:
-                named = return_type
-                while isinstance(named, GraphQLNonNull | GraphQLList):
-                    named = named.of_type
-                complete = (
-                    self._completion(return_type, field_details_list)
-                    if isinstance(named, GraphQLObjectType)
-                    else None
-                )
-                self._whole[key] = (return_type, field_details_list, complete)
-            else:
-                complete = known[2]
+            complete = self._whole_completion(return_type, field_details_list)
             if complete is not None:
                 value = complete(result)
                 if value is not Undefined:
@@ -190,6 +215,32 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().complete_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def _whole_completion(
+        self, return_type: GraphQLOutputType, field_details_list: Any
+    ) -> _Complete | None:
+        """The plan completing a value of ``return_type`` whole (lists and objects only):
+        kept across requests when its selection carries no directive (the documents stay
+        parsed, so the same selection comes back as the same nodes), else for this one."""
+        named = return_type
+        while isinstance(named, GraphQLNonNull | GraphQLList):
+            named = named.of_type
+        if not isinstance(named, GraphQLObjectType):
+            return None
+        nodes = tuple(details.node for details in field_details_list)
+        key = (id(return_type), *map(id, nodes))
+        known = _KEPT_PLANS.get(key) or self._whole.get(key)
+        if known is not None:
+            return known[2]
+        # the nodes are kept with the plan: their ids cannot be reused while it is
+        kept = (return_type, nodes, self._completion(return_type, field_details_list))
+        if _without_directives(nodes, self.fragment_definitions):
+            if len(_KEPT_PLANS) >= MAX_KEPT_PLANS:
+                _KEPT_PLANS.clear()
+            _KEPT_PLANS[key] = kept
+        else:
+            self._whole[key] = kept
+        return kept[2]
 
     def _completion(self, type_: GraphQLOutputType, field_details_list: Any) -> _Complete | None:
         """How to complete a value of ``type_`` whole; None when it cannot be."""

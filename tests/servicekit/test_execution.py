@@ -155,3 +155,15 @@ async def test_a_list_of_plain_objects_is_completed_whole() -> None:
     assert result.data is not None
     assert result.data["things"][0]["previousOwners"] == [{"name": "bo"}, {"name": "cy"}]
     assert completed_one_by_one == []
+
+
+async def test_a_selection_shaped_by_variables_is_completed_afresh_each_time() -> None:
+    # plans are kept across requests only for selections without directives
+    schema = ServiceSchema(query=Query)
+    query = "query($on: Boolean!) { things { owner { name @skip(if: $on) colour } } }"
+    skipped = await schema.execute(query, variable_values={"on": True})
+    shown = await schema.execute(query, variable_values={"on": False})
+    assert skipped.data is not None
+    assert shown.data is not None
+    assert skipped.data["things"][0]["owner"] == {"colour": "TEAL"}
+    assert shown.data["things"][0]["owner"] == {"name": "ann", "colour": "TEAL"}
