@@ -21,6 +21,7 @@ for (a null where none is allowed, a value refused, a field with a resolver or a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import inspect
 from collections.abc import Callable, Mapping
 from enum import Enum
@@ -42,7 +43,7 @@ from graphql import (
     InlineFragmentNode,
     is_leaf_type,
 )
-from graphql.pyutils import Undefined
+from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -151,15 +152,15 @@ def _plain_reader(field: GraphQLField) -> Callable[[Any], Any] | None:
 
 _READER = "_wnwa_plain_reader"
 
-# a plan completing a value whole, with the type and field nodes it was made for
-_Kept = tuple[GraphQLOutputType, tuple[FieldNode, ...], _Complete | None]
-# plans for selections without directives, across requests; emptied whole when full
-_KEPT_PLANS: dict[tuple[int, ...], _Kept] = {}
+# plans for selections without directives, across requests, with the type each was made
+# for; emptied whole when full
+_PlanKey = tuple[int, bytes, str | None, tuple[tuple[str, str | None], ...]]
+_KEPT_PLANS: dict[_PlanKey, tuple[GraphQLOutputType, _Complete | None]] = {}
 MAX_KEPT_PLANS = 2048
 
 
 def _without_directives(
-    nodes: tuple[FieldNode, ...], fragments: Mapping[str, FragmentDefinitionNode]
+    nodes: list[FieldNode], fragments: Mapping[str, FragmentDefinitionNode]
 ) -> bool:
     """Whether no directive appears on ``nodes`` or anywhere in their selections (fragments
     included): then collecting their fields does not depend on the request's variables."""
@@ -194,7 +195,8 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # how to complete a value whole, for selections whose plan is this request's alone
-        self._whole: dict[tuple[int, ...], _Kept] = {}
+        self._whole: dict[tuple[int, int], tuple[Any, _Complete | None]] = {}
+        self._document: bytes | None = None
 
     def complete_value(
         self,
@@ -207,7 +209,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         manager = self.middleware_manager
         if manager is None or not manager.middlewares:
-            complete = self._whole_completion(return_type, field_details_list)
+            complete = self._whole_completion(return_type, field_details_list, path)
             if complete is not None:
                 value = complete(result)
                 if value is not Undefined:
@@ -217,30 +219,57 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         )
 
     def _whole_completion(
-        self, return_type: GraphQLOutputType, field_details_list: Any
+        self, return_type: GraphQLOutputType, field_details_list: Any, path: Path
     ) -> _Complete | None:
-        """The plan completing a value of ``return_type`` whole (lists and objects only):
-        kept across requests when its selection carries no directive (the documents stay
-        parsed, so the same selection comes back as the same nodes), else for this one."""
+        """The plan completing a value of ``return_type`` whole (lists and objects only).
+
+        A selection without directives (fragments included) is completed the same way in
+        every request of the same document: its plan is kept, by a digest of the document,
+        the operation and the response path with its types (never the document itself, which
+        the service's document cache alone decides how long to keep). Any other selection
+        gets a plan of this request's own."""
         named = return_type
         while isinstance(named, GraphQLNonNull | GraphQLList):
             named = named.of_type
         if not isinstance(named, GraphQLObjectType):
             return None
-        nodes = tuple(details.node for details in field_details_list)
-        key = (id(return_type), *map(id, nodes))
-        known = _KEPT_PLANS.get(key) or self._whole.get(key)
-        if known is not None:
-            return known[2]
-        # the nodes are kept with the plan: their ids cannot be reused while it is
-        kept = (return_type, nodes, self._completion(return_type, field_details_list))
-        if _without_directives(nodes, self.fragment_definitions):
+        local = (id(return_type), id(field_details_list))
+        if local in self._whole:
+            return self._whole[local][1]
+        key = self._selection_key(return_type, path)
+        kept = _KEPT_PLANS.get(key) if key is not None else None
+        if kept is not None and kept[0] is return_type:
+            return kept[1]
+        complete = self._completion(return_type, field_details_list)
+        nodes = [details.node for details in field_details_list]
+        if key is not None and _without_directives(nodes, self.fragment_definitions):
             if len(_KEPT_PLANS) >= MAX_KEPT_PLANS:
                 _KEPT_PLANS.clear()
-            _KEPT_PLANS[key] = kept
-        else:
-            self._whole[key] = kept
-        return kept[2]
+            _KEPT_PLANS[key] = (return_type, complete)
+        # the list is kept with its plan: its id cannot be reused while the request runs
+        self._whole[local] = (field_details_list, complete)
+        return complete
+
+    def _selection_key(self, return_type: GraphQLOutputType, path: Path) -> _PlanKey | None:
+        if self._document is None:
+            location = self.operation.loc
+            self._document = (
+                b""
+                if location is None
+                else hashlib.blake2b(
+                    location.source.body.encode(), digest_size=16, person=b"wnwa-plans"
+                ).digest()
+            )
+        if not self._document:
+            return None
+        operation = self.operation.name.value if self.operation.name else None
+        at: list[tuple[str, str | None]] = []
+        step: Path | None = path
+        while step is not None:
+            if isinstance(step.key, str):
+                at.append((step.key, step.typename))
+            step = step.prev
+        return id(return_type), self._document, operation, tuple(at)
 
     def _completion(self, type_: GraphQLOutputType, field_details_list: Any) -> _Complete | None:
         """How to complete a value of ``type_`` whole; None when it cannot be."""

@@ -4,13 +4,16 @@ answer exactly as graphql-core's own path does."""
 from __future__ import annotations
 
 import enum
+import gc
+from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
 from typing import Any
 
 import pytest
 import strawberry
-from graphql import GraphQLObjectType
+from graphql import GraphQLNamedType, GraphQLObjectType, Node
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from servicekit import execution
 from servicekit.errors import GENERIC_ERROR
 from servicekit.execution import LeanExecutionContext, _plan
 from servicekit.graphql import ServiceSchema
@@ -167,3 +170,26 @@ async def test_a_selection_shaped_by_variables_is_completed_afresh_each_time() -
     assert shown.data is not None
     assert skipped.data["things"][0]["owner"] == {"colour": "TEAL"}
     assert shown.data["things"][0]["owner"] == {"name": "ann", "colour": "TEAL"}
+
+
+async def test_kept_plans_hold_no_part_of_a_document() -> None:
+    # the document cache alone decides how long a document stays (its weight is bounded):
+    # a plan kept across requests must not keep a document alive past it
+    schema = ServiceSchema(query=Query)
+    result = await schema.execute("{ things { name owner { name } previousOwners { name } } }")
+    assert result.errors is None
+    assert execution._KEPT_PLANS
+    # what the plans hold: their closures and arguments, never the schema's types or the
+    # modules and globals their functions live in
+    seen: set[int] = set()
+    pending: list[Any] = list(execution._KEPT_PLANS.items())
+    while pending:
+        item = pending.pop()
+        if id(item) in seen or isinstance(item, type | ModuleType | GraphQLNamedType):
+            continue
+        seen.add(id(item))
+        assert not isinstance(item, Node), item
+        if isinstance(item, FunctionType):
+            pending.extend(cell.cell_contents for cell in item.__closure__ or ())
+        elif not isinstance(item, BuiltinFunctionType | MethodType):
+            pending.extend(gc.get_referents(item))
