@@ -21,9 +21,9 @@ for (a null where none is allowed, a value refused, a field with a resolver or a
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import contextvars
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from functools import partial
 from operator import attrgetter
@@ -152,11 +152,30 @@ def _plain_reader(field: GraphQLField) -> Callable[[Any], Any] | None:
 
 _READER = "_wnwa_plain_reader"
 
-# plans for selections without directives, across requests, with the type each was made
-# for; emptied whole when full
-_PlanKey = tuple[int, bytes, str | None, tuple[tuple[str, str | None], ...]]
-_KEPT_PLANS: dict[_PlanKey, tuple[GraphQLOutputType, _Complete | None]] = {}
-MAX_KEPT_PLANS = 2048
+
+class DocumentPlans:
+    """The plans made for one parsed document's selections, kept with the document in the
+    service's document cache and forgotten with it (a document's text, its aliases and its
+    operation's name are a request's words: nothing may keep them longer than that cache).
+    An execution started inside :meth:`in_use` keeps its plans here."""
+
+    def __init__(self) -> None:
+        self.plans: dict[_PlanKey, tuple[GraphQLOutputType, _Complete | None]] = {}
+
+    @contextlib.contextmanager
+    def in_use(self) -> Iterator[None]:
+        token = _DOCUMENT_PLANS.set(self)
+        try:
+            yield
+        finally:
+            _DOCUMENT_PLANS.reset(token)
+
+
+# a plan's place in its document: its type, and the response path with the parent types
+_PlanKey = tuple[int, str | None, tuple[tuple[str, str | None], ...]]
+_DOCUMENT_PLANS: contextvars.ContextVar[DocumentPlans | None] = contextvars.ContextVar(
+    "wnwa_document_plans", default=None
+)
 
 
 def _without_directives(
@@ -194,9 +213,10 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # how to complete a value whole, for selections whose plan is this request's alone
+        # plans made in this request, and the ones kept with its document (when it came
+        # from the service's document cache)
         self._whole: dict[tuple[int, int], tuple[Any, _Complete | None]] = {}
-        self._document: bytes | None = None
+        self._kept = _DOCUMENT_PLANS.get()
 
     def complete_value(
         self,
@@ -224,10 +244,9 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """The plan completing a value of ``return_type`` whole (lists and objects only).
 
         A selection without directives (fragments included) is completed the same way in
-        every request of the same document: its plan is kept, by a digest of the document,
-        the operation and the response path with its types (never the document itself, which
-        the service's document cache alone decides how long to keep). Any other selection
-        gets a plan of this request's own."""
+        every execution of its document: its plan is kept with the document in the service's
+        document cache, by its type and typed response path, and forgotten with it. Any other
+        selection gets a plan of this request's own."""
         named = return_type
         while isinstance(named, GraphQLNonNull | GraphQLList):
             named = named.of_type
@@ -236,32 +255,24 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         local = (id(return_type), id(field_details_list))
         if local in self._whole:
             return self._whole[local][1]
-        key = self._selection_key(return_type, path)
-        kept = _KEPT_PLANS.get(key) if key is not None else None
+        kept_plans = None if self._kept is None else self._kept.plans
+        key = None if kept_plans is None else self._plan_key(return_type, path)
+        kept = None if kept_plans is None or key is None else kept_plans.get(key)
         if kept is not None and kept[0] is return_type:
             return kept[1]
         complete = self._completion(return_type, field_details_list)
         nodes = [details.node for details in field_details_list]
-        if key is not None and _without_directives(nodes, self.fragment_definitions):
-            if len(_KEPT_PLANS) >= MAX_KEPT_PLANS:
-                _KEPT_PLANS.clear()
-            _KEPT_PLANS[key] = (return_type, complete)
+        if (
+            kept_plans is not None
+            and key is not None
+            and _without_directives(nodes, self.fragment_definitions)
+        ):
+            kept_plans[key] = (return_type, complete)
         # the list is kept with its plan: its id cannot be reused while the request runs
         self._whole[local] = (field_details_list, complete)
         return complete
 
-    def _selection_key(self, return_type: GraphQLOutputType, path: Path) -> _PlanKey | None:
-        if self._document is None:
-            location = self.operation.loc
-            self._document = (
-                b""
-                if location is None
-                else hashlib.blake2b(
-                    location.source.body.encode(), digest_size=16, person=b"wnwa-plans"
-                ).digest()
-            )
-        if not self._document:
-            return None
+    def _plan_key(self, return_type: GraphQLOutputType, path: Path) -> _PlanKey:
         operation = self.operation.name.value if self.operation.name else None
         at: list[tuple[str, str | None]] = []
         step: Path | None = path
@@ -269,7 +280,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if isinstance(step.key, str):
                 at.append((step.key, step.typename))
             step = step.prev
-        return id(return_type), self._document, operation, tuple(at)
+        return id(return_type), operation, tuple(at)
 
     def _completion(self, type_: GraphQLOutputType, field_details_list: Any) -> _Complete | None:
         """How to complete a value of ``type_`` whole; None when it cannot be."""

@@ -36,7 +36,7 @@ from typing_extensions import TypeVar
 from servicekit.clock import Clock
 from servicekit.control_characters import literal_errors, may_hold_control_characters
 from servicekit.errors import ErrorVocabulary, is_database_outage
-from servicekit.execution import LeanExecutionContext
+from servicekit.execution import DocumentPlans, LeanExecutionContext
 from servicekit.limits import OperationLimits, document_too_long, operation_cost_errors
 from servicekit.recent import RecentDocuments
 from servicekit.telemetry_policy import operation_label
@@ -185,7 +185,9 @@ class ValidDocuments:
 
     def __init__(self, size: int = 512, longest: int = 16_384, max_chars: int = 1_000_000) -> None:
         self.longest = longest
-        self._documents: RecentDocuments[DocumentNode] = RecentDocuments(
+        # each document with the plans its executions made (servicekit/execution.py): what
+        # is kept for a document is forgotten with it
+        self._documents: RecentDocuments[tuple[DocumentNode, DocumentPlans]] = RecentDocuments(
             size=size, max_weight=max_chars
         )
 
@@ -194,11 +196,16 @@ class ValidDocuments:
         self._documents.idle_seconds = seconds
 
     def get(self, query: str) -> DocumentNode | None:
+        kept = self._documents.get(query)
+        return None if kept is None else kept[0]
+
+    def with_plans(self, query: str) -> tuple[DocumentNode, DocumentPlans] | None:
+        """The document of ``query`` and the plans kept with it."""
         return self._documents.get(query)
 
     def add(self, query: str, document: DocumentNode) -> None:
         if len(query) <= self.longest:
-            self._documents.put(query, document)
+            self._documents.put(query, (document, DocumentPlans()))
 
     def __len__(self) -> int:
         return len(self._documents)
@@ -338,8 +345,10 @@ class ServiceSchema(strawberry.federation.Schema):
         if too_long is not None:
             # before strawberry's parser, which reads a character at a time
             return ExecutionResult(data=None, errors=[too_long])
-        document = self.valid_documents.get(query) if query and not operation_extensions else None
-        if document is None:
+        kept = (
+            self.valid_documents.with_plans(query) if query and not operation_extensions else None
+        )
+        if kept is None:
             return await super().execute(
                 query,
                 variable_values,
@@ -349,6 +358,7 @@ class ServiceSchema(strawberry.federation.Schema):
                 allowed_operation_types,
                 operation_extensions,
             )
+        document, plans = kept
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             raise CannotGetOperationTypeError(operation_name)
@@ -361,8 +371,8 @@ class ServiceSchema(strawberry.federation.Schema):
         if operation_type not in allowed:
             raise InvalidOperationTypeError(operation_type)
         try:
-            result = await await_maybe(
-                graphql_execute(
+            with plans.in_use():
+                running = graphql_execute(
                     self._schema,
                     document,
                     root_value=root_value,
@@ -372,7 +382,7 @@ class ServiceSchema(strawberry.federation.Schema):
                     executor_class=self.execution_context_class,
                     is_awaitable=_is_awaitable,
                 )
-            )
+            result = await await_maybe(running)
             data, errors = result.data, result.errors
         except Exception as exc:
             data, errors = None, [GraphQLError(str(exc), original_error=exc)]

@@ -13,7 +13,6 @@ import strawberry
 from graphql import GraphQLNamedType, GraphQLObjectType, Node
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from servicekit import execution
 from servicekit.errors import GENERIC_ERROR
 from servicekit.execution import LeanExecutionContext, _plan
 from servicekit.graphql import ServiceSchema
@@ -172,17 +171,22 @@ async def test_a_selection_shaped_by_variables_is_completed_afresh_each_time() -
     assert shown.data["things"][0]["owner"] == {"name": "ann", "colour": "TEAL"}
 
 
-async def test_kept_plans_hold_no_part_of_a_document() -> None:
-    # the document cache alone decides how long a document stays (its weight is bounded):
-    # a plan kept across requests must not keep a document alive past it
+async def test_plans_are_kept_with_their_document_and_hold_no_part_of_it() -> None:
+    # a plan is kept in the document cache's entry of its document, forgotten with it; it
+    # holds no node of the document (the cache weighs the document, not what pins it)
     schema = ServiceSchema(query=Query)
-    result = await schema.execute("{ things { name owner { name } previousOwners { name } } }")
-    assert result.errors is None
-    assert execution._KEPT_PLANS
+    query = "{ things { name owner { name } previousOwners { name } } }"
+    for _ in range(2):  # the first execution parses, validates and keeps the document
+        result = await schema.execute(query)
+        assert result.errors is None
+    kept = schema.valid_documents.with_plans(query)
+    assert kept is not None
+    plans = kept[1].plans
+    assert plans
     # what the plans hold: their closures and arguments, never the schema's types or the
     # modules and globals their functions live in
     seen: set[int] = set()
-    pending: list[Any] = list(execution._KEPT_PLANS.items())
+    pending: list[Any] = list(plans.items())
     while pending:
         item = pending.pop()
         if id(item) in seen or isinstance(item, type | ModuleType | GraphQLNamedType):
