@@ -10,6 +10,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
+import asyncpg
 from aiosmtpd.controller import Controller
 
 
@@ -84,6 +85,18 @@ async def arrived(sink: Sink, count: int) -> list[EmailMessage]:
             return sink.messages
         await asyncio.sleep(0.05)
     raise AssertionError(f"{len(sink.messages)} of {count} emails arrived")
+
+
+async def outbox_left(db: asyncpg.Connection) -> int:
+    """How many messages the outbox holds once delivered ones have left it (the relay has a
+    message a moment before its sender writes that down), waiting up to five seconds."""
+    left: int = await db.fetchval("SELECT count(*) FROM mail_outbox")
+    for _ in range(100):
+        if left == 0:
+            break
+        await asyncio.sleep(0.05)
+        left = await db.fetchval("SELECT count(*) FROM mail_outbox")
+    return left
 
 
 def text_of(message: EmailMessage) -> str:

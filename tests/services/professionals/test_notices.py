@@ -3,7 +3,6 @@ through a real SMTP server (aiosmtpd); the staff notice names no one."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 
@@ -13,7 +12,7 @@ import pytest
 from tests.conftest import ServiceFactory, ServiceUnderTest
 from tests.services.professionals.conftest import TODAY, application_input, clock_on, submit
 from tests.services.professionals.test_vetting import DECIDE, run, to_deliberation
-from tests.support.mail import Sink, arrived, mail_env, smtp_sink, text_of
+from tests.support.mail import Sink, arrived, mail_env, outbox_left, smtp_sink, text_of
 from tests.support.servers import free_port
 
 APPLICANT = application_input()["email"]
@@ -66,11 +65,7 @@ async def test_an_application_and_its_decision_are_mailed(
     assert "approved" in str(decision["Subject"])
     db = await asyncpg.connect(professionals.database_url)
     try:
-        for _ in range(40):  # delivered messages leave the outbox
-            if await db.fetchval("SELECT count(*) FROM mail_outbox") == 0:
-                break
-            await asyncio.sleep(0.05)
-        assert await db.fetchval("SELECT count(*) FROM mail_outbox") == 0
+        assert await outbox_left(db) == 0  # delivered messages leave the outbox
     finally:
         await db.close()
 
