@@ -256,17 +256,13 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if local in self._whole:
             return self._whole[local][1]
         kept_plans = None if self._kept is None else self._kept.plans
-        key = None if kept_plans is None else self._plan_key(return_type, path)
-        kept = None if kept_plans is None or key is None else kept_plans.get(key)
-        if kept is not None and kept[0] is return_type:
-            return kept[1]
+        key = self._plan_key(return_type, path)
+        if kept_plans is not None and key in kept_plans:
+            return kept_plans[key][1]
         complete = self._completion(return_type, field_details_list)
         nodes = [details.node for details in field_details_list]
-        if (
-            kept_plans is not None
-            and key is not None
-            and _without_directives(nodes, self.fragment_definitions)
-        ):
+        if kept_plans is not None and _without_directives(nodes, self.fragment_definitions):
+            # the type is kept with its plan: the id in the key cannot be reused meanwhile
             kept_plans[key] = (return_type, complete)
         # the list is kept with its plan: its id cannot be reused while the request runs
         self._whole[local] = (field_details_list, complete)
